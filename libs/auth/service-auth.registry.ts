@@ -1,0 +1,19 @@
+import { Injectable } from '@nestjs/common';
+import { AppException } from '@libs/errors';
+import type { ServiceAuthKind } from './auth.decorators';
+import type { ServiceAuthStrategy } from './auth-strategy';
+
+@Injectable()
+export class ServiceAuthRegistry {
+  private readonly strategies = new Map<ServiceAuthKind, ServiceAuthStrategy>();
+
+  register(strategy: ServiceAuthStrategy): void {
+    this.strategies.set(strategy.kind, strategy);
+  }
+
+  get(kind: ServiceAuthKind): ServiceAuthStrategy {
+    const s = this.strategies.get(kind);
+    if (!s) throw new AppException(503, 'auth_strategy_unavailable', `No verifier is registered for "${kind}" credentials`);
+    return s;
+  }
+}

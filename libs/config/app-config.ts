@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto';
+import { ENV_VARS, EnvVar } from './env.schema';
+
+export class ConfigValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+type Raw = Record<string, string | undefined>;
+type Value = string | number | boolean | string[] | undefined;
+
+const TRUE = ['1', 'true', 'yes', 'on'];
+const FALSE = ['0', 'false', 'no', 'off'];
+
+function parseOne(v: EnvVar, raw: string, problems: string[]): Value {
+  switch (v.kind) {
+    case 'string':
+      return raw;
+    case 'list':
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    case 'int': {
+      const n = Number(raw);
+      if (!Number.isInteger(n)) return void problems.push(`${v.name}: expected an integer, got "${raw}"`);
+      if (v.min !== undefined && n < v.min) return void problems.push(`${v.name}: must be >= ${v.min}, got ${n}`);
+      if (v.max !== undefined && n > v.max) return void problems.push(`${v.name}: must be <= ${v.max}, got ${n}`);
+      return n;
+    }
+    case 'bool': {
+      const s = raw.toLowerCase();
+      if (TRUE.includes(s)) return true;
+      if (FALSE.includes(s)) return false;
+      return void problems.push(`${v.name}: expected true/false, got "${raw}"`);
+    }
+    case 'url':
+      try {
+        new URL(raw);
+        return raw;
+      } catch {
+        return void problems.push(`${v.name}: not a valid URL: "${raw}"`);
+      }
+    case 'enum':
+      if (!v.values!.includes(raw)) return void problems.push(`${v.name}: must be one of ${v.values!.join(', ')}, got "${raw}"`);
+      return raw;
+  }
+}
+
+const DEV_JWT_SECRET = 'agentcy-development-jwt-secret-change-me-now';
+
+/** Typed, validated view of the environment. The only place that reads process.env is main/worker. */
+export class AppConfig {
+  readonly nodeEnv: 'development' | 'test' | 'production';
+  readonly port: number;
+  readonly host: string;
+  readonly publicBaseUrl: string;
+  readonly frontendUrl: string;
+  readonly corsOrigins: string[];
+  readonly logLevel: string;
+  readonly bodyLimitBytes: number;
+  readonly shutdownGraceMs: number;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly migrationsRun: boolean;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly neo4j: { uri: string; user: string; password: string; database: string };
+  readonly healthCheckTimeoutMs: number;
+  readonly encryptionKey: Buffer;
+  readonly auth: {
+    provider: 'local' | 'oidc';
+    jwtSecret: string;
+    jwtExpirySecs: number;
+    jwksUrl?: string;
+    issuer?: string;
+    audience: string;
+    jwksTtlSecs: number;
+    claimOrgId: string;
+    claimRole: string;
+    jitOrg: boolean;
+    authorizeUrl?: string;
+    tokenUrl?: string;
+    clientId?: string;
+    clientSecret?: string;
+  };
+  readonly workerToken?: string;
+  readonly platformAdminEmails: string[];
+  readonly seedAdmin: boolean;
+  readonly rateLimitPerMin: number;
+  readonly loginRateLimitPerMin: number;
+  readonly features: { rag: boolean; workers: boolean; orchestrator: boolean; voice: boolean; policies: boolean; ciab: boolean };
+  readonly llm: { provider: string; model?: string; baseUrl?: string; apiKey?: string; maxIterations: number };
+  readonly ssePingIntervalMs: number;
+  readonly ingestBatchSize: number;
+  readonly ingestConcurrency: number;
+  readonly uploadDir: string;
+
+  static fromEnv(env: Raw = process.env): AppConfig {
+    const problems: string[] = [];
+    const values: Record<string, Value> = {};
+    const production = env.NODE_ENV === 'production';
+    for (const v of ENV_VARS) {
+      const raw = env[v.name];
+      const present = raw !== undefined && raw !== '';
+      if (!present && v.requiredInProduction && production) {
+        problems.push(`${v.name}: required when NODE_ENV=production`);
+        continue;
+      }
+      const effective = present ? raw : v.default;
+      values[v.name] = effective === undefined ? undefined : parseOne(v, effective, problems);
+    }
+    if (values.AUTH_PROVIDER === 'oidc') {
+      if (!values.JWKS_URL) problems.push('JWKS_URL: required when AUTH_PROVIDER=oidc');
+      if (!values.JWT_ISSUER) problems.push('JWT_ISSUER: required when AUTH_PROVIDER=oidc');
+    }
+    const secret = values.JWT_SECRET as string | undefined;
+    if (secret !== undefined && secret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters');
+    const key = values.ENCRYPTION_KEY as string | undefined;
+    if (key !== undefined && Buffer.from(key, 'base64').length !== 32) problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
+    if (problems.length) throw new ConfigValidationError(problems);
+    return new AppConfig(values);
+  }
+
+  private constructor(v: Record<string, Value>) {
+    const s = (k: string) => v[k] as string;
+    const o = (k: string) => v[k] as string | undefined;
+    const n = (k: string) => v[k] as number;
+    const b = (k: string) => v[k] as boolean;
+    const l = (k: string) => (v[k] as string[] | undefined) ?? [];
+    this.nodeEnv = s('NODE_ENV') as AppConfig['nodeEnv'];
+    this.port = n('PORT');
+    this.host = s('HOST');
+    this.publicBaseUrl = s('PUBLIC_BASE_URL').replace(/\/$/, '');
+    this.frontendUrl = s('FRONTEND_URL').replace(/\/$/, '');
+    this.corsOrigins = l('CORS_ORIGINS').length ? l('CORS_ORIGINS') : [this.frontendUrl];
+    this.logLevel = s('LOG_LEVEL');
+    this.bodyLimitBytes = n('BODY_LIMIT_BYTES');
+    this.shutdownGraceMs = n('SHUTDOWN_GRACE_MS');
+    this.databaseUrl = s('DATABASE_URL');
+    this.databasePoolSize = n('DATABASE_POOL_SIZE');
+    this.migrationsRun = b('MIGRATIONS_RUN');
+    this.redisUrl = s('REDIS_URL');
+    this.redisPrefix = s('REDIS_PREFIX');
+    this.neo4j = { uri: s('NEO4J_URI'), user: s('NEO4J_USER'), password: s('NEO4J_PASSWORD'), database: s('NEO4J_DATABASE') };
+    this.healthCheckTimeoutMs = n('HEALTH_CHECK_TIMEOUT_MS');
+    this.encryptionKey = o('ENCRYPTION_KEY')
+      ? Buffer.from(s('ENCRYPTION_KEY'), 'base64')
+      : createHash('sha256').update('agentcy-development-encryption-key').digest();
+    this.auth = {
+      provider: s('AUTH_PROVIDER') as 'local' | 'oidc',
+      jwtSecret: o('JWT_SECRET') ?? DEV_JWT_SECRET,
+      jwtExpirySecs: n('JWT_EXPIRY_SECS'),
+      jwksUrl: o('JWKS_URL'),
+      issuer: o('JWT_ISSUER'),
+      audience: s('JWT_AUDIENCE'),
+      jwksTtlSecs: n('JWKS_TTL_SECS'),
+      claimOrgId: s('OIDC_CLAIM_ORG_ID'),
+      claimRole: s('OIDC_CLAIM_ROLE'),
+      jitOrg: b('OIDC_JIT_ORG'),
+      authorizeUrl: o('OIDC_AUTHORIZE_URL'),
+      tokenUrl: o('OIDC_TOKEN_URL'),
+      clientId: o('OIDC_CLIENT_ID'),
+      clientSecret: o('OIDC_CLIENT_SECRET'),
+    };
+    this.workerToken = o('WORKER_TOKEN');
+    this.platformAdminEmails = l('PLATFORM_ADMIN_EMAILS').map((e) => e.toLowerCase());
+    this.seedAdmin = b('SEED_ADMIN');
+    this.rateLimitPerMin = n('RATE_LIMIT_PER_MIN');
+    this.loginRateLimitPerMin = n('LOGIN_RATE_LIMIT_PER_MIN');
+    this.features = {
+      rag: b('AGENTCY_FEATURES_RAG'),
+      workers: b('AGENTCY_FEATURES_WORKERS'),
+      orchestrator: b('AGENTCY_FEATURES_ORCHESTRATOR'),
+      voice: b('AGENTCY_FEATURES_VOICE'),
+      policies: b('AGENTCY_FEATURES_POLICIES'),
+      ciab: b('AGENTCY_FEATURES_CIAB'),
+    };
+    this.llm = { provider: s('LLM_PROVIDER'), model: o('LLM_MODEL'), baseUrl: o('LLM_BASE_URL'), apiKey: o('LLM_API_KEY'), maxIterations: n('AGENT_MAX_ITERATIONS') };
+    this.ssePingIntervalMs = n('SSE_PING_INTERVAL_MS');
+    this.ingestBatchSize = n('INGEST_BATCH_SIZE');
+    this.ingestConcurrency = n('INGEST_CONCURRENCY');
+    this.uploadDir = s('UPLOAD_DIR');
+  }
+}
+
+/** Renders the README table of variables from the schema. */
+export function renderEnvTable(): string {
+  const rows = ENV_VARS.map((v) => {
+    const def = v.default === undefined || v.default === '' ? (v.requiredInProduction ? '— (required in production)' : '—') : `\`${v.default}\``;
+    return `| \`${v.name}\` | ${def} | ${v.description} |`;
+  });
+  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
+}

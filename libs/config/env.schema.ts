@@ -1,0 +1,79 @@
+/**
+ * The one list of environment variables the API reads. Boot validation, the typed
+ * AppConfig and the README table are all derived from it, so they cannot drift.
+ */
+export type EnvKind = 'string' | 'int' | 'bool' | 'url' | 'enum' | 'list';
+
+export interface EnvVar {
+  name: string;
+  kind: EnvKind;
+  default?: string;
+  values?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Required only when NODE_ENV=production (a development default is used otherwise). */
+  requiredInProduction?: boolean;
+  secret?: boolean;
+  description: string;
+}
+
+export const ENV_VARS: readonly EnvVar[] = [
+  { name: 'NODE_ENV', kind: 'enum', values: ['development', 'test', 'production'], default: 'development', description: 'Runtime mode; `production` turns development defaults for secrets into boot errors.' },
+  { name: 'PORT', kind: 'int', default: '8080', min: 1, max: 65535, description: 'HTTP port.' },
+  { name: 'HOST', kind: 'string', default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
+  { name: 'PUBLIC_BASE_URL', kind: 'url', default: 'http://localhost:8080', description: 'Public URL of this API, used to build webhook, OAuth callback and preview URLs.' },
+  { name: 'FRONTEND_URL', kind: 'url', default: 'http://localhost:3000', description: 'Admin console URL (OAuth/OIDC redirects land there).' },
+  { name: 'CORS_ORIGINS', kind: 'list', default: '', description: 'Comma-separated allowed CORS origins; empty means FRONTEND_URL only.' },
+  { name: 'LOG_LEVEL', kind: 'enum', values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info', description: 'Structured JSON log level.' },
+  { name: 'BODY_LIMIT_BYTES', kind: 'int', default: '1048576', min: 1024, description: 'Maximum JSON request body size; larger bodies get 413.' },
+  { name: 'SHUTDOWN_GRACE_MS', kind: 'int', default: '10000', min: 0, description: 'How long SIGTERM waits for in-flight requests before closing pools.' },
+
+  { name: 'DATABASE_URL', kind: 'url', default: 'postgres://postgres@127.0.0.1:5432/agentcy', requiredInProduction: true, description: 'PostgreSQL connection string.' },
+  { name: 'DATABASE_POOL_SIZE', kind: 'int', default: '10', min: 1, max: 200, description: 'PostgreSQL pool size per process.' },
+  { name: 'MIGRATIONS_RUN', kind: 'bool', default: 'true', description: 'Run pending migrations at startup (under a PostgreSQL advisory lock).' },
+  { name: 'REDIS_URL', kind: 'url', default: 'redis://127.0.0.1:6379', requiredInProduction: true, description: 'Redis connection string (queues, pub/sub, rate limits).' },
+  { name: 'REDIS_PREFIX', kind: 'string', default: 'agentcy', description: 'Prefix of every Redis key and queue name (lets test runs share one Redis).' },
+  { name: 'NEO4J_URI', kind: 'url', default: 'bolt://127.0.0.1:7687', description: 'Neo4j Bolt URI.' },
+  { name: 'NEO4J_USER', kind: 'string', default: 'neo4j', description: 'Neo4j user.' },
+  { name: 'NEO4J_PASSWORD', kind: 'string', default: 'password', secret: true, description: 'Neo4j password (the bundled local server runs with auth disabled).' },
+  { name: 'NEO4J_DATABASE', kind: 'string', default: 'neo4j', description: 'Neo4j database name.' },
+  { name: 'HEALTH_CHECK_TIMEOUT_MS', kind: 'int', default: '2000', min: 50, description: 'Per-dependency timeout of GET /health.' },
+
+  { name: 'ENCRYPTION_KEY', kind: 'string', requiredInProduction: true, secret: true, description: '32-byte base64 key for secrets at rest (AES-256-GCM). Development derives one from a fixed string.' },
+  { name: 'AUTH_PROVIDER', kind: 'enum', values: ['local', 'oidc'], default: 'local', description: '`local` (HS256 with JWT_SECRET) or `oidc` (RS256 via JWKS). Local tokens are accepted in both modes when JWT_SECRET is set.' },
+  { name: 'JWT_SECRET', kind: 'string', requiredInProduction: true, secret: true, description: 'HS256 signing key, at least 32 characters. Development uses a fixed insecure default.' },
+  { name: 'JWT_EXPIRY_SECS', kind: 'int', default: '86400', min: 60, description: 'Lifetime of local tokens.' },
+  { name: 'JWKS_URL', kind: 'url', description: 'OIDC key set URL (required when AUTH_PROVIDER=oidc).' },
+  { name: 'JWT_ISSUER', kind: 'string', description: 'Expected `iss` of OIDC tokens (required when AUTH_PROVIDER=oidc).' },
+  { name: 'JWT_AUDIENCE', kind: 'string', default: 'agentcy', description: 'Expected `aud` of OIDC tokens.' },
+  { name: 'JWKS_TTL_SECS', kind: 'int', default: '3600', min: 1, description: 'JWKS cache lifetime; an unknown `kid` refetches earlier.' },
+  { name: 'OIDC_CLAIM_ORG_ID', kind: 'string', default: 'https://agentcy.dev/org_id', description: 'Claim that carries the org id.' },
+  { name: 'OIDC_CLAIM_ROLE', kind: 'string', default: 'https://agentcy.dev/role', description: 'Claim that carries the role.' },
+  { name: 'OIDC_JIT_ORG', kind: 'bool', default: 'false', description: 'Create an org for OIDC users whose token has no org claim.' },
+  { name: 'OIDC_AUTHORIZE_URL', kind: 'url', description: 'IdP authorization endpoint for GET /auth/oidc/login.' },
+  { name: 'OIDC_TOKEN_URL', kind: 'url', description: 'IdP token endpoint for GET /auth/oidc/callback.' },
+  { name: 'OIDC_CLIENT_ID', kind: 'string', description: 'OIDC client id for the login callbacks.' },
+  { name: 'OIDC_CLIENT_SECRET', kind: 'string', secret: true, description: 'OIDC client secret (optional with PKCE).' },
+  { name: 'WORKER_TOKEN', kind: 'string', secret: true, description: 'Shared secret of worker daemons on /workers daemon routes; unset disables them.' },
+  { name: 'PLATFORM_ADMIN_EMAILS', kind: 'list', default: 'admin@localhost', description: 'Comma-separated emails that are platform admins (/platform).' },
+  { name: 'SEED_ADMIN', kind: 'bool', default: 'true', description: 'Seed admin@localhost / admin (owner of org `default`) when no user exists.' },
+  { name: 'RATE_LIMIT_PER_MIN', kind: 'int', default: '600', min: 1, description: 'Requests per minute per caller (user or API key).' },
+  { name: 'LOGIN_RATE_LIMIT_PER_MIN', kind: 'int', default: '10', min: 1, description: 'Login attempts per minute per IP and per account.' },
+
+  { name: 'AGENTCY_FEATURES_RAG', kind: 'bool', default: 'true', description: 'Mounts /rag.' },
+  { name: 'AGENTCY_FEATURES_WORKERS', kind: 'bool', default: 'false', description: 'Mounts the /workers user routes.' },
+  { name: 'AGENTCY_FEATURES_ORCHESTRATOR', kind: 'bool', default: 'false', description: 'Mounts /orchestrator.' },
+  { name: 'AGENTCY_FEATURES_VOICE', kind: 'bool', default: 'false', description: 'Mounts /voice.' },
+  { name: 'AGENTCY_FEATURES_POLICIES', kind: 'bool', default: 'false', description: 'Mounts /policies and enables policy evaluation.' },
+  { name: 'AGENTCY_FEATURES_CIAB', kind: 'bool', default: 'false', description: 'Mounts /ciab-native.' },
+
+  { name: 'LLM_PROVIDER', kind: 'enum', values: ['offline', 'openai', 'anthropic', 'google', 'ollama', 'vllm', 'lmstudio'], default: 'offline', description: 'Default LLM provider when an org has none configured; `offline` is the built-in keyless provider.' },
+  { name: 'LLM_MODEL', kind: 'string', description: 'Default model name.' },
+  { name: 'LLM_BASE_URL', kind: 'url', description: 'Base URL for OpenAI-compatible servers (Ollama, vLLM, LM Studio).' },
+  { name: 'LLM_API_KEY', kind: 'string', secret: true, description: 'Default provider API key.' },
+  { name: 'AGENT_MAX_ITERATIONS', kind: 'int', default: '20', min: 1, max: 200, description: 'Tool-call iterations per chat turn.' },
+  { name: 'SSE_PING_INTERVAL_MS', kind: 'int', default: '15000', min: 100, description: 'Keep-alive `ping` interval of SSE streams.' },
+  { name: 'INGEST_BATCH_SIZE', kind: 'int', default: '500', min: 1, max: 100000, description: 'Nodes/edges per graph write batch during ingestion.' },
+  { name: 'INGEST_CONCURRENCY', kind: 'int', default: '2', min: 1, max: 64, description: 'Sync jobs run at once per process.' },
+  { name: 'UPLOAD_DIR', kind: 'string', default: './data/uploads', description: 'Local storage for uploads and artifacts when no S3 is configured.' },
+] as const;

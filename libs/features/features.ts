@@ -1,0 +1,64 @@
+import { applyDecorators, CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ApiResponse } from '@nestjs/swagger';
+import { AppConfig } from '@libs/config';
+import { ErrorEnvelope, FeatureDisabledException } from '@libs/errors';
+import type { Principal } from '@libs/auth/principal';
+
+export const FEATURE_FLAGS = ['rag', 'workers', 'orchestrator', 'voice', 'policies', 'ciab'] as const;
+export type FeatureFlag = (typeof FEATURE_FLAGS)[number];
+export const FEATURE_METADATA = 'agentcy:feature';
+
+/** Marks a controller or route as belonging to a feature-gated group. */
+export function RequiresFeature(flag: FeatureFlag) {
+  return applyDecorators(
+    SetMetadata(FEATURE_METADATA, flag),
+    ApiResponse({ status: 404, description: `feature_disabled while features.${flag} is off`, type: ErrorEnvelope }),
+  );
+}
+
+/** Per-org overrides (from org settings); registered by the settings module. */
+export type FeatureOverrideSource = (orgId: string) => Promise<Partial<Record<FeatureFlag, boolean>>>;
+
+@Injectable()
+export class FeatureFlagService {
+  private overrides: FeatureOverrideSource | undefined;
+
+  constructor(private readonly config: AppConfig) {}
+
+  setOverrideSource(source: FeatureOverrideSource): void {
+    this.overrides = source;
+  }
+
+  /** The install-wide flags from configuration (what /health reports). */
+  defaults(): Record<FeatureFlag, boolean> {
+    return { ...this.config.features };
+  }
+
+  async effective(orgId?: string): Promise<Record<FeatureFlag, boolean>> {
+    const base = this.defaults();
+    if (!orgId || !this.overrides) return base;
+    return { ...base, ...(await this.overrides(orgId)) };
+  }
+
+  async isEnabled(flag: FeatureFlag, orgId?: string): Promise<boolean> {
+    return (await this.effective(orgId))[flag];
+  }
+}
+
+/** Runs after AuthGuard: a route of a disabled group answers 404 `feature_disabled`. */
+@Injectable()
+export class FeatureFlagGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly flags: FeatureFlagService,
+  ) {}
+
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+    const flag = this.reflector.getAllAndOverride<FeatureFlag | undefined>(FEATURE_METADATA, [ctx.getHandler(), ctx.getClass()]);
+    if (!flag) return true;
+    const req = ctx.switchToHttp().getRequest<{ principal?: Principal }>();
+    if (!(await this.flags.isEnabled(flag, req.principal?.orgId))) throw new FeatureDisabledException(flag);
+    return true;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './neo4j.service';
+export * from './graph.module';

@@ -1,0 +1,55 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import neo4j, { Driver, ManagedTransaction, QueryResult, RecordShape } from 'neo4j-driver';
+import { AppConfig } from '@libs/config';
+
+/** The one place that owns the neo4j-driver. Cypher is always parameterised. */
+@Injectable()
+export class Neo4jService implements OnModuleDestroy {
+  private readonly logger = new Logger(Neo4jService.name);
+  readonly driver: Driver;
+
+  constructor(private readonly config: AppConfig) {
+    this.driver = neo4j.driver(config.neo4j.uri, neo4j.auth.basic(config.neo4j.user, config.neo4j.password), {
+      maxConnectionPoolSize: 50,
+      connectionAcquisitionTimeout: 10_000,
+      disableLosslessIntegers: true,
+      logging: { level: 'warn', logger: (level, message) => this.logger.warn(`${level}: ${message}`) },
+    });
+  }
+
+  async read<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<QueryResult<T>> {
+    const session = this.driver.session({ database: this.config.neo4j.database, defaultAccessMode: neo4j.session.READ });
+    try {
+      return await session.executeRead((tx) => tx.run<T>(cypher, params), timeoutMs ? { timeout: timeoutMs } : undefined);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async write<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<QueryResult<T>> {
+    const session = this.driver.session({ database: this.config.neo4j.database, defaultAccessMode: neo4j.session.WRITE });
+    try {
+      return await session.executeWrite((tx) => tx.run<T>(cypher, params));
+    } finally {
+      await session.close();
+    }
+  }
+
+  /** Several statements in one write transaction (all or nothing). */
+  async writeTx<R>(work: (tx: ManagedTransaction) => Promise<R>): Promise<R> {
+    const session = this.driver.session({ database: this.config.neo4j.database, defaultAccessMode: neo4j.session.WRITE });
+    try {
+      return await session.executeWrite(work);
+    } finally {
+      await session.close();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.read('RETURN 1 AS ok');
+  }
+
+  async onModuleDestroy() {
+    await this.driver.close();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './build-document';
+export * from './openapi-document.holder';
+export * from './api-error-responses.decorator';

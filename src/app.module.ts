@@ -1,0 +1,51 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AuthGuard } from '@libs/auth/auth.guard';
+import { AppConfig, ConfigModule } from '@libs/config';
+import { CryptoModule } from '@libs/crypto';
+import { DatabaseModule } from '@libs/database/database.module';
+import { AllExceptionsFilter, createValidationPipe } from '@libs/errors';
+import { FeatureFlagGuard, FeatureFlagService } from '@libs/features';
+import { GraphModule } from '@libs/graph/graph.module';
+import { IdempotencyModule } from '@libs/idempotency';
+import { RedisModule } from '@libs/redis/redis.module';
+import { FEATURE_MODULES } from './feature-modules';
+import { AuthModule } from './modules/auth/auth.module';
+import { HealthModule } from './modules/health/health.module';
+import { OpenApiModule } from './modules/openapi/openapi.module';
+import { OrgsModule } from './modules/orgs/orgs.module';
+
+/**
+ * Guards run in registration order: authentication (deny by default), then feature flags.
+ * Route-group modules are listed in feature-modules.ts.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DatabaseModule,
+        RedisModule,
+        GraphModule,
+        CryptoModule,
+        IdempotencyModule,
+        OpenApiModule,
+        OrgsModule,
+        AuthModule,
+        HealthModule,
+        ...FEATURE_MODULES,
+      ],
+      providers: [
+        FeatureFlagService,
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+        { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: FeatureFlagGuard },
+      ],
+      exports: [FeatureFlagService],
+      global: true,
+    };
+  }
+}

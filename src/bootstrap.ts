@@ -1,0 +1,86 @@
+import { INestApplication, RequestMethod } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { AppConfig } from '@libs/config';
+import { AppException } from '@libs/errors';
+import { createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
+import { buildOpenApiDocument } from '@libs/openapi/build-document';
+import { OpenApiDocumentHolder } from '@libs/openapi/openapi-document.holder';
+import { setCursorKey } from '@libs/pagination/cursor';
+import { createHash } from 'node:crypto';
+import { AppModule } from './app.module';
+
+export const API_PREFIX = 'api/v1';
+
+function bodyError(err: { type?: string; message?: string }): AppException {
+  if (err.type === 'entity.too.large') return new AppException(413, 'payload_too_large', 'Request body is too large');
+  if (err.type === 'entity.parse.failed') return new AppException(400, 'malformed_json', 'Request body is not valid JSON');
+  return new AppException(400, 'bad_request', err.message ?? 'Unreadable request body');
+}
+
+/** JSON and form bodies (raw bytes kept for signature checks); other types arrive as a Buffer. */
+function bodyParsers(limit: number) {
+  const keepRaw = (req: Request & { rawBody?: Buffer }, _res: Response, buf: Buffer) => {
+    req.rawBody = buf;
+  };
+  const parsers = [
+    express.json({ limit, verify: keepRaw, type: ['application/json', 'application/*+json'] }),
+    express.urlencoded({ limit, extended: true, verify: keepRaw }),
+    express.raw({ limit, type: (req) => !!req.headers['content-type'] && !/json|x-www-form-urlencoded|multipart\/form-data/.test(String(req.headers['content-type'])), verify: keepRaw }),
+  ];
+  return parsers.map((p) => (req: Request, res: Response, next: NextFunction) => p(req, res, (err?: unknown) => (err ? next(bodyError(err as { type?: string })) : next())));
+}
+
+export interface CreatedApp {
+  app: NestExpressApplication;
+  logger: Logger;
+}
+
+export async function createApp(config: AppConfig): Promise<CreatedApp> {
+  const logger = createRootLogger(config.logLevel);
+  setCursorKey(createHash('sha256').update(`cursor:${config.auth.jwtSecret}`).digest());
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+  app.use(requestContext(logger));
+  for (const p of bodyParsers(config.bodyLimitBytes)) app.use(p);
+  app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
+  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'sandbox/preview/(.*)', method: RequestMethod.ALL }] });
+  await app.init();
+  const doc = buildOpenApiDocument(app);
+  app.get(OpenApiDocumentHolder).document = doc;
+  SwaggerModule.setup(`${API_PREFIX}/docs`, app, doc, { raw: false, customSiteTitle: 'Agentcy API reference', swaggerOptions: { url: `/${API_PREFIX}/openapi.json` } });
+  return { app, logger };
+}
+
+/**
+ * SIGTERM: stop accepting, let in-flight requests finish (bounded by SHUTDOWN_GRACE_MS),
+ * then close pools through Nest's shutdown hooks.
+ */
+export function installGracefulShutdown(app: INestApplication, config: AppConfig, logger: Logger): void {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const server = app.getHttpServer() as import('node:http').Server;
+    const force = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
+    });
+    clearTimeout(force);
+    await app.close().catch((err) => logger.error({ err }, 'error while closing'));
+    logger.info('shutdown complete');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

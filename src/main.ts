@@ -1,0 +1,26 @@
+import './register-paths';
+import 'reflect-metadata';
+import { AppConfig, ConfigValidationError } from '@libs/config';
+import { createApp, installGracefulShutdown } from './bootstrap';
+
+async function main() {
+  let config: AppConfig;
+  try {
+    config = AppConfig.fromEnv(process.env);
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const { app, logger } = await createApp(config);
+  installGracefulShutdown(app, config, logger);
+  await app.listen(config.port, config.host);
+  logger.info({ port: config.port }, `Agentcy API listening on http://${config.host}:${config.port}/api/v1`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`fatal: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,23 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '@libs/auth/auth.decorators';
+import { HealthResponseDto } from './dto/health-response.dto';
+import { HealthService } from './health.service';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(private readonly health: HealthService) {}
+
+  @Get()
+  @Public()
+  @ApiOperation({ operationId: 'health_get', summary: 'Readiness, feature flags and dependency reachability' })
+  @ApiOkResponse({ type: HealthResponseDto })
+  @ApiServiceUnavailableResponse({ type: HealthResponseDto, description: 'A required dependency is down (same body)' })
+  async get(@Res({ passthrough: true }) res: Response): Promise<HealthResponseDto> {
+    const body = await this.health.check();
+    res.status(body.status === 'ok' ? 200 : 503);
+    return body;
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@libs/config';
+import { FeatureFlagService } from '@libs/features';
+import { Neo4jService } from '@libs/graph/neo4j.service';
+import { RedisService } from '@libs/redis/redis.service';
+import { HealthResponseDto } from './dto/health-response.dto';
+
+type DepState = 'ok' | 'error' | 'disabled';
+
+/** Each dependency check is bounded, so a hung service cannot hang /health. */
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly ds: DataSource,
+    private readonly redis: RedisService,
+    private readonly neo4j: Neo4jService,
+    private readonly flags: FeatureFlagService,
+    private readonly config: AppConfig,
+  ) {}
+
+  private async probe(check: () => Promise<unknown>): Promise<DepState> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<DepState>((resolve) => {
+      timer = setTimeout(() => resolve('error'), this.config.healthCheckTimeoutMs);
+    });
+    try {
+      return await Promise.race([check().then(() => 'ok' as const, () => 'error' as const), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private llmState(): DepState {
+    const llm = this.config.llm;
+    if (llm.provider === 'offline') return 'ok';
+    return llm.apiKey || llm.baseUrl ? 'ok' : 'error';
+  }
+
+  async check(): Promise<HealthResponseDto> {
+    const [postgres, redis, neo4j] = await Promise.all([
+      this.probe(() => this.ds.query('SELECT 1')),
+      this.probe(() => this.redis.ping()),
+      this.probe(() => this.neo4j.ping()),
+    ]);
+    const f = this.flags.defaults();
+    const required = [postgres, redis, neo4j];
+    return {
+      status: required.every((s) => s === 'ok') ? 'ok' : 'degraded',
+      features: { rag: f.rag, workers: f.workers, orchestrator: f.orchestrator, voice: f.voice, policies: f.policies },
+      dependencies: { postgres, neo4j, redis, llm: this.llmState() },
+    };
+  }
+}

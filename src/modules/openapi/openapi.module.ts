@@ -1,0 +1,7 @@
+import { Global, Module } from '@nestjs/common';
+import { OpenApiDocumentHolder } from '@libs/openapi/openapi-document.holder';
+import { OpenApiController } from './openapi.controller';
+
+@Global()
+@Module({ controllers: [OpenApiController], providers: [OpenApiDocumentHolder], exports: [OpenApiDocumentHolder] })
+export class OpenApiModule {}

@@ -1,0 +1,17 @@
+import { Column, Entity } from 'typeorm';
+import { BaseEntity } from '@libs/database/base.entity';
+
+@Entity('organizations')
+export class OrganizationEntity extends BaseEntity {
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  @Column({ name: 'display_name', type: 'varchar', length: 255 })
+  displayName: string;
+
+  @Column({ type: 'jsonb', default: {} })
+  settings: Record<string, unknown>;
+
+  @Column({ name: 'disabled_at', type: 'timestamptz', precision: 3, nullable: true })
+  disabledAt: Date | null;
+}

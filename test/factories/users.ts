@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { TestApp } from '../setup/test-app';
+
+export interface TestUser {
+  token: string;
+  userId: string;
+  email: string;
+  orgId: string;
+  auth: { Authorization: string };
+}
+
+/** Registers a fresh org with its owner; every test gets its own tenant. */
+export async function registerOwner(t: TestApp, prefix = 'org'): Promise<TestUser> {
+  const suffix = randomUUID().slice(0, 8);
+  const email = `${prefix}-${suffix}@example.test`;
+  const res = await t.http().post('/api/v1/auth/register').send({ email, password: 'password-123', org_name: `${prefix}-${suffix}` }).expect(201);
+  const me = await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${res.body.token}`).expect(200);
+  return { token: res.body.token, userId: res.body.user.id, email, orgId: me.body.org.id, auth: { Authorization: `Bearer ${res.body.token}` } };
+}
+
+export async function loginAdmin(t: TestApp): Promise<TestUser> {
+  const res = await t.http().post('/api/v1/auth/login').send({ email: 'admin@localhost', password: 'admin' }).expect(200);
+  const me = await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${res.body.token}`).expect(200);
+  return { token: res.body.token, userId: res.body.user.id, email: 'admin@localhost', orgId: me.body.org.id, auth: { Authorization: `Bearer ${res.body.token}` } };
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { runMigrationsLocked } from '../../libs/database/migrations';
+import { typeormOptions } from '../../libs/database/typeorm.options';
+
+/** Once per run: a clean test database with every migration applied. */
+export default async function globalSetup() {
+  const url = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy_test';
+  const admin = new Client({ connectionString: url.replace(/\/[^/]+$/, '/postgres') });
+  await admin.connect();
+  const db = new URL(url).pathname.slice(1);
+  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db]);
+  await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
+  await admin.query(`CREATE DATABASE "${db}"`);
+  await admin.end();
+  const ds = await new DataSource(typeormOptions(url, 2)).initialize();
+  await runMigrationsLocked(ds);
+  await ds.destroy();
+}
