@@ -1,4 +1,8 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { CHAT_MODULES } from './modules/groups/chat.modules';
+import { IDENTITY_MODULES } from './modules/groups/identity.modules';
+import { KNOWLEDGE_MODULES } from './modules/groups/knowledge.modules';
+import { SOURCES_MODULES } from './modules/groups/sources.modules';
 
-/** Route-group modules beyond the core (auth, health, openapi). One line per module. */
-export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [];
+/** Route-group modules beyond the core (auth, health, openapi), grouped by area. */
+export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [...IDENTITY_MODULES, ...KNOWLEDGE_MODULES, ...SOURCES_MODULES, ...CHAT_MODULES];

@@ -1,3 +1,4 @@
+import '../../src/register-paths';
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';

@@ -1,0 +1,28 @@
+import type { ConnectorToolSpec, ToolEffect } from './connector';
+
+/** A connector tool as the catalog and the chat see it. */
+export interface CatalogTool {
+  /** `<source name>.<tool>`, unique within the org */
+  qualifiedName: string;
+  sourceId: string;
+  sourceName: string;
+  /** connector type, e.g. `kubernetes` */
+  connector: string;
+  name: string;
+  description: string;
+  inputSchema: ConnectorToolSpec['inputSchema'];
+  effect: ToolEffect;
+  requiresApproval: boolean;
+}
+
+/**
+ * What the chat needs from the sources side: the org's tools and a way to run one.
+ * Implemented by the sources module, consumed by chat/agents/tasks.
+ */
+export abstract class ToolCatalogPort {
+  abstract listTools(orgId: string): Promise<CatalogTool[]>;
+  /** Resolves `<source>.<tool>` (or a bare tool name when unambiguous); undefined if absent. */
+  abstract findTool(orgId: string, qualifiedName: string): Promise<CatalogTool | undefined>;
+  /** Runs the tool. Throws ToolExecutionError for failures the model should see. */
+  abstract execute(orgId: string, tool: CatalogTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
+}
