@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { AuditModule } from '@libs/audit';
 import { AuthGuard } from '@libs/auth/auth.guard';
 import { AppConfig, ConfigModule } from '@libs/config';
 import { CryptoModule } from '@libs/crypto';
@@ -31,6 +32,7 @@ export class AppModule {
         GraphModule,
         CryptoModule,
         IdempotencyModule,
+        AuditModule,
         OpenApiModule,
         OrgsModule,
         AuthModule,

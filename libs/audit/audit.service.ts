@@ -1,0 +1,60 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { Principal } from '@libs/auth/principal';
+import { AuditEntryEntity } from './audit-entry.entity';
+
+export type AuditCategory = 'auth' | 'api' | 'policy' | 'approval' | 'tool' | 'source' | 'platform_admin' | 'settings' | 'chat' | 'system';
+export type AuditResult = 'success' | 'failure' | 'denied';
+
+export interface AuditInput {
+  orgId: string | null;
+  category: AuditCategory;
+  /** `<domain>.<verb>`, e.g. `auth.login`, `sources.create`, `POST /api/v1/sources` */
+  action: string;
+  result: AuditResult;
+  actor?: Pick<Principal, 'userId' | 'email' | 'apiKeyId'> | null;
+  target?: Record<string, unknown> | null;
+  ip?: string | null;
+  requestId?: string | null;
+  details?: Record<string, unknown> | null;
+}
+
+const NO_ORG = '00000000-0000-0000-0000-000000000000';
+
+/** Append-only audit log with a gap-free per-org sequence. */
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger(AuditService.name);
+
+  constructor(private readonly ds: DataSource) {}
+
+  async record(input: AuditInput): Promise<void> {
+    try {
+      await this.ds.transaction(async (m) => {
+        const [{ seq }] = (await m.query(
+          `INSERT INTO audit_seq (org_key, seq) VALUES ($1, 1)
+           ON CONFLICT (org_key) DO UPDATE SET seq = audit_seq.seq + 1 RETURNING seq`,
+          [input.orgId ?? NO_ORG],
+        )) as { seq: string }[];
+        await m.getRepository(AuditEntryEntity).insert({
+          orgId: input.orgId,
+          seq,
+          ts: new Date(),
+          category: input.category,
+          action: input.action,
+          result: input.result,
+          actorUserId: input.actor?.userId ?? null,
+          actorApiKeyId: input.actor?.apiKeyId ?? null,
+          actorEmail: input.actor?.email ?? null,
+          target: (input.target ?? null) as never,
+          ip: input.ip ?? null,
+          requestId: input.requestId ?? null,
+          details: (input.details ?? null) as never,
+        });
+      });
+    } catch (err) {
+      // auditing must never turn a successful request into a failure; it is logged loudly instead
+      this.logger.error({ err, action: input.action }, 'failed to write audit entry');
+    }
+  }
+}
