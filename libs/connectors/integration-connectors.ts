@@ -1,0 +1,4 @@
+import type { ConnectorDefinition } from './connector';
+
+/** git, openapi, mcp, github, kubernetes (owned by the integrations area). */
+export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [];
