@@ -1,0 +1,21 @@
+# Shared helpers of the project scripts (sourced, not run).
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+log() { printf '[agentcy] %s\n' "$*"; }
+
+# Installs node dependencies when missing or older than the lock file.
+ensure_deps() {
+  cd "$ROOT"
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing dependencies (npm ci)"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+}
+
+# Compiles when any source is newer than the build.
+ensure_build() {
+  cd "$ROOT"
+  if [ ! -f dist/src/main.js ] || [ -n "$(find src libs ormconfig.ts tsconfig*.json nest-cli.json package-lock.json -newer dist/src/main.js -print -quit 2>/dev/null)" ]; then
+    log "building"
+    npx nest build
+  fi
+}
