@@ -1,4 +1,4 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AuditModule } from '@libs/audit';
 import { AuthGuard } from '@libs/auth/auth.guard';
@@ -9,6 +9,7 @@ import { AllExceptionsFilter, createValidationPipe } from '@libs/errors';
 import { FeatureFlagGuard, FeatureFlagService } from '@libs/features';
 import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
+import { RateLimitGuard, RateLimitModule } from '@libs/rate-limit';
 import { RedisModule } from '@libs/redis/redis.module';
 import { FEATURE_MODULES } from './feature-modules';
 import { AuthModule } from './modules/auth/auth.module';
@@ -22,7 +23,7 @@ import { OrgsModule } from './modules/orgs/orgs.module';
  */
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig): DynamicModule {
+  static forRoot(config: AppConfig, extraModules: (Type<unknown> | DynamicModule)[] = []): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -32,18 +33,21 @@ export class AppModule {
         GraphModule,
         CryptoModule,
         IdempotencyModule,
+        RateLimitModule,
         AuditModule,
         OpenApiModule,
         OrgsModule,
         AuthModule,
         HealthModule,
         ...FEATURE_MODULES,
+        ...extraModules,
       ],
       providers: [
         FeatureFlagService,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: FeatureFlagGuard },
       ],
       exports: [FeatureFlagService],

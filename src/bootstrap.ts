@@ -1,4 +1,4 @@
-import { INestApplication, RequestMethod } from '@nestjs/common';
+import { DynamicModule, INestApplication, RequestMethod, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -39,10 +39,15 @@ export interface CreatedApp {
   logger: Logger;
 }
 
-export async function createApp(config: AppConfig): Promise<CreatedApp> {
+export interface CreateAppOptions {
+  /** extra modules mounted beside the app's own (tests use it for probe controllers) */
+  extraModules?: (Type<unknown> | DynamicModule)[];
+}
+
+export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<CreatedApp> {
   const logger = createRootLogger(config.logLevel);
   setCursorKey(createHash('sha256').update(`cursor:${config.auth.jwtSecret}`).digest());
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.extraModules), {
     bodyParser: false,
     logger: new PinoNestLogger(logger),
     abortOnError: false,

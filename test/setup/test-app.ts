@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import request from 'supertest';
 import { AppConfig } from '@libs/config';
-import { createApp } from 'src/bootstrap';
+import { createApp, type CreateAppOptions } from 'src/bootstrap';
 
 export interface TestApp {
   app: NestExpressApplication;
@@ -12,9 +12,9 @@ export interface TestApp {
 }
 
 /** Boots the real app (real PostgreSQL, Redis, Neo4j) on a random port. */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, opts: CreateAppOptions = {}): Promise<TestApp> {
   const config = AppConfig.fromEnv({ ...process.env, ...env });
-  const { app } = await createApp(config);
+  const { app } = await createApp(config, opts);
   await app.listen(0, '127.0.0.1');
   const addr = app.getHttpServer().address() as { port: number };
   return {
