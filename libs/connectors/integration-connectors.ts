@@ -1,4 +1,5 @@
 import type { ConnectorDefinition } from './connector';
+import { kubernetesConnector } from './kubernetes/kubernetes.connector';
 
 /** git, openapi, mcp, github, kubernetes (owned by the integrations area). */
-export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [];
+export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [kubernetesConnector];

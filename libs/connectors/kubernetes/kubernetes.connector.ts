@@ -1,0 +1,625 @@
+import {
+  ConnectorConfigError,
+  ConnectorContext,
+  ConnectorDefinition,
+  ConnectorToolSpec,
+  GraphEdgeInput,
+  GraphNodeInput,
+  IngestBatch,
+  ToolExecutionError,
+} from '../connector';
+import { KubeApiError, KubeClient, KubernetesConfig, KubeUnreachableError, resolveKubeConnection } from './kube-client';
+
+type Ctx = ConnectorContext<KubernetesConfig>;
+
+const BATCH = 500;
+const MAX_LOG_CHARS = 64_000;
+
+export function kubeClient(config: KubernetesConfig): KubeClient {
+  return new KubeClient(resolveKubeConnection(config), config.timeout_ms ?? 30_000);
+}
+
+function checkShape(config: KubernetesConfig): void {
+  if (config == null || typeof config !== 'object') throw new ConnectorConfigError('shape', 'config must be an object');
+  if (config.namespaces !== undefined) {
+    if (!Array.isArray(config.namespaces) || config.namespaces.some((n) => typeof n !== 'string' || !n)) {
+      throw new ConnectorConfigError('shape', '`namespaces` must be an array of namespace names', { field: 'namespaces' });
+    }
+  }
+  for (const f of ['kubeconfig', 'kubeconfig_data', 'context', 'server', 'token', 'ca_data'] as const) {
+    if (config[f] !== undefined && config[f] !== null && typeof config[f] !== 'string') {
+      throw new ConnectorConfigError('shape', `\`${f}\` must be a string`, { field: f });
+    }
+  }
+}
+
+function scopedNamespaces(config: KubernetesConfig): string[] | undefined {
+  return config.namespaces && config.namespaces.length > 0 ? config.namespaces : undefined;
+}
+
+/** Maps a client failure to the typed tool error the model sees. */
+function toToolError(e: unknown): unknown {
+  if (e instanceof ToolExecutionError) return e;
+  if (e instanceof KubeApiError) {
+    const details = { status: e.status, reason: e.reason };
+    if (e.status === 401 || e.status === 403) return new ToolExecutionError('upstream_auth_failed', e.message, details);
+    if (e.status === 404) return new ToolExecutionError('not_found', e.message, details);
+    if (e.status === 409 || e.status === 422 || e.status === 400) return new ToolExecutionError('upstream_rejected', e.message, details);
+    return new ToolExecutionError('upstream_error', e.message, details);
+  }
+  if (e instanceof KubeUnreachableError) return new ToolExecutionError('upstream_unreachable', e.message, { code: e.causeCode });
+  if (e instanceof ConnectorConfigError) return new ToolExecutionError('source_misconfigured', e.message, e.details);
+  return e;
+}
+
+// ---------- summaries ----------
+
+export interface PodSummary {
+  name: string;
+  namespace: string;
+  phase: string;
+  status: string;
+  ready: string;
+  ready_containers: number;
+  total_containers: number;
+  restarts: number;
+  node: string | null;
+  ip: string | null;
+  created_at: string | null;
+  labels: Record<string, string>;
+}
+
+export function summarizePod(p: any): PodSummary {
+  const statuses: any[] = p.status?.containerStatuses ?? [];
+  const total = (p.spec?.containers ?? []).length || statuses.length;
+  const readyCount = statuses.filter((s) => s.ready).length;
+  const waiting = statuses.map((s) => s.state?.waiting?.reason || s.state?.terminated?.reason).find(Boolean);
+  const phase = p.status?.phase ?? 'Unknown';
+  return {
+    name: p.metadata?.name,
+    namespace: p.metadata?.namespace,
+    phase,
+    status: p.metadata?.deletionTimestamp ? 'Terminating' : (waiting ?? p.status?.reason ?? phase),
+    ready: `${readyCount}/${total}`,
+    ready_containers: readyCount,
+    total_containers: total,
+    restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+    node: p.spec?.nodeName ?? null,
+    ip: p.status?.podIP ?? null,
+    created_at: p.metadata?.creationTimestamp ?? null,
+    labels: p.metadata?.labels ?? {},
+  };
+}
+
+export function summarizeDeployment(d: any) {
+  return {
+    name: d.metadata?.name,
+    namespace: d.metadata?.namespace,
+    replicas: d.spec?.replicas ?? 0,
+    ready_replicas: d.status?.readyReplicas ?? 0,
+    updated_replicas: d.status?.updatedReplicas ?? 0,
+    available_replicas: d.status?.availableReplicas ?? 0,
+    ready: `${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`,
+    images: (d.spec?.template?.spec?.containers ?? []).map((c: any) => c.image),
+    selector: d.spec?.selector?.matchLabels ?? {},
+    created_at: d.metadata?.creationTimestamp ?? null,
+  };
+}
+
+function summarizeNode(n: any) {
+  const ready = (n.status?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  const roles = Object.keys(n.metadata?.labels ?? {})
+    .filter((k) => k.startsWith('node-role.kubernetes.io/'))
+    .map((k) => k.slice('node-role.kubernetes.io/'.length));
+  return {
+    name: n.metadata?.name,
+    ready: ready?.status === 'True',
+    roles,
+    kubelet_version: n.status?.nodeInfo?.kubeletVersion ?? null,
+    os_image: n.status?.nodeInfo?.osImage ?? null,
+    internal_ip: (n.status?.addresses ?? []).find((a: any) => a.type === 'InternalIP')?.address ?? null,
+    unschedulable: n.spec?.unschedulable === true,
+  };
+}
+
+function summarizeService(s: any) {
+  return {
+    name: s.metadata?.name,
+    namespace: s.metadata?.namespace,
+    type: s.spec?.type ?? 'ClusterIP',
+    cluster_ip: s.spec?.clusterIP ?? null,
+    ports: (s.spec?.ports ?? []).map((p: any) => ({ name: p.name ?? null, port: p.port, target_port: p.targetPort ?? null, protocol: p.protocol ?? 'TCP' })),
+    selector: s.spec?.selector ?? {},
+  };
+}
+
+// ---------- tools ----------
+
+const nsProp = { type: 'string', description: 'Namespace; omit for all namespaces the source may see' };
+const nameProp = (what: string) => ({ type: 'string', description: `${what} name`, minLength: 1 });
+
+export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
+  {
+    name: 'list_pods',
+    description: 'List pods with phase, readiness (ready/total containers), restart count and node. Filter by namespace, label selector or phase (e.g. Failed, Pending).',
+    effect: 'read',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        namespace: nsProp,
+        label_selector: { type: 'string', description: 'e.g. app=web' },
+        status: { type: 'string', description: 'pod phase or container status reason to keep, e.g. Running, Pending, Failed, CrashLoopBackOff' },
+        limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
+      },
+      additionalProperties: false,
+    },
+  },
+  {
+    name: 'get_pod',
+    description: 'Get one pod: status, containers (image, state, restarts), conditions and node.',
+    effect: 'read',
+    inputSchema: { type: 'object', properties: { namespace: nameProp('Namespace'), name: nameProp('Pod') }, required: ['namespace', 'name'], additionalProperties: false },
+  },
+  {
+    name: 'get_pod_logs',
+    description: 'Fetch the last lines of a pod container log.',
+    effect: 'read',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        namespace: nameProp('Namespace'),
+        name: nameProp('Pod'),
+        container: { type: 'string', description: 'container name (defaults to the only/first container)' },
+        tail_lines: { type: 'integer', minimum: 1, maximum: 5000, default: 200 },
+        since_seconds: { type: 'integer', minimum: 1 },
+        previous: { type: 'boolean', description: 'logs of the previous (crashed) container instance', default: false },
+      },
+      required: ['namespace', 'name'],
+      additionalProperties: false,
+    },
+  },
+  {
+    name: 'list_deployments',
+    description: 'List deployments with desired/ready/available replicas and images.',
+    effect: 'read',
+    inputSchema: { type: 'object', properties: { namespace: nsProp, label_selector: { type: 'string' } }, additionalProperties: false },
+  },
+  {
+    name: 'list_namespaces',
+    description: 'List namespaces and their phase.',
+    effect: 'read',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  },
+  {
+    name: 'list_nodes',
+    description: 'List cluster nodes with readiness, roles, kubelet version and internal IP.',
+    effect: 'read',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  },
+  {
+    name: 'list_services',
+    description: 'List services with type, cluster IP, ports and selector.',
+    effect: 'read',
+    inputSchema: { type: 'object', properties: { namespace: nsProp }, additionalProperties: false },
+  },
+  {
+    name: 'scale_deployment',
+    description: 'Set the replica count of a deployment.',
+    effect: 'write',
+    inputSchema: {
+      type: 'object',
+      properties: { namespace: nameProp('Namespace'), name: nameProp('Deployment'), replicas: { type: 'integer', minimum: 0, maximum: 1000 } },
+      required: ['namespace', 'name', 'replicas'],
+      additionalProperties: false,
+    },
+  },
+  {
+    name: 'restart_deployment',
+    description: 'Rolling-restart a deployment (like `kubectl rollout restart`).',
+    effect: 'write',
+    inputSchema: { type: 'object', properties: { namespace: nameProp('Namespace'), name: nameProp('Deployment') }, required: ['namespace', 'name'], additionalProperties: false },
+  },
+  {
+    name: 'delete_pod',
+    description: 'Delete a pod (its controller, if any, recreates it).',
+    effect: 'destructive',
+    requiresApproval: true,
+    inputSchema: {
+      type: 'object',
+      properties: { namespace: nameProp('Namespace'), name: nameProp('Pod'), grace_period_seconds: { type: 'integer', minimum: 0 } },
+      required: ['namespace', 'name'],
+      additionalProperties: false,
+    },
+  },
+];
+
+function str(args: Record<string, unknown>, key: string, required: true): string;
+function str(args: Record<string, unknown>, key: string, required?: false): string | undefined;
+function str(args: Record<string, unknown>, key: string, required = false): string | undefined {
+  const v = args[key];
+  if (v === undefined || v === null || v === '') {
+    if (required) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
+    return undefined;
+  }
+  if (typeof v !== 'string') throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be a string`, { field: key });
+  return v;
+}
+
+function int(args: Record<string, unknown>, key: string, opts: { min?: number; max?: number; required?: boolean } = {}): number | undefined {
+  const v = args[key];
+  if (v === undefined || v === null) {
+    if (opts.required) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
+    return undefined;
+  }
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
+    throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be an integer${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''}`, { field: key });
+  }
+  return n;
+}
+
+function assertNamespaceAllowed(config: KubernetesConfig, ns: string): void {
+  const allowed = scopedNamespaces(config);
+  if (allowed && !allowed.includes(ns)) {
+    throw new ToolExecutionError('namespace_not_allowed', `namespace "${ns}" is not one of this source's namespaces`, { allowed_namespaces: allowed });
+  }
+}
+
+const enc = encodeURIComponent;
+
+/** Lists a namespaced resource across the allowed namespaces (or cluster-wide when unrestricted). */
+async function listNamespaced(client: KubeClient, config: KubernetesConfig, group: string, resource: string, namespace: string | undefined, query: Record<string, string | undefined> = {}, signal?: AbortSignal): Promise<any[]> {
+  if (namespace) {
+    assertNamespaceAllowed(config, namespace);
+    return client.listAll(`${group}/namespaces/${enc(namespace)}/${resource}`, { query, signal });
+  }
+  const allowed = scopedNamespaces(config);
+  if (!allowed) return client.listAll(`${group}/${resource}`, { query, signal });
+  const out: any[] = [];
+  for (const ns of allowed) out.push(...(await client.listAll(`${group}/namespaces/${enc(ns)}/${resource}`, { query, signal })));
+  return out;
+}
+
+async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
+  const config = ctx.config;
+  const client = kubeClient(config);
+  const signal = ctx.signal;
+  switch (tool) {
+    case 'list_pods': {
+      const limit = int(args, 'limit', { min: 1, max: 1000 }) ?? 200;
+      const wanted = str(args, 'status')?.toLowerCase();
+      const pods = (await listNamespaced(client, config, '/api/v1', 'pods', str(args, 'namespace'), { labelSelector: str(args, 'label_selector') }, signal)).map(summarizePod);
+      const filtered = wanted ? pods.filter((p) => p.phase.toLowerCase() === wanted || p.status.toLowerCase() === wanted) : pods;
+      return { items: filtered.slice(0, limit), total: filtered.length, truncated: filtered.length > limit };
+    }
+    case 'get_pod': {
+      const ns = str(args, 'namespace', true);
+      assertNamespaceAllowed(config, ns);
+      const p = await client.get(`/api/v1/namespaces/${enc(ns)}/pods/${enc(str(args, 'name', true))}`, { signal });
+      return {
+        ...summarizePod(p),
+        containers: (p.spec?.containers ?? []).map((c: any) => {
+          const s = (p.status?.containerStatuses ?? []).find((x: any) => x.name === c.name) ?? {};
+          return { name: c.name, image: c.image, ready: s.ready ?? false, restarts: s.restartCount ?? 0, state: s.state ?? null, last_state: s.lastState ?? null };
+        }),
+        conditions: (p.status?.conditions ?? []).map((c: any) => ({ type: c.type, status: c.status, reason: c.reason ?? null, message: c.message ?? null })),
+        owner: (p.metadata?.ownerReferences ?? []).map((o: any) => ({ kind: o.kind, name: o.name }))[0] ?? null,
+      };
+    }
+    case 'get_pod_logs': {
+      const ns = str(args, 'namespace', true);
+      const name = str(args, 'name', true);
+      assertNamespaceAllowed(config, ns);
+      const tail = int(args, 'tail_lines', { min: 1, max: 5000 }) ?? 200;
+      const container = str(args, 'container');
+      const logs = await client.get<string>(`/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}/log`, {
+        text: true,
+        signal,
+        query: { container, tailLines: tail, sinceSeconds: int(args, 'since_seconds', { min: 1 }), previous: args.previous === true ? 'true' : undefined },
+      });
+      const truncated = logs.length > MAX_LOG_CHARS;
+      return { pod: name, namespace: ns, container: container ?? null, tail_lines: tail, logs: truncated ? logs.slice(-MAX_LOG_CHARS) : logs, truncated };
+    }
+    case 'list_deployments': {
+      const ds = await listNamespaced(client, config, '/apis/apps/v1', 'deployments', str(args, 'namespace'), { labelSelector: str(args, 'label_selector') }, signal);
+      return { items: ds.map(summarizeDeployment), total: ds.length };
+    }
+    case 'list_namespaces': {
+      const allowed = scopedNamespaces(config);
+      const nss = await client.listAll('/api/v1/namespaces', { signal });
+      const items = nss
+        .filter((n) => !allowed || allowed.includes(n.metadata?.name))
+        .map((n) => ({ name: n.metadata?.name, phase: n.status?.phase ?? null, created_at: n.metadata?.creationTimestamp ?? null, labels: n.metadata?.labels ?? {} }));
+      return { items, total: items.length };
+    }
+    case 'list_nodes': {
+      const nodes = await client.listAll('/api/v1/nodes', { signal });
+      return { items: nodes.map(summarizeNode), total: nodes.length };
+    }
+    case 'list_services': {
+      const ss = await listNamespaced(client, config, '/api/v1', 'services', str(args, 'namespace'), {}, signal);
+      return { items: ss.map(summarizeService), total: ss.length };
+    }
+    case 'scale_deployment': {
+      const ns = str(args, 'namespace', true);
+      const name = str(args, 'name', true);
+      const replicas = int(args, 'replicas', { min: 0, max: 1000, required: true })!;
+      assertNamespaceAllowed(config, ns);
+      const path = `/apis/apps/v1/namespaces/${enc(ns)}/deployments/${enc(name)}/scale`;
+      const before = await client.get(path, { signal });
+      const after = await client.request('PATCH', path, { body: { spec: { replicas } }, contentType: 'application/merge-patch+json', signal });
+      return { name, namespace: ns, previous_replicas: before.spec?.replicas ?? null, replicas: after.spec?.replicas ?? replicas };
+    }
+    case 'restart_deployment': {
+      const ns = str(args, 'namespace', true);
+      const name = str(args, 'name', true);
+      assertNamespaceAllowed(config, ns);
+      const restartedAt = new Date().toISOString();
+      const d = await client.request('PATCH', `/apis/apps/v1/namespaces/${enc(ns)}/deployments/${enc(name)}`, {
+        body: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } },
+        contentType: 'application/merge-patch+json',
+        signal,
+      });
+      return { name, namespace: ns, restarted_at: restartedAt, generation: d.metadata?.generation ?? null };
+    }
+    case 'delete_pod': {
+      const ns = str(args, 'namespace', true);
+      const name = str(args, 'name', true);
+      assertNamespaceAllowed(config, ns);
+      const grace = int(args, 'grace_period_seconds', { min: 0 });
+      await client.request('DELETE', `/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}`, {
+        body: grace !== undefined ? { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: grace } : undefined,
+        signal,
+      });
+      return { name, namespace: ns, deleted: true };
+    }
+    default:
+      throw new ToolExecutionError('tool_not_found', `kubernetes has no tool "${tool}"`, { tool });
+  }
+}
+
+// ---------- ingest ----------
+
+const nsKey = (n: string) => `namespace:${n}`;
+const nodeKey = (n: string) => `node:${n}`;
+const objKey = (kind: string, ns: string, n: string) => `${kind.toLowerCase()}:${ns}/${n}`;
+
+function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+function* chunk(nodes: GraphNodeInput[], edges: GraphEdgeInput[]): Generator<IngestBatch> {
+  for (let i = 0; i < Math.max(nodes.length, edges.length); i += BATCH) {
+    yield { nodes: nodes.slice(i, i + BATCH), edges: edges.slice(i, i + BATCH) };
+  }
+}
+
+async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
+  const config = ctx.config;
+  const client = kubeClient(config);
+  const signal = ctx.signal;
+  const allowed = scopedNamespaces(config);
+
+  // Namespaces
+  let namespaces: any[];
+  try {
+    namespaces = (await client.listAll('/api/v1/namespaces', { signal })).filter((n) => !allowed || allowed.includes(n.metadata?.name));
+  } catch (e) {
+    if (!(e instanceof KubeApiError && e.status === 403 && allowed)) throw e;
+    namespaces = [];
+    for (const ns of allowed) namespaces.push(await client.get(`/api/v1/namespaces/${enc(ns)}`, { signal }));
+  }
+  const nsNames = new Set(namespaces.map((n) => n.metadata?.name));
+  yield* chunk(
+    namespaces.map((n) => ({
+      label: 'Namespace',
+      key: nsKey(n.metadata.name),
+      name: n.metadata.name,
+      properties: { uid: n.metadata.uid ?? null, phase: n.status?.phase ?? null, created_at: n.metadata.creationTimestamp ?? null },
+    })),
+    [],
+  );
+
+  // Nodes (cluster-scoped; a namespace-restricted account may not list them)
+  let nodes: any[] = [];
+  try {
+    nodes = await client.listAll('/api/v1/nodes', { signal });
+  } catch (e) {
+    if (!(e instanceof KubeApiError && e.status === 403)) throw e;
+    ctx.logger.warn('kubernetes: not allowed to list nodes; skipping Node ingestion', { source_id: ctx.sourceId });
+  }
+  const nodeNames = new Set(nodes.map((n) => n.metadata?.name));
+  yield* chunk(
+    nodes.map((n) => {
+      const s = summarizeNode(n);
+      return {
+        label: 'Node',
+        key: nodeKey(s.name),
+        name: s.name,
+        properties: { uid: n.metadata.uid ?? null, ready: s.ready, roles: s.roles, kubelet_version: s.kubelet_version, os_image: s.os_image, internal_ip: s.internal_ip, unschedulable: s.unschedulable },
+      };
+    }),
+    [],
+  );
+
+  const inNs = (kind: string, o: any): GraphEdgeInput[] =>
+    nsNames.has(o.metadata?.namespace) ? [{ type: 'IN_NAMESPACE', fromKey: objKey(kind, o.metadata.namespace, o.metadata.name), toKey: nsKey(o.metadata.namespace) }] : [];
+  const listNs = (group: string, resource: string) => listNamespaced(client, config, group, resource, undefined, {}, signal);
+
+  // Deployments
+  const deployments = await listNs('/apis/apps/v1', 'deployments');
+  const known = new Set<string>();
+  {
+    const ns: GraphNodeInput[] = [];
+    const es: GraphEdgeInput[] = [];
+    for (const d of deployments) {
+      const s = summarizeDeployment(d);
+      const key = objKey('Deployment', s.namespace, s.name);
+      known.add(key);
+      ns.push({ label: 'Deployment', key, name: s.name, properties: { uid: d.metadata.uid ?? null, namespace: s.namespace, replicas: s.replicas, ready_replicas: s.ready_replicas, available_replicas: s.available_replicas, images: s.images, created_at: s.created_at } });
+      es.push(...inNs('Deployment', d));
+    }
+    yield* chunk(ns, es);
+  }
+
+  // ReplicaSets (link Deployments to their Pods)
+  let replicaSets: any[] = [];
+  try {
+    replicaSets = await listNs('/apis/apps/v1', 'replicasets');
+  } catch (e) {
+    if (!(e instanceof KubeApiError && (e.status === 403 || e.status === 404))) throw e;
+  }
+  const rsOwner = new Map<string, string>();
+  {
+    const ns: GraphNodeInput[] = [];
+    const es: GraphEdgeInput[] = [];
+    for (const rs of replicaSets) {
+      const key = objKey('ReplicaSet', rs.metadata.namespace, rs.metadata.name);
+      known.add(key);
+      ns.push({ label: 'ReplicaSet', key, name: rs.metadata.name, properties: { uid: rs.metadata.uid ?? null, namespace: rs.metadata.namespace, replicas: rs.spec?.replicas ?? 0, ready_replicas: rs.status?.readyReplicas ?? 0 } });
+      es.push(...inNs('ReplicaSet', rs));
+      for (const o of rs.metadata?.ownerReferences ?? []) {
+        const ownerKey = objKey(o.kind, rs.metadata.namespace, o.name);
+        if (known.has(ownerKey)) {
+          es.push({ type: 'OWNS', fromKey: ownerKey, toKey: key });
+          rsOwner.set(key, ownerKey);
+        }
+      }
+    }
+    yield* chunk(ns, es);
+  }
+
+  // Pods
+  const pods = await listNs('/api/v1', 'pods');
+  {
+    const ns: GraphNodeInput[] = [];
+    const es: GraphEdgeInput[] = [];
+    for (const p of pods) {
+      const s = summarizePod(p);
+      const key = objKey('Pod', s.namespace, s.name);
+      ns.push({
+        label: 'Pod',
+        key,
+        name: s.name,
+        description: `${s.status} pod in ${s.namespace}${s.node ? ` on ${s.node}` : ''}`,
+        properties: { uid: p.metadata.uid ?? null, namespace: s.namespace, phase: s.phase, status: s.status, ready: s.ready, restarts: s.restarts, node_name: s.node, ip: s.ip, created_at: s.created_at, images: (p.spec?.containers ?? []).map((c: any) => c.image) },
+      });
+      es.push(...inNs('Pod', p));
+      if (s.node && nodeNames.has(s.node)) es.push({ type: 'RUNS_ON', fromKey: key, toKey: nodeKey(s.node) });
+      for (const o of p.metadata?.ownerReferences ?? []) {
+        const ownerKey = objKey(o.kind, s.namespace, o.name);
+        if (!known.has(ownerKey)) continue;
+        es.push({ type: 'OWNS', fromKey: ownerKey, toKey: key });
+        const dep = rsOwner.get(ownerKey);
+        if (dep) es.push({ type: 'OWNS', fromKey: dep, toKey: key, properties: { via: 'ReplicaSet' } });
+      }
+    }
+    yield* chunk(ns, es);
+  }
+
+  // Services (+ SELECTS edges to the pods they route to)
+  const services = await listNs('/api/v1', 'services');
+  {
+    const ns: GraphNodeInput[] = [];
+    const es: GraphEdgeInput[] = [];
+    for (const svc of services) {
+      const s = summarizeService(svc);
+      const key = objKey('Service', s.namespace, s.name);
+      ns.push({ label: 'Service', key, name: s.name, properties: { uid: svc.metadata.uid ?? null, namespace: s.namespace, type: s.type, cluster_ip: s.cluster_ip, ports: s.ports.map((p: any) => `${p.port}/${p.protocol}`) } });
+      es.push(...inNs('Service', svc));
+      for (const p of pods) {
+        if (p.metadata.namespace === s.namespace && labelsMatch(s.selector, p.metadata.labels)) {
+          es.push({ type: 'SELECTS', fromKey: key, toKey: objKey('Pod', p.metadata.namespace, p.metadata.name) });
+        }
+      }
+    }
+    yield* chunk(ns, es);
+  }
+}
+
+// ---------- validate ----------
+
+function toConfigError(e: unknown): unknown {
+  if (e instanceof ConnectorConfigError) return e;
+  if (e instanceof KubeUnreachableError) return new ConnectorConfigError('unreachable', e.message, { code: e.causeCode });
+  if (e instanceof KubeApiError) {
+    if (e.status === 401) return new ConnectorConfigError('credentials', 'Kubernetes rejected the credentials', { status: 401 });
+    if (e.status === 403) return new ConnectorConfigError('scope', 'Kubernetes credentials lack permission to list namespaces', { status: 403, missing_permissions: ['list namespaces'] });
+    return new ConnectorConfigError('unreachable', e.message, { status: e.status });
+  }
+  if (e instanceof Error && e.name === 'AbortError') return e;
+  return new ConnectorConfigError('unreachable', (e as Error)?.message ?? String(e));
+}
+
+async function validate(ctx: Ctx) {
+  checkShape(ctx.config);
+  const client = kubeClient(ctx.config);
+  const allowed = scopedNamespaces(ctx.config);
+  try {
+    let names: string[];
+    try {
+      names = (await client.listAll('/api/v1/namespaces', { signal: ctx.signal })).map((n) => n.metadata?.name);
+    } catch (e) {
+      // a namespace-scoped service account cannot list namespaces: check each configured one instead
+      if (!(e instanceof KubeApiError && e.status === 403 && allowed)) throw e;
+      names = [];
+      for (const ns of allowed) {
+        try {
+          await client.get(`/api/v1/namespaces/${enc(ns)}/pods`, { query: { limit: 1 }, signal: ctx.signal });
+          names.push(ns);
+        } catch (inner) {
+          if (inner instanceof KubeApiError && inner.status === 403) {
+            throw new ConnectorConfigError('scope', `Kubernetes credentials cannot list pods in namespace "${ns}"`, { status: 403, namespace: ns, missing_permissions: ['list pods'] });
+          }
+          if (!(inner instanceof KubeApiError && inner.status === 404)) throw inner;
+        }
+      }
+    }
+    const missing = allowed?.filter((n) => !names.includes(n)) ?? [];
+    if (missing.length > 0) {
+      throw new ConnectorConfigError('scope', 'Some configured namespaces do not exist or are not visible', { missing_namespaces: missing });
+    }
+    return { ok: true as const, info: { server: client.conn.server, namespaces: allowed ?? names, namespace_count: (allowed ?? names).length } };
+  } catch (e) {
+    throw toConfigError(e);
+  }
+}
+
+export const kubernetesConnector: ConnectorDefinition<KubernetesConfig> = {
+  type: 'kubernetes',
+  displayName: 'Kubernetes',
+  description: 'Kubernetes cluster: ingests namespaces, nodes, deployments, replica sets, pods and services; tools to inspect pods/logs and scale, restart or delete workloads.',
+  defaultRealm: 'infrastructure',
+  configSchema: {
+    type: 'object',
+    properties: {
+      kubeconfig: { type: 'string', writeOnly: true, description: 'kubeconfig YAML (or a path to a kubeconfig file on the API host)' },
+      kubeconfig_data: { type: 'string', writeOnly: true, description: 'kubeconfig YAML (alias of kubeconfig)' },
+      context: { type: 'string', description: 'kubeconfig context (default: current-context)' },
+      server: { type: 'string', format: 'uri', description: 'API server URL when not using a kubeconfig, e.g. https://10.0.0.1:6443' },
+      token: { type: 'string', writeOnly: true, description: 'bearer token (service account) used with `server`' },
+      ca_data: { type: 'string', description: 'cluster CA certificate (PEM or base64 PEM) used with `server`' },
+      insecure_skip_tls_verify: { type: 'boolean', default: false },
+      in_cluster: { type: 'boolean', default: false, description: 'use the pod service account of the API process' },
+      namespaces: { type: 'array', items: { type: 'string' }, description: 'restrict ingestion and tools to these namespaces (default: all)' },
+      timeout_ms: { type: 'integer', minimum: 1000, maximum: 120000, default: 30000 },
+    },
+    anyOf: [{ required: ['kubeconfig'] }, { required: ['kubeconfig_data'] }, { required: ['server'] }, { required: ['in_cluster'] }],
+    additionalProperties: false,
+  },
+  secretFields: ['kubeconfig', 'kubeconfig_data', 'token'],
+  validate,
+  ingest,
+  async tools() {
+    return KUBERNETES_TOOLS.map((t) => ({ ...t }));
+  },
+  async executeTool(ctx, tool, args) {
+    try {
+      checkShape(ctx.config);
+      return await runTool(ctx, tool, args ?? {});
+    } catch (e) {
+      throw toToolError(e);
+    }
+  },
+};
