@@ -1,0 +1,49 @@
+import { AppConfig } from '@libs/config';
+import { ConfiguredLlmProviderFactory } from './llm-provider.factory';
+import { OfflineLlmProvider } from './providers/offline.provider';
+import { AiSdkLlmProvider } from './providers/ai-sdk.provider';
+
+function factory(env: Record<string, string> = {}) {
+  const config = AppConfig.fromEnv({ NODE_ENV: 'test', ...env });
+  return new ConfiguredLlmProviderFactory(config);
+}
+
+describe('ConfiguredLlmProviderFactory', () => {
+  it('falls back to the offline provider when nothing is configured', async () => {
+    const f = factory();
+    const p = await f.forOrg('org-1');
+    expect(p).toBeInstanceOf(OfflineLlmProvider);
+    expect(p.name).toBe('offline');
+    expect(await f.resolve('org-1')).toEqual({ source: 'default', config: { provider: 'offline', model: 'offline-keyword-matcher' } });
+  });
+
+  it('uses the env configuration', async () => {
+    const f = factory({ LLM_PROVIDER: 'anthropic', LLM_MODEL: 'claude-x', LLM_API_KEY: 'sk-env' });
+    const p = await f.forOrg('org-1');
+    expect(p).toBeInstanceOf(AiSdkLlmProvider);
+    expect([p.name, p.model]).toEqual(['anthropic', 'claude-x']);
+    expect((await f.resolve('org-1')).source).toBe('env');
+  });
+
+  it('org settings override env; model override applies; env key is inherited for the same provider only', async () => {
+    const f = factory({ LLM_PROVIDER: 'openai', LLM_API_KEY: 'sk-env' });
+    const orgs: Record<string, Awaited<ReturnType<Parameters<ConfiguredLlmProviderFactory['setOrgConfigSource']>[0]>>> = {
+      a: { provider: 'google', model: 'gemini-x', apiKey: 'g-key' },
+      b: { provider: 'openai', model: 'gpt-x' },
+      c: { provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1' },
+      d: { provider: 'offline' },
+    };
+    f.setOrgConfigSource(async (orgId) => orgs[orgId]);
+    const a = await f.forOrg('a');
+    expect([a.name, a.model]).toEqual(['google', 'gemini-x']);
+    expect((await f.resolve('a')).config.apiKey).toBe('g-key');
+    expect((await f.resolve('b')).config).toMatchObject({ provider: 'openai', model: 'gpt-x', apiKey: 'sk-env' });
+    expect((await f.resolve('c')).config.apiKey).toBeUndefined();
+    expect((await f.resolve('c')).config.model).toBe('default');
+    expect((await f.forOrg('d')).name).toBe('offline');
+    const env = await f.forOrg('unknown', { model: 'gpt-override' });
+    expect([env.name, env.model]).toEqual(['openai', 'gpt-override']);
+    expect((await f.resolve('unknown')).source).toBe('env');
+    expect((await f.resolve('a')).source).toBe('org');
+  });
+});

@@ -1,0 +1,62 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@libs/config';
+import { DEFAULT_MODELS, isLlmProviderName, LlmConfig, ResolvedLlmConfig } from './llm-config';
+import { LlmProvider, LlmProviderFactory } from './llm.port';
+import { createLlmProvider } from './providers';
+
+/** Per-org LLM configuration (the settings module registers it); undefined = the org has none. */
+export type OrgLlmConfigSource = (orgId: string) => Promise<LlmConfig | undefined>;
+
+/**
+ * The LlmProviderFactory of the app. Resolution order for an org:
+ * 1. the org's `/settings/llm` (registered through `setOrgConfigSource`, keys decrypted there);
+ * 2. the install env (`LLM_PROVIDER`, `LLM_MODEL`, `LLM_BASE_URL`, `LLM_API_KEY`) when
+ *    `LLM_PROVIDER` is not `offline`;
+ * 3. the built-in offline provider.
+ * An org config without an API key inherits `LLM_API_KEY` when it uses the env's provider. When no
+ * key is given at all the SDKs read their own variables (OPENAI_API_KEY, ANTHROPIC_API_KEY,
+ * GOOGLE_GENERATIVE_AI_API_KEY).
+ */
+@Injectable()
+export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
+  private orgSource: OrgLlmConfigSource | undefined;
+
+  constructor(private readonly appConfig: AppConfig) {
+    super();
+  }
+
+  setOrgConfigSource(source: OrgLlmConfigSource): void {
+    this.orgSource = source;
+  }
+
+  /** The install-wide configuration (env), or offline when none. */
+  envConfig(): ResolvedLlmConfig {
+    const env = this.appConfig.llm;
+    if (!isLlmProviderName(env.provider) || env.provider === 'offline') {
+      return { config: { provider: 'offline', model: env.provider === 'offline' && env.model ? env.model : DEFAULT_MODELS.offline }, source: 'default' };
+    }
+    return {
+      config: { provider: env.provider, model: env.model || DEFAULT_MODELS[env.provider], baseUrl: env.baseUrl, apiKey: env.apiKey },
+      source: 'env',
+    };
+  }
+
+  /** The configuration `forOrg` would use (with the decrypted key; never expose it). */
+  async resolve(orgId: string): Promise<ResolvedLlmConfig> {
+    const env = this.envConfig();
+    const org = this.orgSource ? await this.orgSource(orgId) : undefined;
+    if (!org) return env;
+    const apiKey = org.apiKey ?? (env.source === 'env' && env.config.provider === org.provider ? env.config.apiKey : undefined);
+    return { config: { ...org, model: org.model || DEFAULT_MODELS[org.provider], apiKey }, source: 'org' };
+  }
+
+  async forOrg(orgId: string, overrides?: { model?: string }): Promise<LlmProvider> {
+    const { config } = await this.resolve(orgId);
+    return this.create(overrides?.model ? { ...config, model: overrides.model } : config);
+  }
+
+  /** A provider for an explicit configuration (used by `POST /settings/llm/test`). */
+  create(config: LlmConfig): LlmProvider {
+    return createLlmProvider(config);
+  }
+}

@@ -1,0 +1,13 @@
+import { createAnthropic } from '@ai-sdk/anthropic';
+import { DEFAULT_MODELS, LlmConfig } from '../llm-config';
+import { AiSdkLlmProvider } from './ai-sdk.provider';
+
+/** Anthropic Messages API through @ai-sdk/anthropic (`baseUrl` overrides https://api.anthropic.com/v1). */
+export function createAnthropicProvider(config: LlmConfig): AiSdkLlmProvider {
+  const model = config.model || DEFAULT_MODELS.anthropic;
+  const anthropic = createAnthropic({ apiKey: config.apiKey, baseURL: config.baseUrl });
+  return new AiSdkLlmProvider('anthropic', model, anthropic(model), {
+    temperature: config.temperature,
+    maxOutputTokens: config.maxOutputTokens,
+  });
+}

@@ -1,0 +1,13 @@
+import { createGoogleGenerativeAI } from '@ai-sdk/google';
+import { DEFAULT_MODELS, LlmConfig } from '../llm-config';
+import { AiSdkLlmProvider } from './ai-sdk.provider';
+
+/** Google Gemini API through @ai-sdk/google (`baseUrl` overrides https://generativelanguage.googleapis.com/v1beta). */
+export function createGoogleProvider(config: LlmConfig): AiSdkLlmProvider {
+  const model = config.model || DEFAULT_MODELS.google;
+  const google = createGoogleGenerativeAI({ apiKey: config.apiKey, baseURL: config.baseUrl });
+  return new AiSdkLlmProvider('google', model, google(model), {
+    temperature: config.temperature,
+    maxOutputTokens: config.maxOutputTokens,
+  });
+}
