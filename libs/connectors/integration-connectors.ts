@@ -1,5 +1,6 @@
 import type { ConnectorDefinition } from './connector';
+import { githubConnector } from './github/github.connector';
 import { kubernetesConnector } from './kubernetes/kubernetes.connector';
 
 /** git, openapi, mcp, github, kubernetes (owned by the integrations area). */
-export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [kubernetesConnector];
+export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [kubernetesConnector, githubConnector];
