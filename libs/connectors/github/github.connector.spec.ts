@@ -1,4 +1,4 @@
-import { ConnectorConfigError, ConnectorContext, IngestBatch, ToolExecutionError } from '../connector';
+import { ConnectorConfigError, ConnectorContext, GraphEdgeInput, GraphNodeInput, IngestBatch, ToolExecutionError } from '../connector';
 import { FakeGitHubApi, startFakeGitHubApi } from './fake-github-api';
 import { GitHubConfig, githubConnector } from './github.connector';
 
@@ -118,8 +118,8 @@ describe('github connector (against a local GitHub-like REST server)', () => {
   });
 
   it('ingests repositories, issues, pull requests and users', async () => {
-    const nodes = [];
-    const edges = [];
+    const nodes: GraphNodeInput[] = [];
+    const edges: GraphEdgeInput[] = [];
     for await (const b of githubConnector.ingest!(ctx(config)) as AsyncIterable<IngestBatch>) {
       nodes.push(...b.nodes);
       edges.push(...b.edges);
