@@ -1,10 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { Principal } from '@libs/auth/principal';
 import { AuditEntryEntity } from './audit-entry.entity';
 
-export type AuditCategory = 'auth' | 'api' | 'policy' | 'approval' | 'tool' | 'source' | 'platform_admin' | 'settings' | 'chat' | 'system';
-export type AuditResult = 'success' | 'failure' | 'denied';
+export const AUDIT_CATEGORIES = ['auth', 'api', 'policy', 'approval', 'tool', 'source', 'connectors', 'channels', 'memory', 'platform_admin', 'settings', 'chat', 'system'] as const;
+export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
+export const AUDIT_RESULTS = ['success', 'failure', 'denied'] as const;
+export type AuditResult = (typeof AUDIT_RESULTS)[number];
 
 export interface AuditInput {
   orgId: string | null;
@@ -12,7 +13,7 @@ export interface AuditInput {
   /** `<domain>.<verb>`, e.g. `auth.login`, `sources.create`, `POST /api/v1/sources` */
   action: string;
   result: AuditResult;
-  actor?: Pick<Principal, 'userId' | 'email' | 'apiKeyId'> | null;
+  actor?: { userId?: string | null; email?: string | null; apiKeyId?: string | null } | null;
   target?: Record<string, unknown> | null;
   ip?: string | null;
   requestId?: string | null;
@@ -43,9 +44,9 @@ export class AuditService {
           category: input.category,
           action: input.action,
           result: input.result,
-          actorUserId: input.actor?.userId ?? null,
-          actorApiKeyId: input.actor?.apiKeyId ?? null,
-          actorEmail: input.actor?.email ?? null,
+          actorUserId: input.actor?.userId || null,
+          actorApiKeyId: input.actor?.apiKeyId || null,
+          actorEmail: input.actor?.email || null,
           target: (input.target ?? null) as never,
           ip: input.ip ?? null,
           requestId: input.requestId ?? null,

@@ -1,3 +1,6 @@
 export * from './audit-entry.entity';
 export * from './audit.service';
 export * from './audit.module';
+export * from './audit.decorators';
+export * from './audit.interceptor';
+export * from './request-meta';

@@ -4,3 +4,6 @@ export * from './auth-strategy';
 export * from './service-auth.registry';
 export * from './auth.guard';
 export * from './passwords';
+export * from './service-token.service';
+export * from './service-secret.resolvers';
+export * from './strategies';

@@ -1,31 +1,50 @@
-import { Body, Controller, Get, HttpCode, Post } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { NoAudit } from '@libs/audit/audit.decorators';
+import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { AuthService } from './auth.service';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
-import { LoginDto, RegisterDto } from './dto/login.dto';
+import { LoginDto, OidcCallbackQuery, RegisterDto } from './dto/login.dto';
+import { OidcLoginService } from './oidc-login.service';
 
 @ApiTags('auth')
 @Controller('auth')
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly oidc: OidcLoginService,
+  ) {}
 
   @Post('login')
   @HttpCode(200)
   @Public()
+  @NoAudit()
   @ApiOperation({ operationId: 'auth_login', summary: 'Log in with email and password' })
   @ApiOkResponse({ type: LoginResponseDto })
-  login(@Body() dto: LoginDto): Promise<LoginResponseDto> {
-    return this.auth.login(dto);
+  login(@Body() dto: LoginDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
+    return this.auth.login(dto, meta);
   }
 
   @Post('register')
   @Public()
-  @ApiOperation({ operationId: 'auth_register', summary: 'Register a user (new org, or join one with an invite token)' })
+  @NoAudit()
+  @ApiOperation({ operationId: 'auth_register', summary: 'Register a user (new org with org_name, or join one with invite_token)' })
   @ApiCreatedResponse({ type: LoginResponseDto })
-  register(@Body() dto: RegisterDto): Promise<LoginResponseDto> {
-    return this.auth.register(dto);
+  register(@Body() dto: RegisterDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
+    return this.auth.register(dto, meta);
+  }
+
+  @Post('invites/accept')
+  @Public()
+  @NoAudit()
+  @ApiOperation({ operationId: 'auth_accept_invite', summary: 'Accept an invite: creates the invited user and logs in' })
+  @ApiCreatedResponse({ type: LoginResponseDto })
+  acceptInvite(@Body() dto: AcceptInviteDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
+    return this.auth.acceptInvite(dto, meta);
   }
 
   @Get('me')
@@ -34,5 +53,21 @@ export class AuthController {
   @ApiOkResponse({ type: MeResponseDto })
   me(@CurrentPrincipal() principal: Principal): Promise<MeResponseDto> {
     return this.auth.me(principal);
+  }
+
+  @Get('oidc/login')
+  @Public()
+  @ApiOperation({ operationId: 'auth_oidc_login', summary: 'Start an OIDC login: 302 to the IdP (PKCE S256, server-side state)' })
+  @ApiFoundResponse({ description: 'Redirect to OIDC_AUTHORIZE_URL' })
+  async oidcLogin(@Res() res: Response): Promise<void> {
+    res.redirect(302, await this.oidc.start());
+  }
+
+  @Get('oidc/callback')
+  @Public()
+  @ApiOperation({ operationId: 'auth_oidc_callback', summary: 'Finish an OIDC login: exchanges the code and returns a local session (login shape)' })
+  @ApiOkResponse({ type: LoginResponseDto })
+  oidcCallback(@Query() q: OidcCallbackQuery, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
+    return this.oidc.callback(q.code, q.state, meta);
   }
 }

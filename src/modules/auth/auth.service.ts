@@ -1,12 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@libs/config';
-import { ConflictException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
+import { AuditService } from '@libs/audit/audit.service';
+import type { RequestMeta } from '@libs/audit/request-meta';
 import { dummyHash, hashPassword, verifyPassword } from '@libs/auth/passwords';
 import type { Principal } from '@libs/auth/principal';
+import { AppConfig } from '@libs/config';
+import { ConflictException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
+import { RateLimitService } from '@libs/rate-limit/rate-limit.service';
+import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
+import { InvitesService } from 'src/modules/orgs/invites.service';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
-import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
+import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
 import { LoginDto, RegisterDto } from './dto/login.dto';
 import { TokenService } from './token.service';
@@ -21,9 +26,12 @@ export class AuthService implements OnApplicationBootstrap {
   constructor(
     private readonly users: UsersRepository,
     private readonly orgs: OrgsRepository,
+    private readonly invites: InvitesService,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
     private readonly ds: DataSource,
+    private readonly audit: AuditService,
+    private readonly limits: RateLimitService,
   ) {}
 
   /** Seeds admin@localhost / admin as owner of org `default` when the install has no user. */
@@ -39,29 +47,83 @@ export class AuthService implements OnApplicationBootstrap {
       );
       this.logger.warn(`seeded ${DEFAULT_ADMIN_EMAIL} with the default password: change it now`);
     });
+    const admin = await this.users.findByEmail(DEFAULT_ADMIN_EMAIL);
+    if (admin?.passwordHash && (await verifyPassword(admin.passwordHash, DEFAULT_ADMIN_PASSWORD))) {
+      this.logger.warn(`${DEFAULT_ADMIN_EMAIL} still has the default password: change it now`);
+    }
   }
 
-  async login(dto: LoginDto): Promise<LoginResponseDto> {
-    const user = await this.users.findByEmail(dto.email.trim());
+  /**
+   * LOGIN_RATE_LIMIT_PER_MIN attempts per minute per client IP and per account (email),
+   * counted before the password is checked. Unknown email and wrong password are the same 401.
+   */
+  async login(dto: LoginDto, meta: RequestMeta): Promise<LoginResponseDto> {
+    const email = dto.email.trim().toLowerCase();
+    await this.limits.enforce([`login:ip:${meta.ip ?? 'unknown'}`, `login:acct:${email}`], this.config.loginRateLimitPerMin);
+    const user = await this.users.findByEmail(email);
     const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, dto.password) : (await verifyPassword(await dummyHash(), dto.password), false);
-    if (!user || !ok || user.disabledAt) throw new UnauthorizedException('Invalid email or password', { reason: 'invalid_credentials' });
+    if (!user || !ok || user.disabledAt) {
+      await this.audit.record({
+        orgId: user?.orgId ?? null,
+        category: 'auth',
+        action: 'auth.login',
+        result: 'failure',
+        actor: user ? { userId: user.id, email: user.email } : { email },
+        target: { type: 'user', ...(user ? { id: user.id } : {}) },
+        ip: meta.ip,
+        requestId: meta.requestId,
+        details: { reason: !user ? 'unknown_email' : user.disabledAt && ok ? 'user_disabled' : 'wrong_password' },
+      });
+      throw new UnauthorizedException('Invalid email or password', { reason: 'invalid_credentials' });
+    }
     await this.users.update(user.id, { lastLoginAt: new Date() });
+    await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.login', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId });
     return this.session(user);
   }
 
-  async register(dto: RegisterDto): Promise<LoginResponseDto> {
+  async register(dto: RegisterDto, meta: RequestMeta): Promise<LoginResponseDto> {
     if (this.config.auth.provider !== 'local') {
       throw new ValidationException('Local registration is disabled', { reason: 'local_registration_disabled' });
     }
-    if (!dto.org_name) throw new ValidationException('org_name or invite_token is required', { fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }] });
-    if (await this.users.findByEmail(dto.email)) throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
-    if (await this.orgs.findByName(dto.org_name)) throw new ConflictException('An org with this name already exists', undefined, 'already_exists');
+    const email = dto.email.trim();
+    if (dto.invite_token && dto.org_name) {
+      throw new ValidationException('Give either org_name or invite_token, not both', { fields: [{ field: 'org_name', errors: ['org_name and invite_token are mutually exclusive'] }] });
+    }
     const passwordHash = await hashPassword(dto.password);
-    const user = await this.ds.transaction(async (m) => {
-      const org = await this.orgs.create({ name: dto.org_name!, displayName: dto.org_name!, settings: {} }, m);
-      return this.users.create({ orgId: org.id, email: dto.email.trim(), name: dto.name ?? null, role: 'owner', roles: ['owner'], passwordHash, authProvider: 'local' }, m);
-    });
+    let user: UserEntity;
+    if (dto.invite_token) {
+      user = await this.joinWithInvite(dto.invite_token, email, passwordHash, dto.name ?? null);
+    } else {
+      const firstUser = (await this.users.count()) === 0;
+      const orgName = dto.org_name ?? (firstUser ? 'default' : undefined);
+      if (!orgName) throw new ValidationException('org_name or invite_token is required', { fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }] });
+      if (await this.users.findByEmail(email)) throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
+      if (await this.orgs.findByName(orgName)) throw new ConflictException('An org with this name already exists', { field: 'org_name' }, 'already_exists');
+      user = await this.ds.transaction(async (m) => {
+        const org = await this.orgs.create({ name: orgName, displayName: orgName, settings: {} }, m);
+        return this.users.create({ orgId: org.id, email, name: dto.name ?? null, role: 'owner', roles: ['owner'], passwordHash, authProvider: 'local' }, m);
+      });
+    }
+    await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.register', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId, details: { via: dto.invite_token ? 'invite' : 'org_name', role: user.role } });
     return this.session(user);
+  }
+
+  /** `POST /platform/invites/accept` and `/auth/invites/accept`: creates the invited user. */
+  async acceptInvite(dto: AcceptInviteDto, meta: RequestMeta): Promise<LoginResponseDto> {
+    const user = await this.joinWithInvite(dto.token, undefined, await hashPassword(dto.password), dto.name ?? null);
+    await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'invites.accept', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId, details: { role: user.role } });
+    return this.session(user);
+  }
+
+  private async joinWithInvite(token: string, email: string | undefined, passwordHash: string, name: string | null): Promise<UserEntity> {
+    return this.ds.transaction(async (m) => {
+      const invite = await this.invites.claim(m, token, email);
+      const address = email ?? invite.email;
+      if (await this.users.findByEmail(address)) throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
+      const user = await this.users.create({ orgId: invite.orgId, email: address, name, role: invite.role, roles: [invite.role], passwordHash, authProvider: 'local' }, m);
+      await this.invites.markAccepted(m, invite, user.id);
+      return user;
+    });
   }
 
   async me(principal: Principal): Promise<MeResponseDto> {

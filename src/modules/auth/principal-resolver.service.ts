@@ -1,35 +1,94 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
-import { AppConfig } from '@libs/config';
-import { UnauthorizedException } from '@libs/errors';
+import { clientIp } from '@libs/audit/request-meta';
 import { PrincipalResolver } from '@libs/auth/auth-strategy';
-import type { Principal } from '@libs/auth/principal';
-import { UsersRepository } from 'src/modules/orgs/users.repository';
+import type { AuthedRequest } from '@libs/auth/auth.guard';
+import { roleRank, type Principal, type Role } from '@libs/auth/principal';
+import { AppConfig } from '@libs/config';
+import { sha256Hex } from '@libs/crypto';
+import { ForbiddenException, UnauthorizedException } from '@libs/errors';
+import { isKeyExpired, isKeyRevoked } from 'src/modules/api-keys/api-key.entity';
+import { ApiKeysRepository } from 'src/modules/api-keys/api-keys.repository';
+import { ipAllowed } from 'src/modules/api-keys/ip-allow-list';
+import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
+import { UsersRepository } from 'src/modules/orgs/users.repository';
+import { OidcUsersService } from './oidc-users.service';
+import { OidcVerifier } from './oidc-verifier.service';
 import { TokenService } from './token.service';
 
+const TOUCH_EVERY_MS = 30_000;
+
 /**
- * Bearer credential → principal. `ak_…` values are API keys; otherwise the JWT header's alg
- * picks the verifier (HS256 local). A disabled user is refused at once.
+ * Bearer credential → principal (auth.md §1):
+ * - `ak_…` → API key: looked up by SHA-256 hash on every request (no cache, so revocation,
+ *   rotation and disabling the owner take effect at once on every replica);
+ * - JWT with `alg: HS256` → local token (JWT_SECRET);
+ * - JWT with `alg: RS256` → OIDC token verified against the JWKS (when JWKS_URL is set);
+ * - anything else (including `alg: none`) → 401.
+ * The user row is read on every request: a disabled or deleted user is refused at once, and
+ * role changes apply immediately. A disabled org answers 403 `org_disabled`.
  */
 @Injectable()
 export class BearerPrincipalResolver extends PrincipalResolver {
+  private readonly touched = new Map<string, number>();
+
   constructor(
     private readonly tokens: TokenService,
     private readonly users: UsersRepository,
+    private readonly orgs: OrgsRepository,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly oidc: OidcVerifier,
+    private readonly oidcUsers: OidcUsersService,
     private readonly config: AppConfig,
   ) {
     super();
   }
 
-  async resolve(bearer: string, _req: Request): Promise<Principal> {
-    if (bearer.startsWith('ak_')) throw new UnauthorizedException('Invalid API key', { reason: 'invalid_api_key' });
+  async resolve(bearer: string, req: Request): Promise<Principal> {
+    if (bearer.startsWith('ak_')) return this.resolveApiKey(bearer, req as AuthedRequest);
     const alg = this.tokens.algorithmOf(bearer);
-    if (alg !== 'HS256') throw new UnauthorizedException('Invalid token', { reason: 'unsupported_algorithm' });
-    const claims = await this.tokens.verifyLocal(bearer);
-    const user = await this.users.findById(claims.sub);
-    if (!user || user.disabledAt || user.orgId !== claims.org_id) throw new UnauthorizedException('Invalid token', { reason: 'unknown_user' });
-    return this.toPrincipal(user);
+    if (alg === 'HS256') {
+      const claims = await this.tokens.verifyLocal(bearer, req as AuthedRequest);
+      const user = await this.users.findById(claims.sub);
+      if (!user || user.orgId !== claims.org_id) throw new UnauthorizedException('Invalid token', { reason: 'unknown_user' });
+      return this.forUser(user, req as AuthedRequest);
+    }
+    if (alg === 'RS256' && this.oidc.enabled) {
+      const claims = await this.oidc.verify(bearer);
+      const user = await this.oidcUsers.upsert(claims);
+      return this.forUser(user, req as AuthedRequest);
+    }
+    throw new UnauthorizedException('Invalid token', { reason: alg ? 'unsupported_algorithm' : 'malformed_token' });
+  }
+
+  private async resolveApiKey(bearer: string, req: AuthedRequest): Promise<Principal> {
+    const key = await this.apiKeys.findByHash(sha256Hex(bearer));
+    if (!key) throw new UnauthorizedException('Invalid API key', { reason: 'invalid_api_key' });
+    req.authFailure = { orgId: key.orgId, apiKeyId: key.id, userId: key.createdBy };
+    if (isKeyRevoked(key)) throw new UnauthorizedException('API key revoked', { reason: 'api_key_revoked' });
+    if (isKeyExpired(key)) throw new UnauthorizedException('API key expired', { reason: 'api_key_expired' });
+    if (!ipAllowed(clientIp(req), key.allowedIps)) throw new UnauthorizedException('API key not allowed from this address', { reason: 'ip_not_allowed' });
+    const owner = await this.users.findById(key.createdBy);
+    if (!owner || owner.orgId !== key.orgId) throw new UnauthorizedException('Invalid API key', { reason: 'unknown_user' });
+    const principal = await this.forUser(owner, req);
+    // a key never acts above its owner's current role
+    const role: Role = roleRank(key.role) < roleRank(owner.role) ? key.role : owner.role;
+    this.touch(key.id);
+    return { ...principal, kind: 'api_key', apiKeyId: key.id, role };
+  }
+
+  private async forUser(user: UserEntity, req: AuthedRequest): Promise<Principal> {
+    req.authFailure = { ...(req.authFailure ?? {}), orgId: user.orgId, userId: user.id, email: user.email };
+    if (user.disabledAt) throw new UnauthorizedException('User is disabled', { reason: 'user_disabled' });
+    const org = await this.orgs.findById(user.orgId);
+    if (!org) throw new UnauthorizedException('Invalid token', { reason: 'unknown_org' });
+    const principal = this.toPrincipal(user);
+    if (org.disabledAt) {
+      req.principal = principal;
+      throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
+    }
+    return principal;
   }
 
   toPrincipal(user: UserEntity, extra: Partial<Principal> = {}): Principal {
@@ -39,9 +98,21 @@ export class BearerPrincipalResolver extends PrincipalResolver {
       orgId: user.orgId,
       role: user.role,
       email: user.email,
-      platformAdmin: this.config.platformAdminEmails.includes(user.email.toLowerCase()),
+      platformAdmin: this.isPlatformAdmin(user),
       authProvider: user.authProvider,
       ...extra,
     };
+  }
+
+  isPlatformAdmin(user: Pick<UserEntity, 'email' | 'permissions'>): boolean {
+    return this.config.platformAdminEmails.includes(user.email.toLowerCase()) || (user.permissions ?? []).includes('platform:admin');
+  }
+
+  private touch(id: string): void {
+    const now = Date.now();
+    if ((this.touched.get(id) ?? 0) > now - TOUCH_EVERY_MS) return;
+    this.touched.set(id, now);
+    if (this.touched.size > 10_000) this.touched.clear();
+    void this.apiKeys.touch(id).catch(() => undefined);
   }
 }

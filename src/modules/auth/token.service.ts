@@ -44,11 +44,18 @@ export class TokenService {
     }
   }
 
-  async verifyLocal(token: string): Promise<LocalClaims> {
+  /** Verifies a local token; on a refused but authentic token (e.g. expired), tells `ctx` whose it was. */
+  async verifyLocal(token: string, ctx?: { authFailure?: { orgId?: string | null; userId?: string | null } }): Promise<LocalClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: LOCAL_ISSUER });
+      if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string') throw new UnauthorizedException('Invalid token', { reason: 'invalid_token' });
       return payload as unknown as LocalClaims;
     } catch (err) {
+      const payload = err instanceof joseErrors.JWTExpired || err instanceof joseErrors.JWTClaimValidationFailed ? err.payload : undefined;
+      if (ctx && typeof payload?.org_id === 'string' && typeof payload?.sub === 'string') {
+        ctx.authFailure = { orgId: payload.org_id, userId: payload.sub };
+      }
+      if (err instanceof UnauthorizedException) throw err;
       throw tokenError(err);
     }
   }

@@ -12,6 +12,9 @@ export class OrganizationEntity extends BaseEntity {
   @Column({ type: 'jsonb', default: {} })
   settings: Record<string, unknown>;
 
+  @Column({ type: 'varchar', length: 20, default: 'free' })
+  plan: string;
+
   @Column({ name: 'disabled_at', type: 'timestamptz', precision: 3, nullable: true })
   disabledAt: Date | null;
 }

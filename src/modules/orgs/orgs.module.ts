@@ -1,15 +1,18 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { InviteEntity } from './invite.entity';
+import { InvitesRepository } from './invites.repository';
+import { InvitesService } from './invites.service';
 import { OrganizationEntity } from './organization.entity';
 import { OrgsRepository } from './orgs.repository';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
-/** Organizations and users: the tenancy root every other module reads. */
+/** Organizations, users and invites: the tenancy root every other module reads. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([OrganizationEntity, UserEntity])],
-  providers: [OrgsRepository, UsersRepository],
-  exports: [OrgsRepository, UsersRepository],
+  imports: [TypeOrmModule.forFeature([OrganizationEntity, UserEntity, InviteEntity])],
+  providers: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService],
+  exports: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService],
 })
 export class OrgsModule {}

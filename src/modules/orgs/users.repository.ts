@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
+import { Page, PageQuery, paginate } from '@libs/pagination';
 import { UserEntity } from './user.entity';
 
 /** Users of the install. Org-scoped reads take the org id; only auth looks users up install-wide. */
@@ -36,6 +37,39 @@ export class UsersRepository {
 
   async update(id: string, patch: Partial<UserEntity>): Promise<void> {
     await this.repo.update({ id }, patch);
+  }
+
+  /** Org members (or, with `orgId` undefined, every user: platform admins only). */
+  list<R>(orgId: string | undefined, query: PageQuery & { q?: string; role?: string; disabled?: boolean }, map: (u: UserEntity) => R, scope: string): Promise<Page<R>> {
+    const qb = this.repo.createQueryBuilder('u');
+    if (orgId) qb.andWhere('u.organization_id = :orgId', { orgId });
+    if (query.q) qb.andWhere('(u.email ILIKE :q OR u.name ILIKE :q)', { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    if (query.role) qb.andWhere('u.role = :role', { role: query.role });
+    if (query.disabled === true) qb.andWhere('u.disabled_at IS NOT NULL');
+    if (query.disabled === false) qb.andWhere('u.disabled_at IS NULL');
+    return paginate(qb, query, { scope: `${scope}:${orgId ?? '*'}:${query.q ?? ''}:${query.role ?? ''}:${query.disabled ?? ''}`, map });
+  }
+
+  /** Enabled owners of the org, locked until the transaction ends (last-owner checks). */
+  async lockOwners(m: EntityManager, orgId: string): Promise<string[]> {
+    const rows = (await m.query(`SELECT id FROM users WHERE organization_id = $1 AND role = 'owner' AND disabled_at IS NULL ORDER BY id FOR UPDATE`, [orgId])) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  async updateInOrg(orgId: string, id: string, patch: Partial<UserEntity>, m?: EntityManager): Promise<void> {
+    await (m ? m.getRepository(UserEntity) : this.repo).update({ id, orgId }, patch);
+  }
+
+  async deleteInOrg(orgId: string, id: string, m?: EntityManager): Promise<void> {
+    await (m ? m.getRepository(UserEntity) : this.repo).delete({ id, orgId });
+  }
+
+  countInOrg(orgId: string): Promise<number> {
+    return this.repo.count({ where: { orgId } });
+  }
+
+  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
+    return this.repo.manager.transaction(fn);
   }
 
   queryBuilder(alias = 'u') {

@@ -44,3 +44,17 @@ export class RegisterDto {
   @MaxLength(512)
   invite_token?: string;
 }
+
+export class OidcCallbackQuery {
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(4096)
+  code: string;
+
+  @ApiProperty()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  state: string;
+}

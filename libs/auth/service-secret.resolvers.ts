@@ -1,0 +1,23 @@
+import type { Request } from 'express';
+
+/** What an owning module knows about the secret a signed request must match. */
+export interface ResolvedServiceSecret {
+  secret: string;
+  orgId?: string;
+  /** e.g. `webhook:<id>`; becomes ServiceCaller.subject */
+  subject: string;
+  claims?: Record<string, unknown>;
+}
+
+/**
+ * Provided by the module that owns `/hooks/*` (e.g. `{ provide: WebhookSecretResolver, useClass: HookSecrets }`):
+ * finds the per-webhook secret for a request (from `req.params`), or null when there is no such webhook.
+ */
+export abstract class WebhookSecretResolver {
+  abstract resolve(req: Request): Promise<ResolvedServiceSecret | null>;
+}
+
+/** Provided by the module that owns `/chat/incoming/*`: the per-channel/form shared secret, or null. */
+export abstract class SharedSecretResolver {
+  abstract resolve(req: Request): Promise<ResolvedServiceSecret | null>;
+}

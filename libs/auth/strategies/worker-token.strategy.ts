@@ -1,0 +1,21 @@
+import type { Request } from 'express';
+import { UnauthorizedException } from '@libs/errors';
+import { bearerOf } from '../auth.guard';
+import type { ServiceAuthStrategy } from '../auth-strategy';
+import type { ServiceCaller } from '../principal';
+import { constantTimeEqual } from './constant-time';
+
+/** `Authorization: Bearer <WORKER_TOKEN>`; unset WORKER_TOKEN refuses every worker call. */
+export class WorkerTokenStrategy implements ServiceAuthStrategy {
+  readonly kind = 'worker' as const;
+
+  constructor(private readonly workerToken: string | undefined) {}
+
+  async authenticate(req: Request): Promise<ServiceCaller> {
+    const given = bearerOf(req);
+    if (!given) throw new UnauthorizedException('Missing worker token', { reason: 'missing_token' });
+    if (!this.workerToken) throw new UnauthorizedException('Worker authentication is not configured', { reason: 'worker_token_unset' });
+    if (!constantTimeEqual(given, this.workerToken)) throw new UnauthorizedException('Invalid worker token', { reason: 'invalid_worker_token' });
+    return { kind: 'worker', subject: 'worker' };
+  }
+}

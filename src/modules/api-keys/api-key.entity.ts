@@ -1,0 +1,52 @@
+import { Column, Entity } from 'typeorm';
+import { BaseEntity } from '@libs/database/base.entity';
+import type { Role } from '@libs/auth/principal';
+
+@Entity('api_keys')
+export class ApiKeyEntity extends BaseEntity {
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @Column({ type: 'varchar', length: 255 })
+  name: string;
+
+  /** sha256 hex of the full secret; the secret itself is never stored */
+  @Column({ name: 'key_hash', type: 'char', length: 64 })
+  keyHash: string;
+
+  @Column({ name: 'key_fingerprint', type: 'varchar', length: 32 })
+  keyFingerprint: string;
+
+  @Column({ type: 'varchar', length: 20 })
+  role: Role;
+
+  @Column({ name: 'expires_at', type: 'timestamptz', precision: 3, nullable: true })
+  expiresAt: Date | null;
+
+  @Column({ name: 'allowed_ips', type: 'text', array: true, default: '{}' })
+  allowedIps: string[];
+
+  @Column({ type: 'text', nullable: true })
+  notes: string | null;
+
+  @Column({ name: 'created_by', type: 'uuid' })
+  createdBy: string;
+
+  @Column({ name: 'last_used_at', type: 'timestamptz', precision: 3, nullable: true })
+  lastUsedAt: Date | null;
+
+  /** set on revocation; a future value is a scheduled revocation (rotation grace period) */
+  @Column({ name: 'revoked_at', type: 'timestamptz', precision: 3, nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ name: 'rotated_to', type: 'uuid', nullable: true })
+  rotatedTo: string | null;
+}
+
+export function isKeyRevoked(k: Pick<ApiKeyEntity, 'revokedAt'>, now = new Date()): boolean {
+  return !!k.revokedAt && k.revokedAt.getTime() <= now.getTime();
+}
+
+export function isKeyExpired(k: Pick<ApiKeyEntity, 'expiresAt'>, now = new Date()): boolean {
+  return !!k.expiresAt && k.expiresAt.getTime() <= now.getTime();
+}

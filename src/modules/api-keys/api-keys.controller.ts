@@ -1,0 +1,61 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '@libs/audit/audit.decorators';
+import { NotFoundException } from '@libs/errors';
+import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
+import type { Principal } from '@libs/auth/principal';
+import { ApiPageResponse, type Page } from '@libs/pagination';
+import { ApiKeysService } from './api-keys.service';
+import { ApiKeyCreatedDto, ApiKeyDto, CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto } from './dto/api-key.dto';
+
+const uuid = new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('API key') });
+
+@ApiTags('api-keys')
+@Controller('api-keys')
+export class ApiKeysController {
+  constructor(private readonly keys: ApiKeysService) {}
+
+  @Post()
+  @Authenticated({ minRole: 'admin' })
+  @AuditAction('api_keys.create', 'auth', 'api_key')
+  @ApiOperation({ operationId: 'api_keys_create', summary: 'Create an API key (the secret is returned only here)' })
+  @ApiCreatedResponse({ type: ApiKeyCreatedDto })
+  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateApiKeyDto): Promise<ApiKeyCreatedDto> {
+    return this.keys.create(p, dto);
+  }
+
+  @Get()
+  @Authenticated({ minRole: 'admin' })
+  @ApiOperation({ operationId: 'api_keys_list', summary: 'List the org\'s API keys (metadata only)' })
+  @ApiPageResponse(ApiKeyDto)
+  list(@CurrentPrincipal() p: Principal, @Query() query: ListApiKeysQuery): Promise<Page<ApiKeyDto>> {
+    return this.keys.list(p, query);
+  }
+
+  @Get(':id')
+  @Authenticated({ minRole: 'admin' })
+  @ApiOperation({ operationId: 'api_keys_get', summary: 'One API key (metadata only)' })
+  @ApiOkResponse({ type: ApiKeyDto })
+  get(@CurrentPrincipal() p: Principal, @Param('id', uuid) id: string): Promise<ApiKeyDto> {
+    return this.keys.get(p, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Authenticated({ minRole: 'admin' })
+  @AuditAction('api_keys.delete', 'auth', 'api_key')
+  @ApiOperation({ operationId: 'api_keys_delete', summary: 'Revoke an API key (effective immediately)' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  async remove(@CurrentPrincipal() p: Principal, @Param('id', uuid) id: string): Promise<void> {
+    await this.keys.revoke(p, id);
+  }
+
+  @Post(':id/rotate')
+  @Authenticated({ minRole: 'admin' })
+  @AuditAction('api_keys.rotate', 'auth', 'api_key')
+  @ApiOperation({ operationId: 'api_keys_rotate', summary: 'Create a replacement key; the old one is revoked now or after a grace period' })
+  @ApiCreatedResponse({ type: ApiKeyCreatedDto })
+  rotate(@CurrentPrincipal() p: Principal, @Param('id', uuid) id: string, @Body() dto: RotateApiKeyDto): Promise<ApiKeyCreatedDto> {
+    return this.keys.rotate(p, id, dto);
+  }
+}

@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { Page, PageQuery, paginate } from '@libs/pagination';
+import { InviteEntity } from './invite.entity';
+
+/** Invites. Org-scoped methods take the org id; `undefined` is only passed by platform-admin code. */
+@Injectable()
+export class InvitesRepository {
+  constructor(@InjectRepository(InviteEntity) private readonly repo: Repository<InviteEntity>) {}
+
+  create(data: Partial<InviteEntity>): Promise<InviteEntity> {
+    return this.repo.save(this.repo.create(data));
+  }
+
+  /** `orgId` undefined = install-wide (platform admins only). */
+  find(orgId: string | undefined, id: string): Promise<InviteEntity | null> {
+    return this.repo.findOne({ where: orgId ? { id, orgId } : { id } });
+  }
+
+  /** Locks the row (for accepting it once). */
+  findByTokenHashForUpdate(m: EntityManager, tokenHash: string): Promise<InviteEntity | null> {
+    return m.getRepository(InviteEntity).createQueryBuilder('i').setLock('pessimistic_write').where('i.token_hash = :tokenHash', { tokenHash }).getOne();
+  }
+
+  list<R>(orgId: string | undefined, query: PageQuery & { status?: string }, map: (i: InviteEntity) => R): Promise<Page<R>> {
+    const qb = this.repo.createQueryBuilder('i');
+    if (orgId) qb.where('i.org_id = :orgId', { orgId });
+    switch (query.status) {
+      case 'accepted':
+        qb.andWhere('i.accepted_at IS NOT NULL');
+        break;
+      case 'revoked':
+        qb.andWhere('i.accepted_at IS NULL AND i.revoked_at IS NOT NULL');
+        break;
+      case 'expired':
+        qb.andWhere('i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at <= now()');
+        break;
+      case 'pending':
+        qb.andWhere('i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()');
+        break;
+    }
+    return paginate(qb, query, { scope: `invites:${orgId ?? '*'}:${query.status ?? ''}`, map });
+  }
+
+  async update(id: string, patch: Partial<InviteEntity>, m?: EntityManager): Promise<void> {
+    await (m ? m.getRepository(InviteEntity) : this.repo).update({ id }, patch);
+  }
+}

@@ -1,0 +1,163 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditAction, NoAudit } from '@libs/audit/audit.decorators';
+import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
+import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
+import type { Principal } from '@libs/auth/principal';
+import { NotFoundException } from '@libs/errors';
+import { ApiPageResponse, type Page } from '@libs/pagination';
+import { AuthService } from 'src/modules/auth/auth.service';
+import { LoginResponseDto } from 'src/modules/auth/dto/auth-response.dto';
+import { AcceptInviteDto, CreateInviteDto, InviteCreatedDto, InviteDto, PlatformCreateInviteDto, PlatformListInvitesQuery } from 'src/modules/orgs/dto/invite.dto';
+import { UserDto } from 'src/modules/users/dto/user.dto';
+import { CreateOrgDto, ListOrgsQuery, OrgCreatedDto, OrgDetailDto, OrgDto, PlatformListUsersQuery, PlatformUpdateUserDto, UpdateOrgDto } from './dto/platform.dto';
+import { PlatformService } from './platform.service';
+
+const id = (what: string) => new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException(what) });
+const PA = () => Authenticated({ platformAdmin: true });
+
+@ApiTags('platform')
+@Controller('platform')
+export class PlatformController {
+  constructor(
+    private readonly platform: PlatformService,
+    private readonly auth: AuthService,
+  ) {}
+
+  @Get('orgs')
+  @PA()
+  @ApiOperation({ operationId: 'platform_list_orgs', summary: 'All orgs of the install' })
+  @ApiPageResponse(OrgDto)
+  listOrgs(@Query() q: ListOrgsQuery): Promise<Page<OrgDto>> {
+    return this.platform.listOrgs(q);
+  }
+
+  @Post('orgs')
+  @PA()
+  @AuditAction('platform.orgs.create', 'platform_admin', 'org')
+  @ApiOperation({ operationId: 'platform_create_org', summary: 'Create an org (optionally with an owner invite)' })
+  @ApiCreatedResponse({ type: OrgCreatedDto })
+  createOrg(@CurrentPrincipal() p: Principal, @Body() dto: CreateOrgDto): Promise<OrgCreatedDto> {
+    return this.platform.createOrg(p, dto);
+  }
+
+  @Get('orgs/:id')
+  @PA()
+  @ApiOperation({ operationId: 'platform_get_org', summary: 'One org with usage counters' })
+  @ApiOkResponse({ type: OrgDetailDto })
+  getOrg(@Param('id', id('Organization')) orgId: string): Promise<OrgDetailDto> {
+    return this.platform.getOrg(orgId);
+  }
+
+  @Patch('orgs/:id')
+  @PA()
+  @AuditAction('platform.orgs.update', 'platform_admin', 'org')
+  @ApiOperation({ operationId: 'platform_update_org', summary: 'Change display name, plan, or disable/enable an org' })
+  @ApiOkResponse({ type: OrgDetailDto })
+  updateOrg(@Param('id', id('Organization')) orgId: string, @Body() dto: UpdateOrgDto): Promise<OrgDetailDto> {
+    return this.platform.updateOrg(orgId, dto);
+  }
+
+  @Post('orgs/:id/disable')
+  @HttpCode(200)
+  @PA()
+  @AuditAction('platform.orgs.disable', 'platform_admin', 'org')
+  @ApiOperation({ operationId: 'platform_disable_org', summary: 'Disable an org: its members get 403 org_disabled' })
+  @ApiOkResponse({ type: OrgDetailDto })
+  disableOrg(@Param('id', id('Organization')) orgId: string): Promise<OrgDetailDto> {
+    return this.platform.updateOrg(orgId, { disabled: true });
+  }
+
+  @Post('orgs/:id/enable')
+  @HttpCode(200)
+  @PA()
+  @AuditAction('platform.orgs.enable', 'platform_admin', 'org')
+  @ApiOperation({ operationId: 'platform_enable_org', summary: 'Re-enable a disabled org' })
+  @ApiOkResponse({ type: OrgDetailDto })
+  enableOrg(@Param('id', id('Organization')) orgId: string): Promise<OrgDetailDto> {
+    return this.platform.updateOrg(orgId, { disabled: false });
+  }
+
+  @Post('orgs/:id/invites')
+  @PA()
+  @AuditAction('platform.invites.create', 'platform_admin', 'invite')
+  @ApiOperation({ operationId: 'platform_create_org_invite', summary: 'Invite someone into an org; the token is returned once' })
+  @ApiCreatedResponse({ type: InviteCreatedDto })
+  createOrgInvite(@CurrentPrincipal() p: Principal, @Param('id', id('Organization')) orgId: string, @Body() dto: CreateInviteDto): Promise<InviteCreatedDto> {
+    return this.platform.createInvite(p, orgId, dto);
+  }
+
+  @Post('invites/accept')
+  @Public()
+  @NoAudit()
+  @ApiOperation({ operationId: 'platform_accept_invite', summary: 'Accept an invite: creates the invited user and logs in' })
+  @ApiCreatedResponse({ type: LoginResponseDto })
+  acceptInvite(@Body() dto: AcceptInviteDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
+    return this.auth.acceptInvite(dto, meta);
+  }
+
+  @Post('invites')
+  @PA()
+  @AuditAction('platform.invites.create', 'platform_admin', 'invite')
+  @ApiOperation({ operationId: 'platform_create_invite', summary: 'Invite someone into the org given by org_id; the token is returned once' })
+  @ApiCreatedResponse({ type: InviteCreatedDto })
+  createInvite(@CurrentPrincipal() p: Principal, @Body() dto: PlatformCreateInviteDto): Promise<InviteCreatedDto> {
+    const { org_id, ...rest } = dto;
+    return this.platform.createInvite(p, org_id, rest);
+  }
+
+  @Get('invites')
+  @PA()
+  @ApiOperation({ operationId: 'platform_list_invites', summary: 'Invites across the install (filter by org_id, status)' })
+  @ApiPageResponse(InviteDto)
+  listInvites(@Query() q: PlatformListInvitesQuery): Promise<Page<InviteDto>> {
+    return this.platform.listInvites(q);
+  }
+
+  @Delete('invites/:id')
+  @HttpCode(204)
+  @PA()
+  @AuditAction('platform.invites.revoke', 'platform_admin', 'invite')
+  @ApiOperation({ operationId: 'platform_revoke_invite', summary: 'Revoke a pending invite' })
+  @ApiNoContentResponse({ description: 'Revoked' })
+  async revokeInvite(@Param('id', id('Invite')) inviteId: string): Promise<void> {
+    await this.platform.revokeInvite(inviteId);
+  }
+
+  @Get('users')
+  @PA()
+  @ApiOperation({ operationId: 'platform_list_users', summary: 'Users across all orgs (q, org_id, role, disabled filters)' })
+  @ApiPageResponse(UserDto)
+  listUsers(@Query() q: PlatformListUsersQuery): Promise<Page<UserDto>> {
+    return this.platform.listUsers(q);
+  }
+
+  @Patch('users/:id')
+  @PA()
+  @AuditAction('platform.users.update', 'platform_admin', 'user')
+  @ApiOperation({ operationId: 'platform_update_user', summary: 'Disable/enable a user, change role or permissions' })
+  @ApiOkResponse({ type: UserDto })
+  updateUser(@CurrentPrincipal() p: Principal, @Param('id', id('User')) userId: string, @Body() dto: PlatformUpdateUserDto): Promise<UserDto> {
+    return this.platform.updateUser(p, userId, dto);
+  }
+
+  @Post('users/:id/disable')
+  @HttpCode(200)
+  @PA()
+  @AuditAction('platform.users.disable', 'platform_admin', 'user')
+  @ApiOperation({ operationId: 'platform_disable_user', summary: 'Disable a user: their tokens and API keys stop working at once' })
+  @ApiOkResponse({ type: UserDto })
+  disableUser(@CurrentPrincipal() p: Principal, @Param('id', id('User')) userId: string): Promise<UserDto> {
+    return this.platform.updateUser(p, userId, { disabled: true });
+  }
+
+  @Post('users/:id/enable')
+  @HttpCode(200)
+  @PA()
+  @AuditAction('platform.users.enable', 'platform_admin', 'user')
+  @ApiOperation({ operationId: 'platform_enable_user', summary: 'Re-enable a disabled user' })
+  @ApiOkResponse({ type: UserDto })
+  enableUser(@CurrentPrincipal() p: Principal, @Param('id', id('User')) userId: string): Promise<UserDto> {
+    return this.platform.updateUser(p, userId, { disabled: false });
+  }
+}
