@@ -1,6 +1,7 @@
 import type { ConnectorDefinition } from './connector';
 import { githubConnector } from './github/github.connector';
 import { kubernetesConnector } from './kubernetes/kubernetes.connector';
+import { mcpConnector } from './mcp/mcp.connector';
 
 /** git, openapi, mcp, github, kubernetes (owned by the integrations area). */
-export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [kubernetesConnector, githubConnector];
+export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [kubernetesConnector, githubConnector, mcpConnector];
