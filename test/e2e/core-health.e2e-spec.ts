@@ -1,0 +1,72 @@
+import { createServer, Server } from 'node:net';
+import { loginAdmin } from '../factories/users';
+import { startTestApp, TestApp } from '../setup/test-app';
+import { CoreProbesModule } from '../support/core-probes.module';
+
+/** A TCP server that accepts connections and never answers: a hung dependency. */
+async function blackHole(): Promise<{ port: number; server: Server }> {
+  const server = createServer(() => undefined);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+describe('GET /health', () => {
+  it('reports features and dependencies with the seed shape; 200 when all required are ok', async () => {
+    const t = await startTestApp();
+    try {
+      const res = await t.http().get('/api/v1/health').expect(200);
+      expect(res.body).toEqual({
+        status: 'ok',
+        features: { rag: true, workers: false, orchestrator: false, voice: false, policies: false },
+        dependencies: { postgres: 'ok', neo4j: 'ok', redis: 'ok', llm: 'ok' },
+      });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('features come from configuration', async () => {
+    const t = await startTestApp({ AGENTCY_FEATURES_VOICE: 'true', AGENTCY_FEATURES_RAG: 'false' });
+    try {
+      const res = await t.http().get('/api/v1/health');
+      expect(res.body.features).toMatchObject({ voice: true, rag: false });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a hanging dependency does not hang the check: 503 with the same body, bounded by the timeout', async () => {
+    const hole = await blackHole();
+    const t = await startTestApp({ NEO4J_URI: `bolt://127.0.0.1:${hole.port}`, HEALTH_CHECK_TIMEOUT_MS: '500' });
+    try {
+      const started = Date.now();
+      const res = await t.http().get('/api/v1/health').expect(503);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(res.body.status).toBe('degraded');
+      expect(res.body.dependencies).toEqual({ postgres: 'ok', neo4j: 'error', redis: 'ok', llm: 'ok' });
+    } finally {
+      await t.close().catch(() => undefined);
+      hole.server.close();
+    }
+  });
+});
+
+describe('feature flags', () => {
+  it('a route of a disabled group answers 404 feature_disabled; enabled it works', async () => {
+    const off = await startTestApp({ AGENTCY_FEATURES_VOICE: 'false' }, { extraModules: [CoreProbesModule] });
+    try {
+      const admin = await loginAdmin(off);
+      const res = await off.http().get('/api/v1/probe/voice-only').set(admin.auth).expect(404);
+      expect(res.body.error).toEqual({ code: 'feature_disabled', message: expect.any(String), details: { feature: 'voice' } });
+    } finally {
+      await off.close();
+    }
+    const on = await startTestApp({ AGENTCY_FEATURES_VOICE: 'true' }, { extraModules: [CoreProbesModule] });
+    try {
+      const admin = await loginAdmin(on);
+      await on.http().get('/api/v1/probe/voice-only').set(admin.auth).expect(200);
+    } finally {
+      await on.close();
+    }
+  });
+});
