@@ -90,6 +90,7 @@ export class AppConfig {
   readonly features: { rag: boolean; workers: boolean; orchestrator: boolean; voice: boolean; policies: boolean; ciab: boolean };
   readonly llm: { provider: string; model?: string; baseUrl?: string; apiKey?: string; maxIterations: number };
   readonly ssePingIntervalMs: number;
+  readonly chat: { turnEventsTtlSecs: number; approvalPollMs: number; sweepIntervalMs: number; instanceTtlMs: number; toolTimeoutMs: number };
   readonly ingestBatchSize: number;
   readonly ingestConcurrency: number;
   readonly uploadDir: string;
@@ -176,6 +177,7 @@ export class AppConfig {
     };
     this.llm = { provider: s('LLM_PROVIDER'), model: o('LLM_MODEL'), baseUrl: o('LLM_BASE_URL'), apiKey: o('LLM_API_KEY'), maxIterations: n('AGENT_MAX_ITERATIONS') };
     this.ssePingIntervalMs = n('SSE_PING_INTERVAL_MS');
+    this.chat = { turnEventsTtlSecs: n('CHAT_TURN_EVENTS_TTL_SECS'), approvalPollMs: n('CHAT_APPROVAL_POLL_MS'), sweepIntervalMs: n('CHAT_SWEEP_INTERVAL_MS'), instanceTtlMs: n('CHAT_INSTANCE_TTL_MS'), toolTimeoutMs: n('CHAT_TOOL_TIMEOUT_MS') };
     this.ingestBatchSize = n('INGEST_BATCH_SIZE');
     this.ingestConcurrency = n('INGEST_CONCURRENCY');
     this.uploadDir = s('UPLOAD_DIR');

@@ -1,6 +1,7 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { LlmModule } from '@libs/llm/llm.module';
 import { SettingsModule } from '../settings/settings.module';
+import { ChatModule } from '../chat/chat.module';
 
 /** Route-group modules of the chat area; owned by that area, listed once in feature-modules.ts. */
-export const CHAT_MODULES: (Type<unknown> | DynamicModule)[] = [LlmModule, SettingsModule];
+export const CHAT_MODULES: (Type<unknown> | DynamicModule)[] = [LlmModule, SettingsModule, ChatModule];

@@ -1,0 +1,63 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { AppConfig } from '@libs/config';
+import { RedisService } from '@libs/redis';
+
+/**
+ * Per-process runtime facts shared through Redis: this replica's instance id and its liveness key
+ * (`chat:instance:<id>`, refreshed every TTL/3; a dead replica's key lapses and the sweeper adopts
+ * its turns), and the cancel flags of turns (`chat:cancel:<turnId>`), settable from any replica.
+ */
+@Injectable()
+export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ChatRuntime.name);
+  readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly config: AppConfig,
+  ) {}
+
+  private instanceKey(id: string): string {
+    return this.redis.key('chat', 'instance', id);
+  }
+
+  private cancelKey(turnId: string): string {
+    return this.redis.key('chat', 'cancel', turnId);
+  }
+
+  async onModuleInit() {
+    await this.heartbeat();
+    this.timer = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.config.chat.instanceTtlMs / 3)));
+    this.timer.unref();
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.redis.client.set(this.instanceKey(this.instanceId), '1', 'PX', this.config.chat.instanceTtlMs);
+    } catch (err) {
+      this.logger.warn(`heartbeat failed: ${(err as Error).message}`);
+    }
+  }
+
+  async isAlive(instanceId: string): Promise<boolean> {
+    if (instanceId === this.instanceId) return true;
+    return (await this.redis.client.exists(this.instanceKey(instanceId))) === 1;
+  }
+
+  async requestCancel(turnId: string): Promise<void> {
+    await this.redis.client.set(this.cancelKey(turnId), '1', 'EX', 24 * 3600);
+  }
+
+  async isCancelled(turnId: string): Promise<boolean> {
+    return (await this.redis.client.exists(this.cancelKey(turnId))) === 1;
+  }
+
+  async onModuleDestroy() {
+    if (this.timer) clearInterval(this.timer);
+    // a clean shutdown releases liveness at once so another replica can adopt running turns
+    await this.redis.client.del(this.instanceKey(this.instanceId)).catch(() => undefined);
+  }
+}

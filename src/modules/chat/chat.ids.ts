@@ -1,0 +1,35 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+export function newId(prefix: 'tc' | 'apr' | 'acr'): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+}
+
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value as object)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+export function argsHash(args: unknown): string {
+  return createHash('sha256').update(canonicalJson(args ?? {})).digest('hex');
+}
+
+const SECRET_KEY = /token|secret|password|key/i;
+
+/** Replaces values of secret-looking keys by `***` (stored args and results). */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 20) return value;
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = SECRET_KEY.test(k) && v !== null && typeof v !== 'object' ? '***' : redact(v, depth + 1);
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,290 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, DataSource, In, IsNull, Repository } from 'typeorm';
+import { Page, PageQuery, paginate } from '@libs/pagination';
+import {
+  ApprovalEntity,
+  ApprovalStatus,
+  ConversationEntity,
+  IncomingEndpointEntity,
+  MessageEntity,
+  ToolCallEntity,
+  TurnEntity,
+  TurnStatus,
+} from './chat.entity';
+
+export class TurnLockedError extends Error {}
+
+export interface ConversationFilter {
+  userId: string | null;
+  archived?: boolean;
+  realm?: string;
+  agent?: string;
+  q?: string;
+}
+
+/** The only code of the chat module that touches PostgreSQL. Every method is org-scoped where a caller names a row. */
+@Injectable()
+export class ChatRepository {
+  constructor(
+    private readonly ds: DataSource,
+    @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
+    @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
+    @InjectRepository(TurnEntity) private readonly turns: Repository<TurnEntity>,
+    @InjectRepository(ToolCallEntity) private readonly toolCalls: Repository<ToolCallEntity>,
+    @InjectRepository(ApprovalEntity) private readonly approvals: Repository<ApprovalEntity>,
+    @InjectRepository(IncomingEndpointEntity) private readonly endpoints: Repository<IncomingEndpointEntity>,
+  ) {}
+
+  // ---- conversations ----
+  createConversation(data: Partial<ConversationEntity>): Promise<ConversationEntity> {
+    return this.conversations.save(this.conversations.create(data));
+  }
+
+  findConversation(orgId: string, id: string): Promise<ConversationEntity | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.conversations.findOne({ where: { id, orgId, deletedAt: IsNull() } });
+  }
+
+  findConversationByExternalKey(orgId: string, key: string): Promise<ConversationEntity | null> {
+    return this.conversations.findOne({ where: { orgId, externalKey: key, deletedAt: IsNull() } });
+  }
+
+  listConversations<R>(orgId: string, f: ConversationFilter, query: PageQuery, map: (c: ConversationEntity) => R): Promise<Page<R>> {
+    const qb = this.conversations.createQueryBuilder('c').where('c.org_id = :orgId AND c.deleted_at IS NULL', { orgId });
+    if (f.userId) qb.andWhere('c.created_by = :uid', { uid: f.userId });
+    if (f.archived !== undefined) qb.andWhere('c.archived = :archived', { archived: f.archived });
+    if (f.realm) qb.andWhere('c.realm = :realm', { realm: f.realm });
+    if (f.agent) qb.andWhere('(c.agent = :agent OR c.agent_id = :agent)', { agent: f.agent });
+    if (f.q) qb.andWhere('c.title ILIKE :q', { q: `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%` });
+    const scope = `conversations:${orgId}:${f.userId ?? '*'}:${f.archived ?? ''}:${f.realm ?? ''}:${f.agent ?? ''}:${f.q ?? ''}`;
+    return paginate(qb, query, { scope, map });
+  }
+
+  async updateConversation(orgId: string, id: string, patch: Partial<ConversationEntity>): Promise<void> {
+    await this.conversations.update({ id, orgId }, patch);
+  }
+
+  async touchConversation(id: string): Promise<void> {
+    await this.conversations.update({ id }, { lastMessageAt: new Date() });
+  }
+
+  // ---- messages ----
+  async insertMessage(data: Partial<MessageEntity>): Promise<MessageEntity> {
+    const row = this.messages.create(data);
+    await this.messages.insert(row as never);
+    return row;
+  }
+
+  findMessage(id: string): Promise<MessageEntity | null> {
+    return this.messages.findOne({ where: { id } });
+  }
+
+  listMessages<R>(orgId: string, conversationId: string, query: PageQuery, order: 'asc' | 'desc', map: (m: MessageEntity) => R): Promise<Page<R>> {
+    const qb = this.messages.createQueryBuilder('m').where('m.org_id = :orgId AND m.conversation_id = :cid', { orgId, cid: conversationId });
+    return paginate(qb, query, { scope: `messages:${conversationId}:${order}`, map, sortProperty: 'seq', direction: order === 'asc' ? 'ASC' : 'DESC' });
+  }
+
+  transcript(conversationId: string): Promise<MessageEntity[]> {
+    return this.messages.find({ where: { conversationId, compacted: false }, order: { seq: 'ASC' } });
+  }
+
+  // ---- turns ----
+  /** Inserts the running turn and the user message in one transaction; a running turn already there → TurnLockedError. */
+  async startTurn(turn: Partial<TurnEntity>, userMessage: Partial<MessageEntity> | null): Promise<{ turn: TurnEntity; userMessage: MessageEntity | null }> {
+    try {
+      return await this.ds.transaction(async (m) => {
+        const saved = await m.getRepository(TurnEntity).save(m.getRepository(TurnEntity).create(turn));
+        let msg: MessageEntity | null = null;
+        if (userMessage) {
+          msg = await m.getRepository(MessageEntity).save(m.getRepository(MessageEntity).create({ ...userMessage, turnId: saved.id }));
+          await m.getRepository(TurnEntity).update({ id: saved.id }, { userMessageId: msg.id });
+          saved.userMessageId = msg.id;
+        }
+        await m.getRepository(ConversationEntity).update({ id: turn.conversationId }, { lastMessageAt: new Date() });
+        return { turn: saved, userMessage: msg };
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === '23505') throw new TurnLockedError();
+      throw err;
+    }
+  }
+
+  findTurn(orgId: string, id: string): Promise<TurnEntity | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.turns.findOne({ where: { id, orgId } });
+  }
+
+  findTurnById(id: string): Promise<TurnEntity | null> {
+    return this.turns.findOne({ where: { id } });
+  }
+
+  latestTurn(conversationId: string): Promise<TurnEntity | null> {
+    return this.turns.findOne({ where: { conversationId }, order: { createdAt: 'DESC' } });
+  }
+
+  runningTurn(conversationId: string): Promise<TurnEntity | null> {
+    return this.turns.findOne({ where: { conversationId, status: 'running' } });
+  }
+
+  async isTurnRunning(id: string): Promise<boolean> {
+    return (await this.turns.count({ where: { id, status: 'running' } })) > 0;
+  }
+
+  /** Finishes a turn owned by `owner`; false when it was already finished or adopted by another replica. */
+  async finishTurn(id: string, owner: string, patch: { status: TurnStatus; finishReason: string; output?: string; usage?: Record<string, number>; error?: { code: string; message: string } | null }): Promise<boolean> {
+    const res = await this.turns
+      .createQueryBuilder()
+      .update()
+      .set({ status: patch.status, finishReason: patch.finishReason, output: patch.output ?? null, usage: patch.usage ?? null, error: patch.error ?? null, finishedAt: () => 'now()' })
+      .where('id = :id AND status = :running AND owner_instance = :owner', { id, running: 'running', owner })
+      .execute();
+    return (res.affected ?? 0) > 0;
+  }
+
+  runningTurns(): Promise<TurnEntity[]> {
+    return this.turns.find({ where: { status: 'running' }, take: 500 });
+  }
+
+  async adoptTurn(id: string, fromOwner: string, toOwner: string): Promise<boolean> {
+    const res = await this.turns.update({ id, status: 'running', ownerInstance: fromOwner }, { ownerInstance: toOwner });
+    return (res.affected ?? 0) > 0;
+  }
+
+  // ---- tool calls ----
+  async insertToolCall(data: Partial<ToolCallEntity>): Promise<ToolCallEntity> {
+    const row = this.toolCalls.create(data);
+    await this.toolCalls.insert(row as never);
+    return row;
+  }
+
+  async updateToolCall(id: string, patch: Partial<ToolCallEntity>): Promise<void> {
+    await this.toolCalls.update({ id }, patch as never);
+  }
+
+  /** Moves a tool call from one of `from` statuses to `to`; false if it was not in one of them. */
+  async transitionToolCall(id: string, from: string[], patch: Partial<ToolCallEntity>): Promise<boolean> {
+    const res = await this.toolCalls.update({ id, status: In(from) as never }, patch as never);
+    return (res.affected ?? 0) > 0;
+  }
+
+  findToolCall(orgId: string, id: string): Promise<ToolCallEntity | null> {
+    return this.toolCalls.findOne({ where: { id, orgId } });
+  }
+
+  toolCallsOfTurn(turnId: string): Promise<ToolCallEntity[]> {
+    return this.toolCalls.find({ where: { turnId }, order: { createdAt: 'ASC' } });
+  }
+
+  // ---- approvals ----
+  async insertApproval(data: Partial<ApprovalEntity>): Promise<ApprovalEntity> {
+    const row = this.approvals.create(data);
+    await this.approvals.insert(row as never);
+    return row;
+  }
+
+  findApproval(orgId: string, id: string): Promise<ApprovalEntity | null> {
+    return this.approvals.findOne({ where: { id, orgId } });
+  }
+
+  findApprovalById(id: string): Promise<ApprovalEntity | null> {
+    return this.approvals.findOne({ where: { id } });
+  }
+
+  async sealedArgs(id: string): Promise<Buffer | null> {
+    const row = await this.approvals.createQueryBuilder('a').addSelect('a.argsSealed').where('a.id = :id', { id }).getOne();
+    return row?.argsSealed ?? null;
+  }
+
+  /** The decision: a conditional UPDATE that only a pending, unexpired row passes. */
+  async decide(orgId: string, id: string, status: 'approved' | 'denied', decidedBy: string | null, note: string | null): Promise<ApprovalEntity | null> {
+    const rows = (await this.ds.query(
+      `UPDATE approvals SET status = $3, decided_by = $4, decided_at = now(), note = $5, updated_at = now()
+       WHERE id = $1 AND org_id = $2 AND status = 'pending' AND expires_at > now() RETURNING id`,
+      [id, orgId, status, decidedBy, note],
+    )) as [{ id: string }[], number];
+    const updated = Array.isArray(rows[0]) ? rows[0] : (rows as unknown as { id: string }[]);
+    if (!updated.length) return null;
+    return this.findApprovalById(id);
+  }
+
+  /** Marks one approval expired if it is pending and due; returns the row when this call expired it. */
+  async expireIfDue(id: string): Promise<boolean> {
+    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE id = $1 AND status = 'pending' AND expires_at <= now() RETURNING id`, [id]);
+    const rows = Array.isArray(res[0]) ? res[0] : res;
+    return rows.length > 0;
+  }
+
+  /** Expires a pending approval regardless of its deadline (turn cancelled, conversation deleted). */
+  async expirePending(id: string): Promise<boolean> {
+    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id`, [id]);
+    const rows = Array.isArray(res[0]) ? res[0] : res;
+    return rows.length > 0;
+  }
+
+  /** Expires every pending approval past its deadline; returns the rows it expired. */
+  async expireDue(): Promise<ApprovalEntity[]> {
+    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE status = 'pending' AND expires_at <= now() RETURNING id`);
+    const rows = (Array.isArray(res[0]) ? res[0] : res) as { id: string }[];
+    if (!rows.length) return [];
+    return this.approvals.find({ where: { id: In(rows.map((r) => r.id)) } });
+  }
+
+  async expireForConversation(conversationId: string): Promise<ApprovalEntity[]> {
+    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE conversation_id = $1 AND status = 'pending' RETURNING id`, [conversationId]);
+    const rows = (Array.isArray(res[0]) ? res[0] : res) as { id: string }[];
+    if (!rows.length) return [];
+    return this.approvals.find({ where: { id: In(rows.map((r) => r.id)) } });
+  }
+
+  pendingApprovals(conversationId: string): Promise<ApprovalEntity[]> {
+    return this.approvals.find({ where: { conversationId, status: 'pending' }, order: { createdAt: 'ASC' } });
+  }
+
+  listApprovals<R>(orgId: string, f: { status?: ApprovalStatus; conversationId?: string; userId?: string | null }, query: PageQuery, map: (a: ApprovalEntity) => R): Promise<Page<R>> {
+    const qb = this.approvals.createQueryBuilder('a').where('a.org_id = :orgId', { orgId });
+    if (f.status) qb.andWhere('a.status = :status', { status: f.status });
+    if (f.conversationId) qb.andWhere('a.conversation_id = :cid', { cid: f.conversationId });
+    if (f.userId) {
+      qb.andWhere(
+        new Brackets((w) => {
+          w.where('a.requested_by = :uid', { uid: f.userId }).orWhere('a.conversation_id IN (SELECT c.id FROM conversations c WHERE c.created_by = :uid)', { uid: f.userId });
+        }),
+      );
+    }
+    return paginate(qb, query, { scope: `approvals:${orgId}:${f.status ?? ''}:${f.conversationId ?? ''}:${f.userId ?? '*'}`, map });
+  }
+
+  // ---- incoming endpoints ----
+  createEndpoint(data: Partial<IncomingEndpointEntity>): Promise<IncomingEndpointEntity> {
+    return this.endpoints.save(this.endpoints.create(data));
+  }
+
+  findEndpoint(orgId: string, id: string): Promise<IncomingEndpointEntity | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.endpoints.findOne({ where: { id, orgId } });
+  }
+
+  async findEndpointWithSecret(id: string): Promise<IncomingEndpointEntity | null> {
+    if (!isUuid(id)) return null;
+    return this.endpoints.createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id }).getOne();
+  }
+
+  listEndpoints<R>(orgId: string, query: PageQuery, map: (e: IncomingEndpointEntity) => R): Promise<Page<R>> {
+    const qb = this.endpoints.createQueryBuilder('e').where('e.org_id = :orgId', { orgId });
+    return paginate(qb, query, { scope: `incoming-endpoints:${orgId}`, map });
+  }
+
+  async updateEndpoint(orgId: string, id: string, patch: Partial<IncomingEndpointEntity>): Promise<void> {
+    await this.endpoints.update({ id, orgId }, patch);
+  }
+
+  async deleteEndpoint(orgId: string, id: string): Promise<boolean> {
+    const res = await this.endpoints.delete({ id, orgId });
+    return (res.affected ?? 0) > 0;
+  }
+}
+
+export function isUuid(s: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
+}

@@ -1,0 +1,56 @@
+import type { LlmToolDefinition } from '@libs/llm/llm.port';
+
+export const LIST_CONNECTORS = 'list_connectors';
+export const SEARCH_TOOLS = 'search_connector_tools';
+export const EXECUTE_TOOL = 'execute_connector_tool';
+export const REQUEST_ACCESS = 'request_connector_access';
+
+/** The only tools the model is ever offered; real connector tools are found and run through them. */
+export const META_TOOLS: LlmToolDefinition[] = [
+  {
+    name: LIST_CONNECTORS,
+    description: 'List the connectors (data sources with tools) enabled for this organization.',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  },
+  {
+    name: SEARCH_TOOLS,
+    description: 'Search the connector tool catalog. Returns the best matching tools with their qualified names and input schemas.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        query: { type: 'string', description: 'What you want to do, in a few words' },
+        top_k: { type: 'integer', minimum: 1, maximum: 20, description: 'How many tools to return (default 5)' },
+      },
+      required: ['query'],
+    },
+  },
+  {
+    name: EXECUTE_TOOL,
+    description: 'Run one connector tool found with search_connector_tools. Write and destructive tools may wait for a human approval.',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        tool: { type: 'string', description: 'Qualified tool name `<source>.<tool>` as returned by search_connector_tools' },
+        arguments: { type: 'object', description: "Arguments matching the tool's input schema" },
+      },
+      required: ['tool'],
+    },
+  },
+  {
+    name: REQUEST_ACCESS,
+    description: 'Ask an administrator to enable or grant access to a connector that is not available.',
+    inputSchema: {
+      type: 'object',
+      properties: { connector: { type: 'string' }, reason: { type: 'string' } },
+      required: ['connector'],
+    },
+  },
+];
+
+
+export const META_TOOL_NAMES = new Set(META_TOOLS.map((t) => t.name));
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are Agentcy, an assistant for the systems connected to this organization. You do not see connector tools directly: ' +
+  'use search_connector_tools to find a tool, then execute_connector_tool with its qualified name and arguments. ' +
+  'If a tool call is denied or its approval expires, explain it to the user and do not retry the same call.';
