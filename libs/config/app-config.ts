@@ -94,6 +94,10 @@ export class AppConfig {
   readonly ingestBatchSize: number;
   readonly ingestConcurrency: number;
   readonly uploadDir: string;
+  readonly connectors: string[];
+  readonly ingestOrgConcurrency: number;
+  readonly ingestRunInApi: boolean;
+  readonly oauth: Record<'github' | 'google', { clientId?: string; clientSecret?: string }>;
 
   static fromEnv(env: Raw = process.env): AppConfig {
     const problems: string[] = [];
@@ -181,6 +185,13 @@ export class AppConfig {
     this.ingestBatchSize = n('INGEST_BATCH_SIZE');
     this.ingestConcurrency = n('INGEST_CONCURRENCY');
     this.uploadDir = s('UPLOAD_DIR');
+    this.connectors = l('AGENTCY_CONNECTORS');
+    this.ingestOrgConcurrency = n('INGEST_ORG_CONCURRENCY') || Math.max(1, Math.floor(this.ingestConcurrency / 2));
+    this.ingestRunInApi = b('INGEST_RUN_IN_API');
+    this.oauth = {
+      github: { clientId: o('OAUTH_GITHUB_CLIENT_ID'), clientSecret: o('OAUTH_GITHUB_CLIENT_SECRET') },
+      google: { clientId: o('OAUTH_GOOGLE_CLIENT_ID'), clientSecret: o('OAUTH_GOOGLE_CLIENT_SECRET') },
+    };
   }
 }
 

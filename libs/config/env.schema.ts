@@ -80,5 +80,12 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'CHAT_TOOL_TIMEOUT_MS', kind: 'int', default: '30000', min: 100, description: 'Default timeout of one connector tool call (tool error `tool_timeout`).' },
   { name: 'INGEST_BATCH_SIZE', kind: 'int', default: '500', min: 1, max: 100000, description: 'Nodes/edges per graph write batch during ingestion.' },
   { name: 'INGEST_CONCURRENCY', kind: 'int', default: '2', min: 1, max: 64, description: 'Sync jobs run at once per process.' },
+  { name: 'AGENTCY_CONNECTORS', kind: 'list', default: '', description: 'Comma-separated connector types to enable (e.g. `csv,json,postgres`); empty enables every built-in connector.' },
+  { name: 'INGEST_ORG_CONCURRENCY', kind: 'int', default: '0', min: 0, max: 64, description: 'Sync jobs of one org running at once across all processes (0 = half of INGEST_CONCURRENCY, at least 1), so one tenant cannot starve the others.' },
+  { name: 'INGEST_RUN_IN_API', kind: 'bool', default: 'true', description: 'Runs the ingestion queue processor inside the API process (set false when `npm run worker` processes run it).' },
+  { name: 'OAUTH_GITHUB_CLIENT_ID', kind: 'string', description: 'GitHub OAuth app client id for /sources/oauth/github (a source config `client_id` overrides it).' },
+  { name: 'OAUTH_GITHUB_CLIENT_SECRET', kind: 'string', secret: true, description: 'GitHub OAuth app client secret.' },
+  { name: 'OAUTH_GOOGLE_CLIENT_ID', kind: 'string', description: 'Google OAuth client id for /sources/oauth/google.' },
+  { name: 'OAUTH_GOOGLE_CLIENT_SECRET', kind: 'string', secret: true, description: 'Google OAuth client secret.' },
   { name: 'UPLOAD_DIR', kind: 'string', default: './data/uploads', description: 'Local storage for uploads and artifacts when no S3 is configured.' },
 ] as const;

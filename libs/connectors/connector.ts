@@ -38,6 +38,10 @@ export interface ConnectorContext<C = Record<string, unknown>> {
   config: C;
   signal?: AbortSignal;
   logger: ConnectorLogger;
+  /** directory holding this org's uploaded files (csv/json `file_id`); set by the sources module */
+  uploadDir?: string;
+  /** preferred nodes per yielded batch (INGEST_BATCH_SIZE); connectors may ignore it */
+  batchSize?: number;
 }
 
 /** A node written by ingestion; (org, realm, source, sourceKey) identifies it across runs. */

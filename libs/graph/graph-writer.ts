@@ -1,0 +1,233 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { ManagedTransaction } from 'neo4j-driver';
+import type { GraphEdgeInput, GraphNodeInput } from '@libs/connectors/connector';
+import { Neo4jService } from './neo4j.service';
+
+/** Labels and relationship types cannot be parameters; they are validated against this before being spliced in. */
+export const SAFE_IDENT_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const RESERVED_LABELS = new Set(['Entity', 'Staged', 'StagedEdge', 'Memory']);
+/** Properties the writer owns; connector properties with these names are stored as `prop_<name>`. */
+const RESERVED_PROPS = new Set(['id', 'org_id', 'realm', 'source_id', 'key', 'label', 'name', 'description', 'snapshot', 'archived_at', 'created_at', 'updated_at']);
+
+export class GraphWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GraphWriteError';
+  }
+}
+
+export interface WriteScope {
+  orgId: string;
+  sourceId: string;
+  realm: string;
+  /** the sync job id; becomes `snapshot` of every node/edge the run writes */
+  jobId: string;
+}
+
+export interface CommitResult {
+  nodesWritten: number;
+  edgesWritten: number;
+  edgesSkipped: number;
+  nodesArchived: number;
+  edgesArchived: number;
+}
+
+export function assertSafeLabel(label: string, what = 'label'): string {
+  if (!SAFE_IDENT_RE.test(label) || RESERVED_LABELS.has(label)) throw new GraphWriteError(`invalid ${what} "${label}" (must match ${SAFE_IDENT_RE.source} and not be reserved)`);
+  return label;
+}
+
+function flatProps(props: Record<string, unknown> | undefined, node?: GraphNodeInput): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(props ?? {})) {
+    if (v === undefined || v === null || k.startsWith('_')) continue;
+    if (node && (k === 'name' || k === 'description') && v === node[k]) continue;
+    const ok = ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x)));
+    const value = ok ? v : JSON.stringify(v);
+    out[RESERVED_PROPS.has(k) ? `prop_${k}` : k] = value;
+  }
+  return out;
+}
+
+/**
+ * Writes ingestion batches into Neo4j with snapshot semantics.
+ *
+ * A run first *stages* its data: nodes become `:Staged` nodes and edges `:StagedEdge` nodes,
+ * keyed by (job, key) and without `org_id`, so nothing that reads `:Entity` (or filters by
+ * `org_id`) can see them. `commit` then promotes the whole run in ONE write transaction:
+ * MERGE `:Entity:<Label>` by (org_id, source_id, key), replace properties, stamp `snapshot`,
+ * clear `archived_at`, recreate edges by (from key, to key, type), archive (full mode) the
+ * source's nodes/edges whose snapshot is not this run, and delete the staging data. A failed or
+ * cancelled run only calls `discard`, which deletes its staging data; the previous snapshot stays
+ * exactly as it was.
+ */
+@Injectable()
+export class GraphWriter {
+  private readonly logger = new Logger(GraphWriter.name);
+  private schemaReady?: Promise<void>;
+
+  constructor(private readonly neo4j: Neo4jService) {}
+
+  /** Indexes the writer needs (idempotent). The Entity uniqueness constraint itself belongs to graph-schema; an equivalent one is tolerated. */
+  ensureSchema(): Promise<void> {
+    this.schemaReady ??= (async () => {
+      const stmts = [
+        'CREATE INDEX staged_job_key IF NOT EXISTS FOR (s:Staged) ON (s._stage_job, s.key)',
+        'CREATE INDEX staged_edge_job IF NOT EXISTS FOR (e:StagedEdge) ON (e._stage_job)',
+        'CREATE INDEX entity_org_source_key IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.source_id, n.key)',
+      ];
+      for (const s of stmts) {
+        try {
+          await this.neo4j.write(s);
+        } catch (err) {
+          // an equivalent constraint/index created by graph-schema already serves the lookup
+          this.logger.debug?.(`schema statement skipped: ${(err as Error).message}`);
+        }
+      }
+    })().catch((err) => {
+      this.schemaReady = undefined;
+      throw err;
+    });
+    return this.schemaReady;
+  }
+
+  /** Stages one batch (already sized by the caller) in its own transaction. Invisible until commit. */
+  async stage(scope: WriteScope, nodes: GraphNodeInput[], edges: GraphEdgeInput[]): Promise<{ nodes: number; edges: number }> {
+    await this.ensureSchema();
+    const now = Date.now();
+    const nodeRows = nodes.map((n) => {
+      assertSafeLabel(n.label);
+      if (typeof n.key !== 'string' || !n.key) throw new GraphWriteError('node key must be a non-empty string');
+      return {
+        ...flatProps(n.properties, n),
+        key: n.key,
+        label: n.label,
+        name: n.name ?? n.key,
+        ...(n.description !== undefined && n.description !== null && n.description !== '' ? { description: String(n.description) } : {}),
+        _stage_job: scope.jobId,
+        _stage_label: n.label,
+        _stage_at: now,
+      };
+    });
+    const edgeRows = edges.map((e) => {
+      assertSafeLabel(e.type, 'relationship type');
+      return { ...flatProps(e.properties), _stage_job: scope.jobId, _type: e.type, _from: e.fromKey, _to: e.toKey, _stage_at: now };
+    });
+    await this.neo4j.writeTx(async (tx) => {
+      if (nodeRows.length) {
+        await tx.run('UNWIND $rows AS row MERGE (s:Staged {_stage_job: row._stage_job, key: row.key}) SET s = row', { rows: nodeRows });
+      }
+      if (edgeRows.length) {
+        await tx.run('UNWIND $rows AS row MERGE (e:StagedEdge {_stage_job: row._stage_job, _type: row._type, _from: row._from, _to: row._to}) SET e = row', { rows: edgeRows });
+      }
+    });
+    return { nodes: nodeRows.length, edges: edgeRows.length };
+  }
+
+  /** Publishes a staged run atomically (one transaction); `archive` supersedes the previous snapshot. */
+  async commit(scope: WriteScope, opts: { archive: boolean }): Promise<CommitResult> {
+    await this.ensureSchema();
+    const p = { job: scope.jobId, org: scope.orgId, src: scope.sourceId, realm: scope.realm, now: Date.now() };
+    return this.neo4j.writeTx(async (tx) => {
+      const result: CommitResult = { nodesWritten: 0, edgesWritten: 0, edgesSkipped: 0, nodesArchived: 0, edgesArchived: 0 };
+      const labels = (await tx.run('MATCH (s:Staged {_stage_job: $job}) RETURN DISTINCT s._stage_label AS l', p)).records.map((r) => r.get('l') as string);
+      for (const label of labels) {
+        assertSafeLabel(label);
+        const r = await tx.run(
+          `MATCH (s:Staged {_stage_job: $job}) WHERE s._stage_label = $label
+           MERGE (n:Entity {org_id: $org, source_id: $src, key: s.key})
+             ON CREATE SET n.id = 'n_' + randomUUID(), n.created_at = $now
+           WITH s, n, n.id AS nid, n.created_at AS created, properties(s) AS props
+           SET n = props
+           SET n:\`${label}\`, n.id = nid, n.created_at = created, n.updated_at = $now, n.org_id = $org, n.source_id = $src,
+               n.realm = $realm, n.label = $label, n.snapshot = $job, n.archived_at = null
+           REMOVE n._stage_job, n._stage_label, n._stage_at
+           DELETE s
+           RETURN count(n) AS c`,
+          { ...p, label },
+        );
+        result.nodesWritten += Number(r.records[0]?.get('c') ?? 0);
+      }
+      if (opts.archive) {
+        const a = await tx.run(
+          `MATCH (n:Entity {org_id: $org, source_id: $src})
+           WHERE n.archived_at IS NULL AND (n.snapshot IS NULL OR n.snapshot <> $job)
+           SET n.archived_at = $now RETURN count(n) AS c`,
+          p,
+        );
+        result.nodesArchived = Number(a.records[0]?.get('c') ?? 0);
+      }
+      const types = (await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN DISTINCT e._type AS t', p)).records.map((r) => r.get('t') as string);
+      for (const type of types) {
+        assertSafeLabel(type, 'relationship type');
+        const r = await tx.run(
+          `MATCH (e:StagedEdge {_stage_job: $job}) WHERE e._type = $type
+           MATCH (a:Entity {org_id: $org, source_id: $src, key: e._from}) WHERE a.archived_at IS NULL
+           MATCH (b:Entity {org_id: $org, source_id: $src, key: e._to}) WHERE b.archived_at IS NULL
+           MERGE (a)-[r:\`${type}\`]->(b)
+             ON CREATE SET r.created_at = $now
+           WITH r, r.created_at AS created, properties(e) AS props
+           SET r = props
+           SET r.created_at = created, r.updated_at = $now, r.org_id = $org, r.realm = $realm, r.source_id = $src, r.snapshot = $job, r.archived_at = null
+           REMOVE r._stage_job, r._type, r._from, r._to, r._stage_at
+           RETURN count(r) AS c`,
+          { ...p, type },
+        );
+        result.edgesWritten += Number(r.records[0]?.get('c') ?? 0);
+      }
+      const staged = await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) DELETE e RETURN count(*) AS c', p);
+      result.edgesSkipped = Math.max(0, Number(staged.records[0]?.get('c') ?? 0) - result.edgesWritten);
+      if (opts.archive) {
+        const a = await tx.run(
+          `MATCH (:Entity {org_id: $org, source_id: $src})-[r]->()
+           WHERE r.source_id = $src AND r.archived_at IS NULL AND (r.snapshot IS NULL OR r.snapshot <> $job)
+           SET r.archived_at = $now RETURN count(r) AS c`,
+          p,
+        );
+        result.edgesArchived = Number(a.records[0]?.get('c') ?? 0);
+      }
+      await this.deleteStaged(tx, scope.jobId);
+      return result;
+    });
+  }
+
+  private async deleteStaged(tx: ManagedTransaction, jobId: string) {
+    await tx.run('MATCH (s:Staged {_stage_job: $job}) DETACH DELETE s', { job: jobId });
+    await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) DELETE e', { job: jobId });
+  }
+
+  /** Drops a failed/cancelled run's staging data in bounded transactions; published data is untouched. */
+  async discard(jobId: string): Promise<void> {
+    for (const label of ['Staged', 'StagedEdge']) {
+      for (;;) {
+        const r = await this.neo4j.write(`MATCH (s:${label} {_stage_job: $job}) WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`, { job: jobId });
+        if (Number(r.records[0]?.get('c') ?? 0) === 0) break;
+      }
+    }
+  }
+
+  /** Staging data older than `maxAgeMs` belongs to crashed runs; delete it. */
+  async sweepStale(maxAgeMs = 24 * 3600_000): Promise<number> {
+    const cutoff = Date.now() - maxAgeMs;
+    let total = 0;
+    for (const label of ['Staged', 'StagedEdge']) {
+      const r = await this.neo4j.write(`MATCH (s:${label}) WHERE s._stage_at < $cutoff WITH s LIMIT 50000 DETACH DELETE s RETURN count(*) AS c`, { cutoff });
+      total += Number(r.records[0]?.get('c') ?? 0);
+    }
+    return total;
+  }
+
+  /** Soft-deletes every live node/edge of a source (source deleted). */
+  async archiveSource(orgId: string, sourceId: string): Promise<number> {
+    const now = Date.now();
+    await this.neo4j.write(
+      `MATCH (:Entity {org_id: $org, source_id: $src})-[r]->() WHERE r.source_id = $src AND r.archived_at IS NULL SET r.archived_at = $now`,
+      { org: orgId, src: sourceId, now },
+    );
+    const r = await this.neo4j.write(
+      `MATCH (n:Entity {org_id: $org, source_id: $src}) WHERE n.archived_at IS NULL SET n.archived_at = $now RETURN count(n) AS c`,
+      { org: orgId, src: sourceId, now },
+    );
+    return Number(r.records[0]?.get('c') ?? 0);
+  }
+}

@@ -1,0 +1,79 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
+import { AppConfig } from '@libs/config';
+import type { ConnectorContext, ConnectorDefinition } from '@libs/connectors/connector';
+import { ConnectorRegistry } from '@libs/connectors/connector-registry';
+import { SecretBox } from '@libs/crypto';
+import { EventBus } from '@libs/redis/event-bus.service';
+import { splitConfig } from './source-config';
+import type { SourceEntity } from './source.entity';
+
+export type OrgEventType = 'graph.changed' | 'job.queued' | 'job.progress' | 'job.completed' | 'job.failed' | 'job.cancelled' | 'source.updated';
+
+/** Builds connector contexts from stored sources (decrypting secrets) and publishes org events. */
+@Injectable()
+export class SourceRuntime {
+  private readonly logger = new Logger(SourceRuntime.name);
+
+  constructor(
+    private readonly registry: ConnectorRegistry,
+    private readonly box: SecretBox,
+    private readonly config: AppConfig,
+    private readonly bus: EventBus,
+  ) {}
+
+  get uploadDir(): string {
+    return resolve(this.config.uploadDir);
+  }
+
+  definition(s: SourceEntity): ConnectorDefinition<any> | undefined {
+    return this.registry.get(s.sourceType);
+  }
+
+  secrets(s: SourceEntity): Record<string, unknown> {
+    return s.secrets ? this.box.openJson<Record<string, unknown>>(s.secrets) : {};
+  }
+
+  /** Full (decrypted) config of a stored source. */
+  fullConfig(s: SourceEntity): Record<string, unknown> {
+    return { ...(s.config ?? {}), ...this.secrets(s) };
+  }
+
+  /** Stores a full config onto the entity: plain part as JSONB, secrets sealed. */
+  applyConfig(s: SourceEntity, def: ConnectorDefinition<any>, full: Record<string, unknown>): void {
+    const { plain, secret } = splitConfig(def, full);
+    s.config = plain;
+    s.secrets = Object.keys(secret).length ? this.box.sealJson(secret) : null;
+  }
+
+  context(
+    base: { orgId: string; sourceId: string; sourceName: string; realm: string },
+    config: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): ConnectorContext<any> {
+    const logger = this.logger;
+    return {
+      ...base,
+      config,
+      signal,
+      uploadDir: this.uploadDir,
+      batchSize: this.config.ingestBatchSize,
+      logger: {
+        info: (msg, data) => logger.log(`[${base.sourceName}] ${msg}${data ? ` ${JSON.stringify(data)}` : ''}`),
+        warn: (msg, data) => logger.warn(`[${base.sourceName}] ${msg}${data ? ` ${JSON.stringify(data)}` : ''}`),
+      },
+    };
+  }
+
+  contextFor(s: SourceEntity, signal?: AbortSignal): ConnectorContext<any> {
+    return this.context({ orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm }, this.fullConfig(s), signal);
+  }
+
+  async publish(orgId: string, type: OrgEventType, data: Record<string, unknown>): Promise<void> {
+    try {
+      await this.bus.publish(`org:${orgId}:events`, { type, data, ts: new Date().toISOString() });
+    } catch (err) {
+      this.logger.warn(`publishing ${type} failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { toolArgumentProblems } from '@libs/connectors/config-validation';
+import { ToolExecutionError, type ConnectorToolSpec } from '@libs/connectors/connector';
+import { type CatalogTool, ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
+import { SourceRuntime } from './source-runtime.service';
+import type { SourceEntity } from './source.entity';
+import { SourcesRepository } from './sources.repository';
+
+const LIST_TIMEOUT_MS = 5000;
+const EXEC_TIMEOUT_MS = 30_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(onTimeout()), ms)))]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * ToolCatalogPort over the org's enabled sources: tools are `<source name>.<tool>`; execution
+ * decrypts the source config, validates arguments against the input schema and enforces a timeout.
+ * Policy and approval checks are the caller's (chat) job.
+ */
+@Injectable()
+export class SourceToolCatalog extends ToolCatalogPort {
+  private readonly logger = new Logger(SourceToolCatalog.name);
+
+  constructor(
+    private readonly repo: SourcesRepository,
+    private readonly runtime: SourceRuntime,
+  ) {
+    super();
+  }
+
+  private toCatalog(s: SourceEntity, t: ConnectorToolSpec): CatalogTool {
+    return {
+      qualifiedName: `${s.name}.${t.name}`,
+      sourceId: s.id,
+      sourceName: s.name,
+      connector: s.sourceType,
+      name: t.name,
+      description: t.description,
+      inputSchema: t.inputSchema,
+      effect: t.effect,
+      requiresApproval: t.requiresApproval ?? t.effect === 'destructive',
+    };
+  }
+
+  async listTools(orgId: string): Promise<CatalogTool[]> {
+    const sources = await this.repo.listEnabledSources(orgId);
+    const lists = await Promise.all(
+      sources.map(async (s) => {
+        const def = this.runtime.definition(s);
+        if (!def) return [];
+        try {
+          const specs = await withTimeout(def.tools(this.runtime.contextFor(s)), LIST_TIMEOUT_MS, () => new Error('tool listing timed out'));
+          return specs.map((t) => this.toCatalog(s, t));
+        } catch (err) {
+          this.logger.warn(`listing tools of source ${s.id} failed: ${(err as Error).message}`);
+          return [];
+        }
+      }),
+    );
+    return lists.flat();
+  }
+
+  async findTool(orgId: string, qualifiedName: string): Promise<CatalogTool | undefined> {
+    const tools = await this.listTools(orgId);
+    const exact = tools.find((t) => t.qualifiedName === qualifiedName);
+    if (exact) return exact;
+    // `<connector type>.<tool>` or a bare tool name when unambiguous
+    const dot = qualifiedName.lastIndexOf('.');
+    const prefix = dot > 0 ? qualifiedName.slice(0, dot) : undefined;
+    const name = dot > 0 ? qualifiedName.slice(dot + 1) : qualifiedName;
+    const candidates = tools.filter((t) => t.name === name && (!prefix || t.connector === prefix || t.sourceName.toLowerCase() === prefix.toLowerCase()));
+    return candidates.length === 1 ? candidates[0] : candidates.length > 1 && prefix ? candidates[0] : undefined;
+  }
+
+  async execute(orgId: string, tool: CatalogTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
+    const source = await this.repo.findSource(orgId, tool.sourceId);
+    if (!source || !source.enabled) throw new ToolExecutionError('tool_not_found', `Tool ${tool.qualifiedName} is not available`);
+    const def = this.runtime.definition(source);
+    if (!def) throw new ToolExecutionError('tool_not_found', `Connector ${source.sourceType} is not enabled`);
+    const problems = toolArgumentProblems(tool.inputSchema, args ?? {});
+    if (problems.length) {
+      throw new ToolExecutionError('invalid_arguments', problems.map((p) => `${p.field.replace(/^config/, 'args')}: ${p.errors.join(', ')}`).join('; '), { fields: problems });
+    }
+    const timeout = AbortSignal.timeout(EXEC_TIMEOUT_MS);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    try {
+      return await withTimeout(def.executeTool(this.runtime.contextFor(source, combined), tool.name, args ?? {}), EXEC_TIMEOUT_MS, () => new ToolExecutionError('tool_timeout', `${tool.qualifiedName} timed out after ${EXEC_TIMEOUT_MS} ms`));
+    } catch (err) {
+      if (err instanceof ToolExecutionError) throw err;
+      throw new ToolExecutionError('tool_failed', (err as Error).message ?? String(err));
+    }
+  }
+}

@@ -1,0 +1,33 @@
+import './register-paths';
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { AppConfig, ConfigValidationError } from '@libs/config';
+import { createRootLogger, PinoNestLogger } from '@libs/logging';
+import { AppModule } from './app.module';
+
+/**
+ * Background worker: boots the same modules as the API without an HTTP listener. The ingestion
+ * processor (IngestRunner) always runs here, whatever INGEST_RUN_IN_API says for API processes.
+ */
+async function main() {
+  let config: AppConfig;
+  try {
+    config = AppConfig.fromEnv({ ...process.env, INGEST_RUN_IN_API: 'true' });
+  } catch (err) {
+    if (err instanceof ConfigValidationError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78);
+    }
+    throw err;
+  }
+  const logger = createRootLogger(config.logLevel);
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: new PinoNestLogger(logger), abortOnError: false });
+  app.enableShutdownHooks();
+  await app.init();
+  logger.info({ concurrency: config.ingestConcurrency, org_concurrency: config.ingestOrgConcurrency }, 'Agentcy worker started (ingestion queue)');
+}
+
+main().catch((err) => {
+  process.stderr.write(`fatal: ${err?.stack ?? err}\n`);
+  process.exit(1);
+});
