@@ -1,7 +1,8 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { LlmModule } from '@libs/llm/llm.module';
 import { SettingsModule } from '../settings/settings.module';
+import { AgentsModule } from '../agents/agents.module';
 import { ChatModule } from '../chat/chat.module';
 
 /** Route-group modules of the chat area; owned by that area, listed once in feature-modules.ts. */
-export const CHAT_MODULES: (Type<unknown> | DynamicModule)[] = [LlmModule, SettingsModule, ChatModule];
+export const CHAT_MODULES: (Type<unknown> | DynamicModule)[] = [LlmModule, SettingsModule, AgentsModule, ChatModule];
