@@ -281,7 +281,7 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
         if (!t) throw new ConnectorConfigError('shape', `row_tables: ${schema}.${table} is not a table of the ingested schemas`, { fields: [{ field: 'config.row_tables', errors: [`${schema}.${table} not found`] }] });
         const cols = columns.filter((x) => x.schema === schema && x.table === table);
         const pk = cols.filter((x) => x.is_primary_key).map((x) => x.column);
-        const nameCol = cols.find((x) => ['name', 'title', 'label', 'email'].includes(x.column))?.column;
+        const nameCol = ['name', 'title', 'label', 'email'].find((n) => cols.some((x) => x.column === n));
         const order = pk.length ? pk.map(quoteIdent).join(', ') : '1';
         const limit = c.row_limit ?? 10_000;
         const tableKey = `table:${schema}.${table}`;
