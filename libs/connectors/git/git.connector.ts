@@ -272,7 +272,6 @@ export const GIT_TOOLS: ConnectorToolSpec[] = [
         since: { type: 'string', description: 'e.g. 2026-01-01 or "2 weeks ago"' },
         limit: { type: 'integer', minimum: 1, maximum: 500, default: 20 },
       },
-      additionalProperties: false,
     },
   },
   {
@@ -283,7 +282,6 @@ export const GIT_TOOLS: ConnectorToolSpec[] = [
       type: 'object',
       properties: { ref: { type: 'string', description: 'commit sha, branch or tag' }, patch: { type: 'boolean', default: false }, max_chars: { type: 'integer', minimum: 100, maximum: 200000, default: 20000 } },
       required: ['ref'],
-      additionalProperties: false,
     },
   },
   {
@@ -299,7 +297,6 @@ export const GIT_TOOLS: ConnectorToolSpec[] = [
         max_chars: { type: 'integer', minimum: 100, maximum: 200000, default: 20000 },
       },
       required: ['from'],
-      additionalProperties: false,
     },
   },
 ];

@@ -140,7 +140,7 @@ export const GITHUB_TOOLS: ConnectorToolSpec[] = [
     name: 'list_repos',
     description: 'List repositories of the source (configured repos, the owner/org, or the token user).',
     effect: 'read',
-    inputSchema: { type: 'object', properties: { owner: { type: 'string' }, limit: limitProp }, additionalProperties: false },
+    inputSchema: { type: 'object', properties: { owner: { type: 'string' }, limit: limitProp } },
   },
   {
     name: 'list_issues',
@@ -156,14 +156,13 @@ export const GITHUB_TOOLS: ConnectorToolSpec[] = [
         limit: limitProp,
       },
       required: ['repo'],
-      additionalProperties: false,
     },
   },
   {
     name: 'get_issue',
     description: 'Get one issue with its body and latest comments.',
     effect: 'read',
-    inputSchema: { type: 'object', properties: { repo: repoProp, number: numberProp }, required: ['repo', 'number'], additionalProperties: false },
+    inputSchema: { type: 'object', properties: { repo: repoProp, number: numberProp }, required: ['repo', 'number'] },
   },
   {
     name: 'list_pulls',
@@ -173,14 +172,13 @@ export const GITHUB_TOOLS: ConnectorToolSpec[] = [
       type: 'object',
       properties: { repo: repoProp, state: { type: 'string', enum: ['open', 'closed', 'all'], default: 'open' }, limit: limitProp },
       required: ['repo'],
-      additionalProperties: false,
     },
   },
   {
     name: 'get_pull_request',
     description: 'Get one pull request (branches, mergeability, diff stats).',
     effect: 'read',
-    inputSchema: { type: 'object', properties: { repo: repoProp, number: { type: 'integer', minimum: 1 } }, required: ['repo', 'number'], additionalProperties: false },
+    inputSchema: { type: 'object', properties: { repo: repoProp, number: { type: 'integer', minimum: 1 } }, required: ['repo', 'number'] },
   },
   {
     name: 'create_issue',
@@ -196,14 +194,13 @@ export const GITHUB_TOOLS: ConnectorToolSpec[] = [
         assignees: { type: 'array', items: { type: 'string' } },
       },
       required: ['repo', 'title'],
-      additionalProperties: false,
     },
   },
   {
     name: 'comment_on_issue',
     description: 'Add a comment to an issue or pull request.',
     effect: 'write',
-    inputSchema: { type: 'object', properties: { repo: repoProp, number: numberProp, body: { type: 'string', minLength: 1 } }, required: ['repo', 'number', 'body'], additionalProperties: false },
+    inputSchema: { type: 'object', properties: { repo: repoProp, number: numberProp, body: { type: 'string', minLength: 1 } }, required: ['repo', 'number', 'body'] },
   },
   {
     name: 'close_issue',
@@ -219,7 +216,6 @@ export const GITHUB_TOOLS: ConnectorToolSpec[] = [
         comment: { type: 'string' },
       },
       required: ['repo', 'number'],
-      additionalProperties: false,
     },
   },
 ];

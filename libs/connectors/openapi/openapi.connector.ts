@@ -265,7 +265,7 @@ function buildOperations(doc: any, includeTags?: string[]): OpenApiOperation[] {
         params,
         hasBody,
         bodyContentType,
-        inputSchema: { type: 'object', properties, ...(required.length ? { required } : {}), additionalProperties: false },
+        inputSchema: { type: 'object', properties, ...(required.length ? { required } : {}) },
         schemaRefs: [...refs],
       });
     }
@@ -310,9 +310,7 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
   const op = spec.operations.find((o) => o.name === tool);
   if (!op) throw new ToolExecutionError('tool_not_found', `the API has no operation "${tool}"`, { tool });
   args = args ?? {};
-  const known = new Set([...op.params.map((p) => p.arg), ...(op.hasBody ? ['body'] : [])]);
-  const unknown = Object.keys(args).filter((k) => !known.has(k));
-  if (unknown.length) throw new ToolExecutionError('invalid_arguments', `unknown arguments: ${unknown.join(', ')}`, { unknown });
+  // arguments that are not parameters of the operation (e.g. a routing `source_id`) are not sent
   for (const r of op.inputSchema.required ?? []) {
     if (args[r] === undefined || args[r] === null || args[r] === '') throw new ToolExecutionError('invalid_arguments', `\`${r}\` is required`, { field: r });
   }
