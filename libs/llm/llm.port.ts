@@ -13,6 +13,11 @@ export interface LlmToolCall {
   id: string;
   name: string;
   args: Record<string, unknown>;
+  /**
+   * Opaque provider data of the call (e.g. Gemini thought signatures). Optional; when the loop sends
+   * the call back in an assistant message's `toolCalls` it should keep this field as it came.
+   */
+  providerMetadata?: Record<string, unknown>;
 }
 
 export type LlmMessage =

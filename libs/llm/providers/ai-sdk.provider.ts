@@ -1,5 +1,8 @@
 import { jsonSchema, streamText, tool } from 'ai';
 import type { JSONSchema7, JSONValue, LanguageModel, ModelMessage, ToolSet } from 'ai';
+
+// The SDK prints warnings with console.*; the app logs structured JSON, so they are turned off.
+(globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS ??= false;
 import { LlmAbortedError, toLlmError } from '../llm.errors';
 import type { LlmFinishReason, LlmMessage, LlmProvider, LlmRequest, LlmStreamEvent, LlmToolCall } from '../llm.port';
 
@@ -52,7 +55,7 @@ export class AiSdkLlmProvider implements LlmProvider {
             if (part.text) yield { type: 'text_delta', delta: part.text };
             break;
           case 'tool-call':
-            yield { type: 'tool_call', call: toToolCall(part.toolCallId, part.toolName, part.input) };
+            yield { type: 'tool_call', call: toToolCall(part.toolCallId, part.toolName, part.input, part.providerMetadata) };
             break;
           case 'error':
             throw part.error;
@@ -78,7 +81,7 @@ export class AiSdkLlmProvider implements LlmProvider {
   }
 }
 
-function toToolCall(id: string, name: string, input: unknown): LlmToolCall {
+function toToolCall(id: string, name: string, input: unknown, providerMetadata?: unknown): LlmToolCall {
   let args: unknown = input;
   if (typeof args === 'string') {
     try {
@@ -87,7 +90,9 @@ function toToolCall(id: string, name: string, input: unknown): LlmToolCall {
       args = {};
     }
   }
-  return { id, name, args: args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {} };
+  const call: LlmToolCall = { id, name, args: args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {} };
+  if (providerMetadata && typeof providerMetadata === 'object' && Object.keys(providerMetadata).length) call.providerMetadata = providerMetadata as Record<string, unknown>;
+  return call;
 }
 
 export function mapFinishReason(reason: string): LlmFinishReason {
@@ -128,7 +133,15 @@ export function toModelMessages(messages: LlmMessage[]): ModelMessage[] {
     } else if (m.role === 'assistant') {
       const parts: Exclude<Extract<ModelMessage, { role: 'assistant' }>['content'], string> = [];
       if (m.content) parts.push({ type: 'text', text: m.content });
-      for (const c of m.toolCalls ?? []) parts.push({ type: 'tool-call', toolCallId: c.id, toolName: c.name, input: c.args ?? {} });
+      for (const c of m.toolCalls ?? []) {
+        parts.push({
+          type: 'tool-call',
+          toolCallId: c.id,
+          toolName: c.name,
+          input: c.args ?? {},
+          ...(c.providerMetadata ? { providerOptions: c.providerMetadata as NonNullable<ModelMessage['providerOptions']> } : {}),
+        });
+      }
       if (parts.length) out.push({ role: 'assistant', content: parts });
     } else {
       const output =
