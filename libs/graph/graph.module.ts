@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
+import { GraphSchemaService } from './graph-schema';
 import { Neo4jService } from './neo4j.service';
 
 @Global()
-@Module({ providers: [Neo4jService], exports: [Neo4jService] })
+@Module({ providers: [Neo4jService, GraphSchemaService], exports: [Neo4jService, GraphSchemaService] })
 export class GraphModule {}

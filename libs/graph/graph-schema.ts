@@ -1,0 +1,108 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { ServiceUnavailableException } from '@libs/errors';
+import { Neo4jService } from './neo4j.service';
+
+/** Name of the full-text index over `:Entity` nodes used by node search. */
+export const ENTITY_SEARCH_INDEX = 'entity_search';
+
+/**
+ * Constraints and indexes of the knowledge graph (docs/conventions.md "Graph conventions").
+ * Every statement is idempotent (`IF NOT EXISTS`), so every replica runs them at start-up.
+ */
+export const GRAPH_SCHEMA_STATEMENTS: readonly string[] = [
+  'CREATE CONSTRAINT entity_id_unique IF NOT EXISTS FOR (n:Entity) REQUIRE n.id IS UNIQUE',
+  'CREATE CONSTRAINT entity_org_source_key_unique IF NOT EXISTS FOR (n:Entity) REQUIRE (n.org_id, n.source_id, n.key) IS UNIQUE',
+  'CREATE INDEX entity_org_id IF NOT EXISTS FOR (n:Entity) ON (n.org_id)',
+  'CREATE INDEX entity_realm IF NOT EXISTS FOR (n:Entity) ON (n.realm)',
+  'CREATE INDEX entity_org_realm IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.realm)',
+  'CREATE INDEX entity_org_source IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.source_id)',
+  `CREATE FULLTEXT INDEX ${ENTITY_SEARCH_INDEX} IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.description, n.key]`,
+];
+
+/**
+ * Creates the graph schema at start-up (bounded wait), keeps retrying in the background when
+ * Neo4j is not reachable yet, and lets queries that need the indexes wait for them (`ready()`).
+ */
+@Injectable()
+export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(GraphSchemaService.name);
+  private done = false;
+  private pending: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly neo4j: Neo4jService) {}
+
+  async onModuleInit(): Promise<void> {
+    const attempt = this.ensure().catch((err) => {
+      this.logger.warn(`graph schema not ready yet (${(err as Error).message}); retrying in the background`);
+      this.scheduleRetry();
+    });
+    // do not hold the boot forever when Neo4j is down; health reports it
+    await Promise.race([attempt, new Promise((r) => setTimeout(r, 20_000).unref())]);
+  }
+
+  onModuleDestroy() {
+    this.closed = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+  }
+
+  private scheduleRetry() {
+    if (this.closed || this.done) return;
+    this.retryTimer = setTimeout(() => {
+      this.ensure().catch(() => this.scheduleRetry());
+    }, 5_000);
+    this.retryTimer.unref();
+  }
+
+  /** Runs the schema statements once (concurrent callers share the run) and waits for indexes to be online. */
+  ensure(): Promise<void> {
+    if (this.done) return Promise.resolve();
+    if (!this.pending) {
+      this.pending = this.apply()
+        .then(() => {
+          this.done = true;
+        })
+        .finally(() => {
+          this.pending = undefined;
+        });
+    }
+    return this.pending;
+  }
+
+  private async apply(): Promise<void> {
+    for (const stmt of GRAPH_SCHEMA_STATEMENTS) {
+      try {
+        await this.neo4j.write(stmt);
+      } catch (err) {
+        // another replica may have created the same constraint a moment ago
+        const msg = (err as Error).message ?? '';
+        if (/already exists|equivalent/i.test(msg)) continue;
+        throw err;
+      }
+    }
+    await this.neo4j.write('CALL db.awaitIndexes(60)');
+  }
+
+  /** Resolves once the schema exists; a 503 when Neo4j does not get there within `waitMs`. */
+  async ready(waitMs = 10_000): Promise<void> {
+    if (this.done) return;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        this.ensure(),
+        new Promise((_, rej) => {
+          timer = setTimeout(() => rej(new Error('timeout')), waitMs);
+        }),
+      ]);
+    } catch (err) {
+      throw new ServiceUnavailableException('The knowledge graph is not available', { reason: (err as Error).message }, 'graph_unavailable');
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+  }
+
+  isReady(): boolean {
+    return this.done;
+  }
+}
