@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -137,10 +138,10 @@ function status(code: number, reason: string, message: string) {
  * Starts the fake. Tokens: `token` (full access), `ns-only-token` (403 on cluster-wide and
  * namespace lists, allowed in `prod`), anything else → 401.
  */
-export async function startFakeKubeApi(state: FakeKubeState = defaultFakeKubeState()): Promise<FakeKubeApi> {
+export async function startFakeKubeApi(state: FakeKubeState = defaultFakeKubeState(), tls?: { key: string; cert: string }): Promise<FakeKubeApi> {
   const token = 'fake-kube-token';
   const requests: FakeKubeApi['requests'] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -241,11 +242,12 @@ export async function startFakeKubeApi(state: FakeKubeState = defaultFakeKubeSta
       }
       send(404, status(404, 'NotFound', 'the server could not find the requested resource'));
     });
-  });
+  };
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, handler) : http.createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     token,
     requests,
     state,

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ConnectorConfigError, ConnectorContext, IngestBatch, ToolExecutionError } from '../connector';
 import { FakeKubeApi, startFakeKubeApi } from './fake-kube-api';
 import { KubernetesConfig } from './kube-client';
@@ -224,5 +228,45 @@ contexts:
     expect(nodes.filter((n) => n.label === 'Namespace').map((n) => n.name)).toEqual(['prod']);
     expect(nodes.filter((n) => n.label === 'Node')).toHaveLength(0);
     expect(nodes.filter((n) => n.label === 'Pod')).toHaveLength(3);
+  });
+});
+
+describe('kubernetes connector over https with a private CA', () => {
+  let dir: string;
+  let api: FakeKubeApi;
+  let caPem: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'agentcy-kube-tls-'));
+    const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    ossl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=fake-kube-ca');
+    ossl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+    writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+    ossl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+    caPem = readFileSync(path.join(dir, 'ca.crt'), 'utf8');
+    api = await startFakeKubeApi(undefined, { key: readFileSync(path.join(dir, 'server.key'), 'utf8'), cert: readFileSync(path.join(dir, 'server.crt'), 'utf8') });
+  });
+  afterAll(async () => {
+    await api?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('trusts the configured CA (PEM or base64), refuses an unknown one, honours insecure_skip_tls_verify', async () => {
+    expect(api.url).toMatch(/^https:/);
+    const b64 = Buffer.from(caPem).toString('base64');
+    expect((await kubernetesConnector.validate(ctx({ server: api.url, token: api.token, ca_data: b64 }))).ok).toBe(true);
+    const pods: any = await kubernetesConnector.executeTool(ctx({ server: api.url, token: api.token, ca_data: caPem }), 'list_pods', { namespace: 'prod' });
+    expect(pods.total).toBe(3);
+    const untrusted = await rejectsWith(kubernetesConnector.validate(ctx({ server: api.url, token: api.token })), ConnectorConfigError);
+    expect(untrusted.kind).toBe('unreachable');
+    expect((await kubernetesConnector.validate(ctx({ server: api.url, token: api.token, insecure_skip_tls_verify: true }))).ok).toBe(true);
+    const kubeconfig = `apiVersion: v1
+kind: Config
+current-context: tls
+clusters: [{ name: c, cluster: { server: '${api.url}', certificate-authority-data: '${b64}' } }]
+users: [{ name: u, user: { token: '${api.token}' } }]
+contexts: [{ name: tls, context: { cluster: c, user: u } }]
+`;
+    expect((await kubernetesConnector.validate(ctx({ kubeconfig }))).info).toMatchObject({ namespace_count: 3 });
   });
 });
