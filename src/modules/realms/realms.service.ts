@@ -93,6 +93,7 @@ export class RealmsService {
 
   async create(p: Principal, dto: CreateRealmDto): Promise<RealmDto> {
     if (BUILTIN_REALM_NAMES.has(dto.name)) throw new BuiltinRealmException(dto.name, 'created');
+    if (await this.repo.findByName(p.orgId, dto.name)) throw new RealmExistsException(dto.name);
     const saved = await this.repo.insert(p.orgId, dto.name, dto.description ?? null, p.userId ?? null);
     if (!saved) throw new RealmExistsException(dto.name);
     return (await this.withCounts(p.orgId, [this.fromEntity(saved)]))[0];
