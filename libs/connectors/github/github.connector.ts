@@ -515,7 +515,7 @@ export const githubConnector: ConnectorDefinition<GitHubConfig> = {
       owner: { type: 'string', description: 'user or organization' },
       org: { type: 'string', description: 'alias of owner' },
       repos: { type: 'array', items: { type: 'string' }, description: '`name` or `owner/name`; empty = all repositories of the owner' },
-      base_url: { type: 'string', format: 'uri', default: DEFAULT_GITHUB_API, description: 'API root, e.g. https://ghe.example.com/api/v3' },
+      base_url: { type: 'string', default: DEFAULT_GITHUB_API, description: 'API root, e.g. https://ghe.example.com/api/v3' },
       max_items_per_repo: { type: 'integer', minimum: 1, maximum: 100000, default: 1000 },
       timeout_ms: { type: 'integer', minimum: 1000, maximum: 120000, default: 30000 },
     },

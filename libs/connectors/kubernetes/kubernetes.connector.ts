@@ -593,7 +593,7 @@ export const kubernetesConnector: ConnectorDefinition<KubernetesConfig> = {
       kubeconfig: { type: 'string', writeOnly: true, description: 'kubeconfig YAML (or a path to a kubeconfig file on the API host)' },
       kubeconfig_data: { type: 'string', writeOnly: true, description: 'kubeconfig YAML (alias of kubeconfig)' },
       context: { type: 'string', description: 'kubeconfig context (default: current-context)' },
-      server: { type: 'string', format: 'uri', description: 'API server URL when not using a kubeconfig, e.g. https://10.0.0.1:6443' },
+      server: { type: 'string', description: 'API server URL when not using a kubeconfig, e.g. https://10.0.0.1:6443' },
       token: { type: 'string', writeOnly: true, description: 'bearer token (service account) used with `server`' },
       ca_data: { type: 'string', description: 'cluster CA certificate (PEM or base64 PEM) used with `server`' },
       insecure_skip_tls_verify: { type: 'boolean', default: false },

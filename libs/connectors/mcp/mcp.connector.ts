@@ -65,7 +65,19 @@ export function effectFor(t: McpToolInfo): ToolEffect {
   return 'write';
 }
 
+const specCache = new WeakMap<McpToolInfo, ConnectorToolSpec>();
+
+/** Memoised per listed tool so the catalog's schema validator cache stays warm. */
 export function toToolSpec(t: McpToolInfo): ConnectorToolSpec {
+  let spec = specCache.get(t);
+  if (!spec) {
+    spec = buildToolSpec(t);
+    specCache.set(t, spec);
+  }
+  return spec;
+}
+
+function buildToolSpec(t: McpToolInfo): ConnectorToolSpec {
   const effect = effectFor(t);
   const schema = (t.inputSchema && typeof t.inputSchema === 'object' ? { ...t.inputSchema } : {}) as Record<string, unknown>;
   delete schema.$schema;
@@ -230,7 +242,7 @@ export const mcpConnector: ConnectorDefinition<McpConfig> = {
       args: { type: 'array', items: { type: 'string' } },
       env: { type: 'object', additionalProperties: { type: 'string' }, writeOnly: true, description: 'stdio: extra environment variables (stored encrypted)' },
       cwd: { type: 'string' },
-      url: { type: 'string', format: 'uri', description: 'http/sse: server endpoint, e.g. https://mcp.example.com/mcp' },
+      url: { type: 'string', description: 'http/sse: server endpoint, e.g. https://mcp.example.com/mcp' },
       headers: { type: 'object', additionalProperties: { type: 'string' }, writeOnly: true, description: 'http/sse: request headers such as Authorization (stored encrypted)' },
       timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 30000 },
     },

@@ -418,9 +418,9 @@ export const openapiConnector: ConnectorDefinition<OpenApiConfig> = {
   configSchema: {
     type: 'object',
     properties: {
-      spec_url: { type: 'string', format: 'uri', description: 'URL of the OpenAPI document (JSON or YAML)' },
+      spec_url: { type: 'string', description: 'URL of the OpenAPI document (JSON or YAML)' },
       spec: { type: ['object', 'string'], description: 'inline OpenAPI document (object, JSON or YAML string)' },
-      base_url: { type: 'string', format: 'uri', description: 'API root for calls (default: the document\'s first server)' },
+      base_url: { type: 'string', description: 'API root for calls (default: the document\'s first server)' },
       bearer_token: { type: 'string', writeOnly: true, description: 'sent as `Authorization: Bearer …`' },
       api_key_header: { type: 'string', description: 'header name carrying api_key, e.g. X-API-Key' },
       api_key: { type: 'string', writeOnly: true },
