@@ -127,3 +127,94 @@ export async function createKubeSource(baseUrl: string, auth: Record<string, str
   if (res.status !== 201) throw new Error(`creating source failed: ${res.status} ${JSON.stringify(body)}`);
   return { id: body.id, name: body.name };
 }
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ChatApiProcess {
+  baseUrl: string;
+  child: ChildProcess;
+  output: () => string;
+  kill: (signal?: NodeJS.Signals) => Promise<void>;
+}
+
+function distIsFresh(root: string, main: string): boolean {
+  if (!existsSync(main)) return false;
+  const built = statSync(main).mtimeMs;
+  const newer = (dir: string): boolean => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, entry.name);
+      if (entry.isDirectory() ? newer(p) : entry.name.endsWith('.ts') && statSync(p).mtimeMs > built) return true;
+    }
+    return false;
+  };
+  return !newer(join(root, 'src')) && !newer(join(root, 'libs'));
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * A second API process running the current sources (ts-node, transpile-only) on the test
+ * database and Redis prefix, so the suite does not depend on a fresh `dist/` build.
+ */
+export async function spawnChatApi(env: Record<string, string> = {}, timeoutMs = 90_000): Promise<ChatApiProcess> {
+  const root = join(__dirname, '..', '..');
+  const port = await freePort();
+  let out = '';
+  // a dist/ build newer than every source (npm test builds one first) starts in ~2 s; otherwise run the sources
+  const main = join(root, 'dist/src/main.js');
+  const args = distIsFresh(root, main) ? [main] : ['-r', 'ts-node/register', join(root, 'src/main.ts')];
+  const child = spawn(process.execPath, args, {
+    cwd: root,
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', TS_NODE_PROJECT: join(root, 'tsconfig.json'), MIGRATIONS_RUN: 'false', LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`API process exited early (${child.exitCode}):\n${out}`);
+    try {
+      const res = await fetch(`${baseUrl}/api/v1/openapi.json`);
+      if (res.ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`API process did not answer within ${timeoutMs} ms:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    baseUrl,
+    child,
+    output: () => out,
+    kill: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+export async function api(baseUrl: string, method: string, path: string, auth: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}/api/v1${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...auth }, body: body !== undefined ? JSON.stringify(body) : undefined });
+  const text = await res.text();
+  let parsed: any = text;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    /* text */
+  }
+  return { status: res.status, body: parsed };
+}
