@@ -21,7 +21,8 @@ export class AiSdkLlmProvider implements LlmProvider {
   constructor(
     readonly name: string,
     readonly model: string,
-    private readonly languageModel: LanguageModel,
+    /** builds the SDK model for a model id (`request.model` overrides `model` per call) */
+    private readonly languageModel: (modelId: string) => LanguageModel,
     private readonly settings: AiSdkCallSettings = {},
   ) {}
 
@@ -32,12 +33,24 @@ export class AiSdkLlmProvider implements LlmProvider {
     for (const t of request.tools) {
       tools[t.name] = tool({ description: t.description, inputSchema: jsonSchema(normalizeSchema(t.inputSchema)) });
     }
+    // A final answer without tools over a transcript that has tool calls (e.g. after the iteration
+    // cap): some APIs (Anthropic) reject tool blocks when no tools are declared, so the tools used
+    // in the transcript are declared and the model is told not to call any.
+    let toolChoice: 'none' | undefined;
+    if (!request.tools.length) {
+      for (const m of request.messages) {
+        if (m.role !== 'assistant') continue;
+        for (const c of m.toolCalls ?? []) tools[c.name] ??= tool({ description: c.name, inputSchema: jsonSchema({ type: 'object', properties: {} }) });
+      }
+      if (Object.keys(tools).length) toolChoice = 'none';
+    }
     let streamError: unknown;
     const result = streamText({
-      model: this.languageModel,
+      model: this.languageModel(request.model || this.model),
       system: request.system,
       messages: toModelMessages(request.messages),
-      tools: request.tools.length ? tools : undefined,
+      tools: Object.keys(tools).length ? tools : undefined,
+      toolChoice,
       abortSignal: signal,
       maxRetries: 1,
       temperature: this.settings.temperature,

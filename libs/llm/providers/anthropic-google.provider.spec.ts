@@ -87,6 +87,28 @@ describe('Anthropic provider (request construction + stream mapping)', () => {
     }
   });
 
+  it('a final answer without tools over a transcript with tool calls declares them with tool_choice none', async () => {
+    const srv = await sseServer(() => [
+      ev('message_start', { type: 'message_start', message: { id: 'msg_2', type: 'message', role: 'assistant', model: 'claude-test', content: [], stop_reason: null, usage: { input_tokens: 5, output_tokens: 1 } } }),
+      ev('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }),
+      ev('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Summary.' } }),
+      ev('content_block_stop', { type: 'content_block_stop', index: 0 }),
+      ev('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 2 } }),
+      ev('message_stop', { type: 'message_stop' }),
+    ]);
+    try {
+      const p = createLlmProvider({ provider: 'anthropic', model: 'claude-test', apiKey: 'k', baseUrl: `${srv.base}/v1` });
+      const events = await collect(p.stream({ messages: MESSAGES, tools: [], model: 'claude-other' }));
+      expect(events[events.length - 1]).toMatchObject({ type: 'finish', finishReason: 'stop' });
+      const body = srv.requests[0].body;
+      expect(body.model).toBe('claude-other');
+      expect(body.tools.map((t: { name: string }) => t.name)).toEqual(['search_connector_tools']);
+      expect(body.tool_choice).toEqual({ type: 'none' });
+    } finally {
+      await srv.close();
+    }
+  });
+
   it('maps a 401 to llm_auth_failed', async () => {
     const srv = await sseServer(frames, 401);
     try {

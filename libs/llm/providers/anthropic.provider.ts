@@ -6,7 +6,7 @@ import { AiSdkLlmProvider } from './ai-sdk.provider';
 export function createAnthropicProvider(config: LlmConfig): AiSdkLlmProvider {
   const model = config.model || DEFAULT_MODELS.anthropic;
   const anthropic = createAnthropic({ apiKey: config.apiKey, baseURL: config.baseUrl });
-  return new AiSdkLlmProvider('anthropic', model, anthropic(model), {
+  return new AiSdkLlmProvider('anthropic', model, (id) => anthropic(id), {
     temperature: config.temperature,
     maxOutputTokens: config.maxOutputTokens,
   });

@@ -6,7 +6,7 @@ import { AiSdkLlmProvider } from './ai-sdk.provider';
 export function createGoogleProvider(config: LlmConfig): AiSdkLlmProvider {
   const model = config.model || DEFAULT_MODELS.google;
   const google = createGoogleGenerativeAI({ apiKey: config.apiKey, baseURL: config.baseUrl });
-  return new AiSdkLlmProvider('google', model, google(model), {
+  return new AiSdkLlmProvider('google', model, (id) => google(id), {
     temperature: config.temperature,
     maxOutputTokens: config.maxOutputTokens,
   });

@@ -88,6 +88,12 @@ describe.each(['openai', 'vllm', 'ollama', 'lmstudio'] as const)('OpenAI-compati
     expect(JSON.parse(msgs[2].content)).toEqual({ tools: [{ qualified: 'k8s.list_pods' }] });
   });
 
+  it('request.model overrides the model for one call', async () => {
+    fake.script({ text: 'ok' });
+    await collect(make().stream({ model: 'other-model', messages: [{ role: 'user', content: 'hi' }], tools: [] }));
+    expect(fake.requests[0].body.model).toBe('other-model');
+  });
+
   it('aborts a hanging stream through the signal', async () => {
     fake.script({ text: ['partial'], hang: true });
     const ac = new AbortController();
@@ -100,7 +106,7 @@ describe.each(['openai', 'vllm', 'ollama', 'lmstudio'] as const)('OpenAI-compati
     })();
     await expect(run).rejects.toBeInstanceOf(LlmAbortedError);
     expect(seen).toEqual([{ type: 'text_delta', delta: 'partial' }]);
-    await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 100 && !fake.requests[0].aborted; i++) await new Promise((r) => setTimeout(r, 20));
     expect(fake.requests[0].aborted).toBe(true);
   });
 

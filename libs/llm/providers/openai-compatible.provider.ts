@@ -19,7 +19,7 @@ export function createOpenAiCompatibleProvider(config: LlmConfig): AiSdkLlmProvi
   const settings = { temperature: config.temperature, maxOutputTokens: config.maxOutputTokens };
   if (config.provider === 'openai') {
     const openai = createOpenAI({ apiKey: config.apiKey, baseURL: config.baseUrl });
-    return new AiSdkLlmProvider('openai', model, openai.chat(model), settings);
+    return new AiSdkLlmProvider('openai', model, (id) => openai.chat(id), settings);
   }
   const provider = config.provider as 'ollama' | 'vllm' | 'lmstudio';
   const compatible = createOpenAICompatible({
@@ -28,5 +28,5 @@ export function createOpenAiCompatibleProvider(config: LlmConfig): AiSdkLlmProvi
     apiKey: config.apiKey,
     includeUsage: true,
   });
-  return new AiSdkLlmProvider(provider, model, compatible.chatModel(model), settings);
+  return new AiSdkLlmProvider(provider, model, (id) => compatible.chatModel(id), settings);
 }
