@@ -161,5 +161,9 @@ describe('git connector on a real repository built by the test', () => {
     expect(v2.info).toMatchObject({ head: shas[5], commits: 5 });
     const log: any = await gitConnector.executeTool(ctx(config), 'log', { limit: 1 });
     expect(log.items[0].subject).toBe('After clone');
+    // the runtime's uploadDir (ConnectorContext.uploadDir) wins over the environment
+    const other = path.join(root, 'uploads-ctx');
+    await gitConnector.validate({ ...ctx(config), uploadDir: other });
+    expect(execFileSync('ls', [path.join(other, 'git')], { encoding: 'utf8' })).toMatch(/\.git/);
   });
 });

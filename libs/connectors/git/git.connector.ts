@@ -108,8 +108,9 @@ function isSafeRef(ref: unknown): ref is string {
   return typeof ref === 'string' && ref.length > 0 && ref.length < 256 && !ref.startsWith('-') && /^[A-Za-z0-9._\/@{}~^+-]+$/.test(ref) && !ref.includes('..');
 }
 
-function cacheRoot(): string {
-  const base = process.env.UPLOAD_DIR ? path.resolve(process.env.UPLOAD_DIR) : os.tmpdir();
+function cacheRoot(uploadDir?: string): string {
+  const dir = uploadDir || process.env.UPLOAD_DIR;
+  const base = dir ? path.resolve(dir) : os.tmpdir();
   return path.join(base, 'git');
 }
 
@@ -141,7 +142,7 @@ async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Returns the git dir to run commands in (cloning / fetching remotes as needed). */
-export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?: AbortSignal } = {}): Promise<string> {
+export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?: AbortSignal; uploadDir?: string } = {}): Promise<string> {
   checkShape(c);
   const timeoutMs = c.timeout_ms ?? 120_000;
   if (c.path) {
@@ -154,7 +155,7 @@ export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?
     }
     return p;
   }
-  const dir = path.join(cacheRoot(), createHash('sha256').update(c.url!.trim()).digest('hex').slice(0, 24) + '.git');
+  const dir = path.join(cacheRoot(opts.uploadDir), createHash('sha256').update(c.url!.trim()).digest('hex').slice(0, 24) + '.git');
   return withLock(dir, async () => {
     try {
       if (!existsSync(path.join(dir, 'HEAD'))) {
@@ -341,7 +342,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
   const c = ctx.config;
   const signal = ctx.signal;
   if (!GIT_TOOLS.some((t) => t.name === tool)) throw new ToolExecutionError('tool_not_found', `git has no tool "${tool}"`, { tool });
-  const dir = await resolveRepo(c, { signal });
+  const dir = await resolveRepo(c, { signal, uploadDir: ctx.uploadDir });
   switch (tool) {
     case 'log': {
       const ref = argRef(args, 'ref', false) ?? c.branch ?? 'HEAD';
@@ -421,7 +422,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
 // ---------- validate / ingest ----------
 
 async function validate(ctx: Ctx) {
-  const dir = await resolveRepo(ctx.config, { fresh: true, signal: ctx.signal });
+  const dir = await resolveRepo(ctx.config, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir });
   const branch = await resolveBranch(dir, ctx.config, ctx.signal);
   const head = (await runGit(['rev-parse', `${branch}^{commit}`], { cwd: dir })).trim();
   const count = Number((await runGit(['rev-list', '--count', head], { cwd: dir })).trim());
@@ -438,7 +439,7 @@ async function currentBranch(dir: string): Promise<string | null> {
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const c = ctx.config;
-  const dir = await resolveRepo(c, { fresh: true, signal: ctx.signal });
+  const dir = await resolveRepo(c, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir });
   const branch = await resolveBranch(dir, c, ctx.signal);
   const max = c.max_commits ?? 1000;
   const commits = parseLog(await runGit(['log', `--max-count=${max}`, `--format=${LOG_FORMAT}`, '--numstat', '--no-color', branch, '--'], { cwd: dir, signal: ctx.signal }));
