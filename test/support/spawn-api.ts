@@ -1,0 +1,83 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+export interface SpawnedApi {
+  /** http://127.0.0.1:<port> */
+  baseUrl: string;
+  port: number;
+  pid: number;
+  /** last lines of the child's stdout/stderr (for failure messages) */
+  output: () => string;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
+  kill: (graceMs?: number) => Promise<void>;
+}
+
+const ROOT = join(__dirname, '..', '..');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts a second, fully separate API process (src/main.ts compiled on the fly with swc) that
+ * talks to the same PostgreSQL/Redis/Neo4j as the test process. It inherits process.env (so the
+ * test database URL and Redis prefix set by test/setup/env.ts), plus `env`. Resolves once the
+ * HTTP server answers. Always `kill()` it in afterAll.
+ */
+export async function spawnApiProcess(env: Record<string, string> = {}, opts: { startTimeoutMs?: number } = {}): Promise<SpawnedApi> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, 'src/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const keep = (buf: Buffer) => {
+    lines.push(...buf.toString().split('\n').filter(Boolean));
+    if (lines.length > 200) lines.splice(0, lines.length - 200);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  let exited: number | null | undefined;
+  const exit = new Promise<void>((resolve) =>
+    child.once('exit', (code) => {
+      exited = code;
+      resolve();
+    }),
+  );
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const output = () => lines.join('\n');
+  const kill = async (graceMs = 10_000) => {
+    if (exited !== undefined) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await exit;
+    clearTimeout(timer);
+  };
+
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
+  for (;;) {
+    if (exited !== undefined) throw new Error(`API process exited with ${exited} before listening:\n${output()}`);
+    try {
+      const res = await fetch(`${baseUrl}/api/v1/health`, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await kill(2_000);
+      throw new Error(`API process did not listen on ${baseUrl} in time:\n${output()}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { baseUrl, port, pid: child.pid!, output, kill };
+}
