@@ -158,7 +158,8 @@ function buildTransport(config: McpConfig, stderr: string[]): Transport {
   }
   const url = new URL(config.url!);
   const requestInit = { headers: config.headers ?? {} };
-  if (config.transport === 'sse') return new SSEClientTransport(url, { requestInit, eventSourceInit: { fetch: (u, init) => fetch(u, { ...init, headers: { ...(init?.headers as any), ...requestInit.headers } }) } });
+  // requestInit headers go on both the event stream and the POSTs
+  if (config.transport === 'sse') return new SSEClientTransport(url, { requestInit });
   return new StreamableHTTPClientTransport(url, { requestInit });
 }
 

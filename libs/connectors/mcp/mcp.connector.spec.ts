@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { ConnectorConfigError, ConnectorContext, GraphNodeInput, ToolExecutionError } from '../connector';
@@ -187,5 +188,50 @@ describe('mcp connector over streamable HTTP (in-process McpServer)', () => {
     // reconnects transparently afterwards
     expect((await pool.listTools('s1', config())).length).toBe(4);
     await pool.closeAll();
+  });
+});
+
+describe('mcp connector over legacy SSE (in-process McpServer + SSEServerTransport)', () => {
+  let server: http.Server;
+  let base: string;
+  const transports = new Map<string, SSEServerTransport>();
+  const seenAuth: string[] = [];
+
+  beforeAll(async () => {
+    server = http.createServer(async (req, res) => {
+      seenAuth.push(String(req.headers['x-api-key']));
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (req.method === 'GET' && url.pathname === '/sse') {
+        const transport = new SSEServerTransport('/messages', res);
+        transports.set(transport.sessionId, transport);
+        res.on('close', () => transports.delete(transport.sessionId));
+        const mcp = new McpServer({ name: 'sse-server', version: '0.1.0' });
+        mcp.registerTool('ping', { description: 'Ping', annotations: { readOnlyHint: true } }, async () => ({ content: [{ type: 'text', text: 'pong' }] }));
+        await mcp.connect(transport);
+        return;
+      }
+      if (req.method === 'POST' && url.pathname === '/messages') {
+        const t = transports.get(url.searchParams.get('sessionId') ?? '');
+        if (!t) return void res.writeHead(404).end();
+        return void t.handlePostMessage(req, res);
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await mcpClientPool.closeSource('src-sse');
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('lists and calls tools, sending the configured headers', async () => {
+    const c = ctx('src-sse', { transport: 'sse', url: `${base}/sse`, headers: { 'X-Api-Key': 'k1' } });
+    const v = await mcpConnector.validate(c);
+    expect(v.info).toMatchObject({ server: { name: 'sse-server' }, tools: 1 });
+    expect(((await mcpConnector.executeTool(c, 'ping', {})) as any).text).toBe('pong');
+    expect(seenAuth.length).toBeGreaterThan(1);
+    expect(seenAuth.every((h) => h === 'k1')).toBe(true);
   });
 });
