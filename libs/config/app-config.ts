@@ -88,7 +88,7 @@ export class AppConfig {
   readonly rateLimitPerMin: number;
   readonly loginRateLimitPerMin: number;
   readonly features: { rag: boolean; workers: boolean; orchestrator: boolean; voice: boolean; policies: boolean; ciab: boolean };
-  readonly llm: { provider: string; model?: string; baseUrl?: string; apiKey?: string; maxIterations: number };
+  readonly llm: { provider: string; model?: string; baseUrl?: string; apiKey?: string; maxIterations: number; providerKeys: { openai?: string; anthropic?: string; google?: string } };
   readonly ssePingIntervalMs: number;
   readonly chat: { turnEventsTtlSecs: number; approvalPollMs: number; sweepIntervalMs: number; instanceTtlMs: number; toolTimeoutMs: number };
   readonly ingestBatchSize: number;
@@ -179,7 +179,7 @@ export class AppConfig {
       policies: b('AGENTCY_FEATURES_POLICIES'),
       ciab: b('AGENTCY_FEATURES_CIAB'),
     };
-    this.llm = { provider: s('LLM_PROVIDER'), model: o('LLM_MODEL'), baseUrl: o('LLM_BASE_URL'), apiKey: o('LLM_API_KEY'), maxIterations: n('AGENT_MAX_ITERATIONS') };
+    this.llm = { provider: s('LLM_PROVIDER'), model: o('LLM_MODEL'), baseUrl: o('LLM_BASE_URL'), apiKey: o('LLM_API_KEY'), maxIterations: n('AGENT_MAX_ITERATIONS'), providerKeys: { openai: o('OPENAI_API_KEY'), anthropic: o('ANTHROPIC_API_KEY'), google: o('GOOGLE_API_KEY') } };
     this.ssePingIntervalMs = n('SSE_PING_INTERVAL_MS');
     this.chat = { turnEventsTtlSecs: n('CHAT_TURN_EVENTS_TTL_SECS'), approvalPollMs: n('CHAT_APPROVAL_POLL_MS'), sweepIntervalMs: n('CHAT_SWEEP_INTERVAL_MS'), instanceTtlMs: n('CHAT_INSTANCE_TTL_MS'), toolTimeoutMs: n('CHAT_TOOL_TIMEOUT_MS') };
     this.ingestBatchSize = n('INGEST_BATCH_SIZE');

@@ -25,6 +25,15 @@ describe('ConfiguredLlmProviderFactory', () => {
     expect((await f.resolve('org-1')).source).toBe('env');
   });
 
+  it('uses OPENAI_API_KEY / ANTHROPIC_API_KEY / GOOGLE_API_KEY when no other key is given', async () => {
+    const f = factory({ LLM_PROVIDER: 'google', GOOGLE_API_KEY: 'g-env', ANTHROPIC_API_KEY: 'a-env' });
+    expect((await f.resolve('x')).config.apiKey).toBe('g-env');
+    f.setOrgConfigSource(async () => ({ provider: 'anthropic' }));
+    expect((await f.resolve('x')).config.apiKey).toBe('a-env');
+    f.setOrgConfigSource(async () => ({ provider: 'anthropic', apiKey: 'a-org' }));
+    expect((await f.resolve('x')).config.apiKey).toBe('a-org');
+  });
+
   it('org settings override env; model override applies; env key is inherited for the same provider only', async () => {
     const f = factory({ LLM_PROVIDER: 'openai', LLM_API_KEY: 'sk-env' });
     const orgs: Record<string, Awaited<ReturnType<Parameters<ConfiguredLlmProviderFactory['setOrgConfigSource']>[0]>>> = {

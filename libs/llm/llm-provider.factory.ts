@@ -13,9 +13,8 @@ export type OrgLlmConfigSource = (orgId: string) => Promise<LlmConfig | undefine
  * 2. the install env (`LLM_PROVIDER`, `LLM_MODEL`, `LLM_BASE_URL`, `LLM_API_KEY`) when
  *    `LLM_PROVIDER` is not `offline`;
  * 3. the built-in offline provider.
- * An org config without an API key inherits `LLM_API_KEY` when it uses the env's provider. When no
- * key is given at all the SDKs read their own variables (OPENAI_API_KEY, ANTHROPIC_API_KEY,
- * GOOGLE_GENERATIVE_AI_API_KEY).
+ * An org config without an API key inherits `LLM_API_KEY` when it uses the env's provider, else
+ * `OPENAI_API_KEY` / `ANTHROPIC_API_KEY` / `GOOGLE_API_KEY` for the hosted providers.
  */
 @Injectable()
 export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
@@ -36,7 +35,7 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
       return { config: { provider: 'offline', model: env.provider === 'offline' && env.model ? env.model : DEFAULT_MODELS.offline }, source: 'default' };
     }
     return {
-      config: { provider: env.provider, model: env.model || DEFAULT_MODELS[env.provider], baseUrl: env.baseUrl, apiKey: env.apiKey },
+      config: { provider: env.provider, model: env.model || DEFAULT_MODELS[env.provider], baseUrl: env.baseUrl, apiKey: env.apiKey ?? this.providerKey(env.provider) },
       source: 'env',
     };
   }
@@ -46,8 +45,14 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
     const env = this.envConfig();
     const org = this.orgSource ? await this.orgSource(orgId) : undefined;
     if (!org) return env;
-    const apiKey = org.apiKey ?? (env.source === 'env' && env.config.provider === org.provider ? env.config.apiKey : undefined);
+    const apiKey = org.apiKey ?? (env.source === 'env' && env.config.provider === org.provider ? env.config.apiKey : undefined) ?? this.providerKey(org.provider);
     return { config: { ...org, model: org.model || DEFAULT_MODELS[org.provider], apiKey }, source: 'org' };
+  }
+
+  /** OPENAI_API_KEY / ANTHROPIC_API_KEY / GOOGLE_API_KEY for the hosted providers. */
+  private providerKey(provider: LlmConfig['provider']): string | undefined {
+    const keys = this.appConfig.llm.providerKeys ?? {};
+    return provider === 'openai' ? keys.openai : provider === 'anthropic' ? keys.anthropic : provider === 'google' ? keys.google : undefined;
   }
 
   async forOrg(orgId: string, overrides?: { model?: string }): Promise<LlmProvider> {
