@@ -194,7 +194,14 @@ export async function startFakeKubeApi(state: FakeKubeState = defaultFakeKubeSta
         if ((m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) {
           const pd = find(state.pods, m[1], m[2]);
           if (!pd) return send(404, status(404, 'NotFound', `pods "${m[2]}" not found`));
-          let text = state.logs[`${m[1]}/${m[2]}`] ?? '';
+          const names: string[] = pd.spec.containers.map((c: any) => c.name);
+          if (names.length > 1 && !query.container) {
+            return send(400, status(400, 'BadRequest', `a container name must be specified for pod ${m[2]}, choose one of: [${names.join(' ')}]`));
+          }
+          if (query.container && !names.includes(query.container)) {
+            return send(400, status(400, 'BadRequest', `container ${query.container} is not valid for pod ${m[2]}`));
+          }
+          let text = state.logs[`${m[1]}/${m[2]}${names.length > 1 ? `/${query.container}` : ''}`] ?? '';
           if (query.tailLines) {
             const lines = text.replace(/\n$/, '').split('\n');
             text = lines.slice(-Number(query.tailLines)).join('\n') + '\n';

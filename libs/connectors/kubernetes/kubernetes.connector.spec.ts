@@ -153,6 +153,18 @@ contexts:
     expect(api.requests.find((r) => r.path.endsWith('/log'))?.query.tailLines).toBe('5');
     const e = await rejectsWith(kubernetesConnector.executeTool(ctx(config), 'get_pod_logs', { namespace: 'prod', name: 'nope' }), ToolExecutionError);
     expect(e.code).toBe('not_found');
+
+    // a two-container pod: default to the first container, or use the one asked for
+    const base = api.state.pods[0];
+    api.state.pods.push({ ...base, metadata: { ...base.metadata, name: 'sidecar-pod' }, spec: { ...base.spec, containers: [{ name: 'app', image: 'app:1' }, { name: 'proxy', image: 'envoy:1' }] } });
+    api.state.logs['prod/sidecar-pod/app'] = 'app line\n';
+    api.state.logs['prod/sidecar-pod/proxy'] = 'proxy line\n';
+    const first: any = await kubernetesConnector.executeTool(ctx(config), 'get_pod_logs', { namespace: 'prod', name: 'sidecar-pod' });
+    expect(first).toMatchObject({ container: 'app', logs: 'app line\n' });
+    const proxy: any = await kubernetesConnector.executeTool(ctx(config), 'get_pod_logs', { namespace: 'prod', name: 'sidecar-pod', container: 'proxy' });
+    expect(proxy.logs).toBe('proxy line\n');
+    const wrong = await rejectsWith(kubernetesConnector.executeTool(ctx(config), 'get_pod_logs', { namespace: 'prod', name: 'sidecar-pod', container: 'nope' }), ToolExecutionError);
+    expect(wrong.code).toBe('upstream_rejected');
   });
 
   it('list_deployments, scale_deployment, restart_deployment', async () => {

@@ -307,12 +307,24 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const name = str(args, 'name', true);
       assertNamespaceAllowed(config, ns);
       const tail = int(args, 'tail_lines', { min: 1, max: 5000 }) ?? 200;
-      const container = str(args, 'container');
-      const logs = await client.get<string>(`/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}/log`, {
-        text: true,
-        signal,
-        query: { container, tailLines: tail, sinceSeconds: int(args, 'since_seconds', { min: 1 }), previous: args.previous === true ? 'true' : undefined },
-      });
+      let container = str(args, 'container');
+      const fetchLogs = () =>
+        client.get<string>(`/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}/log`, {
+          text: true,
+          signal,
+          query: { container, tailLines: tail, sinceSeconds: int(args, 'since_seconds', { min: 1 }), previous: args.previous === true ? 'true' : undefined },
+        });
+      let logs: string;
+      try {
+        logs = await fetchLogs();
+      } catch (e) {
+        // multi-container pods need a container: default to the first one, like kubectl
+        if (container || !(e instanceof KubeApiError && e.status === 400 && /container name must be specified/i.test(e.message))) throw e;
+        const pod = await client.get(`/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}`, { signal });
+        container = pod.spec?.containers?.[0]?.name;
+        if (!container) throw e;
+        logs = await fetchLogs();
+      }
       const truncated = logs.length > MAX_LOG_CHARS;
       return { pod: name, namespace: ns, container: container ?? null, tail_lines: tail, logs: truncated ? logs.slice(-MAX_LOG_CHARS) : logs, truncated };
     }
