@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
@@ -96,7 +96,6 @@ export class ConversationsController {
   @NoIdempotency()
   @Authenticated()
   @ApiOperation({ operationId: 'chat_send_message', summary: 'Send a message; the assistant turn streams back as SSE' })
-  @ApiProduces('text/event-stream')
   @ApiOkResponse(SSE_DOC)
   async send(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: SendMessageDto, @Res() res: Response): Promise<void> {
     const started = await this.stream.send(p, id, dto);
@@ -107,7 +106,6 @@ export class ConversationsController {
   @Authenticated()
   @ApiOperation({ operationId: 'chat_stream', summary: 'Re-attach to the running turn (any replica; honours Last-Event-ID), or replay the last turn' })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'last `id:` received; later events are sent' })
-  @ApiProduces('text/event-stream')
   @ApiOkResponse(SSE_DOC)
   async reattach(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): Promise<void> {
     const ctrl = new AbortController();
