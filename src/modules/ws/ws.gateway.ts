@@ -26,8 +26,8 @@ export const WS_TOPICS: Record<string, string[]> = {
 
 /** Parameterised topics: `<kind>:<id>` receives events of that kind whose data carries the id. */
 const ID_TOPICS: Record<string, { prefixes: string[]; fields: string[]; table: string }> = {
-  job: { prefixes: ['job.', 'sync_job.'], fields: ['job_id', 'id'], table: 'sync_jobs' },
-  task_run: { prefixes: ['task_run.'], fields: ['run_id', 'id'], table: 'task_runs' },
+  job: { prefixes: ['job.', 'sync_job.'], fields: ['job_id', 'id', 'job.id'], table: 'sync_jobs' },
+  task_run: { prefixes: ['task_run.'], fields: ['run_id', 'id', 'run.id'], table: 'task_runs' },
 };
 
 const MAX_TOPICS = 50;
@@ -299,7 +299,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     const want = m[2];
     const bare = want.replace(/^[a-z]+_/, '');
     return spec.fields.some((f) => {
-      const v = ev.data?.[f];
+      const v = f.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), ev.data);
       return typeof v === 'string' && (v === want || v === bare || v.replace(/^[a-z]+_/, '') === bare);
     });
   }
