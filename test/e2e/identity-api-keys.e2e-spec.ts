@@ -1,3 +1,5 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { addMember, createApiKey, registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 
@@ -188,6 +190,26 @@ describe('identity: API keys (/api-keys and the bearer guard)', () => {
     await t.http().get('/api/v1/api-keys/not-a-uuid').set(other.auth).expect(404);
     // the key still works: the other org's DELETE did nothing
     await t.http().get('/api/v1/auth/me').set(key.auth).expect(200);
+  });
+
+  it('the secret is stored only as its SHA-256 hash; Idempotency-Key replays return the original key without the secret', async () => {
+    const idem = randomUUID();
+    const body = { name: `idem-${idem.slice(0, 8)}`, role: 'viewer' };
+    const first = await t.http().post('/api/v1/api-keys').set(owner.auth).set('Idempotency-Key', idem).send(body).expect(201);
+    const replay = await t.http().post('/api/v1/api-keys').set(owner.auth).set('Idempotency-Key', idem).send(body).expect(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(first.body.id);
+    expect(replay.body.key).toBeUndefined();
+    const other = await t.http().post('/api/v1/api-keys').set(owner.auth).set('Idempotency-Key', idem).send({ ...body, role: 'member' }).expect(422);
+    expect(other.body.error.code).toBe('idempotency_key_reused');
+    const ds = t.app.get(DataSource);
+    const [row] = (await ds.query('SELECT key_hash FROM api_keys WHERE id = $1', [first.body.id])) as { key_hash: string }[];
+    expect(row.key_hash).toBe(createHash('sha256').update(first.body.key).digest('hex'));
+    const secretPart = first.body.key.slice(first.body.key_fingerprint.length);
+    const leaks = (await ds.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response::text LIKE $1`, [`%${secretPart}%`])) as { n: number }[];
+    expect(leaks[0].n).toBe(0);
+    const audit = (await ds.query(`SELECT count(*)::int AS n FROM audit_log WHERE coalesce(details::text, '') || coalesce(target::text, '') LIKE $1`, [`%${secretPart}%`])) as { n: number }[];
+    expect(audit[0].n).toBe(0);
   });
 
   it('key creation and deletion are audited (category auth)', async () => {

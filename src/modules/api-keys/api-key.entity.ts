@@ -41,6 +41,10 @@ export class ApiKeyEntity extends BaseEntity {
 
   @Column({ name: 'rotated_to', type: 'uuid', nullable: true })
   rotatedTo: string | null;
+
+  /** sha256(creator + Idempotency-Key) of the creating request, for replays within 24 h */
+  @Column({ name: 'idempotency_hash', type: 'char', length: 64, nullable: true, select: true })
+  idempotencyHash: string | null;
 }
 
 export function isKeyRevoked(k: Pick<ApiKeyEntity, 'revokedAt'>, now = new Date()): boolean {

@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { NoIdempotency } from '@libs/idempotency';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '@libs/audit/audit.decorators';
 import { NotFoundException } from '@libs/errors';
@@ -18,10 +20,22 @@ export class ApiKeysController {
   @Post()
   @Authenticated({ minRole: 'admin' })
   @AuditAction('api_keys.create', 'auth', 'api_key')
-  @ApiOperation({ operationId: 'api_keys_create', summary: 'Create an API key (the secret is returned only here)' })
+  @NoIdempotency()
+  @ApiOperation({
+    operationId: 'api_keys_create',
+    summary: 'Create an API key (the secret is returned only here)',
+    description: 'Idempotency-Key is handled here rather than by the generic interceptor, so the secret is never stored: a replay within 24 h returns the original key without `key`, with `Idempotent-Replayed: true`.',
+  })
   @ApiCreatedResponse({ type: ApiKeyCreatedDto })
-  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateApiKeyDto): Promise<ApiKeyCreatedDto> {
-    return this.keys.create(p, dto);
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: CreateApiKeyDto,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ApiKeyCreatedDto | ApiKeyDto> {
+    const out = await this.keys.create(p, dto, idempotencyKey);
+    if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    return out.key;
   }
 
   @Get()
@@ -53,7 +67,8 @@ export class ApiKeysController {
   @Post(':id/rotate')
   @Authenticated({ minRole: 'admin' })
   @AuditAction('api_keys.rotate', 'auth', 'api_key')
-  @ApiOperation({ operationId: 'api_keys_rotate', summary: 'Create a replacement key; the old one is revoked now or after a grace period' })
+  @NoIdempotency()
+  @ApiOperation({ operationId: 'api_keys_rotate', summary: 'Create a replacement key; the old one is revoked now or after a grace period', description: 'Not replayable with Idempotency-Key (the secret is never stored); a retry answers 409 because the key was already rotated.' })
   @ApiCreatedResponse({ type: ApiKeyCreatedDto })
   rotate(@CurrentPrincipal() p: Principal, @Param('id', uuid) id: string, @Body() dto: RotateApiKeyDto): Promise<ApiKeyCreatedDto> {
     return this.keys.rotate(p, id, dto);

@@ -14,6 +14,10 @@ export class ApiKeysRepository {
     return this.repo.findOne({ where: { keyHash } });
   }
 
+  findByIdempotency(orgId: string, idempotencyHash: string): Promise<ApiKeyEntity | null> {
+    return this.repo.findOne({ where: { orgId, idempotencyHash } });
+  }
+
   findInOrg(orgId: string, id: string): Promise<ApiKeyEntity | null> {
     return this.repo.findOne({ where: { orgId, id } });
   }

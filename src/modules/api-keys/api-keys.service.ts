@@ -2,13 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
 import { sha256Hex } from '@libs/crypto';
-import { ConflictException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
+import { AppException, ConflictException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
 import { ApiKeyEntity, isKeyRevoked } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeyCreatedDto, ApiKeyDto, CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto, toApiKeyDto } from './dto/api-key.dto';
 
 export const API_KEY_PREFIX = 'ak_live_';
+export const API_KEY_IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** A new secret: `ak_live_` + 43 base64url characters (256 bits). */
 export function generateApiKey(): { key: string; hash: string; fingerprint: string } {
@@ -32,8 +33,29 @@ export class ApiKeysService {
     return toApiKeyDto(await this.find(p, id));
   }
 
-  async create(p: Principal, dto: CreateApiKeyDto): Promise<ApiKeyCreatedDto> {
+  /**
+   * With an Idempotency-Key, a retry within 24 h returns the original key's metadata (201, no
+   * secret: it is never stored) instead of creating a second key; another body is 422.
+   */
+  async create(p: Principal, dto: CreateApiKeyDto, idempotencyKey?: string): Promise<{ key: ApiKeyCreatedDto | ApiKeyDto; replayed: boolean }> {
     const role: Role = dto.role ?? 'member';
+    let idempotencyHash: string | null = null;
+    if (idempotencyKey) {
+      if (idempotencyKey.length > 255) throw new ValidationException('Idempotency-Key is too long (max 255)');
+      idempotencyHash = sha256Hex(`${p.apiKeyId ?? p.userId}\0${idempotencyKey}`);
+      const previous = await this.keys.findByIdempotency(p.orgId, idempotencyHash);
+      if (previous && Date.now() - previous.createdAt.getTime() < API_KEY_IDEMPOTENCY_TTL_MS) {
+        const same =
+          previous.name === dto.name.trim() &&
+          previous.role === role &&
+          (previous.expiresAt?.getTime() ?? null) === (dto.expires_at ? new Date(dto.expires_at).getTime() : null) &&
+          JSON.stringify(previous.allowedIps) === JSON.stringify(dto.allowed_ips ?? []) &&
+          previous.notes === (dto.notes ?? null);
+        if (!same) throw new AppException(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+        return { key: toApiKeyDto(previous), replayed: true };
+      }
+      if (previous) await this.keys.update(p.orgId, previous.id, { idempotencyHash: null });
+    }
     if (roleRank(role) > roleRank(p.role)) {
       throw new ForbiddenException(`You cannot create a key with role ${role} (your role is ${p.role})`, { role, your_role: p.role });
     }
@@ -46,7 +68,7 @@ export class ApiKeysService {
     }
     const name = dto.name.trim();
     if (await this.keys.liveNameExists(p.orgId, name)) throw new ConflictException(`An API key named "${name}" already exists`, { name }, 'already_exists');
-    return this.insert(p, { name, role, expiresAt, allowedIps: dto.allowed_ips ?? [], notes: dto.notes ?? null });
+    return { key: await this.insert(p, { name, role, expiresAt, allowedIps: dto.allowed_ips ?? [], notes: dto.notes ?? null, idempotencyHash }), replayed: false };
   }
 
   async revoke(p: Principal, id: string): Promise<void> {
@@ -78,7 +100,7 @@ export class ApiKeysService {
 
   private async insert(
     p: Principal,
-    data: Pick<ApiKeyEntity, 'name' | 'role' | 'expiresAt' | 'allowedIps' | 'notes'>,
+    data: Pick<ApiKeyEntity, 'name' | 'role' | 'expiresAt' | 'allowedIps' | 'notes'> & { idempotencyHash?: string | null },
     alsoInTx?: (k: ApiKeyEntity, m: import('typeorm').EntityManager) => Promise<void>,
   ): Promise<ApiKeyCreatedDto> {
     const secret = generateApiKey();
