@@ -109,9 +109,9 @@ describe('WebSocket fan-out across two API processes: a real sync job', () => {
     expect(changed.data).toMatchObject({ source_id: src.body.id });
     // the graph written by the job is readable through process B, for org A only
     const nodes = await fetch(`${b.baseUrl}/api/v1/graph/nodes?realm=crm`, { headers: orgA.auth });
-    expect((await nodes.json()).total).toBe(3);
+    expect(((await nodes.json()) as { total: number }).total).toBe(3);
     const other = await fetch(`${b.baseUrl}/api/v1/graph/nodes?realm=crm`, { headers: orgB.auth });
-    expect((await other.json()).total).toBe(0);
+    expect(((await other.json()) as { total: number }).total).toBe(0);
     expect(JSON.stringify(clientB.messages)).not.toContain(jobId);
     await Promise.all([clientA.close(), clientB.close()]);
   });
