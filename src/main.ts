@@ -1,7 +1,6 @@
 import './register-paths';
 import 'reflect-metadata';
 import { AppConfig, ConfigValidationError } from '@libs/config';
-import { createApp, installGracefulShutdown } from './bootstrap';
 
 async function main() {
   let config: AppConfig;
@@ -14,6 +13,8 @@ async function main() {
     }
     throw err;
   }
+  // the application graph is loaded only after the configuration is known to be valid
+  const { createApp, installGracefulShutdown } = await import('./bootstrap');
   const { app, logger } = await createApp(config);
   installGracefulShutdown(app, config, logger);
   await app.listen(config.port, config.host);

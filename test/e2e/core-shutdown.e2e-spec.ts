@@ -18,7 +18,7 @@ describe('process: structured logs and graceful shutdown', () => {
     api.child.kill('SIGTERM');
     const res = await inflight;
     expect(res.status).toBe(503);
-    expect((await res.json()).dependencies.neo4j).toBe('error');
+    expect(((await res.json()) as { dependencies: { neo4j: string } }).dependencies.neo4j).toBe('error');
     expect(await api.exited).toBe(0);
     await expect(fetch(`${api.baseUrl}/api/v1/health`)).rejects.toThrow();
     const lines = api
