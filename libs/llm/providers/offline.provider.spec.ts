@@ -142,6 +142,12 @@ describe('offline helpers', () => {
     expect(inferArguments(schema, 'closed PRs of repo "agentcy/api" in the prod namespace, limit 5')).toEqual({ namespace: 'prod', limit: 5, state: 'closed', repo_name: 'agentcy/api' });
     expect(inferArguments(schema, 'namespace=kube-system')).toEqual({ namespace: 'kube-system' });
     expect(inferArguments(schema, 'list everything')).toEqual({});
+    expect(inferArguments(schema, 'pods in namespace default')).toEqual({ namespace: 'default' });
+    expect(inferArguments(schema, 'kube-system namespace pods')).toEqual({ namespace: 'kube-system' });
+    // no guessing from ordinary words next to the argument name
+    expect(inferArguments(schema, 'list the namespace pods')).toEqual({});
+    expect(inferArguments({ type: 'object', properties: { status: { type: 'string' }, cluster: { type: 'string' } } }, 'show pod status of the cluster')).toEqual({});
+    expect(inferArguments({ type: 'object', properties: { cluster: { type: 'string' } } }, 'pods on the eu-1 cluster')).toEqual({ cluster: 'eu-1' });
     expect(inferArguments({ type: 'object', properties: { query: { type: 'string' } }, required: ['query'] }, 'find the runbook')).toEqual({ query: 'find the runbook' });
   });
 

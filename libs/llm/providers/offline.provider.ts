@@ -198,7 +198,13 @@ function executeArgs(def: LlmToolDefinition | undefined, tool: FoundTool, args: 
 /** Required string arguments that take the whole question (search-like tools). */
 const FREE_TEXT_ARGS = new Set(['query', 'q', 'search', 'text', 'question', 'prompt', 'keywords']);
 
-const STOP = new Set(['the', 'a', 'an', 'in', 'on', 'of', 'for', 'to', 'and', 'or', 'with', 'from', 'by', 'at', 'is', 'are', 'all', 'my', 'me', 'please', 'show', 'list', 'get', 'what', 'which', 'how', 'many']);
+const STOP = new Set([
+  'the', 'a', 'an', 'in', 'on', 'of', 'for', 'to', 'and', 'or', 'with', 'from', 'by', 'at', 'is', 'are', 'was', 'be', 'all', 'any', 'my', 'our', 'me',
+  'please', 'show', 'list', 'get', 'find', 'what', 'which', 'how', 'many', 'that', 'this', 'these', 'those', 'it', 'there', 'here', 'now', 'named', 'called',
+  // nouns that usually follow an argument name without being its value ("the cluster pods", "namespace status")
+  'pod', 'pods', 'deployment', 'deployments', 'service', 'services', 'node', 'nodes', 'log', 'logs', 'event', 'events', 'issue', 'issues', 'pr', 'prs',
+  'pull', 'repo', 'repos', 'repository', 'repositories', 'user', 'users', 'file', 'files', 'item', 'items', 'status', 'state', 'name', 'names', 'details',
+]);
 
 /**
  * Fills simple (string / number / enum) arguments it can read from the text:
@@ -234,12 +240,25 @@ function valueNear(name: string, text: string): string | undefined {
   if (name.endsWith('_name')) words.push(name.slice(0, -5));
   if (name.endsWith('_id')) words.push(name.slice(0, -3));
   const token = `("[^"]+"|'[^']+'|[\\w./:@-]+)`;
+  const usable = (raw: string | undefined) => {
+    if (!raw) return undefined;
+    const v = unquote(raw).replace(/[.,;:!?]+$/, '');
+    return v && !STOP.has(v.toLowerCase()) ? v : undefined;
+  };
+  // values that cannot be an ordinary word: quoted, or containing digits or - _ . / : @
+  const explicit = (raw: string) => /^["']|[\d_./:@-]/.test(raw);
   for (const w of [...new Set(words)].filter((x) => x.length >= 2)) {
-    const key = escapeRe(w).replace(/\\ /g, '\\s+');
-    const after = new RegExp(`\\b${key}\\s*(?:[=:]\\s*|\\s+(?:is\\s+|named\\s+|called\\s+)?)${token}`, 'i').exec(text);
-    if (after && !STOP.has(unquote(after[1]).toLowerCase())) return unquote(after[1]).replace(/[.,;:!?]+$/, '');
-    const before = new RegExp(`${token}\\s+${key}\\b`, 'i').exec(text);
-    if (before && !STOP.has(unquote(before[1]).toLowerCase())) return unquote(before[1]);
+    const key = escapeRe(w).replace(/ /g, '\\s+');
+    // "namespace kube-system", "namespace=prod", "namespace: prod", "namespace is prod", "repo named api"
+    const after = new RegExp(`\\b${key}\\b\\s*(?:[=:]\\s*|\\s+(?:is\\s+|named\\s+|called\\s+)?)${token}`, 'i').exec(text);
+    const a = usable(after?.[1]);
+    if (a) return a;
+    // "in the prod namespace", "on the eu-1 cluster"; "kube-system namespace" only for explicit values
+    const before = new RegExp(`(?:\\b(in|on|from|for|at|of)\\s+(?:the\\s+)?)?${token}\\s+${key}\\b`, 'i').exec(text);
+    if (before && (before[1] || explicit(before[2]))) {
+      const b = usable(before[2]);
+      if (b) return b;
+    }
   }
   return undefined;
 }
