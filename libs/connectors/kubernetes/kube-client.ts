@@ -64,8 +64,7 @@ function pem(value: string | undefined): string | undefined {
   return Buffer.from(v, 'base64').toString('utf8');
 }
 
-function readMaybeFile(path: unknown): string | undefined {
-  if (typeof path !== 'string' || !path) return undefined;
+function readLocalFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
@@ -75,13 +74,26 @@ function readMaybeFile(path: unknown): string | undefined {
 
 interface NamedEntry<T> { name: string; [k: string]: unknown; cluster?: T; user?: T; context?: T }
 
-function parseKubeconfig(text: string, contextName?: string): KubeConnection {
+/**
+ * `fromFile`: the kubeconfig came from a file on the API host (operator-provisioned), so it may
+ * reference other local files. Inline kubeconfigs from API callers may not: a `tokenFile` pointing at a
+ * host secret would otherwise be sent to a server of the caller's choosing.
+ */
+function parseKubeconfig(text: string, contextName: string | undefined, fromFile: boolean): KubeConnection {
   let doc: any;
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new ConnectorConfigError('shape', 'kubeconfig is not valid YAML', { field: 'kubeconfig', reason: (e as Error).message });
+    // never echo parser context for files: it would disclose the file's content
+    throw new ConnectorConfigError('shape', 'kubeconfig is not valid YAML', { field: 'kubeconfig', ...(fromFile ? {} : { reason: (e as Error).message }) });
   }
+  const readMaybeFile = (p: unknown): string | undefined => {
+    if (typeof p !== 'string' || !p) return undefined;
+    if (!fromFile) {
+      throw new ConnectorConfigError('shape', 'an inline kubeconfig cannot reference local files; embed certificate-authority-data, client-*-data or token instead', { field: 'kubeconfig' });
+    }
+    return readLocalFile(p);
+  };
   if (!doc || typeof doc !== 'object' || !Array.isArray(doc.clusters)) {
     throw new ConnectorConfigError('shape', 'kubeconfig has no clusters', { field: 'kubeconfig' });
   }
@@ -127,11 +139,11 @@ export function resolveKubeConnection(config: KubernetesConfig): KubeConnection 
   const kc = config.kubeconfig_data ?? config.kubeconfig;
   if (typeof kc === 'string' && kc.trim()) {
     const looksLikeYaml = kc.includes('\n') || kc.includes('clusters:') || kc.trim().startsWith('{');
-    if (!looksLikeYaml && existsSync(kc.trim())) return parseKubeconfig(readFileSync(kc.trim(), 'utf8'), config.context);
+    if (!looksLikeYaml && existsSync(kc.trim())) return parseKubeconfig(readFileSync(kc.trim(), 'utf8'), config.context, true);
     if (!looksLikeYaml) {
       throw new ConnectorConfigError('shape', 'kubeconfig must be the kubeconfig YAML (or a readable file path)', { field: 'kubeconfig' });
     }
-    return parseKubeconfig(kc, config.context);
+    return parseKubeconfig(kc, config.context, false);
   }
   if (config.in_cluster) {
     const host = process.env.KUBERNETES_SERVICE_HOST;

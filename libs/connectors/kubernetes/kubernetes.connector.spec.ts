@@ -106,6 +106,25 @@ contexts:
     const e = await rejectsWith(kubernetesConnector.validate(ctx({ kubeconfig, context: 'missing' })), ConnectorConfigError);
     expect(e.kind).toBe('shape');
     expect(e.details.available_contexts).toEqual(['broken', 'prod']);
+
+    // the same kubeconfig as a file on the API host works too
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'agentcy-kubeconfig-'));
+    try {
+      writeFileSync(path.join(dir, 'token'), `${api.token}\n`);
+      const fileConfig = kubeconfig.replace(`      token: ${api.token}`, `      tokenFile: ${path.join(dir, 'token')}`);
+      writeFileSync(path.join(dir, 'config'), fileConfig);
+      expect((await kubernetesConnector.validate(ctx({ kubeconfig: path.join(dir, 'config'), context: 'prod' }))).ok).toBe(true);
+      // inline kubeconfigs may not read host files (a tokenFile would be sent to the caller's server)
+      const inline = await rejectsWith(kubernetesConnector.validate(ctx({ kubeconfig: fileConfig, context: 'prod' })), ConnectorConfigError);
+      expect(inline.kind).toBe('shape');
+      expect(inline.message).toMatch(/cannot reference local files/);
+      // a host file that is not a kubeconfig is rejected without echoing its content
+      writeFileSync(path.join(dir, 'secret'), 'root:x:0:0:[secret-content\n  - : :');
+      const notYaml = await rejectsWith(kubernetesConnector.validate(ctx({ kubeconfig: path.join(dir, 'secret') })), ConnectorConfigError);
+      expect(JSON.stringify({ m: notYaml.message, d: notYaml.details })).not.toContain('secret-content');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('list_pods returns name, namespace, phase, ready, restarts and node (paginating the API)', async () => {
