@@ -75,13 +75,39 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
       try {
         await this.neo4j.write(stmt);
       } catch (err) {
-        // another replica may have created the same constraint a moment ago
         const msg = (err as Error).message ?? '';
+        // a plain index on the constraint's properties (e.g. created by a writer before this ran)
+        // blocks the constraint: drop it and retry, the constraint's own index replaces it
+        if (stmt.includes('CONSTRAINT') && (await this.dropBlockingIndex(stmt))) {
+          await this.neo4j.write(stmt).catch((e2) => {
+            if (!/already exists|equivalent/i.test((e2 as Error).message ?? '')) throw e2;
+          });
+          continue;
+        }
+        // another replica may have created the same constraint a moment ago
         if (/already exists|equivalent/i.test(msg)) continue;
         throw err;
       }
     }
     await this.neo4j.write('CALL db.awaitIndexes(60)');
+  }
+
+  private async dropBlockingIndex(constraintStmt: string): Promise<boolean> {
+    const m = /REQUIRE \(?([^)]+?)\)? IS UNIQUE/.exec(constraintStmt);
+    if (!m) return false;
+    const props = m[1].split(',').map((p) => p.trim().replace(/^n\./, ''));
+    const res = await this.neo4j.read(
+      `SHOW INDEXES YIELD name, type, labelsOrTypes, properties, owningConstraint
+       WHERE type = 'RANGE' AND labelsOrTypes = ['Entity'] AND properties = $props AND owningConstraint IS NULL
+       RETURN name`,
+      { props },
+    );
+    const names = res.records.map((r) => String(r.get('name')));
+    for (const name of names) {
+      this.logger.warn(`dropping index ${name} so that a uniqueness constraint on (${props.join(', ')}) can be created`);
+      await this.neo4j.write(`DROP INDEX \`${name.replace(/`/g, '``')}\` IF EXISTS`);
+    }
+    return names.length > 0;
   }
 
   /** Resolves once the schema exists; a 503 when Neo4j does not get there within `waitMs`. */

@@ -1,4 +1,4 @@
-import { Neo4jService } from '@libs/graph';
+import { GraphSchemaService, Neo4jService } from '@libs/graph';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { seedEdge, seedNode, wipeOrgGraph } from '../support/graph-fixtures';
@@ -49,6 +49,18 @@ describe('graph reads (/graph nodes, expand, stats, schema)', () => {
       expect.objectContaining({ type: 'UNIQUENESS', properties: ['org_id', 'source_id', 'key'] }),
       expect.objectContaining({ type: 'UNIQUENESS', properties: ['id'] }),
     ]));
+  });
+
+  it('schema creation is idempotent and replaces a plain index that blocks the uniqueness constraint', async () => {
+    // what an ingestion writer running before the schema would leave behind
+    await neo4j.write('DROP CONSTRAINT entity_org_source_key_unique IF EXISTS');
+    await neo4j.write('CREATE INDEX entity_org_source_key IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.source_id, n.key)');
+    const fresh = new GraphSchemaService(neo4j);
+    await fresh.ensure();
+    await fresh.ensure();
+    expect(fresh.isReady()).toBe(true);
+    const cons = await neo4j.read(`SHOW CONSTRAINTS YIELD name, properties WHERE name = 'entity_org_source_key_unique' RETURN properties`);
+    expect(cons.records.map((r) => r.get('properties'))).toEqual([['org_id', 'source_id', 'key']]);
   });
 
   it('lists the caller\'s live nodes, newest first, with facets', async () => {
