@@ -137,6 +137,16 @@ describe('identity: /platform (platform admins)', () => {
     await t.http().get('/api/v1/users').set(o.auth).expect(200);
   });
 
+  it('a platform admin whose own org is disabled keeps access (to re-enable it); its other members do not', async () => {
+    const o = await registerOwner(t, 'paself');
+    const member = await addMember(t, o, 'member', 'paselfm');
+    await t.http().patch(`/api/v1/platform/users/${o.userId}`).set(admin.auth).send({ permissions: ['platform:admin'] }).expect(200);
+    await t.http().post(`/api/v1/platform/orgs/${o.orgId}/disable`).set(o.auth).expect(200);
+    await t.http().get('/api/v1/users').set(member.auth).expect(403);
+    await t.http().post(`/api/v1/platform/orgs/${o.orgId}/enable`).set(o.auth).expect(200);
+    await t.http().get('/api/v1/users').set(member.auth).expect(200);
+  });
+
   it('platform actions are audited (category platform_admin)', async () => {
     const name = `aud-${randomUUID().slice(0, 8)}`;
     const created = await t.http().post('/api/v1/platform/orgs').set(admin.auth).send({ name }).expect(201);

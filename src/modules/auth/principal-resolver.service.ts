@@ -84,7 +84,8 @@ export class BearerPrincipalResolver extends PrincipalResolver {
     const org = await this.orgs.findById(user.orgId);
     if (!org) throw new UnauthorizedException('Invalid token', { reason: 'unknown_org' });
     const principal = this.toPrincipal(user);
-    if (org.disabledAt) {
+    // platform admins keep access so they can re-enable their own org
+    if (org.disabledAt && !principal.platformAdmin) {
       req.principal = principal;
       throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }
