@@ -72,7 +72,7 @@ export class GraphWriter {
   ensureSchema(): Promise<void> {
     this.schemaReady ??= (async () => {
       const stmts = [
-        'CREATE INDEX staged_job_key IF NOT EXISTS FOR (s:Staged) ON (s._stage_job, s.key)',
+        'CREATE INDEX staged_job IF NOT EXISTS FOR (s:Staged) ON (s._stage_job)',
         'CREATE INDEX staged_edge_job IF NOT EXISTS FOR (e:StagedEdge) ON (e._stage_job)',
         'CREATE INDEX entity_org_source_key IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.source_id, n.key)',
       ];
@@ -115,10 +115,11 @@ export class GraphWriter {
     });
     await this.neo4j.writeTx(async (tx) => {
       if (nodeRows.length) {
-        await tx.run('UNWIND $rows AS row MERGE (s:Staged {_stage_job: row._stage_job, key: row.key}) SET s = row', { rows: nodeRows });
+        // CREATE, not MERGE: duplicates within a run collapse at promotion (MERGE on the entity key, last write wins)
+        await tx.run('UNWIND $rows AS row CREATE (s:Staged) SET s = row', { rows: nodeRows });
       }
       if (edgeRows.length) {
-        await tx.run('UNWIND $rows AS row MERGE (e:StagedEdge {_stage_job: row._stage_job, _type: row._type, _from: row._from, _to: row._to}) SET e = row', { rows: edgeRows });
+        await tx.run('UNWIND $rows AS row CREATE (e:StagedEdge) SET e = row', { rows: edgeRows });
       }
     });
     return { nodes: nodeRows.length, edges: edgeRows.length };
@@ -137,11 +138,10 @@ export class GraphWriter {
           `MATCH (s:Staged {_stage_job: $job}) WHERE s._stage_label = $label
            MERGE (n:Entity {org_id: $org, source_id: $src, key: s.key})
              ON CREATE SET n.id = 'n_' + randomUUID(), n.created_at = $now
-           WITH s, n, n.id AS nid, n.created_at AS created, properties(s) AS props
-           SET n = props
-           SET n:\`${label}\`, n.id = nid, n.created_at = created, n.updated_at = $now, n.org_id = $org, n.source_id = $src,
-               n.realm = $realm, n.label = $label, n.snapshot = $job, n.archived_at = null
-           REMOVE n._stage_job, n._stage_label, n._stage_at
+           WITH s, n, n.id AS nid, n.created_at AS created
+           SET n = s {.*, _stage_job: null, _stage_label: null, _stage_at: null, id: nid, created_at: created, updated_at: $now,
+                      org_id: $org, source_id: $src, realm: $realm, label: $label, snapshot: $job, archived_at: null}
+           SET n:\`${label}\`
            DELETE s
            RETURN count(n) AS c`,
           { ...p, label },
@@ -166,10 +166,9 @@ export class GraphWriter {
            MATCH (b:Entity {org_id: $org, source_id: $src, key: e._to}) WHERE b.archived_at IS NULL
            MERGE (a)-[r:\`${type}\`]->(b)
              ON CREATE SET r.created_at = $now
-           WITH r, r.created_at AS created, properties(e) AS props
-           SET r = props
-           SET r.created_at = created, r.updated_at = $now, r.org_id = $org, r.realm = $realm, r.source_id = $src, r.snapshot = $job, r.archived_at = null
-           REMOVE r._stage_job, r._type, r._from, r._to, r._stage_at
+           WITH r, e, r.created_at AS created
+           SET r = e {.*, _stage_job: null, _type: null, _from: null, _to: null, _stage_at: null, created_at: created, updated_at: $now,
+                      org_id: $org, realm: $realm, source_id: $src, snapshot: $job, archived_at: null}
            RETURN count(r) AS c`,
           { ...p, type },
         );

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { testUploadDir, waitForJob } from './sources-helpers';
+import { suitePrefix, testUploadDir, waitForJob } from './sources-helpers';
 
 /** Queue behaviour: per-org fairness, one job per source, retries of transient errors only. */
 describe('ingestion queue: fairness, retries (e2e)', () => {
@@ -22,7 +22,7 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    t = await startTestApp({ UPLOAD_DIR: testUploadDir(), INGEST_CONCURRENCY: '2', INGEST_ORG_CONCURRENCY: '1' });
+    t = await startTestApp({ REDIS_PREFIX: suitePrefix('queue'), UPLOAD_DIR: testUploadDir(), INGEST_CONCURRENCY: '2', INGEST_ORG_CONCURRENCY: '1' });
     a = await registerOwner(t, 'qa');
     b = await registerOwner(t, 'qb');
   });

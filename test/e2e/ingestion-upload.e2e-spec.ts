@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Neo4jService } from '@libs/graph/neo4j.service';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { testUploadDir, waitForJob } from './sources-helpers';
+import { suitePrefix, testUploadDir, waitForJob } from './sources-helpers';
 
 describe('ingestion: uploads, jobs across sources, status (e2e)', () => {
   let t: TestApp;
@@ -13,7 +13,7 @@ describe('ingestion: uploads, jobs across sources, status (e2e)', () => {
   const uploadDir = testUploadDir();
 
   beforeAll(async () => {
-    t = await startTestApp({ UPLOAD_DIR: uploadDir });
+    t = await startTestApp({ REDIS_PREFIX: suitePrefix('upload'), UPLOAD_DIR: uploadDir });
     neo = t.app.get(Neo4jService);
     a = await registerOwner(t, 'inga');
     b = await registerOwner(t, 'ingb');

@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { SecretBox } from '@libs/crypto';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { createScratchDb, dropScratchDb, testUploadDir } from './sources-helpers';
+import { createScratchDb, dropScratchDb, suitePrefix, testUploadDir } from './sources-helpers';
 
 describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
   let t: TestApp;
@@ -14,7 +14,7 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
 
   beforeAll(async () => {
     pgUrl = await createScratchDb(scratch);
-    t = await startTestApp({ UPLOAD_DIR: testUploadDir(), OAUTH_GITHUB_CLIENT_ID: 'test-client-id', OAUTH_GITHUB_CLIENT_SECRET: 'test-secret', FRONTEND_URL: 'http://localhost:3000' });
+    t = await startTestApp({ REDIS_PREFIX: suitePrefix('crud'), UPLOAD_DIR: testUploadDir(), OAUTH_GITHUB_CLIENT_ID: 'test-client-id', OAUTH_GITHUB_CLIENT_SECRET: 'test-secret', FRONTEND_URL: 'http://localhost:3000' });
     a = await registerOwner(t, 'srca');
     b = await registerOwner(t, 'srcb');
   });

@@ -6,6 +6,11 @@ import type { TestApp } from '../setup/test-app';
 
 export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** Own Redis prefix per suite: queues are per prefix, so parallel suites never run each other's jobs. */
+export function suitePrefix(tag: string): string {
+  return `${process.env.REDIS_PREFIX ?? 'agentcy-test'}-${tag}`;
+}
+
 export function testUploadDir(): string {
   return mkdtempSync(join(tmpdir(), 'agentcy-uploads-'));
 }

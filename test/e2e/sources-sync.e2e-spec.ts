@@ -8,7 +8,7 @@ import { Neo4jService } from '@libs/graph/neo4j.service';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { createScratchDb, dropScratchDb, testUploadDir, waitForJob } from './sources-helpers';
+import { createScratchDb, dropScratchDb, suitePrefix, testUploadDir, waitForJob } from './sources-helpers';
 
 /** A tiny file server whose content and latency the test controls. */
 function fileServer() {
@@ -44,7 +44,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     pgUrl = await createScratchDb(scratch);
     await new Promise<void>((r) => fs.server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(fs.server.address() as AddressInfo).port}`;
-    t = await startTestApp({ UPLOAD_DIR: testUploadDir(), INGEST_BATCH_SIZE: '2', INGEST_CONCURRENCY: '4' });
+    t = await startTestApp({ REDIS_PREFIX: suitePrefix('sync'), UPLOAD_DIR: testUploadDir(), INGEST_BATCH_SIZE: '2', INGEST_CONCURRENCY: '4' });
     neo = t.app.get(Neo4jService);
     a = await registerOwner(t, 'synca');
     b = await registerOwner(t, 'syncb');
