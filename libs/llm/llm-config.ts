@@ -21,6 +21,8 @@ export interface LlmConfig {
   apiKey?: string;
   temperature?: number;
   maxOutputTokens?: number;
+  /** used when the primary fails before streaming anything (see FallbackLlmProvider) */
+  fallback?: { provider: LlmProviderName; model?: string; baseUrl?: string; apiKey?: string };
 }
 
 export const DEFAULT_MODELS: Record<LlmProviderName, string> = {

@@ -56,3 +56,47 @@ describe('ConfiguredLlmProviderFactory', () => {
     expect((await f.resolve('a')).source).toBe('org');
   });
 });
+
+describe('fallback', () => {
+  it('switches to the fallback when the primary fails before streaming, not after', async () => {
+    const { startFakeOpenAI } = await import('../../test/support/fake-openai-server');
+    const primary = await startFakeOpenAI();
+    const backup = await startFakeOpenAI();
+    try {
+      const f = factory();
+      f.setOrgConfigSource(async () => ({
+        provider: 'vllm',
+        model: 'primary-model',
+        baseUrl: primary.baseUrl,
+        fallback: { provider: 'vllm', model: 'backup-model', baseUrl: backup.baseUrl },
+      }));
+      const p = await f.forOrg('org');
+      expect([p.name, p.model]).toEqual(['vllm', 'primary-model']);
+      const run = async () => {
+        let text = '';
+        for await (const ev of p.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] })) if (ev.type === 'text_delta') text += ev.delta;
+        return text;
+      };
+      primary.script({ status: 503, error: { message: 'overloaded' } }, { status: 503, error: { message: 'overloaded' } });
+      backup.script({ text: 'from backup' });
+      expect(await run()).toBe('from backup');
+      expect(backup.requests[0].body.model).toBe('backup-model');
+
+      primary.reset();
+      backup.reset();
+      primary.script({ text: 'from primary' });
+      expect(await run()).toBe('from primary');
+      expect(backup.requests).toHaveLength(0);
+
+      // an auth failure of the fallback surfaces as the error
+      primary.reset();
+      backup.reset();
+      primary.setDefault({ status: 500 });
+      backup.script({ status: 401, error: { message: 'bad key' } });
+      await expect(run()).rejects.toMatchObject({ code: 'llm_auth_failed' });
+    } finally {
+      await primary.close();
+      await backup.close();
+    }
+  });
+});

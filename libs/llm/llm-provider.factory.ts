@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@libs/config';
 import { DEFAULT_MODELS, isLlmProviderName, LlmConfig, ResolvedLlmConfig } from './llm-config';
 import { LlmProvider, LlmProviderFactory } from './llm.port';
-import { createLlmProvider } from './providers';
+import { createLlmProvider, FallbackLlmProvider } from './providers';
 
 /** Per-org LLM configuration (the settings module registers it); undefined = the org has none. */
 export type OrgLlmConfigSource = (orgId: string) => Promise<LlmConfig | undefined>;
@@ -60,8 +60,20 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
     return this.create(overrides?.model ? { ...config, model: overrides.model } : config);
   }
 
-  /** A provider for an explicit configuration (used by `POST /settings/llm/test`). */
+  /** A provider for an explicit configuration (used by `POST /settings/llm/test`); wraps a fallback if configured. */
   create(config: LlmConfig): LlmProvider {
-    return createLlmProvider(config);
+    const primary = createLlmProvider(config);
+    const fb = config.fallback;
+    if (!fb || (fb.provider === config.provider && (fb.model || DEFAULT_MODELS[fb.provider]) === primary.model && fb.baseUrl === config.baseUrl)) return primary;
+    return new FallbackLlmProvider(primary, () =>
+      createLlmProvider({
+        provider: fb.provider,
+        model: fb.model || DEFAULT_MODELS[fb.provider],
+        baseUrl: fb.baseUrl ?? (fb.provider === config.provider ? config.baseUrl : undefined),
+        apiKey: fb.apiKey ?? (fb.provider === config.provider ? config.apiKey : this.providerKey(fb.provider)),
+        temperature: config.temperature,
+        maxOutputTokens: config.maxOutputTokens,
+      }),
+    );
   }
 }

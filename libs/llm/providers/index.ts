@@ -7,6 +7,7 @@ import { createOpenAiCompatibleProvider } from './openai-compatible.provider';
 
 export * from './ai-sdk.provider';
 export * from './anthropic.provider';
+export * from './fallback.provider';
 export * from './google.provider';
 export * from './offline.provider';
 export * from './openai-compatible.provider';

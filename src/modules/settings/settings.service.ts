@@ -115,6 +115,7 @@ export class SettingsService implements OnModuleInit {
       apiKey: this.openKey(llm.api_key_sealed),
       temperature: llm.temperature ?? undefined,
       maxOutputTokens: llm.max_output_tokens ?? undefined,
+      fallback: llm.fallback?.provider ? { provider: llm.fallback.provider, model: llm.fallback.model ?? undefined } : undefined,
     };
   }
 
@@ -191,6 +192,7 @@ export class SettingsService implements OnModuleInit {
     }
     config.model = config.model || DEFAULT_MODELS[config.provider];
     config.maxOutputTokens = 16;
+    config.fallback = undefined; // test the configured provider itself
     const provider = this.llmFactory.create(config);
     const started = Date.now();
     const signal = AbortSignal.timeout(LLM_TEST_TIMEOUT_MS);
