@@ -58,7 +58,9 @@ export function runGit(args: string[], opts: { cwd?: string; timeoutMs?: number;
         env: {
           ...process.env,
           GIT_TERMINAL_PROMPT: '0',
-          GIT_ASKPASS: 'echo',
+          GIT_ASKPASS: '',
+          SSH_ASKPASS: '',
+          GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
           GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS,
           GIT_CONFIG_NOSYSTEM: '1',
           LC_ALL: 'C',
