@@ -11,6 +11,7 @@ export class Neo4jService implements OnModuleDestroy {
   constructor(private readonly config: AppConfig) {
     this.driver = neo4j.driver(config.neo4j.uri, neo4j.auth.basic(config.neo4j.user, config.neo4j.password), {
       maxConnectionPoolSize: 50,
+      connectionTimeout: 5_000,
       connectionAcquisitionTimeout: 10_000,
       disableLosslessIntegers: true,
       logging: { level: 'warn', logger: (level, message) => this.logger.warn(`${level}: ${message}`) },
