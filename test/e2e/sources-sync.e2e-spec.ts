@@ -61,7 +61,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
   const liveNodes = async (orgId: string, sourceId: string) =>
     (
       await neo.read('MATCH (n:Entity {org_id: $org, source_id: $src}) WHERE n.archived_at IS NULL RETURN n ORDER BY n.key', { org: orgId, src: sourceId })
-    ).records.map((r) => ({ ...(r.get('n').properties as Record<string, unknown>), labels: r.get('n').labels as string[] }));
+    ).records.map((r) => ({ ...(r.get('n').properties as Record<string, unknown>), labels: r.get('n').labels as string[] }) as Record<string, any> & { labels: string[] });
 
   const sync = async (user: TestUser, id: string, expectStatus = 'succeeded') => {
     const r = await t.http().post(`/api/v1/sources/${id}/sync`).set(user.auth).send({}).expect(202);
