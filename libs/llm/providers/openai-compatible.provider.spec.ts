@@ -126,3 +126,40 @@ describe.each(['openai', 'vllm', 'ollama', 'lmstudio'] as const)('OpenAI-compati
     expect((err as LlmProviderError).code).toBe('llm_unavailable');
   });
 });
+
+describe('fake OpenAI server (raw protocol, as documented for other suites)', () => {
+  let fake: FakeOpenAI;
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+  });
+  afterAll(() => fake.close());
+
+  it('streams content deltas, tool calls in pieces, finish_reason + usage, then [DONE]', async () => {
+    fake.script({ text: ['Hi', ' there'], toolCalls: [{ id: 'call_x', name: 'execute_connector_tool', arguments: { tool: 'k8s.list_pods', arguments: {} } }], usage: { prompt_tokens: 9, completion_tokens: 4 } });
+    const res = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] }) });
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const frames = (await res.text()).split('\n\n').filter(Boolean).map((f) => f.replace(/^data: /, ''));
+    expect(frames[frames.length - 1]).toBe('[DONE]');
+    const chunks = frames.slice(0, -1).map((f) => JSON.parse(f));
+    expect(chunks.map((c) => c.choices[0].delta.content).filter((c) => c)).toEqual(['Hi', ' there']);
+    const toolDeltas = chunks.flatMap((c) => c.choices[0].delta.tool_calls ?? []);
+    expect(toolDeltas[0]).toEqual({ index: 0, id: 'call_x', type: 'function', function: { name: 'execute_connector_tool', arguments: expect.any(String) } });
+    expect(toolDeltas.length).toBeGreaterThan(1);
+    expect(JSON.parse(toolDeltas.map((d) => d.function.arguments).join(''))).toEqual({ tool: 'k8s.list_pods', arguments: {} });
+    const last = chunks[chunks.length - 1];
+    expect(last.choices[0].finish_reason).toBe('tool_calls');
+    expect(last.usage).toEqual({ prompt_tokens: 9, completion_tokens: 4, total_tokens: 13 });
+    expect(fake.requests[0].body.messages).toEqual([{ role: 'user', content: 'x' }]);
+  });
+
+  it('answers JSON without stream, 500 when nothing is scripted, and lists models', async () => {
+    fake.script({ text: 'plain' });
+    const json = await (await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [] }) })).json();
+    expect(json.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'plain' }, finish_reason: 'stop' });
+    expect(fake.pending()).toBe(0);
+    const empty = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(empty.status).toBe(500);
+    const models = await (await fetch(`${fake.baseUrl}/models`)).json();
+    expect(models.data[0].id).toBe('fake-model');
+  });
+});
