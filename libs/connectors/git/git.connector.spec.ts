@@ -1,4 +1,6 @@
 import { execFileSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -165,5 +167,25 @@ describe('git connector on a real repository built by the test', () => {
     const other = path.join(root, 'uploads-ctx');
     await gitConnector.validate({ ...ctx(config), uploadDir: other });
     expect(execFileSync('ls', [path.join(other, 'git')], { encoding: 'utf8' })).toMatch(/\.git/);
+  });
+
+  it('maps a remote that demands credentials to a credentials error without leaking the token', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="git"' }).end('unauthorized');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/acme/private.git`;
+    try {
+      const anon = await rejectsWith(gitConnector.validate(ctx({ url })), ConnectorConfigError);
+      expect(anon.kind).toBe('credentials');
+      const withToken = await rejectsWith(gitConnector.validate(ctx({ url, token: 's3cr3t-token' })), ConnectorConfigError);
+      expect(withToken.kind).toBe('credentials');
+      expect(JSON.stringify({ m: withToken.message, d: withToken.details })).not.toContain('s3cr3t-token');
+      expect(seen.some((h) => h === `Basic ${Buffer.from('x-access-token:s3cr3t-token').toString('base64')}`)).toBe(true);
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 });
