@@ -74,6 +74,15 @@ describe('realms (/realms)', () => {
 
     await t.http().delete('/api/v1/realms/knowledge').set(a.auth).expect(204);
     await t.http().get('/api/v1/realms/knowledge').set(a.auth).expect(404);
+
+    // changes are audited (global interceptor), reads are not
+    let actions: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      actions = ((await ds.query(`SELECT action FROM audit_log WHERE org_id = $1 ORDER BY seq`, [a.orgId])) as { action: string }[]).map((r) => r.action);
+      if (actions.includes('realms.delete')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(actions).toEqual(expect.arrayContaining(['realms.create', 'realms.update', 'realms.delete']));
   });
 
   it('duplicate names → 409 already_exists; built-in names → 409 builtin_realm; bad names → 400', async () => {

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditAction, NoAudit } from '@libs/audit';
 import { Authenticated, CurrentPrincipal, type Principal } from '@libs/auth';
 import {
   CypherRequestDto,
@@ -60,6 +61,7 @@ export class GraphController {
   @Post('expand')
   @HttpCode(200)
   @Authenticated()
+  @NoAudit()
   @ApiOperation({ operationId: 'graph_expand', summary: 'Subgraph around several nodes (depth 1..3)' })
   @ApiOkResponse({ type: SubgraphDto })
   expand(@CurrentPrincipal() p: Principal, @Body() body: ExpandBody): Promise<SubgraphDto> {
@@ -85,6 +87,7 @@ export class GraphController {
   @Post('cypher')
   @HttpCode(200)
   @Authenticated()
+  @AuditAction('graph.cypher', 'api', 'graph')
   @ApiOperation({
     operationId: 'graph_cypher',
     summary: 'Read-only Cypher, scoped to the caller\'s org (see docs/graph-tenancy.md). Rejected queries: 400 cypher_rejected.',

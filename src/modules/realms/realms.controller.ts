@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditAction } from '@libs/audit';
 import { Authenticated, CurrentPrincipal, type Principal } from '@libs/auth';
 import { ApiPageResponse, Page } from '@libs/pagination';
 import { AvailableRealmDto, CreateRealmDto, DeleteRealmQuery, RealmDto, RealmListQuery, UpdateRealmDto } from './dto/realm.dto';
@@ -36,6 +37,7 @@ export class RealmsController {
 
   @Post()
   @Authenticated({ minRole: 'admin' })
+  @AuditAction('realms.create', 'api', 'realm')
   @ApiOperation({ operationId: 'realms_create', summary: 'Create a custom realm (admin+)' })
   @ApiCreatedResponse({ type: RealmDto })
   create(@CurrentPrincipal() p: Principal, @Body() body: CreateRealmDto): Promise<RealmDto> {
@@ -44,6 +46,7 @@ export class RealmsController {
 
   @Patch(':id')
   @Authenticated({ minRole: 'admin' })
+  @AuditAction('realms.update', 'api', 'realm')
   @ApiOperation({ operationId: 'realms_update', summary: 'Update a custom realm\'s description (names are immutable)' })
   @ApiOkResponse({ type: RealmDto })
   update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateRealmDto): Promise<RealmDto> {
@@ -53,6 +56,7 @@ export class RealmsController {
   @Delete(':id')
   @HttpCode(204)
   @Authenticated({ minRole: 'admin' })
+  @AuditAction('realms.delete', 'api', 'realm')
   @ApiOperation({ operationId: 'realms_delete', summary: 'Delete a custom realm (409 in_use unless ?force=true)' })
   @ApiNoContentResponse({ description: 'Deleted' })
   async remove(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: DeleteRealmQuery): Promise<void> {
