@@ -38,7 +38,7 @@ export class InvitesService {
       if (expiresAt.getTime() <= Date.now()) throw new ValidationException('expires_at must be in the future', { fields: [{ field: 'expires_at', errors: ['expires_at must be in the future'] }] });
     }
     const token = `inv_${randomBytes(32).toString('base64url')}`;
-    const invite = await this.invites.create({ orgId, email: dto.email.trim().toLowerCase(), role, tokenHash: sha256Hex(token), expiresAt, createdBy: inviter?.userId ?? null });
+    const invite = await this.invites.create({ orgId, email: dto.email.trim(), role, tokenHash: sha256Hex(token), expiresAt, createdBy: inviter?.userId ?? null });
     return { ...toInviteDto(invite), token, accept_url: `${this.config.frontendUrl}/invite?token=${encodeURIComponent(token)}` };
   }
 
