@@ -44,6 +44,18 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
     await Promise.all([q.close(), h.close(), p.close()]);
   });
 
+  it('accepts an API key of the org (and refuses a revoked one)', async () => {
+    const key = await t.http().post('/api/v1/api-keys').set(a.auth).send({ name: 'ws-bot', role: 'viewer' }).expect(201);
+    const c = await openWs(t.baseUrl, { token: key.body.key });
+    expect((await c.next((m) => m.type === 'welcome')).data?.org_id).toBe(a.orgId);
+    await c.subscribe(['graph']);
+    await publish(a.orgId, 'graph.changed', { via: 'api-key' });
+    expect((await c.next((m) => m.type === 'graph.changed')).data).toEqual({ via: 'api-key' });
+    await c.close();
+    await t.http().delete(`/api/v1/api-keys/${key.body.id}`).set(a.auth);
+    expect((await refusedStatus(t.baseUrl, { token: key.body.key })).status).toBe(401);
+  });
+
   it('relays only subscribed topics, with the event envelope', async () => {
     const c = await openWs(t.baseUrl, { token: a.token });
     const ack = await c.subscribe(['graph']);
