@@ -39,7 +39,7 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
       this.scheduleRetry();
     });
     // do not hold the boot forever when Neo4j is down; health reports it
-    await Promise.race([attempt, new Promise((r) => setTimeout(r, 20_000).unref())]);
+    await Promise.race([attempt, new Promise((r) => setTimeout(r, 5_000).unref())]);
   }
 
   onModuleDestroy() {
