@@ -5,9 +5,9 @@ import { INTEGRATION_CONNECTORS } from './integration-connectors';
 const logger = { info: () => undefined, warn: () => undefined };
 
 describe('integration connectors list', () => {
-  it('contains the five integration types with the realms of the spec', () => {
+  it('contains the five integration types (plus the github_pat alias) with the realms of the spec', () => {
     const realms = Object.fromEntries(INTEGRATION_CONNECTORS.map((c) => [c.type, c.defaultRealm]));
-    expect(realms).toEqual({ kubernetes: 'infrastructure', github: 'development', mcp: 'development', openapi: 'development', git: 'development' });
+    expect(realms).toEqual({ kubernetes: 'infrastructure', github: 'development', github_pat: 'development', mcp: 'development', openapi: 'development', git: 'development' });
   });
 
   it.each(INTEGRATION_CONNECTORS.map((c) => [c.type, c] as const))('%s declares a coherent config schema', (_type, c) => {
@@ -47,6 +47,7 @@ describe('integration connector configs and tool schemas under the shared valida
     ['kubernetes', { in_cluster: true }],
     ['kubernetes', { server: 'https://10.0.0.1:6443', token: 't', ca_data: 'x', namespaces: ['prod'] }],
     ['github', { token: 'ghp_x', org: 'acme' }],
+    ['github_pat', { token: 'ghp_x', org: 'acme' }],
     ['github', { token: 'ghp_x', owner: 'acme', repos: ['api', 'acme/web'], base_url: 'https://ghe.example.com/api/v3' }],
     ['mcp', { transport: 'stdio', command: 'npx', args: ['-y', 'pkg'], env: { A: 'b' } }],
     ['mcp', { transport: 'streamable_http', url: 'https://mcp.example.com/mcp', headers: { Authorization: 'Bearer x' } }],
