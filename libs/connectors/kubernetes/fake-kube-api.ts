@@ -21,6 +21,7 @@ export interface FakeKubeState {
   replicasets: any[];
   pods: any[];
   services: any[];
+  events: any[];
   logs: Record<string, string>;
 }
 
@@ -110,6 +111,34 @@ export function defaultFakeKubeState(): FakeKubeState {
       pod('kube-system', 'coredns-6f6b679f8f-pqrst', 'node-a', { app: 'coredns' }),
     ],
     services: [svc('prod', 'web', 'web'), svc('kube-system', 'kube-dns', 'coredns')],
+    events: [
+      {
+        kind: 'Event',
+        apiVersion: 'v1',
+        metadata: meta('worker-5c6b7d8e9f-klmno.17a1', 'prod'),
+        involvedObject: { kind: 'Pod', namespace: 'prod', name: 'worker-5c6b7d8e9f-klmno', apiVersion: 'v1', fieldPath: 'spec.containers{worker}' },
+        reason: 'BackOff',
+        message: 'Back-off restarting failed container worker in pod worker-5c6b7d8e9f-klmno_prod',
+        source: { component: 'kubelet', host: 'node-b' },
+        firstTimestamp: '2026-11-20T09:00:00Z',
+        lastTimestamp: '2026-11-20T10:05:00Z',
+        count: 42,
+        type: 'Warning',
+      },
+      {
+        kind: 'Event',
+        apiVersion: 'v1',
+        metadata: meta('web-7d9f8b6c5d-abcde.17a2', 'prod'),
+        involvedObject: { kind: 'Pod', namespace: 'prod', name: 'web-7d9f8b6c5d-abcde', apiVersion: 'v1' },
+        reason: 'Pulled',
+        message: 'Container image "registry.example.com/web:1.4.2" already present on machine',
+        source: { component: 'kubelet', host: 'node-a' },
+        firstTimestamp: '2026-11-20T08:00:00Z',
+        lastTimestamp: '2026-11-20T08:00:00Z',
+        count: 1,
+        type: 'Normal',
+      },
+    ],
     logs: {
       'prod/web-7d9f8b6c5d-abcde': Array.from({ length: 50 }, (_, i) => `2026-11-20T10:00:${String(i).padStart(2, '0')}Z GET /healthz 200 ${i}`).join('\n') + '\n',
       'prod/worker-5c6b7d8e9f-klmno': 'starting worker\nError: connect ECONNREFUSED 10.96.0.20:5432\n',
@@ -183,12 +212,13 @@ export async function startFakeKubeApi(state: FakeKubeState = defaultFakeKubeSta
           '/api/v1/services': ['Service', 'v1', state.services],
           '/apis/apps/v1/deployments': ['Deployment', 'apps/v1', state.deployments],
           '/apis/apps/v1/replicasets': ['ReplicaSet', 'apps/v1', state.replicasets],
+          '/api/v1/events': ['Event', 'v1', state.events],
         };
         if (clusterWide[p]) return nsOnly ? forbidden(p) : send(200, list(clusterWide[p][0], clusterWide[p][1], clusterWide[p][2], query));
-        if ((m = p.match(/^\/(api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/(pods|services|deployments|replicasets)$/))) {
+        if ((m = p.match(/^\/(api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/(pods|services|deployments|replicasets|events)$/))) {
           if (nsOnly && m[2] !== 'prod') return forbidden(m[3]);
           const arr = (state as any)[m[3]] as any[];
-          const kind = { pods: 'Pod', services: 'Service', deployments: 'Deployment', replicasets: 'ReplicaSet' }[m[3]]!;
+          const kind = ({ pods: 'Pod', services: 'Service', deployments: 'Deployment', replicasets: 'ReplicaSet', events: 'Event' } as Record<string, string>)[m[3]];
           return send(200, list(kind, m[1] === 'api/v1' ? 'v1' : 'apps/v1', byNs(arr, m[2]), query));
         }
         if ((m = p.match(/^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/))) {

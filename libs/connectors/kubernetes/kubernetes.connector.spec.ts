@@ -207,6 +207,17 @@ contexts:
     expect(missing.code).toBe('not_found');
   });
 
+  it('list_events returns warnings newest first', async () => {
+    const all: any = await kubernetesConnector.executeTool(ctx(config), 'list_events', {});
+    expect(all.items.map((e: any) => e.reason)).toEqual(['BackOff', 'Pulled']);
+    const warn: any = await kubernetesConnector.executeTool(ctx(config), 'list_events', { namespace: 'prod', type: 'Warning' });
+    expect(warn.items).toEqual([
+      expect.objectContaining({ namespace: 'prod', type: 'Warning', reason: 'BackOff', object: 'Pod/worker-5c6b7d8e9f-klmno', count: 42, last_seen: '2026-11-20T10:05:00Z' }),
+    ]);
+    const byObj: any = await kubernetesConnector.executeTool(ctx(config), 'list_events', { object_name: 'web-7d9f8b6c5d-abcde' });
+    expect(byObj.total).toBe(1);
+  });
+
   it('delete_pod deletes it', async () => {
     const res = await kubernetesConnector.executeTool(ctx(config), 'delete_pod', { namespace: 'prod', name: 'worker-5c6b7d8e9f-klmno' });
     expect(res).toEqual({ name: 'worker-5c6b7d8e9f-klmno', namespace: 'prod', deleted: true });

@@ -201,6 +201,20 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
     inputSchema: { type: 'object', properties: { namespace: nsProp } },
   },
   {
+    name: 'list_events',
+    description: 'Recent cluster events (newest first), e.g. BackOff, FailedScheduling, Unhealthy; filter by namespace, type (Warning/Normal) or involved object name.',
+    effect: 'read',
+    inputSchema: {
+      type: 'object',
+      properties: {
+        namespace: nsProp,
+        type: { type: 'string', enum: ['Warning', 'Normal'] },
+        object_name: { type: 'string', description: 'involved object name, e.g. a pod name' },
+        limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+      },
+    },
+  },
+  {
     name: 'scale_deployment',
     description: 'Set the replica count of a deployment.',
     effect: 'write',
@@ -339,6 +353,24 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
         .filter((n) => !allowed || allowed.includes(n.metadata?.name))
         .map((n) => ({ name: n.metadata?.name, phase: n.status?.phase ?? null, created_at: n.metadata?.creationTimestamp ?? null, labels: n.metadata?.labels ?? {} }));
       return { items, total: items.length };
+    }
+    case 'list_events': {
+      const limit = int(args, 'limit', { min: 1, max: 500 }) ?? 50;
+      const type = str(args, 'type');
+      const objectName = str(args, 'object_name');
+      const events = (await listNamespaced(client, config, '/api/v1', 'events', str(args, 'namespace'), {}, signal))
+        .filter((e) => (!type || e.type === type) && (!objectName || e.involvedObject?.name === objectName))
+        .map((e) => ({
+          namespace: e.metadata?.namespace ?? null,
+          type: e.type ?? null,
+          reason: e.reason ?? null,
+          message: e.message ?? null,
+          object: e.involvedObject ? `${e.involvedObject.kind}/${e.involvedObject.name}` : null,
+          count: e.count ?? e.series?.count ?? 1,
+          last_seen: e.lastTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp ?? null,
+        }))
+        .sort((a, b) => String(b.last_seen ?? '').localeCompare(String(a.last_seen ?? '')));
+      return { items: events.slice(0, limit), total: events.length, truncated: events.length > limit };
     }
     case 'list_nodes': {
       const nodes = await client.listAll('/api/v1/nodes', { signal });
