@@ -90,24 +90,34 @@ export class ChatRepository {
   }
 
   // ---- turns ----
-  /** Inserts the running turn and the user message in one transaction; a running turn already there → TurnLockedError. */
-  async startTurn(turn: Partial<TurnEntity>, userMessage: Partial<MessageEntity> | null): Promise<{ turn: TurnEntity; userMessage: MessageEntity | null }> {
+  /**
+   * Inserts the running turn and the user message and touches the conversation in ONE statement
+   * (atomic, one round trip); a running turn already there → TurnLockedError (unique partial index).
+   */
+  async startTurn(turn: Partial<TurnEntity> & { orgId: string; conversationId: string; assistantMessageId: string; ownerInstance: string }, userMessage: { id: string; content: string }): Promise<{ turn: TurnEntity; userMessage: MessageEntity }> {
+    let rows: { id: string; created_at: Date; m_created_at: Date; m_seq: string }[];
     try {
-      return await this.ds.transaction(async (m) => {
-        const saved = await m.getRepository(TurnEntity).save(m.getRepository(TurnEntity).create(turn));
-        let msg: MessageEntity | null = null;
-        if (userMessage) {
-          msg = await m.getRepository(MessageEntity).save(m.getRepository(MessageEntity).create({ ...userMessage, turnId: saved.id }));
-          await m.getRepository(TurnEntity).update({ id: saved.id }, { userMessageId: msg.id });
-          saved.userMessageId = msg.id;
-        }
-        await m.getRepository(ConversationEntity).update({ id: turn.conversationId }, { lastMessageAt: new Date() });
-        return { turn: saved, userMessage: msg };
-      });
+      rows = await this.ds.query(
+        `WITH t AS (
+           INSERT INTO chat_turns (org_id, conversation_id, kind, agent, agent_id, status, owner_instance, user_message_id, assistant_message_id, input, created_by)
+           VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10) RETURNING id, created_at
+         ), m AS (
+           INSERT INTO chat_messages (id, org_id, conversation_id, turn_id, role, content, tool_calls)
+           SELECT $7, $1, $2, t.id, 'user', $9, '[]'::jsonb FROM t RETURNING created_at, seq
+         ), c AS (
+           UPDATE conversations SET last_message_at = now() WHERE id = $2 AND EXISTS (SELECT 1 FROM t)
+         )
+         SELECT t.id, t.created_at, m.created_at AS m_created_at, m.seq AS m_seq FROM t, m`,
+        [turn.orgId, turn.conversationId, turn.kind ?? 'chat', turn.agent ?? null, turn.agentId ?? null, turn.ownerInstance, userMessage.id, turn.assistantMessageId, userMessage.content, turn.createdBy ?? null],
+      );
     } catch (err) {
       if ((err as { code?: string }).code === '23505') throw new TurnLockedError();
       throw err;
     }
+    const r = rows[0];
+    const saved = this.turns.create({ ...turn, id: r.id, status: 'running', userMessageId: userMessage.id, input: userMessage.content, createdAt: r.created_at, updatedAt: r.created_at });
+    const msg = this.messages.create({ id: userMessage.id, orgId: turn.orgId, conversationId: turn.conversationId, turnId: r.id, role: 'user', content: userMessage.content, toolCalls: [], createdAt: r.m_created_at, seq: Number(r.m_seq) });
+    return { turn: saved, userMessage: msg };
   }
 
   findTurn(orgId: string, id: string): Promise<TurnEntity | null> {

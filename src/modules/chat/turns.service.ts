@@ -73,8 +73,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async start(input: StartTurnInput): Promise<StartedTurn> {
     const { orgId, conversation } = input;
-    const agent = await this.deps.agent(orgId, conversation.agentId ?? conversation.agent);
-    const security = await this.deps.security(orgId);
+    const [agent, security] = await Promise.all([this.deps.agent(orgId, conversation.agentId ?? conversation.agent), this.deps.security(orgId)]);
     const assistantMessageId = randomUUID();
     let started: { turn: TurnEntity; userMessage: MessageEntity | null };
     try {
@@ -83,7 +82,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
           orgId, conversationId: conversation.id, kind: input.kind, agent: agent.name, agentId: agent.id, status: 'running',
           ownerInstance: this.runtime.instanceId, assistantMessageId, input: input.content, createdBy: input.actor.userId,
         },
-        { orgId, conversationId: conversation.id, role: 'user', content: input.content, toolCalls: [] },
+        { id: randomUUID(), content: input.content },
       );
     } catch (err) {
       if (err instanceof TurnLockedError) throw new ConflictException('A turn is already running in this conversation', { conversation_id: conversation.id }, 'turn_in_progress');
