@@ -139,6 +139,7 @@ describe('/agents', () => {
     [{ name: 'ok', approval_overrides: { write: 'sometimes' } }, 'approval_overrides.write'],
     [{ name: 'ok', allowed_connectors: 'kubernetes' }, 'allowed_connectors'],
     [{ name: 'ok', tools: [] }, 'tools'],
+    [{ name: 'ok', realm: 'no-such-realm' }, 'realm'],
   ])('POST %j → 400 on %s', async (body, field) => {
     const res = await t.http().post('/api/v1/agents').set(owner.auth).send(body).expect(400);
     expect(res.body.error.code).toBe('validation_failed');

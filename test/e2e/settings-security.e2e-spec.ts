@@ -118,7 +118,7 @@ describe('/settings and /settings/security', () => {
   });
 
   it('PATCH /settings rejects the immutable slug, bad time zones and unknown keys', async () => {
-    for (const body of [{ name: 'new-slug' }, { timezone: 'Nowhere/Land' }, { colour: 'red' }, { display_name: '' }]) {
+    for (const body of [{ name: 'new-slug' }, { timezone: 'Nowhere/Land' }, { colour: 'red' }, { display_name: '' }, { default_realm: 'no-such-realm' }]) {
       const res = await t.http().patch('/api/v1/settings').set(owner.auth).send(body).expect(400);
       expect(res.body.error.code).toBe('validation_failed');
     }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { RealmCheck } from '../settings/realm-check';
 import { AgentEntity } from './agent.entity';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
@@ -9,7 +10,7 @@ import { AgentsService } from './agents.service';
 @Module({
   imports: [TypeOrmModule.forFeature([AgentEntity])],
   controllers: [AgentsController],
-  providers: [AgentsRepository, AgentsService],
+  providers: [AgentsRepository, AgentsService, RealmCheck],
   exports: [AgentsService],
 })
 export class AgentsModule {}

@@ -6,6 +6,7 @@ import type { Page } from '@libs/pagination';
 import { AgentEntity } from './agent.entity';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository';
 import type { AgentDto, CreateAgentDto, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
+import { RealmCheck } from '../settings/realm-check';
 import { TOOL_EFFECTS, type ApprovalDefaults } from '../settings/settings.types';
 
 export const DEFAULT_AGENT_NAME = 'default';
@@ -47,6 +48,7 @@ export class AgentsService {
   constructor(
     private readonly repo: AgentsRepository,
     private readonly config: AppConfig,
+    private readonly realms: RealmCheck,
   ) {}
 
   /** Lets other modules veto deleting an agent they reference (409 `in_use`). */
@@ -77,6 +79,7 @@ export class AgentsService {
     const allowed = pickDefined(dto.allowed_connectors, dto.connectors_allowlist);
     const overrides = pickDefined(dto.approval_overrides, dto.approval_defaults);
     if (await this.repo.nameTaken(p.orgId, dto.name)) throw nameTaken(dto.name);
+    await this.realms.assertExists(p, dto.realm, 'realm');
     try {
       const a = await this.repo.create({
         orgId: p.orgId,
@@ -109,7 +112,10 @@ export class AgentsService {
     if (dto.description !== undefined) a.description = dto.description;
     if (dto.system_prompt !== undefined) a.systemPrompt = dto.system_prompt;
     if (dto.model !== undefined) a.model = dto.model;
-    if (dto.realm !== undefined) a.realm = dto.realm;
+    if (dto.realm !== undefined) {
+      if (dto.realm !== a.realm) await this.realms.assertExists(p, dto.realm, 'realm');
+      a.realm = dto.realm;
+    }
     if (dto.skills !== undefined) a.skills = uniq(dto.skills);
     const allowed = pickDefined(dto.allowed_connectors, dto.connectors_allowlist);
     if (allowed !== undefined) a.allowedConnectors = allowed ? uniq(allowed) : null;

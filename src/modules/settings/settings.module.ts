@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { LlmModule } from '@libs/llm/llm.module';
+import { RealmCheck } from './realm-check';
 import { SettingsController } from './settings.controller';
 import { SettingsRepository } from './settings.repository';
 import { SettingsService } from './settings.service';
@@ -12,7 +13,7 @@ import { SettingsService } from './settings.service';
 @Module({
   imports: [LlmModule],
   controllers: [SettingsController],
-  providers: [SettingsRepository, SettingsService],
-  exports: [SettingsService],
+  providers: [SettingsRepository, SettingsService, RealmCheck],
+  exports: [SettingsService, RealmCheck],
 })
 export class SettingsModule {}

@@ -11,6 +11,7 @@ import type { FeatureOverridesUpdateDto, FeaturesSettingsDto } from './dto/featu
 import type { LlmSettingsDto, LlmSettingsUpdateDto, LlmTestDto, LlmTestResultDto } from './dto/llm-settings.dto';
 import type { OrgSettingsDto, OrgSettingsUpdateDto } from './dto/org-settings.dto';
 import type { SecuritySettingsDto, SecuritySettingsUpdateDto } from './dto/security-settings.dto';
+import { RealmCheck } from './realm-check';
 import { SettingsRepository, type OrgSettingsRow } from './settings.repository';
 import {
   DEFAULT_APPROVAL_DEFAULTS,
@@ -50,6 +51,7 @@ export class SettingsService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly flags: FeatureFlagService,
     private readonly llmFactory: ConfiguredLlmProviderFactory,
+    private readonly realms: RealmCheck,
   ) {}
 
   onModuleInit(): void {
@@ -65,6 +67,7 @@ export class SettingsService implements OnModuleInit {
 
   async updateOrgSettings(p: Principal, dto: OrgSettingsUpdateDto, meta: AuditMeta = {}): Promise<OrgSettingsDto> {
     if (dto.features) this.assertFeaturesAllowed(dto.features);
+    await this.realms.assertExists(p, dto.default_realm, 'default_realm');
     const row = await this.repo.update(p.orgId, (cur) => {
       const next: StoredSettings = { ...cur };
       if (dto.timezone !== undefined) next.timezone = dto.timezone;
