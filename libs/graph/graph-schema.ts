@@ -30,6 +30,8 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
   private pending: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private lastFailureAt = 0;
+  private lastFailure = '';
 
   constructor(private readonly neo4j: Neo4jService) {}
 
@@ -62,6 +64,11 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
       this.pending = this.apply()
         .then(() => {
           this.done = true;
+        })
+        .catch((err) => {
+          this.lastFailureAt = Date.now();
+          this.lastFailure = (err as Error).message ?? String(err);
+          throw err;
         })
         .finally(() => {
           this.pending = undefined;
@@ -111,8 +118,12 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Resolves once the schema exists; a 503 when Neo4j does not get there within `waitMs`. */
-  async ready(waitMs = 10_000): Promise<void> {
+  async ready(waitMs = 5_000): Promise<void> {
     if (this.done) return;
+    // fail fast while the last attempt failed recently (Neo4j down); the background retry goes on
+    if (this.lastFailureAt && Date.now() - this.lastFailureAt < 60_000) {
+      throw new ServiceUnavailableException('The knowledge graph is not available', { reason: this.lastFailure }, 'graph_unavailable');
+    }
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
@@ -131,4 +142,13 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
   isReady(): boolean {
     return this.done;
   }
+}
+
+/** Neo4j unreachable (driver codes) → 503 `graph_unavailable`; other errors pass through. */
+export function graphUnavailable(err: unknown): never {
+  const code = (err as { code?: string })?.code;
+  if (code === 'ServiceUnavailable' || code === 'SessionExpired' || code === 'Neo.TransientError.General.DatabaseUnavailable') {
+    throw new ServiceUnavailableException('The knowledge graph is not available', { reason: code }, 'graph_unavailable');
+  }
+  throw err;
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import neo4j, { Node, Relationship } from 'neo4j-driver';
 import { AppConfig } from '@libs/config';
-import { ENTITY_SEARCH_INDEX, GraphSchemaService, Neo4jService } from '@libs/graph';
+import { ENTITY_SEARCH_INDEX, GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
 
 export interface NodeFilters {
   orgId: string;
@@ -55,6 +55,10 @@ export class GraphRepository {
     private readonly config: AppConfig,
   ) {}
 
+  private read(cypher: string, params: Record<string, unknown>) {
+    return this.neo4j.read(cypher, params).catch(graphUnavailable);
+  }
+
   private nodeWhere(f: NodeFilters, v = 'n'): string {
     const parts = [`${v}.org_id = $org`];
     if (!f.includeArchived) parts.push(`${v}.archived_at IS NULL`);
@@ -81,7 +85,7 @@ export class GraphRepository {
 
   async searchAggregates(f: NodeFilters): Promise<SearchAggregates> {
     await this.schema.ready();
-    const res = await this.neo4j.read(
+    const res = await this.read(
       `${this.base(f)}
        WITH n
        RETURN count(n) AS total,
@@ -111,7 +115,7 @@ export class GraphRepository {
 
   async searchPage(f: NodeFilters, limit: number, after?: { k: number; id: string }): Promise<{ node: Node; score: number }[]> {
     await this.schema.ready();
-    const res = await this.neo4j.read(
+    const res = await this.read(
       `${this.base(f)}
        WITH n, score
        WHERE $ck IS NULL OR score < $ck OR (score = $ck AND coalesce(n.id, '') < $cid)
@@ -126,7 +130,7 @@ export class GraphRepository {
   async findNode(orgId: string, id: string, includeArchived: boolean): Promise<{ node: Node; in: number; out: number } | undefined> {
     await this.schema.ready();
     const live = includeArchived ? '' : 'AND m.archived_at IS NULL AND r.archived_at IS NULL';
-    const res = await this.neo4j.read(
+    const res = await this.read(
       `MATCH (n:Entity {id: $id}) WHERE n.org_id = $org ${includeArchived ? '' : 'AND n.archived_at IS NULL'}
        RETURN n,
               COUNT { MATCH (n)<-[r]-(m) WHERE m.org_id = $org ${live} } AS din,
@@ -151,7 +155,7 @@ export class GraphRepository {
       return p.join(' AND ');
     };
     const params = { org: o.orgId, realms: o.realms ?? [], types: o.edgeTypes ?? [] };
-    const startRes = await this.neo4j.read(`MATCH (n:Entity) WHERE n.id IN $ids AND ${nodeCond('n')} RETURN n`, { ...params, ids: o.nodeIds });
+    const startRes = await this.read(`MATCH (n:Entity) WHERE n.id IN $ids AND ${nodeCond('n')} RETURN n`, { ...params, ids: o.nodeIds });
     const nodes = new Map<string, Node>();
     for (const r of startRes.records) {
       const n = r.get('n') as Node;
@@ -165,7 +169,7 @@ export class GraphRepository {
     const relCond = [o.includeArchived ? 'true' : 'r.archived_at IS NULL', o.edgeTypes?.length ? 'type(r) IN $types' : 'true', o.realms?.length ? 'r.realm IN $realms' : 'true'].join(' AND ');
     const rowCap = Math.min(20_000, o.limit * 10 + 1);
     for (let level = 0; level < o.depth && frontier.length; level++) {
-      const res = await this.neo4j.read(
+      const res = await this.read(
         `UNWIND $frontier AS fid
          MATCH (a:Entity {id: fid}) WHERE a.org_id = $org
          MATCH ${pattern}
@@ -204,10 +208,10 @@ export class GraphRepository {
     const params = this.nodeParams(f);
     const relWhere = `a.org_id = $org ${includeArchived ? '' : 'AND a.archived_at IS NULL AND b.archived_at IS NULL AND r.archived_at IS NULL'} ${realms?.length ? 'AND r.realm IN $realms' : ''}`;
     const [byRealm, byLabel, bySource, byType] = await Promise.all([
-      this.neo4j.read(`MATCH (n:Entity) WHERE ${where} RETURN n.realm AS k, count(*) AS c, max(n.updated_at) AS last`, params),
-      this.neo4j.read(`MATCH (n:Entity) WHERE ${where} UNWIND labels(n) AS l WITH l WHERE l <> 'Entity' RETURN l AS k, count(*) AS c`, params),
-      this.neo4j.read(`MATCH (n:Entity) WHERE ${where} RETURN n.source_id AS k, count(*) AS c`, params),
-      this.neo4j.read(`MATCH (a:Entity)-[r]->(b) WHERE ${relWhere} RETURN type(r) AS k, count(*) AS c`, params),
+      this.read(`MATCH (n:Entity) WHERE ${where} RETURN n.realm AS k, count(*) AS c, max(n.updated_at) AS last`, params),
+      this.read(`MATCH (n:Entity) WHERE ${where} UNWIND labels(n) AS l WITH l WHERE l <> 'Entity' RETURN l AS k, count(*) AS c`, params),
+      this.read(`MATCH (n:Entity) WHERE ${where} RETURN n.source_id AS k, count(*) AS c`, params),
+      this.read(`MATCH (a:Entity)-[r]->(b) WHERE ${relWhere} RETURN type(r) AS k, count(*) AS c`, params),
     ]);
     const collect = (rows: typeof byRealm) => {
       const m: Record<string, number> = {};
@@ -235,7 +239,7 @@ export class GraphRepository {
   async schemaOf(orgId: string) {
     await this.schema.ready();
     const [nodesRes, relsRes] = await Promise.all([
-      this.neo4j.read(
+      this.read(
         `MATCH (n:Entity) WHERE n.org_id = $org AND n.archived_at IS NULL
          WITH n.realm AS realm, [l IN labels(n) WHERE l <> 'Entity'] AS ls, [k IN keys(n) WHERE k <> 'org_id'] AS ks
          UNWIND ls AS l
@@ -243,7 +247,7 @@ export class GraphRepository {
          RETURN realm, l, collect(DISTINCT k) AS keys`,
         { org: orgId },
       ),
-      this.neo4j.read(
+      this.read(
         `MATCH (a:Entity)-[r]->(b) WHERE a.org_id = $org AND a.archived_at IS NULL AND r.archived_at IS NULL
          WITH r.realm AS realm, type(r) AS t, [k IN keys(r) WHERE k <> 'org_id'] AS ks
          UNWIND (CASE WHEN size(ks) = 0 THEN [null] ELSE ks END) AS k

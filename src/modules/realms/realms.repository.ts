@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, QueryFailedError, Repository } from 'typeorm';
-import { Neo4jService } from '@libs/graph';
+import { GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
 import { RealmEntity } from './realm.entity';
 
 export interface RealmUsage {
@@ -26,6 +26,7 @@ export class RealmsRepository {
     @InjectRepository(RealmEntity) private readonly repo: Repository<RealmEntity>,
     private readonly ds: DataSource,
     private readonly neo4j: Neo4jService,
+    private readonly schema: GraphSchemaService,
   ) {}
 
   listCustom(orgId: string): Promise<RealmEntity[]> {
@@ -78,10 +79,11 @@ export class RealmsRepository {
 
   /** Live node and edge counts per realm from the graph (org-filtered). */
   async graphCounts(orgId: string): Promise<{ nodes: Record<string, number>; edges: Record<string, number> }> {
+    await this.schema.ready();
     const [n, e] = await Promise.all([
       this.neo4j.read(`MATCH (n:Entity) WHERE n.org_id = $org AND n.archived_at IS NULL RETURN n.realm AS realm, count(*) AS c`, { org: orgId }),
       this.neo4j.read(`MATCH (a:Entity)-[r]->(b) WHERE a.org_id = $org AND r.archived_at IS NULL AND a.archived_at IS NULL AND b.archived_at IS NULL RETURN r.realm AS realm, count(*) AS c`, { org: orgId }),
-    ]);
+    ]).catch(graphUnavailable);
     const toMap = (recs: typeof n.records) => Object.fromEntries(recs.filter((r) => r.get('realm') !== null).map((r) => [String(r.get('realm')), Number(r.get('c'))]));
     return { nodes: toMap(n.records), edges: toMap(e.records) };
   }
