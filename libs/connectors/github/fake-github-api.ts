@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 export interface FakeGitHubApi {
   url: string;
   requests: { method: string; path: string; query: Record<string, string>; body?: any; auth?: string }[];
-  state: { repos: any[]; issues: Record<string, any[]>; pulls: Record<string, any[]>; comments: Record<string, any[]> };
+  state: { repos: any[]; issues: Record<string, any[]>; pulls: Record<string, any[]>; comments: Record<string, any[]>; commits: any[]; files: Record<string, Record<string, string>> };
   close(): Promise<void>;
 }
 
@@ -128,6 +128,11 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
     issues,
     pulls: { 'acme/api': [pull('api', 3, 'Fix flaky test', OCTO), pull('api', 5, 'Refactor auth', HUBOT, true)], 'acme/web': [] },
     comments: { 'acme/api#1': [{ id: 9001, user: HUBOT, body: 'Reproduced on staging', created_at: '2026-11-02T08:00:00Z', html_url: 'https://github.com/acme/api/issues/1#issuecomment-9001' }] },
+    commits: [
+      { sha: 'c'.repeat(40), commit: { message: 'Retry login 3 times\n\nFixes #1', author: { name: 'Hubot', email: 'hubot@example.com', date: '2026-11-18T08:00:00Z' } }, author: HUBOT, html_url: 'https://github.com/acme/api/commit/ccc', files: ['src/auth.ts'], branches: ['main'] },
+      { sha: 'd'.repeat(40), commit: { message: 'Add README', author: { name: 'Octo', email: 'octo@example.com', date: '2026-11-01T08:00:00Z' } }, author: OCTO, html_url: 'https://github.com/acme/api/commit/ddd', files: ['README.md'], branches: ['main'] },
+    ],
+    files: { 'acme/api@main': { 'README.md': '# api\nThe API service.\n', 'src/auth.ts': 'export const retries = 3;\n', 'src/index.ts': 'import "./auth";\n' } },
   };
   state.issues['acme/infra'] = [];
   state.pulls['acme/infra'] = [];
@@ -180,6 +185,27 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
         if (p === '/user') return send(200, { ...OCTO, name: 'The Octocat', public_repos: 8, created_at: '2011-01-25T18:44:36Z' });
         if (p === '/user/repos') return paged(state.repos);
         if ((m = p.match(/^\/orgs\/([^/]+)\/repos$/))) return m[1] === 'acme' ? paged(state.repos) : notFound();
+        if ((m = p.match(/^\/users\/([^/]+)$/))) {
+          const u = [ACME, OCTO, HUBOT].find((x) => x.login.toLowerCase() === m![1].toLowerCase());
+          return u ? send(200, u) : notFound();
+        }
+        if ((m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/commits$/))) {
+          if (!repoOf(m[1], m[2])) return notFound();
+          const all = state.commits.filter((x) => (!query.path || x.files.includes(query.path)) && (!query.sha || x.branches.includes(query.sha)));
+          return paged(all.map(({ files: _f, branches: _b, ...rest }) => rest));
+        }
+        if ((m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/contents\/(.+)$/))) {
+          if (!repoOf(m[1], m[2])) return notFound();
+          const path = decodeURIComponent(m[3]);
+          const files = state.files[`${m[1]}/${m[2]}@${query.ref ?? 'main'}`] ?? {};
+          if (path in files) {
+            const content = Buffer.from(files[path]).toString('base64').replace(/(.{60})/g, '$1\n');
+            return send(200, { type: 'file', encoding: 'base64', size: files[path].length, name: path.split('/').pop(), path, sha: 'f'.repeat(40), content });
+          }
+          const entries = Object.keys(files).filter((f) => f.startsWith(`${path}/`));
+          if (!entries.length) return notFound();
+          return send(200, entries.map((f) => ({ type: 'file', name: f.split('/').pop(), path: f, size: files[f].length, sha: 'e'.repeat(40) })));
+        }
         if ((m = p.match(/^\/users\/([^/]+)\/repos$/))) return m[1] === 'octocat' ? paged([]) : notFound();
         if ((m = p.match(/^\/repos\/([^/]+)\/([^/]+)$/))) {
           const r = repoOf(m[1], m[2]);
@@ -207,6 +233,10 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
         }
         if ((m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/))) {
           const x = state.pulls[`${m[1]}/${m[2]}`]?.find((y) => y.number === Number(m![3]));
+          if (x && req.headers.accept === 'application/vnd.github.diff') {
+            res.writeHead(200, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
+            return res.end(`diff --git a/src/auth.ts b/src/auth.ts\nindex 1111111..2222222 100644\n--- a/src/auth.ts\n+++ b/src/auth.ts\n@@ -1,3 +1,3 @@\n-export const retries = 1;\n+export const retries = 3;\n`);
+          }
           return x ? send(200, x) : notFound();
         }
       }

@@ -50,9 +50,9 @@ export class GitHubClient {
     return u.toString();
   }
 
-  async request<T = any>(method: string, pathOrUrl: string, opts: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; signal?: AbortSignal } = {}): Promise<GitHubResponse<T>> {
+  async request<T = any>(method: string, pathOrUrl: string, opts: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; signal?: AbortSignal; accept?: string } = {}): Promise<GitHubResponse<T>> {
     const headers: Record<string, string> = {
-      Accept: 'application/vnd.github+json',
+      Accept: opts.accept ?? 'application/vnd.github+json',
       'X-GitHub-Api-Version': '2022-11-28',
       'User-Agent': 'agentcy-github-connector',
     };

@@ -56,6 +56,9 @@ describe('github connector (against a local GitHub-like REST server)', () => {
     expect(repos.kind).toBe('scope');
     expect(repos.details).toEqual({ inaccessible_repos: ['acme/ghost'] });
 
+    const ghost = await rejectsWith(githubConnector.validate(ctx({ ...config, owner: 'ghost-org' })), ConnectorConfigError);
+    expect(ghost.kind).toBe('scope');
+    expect(ghost.details).toEqual({ owner: 'ghost-org' });
     expect((await rejectsWith(githubConnector.validate(ctx({ ...config, base_url: 'http://127.0.0.1:1' })), ConnectorConfigError)).kind).toBe('unreachable');
     expect((await rejectsWith(githubConnector.validate(ctx({ owner: 'acme' } as GitHubConfig)), ConnectorConfigError)).kind).toBe('shape');
     expect((await rejectsWith(githubConnector.validate(ctx({ token: 'x', repos: ['bare'] })), ConnectorConfigError)).kind).toBe('shape');
@@ -87,6 +90,23 @@ describe('github connector (against a local GitHub-like REST server)', () => {
     ]);
 
     const missing = await rejectsWith(githubConnector.executeTool(ctx(config), 'get_issue', { repo: 'api', number: 999 }), ToolExecutionError);
+    expect(missing.code).toBe('not_found');
+  });
+
+  it('get_pull_request_diff, list_commits, get_file', async () => {
+    const diff: any = await githubConnector.executeTool(ctx(config), 'get_pull_request_diff', { repo: 'api', number: 3 });
+    expect(diff.diff).toContain('+export const retries = 3;');
+    expect(diff.truncated).toBe(false);
+    const cut: any = await githubConnector.executeTool(ctx(config), 'get_pull_request_diff', { repo: 'api', number: 3, max_chars: 100 });
+    expect(cut).toMatchObject({ truncated: true });
+    expect(cut.diff).toHaveLength(100);
+    const commits: any = await githubConnector.executeTool(ctx(config), 'list_commits', { repo: 'api', path: 'src/auth.ts' });
+    expect(commits.items).toEqual([expect.objectContaining({ sha: 'c'.repeat(40), message: 'Retry login 3 times', author: 'hubot' })]);
+    const file: any = await githubConnector.executeTool(ctx(config), 'get_file', { repo: 'api', path: 'README.md' });
+    expect(file).toMatchObject({ type: 'file', content: '# api\nThe API service.\n', truncated: false });
+    const dir: any = await githubConnector.executeTool(ctx(config), 'get_file', { repo: 'api', path: 'src' });
+    expect(dir.entries.map((e: any) => e.path)).toEqual(['src/auth.ts', 'src/index.ts']);
+    const missing = await rejectsWith(githubConnector.executeTool(ctx(config), 'get_file', { repo: 'api', path: 'nope.txt' }), ToolExecutionError);
     expect(missing.code).toBe('not_found');
   });
 

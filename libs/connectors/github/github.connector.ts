@@ -181,6 +181,36 @@ export const GITHUB_TOOLS: ConnectorToolSpec[] = [
     inputSchema: { type: 'object', properties: { repo: repoProp, number: { type: 'integer', minimum: 1 } }, required: ['repo', 'number'] },
   },
   {
+    name: 'get_pull_request_diff',
+    description: 'Unified diff of a pull request (truncated).',
+    effect: 'read',
+    inputSchema: {
+      type: 'object',
+      properties: { repo: repoProp, number: { type: 'integer', minimum: 1 }, max_chars: { type: 'integer', minimum: 100, maximum: 200000, default: 20000 } },
+      required: ['repo', 'number'],
+    },
+  },
+  {
+    name: 'list_commits',
+    description: 'Recent commits of a repository branch, optionally touching a path.',
+    effect: 'read',
+    inputSchema: {
+      type: 'object',
+      properties: { repo: repoProp, ref: { type: 'string', description: 'branch, tag or sha (default branch if omitted)' }, path: { type: 'string' }, limit: limitProp },
+      required: ['repo'],
+    },
+  },
+  {
+    name: 'get_file',
+    description: 'Read a file (text, truncated) or list a directory of a repository at a ref.',
+    effect: 'read',
+    inputSchema: {
+      type: 'object',
+      properties: { repo: repoProp, path: { type: 'string', minLength: 1 }, ref: { type: 'string' }, max_chars: { type: 'integer', minimum: 100, maximum: 200000, default: 50000 } },
+      required: ['repo', 'path'],
+    },
+  },
+  {
     name: 'create_issue',
     description: 'Open a new issue.',
     effect: 'write',
@@ -327,6 +357,42 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const p = (await gh.get(`/repos/${repo}/pulls/${argInt(args, 'number', { required: true })}`, undefined, signal)).data;
       return { repo, ...mapPull(p), body: p.body ?? '', mergeable: p.mergeable ?? null, additions: p.additions ?? null, deletions: p.deletions ?? null, changed_files: p.changed_files ?? null, commits: p.commits ?? null };
     }
+    case 'get_pull_request_diff': {
+      const repo = resolveRepo(c, argStr(args, 'repo', true));
+      const n = argInt(args, 'number', { required: true });
+      const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 20_000 });
+      const res = await gh.request<string>('GET', `/repos/${repo}/pulls/${n}`, { accept: 'application/vnd.github.diff', signal });
+      const diff = typeof res.data === 'string' ? res.data : JSON.stringify(res.data);
+      return { repo, number: n, diff: diff.slice(0, max), truncated: diff.length > max };
+    }
+    case 'list_commits': {
+      const repo = resolveRepo(c, argStr(args, 'repo', true));
+      const limit = argInt(args, 'limit', { max: 500, def: 50 });
+      const commits = await gh.listAll(`/repos/${repo}/commits`, { sha: argStr(args, 'ref'), path: argStr(args, 'path') }, limit, signal);
+      return {
+        repo,
+        items: commits.map((cm: any) => ({
+          sha: cm.sha,
+          message: String(cm.commit?.message ?? '').split('\n')[0],
+          author: cm.author?.login ?? cm.commit?.author?.name ?? null,
+          date: cm.commit?.author?.date ?? null,
+          url: cm.html_url ?? null,
+        })),
+        total: commits.length,
+      };
+    }
+    case 'get_file': {
+      const repo = resolveRepo(c, argStr(args, 'repo', true));
+      const filePath = argStr(args, 'path', true).replace(/^\/+/, '');
+      const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 50_000 });
+      const res = await gh.get(`/repos/${repo}/contents/${filePath.split('/').map(encodeURIComponent).join('/')}`, { ref: argStr(args, 'ref') }, signal);
+      if (Array.isArray(res.data)) {
+        return { repo, path: filePath, type: 'dir', entries: res.data.map((e: any) => ({ name: e.name, path: e.path, type: e.type, size: e.size ?? null })) };
+      }
+      const f = res.data;
+      const text = f.encoding === 'base64' && typeof f.content === 'string' ? Buffer.from(f.content, 'base64').toString('utf8') : String(f.content ?? '');
+      return { repo, path: f.path ?? filePath, type: f.type ?? 'file', sha: f.sha ?? null, size: f.size ?? text.length, content: text.slice(0, max), truncated: text.length > max };
+    }
     case 'create_issue': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const title = argStr(args, 'title', true);
@@ -384,6 +450,15 @@ async function validate(ctx: Ctx) {
     if (scopes !== null) {
       const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
       if (missing.length > 0) throw new ConnectorConfigError('scope', 'GitHub token is missing required scopes', { missing_scopes: missing });
+    }
+    const owner = ownerOf(c);
+    if (owner && !configuredRepos(c)) {
+      try {
+        await gh.get(`/users/${encodeURIComponent(owner)}`, undefined, ctx.signal);
+      } catch (e) {
+        if (e instanceof GitHubApiError && e.status === 404) throw new ConnectorConfigError('scope', `GitHub owner "${owner}" does not exist or is not visible to the token`, { owner });
+        throw e;
+      }
     }
     const inaccessible: string[] = [];
     for (const r of configuredRepos(c) ?? []) {
