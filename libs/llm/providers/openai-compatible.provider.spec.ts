@@ -154,12 +154,12 @@ describe('fake OpenAI server (raw protocol, as documented for other suites)', ()
 
   it('answers JSON without stream, 500 when nothing is scripted, and lists models', async () => {
     fake.script({ text: 'plain' });
-    const json = await (await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [] }) })).json();
+    const json: any = await (await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [] }) })).json();
     expect(json.choices[0]).toMatchObject({ message: { role: 'assistant', content: 'plain' }, finish_reason: 'stop' });
     expect(fake.pending()).toBe(0);
     const empty = await fetch(`${fake.baseUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(empty.status).toBe(500);
-    const models = await (await fetch(`${fake.baseUrl}/models`)).json();
+    const models: any = await (await fetch(`${fake.baseUrl}/models`)).json();
     expect(models.data[0].id).toBe('fake-model');
   });
 });
