@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { ManagedTransaction } from 'neo4j-driver';
+import { createHash } from 'node:crypto';
 import type { GraphEdgeInput, GraphNodeInput } from '@libs/connectors/connector';
 import { Neo4jService } from './neo4j.service';
 
@@ -7,7 +7,7 @@ import { Neo4jService } from './neo4j.service';
 export const SAFE_IDENT_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const RESERVED_LABELS = new Set(['Entity', 'Staged', 'StagedEdge', 'Memory']);
 /** Properties the writer owns; connector properties with these names are stored as `prop_<name>`. */
-const RESERVED_PROPS = new Set(['id', 'org_id', 'realm', 'source_id', 'key', 'label', 'name', 'description', 'snapshot', 'archived_at', 'created_at', 'updated_at']);
+const RESERVED_PROPS = new Set(['id', 'org_id', 'realm', 'source_id', 'key', 'label', 'name', 'description', 'snapshot', 'archived_at', 'created_at', 'updated_at', 'content_hash']);
 
 export class GraphWriteError extends Error {
   constructor(message: string) {
@@ -47,6 +47,12 @@ function flatProps(props: Record<string, unknown> | undefined, node?: GraphNodeI
     out[RESERVED_PROPS.has(k) ? `prop_${k}` : k] = value;
   }
   return out;
+}
+
+/** Stable hash of a node/edge's content (+ realm): equal hashes mean a re-sync can skip rewriting properties. */
+function contentHash(realm: string, content: Record<string, unknown>): string {
+  const keys = Object.keys(content).sort();
+  return createHash('sha1').update(realm).update('\0').update(JSON.stringify(keys.map((k) => [k, content[k]]))).digest('base64url');
 }
 
 /**
@@ -98,20 +104,19 @@ export class GraphWriter {
     const nodeRows = nodes.map((n) => {
       assertSafeLabel(n.label);
       if (typeof n.key !== 'string' || !n.key) throw new GraphWriteError('node key must be a non-empty string');
-      return {
+      const content = {
         ...flatProps(n.properties, n),
         key: n.key,
         label: n.label,
         name: n.name ?? n.key,
         ...(n.description !== undefined && n.description !== null && n.description !== '' ? { description: String(n.description) } : {}),
-        _stage_job: scope.jobId,
-        _stage_label: n.label,
-        _stage_at: now,
       };
+      return { ...content, _hash: contentHash(scope.realm, content), _stage_job: scope.jobId, _stage_label: n.label, _stage_at: now };
     });
     const edgeRows = edges.map((e) => {
       assertSafeLabel(e.type, 'relationship type');
-      return { ...flatProps(e.properties), _stage_job: scope.jobId, _type: e.type, _from: e.fromKey, _to: e.toKey, _stage_at: now };
+      const content = flatProps(e.properties);
+      return { ...content, _hash: contentHash(scope.realm, { ...content, _type: e.type }), _stage_job: scope.jobId, _type: e.type, _from: e.fromKey, _to: e.toKey, _stage_at: now };
     });
     await this.neo4j.writeTx(async (tx) => {
       if (nodeRows.length) {
@@ -129,7 +134,7 @@ export class GraphWriter {
   async commit(scope: WriteScope, opts: { archive: boolean }): Promise<CommitResult> {
     await this.ensureSchema();
     const p = { job: scope.jobId, org: scope.orgId, src: scope.sourceId, realm: scope.realm, now: Date.now() };
-    return this.neo4j.writeTx(async (tx) => {
+    const res = await this.neo4j.writeTx(async (tx) => {
       const result: CommitResult = { nodesWritten: 0, edgesWritten: 0, edgesSkipped: 0, nodesArchived: 0, edgesArchived: 0 };
       const labels = (await tx.run('MATCH (s:Staged {_stage_job: $job}) RETURN DISTINCT s._stage_label AS l', p)).records.map((r) => r.get('l') as string);
       for (const label of labels) {
@@ -138,11 +143,13 @@ export class GraphWriter {
           `MATCH (s:Staged {_stage_job: $job}) WHERE s._stage_label = $label
            MERGE (n:Entity {org_id: $org, source_id: $src, key: s.key})
              ON CREATE SET n.id = 'n_' + randomUUID(), n.created_at = $now
-           WITH s, n, n.id AS nid, n.created_at AS created
-           SET n = s {.*, _stage_job: null, _stage_label: null, _stage_at: null, id: nid, created_at: created, updated_at: $now,
-                      org_id: $org, source_id: $src, realm: $realm, label: $label, snapshot: $job, archived_at: null}
-           SET n:\`${label}\`
-           DELETE s
+           WITH s, n, n.id AS nid, n.created_at AS created, coalesce(n.content_hash = s._hash, false) AS same
+           // unchanged content (same hash, realm included): only re-stamp the snapshot
+           FOREACH (_ IN CASE WHEN same THEN [1] ELSE [] END | SET n.snapshot = $job, n.archived_at = null)
+           FOREACH (_ IN CASE WHEN same THEN [] ELSE [1] END |
+             SET n = s {.*, _stage_job: null, _stage_label: null, _stage_at: null, _hash: null, content_hash: s._hash, id: nid, created_at: created,
+                        updated_at: $now, org_id: $org, source_id: $src, realm: $realm, label: $label, snapshot: $job, archived_at: null}
+             SET n:\`${label}\`)
            RETURN count(n) AS c`,
           { ...p, label },
         );
@@ -166,15 +173,17 @@ export class GraphWriter {
            MATCH (b:Entity {org_id: $org, source_id: $src, key: e._to}) WHERE b.archived_at IS NULL
            MERGE (a)-[r:\`${type}\`]->(b)
              ON CREATE SET r.created_at = $now
-           WITH r, e, r.created_at AS created
-           SET r = e {.*, _stage_job: null, _type: null, _from: null, _to: null, _stage_at: null, created_at: created, updated_at: $now,
-                      org_id: $org, realm: $realm, source_id: $src, snapshot: $job, archived_at: null}
+           WITH r, e, r.created_at AS created, coalesce(r.content_hash = e._hash, false) AS same
+           FOREACH (_ IN CASE WHEN same THEN [1] ELSE [] END | SET r.snapshot = $job, r.archived_at = null)
+           FOREACH (_ IN CASE WHEN same THEN [] ELSE [1] END |
+             SET r = e {.*, _stage_job: null, _type: null, _from: null, _to: null, _stage_at: null, _hash: null, content_hash: e._hash, created_at: created,
+                        updated_at: $now, org_id: $org, realm: $realm, source_id: $src, snapshot: $job, archived_at: null})
            RETURN count(r) AS c`,
           { ...p, type },
         );
         result.edgesWritten += Number(r.records[0]?.get('c') ?? 0);
       }
-      const staged = await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) DELETE e RETURN count(*) AS c', p);
+      const staged = await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN count(e) AS c', p);
       result.edgesSkipped = Math.max(0, Number(staged.records[0]?.get('c') ?? 0) - result.edgesWritten);
       if (opts.archive) {
         const a = await tx.run(
@@ -185,14 +194,12 @@ export class GraphWriter {
         );
         result.edgesArchived = Number(a.records[0]?.get('c') ?? 0);
       }
-      await this.deleteStaged(tx, scope.jobId);
       return result;
     });
-  }
-
-  private async deleteStaged(tx: ManagedTransaction, jobId: string) {
-    await tx.run('MATCH (s:Staged {_stage_job: $job}) DETACH DELETE s', { job: jobId });
-    await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) DELETE e', { job: jobId });
+    // staging data is invisible either way; dropping it in bounded transactions keeps the publish
+    // transaction small (Neo4j caps transaction memory)
+    await this.discard(scope.jobId).catch((err) => this.logger.warn(`dropping staging data of ${scope.jobId} failed: ${(err as Error).message}`));
+    return res;
   }
 
   /** Drops a failed/cancelled run's staging data in bounded transactions; published data is untouched. */
@@ -210,8 +217,12 @@ export class GraphWriter {
     const cutoff = Date.now() - maxAgeMs;
     let total = 0;
     for (const label of ['Staged', 'StagedEdge']) {
-      const r = await this.neo4j.write(`MATCH (s:${label}) WHERE s._stage_at < $cutoff WITH s LIMIT 50000 DETACH DELETE s RETURN count(*) AS c`, { cutoff });
-      total += Number(r.records[0]?.get('c') ?? 0);
+      for (;;) {
+        const r = await this.neo4j.write(`MATCH (s:${label}) WHERE s._stage_at < $cutoff WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`, { cutoff });
+        const c = Number(r.records[0]?.get('c') ?? 0);
+        total += c;
+        if (c === 0) break;
+      }
     }
     return total;
   }

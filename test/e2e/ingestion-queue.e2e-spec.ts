@@ -15,7 +15,7 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
     const f = files.get(req.url ?? '');
     hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
     if (!f) return void res.writeHead(404).end();
-    setTimeout(() => !res.destroyed && res.writeHead(f.status, { 'content-type': 'text/csv' }).end(f.body), f.delayMs);
+    setTimeout(() => !res.destroyed && res.writeHead(f.status, { "content-type": "text/csv" }).end(f.body), f.delayMs).unref();
   });
   let base: string;
 

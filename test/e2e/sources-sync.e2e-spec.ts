@@ -23,7 +23,7 @@ function fileServer() {
       if (res.destroyed) return;
       res.writeHead(200, { 'content-type': f.type }).end(f.body);
     };
-    if (f.delayMs) setTimeout(send, f.delayMs);
+    if (f.delayMs) setTimeout(send, f.delayMs).unref();
     else send();
   });
   return { server, files };

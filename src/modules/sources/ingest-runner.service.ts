@@ -101,6 +101,8 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
     };
     try {
       await checkCancel();
+      // a re-delivered job (stalled worker, retry) starts from a clean staging area
+      await this.writer.discard(jobId);
       await this.repo.transitionJob(jobId, ['queued', 'validating', 'running'], { status: 'validating', startedAt: new Date(), attempts: attempt, stats });
       await this.runtime.publish(orgId, 'job.progress', { job_id: jobId, source_id: sourceId, status: 'validating', attempt, stats });
       const def = this.runtime.definition(source);

@@ -118,7 +118,10 @@ export class SourcesService {
     const def = this.runtime.definition(s);
     if (def) {
       try {
-        toolCount = (await Promise.race([def.tools(this.runtime.contextFor(s)), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('timeout')), 3000))])).length;
+        let timer: NodeJS.Timeout | undefined;
+        toolCount = (
+          await Promise.race([def.tools(this.runtime.contextFor(s)), new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('timeout')), 3000)))]).finally(() => clearTimeout(timer))
+        ).length;
       } catch {
         toolCount = null;
       }
