@@ -59,14 +59,18 @@ export class GitHubClient {
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     const signals = [AbortSignal.timeout(this.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
+    const signal = AbortSignal.any(signals);
+    const send = () => fetch(this.url(pathOrUrl, opts.query), { method, headers, body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined, signal });
     let res: Response;
     try {
-      res = await fetch(this.url(pathOrUrl, opts.query), {
-        method,
-        headers,
-        body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-        signal: AbortSignal.any(signals),
-      });
+      try {
+        res = await send();
+      } catch (first) {
+        // a pooled keep-alive socket closed under us: retry idempotent calls once
+        const code = (first as any)?.cause?.code;
+        if (signal.aborted || !['GET', 'HEAD', 'PUT', 'DELETE'].includes(method) || !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(code)) throw first;
+        res = await send();
+      }
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { registerOwner, TestUser } from '../../../test/factories/users';
 import { startTestApp, TestApp } from '../../../test/setup/test-app';
 import { ConnectorConfigError, ConnectorContext, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
+import { toolArgumentProblems } from '../config-validation';
 import { OpenApiConfig, openapiConnector } from './openapi.connector';
 
 const logger = { info: () => undefined, warn: () => undefined };
@@ -60,6 +61,14 @@ describe('openapi connector against this API\'s own OpenAPI document', () => {
     expect(byName.auth_login.effect).toBe('write');
     expect(byName.auth_login.inputSchema.properties).toHaveProperty('body');
     expect((byName.auth_login.inputSchema.properties as any).body.properties).toHaveProperty('email');
+  });
+
+  it('every input schema compiles under the shared argument validator', async () => {
+    const tools = await openapiConnector.tools(ctx(config()));
+    for (const tool of tools) expect(() => toolArgumentProblems(tool.inputSchema, {})).not.toThrow();
+    const login = tools.find((x) => x.name === 'auth_login')!;
+    expect(toolArgumentProblems(login.inputSchema, { body: { email: 'a@b.c', password: 'password-123' } })).toEqual([]);
+    expect(toolArgumentProblems(login.inputSchema, {}).length).toBeGreaterThan(0);
   });
 
   it('executeTool performs real calls: auth_me with the bearer token, health_get', async () => {
@@ -181,7 +190,7 @@ paths:
       responses: { '204': { description: gone } }
 components:
   schemas:
-    NewPet: { type: object, required: [name], properties: { name: { type: string }, owner: { $ref: '#/components/schemas/Owner' } } }
+    NewPet: { type: object, required: [name], properties: { name: { type: string }, nickname: { type: string, nullable: true }, age: { type: integer, minimum: 0, exclusiveMinimum: true }, owner: { $ref: '#/components/schemas/Owner' } } }
     Pet: { allOf: [ { $ref: '#/components/schemas/NewPet' }, { type: object, properties: { id: { type: string } } } ] }
     Owner: { type: object, properties: { name: { type: string }, pets: { type: array, items: { $ref: '#/components/schemas/Pet' } } } }
 `;
@@ -193,6 +202,11 @@ components:
     expect(tools.deletePet).toMatchObject({ effect: 'destructive', requiresApproval: true });
     expect(tools.getPet.inputSchema.required).toEqual(['petId']);
     expect((tools.createPet.inputSchema.properties as any).body.properties.owner.properties.name).toEqual({ type: 'string' });
+
+    const body = tools.createPet.inputSchema;
+    expect(toolArgumentProblems(body, { body: { name: 'Rex', nickname: null, age: 3 } })).toEqual([]);
+    expect(toolArgumentProblems(body, { body: { name: 'Rex', age: 0 } }).length).toBeGreaterThan(0);
+    expect((body.properties as any).body.properties.nickname).toEqual({ type: ['string', 'null'] });
 
     const list: any = await openapiConnector.executeTool(c, 'get_pets', { limit: 5 });
     expect(list.body).toEqual([{ id: '1', name: 'Rex' }]);

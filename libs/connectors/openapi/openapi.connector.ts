@@ -176,8 +176,30 @@ function inline(doc: any, node: any, refs: Set<string>, seen: string[] = [], dep
   }
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(node)) {
-    if (k === 'example' || k === 'examples' || k === 'xml' || k === 'externalDocs') continue;
-    out[k] = inline(doc, v, refs, seen, depth);
+    if (k === 'example' || k === 'examples' || k === 'xml' || k === 'externalDocs' || k === 'discriminator' || k === 'nullable') continue;
+    // keep `properties` keys verbatim (a property may be called `example` or `nullable`)
+    out[k] = k === 'properties' && v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([pk, pv]) => [pk, inline(doc, pv, refs, seen, depth)])) : inline(doc, v, refs, seen, depth);
+  }
+  return toJsonSchema(node, out);
+}
+
+/** OpenAPI 3.0 dialect → JSON Schema: `nullable`, boolean `exclusiveMinimum/Maximum`. */
+function toJsonSchema(src: any, out: Record<string, unknown>): Record<string, unknown> {
+  if (src.nullable === true) {
+    if (typeof out.type === 'string') out.type = [out.type, 'null'];
+    else if (Array.isArray(out.type) && !out.type.includes('null')) out.type = [...out.type, 'null'];
+    if (Array.isArray(out.enum) && !out.enum.includes(null)) out.enum = [...out.enum, null];
+  }
+  for (const [ex, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
+    if (typeof out[ex] === 'boolean') {
+      if (out[ex] === true && typeof out[bound] === 'number') {
+        out[ex] = out[bound];
+        delete out[bound];
+      } else delete out[ex];
+    }
   }
   return out;
 }
@@ -334,14 +356,18 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
     } else body = typeof args.body === 'string' && !/json/i.test(headers['Content-Type']) ? args.body : JSON.stringify(args.body);
   }
   const url = `${spec.baseUrl}${path}${query.size ? `?${query}` : ''}`;
+  const signal = AbortSignal.any([AbortSignal.timeout(ctx.config.timeout_ms ?? 30_000), ...(ctx.signal ? [ctx.signal] : [])]);
+  const send = () => fetch(url, { method: op.method, headers, body, signal });
   let res: Response;
   try {
-    res = await fetch(url, {
-      method: op.method,
-      headers,
-      body,
-      signal: AbortSignal.any([AbortSignal.timeout(ctx.config.timeout_ms ?? 30_000), ...(ctx.signal ? [ctx.signal] : [])]),
-    });
+    try {
+      res = await send();
+    } catch (first) {
+      // a pooled keep-alive socket closed by the server under us: retry idempotent calls once
+      const code = (first as any)?.cause?.code;
+      if (signal.aborted || !['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE'].includes(op.method) || !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(code)) throw first;
+      res = await send();
+    }
   } catch (e) {
     if (ctx.signal?.aborted) throw e;
     if ((e as Error)?.name === 'TimeoutError') throw new ToolExecutionError('tool_timeout', `${op.method} ${url} timed out`);
