@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Neo4jService } from '@libs/graph';
+import { EventBus } from '@libs/redis';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { seedEdge, seedNode, wipeOrgGraph } from '../support/graph-fixtures';
@@ -123,7 +124,12 @@ describe('realms (/realms)', () => {
     const srcRes = await t.http().delete('/api/v1/realms/srcs').set(a.auth).expect(409);
     expect(srcRes.body.error).toMatchObject({ code: 'in_use', details: { sources: 1 } });
 
+    const events: { type: string; data: Record<string, unknown> }[] = [];
+    const unsub = await t.app.get(EventBus).subscribe(`org:${a.orgId}:events`, (m) => events.push(m as never));
     await t.http().delete('/api/v1/realms/busy?force=true').set(a.auth).expect(204);
+    for (let i = 0; i < 40 && !events.length; i++) await new Promise((r) => setTimeout(r, 50));
+    await unsub();
+    expect(events).toEqual([expect.objectContaining({ type: 'graph.changed', data: expect.objectContaining({ realm: 'busy', reason: 'realm_deleted', nodes_archived: 1 }) })]);
     await t.http().get(`/api/v1/graph/nodes/${n1}`).set(a.auth).expect(404);
     await t.http().get(`/api/v1/graph/nodes/${n1}?include_archived=true`).set(a.auth).expect(200);
     await t.http().delete('/api/v1/realms/srcs').query({ force: true }).set(a.auth).expect(204);

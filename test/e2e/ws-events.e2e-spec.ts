@@ -51,8 +51,12 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
     await c.subscribe(['graph']);
     await publish(a.orgId, 'graph.changed', { via: 'api-key' });
     expect((await c.next((m) => m.type === 'graph.changed')).data).toEqual({ via: 'api-key' });
-    await c.close();
-    await t.http().delete(`/api/v1/api-keys/${key.body.id}`).set(a.auth);
+    // revoked while connected: the next subscribe re-checks the credential and closes with 4401
+    await t.http().delete(`/api/v1/api-keys/${key.body.id}`).set(a.auth).expect(204);
+    const closed = new Promise<number>((r) => c.ws.once('close', (code) => r(code)));
+    c.send({ type: 'subscribe', topics: ['jobs'] });
+    expect((await c.next((m) => m.type === 'error')).data?.code).toBe('unauthorized');
+    expect(await closed).toBe(4401);
     expect((await refusedStatus(t.baseUrl, { token: key.body.key })).status).toBe(401);
   });
 

@@ -89,11 +89,12 @@ export class RealmsRepository {
   }
 
   /** Archives the realm's live nodes and edges (DELETE ?force=true). */
-  async archiveGraph(orgId: string, realm: string): Promise<void> {
+  async archiveGraph(orgId: string, realm: string): Promise<number> {
     const now = Date.now();
-    await this.neo4j.write(
+    const res = await this.neo4j.write(
       `MATCH (n:Entity) WHERE n.org_id = $org AND n.realm = $realm AND n.archived_at IS NULL
-       SET n.archived_at = $now, n.updated_at = $now`,
+       SET n.archived_at = $now, n.updated_at = $now
+       RETURN count(n) AS c`,
       { org: orgId, realm, now },
     );
     await this.neo4j.write(
@@ -101,6 +102,7 @@ export class RealmsRepository {
        SET r.archived_at = $now`,
       { org: orgId, realm, now },
     );
+    return Number(res.records[0]?.get('c') ?? 0);
   }
 
   /** Moves sources of the realm to `default` (their realm column is NOT NULL). */

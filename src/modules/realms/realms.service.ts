@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth';
 import { NotFoundException } from '@libs/errors';
+import { EventBus } from '@libs/redis';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT, Page, PageQuery } from '@libs/pagination';
 import { AvailableRealmDto, CreateRealmDto, RealmDto, UpdateRealmDto } from './dto/realm.dto';
 import { RealmEntity } from './realm.entity';
@@ -36,7 +37,10 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 @Injectable()
 export class RealmsService {
-  constructor(private readonly repo: RealmsRepository) {}
+  constructor(
+    private readonly repo: RealmsRepository,
+    private readonly bus: EventBus,
+  ) {}
 
   /** Built-ins first (fixed order), then the org's realms by name. */
   private async rows(orgId: string): Promise<RealmRow[]> {
@@ -114,8 +118,13 @@ export class RealmsService {
     const usage = { nodes: graph.nodes[row.name] ?? 0, edges: graph.edges[row.name] ?? 0, sources: sources[row.name] ?? 0 };
     if (!force && (usage.nodes > 0 || usage.edges > 0 || usage.sources > 0)) throw new RealmInUseException(row.name, usage);
     if (force) {
-      await this.repo.archiveGraph(p.orgId, row.name);
+      const archived = await this.repo.archiveGraph(p.orgId, row.name);
       await this.repo.resetSourceRealm(p.orgId, row.name);
+      if (archived > 0) {
+        await this.bus
+          .publish(`org:${p.orgId}:events`, { type: 'graph.changed', ts: new Date().toISOString(), data: { org_id: p.orgId, realm: row.name, reason: 'realm_deleted', nodes_upserted: 0, edges_upserted: 0, nodes_archived: archived } })
+          .catch(() => undefined);
+      }
     }
     await this.repo.delete(p.orgId, row.id);
   }

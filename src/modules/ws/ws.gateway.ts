@@ -42,9 +42,17 @@ export interface OrgEvent {
 interface Client {
   ws: WebSocket;
   principal: Principal;
+  token: string;
+  req: IncomingMessage;
   topics: Set<string>;
   missedPongs: number;
+  authCheckedAt: number;
 }
+
+/** Credentials are re-checked on every subscribe and at least this often while connected. */
+const AUTH_RECHECK_MS = 60_000;
+/** Close code sent when the credential stopped being valid (revoked key, disabled user...). */
+export const WS_CLOSE_UNAUTHORIZED = 4401;
 
 interface OrgEntry {
   clients: Set<Client>;
@@ -157,6 +165,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
           continue;
         }
         c.missedPongs += 1;
+        if (Date.now() - c.authCheckedAt > AUTH_RECHECK_MS) void this.recheck(c);
         try {
           c.ws.ping();
         } catch {
@@ -187,7 +196,22 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn(`ws auth failed: ${(err as Error).message}`);
       return refuse(socket, 401, 'unauthorized', 'Invalid token');
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, principal));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, principal, token, req));
+  }
+
+  /** Re-resolves the connection's credential; closes the socket (4401) when it is no longer valid. */
+  private async recheck(c: Client): Promise<boolean> {
+    c.authCheckedAt = Date.now();
+    try {
+      const p = await this.resolver.resolve(c.token, c.req as never);
+      if (p.orgId !== c.principal.orgId) throw new Error('org changed');
+      c.principal = p;
+      return true;
+    } catch {
+      this.send(c, { type: 'error', data: { code: 'unauthorized', message: 'Credentials are no longer valid' } });
+      c.ws.close(WS_CLOSE_UNAUTHORIZED, 'unauthorized');
+      return false;
+    }
   }
 
   private ensureOrg(orgId: string): OrgEntry {
@@ -216,8 +240,8 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     c.ws.send(JSON.stringify({ ts: new Date().toISOString(), ...msg }));
   }
 
-  private onConnection(ws: WebSocket, principal: Principal) {
-    const client: Client = { ws, principal, topics: new Set(), missedPongs: 0 };
+  private onConnection(ws: WebSocket, principal: Principal, token: string, req: IncomingMessage) {
+    const client: Client = { ws, principal, token, req, topics: new Set(), missedPongs: 0, authCheckedAt: Date.now() };
     const entry = this.ensureOrg(principal.orgId);
     entry.clients.add(client);
     ws.on('pong', () => {
@@ -253,6 +277,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
           for (const t of topics as string[]) c.topics.delete(t);
           return this.send(c, { type: 'unsubscribed', ...reqId, data: { topics: [...c.topics] } });
         }
+        if (!(await this.recheck(c))) return;
         const rejected: { topic: string; code: string }[] = [];
         for (const t of topics as string[]) {
           const verdict = await this.authorizeTopic(c.principal, t);
