@@ -5,6 +5,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
+import { toolArgumentProblems } from '../config-validation';
 import { ConnectorConfigError, ConnectorContext, GraphNodeInput, ToolExecutionError } from '../connector';
 import { McpClientPool, McpConfig } from './mcp-client-pool';
 import { mcpClientPool, mcpConnector } from './mcp.connector';
@@ -46,6 +47,10 @@ describe('mcp connector over stdio (@modelcontextprotocol/server-everything)', (
     expect(sum.inputSchema.$schema).toBeUndefined();
     // readOnlyHint false and no destructiveHint → write
     expect(tools.find((t) => t.name === 'toggle-simulated-logging')?.effect).toBe('write');
+    // every discovered schema works with the catalog's argument validator
+    for (const t of tools) expect(() => toolArgumentProblems(t.inputSchema, {})).not.toThrow();
+    expect(toolArgumentProblems(sum.inputSchema, { a: 1, b: 2 })).toEqual([]);
+    expect(toolArgumentProblems(sum.inputSchema, { a: 1 }).length).toBeGreaterThan(0);
   });
 
   it('executeTool calls the MCP tool', async () => {
