@@ -1,4 +1,8 @@
 /** Helpers of the chat e2e suites: an SSE client over fetch, polling, and a kubernetes source on a fake API. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { startFakeKubeApi, type FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 
 export interface SseEvent {
@@ -128,10 +132,6 @@ export async function createKubeSource(baseUrl: string, auth: Record<string, str
   return { id: body.id, name: body.name };
 }
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 
 export interface ChatApiProcess {
   baseUrl: string;
