@@ -2,6 +2,10 @@
  * The integration connectors behind the real app: /sources routes, secret masking, tool listing and
  * execution, and a sync into Neo4j — against local fakes of the Kubernetes and GitHub APIs.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { registerOwner, TestUser } from '../../test/factories/users';
 import { startTestApp, TestApp } from '../../test/setup/test-app';
 import { FakeGitHubApi, startFakeGitHubApi } from './github/fake-github-api';
@@ -43,6 +47,63 @@ describe('integration connectors through /api/v1/sources', () => {
 
     const shape = await t.http().post('/api/v1/sources/validate').set(owner.auth).send({ source_type: 'kubernetes', config: {} }).expect(400);
     expect(shape.body.error.code).toBe('validation_failed');
+  });
+
+  async function syncAndWait(id: string): Promise<any> {
+    const job = await t.http().post(`/api/v1/sources/${id}/sync`).set(owner.auth).send({}).expect(202);
+    let body: any = job.body;
+    for (let i = 0; i < 150 && !['succeeded', 'failed', 'cancelled'].includes(body.status); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      body = (await t.http().get(`/api/v1/sources/${id}/jobs/${job.body.id}`).set(owner.auth).expect(200)).body;
+    }
+    return body;
+  }
+
+  async function labelsOf(id: string): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    let cursor: string | null = null;
+    do {
+      const res: any = await t.http().get('/api/v1/graph/nodes').query({ source_id: id, limit: 100, ...(cursor ? { cursor } : {}) }).set(owner.auth).expect(200);
+      for (const n of res.body.items) counts[n.label] = (counts[n.label] ?? 0) + 1;
+      cursor = res.body.next_cursor;
+    } while (cursor);
+    return counts;
+  }
+
+  it('github and git sources sync their nodes into the graph', async () => {
+    const ghSource = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(owner.auth)
+      .send({ name: 'acme-github', source_type: 'github', config: { token: 'ghp_full', owner: 'acme', repos: ['api'], base_url: gh.url } })
+      .expect(201);
+    expect(ghSource.body).toMatchObject({ realm: 'development', config: { token: '***', owner: 'acme' } });
+    const ghJob = await syncAndWait(ghSource.body.id);
+    expect(ghJob.error).toBeNull();
+    expect(ghJob.status).toBe('succeeded');
+    expect(await labelsOf(ghSource.body.id)).toEqual({ Repository: 1, Issue: 3, PullRequest: 2, User: 3 });
+
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'agentcy-e2e-git-'));
+    try {
+      const git = (...args: string[]) =>
+        execFileSync('git', args, { cwd: dir, env: { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com', HOME: dir } });
+      git('init', '-q', '-b', 'main');
+      writeFileSync(path.join(dir, 'a.txt'), 'a\n');
+      git('add', '-A');
+      git('commit', '-q', '-m', 'first');
+      writeFileSync(path.join(dir, 'b.txt'), 'b\n');
+      git('add', '-A');
+      git('commit', '-q', '-m', 'second');
+      const gitSource = await t.http().post('/api/v1/sources').set(owner.auth).send({ name: 'local-repo', source_type: 'git', config: { path: dir } }).expect(201);
+      const gitJob = await syncAndWait(gitSource.body.id);
+      expect(gitJob.error).toBeNull();
+      expect(gitJob.status).toBe('succeeded');
+      expect(await labelsOf(gitSource.body.id)).toEqual({ Commit: 2, Person: 1, File: 2 });
+      const log = await t.http().post(`/api/v1/sources/${gitSource.body.id}/tools/log/execute`).set(owner.auth).send({ args: {} }).expect(200);
+      expect(JSON.stringify(log.body)).toContain('second');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('kubernetes source: create (token masked), tools, list_pods, sync into the graph', async () => {
