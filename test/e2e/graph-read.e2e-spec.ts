@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { GraphSchemaService, Neo4jService } from '@libs/graph';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
@@ -9,13 +11,14 @@ describe('graph reads (/graph nodes, expand, stats, schema)', () => {
   let a: TestUser;
   let b: TestUser;
   const ids: Record<string, string> = {};
-  const SRC = '11111111-1111-4111-8111-111111111111';
+  const SRC = randomUUID();
 
   beforeAll(async () => {
     t = await startTestApp();
     neo4j = t.app.get(Neo4jService);
     a = await registerOwner(t, 'gra');
     b = await registerOwner(t, 'grb');
+    await t.app.get(DataSource).query(`INSERT INTO sources (id, org_id, name, source_type, realm) VALUES ($1, $2, 'k8s-prod', 'kubernetes', 'infrastructure')`, [SRC, a.orgId]);
     const base = Date.UTC(2026, 3, 1);
     ids.checkout = await seedNode(neo4j, { orgId: a.orgId, label: 'Service', name: 'checkout-service', description: 'Handles the payment checkout flow', sourceId: SRC, createdAt: base + 1000 });
     ids.cart = await seedNode(neo4j, { orgId: a.orgId, label: 'Service', name: 'cart', description: 'Shopping cart', createdAt: base + 2000 });
@@ -113,6 +116,14 @@ describe('graph reads (/graph nodes, expand, stats, schema)', () => {
     const src = await t.http().get('/api/v1/graph/nodes').query({ source_id: SRC }).set(a.auth).expect(200);
     expect(src.body.items.map((n: { id: string }) => n.id)).toEqual([ids.checkout]);
     expect(src.body.facets.sources).toEqual({ [SRC]: 1 });
+    expect(src.body.facets.connectors).toEqual({ kubernetes: 1 });
+    expect(src.body.items[0].source).toEqual({ source_id: SRC, connector: 'kubernetes', name: 'k8s-prod' });
+    for (const ref of ['kubernetes', 'k8s-prod']) {
+      const byConnector = await t.http().get('/api/v1/graph/nodes').query({ source: ref }).set(a.auth).expect(200);
+      expect(byConnector.body.items.map((n: { id: string }) => n.id)).toEqual([ids.checkout]);
+    }
+    const none = await t.http().get('/api/v1/graph/nodes').query({ source: 'kubernetes' }).set(b.auth).expect(200);
+    expect(none.body.total).toBe(0);
     await t.http().get('/api/v1/graph/nodes').query({ label: 'Bad Label' }).set(a.auth).expect(400);
   });
 
@@ -182,6 +193,7 @@ describe('graph reads (/graph nodes, expand, stats, schema)', () => {
       by_label: { Service: 2, Cluster: 1, Pod: 1, Workload: 1, Repository: 1 },
       by_realm: { infrastructure: 4, development: 1 },
       by_edge_type: { DEPLOYED_ON: 2, RUNS: 1, BUILDS: 1 },
+      by_connector: { kubernetes: 1 },
     });
     expect(res.body.last_ingested_at).toEqual(expect.any(String));
     const rb = await t.http().get('/api/v1/graph/stats').set(b.auth).expect(200);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import neo4j, { Node, Relationship } from 'neo4j-driver';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '@libs/config';
 import { ENTITY_SEARCH_INDEX, GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
 
@@ -53,7 +54,32 @@ export class GraphRepository {
     private readonly neo4j: Neo4jService,
     private readonly schema: GraphSchemaService,
     private readonly config: AppConfig,
+    private readonly ds: DataSource,
   ) {}
+
+  /** source_id → { connector (source_type), name } from the sources table; empty when it does not exist. */
+  async sourceInfo(orgId: string, ids: string[]): Promise<Map<string, { connector: string; name: string }>> {
+    const out = new Map<string, { connector: string; name: string }>();
+    const uuids = ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i));
+    if (!uuids.length) return out;
+    try {
+      const rows = (await this.ds.query(`SELECT id::text AS id, source_type, name FROM sources WHERE org_id = $1 AND id::text = ANY($2)`, [orgId, uuids])) as { id: string; source_type: string; name: string }[];
+      for (const r of rows) out.set(r.id, { connector: r.source_type, name: r.name });
+    } catch {
+      // sources table missing (area not installed): no connector names
+    }
+    return out;
+  }
+
+  /** Source ids of the org whose connector type, name or id is one of `refs`. */
+  async sourceIdsFor(orgId: string, refs: string[]): Promise<string[]> {
+    try {
+      const rows = (await this.ds.query(`SELECT id::text AS id FROM sources WHERE org_id = $1 AND (source_type = ANY($2) OR name = ANY($2) OR id::text = ANY($2))`, [orgId, refs])) as { id: string }[];
+      return rows.map((r) => r.id);
+    } catch {
+      return [];
+    }
+  }
 
   private read(cypher: string, params: Record<string, unknown>) {
     return this.neo4j.read(cypher, params).catch(graphUnavailable);

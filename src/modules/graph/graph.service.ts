@@ -4,13 +4,19 @@ import type { Principal } from '@libs/auth';
 import { NotFoundException, ServiceUnavailableException, ValidationException } from '@libs/errors';
 import { CypherRejectedError, guardCypher, toLuceneQuery } from '@libs/graph';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT } from '@libs/pagination';
-import { CypherRequestDto, CypherResultDto, ExpandBody, ExpandQuery, GraphNodeDetailDto, GraphSchemaDto, GraphStatsDto, NodeSearchPageDto, NodeSearchQuery, RealmSchemaDto, StatsQuery, SubgraphDto } from './dto/graph.dto';
+import { CypherRequestDto, CypherResultDto, ExpandBody, GraphNodeDto, ExpandQuery, GraphNodeDetailDto, GraphSchemaDto, GraphStatsDto, NodeSearchPageDto, NodeSearchQuery, RealmSchemaDto, StatsQuery, SubgraphDto } from './dto/graph.dto';
 import { CypherExecutionException, CypherRejectedException, CypherTimeoutException } from './graph.errors';
 import { findForeign, toEdgeDto, toNodeDto, toPlain } from './graph.mapper';
 import { GraphRepository, NodeFilters } from './graph.repository';
 
 const CYPHER_DEFAULT_TIMEOUT_MS = 10_000;
 const CYPHER_MAX_ROWS = 5_000;
+
+function withConnector(n: GraphNodeDto, info: Map<string, { connector: string; name: string }>): GraphNodeDto {
+  const src = n.source_id ? info.get(n.source_id) : undefined;
+  if (!src) return n;
+  return { ...n, source: { ...n.source, connector: n.source.connector ?? src.connector, name: src.name } };
+}
 
 function ms(iso?: string): number | undefined {
   return iso ? new Date(iso).getTime() : undefined;
@@ -27,6 +33,8 @@ export class GraphService {
     const limit = Math.min(q.limit ?? DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT);
     const lucene = q.q ? toLuceneQuery(q.q) : undefined;
     const sources = [...(q.source_id ?? []), ...(q.source ?? [])];
+    // `source` may name a connector type or a source by name: resolve to source ids
+    if (q.source?.length) sources.push(...(await this.repo.sourceIdsFor(p.orgId, q.source)));
     const f: NodeFilters = {
       orgId: p.orgId,
       lucene,
@@ -37,7 +45,7 @@ export class GraphService {
       until: ms(q.until),
       includeArchived: q.include_archived ?? false,
     };
-    const empty = { labels: {}, realms: {}, sources: {} };
+    const empty = { labels: {}, realms: {}, sources: {}, connectors: {} };
     if (q.q && !lucene) return { items: [], next_cursor: null, total: 0, facets: empty, histogram: [] };
     const scope = `graph.nodes:${p.orgId}:${JSON.stringify([q.q ?? null, f.labels ?? [], f.realms ?? [], f.sources ?? [], f.since ?? null, f.until ?? null, f.includeArchived])}`;
     let after: { k: number; id: string } | undefined;
@@ -49,11 +57,17 @@ export class GraphService {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
+    const info = await this.repo.sourceInfo(p.orgId, Object.keys(agg.sources));
+    const connectors: Record<string, number> = {};
+    for (const [sid, n] of Object.entries(agg.sources)) {
+      const c = info.get(sid)?.connector;
+      if (c) connectors[c] = (connectors[c] ?? 0) + n;
+    }
     return {
-      items: page.map((r) => toNodeDto(r.node)),
+      items: page.map((r) => withConnector(toNodeDto(r.node), info)),
       next_cursor: more && last ? encodeCursor(scope, { k: last.score, id: String(last.node.properties.id ?? '') }) : null,
       total: agg.total,
-      facets: { labels: agg.labels, realms: agg.realms, sources: agg.sources },
+      facets: { labels: agg.labels, realms: agg.realms, sources: agg.sources, connectors },
       histogram: agg.histogram,
     };
   }
@@ -61,7 +75,9 @@ export class GraphService {
   async getNode(p: Principal, id: string, includeArchived = false): Promise<GraphNodeDetailDto> {
     const found = await this.repo.findNode(p.orgId, id, includeArchived);
     if (!found) throw new NotFoundException('Node');
-    return { ...toNodeDto(found.node), degree: { in: found.in, out: found.out, total: found.in + found.out } };
+    const dto = toNodeDto(found.node);
+    const info = await this.repo.sourceInfo(p.orgId, dto.source_id ? [dto.source_id] : []);
+    return { ...withConnector(dto, info), degree: { in: found.in, out: found.out, total: found.in + found.out } };
   }
 
   async expandOne(p: Principal, id: string, q: ExpandQuery): Promise<SubgraphDto> {
@@ -88,8 +104,15 @@ export class GraphService {
     };
   }
 
-  stats(p: Principal, q: StatsQuery): Promise<GraphStatsDto> {
-    return this.repo.stats(p.orgId, q.realm?.length ? q.realm : undefined, q.include_archived ?? false);
+  async stats(p: Principal, q: StatsQuery): Promise<GraphStatsDto> {
+    const st = await this.repo.stats(p.orgId, q.realm?.length ? q.realm : undefined, q.include_archived ?? false);
+    const info = await this.repo.sourceInfo(p.orgId, Object.keys(st.by_source));
+    const by_connector: Record<string, number> = {};
+    for (const [sid, n] of Object.entries(st.by_source)) {
+      const c = info.get(sid)?.connector;
+      if (c) by_connector[c] = (by_connector[c] ?? 0) + n;
+    }
+    return { ...st, by_connector };
   }
 
   async schema(p: Principal): Promise<GraphSchemaDto> {

@@ -48,7 +48,7 @@ export class NodeSearchQuery extends PageQuery {
   @MaxLength(100, { each: true })
   source_id?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Alias of source_id; also matches a node `connector` property' })
+  @ApiPropertyOptional({ type: [String], description: 'Source by connector type (e.g. kubernetes), source name or id (repeatable)' })
   @IsOptional()
   @Transform(toList)
   @IsArray()
@@ -231,8 +231,11 @@ export class NodeSourceDto {
   @ApiPropertyOptional({ nullable: true, type: String })
   source_id: string | null;
 
-  @ApiPropertyOptional({ nullable: true, type: String })
+  @ApiPropertyOptional({ nullable: true, type: String, description: 'connector type of the source (e.g. kubernetes)' })
   connector: string | null;
+
+  @ApiPropertyOptional({ type: String, description: 'source name, when the source still exists' })
+  name?: string;
 }
 
 export class GraphNodeDto {
@@ -335,6 +338,9 @@ export class SearchFacetsDto {
 
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'by source_id' })
   sources: Record<string, number>;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'by connector type of the source (kubernetes, csv, …)' })
+  connectors: Record<string, number>;
 }
 
 export class NodeSearchPageDto {
@@ -383,6 +389,9 @@ export class GraphStatsDto {
 
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } })
   by_edge_type: Record<string, number>;
+
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'nodes by connector type of their source' })
+  by_connector: Record<string, number>;
 
   @ApiPropertyOptional({ nullable: true, type: String })
   last_ingested_at: string | null;
