@@ -131,6 +131,8 @@ describe('identity: /platform (platform admins)', () => {
     expect(res.body.error.code).toBe('org_disabled');
     await t.http().get('/api/v1/users').set(key.auth).expect(403);
     await t.http().get('/api/v1/users').set(other.auth).expect(200);
+    const login = await t.http().post('/api/v1/auth/login').send({ email: o.email, password: 'password-123' }).expect(403);
+    expect(login.body.error.code).toBe('org_disabled');
     const list = await t.http().get('/api/v1/platform/orgs?disabled=true&limit=200').set(admin.auth).expect(200);
     expect(list.body.items.map((x: { id: string }) => x.id)).toContain(o.orgId);
     await t.http().post(`/api/v1/platform/orgs/${o.orgId}/enable`).set(admin.auth).expect(200);

@@ -5,7 +5,7 @@ import type { RequestMeta } from '@libs/audit/request-meta';
 import { dummyHash, hashPassword, verifyPassword } from '@libs/auth/passwords';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
-import { ConflictException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
+import { ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
 import { RateLimitService } from '@libs/rate-limit/rate-limit.service';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { InvitesService } from 'src/modules/orgs/invites.service';
@@ -75,6 +75,12 @@ export class AuthService implements OnApplicationBootstrap {
         details: { reason: !user ? 'unknown_email' : user.disabledAt && ok ? 'user_disabled' : 'wrong_password' },
       });
       throw new UnauthorizedException('Invalid email or password', { reason: 'invalid_credentials' });
+    }
+    const org = await this.orgs.findById(user.orgId);
+    const platformAdmin = this.config.platformAdminEmails.includes(user.email.toLowerCase()) || user.permissions.includes('platform:admin');
+    if (org?.disabledAt && !platformAdmin) {
+      await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.login', result: 'denied', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId, details: { reason: 'org_disabled' } });
+      throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }
     await this.users.update(user.id, { lastLoginAt: new Date() });
     await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.login', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId });
