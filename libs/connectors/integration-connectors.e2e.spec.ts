@@ -10,6 +10,7 @@ import { registerOwner, TestUser } from '../../test/factories/users';
 import { startTestApp, TestApp } from '../../test/setup/test-app';
 import { FakeGitHubApi, startFakeGitHubApi } from './github/fake-github-api';
 import { FakeKubeApi, startFakeKubeApi } from './kubernetes/fake-kube-api';
+import { mcpClientPool } from './mcp/mcp.connector';
 
 describe('integration connectors through /api/v1/sources', () => {
   let t: TestApp;
@@ -22,7 +23,7 @@ describe('integration connectors through /api/v1/sources', () => {
     owner = await registerOwner(t, 'integ');
   });
   afterAll(async () => {
-    await Promise.all([t?.close(), kube?.close(), gh?.close()]);
+    await Promise.all([t?.close(), kube?.close(), gh?.close(), mcpClientPool.closeAll()]);
   });
 
   it('lists the five integration types in the connector catalog', async () => {
@@ -104,6 +105,22 @@ describe('integration connectors through /api/v1/sources', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('mcp stdio source: tools discovered from the server and executed (env kept secret)', async () => {
+    const everything = path.join(path.dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')), 'dist/index.js');
+    const created = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(owner.auth)
+      .send({ name: 'everything', source_type: 'mcp', config: { transport: 'stdio', command: process.execPath, args: [everything, 'stdio'], env: { DEMO_TOKEN: 'abc' } } })
+      .expect(201);
+    expect(created.body.config).toMatchObject({ transport: 'stdio', env: '***' });
+    const tools = await t.http().get(`/api/v1/sources/${created.body.id}/tools`).set(owner.auth).expect(200);
+    const echo = tools.body.items.find((x: any) => x.name === 'echo');
+    expect(echo).toMatchObject({ effect: 'read' });
+    const run = await t.http().post(`/api/v1/sources/${created.body.id}/tools/echo/execute`).set(owner.auth).send({ args: { message: 'via the API' } }).expect(200);
+    expect(JSON.stringify(run.body)).toContain('Echo: via the API');
   });
 
   it('kubernetes source: create (token masked), tools, list_pods, sync into the graph', async () => {
