@@ -4,7 +4,7 @@
  * same rows (nodes + edges) in the same run, same batch size, same Neo4j.
  * Usage: npm run bench (BENCHES=ingest), or
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/ingest.ts
- * Env: BENCH_INGEST_ROWS (default 20000), INGEST_BATCH_SIZE (default 500), BENCH_INGEST_REPEAT (default 2).
+ * Env: BENCH_INGEST_ROWS (default 5000; the atomic publish of one run must fit Neo4j's transaction memory), INGEST_BATCH_SIZE (default 500), BENCH_INGEST_REPEAT (default 2).
  */
 import '../src/register-paths';
 import 'reflect-metadata';
@@ -65,13 +65,15 @@ async function rawLoad(driver: import('neo4j-driver').Driver, database: string, 
   }
 }
 
-async function writerLoad(writer: GraphWriter, orgId: string, sourceId: string, rows: Row[], batch: number) {
+async function writerLoad(writer: GraphWriter, orgId: string, sourceId: string, rows: Row[], batch: number, atomic: boolean) {
   const scope = { orgId, sourceId, realm: 'bench', jobId: randomUUID() };
   for (let i = 0; i < rows.length; i += batch) {
     const chunk = rows.slice(i, i + batch);
     await writer.stage(scope, chunk.map((r) => r.node), chunk.filter((r) => r.edge).map((r) => r.edge!));
   }
-  return writer.commit(scope, { archive: true });
+  const res = await writer.commit(scope, { archive: true, atomicMaxRows: atomic ? Number.MAX_SAFE_INTEGER : 0, batchSize: batch });
+  if (res.atomic !== atomic) throw new Error('unexpected publish mode');
+  return res;
 }
 
 async function cleanup(neo: Neo4jService, orgId: string) {
@@ -89,7 +91,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function main() {
   const config = AppConfig.fromEnv(process.env);
-  const n = Number(process.env.BENCH_INGEST_ROWS ?? 20000);
+  const n = Number(process.env.BENCH_INGEST_ROWS ?? 5000);
   const batch = config.ingestBatchSize;
   const repeat = Number(process.env.BENCH_INGEST_REPEAT ?? 2);
   const neo = new Neo4jService(config);
@@ -101,20 +103,27 @@ async function main() {
   try {
     // warm-up (plans, connection pool)
     await rawLoad(neo.driver, config.neo4j.database, benchOrg, 'warm-raw', rows.slice(0, 1000), batch);
-    await writerLoad(writer, benchOrg, 'warm-writer', rows.slice(0, 1000), batch);
+    await writerLoad(writer, benchOrg, 'warm-writer', rows.slice(0, 1000), batch, true);
     for (let i = 0; i < repeat; i++) {
       const rawSrc = `raw-${i}`;
-      const wSrc = `writer-${i}`;
       const [rawSecs] = await timed(() => rawLoad(neo.driver, config.neo4j.database, benchOrg, rawSrc, rows, batch));
       results.push({ name: `raw UNWIND MERGE (first load) #${i + 1}`, secs: rawSecs });
-      const [wSecs, res] = await timed(() => writerLoad(writer, benchOrg, wSrc, rows, batch));
-      if (res.nodesWritten !== n) throw new Error(`writer wrote ${res.nodesWritten} nodes, expected ${n}`);
-      results.push({ name: `GraphWriter staged+commit (first load) #${i + 1}`, secs: wSecs });
-      // re-sync of the same rows into existing nodes (updates + archive check)
+      for (const atomic of [true, false]) {
+        const wSrc = `writer-${atomic ? 'atomic' : 'batched'}-${i}`;
+        const mode = atomic ? 'atomic publish' : 'batched publish';
+        const [wSecs, res] = await timed(() => writerLoad(writer, benchOrg, wSrc, rows, batch, atomic));
+        if (res.nodesWritten !== n) throw new Error(`writer wrote ${res.nodesWritten} nodes, expected ${n}`);
+        results.push({ name: `GraphWriter ${mode} (first load) #${i + 1}`, secs: wSecs });
+      }
+      // re-sync of the same rows into existing nodes
       const [rawUpd] = await timed(() => rawLoad(neo.driver, config.neo4j.database, benchOrg, rawSrc, rows, batch));
       results.push({ name: `raw UNWIND MERGE (re-sync) #${i + 1}`, secs: rawUpd });
-      const [wUpd] = await timed(() => writerLoad(writer, benchOrg, wSrc, rows, batch));
-      results.push({ name: `GraphWriter staged+commit (re-sync) #${i + 1}`, secs: wUpd });
+      for (const atomic of [true, false]) {
+        const wSrc = `writer-${atomic ? 'atomic' : 'batched'}-${i}`;
+        const mode = atomic ? 'atomic publish' : 'batched publish';
+        const [wUpd] = await timed(() => writerLoad(writer, benchOrg, wSrc, rows, batch, atomic));
+        results.push({ name: `GraphWriter ${mode} (re-sync) #${i + 1}`, secs: wUpd });
+      }
     }
   } finally {
     await cleanup(neo, benchOrg);
@@ -127,12 +136,13 @@ async function main() {
     const xs = results.filter((r) => f(r.name));
     return xs.reduce((s, r) => s + rate(r.secs), 0) / xs.length;
   };
-  const rawFirst = avg((x) => x.startsWith('raw') && x.includes('first'));
-  const wFirst = avg((x) => x.startsWith('GraphWriter') && x.includes('first'));
-  const rawRe = avg((x) => x.startsWith('raw') && x.includes('re-sync'));
-  const wRe = avg((x) => x.startsWith('GraphWriter') && x.includes('re-sync'));
-  process.stdout.write(`\nfirst load: writer ${Math.round(wFirst)} rows/s vs raw ${Math.round(rawFirst)} rows/s → writer/raw = ${(wFirst / rawFirst).toFixed(2)}\n`);
-  process.stdout.write(`re-sync:    writer ${Math.round(wRe)} rows/s vs raw ${Math.round(rawRe)} rows/s → writer/raw = ${(wRe / rawRe).toFixed(2)}\n`);
+  for (const phase of ['first', 're-sync']) {
+    const raw = avg((x) => x.startsWith('raw') && x.includes(phase));
+    for (const mode of ['atomic', 'batched']) {
+      const w = avg((x) => x.startsWith(`GraphWriter ${mode}`) && x.includes(phase));
+      process.stdout.write(`${phase.padEnd(8)} ${mode.padEnd(8)}: writer ${Math.round(w)} rows/s vs raw ${Math.round(raw)} rows/s → writer/raw = ${(w / raw).toFixed(2)}\n`);
+    }
+  }
 }
 
 main().catch((err) => {

@@ -97,6 +97,7 @@ export class AppConfig {
   readonly connectors: string[];
   readonly ingestOrgConcurrency: number;
   readonly ingestRunInApi: boolean;
+  readonly ingestAtomicMaxRows: number;
   readonly oauth: Record<'github' | 'google', { clientId?: string; clientSecret?: string }>;
 
   static fromEnv(env: Raw = process.env): AppConfig {
@@ -188,6 +189,7 @@ export class AppConfig {
     this.connectors = l('AGENTCY_CONNECTORS');
     this.ingestOrgConcurrency = n('INGEST_ORG_CONCURRENCY') || Math.max(1, Math.floor(this.ingestConcurrency / 2));
     this.ingestRunInApi = b('INGEST_RUN_IN_API');
+    this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
     this.oauth = {
       github: { clientId: o('OAUTH_GITHUB_CLIENT_ID'), clientSecret: o('OAUTH_GITHUB_CLIENT_SECRET') },
       google: { clientId: o('OAUTH_GOOGLE_CLIENT_ID'), clientSecret: o('OAUTH_GOOGLE_CLIENT_SECRET') },

@@ -85,6 +85,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'INGEST_CONCURRENCY', kind: 'int', default: '2', min: 1, max: 64, description: 'Sync jobs run at once per process.' },
   { name: 'AGENTCY_CONNECTORS', kind: 'list', default: '', description: 'Comma-separated connector types to enable (e.g. `csv,json,postgres`); empty enables every built-in connector.' },
   { name: 'INGEST_ORG_CONCURRENCY', kind: 'int', default: '0', min: 0, max: 64, description: 'Sync jobs of one org running at once across all processes (0 = half of INGEST_CONCURRENCY, at least 1), so one tenant cannot starve the others.' },
+  { name: 'INGEST_ATOMIC_MAX_ROWS', kind: 'int', default: '10000', min: 0, max: 10000000, description: 'Sync runs with at most this many staged nodes+edges are published in one Neo4j transaction (all or nothing for readers); larger runs are published in INGEST_BATCH_SIZE batches after staging.' },
   { name: 'INGEST_RUN_IN_API', kind: 'bool', default: 'true', description: 'Runs the ingestion queue processor inside the API process (set false when `npm run worker` processes run it).' },
   { name: 'OAUTH_GITHUB_CLIENT_ID', kind: 'string', description: 'GitHub OAuth app client id for /sources/oauth/github (a source config `client_id` overrides it).' },
   { name: 'OAUTH_GITHUB_CLIENT_SECRET', kind: 'string', secret: true, description: 'GitHub OAuth app client secret.' },

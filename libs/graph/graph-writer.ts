@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import type { GraphEdgeInput, GraphNodeInput } from '@libs/connectors/connector';
+import neo4j from 'neo4j-driver';
 import { Neo4jService } from './neo4j.service';
+
+const neo4jInt = (n: number) => neo4j.int(Math.min(n, 2 ** 52));
 
 /** Labels and relationship types cannot be parameters; they are validated against this before being spliced in. */
 export const SAFE_IDENT_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -130,17 +133,10 @@ export class GraphWriter {
     return { nodes: nodeRows.length, edges: edgeRows.length };
   }
 
-  /** Publishes a staged run atomically (one transaction); `archive` supersedes the previous snapshot. */
-  async commit(scope: WriteScope, opts: { archive: boolean }): Promise<CommitResult> {
-    await this.ensureSchema();
-    const p = { job: scope.jobId, org: scope.orgId, src: scope.sourceId, realm: scope.realm, now: Date.now() };
-    const res = await this.neo4j.writeTx(async (tx) => {
-      const result: CommitResult = { nodesWritten: 0, edgesWritten: 0, edgesSkipped: 0, nodesArchived: 0, edgesArchived: 0 };
-      const labels = (await tx.run('MATCH (s:Staged {_stage_job: $job}) RETURN DISTINCT s._stage_label AS l', p)).records.map((r) => r.get('l') as string);
-      for (const label of labels) {
-        assertSafeLabel(label);
-        const r = await tx.run(
-          `MATCH (s:Staged {_stage_job: $job}) WHERE s._stage_label = $label
+  private nodeStatement(label: string, chunked: boolean): string {
+    assertSafeLabel(label);
+    return `MATCH (s:Staged {_stage_job: $job}) WHERE s._stage_label = $label
+           ${chunked ? 'WITH s LIMIT $batch' : ''}
            MERGE (n:Entity {org_id: $org, source_id: $src, key: s.key})
              ON CREATE SET n.id = 'n_' + randomUUID(), n.created_at = $now
            WITH s, n, n.id AS nid, n.created_at AS created, coalesce(n.content_hash = s._hash, false) AS same
@@ -150,56 +146,115 @@ export class GraphWriter {
              SET n = s {.*, _stage_job: null, _stage_label: null, _stage_at: null, _hash: null, content_hash: s._hash, id: nid, created_at: created,
                         updated_at: $now, org_id: $org, source_id: $src, realm: $realm, label: $label, snapshot: $job, archived_at: null}
              SET n:\`${label}\`)
-           RETURN count(n) AS c`,
-          { ...p, label },
-        );
-        result.nodesWritten += Number(r.records[0]?.get('c') ?? 0);
-      }
-      if (opts.archive) {
-        const a = await tx.run(
-          `MATCH (n:Entity {org_id: $org, source_id: $src})
+           ${chunked ? 'DELETE s' : ''}
+           RETURN count(n) AS c`;
+  }
+
+  private edgeStatement(type: string, chunked: boolean): string {
+    assertSafeLabel(type, 'relationship type');
+    return `MATCH (e:StagedEdge {_stage_job: $job}) WHERE e._type = $type
+           ${chunked ? 'WITH e LIMIT $batch' : ''}
+           OPTIONAL MATCH (a:Entity {org_id: $org, source_id: $src, key: e._from}) WHERE a.archived_at IS NULL
+           OPTIONAL MATCH (b:Entity {org_id: $org, source_id: $src, key: e._to}) WHERE b.archived_at IS NULL
+           WITH e, a, b, (a IS NOT NULL AND b IS NOT NULL) AS ok
+           FOREACH (_ IN CASE WHEN ok THEN [1] ELSE [] END |
+             MERGE (a)-[r:\`${type}\`]->(b)
+             SET r = e {.*, _stage_job: null, _type: null, _from: null, _to: null, _stage_at: null, _hash: null, content_hash: e._hash,
+                        created_at: coalesce(r.created_at, $now), updated_at: CASE WHEN r.content_hash = e._hash THEN r.updated_at ELSE $now END,
+                        org_id: $org, realm: $realm, source_id: $src, snapshot: $job, archived_at: null})
+           ${chunked ? 'DELETE e' : ''}
+           RETURN sum(CASE WHEN ok THEN 1 ELSE 0 END) AS c, count(e) AS seen`;
+  }
+
+  private static readonly ARCHIVE_NODES = `MATCH (n:Entity {org_id: $org, source_id: $src})
            WHERE n.archived_at IS NULL AND (n.snapshot IS NULL OR n.snapshot <> $job)
-           SET n.archived_at = $now RETURN count(n) AS c`,
-          p,
-        );
-        result.nodesArchived = Number(a.records[0]?.get('c') ?? 0);
-      }
-      const types = (await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN DISTINCT e._type AS t', p)).records.map((r) => r.get('t') as string);
-      for (const type of types) {
-        assertSafeLabel(type, 'relationship type');
-        const r = await tx.run(
-          `MATCH (e:StagedEdge {_stage_job: $job}) WHERE e._type = $type
-           MATCH (a:Entity {org_id: $org, source_id: $src, key: e._from}) WHERE a.archived_at IS NULL
-           MATCH (b:Entity {org_id: $org, source_id: $src, key: e._to}) WHERE b.archived_at IS NULL
-           MERGE (a)-[r:\`${type}\`]->(b)
-             ON CREATE SET r.created_at = $now
-           WITH r, e, r.created_at AS created, coalesce(r.content_hash = e._hash, false) AS same
-           FOREACH (_ IN CASE WHEN same THEN [1] ELSE [] END | SET r.snapshot = $job, r.archived_at = null)
-           FOREACH (_ IN CASE WHEN same THEN [] ELSE [1] END |
-             SET r = e {.*, _stage_job: null, _type: null, _from: null, _to: null, _stage_at: null, _hash: null, content_hash: e._hash, created_at: created,
-                        updated_at: $now, org_id: $org, realm: $realm, source_id: $src, snapshot: $job, archived_at: null})
-           RETURN count(r) AS c`,
-          { ...p, type },
-        );
-        result.edgesWritten += Number(r.records[0]?.get('c') ?? 0);
-      }
-      const staged = await tx.run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN count(e) AS c', p);
-      result.edgesSkipped = Math.max(0, Number(staged.records[0]?.get('c') ?? 0) - result.edgesWritten);
-      if (opts.archive) {
-        const a = await tx.run(
-          `MATCH (:Entity {org_id: $org, source_id: $src})-[r]->()
+           WITH n LIMIT $batch SET n.archived_at = $now RETURN count(n) AS c`;
+
+  private static readonly ARCHIVE_EDGES = `MATCH (:Entity {org_id: $org, source_id: $src})-[r]->()
            WHERE r.source_id = $src AND r.archived_at IS NULL AND (r.snapshot IS NULL OR r.snapshot <> $job)
-           SET r.archived_at = $now RETURN count(r) AS c`,
-          p,
-        );
-        result.edgesArchived = Number(a.records[0]?.get('c') ?? 0);
-      }
-      return result;
+           WITH r LIMIT $batch SET r.archived_at = $now RETURN count(r) AS c`;
+
+  /**
+   * Publishes a staged run. Runs with at most `atomicMaxRows` staged nodes+edges are published in
+   * ONE transaction (readers see the old snapshot or the new one, never a mix). Larger runs would
+   * exceed Neo4j's transaction memory, so they are published in batches of `batchSize` after
+   * staging finished; see docs/ingestion.md for what that means for readers.
+   */
+  async commit(scope: WriteScope, opts: { archive: boolean; atomicMaxRows?: number; batchSize?: number }): Promise<CommitResult & { atomic: boolean }> {
+    await this.ensureSchema();
+    const p = { job: scope.jobId, org: scope.orgId, src: scope.sourceId, realm: scope.realm, now: Date.now() };
+    const counts = await this.neo4j.read<{ n: number; e: number }>(
+      'CALL { MATCH (s:Staged {_stage_job: $job}) RETURN count(s) AS n } CALL { MATCH (e:StagedEdge {_stage_job: $job}) RETURN count(e) AS e } RETURN n, e',
+      p,
+    );
+    const staged = Number(counts.records[0]?.get('n') ?? 0) + Number(counts.records[0]?.get('e') ?? 0);
+    const atomic = staged <= (opts.atomicMaxRows ?? Number.MAX_SAFE_INTEGER);
+    const result: CommitResult = { nodesWritten: 0, edgesWritten: 0, edgesSkipped: 0, nodesArchived: 0, edgesArchived: 0 };
+    const labelsOf = async (run: (q: string) => Promise<import('neo4j-driver').QueryResult>) => ({
+      labels: (await run('MATCH (s:Staged {_stage_job: $job}) RETURN DISTINCT s._stage_label AS l')).records.map((r) => r.get('l') as string),
+      types: (await run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN DISTINCT e._type AS t')).records.map((r) => r.get('t') as string),
     });
+    if (atomic) {
+      await this.neo4j.writeTx(async (tx) => {
+        const { labels, types } = await labelsOf((q) => tx.run(q, p));
+        for (const label of labels) {
+          const r = await tx.run(this.nodeStatement(label, false), { ...p, label });
+          result.nodesWritten += Number(r.records[0]?.get('c') ?? 0);
+        }
+        if (opts.archive) {
+          const a = await tx.run(GraphWriter.ARCHIVE_NODES, { ...p, batch: neo4jInt(Number.MAX_SAFE_INTEGER) });
+          result.nodesArchived = Number(a.records[0]?.get('c') ?? 0);
+        }
+        for (const type of types) {
+          const r = await tx.run(this.edgeStatement(type, false), { ...p, type });
+          result.edgesWritten += Number(r.records[0]?.get('c') ?? 0);
+          result.edgesSkipped += Number(r.records[0]?.get('seen') ?? 0) - Number(r.records[0]?.get('c') ?? 0);
+        }
+        if (opts.archive) {
+          const a = await tx.run(GraphWriter.ARCHIVE_EDGES, { ...p, batch: neo4jInt(Number.MAX_SAFE_INTEGER) });
+          result.edgesArchived = Number(a.records[0]?.get('c') ?? 0);
+        }
+      });
+    } else {
+      const batch = neo4jInt(opts.batchSize ?? 1000);
+      const { labels, types } = await labelsOf((q) => this.neo4j.read(q, p));
+      const loop = async (q: string, params: Record<string, unknown>, onRow: (rec: import('neo4j-driver').Record) => number) => {
+        for (;;) {
+          const r = await this.neo4j.write(q, { ...p, ...params, batch });
+          if (onRow(r.records[0]) === 0) break;
+        }
+      };
+      for (const label of labels) {
+        await loop(this.nodeStatement(label, true), { label }, (rec) => {
+          const c = Number(rec?.get('c') ?? 0);
+          result.nodesWritten += c;
+          return c;
+        });
+      }
+      if (opts.archive) await loop(GraphWriter.ARCHIVE_NODES, {}, (rec) => {
+        const c = Number(rec?.get('c') ?? 0);
+        result.nodesArchived += c;
+        return c;
+      });
+      for (const type of types) {
+        await loop(this.edgeStatement(type, true), { type }, (rec) => {
+          const c = Number(rec?.get('c') ?? 0);
+          const seen = Number(rec?.get('seen') ?? 0);
+          result.edgesWritten += c;
+          result.edgesSkipped += seen - c;
+          return seen;
+        });
+      }
+      if (opts.archive) await loop(GraphWriter.ARCHIVE_EDGES, {}, (rec) => {
+        const c = Number(rec?.get('c') ?? 0);
+        result.edgesArchived += c;
+        return c;
+      });
+    }
     // staging data is invisible either way; dropping it in bounded transactions keeps the publish
     // transaction small (Neo4j caps transaction memory)
     await this.discard(scope.jobId).catch((err) => this.logger.warn(`dropping staging data of ${scope.jobId} failed: ${(err as Error).message}`));
-    return res;
+    return { ...result, atomic };
   }
 
   /** Drops a failed/cancelled run's staging data in bounded transactions; published data is untouched. */

@@ -44,7 +44,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     pgUrl = await createScratchDb(scratch);
     await new Promise<void>((r) => fs.server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(fs.server.address() as AddressInfo).port}`;
-    t = await startTestApp({ REDIS_PREFIX: suitePrefix('sync'), UPLOAD_DIR: testUploadDir(), INGEST_BATCH_SIZE: '2', INGEST_CONCURRENCY: '4' });
+    t = await startTestApp({ REDIS_PREFIX: suitePrefix('sync'), UPLOAD_DIR: testUploadDir(), INGEST_BATCH_SIZE: '2', INGEST_CONCURRENCY: '4', INGEST_ATOMIC_MAX_ROWS: '2' });
     neo = t.app.get(Neo4jService);
     a = await registerOwner(t, 'synca');
     b = await registerOwner(t, 'syncb');
@@ -75,7 +75,8 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     const id = src.body.id;
     const job1 = await sync(a, id);
     expect(job1.status).toBe('succeeded');
-    expect(job1.stats).toMatchObject({ nodes_written: 5, archived: 0 });
+    // 5 staged rows > INGEST_ATOMIC_MAX_ROWS=2: published in batches
+    expect(job1.stats).toMatchObject({ nodes_written: 5, archived: 0, atomic_publish: false });
     expect(job1.stats.batches).toBeGreaterThanOrEqual(3);
     let nodes = await liveNodes(a.orgId, id);
     expect(nodes).toHaveLength(5);
@@ -138,6 +139,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     const src = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'services', source_type: 'json', config: { url: `${base}/svc.json`, label: 'Service', key_field: 'slug', name_field: 'title', records_path: 'data.items' } }).expect(201);
     const job = await sync(a, src.body.id);
     expect(job.status).toBe('succeeded');
+    expect(job.stats.atomic_publish).toBe(true); // 2 rows: one transaction
     const nodes = await liveNodes(a.orgId, src.body.id);
     expect(nodes).toHaveLength(2);
     expect(nodes[0]).toMatchObject({ key: 'api', name: 'API', realm: 'data', 'meta.tier': 1, tags: ['a', 'b'] });

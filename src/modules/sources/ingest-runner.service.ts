@@ -129,7 +129,8 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
         await this.runtime.publish(orgId, 'job.progress', { job_id: jobId, source_id: sourceId, status: 'running', stats });
       }
       await checkCancel();
-      const res = await this.writer.commit(scope, { archive: job.mode === 'full' });
+      const res = await this.writer.commit(scope, { archive: job.mode === 'full', atomicMaxRows: this.config.ingestAtomicMaxRows, batchSize: Math.max(size, 500) });
+      stats.atomic_publish = res.atomic;
       stats.nodes_written = res.nodesWritten;
       stats.edges_written = res.edgesWritten;
       stats.edges_skipped = res.edgesSkipped;

@@ -18,6 +18,8 @@ export interface JobStats {
   archived: number;
   batches: number;
   errors: number;
+  /** true when the run was published in one transaction (see INGEST_ATOMIC_MAX_ROWS) */
+  atomic_publish?: boolean;
 }
 
 export function emptyStats(): JobStats {

@@ -36,6 +36,7 @@ export class JobStatsDto {
   @ApiProperty({ description: 'nodes_archived + edges_archived' }) archived: number;
   @ApiProperty() batches: number;
   @ApiProperty() errors: number;
+  @ApiPropertyOptional({ description: 'true when the run was published in one transaction' }) atomic_publish?: boolean;
 }
 
 export class JobErrorDto {
