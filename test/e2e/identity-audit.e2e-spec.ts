@@ -45,6 +45,9 @@ describe('identity: audit log and /activity', () => {
       target: { type: 'api_key', id: res.body.id },
       ip: '127.0.0.1',
       request_id: rid,
+      decision: 'allow',
+      resource: { type: 'api_key', id: res.body.id },
+      context: { ip: '127.0.0.1', request_id: rid },
     });
   });
 

@@ -87,6 +87,14 @@ export class AuditActorDto {
   email: string | null;
 }
 
+export class AuditContextDto {
+  @ApiProperty({ type: String, nullable: true })
+  ip: string | null;
+
+  @ApiProperty({ type: String, nullable: true })
+  request_id: string | null;
+}
+
 export class AuditEntryDto {
   @ApiProperty()
   id: string;
@@ -132,6 +140,12 @@ export class AuditEntryDto {
 
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
   details: Record<string, unknown> | null;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Same as target (policies.md entry shape)' })
+  resource: Record<string, unknown> | null;
+
+  @ApiProperty({ type: AuditContextDto, description: 'Same as ip/request_id (policies.md entry shape)' })
+  context: AuditContextDto;
 }
 
 export class ActivityRefDto {
@@ -197,6 +211,8 @@ export function toAuditEntryDto(e: AuditEntryEntity): AuditEntryDto {
     ip: e.ip,
     request_id: e.requestId,
     details: e.details,
+    resource: e.target,
+    context: { ip: e.ip, request_id: e.requestId },
   };
 }
 
