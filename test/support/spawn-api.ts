@@ -32,9 +32,18 @@ export function freePort(): Promise<number> {
  * test database URL and Redis prefix set by test/setup/env.ts), plus `env`. Resolves once the
  * HTTP server answers. Always `kill()` it in afterAll.
  */
-export async function spawnApiProcess(env: Record<string, string> = {}, opts: { startTimeoutMs?: number } = {}): Promise<SpawnedApi> {
+export async function spawnApiProcess(
+  env: Record<string, string> = {},
+  opts: {
+    startTimeoutMs?: number;
+    /** entry file relative to the repo root (default src/main.ts) */
+    entry?: string;
+    /** path polled until it answers (any HTTP status); default /api/v1/health */
+    readyPath?: string;
+  } = {},
+): Promise<SpawnedApi> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, 'src/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, opts.entry ?? 'src/main.ts')], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -67,7 +76,7 @@ export async function spawnApiProcess(env: Record<string, string> = {}, opts: { 
   for (;;) {
     if (exited !== undefined) throw new Error(`API process exited with ${exited} before listening:\n${output()}`);
     try {
-      const res = await fetch(`${baseUrl}/api/v1/health`, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${baseUrl}${opts.readyPath ?? '/api/v1/health'}`, { signal: AbortSignal.timeout(5_000) });
       await res.arrayBuffer();
       break;
     } catch {
