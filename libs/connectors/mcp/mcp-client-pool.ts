@@ -65,14 +65,17 @@ export class McpClientPool {
     const key = McpClientPool.keyFor(sourceId, config);
     let p = this.entries.get(key);
     if (!p) {
-      p = connect(key, config);
-      this.entries.set(key, p);
-      p.catch(() => this.entries.delete(key));
+      const connecting = connect(key, config);
+      p = connecting;
+      this.entries.set(key, connecting);
+      connecting.catch(() => {
+        if (this.entries.get(key) === connecting) this.entries.delete(key);
+      });
       this.ensureSweeper();
     }
     const entry = await p;
     if (entry.closed) {
-      this.entries.delete(key);
+      if (this.entries.get(key) === p) this.entries.delete(key);
       return this.use(sourceId, config, fn);
     }
     entry.lastUsed = Date.now();

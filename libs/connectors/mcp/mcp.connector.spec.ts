@@ -71,6 +71,12 @@ describe('mcp connector over stdio (@modelcontextprotocol/server-everything)', (
     expect(mcpClientPool.size).toBe(before);
   });
 
+  it('reconnects after the server connection drops', async () => {
+    await mcpClientPool.use('src-stdio', config, (client) => client.close());
+    const echo: any = await mcpConnector.executeTool(c, 'echo', { message: 'back again' });
+    expect(echo.text).toBe('Echo: back again');
+  });
+
   it('ingests resources', async () => {
     const nodes: GraphNodeInput[] = [];
     for await (const b of mcpConnector.ingest!(c)) nodes.push(...b.nodes);
