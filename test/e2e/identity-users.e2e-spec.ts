@@ -29,6 +29,16 @@ describe('identity: register/login/me, roles and /users', () => {
       expect(row.password_hash).toMatch(/^\$argon2id\$/);
     });
 
+    it('responses carrying credentials (login, register, invites) are never stored by the idempotency layer', async () => {
+      const login = await t.http().post('/api/v1/auth/login').set('Idempotency-Key', randomUUID()).send({ email: owner.email, password: 'password-123' }).expect(200);
+      const inv = await t.http().post('/api/v1/users/invites').set(owner.auth).set('Idempotency-Key', randomUUID()).send({ email: `idem-${randomUUID().slice(0, 8)}@example.test`, role: 'viewer' }).expect(201);
+      const ds = t.app.get(DataSource);
+      for (const secret of [login.body.token.split('.')[2], inv.body.token]) {
+        const [row] = (await ds.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response::text LIKE $1`, [`%${secret}%`])) as { n: number }[];
+        expect(row.n).toBe(0);
+      }
+    });
+
     it('wrong email and wrong password give the same 401', async () => {
       const a = await t.http().post('/api/v1/auth/login').send({ email: owner.email, password: 'wrong-password' }).expect(401);
       const b = await t.http().post('/api/v1/auth/login').send({ email: `nobody-${randomUUID()}@example.test`, password: 'wrong-password' }).expect(401);

@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { NoIdempotency } from '@libs/idempotency';
 import { ApiCreatedResponse, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { NoAudit } from '@libs/audit/audit.decorators';
@@ -20,6 +21,7 @@ export class AuthController {
   ) {}
 
   @Post('login')
+  @NoIdempotency()
   @HttpCode(200)
   @Public()
   @NoAudit()
@@ -30,6 +32,7 @@ export class AuthController {
   }
 
   @Post('register')
+  @NoIdempotency()
   @Public()
   @NoAudit()
   @ApiOperation({ operationId: 'auth_register', summary: 'Register a user (new org with org_name, or join one with invite_token)' })
@@ -39,6 +42,7 @@ export class AuthController {
   }
 
   @Post('invites/accept')
+  @NoIdempotency()
   @Public()
   @NoAudit()
   @ApiOperation({ operationId: 'auth_accept_invite', summary: 'Accept an invite: creates the invited user and logs in' })

@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { NoIdempotency } from '@libs/idempotency';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction, NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
@@ -33,6 +34,7 @@ export class PlatformController {
   }
 
   @Post('orgs')
+  @NoIdempotency()
   @PA()
   @AuditAction('platform.orgs.create', 'platform_admin', 'org')
   @ApiOperation({ operationId: 'platform_create_org', summary: 'Create an org (optionally with an owner invite)' })
@@ -79,6 +81,7 @@ export class PlatformController {
   }
 
   @Post('orgs/:id/invites')
+  @NoIdempotency()
   @PA()
   @AuditAction('platform.invites.create', 'platform_admin', 'invite')
   @ApiOperation({ operationId: 'platform_create_org_invite', summary: 'Invite someone into an org; the token is returned once' })
@@ -88,6 +91,7 @@ export class PlatformController {
   }
 
   @Post('invites/accept')
+  @NoIdempotency()
   @Public()
   @NoAudit()
   @ApiOperation({ operationId: 'platform_accept_invite', summary: 'Accept an invite: creates the invited user and logs in' })
@@ -97,6 +101,7 @@ export class PlatformController {
   }
 
   @Post('invites')
+  @NoIdempotency()
   @PA()
   @AuditAction('platform.invites.create', 'platform_admin', 'invite')
   @ApiOperation({ operationId: 'platform_create_invite', summary: 'Invite someone into the org given by org_id; the token is returned once' })

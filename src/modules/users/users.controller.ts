@@ -1,4 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { NoIdempotency } from '@libs/idempotency';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '@libs/audit/audit.decorators';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
@@ -47,6 +48,7 @@ export class UsersController {
   }
 
   @Post('invites')
+  @NoIdempotency()
   @Authenticated({ minRole: 'admin' })
   @AuditAction('invites.create', 'platform_admin', 'invite')
   @ApiOperation({ operationId: 'users_create_invite', summary: 'Invite someone into your org (role ≤ yours); the token is returned once' })
