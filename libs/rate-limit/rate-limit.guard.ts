@@ -1,18 +1,25 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { AppConfig } from '@libs/config';
+import { AuditService } from '@libs/audit/audit.service';
+import { requestMetaOf } from '@libs/audit/request-meta';
 import type { AuthedRequest } from '@libs/auth/auth.guard';
+import { AppConfig } from '@libs/config';
+import { AppException } from '@libs/errors';
 import { RateLimitService } from './rate-limit.service';
+
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Global guard registered after AuthGuard: RATE_LIMIT_PER_MIN requests per minute per caller
  * (API key, user, or service caller). Anonymous requests on public routes are not counted
- * here; login has its own per-IP and per-account limit.
+ * here; login has its own per-IP and per-account limit. A refused mutating request is audited
+ * (it never reaches the audit interceptor).
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
   constructor(
     private readonly limits: RateLimitService,
     private readonly config: AppConfig,
+    private readonly audit: AuditService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -21,7 +28,24 @@ export class RateLimitGuard implements CanActivate {
     const p = req.principal;
     const who = p ? (p.apiKeyId ? `key:${p.apiKeyId}` : `user:${p.userId}`) : req.caller ? `svc:${req.caller.kind}:${req.caller.subject}` : undefined;
     if (!who) return true;
-    await this.limits.enforce([`caller:${who}`], this.config.rateLimitPerMin);
+    try {
+      await this.limits.enforce([`caller:${who}`], this.config.rateLimitPerMin);
+    } catch (err) {
+      if (err instanceof AppException && MUTATING.has(req.method)) {
+        const meta = requestMetaOf(req);
+        await this.audit.record({
+          orgId: p?.orgId ?? req.caller?.orgId ?? null,
+          category: 'api',
+          action: `${req.method} ${req.baseUrl ?? ''}${req.route?.path ?? req.path}`,
+          result: 'failure',
+          actor: p ? { userId: p.userId, email: p.email, apiKeyId: p.apiKeyId } : null,
+          ip: meta.ip,
+          requestId: meta.requestId,
+          details: { status: err.status, error_code: err.code },
+        });
+      }
+      throw err;
+    }
     return true;
   }
 }

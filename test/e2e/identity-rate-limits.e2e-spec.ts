@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { createApiKey, registerOwner } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 
@@ -49,6 +50,11 @@ describe('identity: Redis-backed rate limits', () => {
     // another user is unaffected
     const other = await registerOwner(t, 'rlother');
     await t.http().get('/api/v1/users/me').set(other.auth).expect(200);
+    // a refused mutating request is still audited
+    const rid = `req-${randomUUID()}`;
+    await t.http().post('/api/v1/api-keys').set(owner.auth).set('X-Request-Id', rid).send({ name: 'late' }).expect(429);
+    const rows = (await t.app.get(DataSource).query('SELECT org_id, result, details FROM audit_log WHERE request_id = $1', [rid])) as { org_id: string; result: string; details: { status: number } }[];
+    expect(rows).toEqual([{ org_id: owner.orgId, result: 'failure', details: { status: 429, error_code: 'rate_limited' } }]);
   });
 
   it('the limit is shared by replicas (Redis), not per process', async () => {
