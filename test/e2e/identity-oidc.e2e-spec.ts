@@ -270,7 +270,7 @@ describe('identity: OIDC just-in-time org creation', () => {
     await idp.start();
     key = await generateKeyPair('RS256');
     idp.keys = [{ ...(await exportJWK(key.publicKey)), kid: 'j1', alg: 'RS256' }];
-    t = await startTestApp({ AUTH_PROVIDER: 'oidc', JWKS_URL: `${idp.url}/jwks`, JWT_ISSUER: idp.url, OIDC_JIT_ORG: 'true' });
+    t = await startTestApp({ AUTH_PROVIDER: 'oidc', JWKS_URL: `${idp.url}/jwks`, JWT_ISSUER: idp.url, OIDC_JIT_ORG: 'true', JWKS_TTL_SECS: '1' });
   });
   afterAll(async () => {
     await t.close();
@@ -286,5 +286,16 @@ describe('identity: OIDC just-in-time org creation', () => {
     const second = await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
     expect(second.body.org.id).toBe(first.body.org.id);
     expect(second.body.id).toBe(first.body.id);
+  });
+
+  it('refetches the key set once JWKS_TTL_SECS has passed', async () => {
+    const token = () => new SignJWT({ email: `ttl-${randomUUID().slice(0, 8)}@example.test` }).setProtectedHeader({ alg: 'RS256', kid: 'j1' }).setSubject(`ttl|${randomUUID()}`).setIssuer(idp.url).setAudience('agentcy').setExpirationTime('10m').sign(key.privateKey);
+    await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    const before = idp.jwksFetches;
+    await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    expect(idp.jwksFetches).toBe(before);
+    await sleep(1300);
+    await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    expect(idp.jwksFetches).toBe(before + 1);
   });
 });
