@@ -101,6 +101,15 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
     expect(assistant.tool_calls.map((tc: any) => tc.tool_call_id)).toEqual(starts.map((e) => e.data.tool_call_id));
     const desc = await t.http().get(`/api/v1/chat/conversations/${c.body.id}/messages?order=desc`).set(u.auth).expect(200);
     expect(desc.body.items[0].role).toBe('assistant');
+    const p1 = await t.http().get(`/api/v1/chat/conversations/${c.body.id}/messages?limit=1`).set(u.auth).expect(200);
+    expect(p1.body).toMatchObject({ total: 2, items: [expect.objectContaining({ role: 'user' })], next_cursor: expect.any(String) });
+    const p2 = await t.http().get(`/api/v1/chat/conversations/${c.body.id}/messages?limit=1&cursor=${encodeURIComponent(p1.body.next_cursor)}`).set(u.auth).expect(200);
+    expect(p2.body).toMatchObject({ items: [expect.objectContaining({ role: 'assistant', id: messageId })], next_cursor: null });
+
+    // after the turn, re-attaching replays it and ends
+    const replay = await openSse(`${t.baseUrl}/api/v1/chat/conversations/${c.body.id}/stream`, { headers: u.auth });
+    await replay.done;
+    expect(replay.events.map((e) => `${e.id}:${e.event}`)).toEqual(s.events.map((e) => `${e.id}:${e.event}`));
 
     // the executed tool call is stored and pollable
     const tc = await t.http().get(`/api/v1/chat/conversations/${c.body.id}/tool-calls/${exec.data.tool_call_id}`).set(u.auth).expect(200);

@@ -152,6 +152,11 @@ export class TurnEventsService implements OnModuleDestroy {
       last = e.id;
       if (e.event === TERMINAL_EVENT) return;
     }
+    if (!(await stillRunning())) {
+      // finished (or its events expired): whatever arrived meanwhile, then stop without blocking
+      yield* this.drain(turnId, last);
+      return;
+    }
     const conn = this.redis.duplicate('chat-follow');
     this.readers.add(conn);
     const onAbort = () => conn.disconnect();
@@ -169,10 +174,7 @@ export class TurnEventsService implements OnModuleDestroy {
         if (!res) {
           if (!(await stillRunning())) {
             // the turn ended (or its process died) without more events: flush what is left and stop
-            for (const e of await this.backlog(turnId, last)) {
-              yield e;
-              last = e.id;
-            }
+            yield* this.drain(turnId, last);
             return;
           }
           continue;
@@ -187,6 +189,23 @@ export class TurnEventsService implements OnModuleDestroy {
       signal.removeEventListener('abort', onAbort);
       this.readers.delete(conn);
       conn.disconnect();
+    }
+  }
+
+  /**
+   * The rest of a turn that is no longer running. The turn row is marked finished just before
+   * `message_end` is appended, so when the end is missing it looks once more after a short pause.
+   */
+  private async *drain(turnId: string, after: number): AsyncGenerator<TurnEvent> {
+    let last = after;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const events = await this.backlog(turnId, last);
+      for (const e of events) {
+        yield e;
+        last = e.id;
+        if (e.event === TERMINAL_EVENT) return;
+      }
+      if (attempt === 0) await new Promise((r) => setTimeout(r, 300));
     }
   }
 
