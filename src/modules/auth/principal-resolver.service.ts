@@ -50,9 +50,9 @@ export class BearerPrincipalResolver extends PrincipalResolver {
     const alg = this.tokens.algorithmOf(bearer);
     if (alg === 'HS256') {
       const claims = await this.tokens.verifyLocal(bearer, req as AuthedRequest);
-      const user = await this.users.findById(claims.sub);
-      if (!user || user.orgId !== claims.org_id) throw new UnauthorizedException('Invalid token', { reason: 'unknown_user' });
-      return this.forUser(user, req as AuthedRequest);
+      const found = await this.users.findForAuth(claims.sub);
+      if (!found || found.user.orgId !== claims.org_id) throw new UnauthorizedException('Invalid token', { reason: 'unknown_user' });
+      return this.forUser(found.user, req as AuthedRequest, found.orgDisabled);
     }
     if (alg === 'RS256' && this.oidc.enabled) {
       const claims = await this.oidc.verify(bearer);
@@ -69,23 +69,28 @@ export class BearerPrincipalResolver extends PrincipalResolver {
     if (isKeyRevoked(key)) throw new UnauthorizedException('API key revoked', { reason: 'api_key_revoked' });
     if (isKeyExpired(key)) throw new UnauthorizedException('API key expired', { reason: 'api_key_expired' });
     if (!ipAllowed(clientIp(req), key.allowedIps)) throw new UnauthorizedException('API key not allowed from this address', { reason: 'ip_not_allowed' });
-    const owner = await this.users.findById(key.createdBy);
-    if (!owner || owner.orgId !== key.orgId) throw new UnauthorizedException('Invalid API key', { reason: 'unknown_user' });
-    const principal = await this.forUser(owner, req);
+    const found = await this.users.findForAuth(key.createdBy);
+    if (!found || found.user.orgId !== key.orgId) throw new UnauthorizedException('Invalid API key', { reason: 'unknown_user' });
+    const owner = found.user;
+    const principal = await this.forUser(owner, req, found.orgDisabled);
     // a key never acts above its owner's current role
     const role: Role = roleRank(key.role) < roleRank(owner.role) ? key.role : owner.role;
     this.touch(key.id);
     return { ...principal, kind: 'api_key', apiKeyId: key.id, role };
   }
 
-  private async forUser(user: UserEntity, req: AuthedRequest): Promise<Principal> {
+  /** `orgDisabled` undefined = not known yet (looked up here). */
+  private async forUser(user: UserEntity, req: AuthedRequest, orgDisabled?: boolean): Promise<Principal> {
     req.authFailure = { ...(req.authFailure ?? {}), orgId: user.orgId, userId: user.id, email: user.email };
     if (user.disabledAt) throw new UnauthorizedException('User is disabled', { reason: 'user_disabled' });
-    const org = await this.orgs.findById(user.orgId);
-    if (!org) throw new UnauthorizedException('Invalid token', { reason: 'unknown_org' });
+    if (orgDisabled === undefined) {
+      const org = await this.orgs.findById(user.orgId);
+      if (!org) throw new UnauthorizedException('Invalid token', { reason: 'unknown_org' });
+      orgDisabled = !!org.disabledAt;
+    }
     const principal = this.toPrincipal(user);
     // platform admins keep access so they can re-enable their own org
-    if (org.disabledAt && !principal.platformAdmin) {
+    if (orgDisabled && !principal.platformAdmin) {
       req.principal = principal;
       throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Page, PageQuery, paginate } from '@libs/pagination';
+import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 
 /** Users of the install. Org-scoped reads take the org id; only auth looks users up install-wide. */
@@ -12,6 +13,18 @@ export class UsersRepository {
   /** Install-wide lookup, for authentication only. */
   findById(id: string): Promise<UserEntity | null> {
     return this.repo.findOne({ where: { id } });
+  }
+
+  /** Authentication: the user plus whether their org exists and is disabled, in one round trip. */
+  async findForAuth(id: string): Promise<{ user: UserEntity; orgDisabled: boolean } | null> {
+    const { entities, raw } = await this.repo
+      .createQueryBuilder('u')
+      .innerJoin(OrganizationEntity, 'o', 'o.id = u.organization_id')
+      .addSelect('o.disabled_at IS NOT NULL', 'org_disabled')
+      .where('u.id = :id', { id })
+      .getRawAndEntities<{ org_disabled: boolean }>();
+    if (!entities[0]) return null;
+    return { user: entities[0], orgDisabled: raw[0]?.org_disabled === true };
   }
 
   findInOrg(orgId: string, id: string): Promise<UserEntity | null> {
