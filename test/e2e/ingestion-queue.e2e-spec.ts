@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SyncScheduler } from 'src/modules/sources/sync-scheduler.service';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
 import { suitePrefix, testUploadDir, waitForJob } from './sources-helpers';
@@ -82,5 +83,27 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
     expect(perm.status).toBe('failed');
     expect(perm.attempts).toBe(1);
     expect(perm.error.code).toBe('validation_failed');
+  });
+
+  it('scheduled syncs fire once per cron slot and never retroactively', async () => {
+    files.set('/sched.csv', { status: 200, body: 'id,name\n1,one\n', delayMs: 0 });
+    const bad = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'sched-bad', source_type: 'csv', schedule: 'every hour', config: { url: `${base}/sched.csv` } }).expect(400);
+    expect(bad.body.error.details.fields[0].field).toBe('schedule');
+    const src = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'sched', source_type: 'csv', schedule: '0 * * * *', config: { url: `${base}/sched.csv` } }).expect(201);
+    expect(src.body.schedule).toBe('0 * * * *');
+    const scheduler = t.app.get(SyncScheduler);
+    const mine = async (ids: string[]) => {
+      const jobs = await Promise.all(ids.map((id) => t.http().get(`/api/v1/ingestion/jobs/${id}`).set(a.auth)));
+      return jobs.filter((j) => j.status === 200 && j.body.source_id === src.body.id).map((j) => j.body);
+    };
+    expect(await mine(await scheduler.tick(new Date('2030-01-01T10:30:00Z')))).toHaveLength(0); // first sight: only records the slot
+    expect(await mine(await scheduler.tick(new Date('2030-01-01T10:59:00Z')))).toHaveLength(0);
+    const fired = await mine(await scheduler.tick(new Date('2030-01-01T11:00:30Z')));
+    expect(fired).toHaveLength(1);
+    expect(fired[0]).toMatchObject({ trigger: 'schedule', requested_by: null });
+    expect(await mine(await scheduler.tick(new Date('2030-01-01T11:20:00Z')))).toHaveLength(0);
+    expect((await waitForJob(t, a.auth, src.body.id, fired[0].id)).status).toBe('succeeded');
+    const status = await t.http().get('/api/v1/ingestion/status').set(a.auth).expect(200);
+    expect(status.body.items.find((x: { source_id: string }) => x.source_id === src.body.id).next_run_at).toMatch(/:00:00\.000Z$/);
   });
 });

@@ -79,6 +79,8 @@ describe('ingestion: uploads, jobs across sources, status (e2e)', () => {
     expect(badLabel.body.error.code).toBe('validation_failed');
     const unknownField = await t.http().post('/api/v1/ingestion/upload').set(a.auth).attach('file', Buffer.from('a\n1\n'), { filename: 'a.csv' }).field('bogus', '1').expect(400);
     expect(unknownField.body.error.code).toBe('validation_failed');
+    const badFormLabel = await t.http().post('/api/v1/ingestion/upload').set(a.auth).attach('file', Buffer.from('a\n1\n'), { filename: 'a.csv' }).field('label', 'lower case').expect(400);
+    expect(badFormLabel.body.error.details.fields[0].field).toBe('label');
   });
 
   it('lists jobs across sources with filters, job detail, cancel of finished job, status per source, cross-org 404', async () => {

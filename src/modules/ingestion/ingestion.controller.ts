@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
 import type { Request } from 'express';
 import { NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
@@ -14,6 +16,17 @@ import { ListIngestionJobsQuery, SourceStatusDto, StartIngestionDto, UploadInges
 import { IngestionService } from './ingestion.service';
 
 const meta = (m: RequestMeta) => ({ requestId: m.requestId ?? undefined, ip: m.ip ?? undefined });
+
+/** Multipart form fields bypass the global pipe; validate them with the same DTO and rules. */
+async function validateFormFields(raw: Record<string, unknown>): Promise<UploadIngestDto> {
+  const dto = plainToInstance(UploadIngestDto, raw);
+  const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length) {
+    const fields = errors.map((e) => ({ field: e.property, errors: Object.values(e.constraints ?? { invalid: 'invalid value' }).map((m) => (m.includes('should not exist') ? 'unknown field' : m)) }));
+    throw new ValidationException(fields.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; '), { fields });
+  }
+  return dto;
+}
 
 @ApiTags('ingestion')
 @Controller('ingestion')
@@ -54,7 +67,7 @@ export class IngestionController {
   })
   @ApiOperation({ operationId: 'ingestion_upload', summary: 'Upload a csv/json file (multipart `file`, or a raw body with options as query parameters) and ingest it' })
   @ApiAcceptedResponse({ type: UploadResultDto })
-  upload(
+  async upload(
     @CurrentPrincipal() p: Principal,
     @UploadedFile() file: { buffer: Buffer; originalname: string; mimetype: string } | undefined,
     @Req() req: Request,
@@ -65,12 +78,7 @@ export class IngestionController {
     let f = file;
     let fields: UploadIngestDto = q;
     if (isMultipart) {
-      fields = { ...q, ...(req.body as UploadIngestDto) };
-      for (const k of Object.keys(req.body ?? {})) {
-        if (!['source_id', 'source_type', 'name', 'realm', 'label', 'key', 'name_field', 'records_path', 'filename'].includes(k)) {
-          throw new ValidationException(`Unknown form field "${k}"`, { fields: [{ field: k, errors: ['unknown field'] }] });
-        }
-      }
+      fields = await validateFormFields({ ...q, ...(req.body as UploadIngestDto) });
     } else if (Buffer.isBuffer(req.body)) {
       f = { buffer: req.body, originalname: q.filename ?? '', mimetype: req.headers['content-type'] ?? '' };
     } else if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) {

@@ -14,6 +14,7 @@ import { SourcesController, SourcesOAuthController } from './sources.controller'
 import { SourcesRepository } from './sources.repository';
 import { SourcesService } from './sources.service';
 import { SyncJobEntity } from './sync-job.entity';
+import { SyncScheduler } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
 
 /**
@@ -24,7 +25,7 @@ import { SyncService } from './sync.service';
 @Module({
   imports: [TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity]), ConnectorsModule, QueueModule],
   controllers: [SourcesOAuthController, SourcesController],
-  providers: [SourcesRepository, SourceRuntime, SourcesService, SyncService, SourcesOAuthService, GraphWriter, IngestRunner, SourceToolCatalog, { provide: ToolCatalogPort, useExisting: SourceToolCatalog }],
+  providers: [SourcesRepository, SourceRuntime, SourcesService, SyncService, SourcesOAuthService, GraphWriter, IngestRunner, SyncScheduler, SourceToolCatalog, { provide: ToolCatalogPort, useExisting: SourceToolCatalog }],
   exports: [ToolCatalogPort, SourcesService, SyncService, SourcesRepository, SourceRuntime, GraphWriter, ConnectorsModule, QueueModule],
 })
 export class SourcesModule {}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, In, IsNull, Not, QueryFailedError, Repository } from 'typeorm';
 import { ConflictException } from '@libs/errors';
 import { paginate, type Page, type PageQuery } from '@libs/pagination';
 import { OAuthStateEntity } from './oauth-state.entity';
@@ -53,6 +53,11 @@ export class SourcesRepository {
 
   listEnabledSources(orgId: string): Promise<SourceEntity[]> {
     return this.sources.find({ where: { orgId, enabled: true }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Every enabled source with a schedule, across orgs (the scheduler only). */
+  listScheduledSources(): Promise<SourceEntity[]> {
+    return this.sources.find({ where: { enabled: true, schedule: Not(IsNull()) } });
   }
 
   listAllSources(orgId: string): Promise<SourceEntity[]> {
