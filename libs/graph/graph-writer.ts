@@ -77,13 +77,12 @@ export class GraphWriter {
 
   constructor(private readonly neo4j: Neo4jService) {}
 
-  /** Indexes the writer needs (idempotent). The Entity uniqueness constraint itself belongs to graph-schema; an equivalent one is tolerated. */
+  /** Staging indexes (idempotent). Entity lookups use graph-schema's (org_id, source_id, key) uniqueness constraint. */
   ensureSchema(): Promise<void> {
     this.schemaReady ??= (async () => {
       const stmts = [
         'CREATE INDEX staged_job IF NOT EXISTS FOR (s:Staged) ON (s._stage_job)',
         'CREATE INDEX staged_edge_job IF NOT EXISTS FOR (e:StagedEdge) ON (e._stage_job)',
-        'CREATE INDEX entity_org_source_key IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.source_id, n.key)',
       ];
       for (const s of stmts) {
         try {
