@@ -101,11 +101,11 @@ describe('WebSocket fan-out across two API processes: a real sync job', () => {
     const started = await a.http().post(`/api/v1/sources/${src.body.id}/sync`).set(orgA.auth).send({});
     expect(started.status).toBe(202);
     const jobId = started.body.id as string;
-    const queued = await clientA.next((m) => m.type === 'job.queued', 15_000);
+    const queued = await clientA.next((m) => m.type === 'job.queued', 30_000);
     expect((queued.data?.job as { id: string }).id).toBe(jobId);
-    const done = await clientA.next((m) => m.type === 'job.completed' || m.type === 'job.failed', 30_000);
+    const done = await clientA.next((m) => m.type === 'job.completed' || m.type === 'job.failed', 60_000);
     expect(done.type).toBe('job.completed');
-    const changed = await clientA.next((m) => m.type === 'graph.changed', 10_000);
+    const changed = await clientA.next((m) => m.type === 'graph.changed', 20_000);
     expect(changed.data).toMatchObject({ source_id: src.body.id });
     // the graph written by the job is readable through process B, for org A only
     const nodes = await fetch(`${b.baseUrl}/api/v1/graph/nodes?realm=crm`, { headers: orgA.auth });
@@ -114,5 +114,5 @@ describe('WebSocket fan-out across two API processes: a real sync job', () => {
     expect(((await other.json()) as { total: number }).total).toBe(0);
     expect(JSON.stringify(clientB.messages)).not.toContain(jobId);
     await Promise.all([clientA.close(), clientB.close()]);
-  });
+  }, 120_000);
 });
