@@ -3,7 +3,7 @@
  * real services), each beside a raw node:http server answering the same JSON, in the same run.
  * Usage: npm run bench (or: node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/http.ts)
  */
-import { spawnApiProcess } from '../test/support/api-process';
+import { spawnApiProcess } from '../test/support/spawn-api';
 import { load, rawJsonServer, table } from './lib';
 
 async function main() {

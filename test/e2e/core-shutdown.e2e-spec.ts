@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { spawnApiProcess } from '../support/api-process';
+import { spawnApiProcess } from '../support/spawn-api';
 
 /** Sends a login request whose body arrives in two parts, `gapMs` apart: an in-flight request. */
 function slowLogin(baseUrl: string, onFirstPart: () => void, gapMs: number): Promise<{ status: number; body: any }> {
@@ -22,8 +22,8 @@ function slowLogin(baseUrl: string, onFirstPart: () => void, gapMs: number): Pro
 
 describe('process: structured logs and graceful shutdown', () => {
   it('SIGTERM lets an in-flight request finish, refuses new ones, exits 0', async () => {
-    const api = await spawnApiProcess({}, 90_000);
-    const res = await slowLogin(api.baseUrl, () => api.child.kill('SIGTERM'), 700);
+    const api = await spawnApiProcess({ LOG_LEVEL: 'info' });
+    const res = await slowLogin(api.baseUrl, () => api.signal('SIGTERM'), 700);
     expect(res.status).toBe(200);
     expect(res.body.token).toEqual(expect.any(String));
     expect(await api.exited).toBe(0);
@@ -39,8 +39,8 @@ describe('process: structured logs and graceful shutdown', () => {
   });
 
   it('a bad configuration stops the process with one message naming every bad variable', async () => {
-    await expect(spawnApiProcess({ AGENTCY_FEATURES_RAG: 'maybe', JWT_EXPIRY_SECS: 'soon' }, 30_000)).rejects.toThrow(
-      /exited early \(78\)[\s\S]*Invalid configuration:[\s\S]*JWT_EXPIRY_SECS[\s\S]*AGENTCY_FEATURES_RAG/,
+    await expect(spawnApiProcess({ AGENTCY_FEATURES_RAG: 'maybe', JWT_EXPIRY_SECS: 'soon' }, { startTimeoutMs: 30_000 })).rejects.toThrow(
+      /exited with 78[\s\S]*Invalid configuration:[\s\S]*JWT_EXPIRY_SECS[\s\S]*AGENTCY_FEATURES_RAG/,
     );
   });
 });

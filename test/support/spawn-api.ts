@@ -11,6 +11,10 @@ export interface SpawnedApi {
   output: () => string;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has exited. */
   kill: (graceMs?: number) => Promise<void>;
+  /** sends a signal without waiting */
+  signal: (sig: NodeJS.Signals) => void;
+  /** resolves with the exit code once the process has exited */
+  exited: Promise<number | null>;
 }
 
 const ROOT = join(__dirname, '..', '..');
@@ -56,10 +60,10 @@ export async function spawnApiProcess(
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exited: number | null | undefined;
-  const exit = new Promise<void>((resolve) =>
+  const exit = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       exited = code;
-      resolve();
+      resolve(code);
     }),
   );
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -88,5 +92,5 @@ export async function spawnApiProcess(
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { baseUrl, port, pid: child.pid!, output, kill };
+  return { baseUrl, port, pid: child.pid!, output, kill, signal: (sig) => void child.kill(sig), exited: exit };
 }
