@@ -39,6 +39,20 @@ describe('identity: register/login/me, roles and /users', () => {
       }
     });
 
+    it('register with Idempotency-Key: a replay logs the same user in again; other bodies are 422; no token is stored', async () => {
+      const key = randomUUID();
+      const body = { email: `ireg-${randomUUID().slice(0, 8)}@example.test`, password: 'password-123', org_name: `ireg-${randomUUID().slice(0, 8)}` };
+      const first = await t.http().post('/api/v1/auth/register').set('Idempotency-Key', key).send(body).expect(201);
+      const again = await t.http().post('/api/v1/auth/register').set('Idempotency-Key', key).send(body).expect(201);
+      expect(again.body.user).toEqual(first.body.user);
+      await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${again.body.token}`).expect(200);
+      const other = await t.http().post('/api/v1/auth/register').set('Idempotency-Key', key).send({ ...body, org_name: `${body.org_name}-2` }).expect(422);
+      expect(other.body.error.code).toBe('idempotency_key_reused');
+      await t.http().post('/api/v1/auth/register').set('Idempotency-Key', key).send({ ...body, password: 'another-password' }).expect(422);
+      const [row] = (await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response::text LIKE $1`, [`%${first.body.token.split('.')[2]}%`])) as { n: number }[];
+      expect(row.n).toBe(0);
+    });
+
     it('wrong email and wrong password give the same 401', async () => {
       const a = await t.http().post('/api/v1/auth/login').send({ email: owner.email, password: 'wrong-password' }).expect(401);
       const b = await t.http().post('/api/v1/auth/login').send({ email: `nobody-${randomUUID()}@example.test`, password: 'wrong-password' }).expect(401);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import { NoIdempotency } from '@libs/idempotency';
 import { ApiCreatedResponse, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
@@ -35,10 +35,10 @@ export class AuthController {
   @NoIdempotency()
   @Public()
   @NoAudit()
-  @ApiOperation({ operationId: 'auth_register', summary: 'Register a user (new org with org_name, or join one with invite_token)' })
+  @ApiOperation({ operationId: 'auth_register', summary: 'Register a user (new org with org_name, or join one with invite_token)', description: 'Idempotency-Key: a replay within 24 h returns a fresh session for the same user (the token itself is never stored).' })
   @ApiCreatedResponse({ type: LoginResponseDto })
-  register(@Body() dto: RegisterDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
-    return this.auth.register(dto, meta);
+  register(@Body() dto: RegisterDto, @ReqMeta() meta: RequestMeta, @Headers('idempotency-key') idempotencyKey?: string): Promise<LoginResponseDto> {
+    return this.auth.register(dto, meta, idempotencyKey);
   }
 
   @Post('invites/accept')

@@ -1,12 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '@libs/audit/audit.service';
 import type { RequestMeta } from '@libs/audit/request-meta';
 import { dummyHash, hashPassword, verifyPassword } from '@libs/auth/passwords';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
-import { ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
+import { AppException, ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
 import { RateLimitService } from '@libs/rate-limit/rate-limit.service';
+import { RedisService } from '@libs/redis/redis.service';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { InvitesService } from 'src/modules/orgs/invites.service';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
@@ -32,6 +34,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly ds: DataSource,
     private readonly audit: AuditService,
     private readonly limits: RateLimitService,
+    private readonly redis: RedisService,
   ) {}
 
   /** Seeds admin@localhost / admin as owner of org `default` when the install has no user. */
@@ -87,7 +90,40 @@ export class AuthService implements OnApplicationBootstrap {
     return this.session(user);
   }
 
-  async register(dto: RegisterDto, meta: RequestMeta): Promise<LoginResponseDto> {
+  /**
+   * Idempotency-Key is honoured here rather than by the generic interceptor (which would store
+   * the session token): Redis keeps only `{ user id, hash of the body without the password }`
+   * for 24 h; a replay re-checks the password against the new user and issues a fresh session
+   * for the same user (201). Another body → 422 `idempotency_key_reused`; a replay while the
+   * first request is still running → 409 `idempotency_in_progress`.
+   */
+  async register(dto: RegisterDto, meta: RequestMeta, idempotencyKey?: string): Promise<LoginResponseDto> {
+    if (!idempotencyKey) return this.doRegister(dto, meta);
+    if (idempotencyKey.length > 255) throw new ValidationException('Idempotency-Key is too long (max 255)');
+    const key = this.redis.key('idem', 'register', createHash('sha256').update(idempotencyKey).digest('hex'));
+    const bodyHash = createHash('sha256').update(JSON.stringify([dto.email.trim().toLowerCase(), dto.org_name ?? null, dto.invite_token ?? null, dto.name ?? null])).digest('hex');
+    const claimed = await this.redis.client.set(key, JSON.stringify({ state: 'pending', bodyHash }), 'EX', 60, 'NX');
+    if (!claimed) {
+      const prev = JSON.parse((await this.redis.client.get(key)) ?? '{}') as { state?: string; bodyHash?: string; userId?: string };
+      if (prev.bodyHash && prev.bodyHash !== bodyHash) throw new AppException(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+      if (prev.state !== 'done' || !prev.userId) throw new ConflictException('A request with this Idempotency-Key is still in progress', undefined, 'idempotency_in_progress');
+      const user = await this.users.findById(prev.userId);
+      if (!user?.passwordHash || user.disabledAt || !(await verifyPassword(user.passwordHash, dto.password))) {
+        throw new AppException(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+      }
+      return this.session(user);
+    }
+    try {
+      const res = await this.doRegister(dto, meta);
+      await this.redis.client.set(key, JSON.stringify({ state: 'done', bodyHash, userId: res.user.id }), 'EX', 24 * 3600);
+      return res;
+    } catch (err) {
+      await this.redis.client.del(key);
+      throw err;
+    }
+  }
+
+  private async doRegister(dto: RegisterDto, meta: RequestMeta): Promise<LoginResponseDto> {
     if (this.config.auth.provider !== 'local') {
       throw new ValidationException('Local registration is disabled', { reason: 'local_registration_disabled' });
     }
