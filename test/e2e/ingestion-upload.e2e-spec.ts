@@ -118,5 +118,11 @@ describe('ingestion: uploads, jobs across sources, status (e2e)', () => {
     expect(started.body.status).toBe('queued');
     await waitForJob(t, a.auth, fruit.source_id, started.body.id);
     await t.http().post('/api/v1/ingestion/jobs').set(b.auth).send({ source_id: fruit.source_id }).expect(404);
+    await t.http().post('/api/v1/ingestion/jobs').set(a.auth).send({ source_id: 'nope' }).expect(400);
+    await t.http().post('/api/v1/ingestion/jobs').set(a.auth).send({ source_id: fruit.source_id, bogus: 1 }).expect(400);
+    // the multipart form of POST /ingestion/jobs is an upload
+    const viaJobs = await t.http().post('/api/v1/ingestion/jobs').set(a.auth).attach('file', Buffer.from('k,v\nx,1\n'), { filename: 'kv.csv', contentType: 'text/csv' }).field('label', 'Pair').field('key', 'k').expect(202);
+    expect(viaJobs.body).toMatchObject({ status: 'queued', trigger: 'upload', file_id: expect.stringMatching(/^upl_/) });
+    expect((await waitForJob(t, a.auth, viaJobs.body.source_id, viaJobs.body.id)).status).toBe('succeeded');
   });
 });

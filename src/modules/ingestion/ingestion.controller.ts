@@ -17,9 +17,9 @@ import { IngestionService } from './ingestion.service';
 
 const meta = (m: RequestMeta) => ({ requestId: m.requestId ?? undefined, ip: m.ip ?? undefined });
 
-/** Multipart form fields bypass the global pipe; validate them with the same DTO and rules. */
-async function validateFormFields(raw: Record<string, unknown>): Promise<UploadIngestDto> {
-  const dto = plainToInstance(UploadIngestDto, raw);
+/** Bodies read through @Req (multipart forms, dual-format routes) bypass the global pipe; same DTO rules here. */
+async function validateFields<T extends object>(cls: new () => T, raw: Record<string, unknown>): Promise<T> {
+  const dto = plainToInstance(cls, raw ?? {});
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length) {
     const fields = errors.map((e) => ({ field: e.property, errors: Object.values(e.constraints ?? { invalid: 'invalid value' }).map((m) => (m.includes('should not exist') ? 'unknown field' : m)) }));
@@ -27,6 +27,8 @@ async function validateFormFields(raw: Record<string, unknown>): Promise<UploadI
   }
   return dto;
 }
+
+const validateFormFields = (raw: Record<string, unknown>) => validateFields(UploadIngestDto, raw);
 
 @ApiTags('ingestion')
 @Controller('ingestion')
@@ -37,9 +39,23 @@ export class IngestionController {
   @HttpCode(202)
   @NoAudit()
   @Authenticated({ minRole: 'member' })
-  @ApiOperation({ operationId: 'ingestion_start', summary: 'Start an ingestion job for a source (same as POST /sources/:id/sync)' })
+  @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_FILE_BYTES, files: 1 } }))
+  @ApiConsumes('application/json', 'multipart/form-data')
+  @ApiBody({ type: StartIngestionDto, description: 'JSON `{source_id, mode?}`; or multipart `file` + the fields of POST /ingestion/upload (then `file_id` and `source` are added to the job)' })
+  @ApiOperation({ operationId: 'ingestion_start', summary: 'Start an ingestion job for a source (same as POST /sources/:id/sync), or upload a csv/json file (multipart)' })
   @ApiAcceptedResponse({ type: JobDto })
-  start(@CurrentPrincipal() p: Principal, @Body() dto: StartIngestionDto, @ReqMeta() m: RequestMeta): Promise<JobDto> {
+  async start(
+    @CurrentPrincipal() p: Principal,
+    @UploadedFile() file: { buffer: Buffer; originalname: string; mimetype: string } | undefined,
+    @Req() req: Request,
+    @ReqMeta() m: RequestMeta,
+  ): Promise<JobDto> {
+    if (/multipart\/form-data/i.test(req.headers['content-type'] ?? '')) {
+      const fields = await validateFormFields(req.body as Record<string, unknown>);
+      const res = await this.ingestion.upload(p, file, fields, meta(m));
+      return { ...res.job, source_name: res.source.name, file_id: res.file_id } as JobDto;
+    }
+    const dto = await validateFields(StartIngestionDto, req.body as Record<string, unknown>);
     return this.ingestion.start(p, dto.source_id, dto.mode, meta(m));
   }
 

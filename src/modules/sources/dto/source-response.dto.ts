@@ -61,6 +61,7 @@ export class JobDto {
   @ApiProperty({ type: String, nullable: true }) finished_at: string | null;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
+  @ApiPropertyOptional({ description: 'only on POST /ingestion/jobs uploads: the stored file' }) file_id?: string;
 }
 
 export class ValidateResultDto {
