@@ -106,4 +106,21 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
     const status = await t.http().get('/api/v1/ingestion/status').set(a.auth).expect(200);
     expect(status.body.items.find((x: { source_id: string }) => x.source_id === src.body.id).next_run_at).toMatch(/:00:00\.000Z$/);
   });
+
+  it('cancels a job that is still waiting for its org slot; the running one is unaffected', async () => {
+    const c1 = await create(a, 'c1', '/c1.csv');
+    const c2 = await create(a, 'c2', '/c2.csv');
+    files.get('/c1.csv')!.delayMs = 1500;
+    const j1 = (await t.http().post(`/api/v1/sources/${c1}/sync`).set(a.auth).send({}).expect(202)).body.id;
+    await waitForJob(t, a.auth, c1, j1, ['validating', 'running']);
+    const j2 = (await t.http().post(`/api/v1/sources/${c2}/sync`).set(a.auth).send({}).expect(202)).body.id;
+    await new Promise((r) => setTimeout(r, 300));
+    const waiting = await t.http().get(`/api/v1/sources/${c2}/jobs/${j2}`).set(a.auth).expect(200);
+    expect(waiting.body.status).toBe('queued');
+    const cancelled = await t.http().post(`/api/v1/sources/${c2}/jobs/${j2}/cancel`).set(a.auth).send({}).expect(200);
+    expect(cancelled.body.status).toBe('cancelled');
+    expect((await waitForJob(t, a.auth, c1, j1)).status).toBe('succeeded');
+    const after = await t.http().get(`/api/v1/sources/${c2}/jobs/${j2}`).set(a.auth).expect(200);
+    expect(after.body).toMatchObject({ status: 'cancelled', started_at: null });
+  });
 });

@@ -95,6 +95,14 @@ export class SyncService {
       while (Date.now() < deadline) {
         const cur = await this.repo.findJob(orgId, jobId);
         if (!cur || !ACTIVE_JOB_STATUSES.includes(cur.status)) break;
+        // a job bounced back to the delayed set (fair-slot wait, retry backoff) can be removed now
+        if (cur.status === 'queued' && (await this.queue.removeIfWaiting(cur.id))) {
+          if (await this.repo.transitionJob(cur.id, ['queued'], { status: 'cancelled', finishedAt: new Date(), error: { code: 'cancelled', message: 'Cancelled before it started' } })) {
+            await this.redis.client.del(cancelKey(this.redis, cur.id));
+            await this.afterCancel(orgId, cur, actor);
+            return toJobDto((await this.repo.findJob(orgId, jobId)) ?? cur);
+          }
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
       await this.audit.record({ orgId, category: 'connectors', action: 'sources.sync.cancel', result: 'success', actor: { userId: actor.userId, email: actor.email ?? '', apiKeyId: actor.apiKeyId }, target: { type: 'sync_job', id: job.id, source_id: job.sourceId } });
