@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
 import { PageQuery } from '@libs/pagination';
 
-export const REALM_RE = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+export const REALM_RE = /^[a-z][a-z0-9_-]{1,62}$/; // same rule as /realms names
 export const SOURCE_STATUSES = ['ready', 'invalid', 'syncing', 'error', 'disabled'] as const;
 export const SYNC_MODES = ['full', 'incremental'] as const;
 
