@@ -59,6 +59,10 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
     expect(bad.body.error.code).toBe('validation_failed');
     await t.http().post('/api/v1/chat/conversations').set(u.auth).send({ title: 'x', bogus: 1 }).expect(400);
     await t.http().post('/api/v1/chat/conversations').set(u.auth).send({ agent_id: 'no-such-agent' }).expect(404);
+    const realmed = await t.http().post('/api/v1/chat/conversations').set(u.auth).send({ realm: 'infrastructure' }).expect(201);
+    expect(realmed.body.realm).toBe('infrastructure');
+    const badRealm = await t.http().post('/api/v1/chat/conversations').set(u.auth).send({ realm: 'no-such-realm' }).expect(400);
+    expect(badRealm.body.error.code).toBe('validation_failed');
     await t.http().post(`/api/v1/chat/conversations/${c.body.id}/cancel`).set(u.auth).expect(409);
   });
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
@@ -124,6 +125,14 @@ export class ChatDeps {
       approvalTimeoutSecs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_APPROVAL_TIMEOUT_SECS,
       allowSelfApproval: pick(raw, 'allow_self_approval', 'allowSelfApproval') !== false,
     };
+  }
+
+  /** Whether the org has this realm (realms module); true when that module is absent. */
+  async realmExists(p: Principal, realm: string): Promise<boolean> {
+    const realms = this.lookupByName<{ available(p: Principal, q: { limit?: number }): Promise<{ items: { id: string; name: string }[] }> }>('src/modules/realms/realms.service', 'RealmsService');
+    if (!realms || typeof realms.available !== 'function') return true;
+    const page = await realms.available(p, { limit: 200 });
+    return page.items.some((r) => r.name === realm || r.id === realm);
   }
 
   /** Resolves an agent by id or name (agents module); `default` always exists. Unknown → 404. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { roleRank } from '@libs/auth/principal';
-import { ConflictException, NotFoundException } from '@libs/errors';
+import { ConflictException, NotFoundException, ValidationException } from '@libs/errors';
 import { Page } from '@libs/pagination';
 import { ChatDeps } from './chat.deps';
 import { ConversationEntity } from './chat.entity';
@@ -33,7 +33,14 @@ export class ConversationsService {
     return c;
   }
 
+  private async checkRealm(p: Principal, realm: string | undefined): Promise<void> {
+    if (realm && !(await this.deps.realmExists(p, realm))) {
+      throw new ValidationException(`Unknown realm "${realm}"`, { fields: [{ field: 'realm', errors: [`realm "${realm}" does not exist`] }] });
+    }
+  }
+
   async create(p: Principal, dto: CreateConversationDto): Promise<ConversationDto> {
+    await this.checkRealm(p, dto.realm);
     const agent = await this.deps.agent(p.orgId, dto.agent_id ?? dto.agent ?? 'default');
     const c = await this.repo.createConversation({
       orgId: p.orgId,
@@ -60,6 +67,7 @@ export class ConversationsService {
 
   async update(p: Principal, id: string, dto: UpdateConversationDto, meta: { requestId?: string | null; ip?: string | null } = {}): Promise<ConversationDto> {
     const c = await this.readable(p, id);
+    await this.checkRealm(p, dto.realm || undefined);
     const patch: Partial<ConversationEntity> = {};
     if (dto.title !== undefined) patch.title = dto.title.trim();
     if (dto.archived !== undefined) patch.archived = dto.archived;
