@@ -152,6 +152,23 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     expect(again.events[again.events.length - 1].data.finish_reason).toBe('end_turn');
   });
 
+  it('a failing model: `error` then message_end{finish_reason:"error"}, the turn is stored and the conversation is free again', async () => {
+    fake.script({ status: 401, error: { message: 'bad key', type: 'invalid_request_error' } });
+    const conv = await newConversation();
+    const s = await send(conv, 'hello');
+    await s.done;
+    const seq = names(s.events);
+    expect(seq.slice(-2)).toEqual(['error', 'message_end']);
+    expect(s.events.find((e) => e.event === 'error')!.data).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+    expect(s.events[s.events.length - 1].data.finish_reason).toBe('error');
+    const msgs = await t.http().get(`/api/v1/chat/conversations/${conv}/messages`).set(u.auth).expect(200);
+    expect(msgs.body.items.map((m: any) => [m.role, m.finish_reason])).toEqual([['user', null], ['assistant', 'error']]);
+    fake.script({ text: 'ok now' });
+    const again = await send(conv, 'retry');
+    await again.done;
+    expect(again.events[again.events.length - 1].data.finish_reason).toBe('end_turn');
+  });
+
   it('expiry: with approval_timeout_secs=10 the call ends approval_expired, and a late decision is 409 approval_expired', async () => {
     const owner = await registerOwner(t, 'chatexp');
     await createKubeSource(t.baseUrl, owner.auth, kube, 'prod-cluster');
