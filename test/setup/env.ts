@@ -1,7 +1,9 @@
 // Every test process talks to the real local services, on the test database and a test Redis prefix.
 process.env.NODE_ENV = 'test';
 process.env.DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy_test';
-process.env.REDIS_PREFIX = process.env.REDIS_PREFIX ?? 'agentcy-test';
+// One Redis prefix per test file: suites never consume each other's queue jobs or events
+// (a second API process spawned by a test inherits it, which is what two-process tests need).
+process.env.REDIS_PREFIX = `agentcy-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.RATE_LIMIT_PER_MIN = process.env.RATE_LIMIT_PER_MIN ?? '100000';
 process.env.LOGIN_RATE_LIMIT_PER_MIN = process.env.LOGIN_RATE_LIMIT_PER_MIN ?? '100000';

@@ -1,5 +1,6 @@
 import '../../src/register-paths';
 import 'reflect-metadata';
+import Redis from 'ioredis';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { runMigrationsLocked } from '../../libs/database/migrations';
@@ -15,6 +16,15 @@ export default async function globalSetup() {
   await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
   await admin.query(`CREATE DATABASE "${db}"`);
   await admin.end();
+  // drop the keys of earlier runs (every test file uses its own agentcy-test-* prefix)
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', 'agentcy-test-*', 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.unlink(...keys);
+  } while (cursor !== '0');
+  await redis.quit();
   const ds = await new DataSource(typeormOptions(url, 2)).initialize();
   await runMigrationsLocked(ds);
   await ds.destroy();
