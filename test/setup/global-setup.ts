@@ -16,7 +16,15 @@ export default async function globalSetup() {
   await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
   await admin.query(`CREATE DATABASE "${db}"`);
   await admin.end();
-  // drop the keys of earlier runs (every test file uses its own agentcy-test-* prefix)
+  // on CI, drop the keys of earlier runs (every test file uses its own agentcy-test-* prefix);
+  // locally other runs may be in progress on the same Redis, so their keys are left alone
+  if (process.env.CI) await dropTestKeys();
+  const ds = await new DataSource(typeormOptions(url, 2)).initialize();
+  await runMigrationsLocked(ds);
+  await ds.destroy();
+}
+
+async function dropTestKeys() {
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   let cursor = '0';
   do {
@@ -25,7 +33,4 @@ export default async function globalSetup() {
     if (keys.length) await redis.unlink(...keys);
   } while (cursor !== '0');
   await redis.quit();
-  const ds = await new DataSource(typeormOptions(url, 2)).initialize();
-  await runMigrationsLocked(ds);
-  await ds.destroy();
 }
