@@ -28,6 +28,11 @@ export class RedisService implements OnModuleDestroy {
   duplicate(name: string): Redis {
     const c = this.connect(name);
     this.extra.push(c);
+    // forget it once closed (quit/disconnect by its user), so short-lived connections do not pile up
+    c.once('end', () => {
+      const i = this.extra.indexOf(c);
+      if (i >= 0) this.extra.splice(i, 1);
+    });
     return c;
   }
 

@@ -118,6 +118,12 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     let finish: FinishReason = 'end_turn';
     let error: { code: string; message: string } | null = null;
     const isCancelled = () => this.runtime.isCancelled(turn.id);
+    // a cancel also aborts a model call that is already streaming
+    const abort = new AbortController();
+    const cancelPoll = setInterval(() => {
+      void isCancelled().then((c) => c && abort.abort(), () => undefined);
+    }, 500);
+    cancelPoll.unref();
 
     try {
       emit('message_start', { message_id: turn.assistantMessageId, conversation_id: conversation.id, turn_id: turn.id, role: 'assistant' });
@@ -134,10 +140,14 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
           break;
         }
         const withTools = iteration < agent.maxIterations;
-        const step = await this.callModel(provider, { system, messages, withTools, model: agent.model ?? undefined }, emit);
+        const step = await this.callModel(provider, { system, messages, withTools, model: agent.model ?? undefined, signal: abort.signal }, emit);
         content += step.text;
         usage.inputTokens += step.usage.inputTokens;
         usage.outputTokens += step.usage.outputTokens;
+        if (step.error && abort.signal.aborted) {
+          finish = 'cancelled';
+          break;
+        }
         if (step.error) {
           finish = 'error';
           error = step.error;
@@ -169,6 +179,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
       this.logger.warn(`turn ${turn.id} failed: ${error.message}`);
     } finally {
       clearInterval(ping);
+      clearInterval(cancelPoll);
     }
     if (error) emit('error', error);
     const usageOut = { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, tool_calls: summaries.length, duration_ms: Date.now() - startedAt };
@@ -190,20 +201,21 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async callModel(
     provider: LlmProvider,
-    req: { system: string; messages: LlmMessage[]; withTools: boolean; model?: string },
+    req: { system: string; messages: LlmMessage[]; withTools: boolean; model?: string; signal?: AbortSignal },
     emit: (event: string, data: Record<string, unknown>) => void,
   ): Promise<{ text: string; toolCalls: LlmToolCall[]; usage: LlmUsage; error?: { code: string; message: string } }> {
     let text = '';
     const toolCalls: LlmToolCall[] = [];
     const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
     try {
-      for await (const ev of provider.stream({ system: req.system, messages: req.messages, tools: req.withTools ? META_TOOLS : [], model: req.model })) {
+      for await (const ev of provider.stream({ system: req.system, messages: req.messages, tools: req.withTools ? META_TOOLS : [], model: req.model, signal: req.signal })) {
         if (ev.type === 'text_delta') {
           if (!ev.delta) continue;
           text += ev.delta;
           emit('content_delta', { delta: ev.delta });
         } else if (ev.type === 'tool_call') {
-          if (req.withTools) toolCalls.push({ id: ev.call.id || randomUUID(), name: ev.call.name, args: ev.call.args ?? {} });
+          // provider metadata (e.g. Gemini thought signatures) must travel back with the call
+          if (req.withTools) toolCalls.push({ ...ev.call, id: ev.call.id || randomUUID(), args: ev.call.args ?? {} });
         } else if (ev.type === 'finish') {
           usage.inputTokens += ev.usage?.inputTokens ?? 0;
           usage.outputTokens += ev.usage?.outputTokens ?? 0;
