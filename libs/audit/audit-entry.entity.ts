@@ -8,7 +8,8 @@ export class AuditEntryEntity {
   @Column({ name: 'org_id', type: 'uuid', nullable: true })
   orgId: string | null;
 
-  @Column({ type: 'bigint' })
+  /** assigned by the database (sequence default) */
+  @Column({ type: 'bigint', insert: false, update: false })
   seq: string;
 
   @Column({ type: 'timestamptz', precision: 3 })

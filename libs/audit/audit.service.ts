@@ -20,9 +20,7 @@ export interface AuditInput {
   details?: Record<string, unknown> | null;
 }
 
-const NO_ORG = '00000000-0000-0000-0000-000000000000';
-
-/** Append-only audit log with a gap-free per-org sequence. */
+/** Append-only audit log; `seq` increases strictly within every org (from one PostgreSQL sequence). */
 @Injectable()
 export class AuditService {
   private readonly logger = new Logger(AuditService.name);
@@ -31,27 +29,20 @@ export class AuditService {
 
   async record(input: AuditInput): Promise<void> {
     try {
-      await this.ds.transaction(async (m) => {
-        const [{ seq }] = (await m.query(
-          `INSERT INTO audit_seq (org_key, seq) VALUES ($1, 1)
-           ON CONFLICT (org_key) DO UPDATE SET seq = audit_seq.seq + 1 RETURNING seq`,
-          [input.orgId ?? NO_ORG],
-        )) as { seq: string }[];
-        await m.getRepository(AuditEntryEntity).insert({
-          orgId: input.orgId,
-          seq,
-          ts: new Date(),
-          category: input.category,
-          action: input.action,
-          result: input.result,
-          actorUserId: input.actor?.userId || null,
-          actorApiKeyId: input.actor?.apiKeyId || null,
-          actorEmail: input.actor?.email || null,
-          target: (input.target ?? null) as never,
-          ip: input.ip ?? null,
-          requestId: input.requestId ?? null,
-          details: (input.details ?? null) as never,
-        });
+      // one statement: `seq` defaults to a PostgreSQL sequence, so writers never wait on each other
+      await this.ds.getRepository(AuditEntryEntity).insert({
+        orgId: input.orgId,
+        ts: new Date(),
+        category: input.category,
+        action: input.action,
+        result: input.result,
+        actorUserId: input.actor?.userId || null,
+        actorApiKeyId: input.actor?.apiKeyId || null,
+        actorEmail: input.actor?.email || null,
+        target: (input.target ?? null) as never,
+        ip: input.ip ?? null,
+        requestId: input.requestId ?? null,
+        details: (input.details ?? null) as never,
       });
     } catch (err) {
       // auditing must never turn a successful request into a failure; it is logged loudly instead

@@ -3,7 +3,6 @@ import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiNoContentRespons
 import type { Response } from 'express';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
-import { NoAudit } from '@libs/audit/audit.decorators';
 import { NoIdempotency } from '@libs/idempotency/idempotency.interceptor';
 import { ApiPageResponse } from '@libs/pagination';
 import { ApprovalsService } from './approvals.service';
@@ -94,9 +93,6 @@ export class ConversationsController {
   }
 
   @Post(':id/messages')
-  // not one audit row per message: under load those rows serialize on the org's audit sequence
-  // (docs/performance.md); the message and turn are stored, tool calls and approvals are audited
-  @NoAudit()
   @NoIdempotency()
   @Authenticated()
   @ApiOperation({ operationId: 'chat_send_message', summary: 'Send a message; the assistant turn streams back as SSE' })
