@@ -1,8 +1,11 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import { AppException, UnprocessableException, ValidationException } from '@libs/errors';
 import { ConnectorConfigError, ConnectorDefinition } from './connector';
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
+// date-time, uri, email, ... as used by connector and OpenAPI-derived tool schemas
+addFormats(ajv);
 const compiled = new WeakMap<object, ValidateFunction>();
 
 function validator(schema: object): ValidateFunction {

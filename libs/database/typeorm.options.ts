@@ -13,6 +13,7 @@ export function typeormOptions(databaseUrl: string, poolSize = 10): DataSourceOp
     entities: [join(root, 'src/**/*.entity.{ts,js}'), join(root, 'libs/**/*.entity.{ts,js}')],
     migrations: [join(root, 'src/database/migrations/*.{ts,js}')],
     extra: { max: poolSize, application_name: 'agentcy-api' },
-    logging: ['error'],
+    // driver errors reach the exception filter, which maps and logs them; no duplicate console output
+    logging: false,
   };
 }

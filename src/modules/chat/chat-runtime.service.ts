@@ -12,13 +12,26 @@ import { RedisService } from '@libs/redis';
 @Injectable()
 export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ChatRuntime.name);
-  readonly instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /**
+   * `<redis prefix>|<host>:<pid>:<random>`. Liveness keys live under the Redis prefix, so a replica
+   * can only judge (and adopt) turns of replicas that share its prefix.
+   */
+  readonly instanceId: string;
+  private readonly scope: string;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly redis: RedisService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.scope = `${config.redisPrefix}|`;
+    this.instanceId = `${this.scope}${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  }
+
+  /** True when `instanceId` belongs to a replica of this deployment (same Redis prefix). */
+  sameDeployment(instanceId: string): boolean {
+    return instanceId.startsWith(this.scope);
+  }
 
   private instanceKey(id: string): string {
     return this.redis.key('chat', 'instance', id);

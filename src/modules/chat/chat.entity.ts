@@ -54,7 +54,7 @@ export class TurnEntity extends BaseEntity {
   @Column({ type: 'varchar', length: 200, nullable: true }) agent: string | null;
   @Column({ name: 'agent_id', type: 'varchar', length: 100, nullable: true }) agentId: string | null;
   @Column({ type: 'varchar', length: 20 }) status: TurnStatus;
-  @Column({ name: 'owner_instance', type: 'varchar', length: 100 }) ownerInstance: string;
+  @Column({ name: 'owner_instance', type: 'varchar', length: 255 }) ownerInstance: string;
   @Column({ name: 'user_message_id', type: 'uuid', nullable: true }) userMessageId: string | null;
   @Column({ name: 'assistant_message_id', type: 'uuid' }) assistantMessageId: string;
   @Column({ type: 'text', nullable: true }) input: string | null;

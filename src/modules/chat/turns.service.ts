@@ -284,7 +284,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
         if (a.source === 'manual') await this.tools.applyDecision(a.orgId, a.toolCallId, undefined, {}, { status: 'expired', note: null });
       }
       for (const turn of await this.repo.runningTurns()) {
-        if (this.active.has(turn.id) || this.adopting.has(turn.id)) continue;
+        if (this.active.has(turn.id) || this.adopting.has(turn.id) || !this.runtime.sameDeployment(turn.ownerInstance)) continue;
         if (turn.ownerInstance !== this.runtime.instanceId && (await this.runtime.isAlive(turn.ownerInstance))) continue;
         if (!(await this.repo.adoptTurn(turn.id, turn.ownerInstance, this.runtime.instanceId))) continue;
         this.adopting.add(turn.id);
