@@ -6,10 +6,12 @@ import type { AddressInfo } from 'node:net';
  * `x-oauth-scopes`) for the endpoints the github connector uses. Tests and local demos only.
  *
  * Tokens: `ghp_full` (scopes `repo, read:org`), `ghp_noscope` (scopes `read:org, gist`),
- * `github_pat_fine` (fine-grained: no x-oauth-scopes header); anything else → 401.
+ * `github_pat_fine` (fine-grained: no x-oauth-scopes header); anything else → 401. Like GitHub, both
+ * `Authorization: Bearer <t>` and `Authorization: token <t>` (Octokit's form) are accepted.
  */
 export interface FakeGitHubApi {
   url: string;
+  /** `auth` is the credential as `Bearer <token>`, whichever of the two accepted schemes was sent */
   requests: { method: string; path: string; query: Record<string, string>; body?: any; auth?: string }[];
   state: { repos: any[]; issues: Record<string, any[]>; pulls: Record<string, any[]>; comments: Record<string, any[]>; commits: any[]; files: Record<string, Record<string, string>> };
   close(): Promise<void>;
@@ -148,10 +150,10 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
       const query = Object.fromEntries(url.searchParams.entries());
       const raw = Buffer.concat(chunks).toString();
       const body = raw ? JSON.parse(raw) : undefined;
-      requests.push({ method: req.method ?? 'GET', path: url.pathname, query, body, auth: req.headers.authorization });
-      const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-github-api-version-selected': '2022-11-28' };
       const auth = req.headers.authorization ?? '';
       const tok = auth.replace(/^(Bearer|token)\s+/i, '');
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, query, body, auth: req.headers.authorization && `Bearer ${tok}` });
+      const headers: Record<string, string> = { 'Content-Type': 'application/json; charset=utf-8', 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': '4999', 'x-github-api-version-selected': '2022-11-28' };
       if (tok === 'ghp_full') headers['x-oauth-scopes'] = 'repo, read:org';
       else if (tok === 'ghp_noscope') headers['x-oauth-scopes'] = 'read:org, gist';
       else if (tok !== 'github_pat_fine') {
@@ -233,7 +235,8 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
         }
         if ((m = p.match(/^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/))) {
           const x = state.pulls[`${m[1]}/${m[2]}`]?.find((y) => y.number === Number(m![3]));
-          if (x && req.headers.accept === 'application/vnd.github.diff') {
+          // GitHub serves the diff media type with or without the `v3` version (Octokit sends `v3`)
+          if (x && /^application\/vnd\.github(\.v3)?\.diff$/.test(req.headers.accept ?? '')) {
             res.writeHead(200, { ...headers, 'Content-Type': 'text/plain; charset=utf-8' });
             return res.end(`diff --git a/src/auth.ts b/src/auth.ts\nindex 1111111..2222222 100644\n--- a/src/auth.ts\n+++ b/src/auth.ts\n@@ -1,3 +1,3 @@\n-export const retries = 1;\n+export const retries = 3;\n`);
           }

@@ -1,126 +1,92 @@
+import { Octokit } from '@octokit/rest';
+
 /**
- * Tiny GitHub REST client on `fetch` (Octokit v21 is ESM-only and cannot be loaded by the CommonJS
- * build or jest). Handles auth, JSON, Link-header pagination and typed errors.
+ * GitHub REST client: the official `@octokit/rest` SDK (v20, the last CommonJS build; v21+ is ESM-only
+ * and cannot be loaded by the CommonJS build or jest). The `fetch` handed to Octokit adds the per-request
+ * timeout, the caller's abort signal (Octokit's paginator does not forward `request.signal` to later
+ * pages) and one retry of idempotent calls on a dropped keep-alive socket.
  */
-export class GitHubApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly body: unknown,
-    readonly headers: Headers,
-  ) {
-    super(message);
-    this.name = 'GitHubApiError';
-  }
-
-  get rateLimited(): boolean {
-    return (this.status === 403 || this.status === 429) && this.headers.get('x-ratelimit-remaining') === '0';
-  }
-}
-
-export class GitHubUnreachableError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GitHubUnreachableError';
-  }
-}
-
-export interface GitHubResponse<T> {
-  status: number;
-  data: T;
-  headers: Headers;
-}
-
 export const DEFAULT_GITHUB_API = 'https://api.github.com';
 
-export class GitHubClient {
-  private readonly base: string;
-
-  constructor(
-    private readonly token: string,
-    baseUrl: string = DEFAULT_GITHUB_API,
-    private readonly timeoutMs = 30_000,
-  ) {
-    this.base = baseUrl.replace(/\/+$/, '');
-  }
-
-  url(path: string, query?: Record<string, string | number | boolean | undefined>): string {
-    const u = new URL(path.startsWith('http') ? path : this.base + path);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== '') u.searchParams.set(k, String(v));
-    return u.toString();
-  }
-
-  async request<T = any>(method: string, pathOrUrl: string, opts: { query?: Record<string, string | number | boolean | undefined>; body?: unknown; signal?: AbortSignal; accept?: string } = {}): Promise<GitHubResponse<T>> {
-    const headers: Record<string, string> = {
-      Accept: opts.accept ?? 'application/vnd.github+json',
-      'X-GitHub-Api-Version': '2022-11-28',
-      'User-Agent': 'agentcy-github-connector',
-    };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
-    if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
-    const signals = [AbortSignal.timeout(this.timeoutMs), ...(opts.signal ? [opts.signal] : [])];
-    const signal = AbortSignal.any(signals);
-    const send = () => fetch(this.url(pathOrUrl, opts.query), { method, headers, body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined, signal });
-    let res: Response;
-    try {
-      try {
-        res = await send();
-      } catch (first) {
-        // a pooled keep-alive socket closed under us: retry idempotent calls once
-        const code = (first as any)?.cause?.code;
-        if (signal.aborted || !['GET', 'HEAD', 'PUT', 'DELETE'].includes(method) || !['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'].includes(code)) throw first;
-        res = await send();
-      }
-    } catch (e) {
-      if (opts.signal?.aborted) throw e;
-      const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message;
-      throw new GitHubUnreachableError(`cannot reach GitHub API at ${this.base}: ${cause}`);
-    }
-    const text = await res.text();
-    let data: any = undefined;
-    if (text) {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        data = text;
-      }
-    }
-    if (!res.ok) {
-      const msg = (data && typeof data === 'object' && data.message) || `GitHub API ${method} ${pathOrUrl} failed with HTTP ${res.status}`;
-      throw new GitHubApiError(res.status, String(msg), data, res.headers);
-    }
-    return { status: res.status, data: data as T, headers: res.headers };
-  }
-
-  get<T = any>(path: string, query?: Record<string, string | number | boolean | undefined>, signal?: AbortSignal) {
-    return this.request<T>('GET', path, { query, signal });
-  }
-
-  /** Iterates pages following `Link: <…>; rel="next"`. */
-  async *paginate<T = any>(path: string, query: Record<string, string | number | boolean | undefined> = {}, signal?: AbortSignal): AsyncGenerator<T[]> {
-    let next: string | undefined = this.url(path, { per_page: 100, ...query });
-    while (next) {
-      const res: GitHubResponse<T[]> = await this.request<T[]>('GET', next, { signal });
-      yield Array.isArray(res.data) ? res.data : [];
-      next = parseNextLink(res.headers.get('link'));
-    }
-  }
-
-  async listAll<T = any>(path: string, query: Record<string, string | number | boolean | undefined> = {}, max = Infinity, signal?: AbortSignal): Promise<T[]> {
-    const out: T[] = [];
-    for await (const page of this.paginate<T>(path, query, signal)) {
-      out.push(...page);
-      if (out.length >= max) return out.slice(0, max);
-    }
-    return out;
-  }
+export interface GitHubClientOptions {
+  token: string;
+  baseUrl?: string;
+  timeoutMs?: number;
+  signal?: AbortSignal;
 }
 
-export function parseNextLink(link: string | null): string | undefined {
-  if (!link) return undefined;
-  for (const part of link.split(',')) {
-    const m = part.match(/<([^>]+)>\s*;\s*rel="?next"?/);
-    if (m) return m[1];
-  }
-  return undefined;
+export function createGitHubClient(o: GitHubClientOptions): Octokit {
+  const baseUrl = (o.baseUrl || DEFAULT_GITHUB_API).replace(/\/+$/, '');
+  return new Octokit({ auth: o.token, baseUrl, request: { fetch: guardedFetch(baseUrl, o.timeoutMs ?? 30_000, o.signal) }, userAgent: 'agentcy' });
+}
+
+const IDEMPOTENT = ['GET', 'HEAD', 'PUT', 'DELETE'];
+const DROPPED_SOCKET = ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'];
+
+function guardedFetch(baseUrl: string, timeoutMs: number, callerSignal?: AbortSignal): typeof fetch {
+  return async (input, init = {}) => {
+    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(callerSignal ? [callerSignal] : []), ...(init.signal ? [init.signal] : [])]);
+    const send = () => fetch(input, { ...init, signal });
+    try {
+      try {
+        return await send();
+      } catch (first) {
+        const code = (first as any)?.cause?.code;
+        if (signal.aborted || !IDEMPOTENT.includes((init.method ?? 'GET').toUpperCase()) || !DROPPED_SOCKET.includes(code)) throw first;
+        return await send();
+      }
+    } catch (e) {
+      // a caller abort propagates as is (Octokit rethrows AbortError untouched)
+      if (callerSignal?.aborted || init.signal?.aborted) throw e;
+      const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message;
+      // Octokit wraps this in a RequestError without `response`, keeping the message
+      throw new Error(`cannot reach GitHub API at ${baseUrl}: ${cause}`);
+    }
+  };
+}
+
+/** The parts of Octokit's `RequestError` the connector reads. */
+interface OctokitRequestError extends Error {
+  status: number;
+  request: { method: string; url: string };
+  response?: { status: number; headers: Record<string, string | undefined>; data: unknown };
+}
+
+function isRequestError(e: unknown): e is OctokitRequestError {
+  return e instanceof Error && e.name === 'HttpError' && typeof (e as any).status === 'number';
+}
+
+/** An HTTP error answered by GitHub. */
+export interface GitHubApiError {
+  status: number;
+  /** GitHub's `message` (Octokit's own message appends the documentation URL) */
+  message: string;
+  body: unknown;
+  headers: Record<string, string | undefined>;
+  rateLimited: boolean;
+}
+
+/** GitHub answered with an HTTP error: its status, message, body and headers; otherwise undefined. */
+export function githubApiError(e: unknown): GitHubApiError | undefined {
+  if (!isRequestError(e) || !e.response) return undefined;
+  const { status, headers, data } = e.response;
+  const msg = data && typeof data === 'object' && (data as any).message;
+  return {
+    status,
+    message: String(msg || `GitHub API ${e.request.method} ${e.request.url} failed with HTTP ${status}`),
+    body: data,
+    headers,
+    rateLimited: (status === 403 || status === 429) && headers['x-ratelimit-remaining'] === '0',
+  };
+}
+
+/** GitHub could not be reached (connection failure or timeout): the message; otherwise undefined. */
+export function githubUnreachable(e: unknown): string | undefined {
+  return isRequestError(e) && !e.response ? e.message : undefined;
+}
+
+/** `owner` and `repo` route parameters of an `owner/name` string. */
+export function repoParams(full: string): { owner: string; repo: string } {
+  const [owner, repo] = full.split('/');
+  return { owner, repo };
 }

@@ -8,7 +8,8 @@ import {
   IngestBatch,
   ToolExecutionError,
 } from '../connector';
-import { DEFAULT_GITHUB_API, GitHubApiError, GitHubClient, GitHubUnreachableError } from './github-client';
+import type { Octokit } from '@octokit/rest';
+import { createGitHubClient, DEFAULT_GITHUB_API, githubApiError, githubUnreachable, repoParams } from './github-client';
 
 export interface GitHubConfig {
   token: string;
@@ -55,8 +56,18 @@ function checkShape(c: GitHubConfig): void {
   }
 }
 
-function client(c: GitHubConfig): GitHubClient {
-  return new GitHubClient(c.token.trim(), c.base_url || DEFAULT_GITHUB_API, c.timeout_ms ?? 30_000);
+function client(c: GitHubConfig, signal?: AbortSignal): Octokit {
+  return createGitHubClient({ token: c.token.trim(), baseUrl: c.base_url, timeoutMs: c.timeout_ms ?? 30_000, signal });
+}
+
+/** at most `max` items of a paginated list (100 per page), stopping once enough are fetched */
+async function listAll<T>(pages: AsyncIterable<{ data: T[] }>, max = Infinity): Promise<T[]> {
+  const out: T[] = [];
+  for await (const page of pages) {
+    out.push(...page.data);
+    if (out.length >= max) return out.slice(0, max);
+  }
+  return out;
 }
 
 /** configured repos as `owner/name` */
@@ -65,8 +76,8 @@ function configuredRepos(c: GitHubConfig): string[] | undefined {
   return c.repos.map((r) => (r.includes('/') ? r : `${ownerOf(c)}/${r}`));
 }
 
-function parseScopes(h: string | null): string[] | null {
-  if (h === null) return null;
+function parseScopes(h: string | undefined): string[] | null {
+  if (h === undefined) return null;
   return h
     .split(',')
     .map((s) => s.trim())
@@ -295,31 +306,31 @@ function resolveRepo(c: GitHubConfig, raw: string): string {
   return full;
 }
 
-async function listRepos(c: GitHubConfig, gh: GitHubClient, max: number, owner?: string, signal?: AbortSignal): Promise<any[]> {
+async function listRepos(c: GitHubConfig, gh: Octokit, max: number, owner?: string): Promise<any[]> {
   const configured = configuredRepos(c);
   if (configured && !owner) {
     const out = [];
-    for (const r of configured.slice(0, max)) out.push((await gh.get(`/repos/${r}`, undefined, signal)).data);
+    for (const r of configured.slice(0, max)) out.push((await gh.rest.repos.get(repoParams(r))).data);
     return out;
   }
   const o = owner ?? ownerOf(c);
-  if (!o) return gh.listAll('/user/repos', { sort: 'full_name', affiliation: 'owner,collaborator,organization_member' }, max, signal);
+  const it = gh.paginate.iterator;
+  if (!o) return listAll(it(gh.rest.repos.listForAuthenticatedUser, { sort: 'full_name', affiliation: 'owner,collaborator,organization_member', per_page: 100 }), max);
   try {
-    return await gh.listAll(`/orgs/${encodeURIComponent(o)}/repos`, { type: 'all', sort: 'full_name' }, max, signal);
+    return await listAll(it(gh.rest.repos.listForOrg, { org: o, type: 'all', sort: 'full_name', per_page: 100 }), max);
   } catch (e) {
-    if (!(e instanceof GitHubApiError && e.status === 404)) throw e;
-    return gh.listAll(`/users/${encodeURIComponent(o)}/repos`, { type: 'owner', sort: 'full_name' }, max, signal);
+    if (githubApiError(e)?.status !== 404) throw e;
+    return listAll(it(gh.rest.repos.listForUser, { username: o, type: 'owner', sort: 'full_name', per_page: 100 }), max);
   }
 }
 
 async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
   const c = ctx.config;
-  const gh = client(c);
-  const signal = ctx.signal;
+  const gh = client(c, ctx.signal);
   switch (tool) {
     case 'list_repos': {
       const limit = argInt(args, 'limit', { max: 500, def: 50 });
-      const repos = await listRepos(c, gh, limit, argStr(args, 'owner'), signal);
+      const repos = await listRepos(c, gh, limit, argStr(args, 'owner'));
       return { items: repos.map(mapRepo), total: repos.length };
     }
     case 'list_issues': {
@@ -328,8 +339,9 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const state = argStr(args, 'state') ?? 'open';
       if (!['open', 'closed', 'all'].includes(state)) throw new ToolExecutionError('invalid_arguments', '`state` must be open, closed or all', { field: 'state' });
       const items: any[] = [];
-      for await (const page of gh.paginate(`/repos/${repo}/issues`, { state, labels: argStr(args, 'labels'), assignee: argStr(args, 'assignee') }, signal)) {
-        items.push(...page.filter((i) => !i.pull_request));
+      const pages = gh.paginate.iterator(gh.rest.issues.listForRepo, { ...repoParams(repo), state: state as 'open' | 'closed' | 'all', labels: argStr(args, 'labels'), assignee: argStr(args, 'assignee'), per_page: 100 });
+      for await (const page of pages) {
+        items.push(...page.data.filter((i) => !i.pull_request));
         if (items.length >= limit) break;
       }
       return { repo, items: items.slice(0, limit).map(mapIssue), total: Math.min(items.length, limit), truncated: items.length > limit };
@@ -337,8 +349,8 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
     case 'get_issue': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const n = argInt(args, 'number', { required: true });
-      const issue = (await gh.get(`/repos/${repo}/issues/${n}`, undefined, signal)).data;
-      const comments = issue.comments > 0 ? (await gh.get(`/repos/${repo}/issues/${n}/comments`, { per_page: 30 }, signal)).data : [];
+      const issue = (await gh.rest.issues.get({ ...repoParams(repo), issue_number: n })).data;
+      const comments = issue.comments > 0 ? (await gh.rest.issues.listComments({ ...repoParams(repo), issue_number: n, per_page: 30 })).data : [];
       return {
         repo,
         ...mapIssue(issue),
@@ -349,26 +361,29 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
     case 'list_pulls': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const limit = argInt(args, 'limit', { max: 500, def: 50 });
-      const pulls = await gh.listAll(`/repos/${repo}/pulls`, { state: argStr(args, 'state') ?? 'open' }, limit, signal);
+      const state = (argStr(args, 'state') ?? 'open') as 'open' | 'closed' | 'all';
+      const pulls = await listAll(gh.paginate.iterator(gh.rest.pulls.list, { ...repoParams(repo), state, per_page: 100 }), limit);
       return { repo, items: pulls.map(mapPull), total: pulls.length };
     }
     case 'get_pull_request': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const p = (await gh.get(`/repos/${repo}/pulls/${argInt(args, 'number', { required: true })}`, undefined, signal)).data;
+      const p = (await gh.rest.pulls.get({ ...repoParams(repo), pull_number: argInt(args, 'number', { required: true }) })).data;
       return { repo, ...mapPull(p), body: p.body ?? '', mergeable: p.mergeable ?? null, additions: p.additions ?? null, deletions: p.deletions ?? null, changed_files: p.changed_files ?? null, commits: p.commits ?? null };
     }
     case 'get_pull_request_diff': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const n = argInt(args, 'number', { required: true });
       const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 20_000 });
-      const res = await gh.request<string>('GET', `/repos/${repo}/pulls/${n}`, { accept: 'application/vnd.github.diff', signal });
-      const diff = typeof res.data === 'string' ? res.data : JSON.stringify(res.data);
+      const res = await gh.rest.pulls.get({ ...repoParams(repo), pull_number: n, mediaType: { format: 'diff' } });
+      // with the diff media type the body is the unified diff as text
+      const data: unknown = res.data;
+      const diff = typeof data === 'string' ? data : JSON.stringify(data);
       return { repo, number: n, diff: diff.slice(0, max), truncated: diff.length > max };
     }
     case 'list_commits': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const limit = argInt(args, 'limit', { max: 500, def: 50 });
-      const commits = await gh.listAll(`/repos/${repo}/commits`, { sha: argStr(args, 'ref'), path: argStr(args, 'path') }, limit, signal);
+      const commits = await listAll(gh.paginate.iterator(gh.rest.repos.listCommits, { ...repoParams(repo), sha: argStr(args, 'ref'), path: argStr(args, 'path'), per_page: 100 }), limit);
       return {
         repo,
         items: commits.map((cm: any) => ({
@@ -385,24 +400,24 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const filePath = argStr(args, 'path', true).replace(/^\/+/, '');
       const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 50_000 });
-      const res = await gh.get(`/repos/${repo}/contents/${filePath.split('/').map(encodeURIComponent).join('/')}`, { ref: argStr(args, 'ref') }, signal);
+      const res = await gh.rest.repos.getContent({ ...repoParams(repo), path: filePath, ref: argStr(args, 'ref') });
       if (Array.isArray(res.data)) {
-        return { repo, path: filePath, type: 'dir', entries: res.data.map((e: any) => ({ name: e.name, path: e.path, type: e.type, size: e.size ?? null })) };
+        return { repo, path: filePath, type: 'dir', entries: res.data.map((e) => ({ name: e.name, path: e.path, type: e.type, size: e.size ?? null })) };
       }
-      const f = res.data;
+      const f: any = res.data;
       const text = f.encoding === 'base64' && typeof f.content === 'string' ? Buffer.from(f.content, 'base64').toString('utf8') : String(f.content ?? '');
       return { repo, path: f.path ?? filePath, type: f.type ?? 'file', sha: f.sha ?? null, size: f.size ?? text.length, content: text.slice(0, max), truncated: text.length > max };
     }
     case 'create_issue': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const title = argStr(args, 'title', true);
-      const res = await gh.request('POST', `/repos/${repo}/issues`, { body: { title, body: argStr(args, 'body'), labels: argStrArray(args, 'labels'), assignees: argStrArray(args, 'assignees') }, signal });
+      const res = await gh.rest.issues.create({ ...repoParams(repo), title, body: argStr(args, 'body'), labels: argStrArray(args, 'labels'), assignees: argStrArray(args, 'assignees') });
       return { repo, ...mapIssue(res.data) };
     }
     case 'comment_on_issue': {
       const repo = resolveRepo(c, argStr(args, 'repo', true));
       const n = argInt(args, 'number', { required: true });
-      const res = await gh.request('POST', `/repos/${repo}/issues/${n}/comments`, { body: { body: argStr(args, 'body', true) }, signal });
+      const res = await gh.rest.issues.createComment({ ...repoParams(repo), issue_number: n, body: argStr(args, 'body', true) });
       return { repo, number: n, comment_id: res.data.id, url: res.data.html_url ?? null, created_at: res.data.created_at ?? null };
     }
     case 'close_issue': {
@@ -411,8 +426,8 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const reason = argStr(args, 'reason') ?? 'completed';
       if (!['completed', 'not_planned'].includes(reason)) throw new ToolExecutionError('invalid_arguments', '`reason` must be completed or not_planned', { field: 'reason' });
       const comment = argStr(args, 'comment');
-      if (comment) await gh.request('POST', `/repos/${repo}/issues/${n}/comments`, { body: { body: comment }, signal });
-      const res = await gh.request('PATCH', `/repos/${repo}/issues/${n}`, { body: { state: 'closed', state_reason: reason }, signal });
+      if (comment) await gh.rest.issues.createComment({ ...repoParams(repo), issue_number: n, body: comment });
+      const res = await gh.rest.issues.update({ ...repoParams(repo), issue_number: n, state: 'closed', state_reason: reason as 'completed' | 'not_planned' });
       return { repo, ...mapIssue(res.data) };
     }
     default:
@@ -422,17 +437,19 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
 
 function toToolError(e: unknown): unknown {
   if (e instanceof ToolExecutionError) return e;
-  if (e instanceof GitHubApiError) {
-    const details: Record<string, unknown> = { status: e.status };
-    const b = e.body as any;
+  const api = githubApiError(e);
+  if (api) {
+    const details: Record<string, unknown> = { status: api.status };
+    const b = api.body as any;
     if (b?.errors) details.errors = b.errors;
-    if (e.rateLimited) return new ToolExecutionError('rate_limited', 'GitHub API rate limit exceeded', { ...details, reset: e.headers.get('x-ratelimit-reset') });
-    if (e.status === 401 || e.status === 403) return new ToolExecutionError('upstream_auth_failed', e.message, details);
-    if (e.status === 404) return new ToolExecutionError('not_found', e.message, details);
-    if (e.status === 410 || e.status === 422 || e.status === 409 || e.status === 400) return new ToolExecutionError('upstream_rejected', e.message, details);
-    return new ToolExecutionError('upstream_error', e.message, details);
+    if (api.rateLimited) return new ToolExecutionError('rate_limited', 'GitHub API rate limit exceeded', { ...details, reset: api.headers['x-ratelimit-reset'] ?? null });
+    if (api.status === 401 || api.status === 403) return new ToolExecutionError('upstream_auth_failed', api.message, details);
+    if (api.status === 404) return new ToolExecutionError('not_found', api.message, details);
+    if (api.status === 410 || api.status === 422 || api.status === 409 || api.status === 400) return new ToolExecutionError('upstream_rejected', api.message, details);
+    return new ToolExecutionError('upstream_error', api.message, details);
   }
-  if (e instanceof GitHubUnreachableError) return new ToolExecutionError('upstream_unreachable', e.message);
+  const unreachable = githubUnreachable(e);
+  if (unreachable !== undefined) return new ToolExecutionError('upstream_unreachable', unreachable);
   if (e instanceof ConnectorConfigError) return new ToolExecutionError('source_misconfigured', e.message, e.details);
   return e;
 }
@@ -442,10 +459,10 @@ function toToolError(e: unknown): unknown {
 async function validate(ctx: Ctx) {
   const c = ctx.config;
   checkShape(c);
-  const gh = client(c);
+  const gh = client(c, ctx.signal);
   try {
-    const me = await gh.get('/user', undefined, ctx.signal);
-    const scopes = parseScopes(me.headers.get('x-oauth-scopes'));
+    const me = await gh.rest.users.getAuthenticated();
+    const scopes = parseScopes(me.headers['x-oauth-scopes']);
     // classic tokens report their scopes; fine-grained tokens and app tokens do not (header absent)
     if (scopes !== null) {
       const missing = REQUIRED_SCOPES.filter((s) => !scopes.includes(s));
@@ -454,18 +471,19 @@ async function validate(ctx: Ctx) {
     const owner = ownerOf(c);
     if (owner && !configuredRepos(c)) {
       try {
-        await gh.get(`/users/${encodeURIComponent(owner)}`, undefined, ctx.signal);
+        await gh.rest.users.getByUsername({ username: owner });
       } catch (e) {
-        if (e instanceof GitHubApiError && e.status === 404) throw new ConnectorConfigError('scope', `GitHub owner "${owner}" does not exist or is not visible to the token`, { owner });
+        if (githubApiError(e)?.status === 404) throw new ConnectorConfigError('scope', `GitHub owner "${owner}" does not exist or is not visible to the token`, { owner });
         throw e;
       }
     }
     const inaccessible: string[] = [];
     for (const r of configuredRepos(c) ?? []) {
       try {
-        await gh.get(`/repos/${r}`, undefined, ctx.signal);
+        await gh.rest.repos.get(repoParams(r));
       } catch (e) {
-        if (e instanceof GitHubApiError && (e.status === 404 || e.status === 403)) inaccessible.push(r);
+        const status = githubApiError(e)?.status;
+        if (status === 404 || status === 403) inaccessible.push(r);
         else throw e;
       }
     }
@@ -475,12 +493,14 @@ async function validate(ctx: Ctx) {
     return { ok: true as const, info: { login: me.data.login, scopes: scopes ?? [], repos: configuredRepos(c) ?? [] } };
   } catch (e) {
     if (e instanceof ConnectorConfigError) throw e;
-    if (e instanceof GitHubApiError) {
-      if (e.status === 401) throw new ConnectorConfigError('credentials', 'GitHub rejected the token (bad credentials)', { status: 401 });
-      if (e.status === 403 && !e.rateLimited) throw new ConnectorConfigError('scope', 'GitHub token is not allowed to read the user', { status: 403 });
-      throw new ConnectorConfigError('unreachable', e.message, { status: e.status });
+    const api = githubApiError(e);
+    if (api) {
+      if (api.status === 401) throw new ConnectorConfigError('credentials', 'GitHub rejected the token (bad credentials)', { status: 401 });
+      if (api.status === 403 && !api.rateLimited) throw new ConnectorConfigError('scope', 'GitHub token is not allowed to read the user', { status: 403 });
+      throw new ConnectorConfigError('unreachable', api.message, { status: api.status });
     }
-    if (e instanceof GitHubUnreachableError) throw new ConnectorConfigError('unreachable', e.message);
+    const unreachable = githubUnreachable(e);
+    if (unreachable !== undefined) throw new ConnectorConfigError('unreachable', unreachable);
     throw e;
   }
 }
@@ -489,8 +509,7 @@ async function validate(ctx: Ctx) {
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const c = ctx.config;
-  const gh = client(c);
-  const signal = ctx.signal;
+  const gh = client(c, ctx.signal);
   const maxItems = c.max_items_per_repo ?? 1000;
   const users = new Map<string, GraphNodeInput>();
   const userNode = (u: any): string | undefined => {
@@ -508,7 +527,7 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
     return out;
   };
 
-  const repos = await listRepos(c, gh, 10_000, undefined, signal);
+  const repos = await listRepos(c, gh, 10_000);
   for (const r of repos) {
     const repo = mapRepo(r);
     const repoKey = `repo:${repo.full_name.toLowerCase()}`;
@@ -525,8 +544,9 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
     if (ownerKey) edges.push({ type: 'OWNS', fromKey: ownerKey, toKey: repoKey });
 
     let issueCount = 0;
-    for await (const page of gh.paginate(`/repos/${repo.full_name}/issues`, { state: 'all', sort: 'updated', direction: 'desc' }, signal)) {
-      for (const i of page) {
+    const issuePages = gh.paginate.iterator(gh.rest.issues.listForRepo, { ...repoParams(repo.full_name), state: 'all', sort: 'updated', direction: 'desc', per_page: 100 });
+    for await (const page of issuePages) {
+      for (const i of page.data) {
         if (i.pull_request || issueCount >= maxItems) continue;
         issueCount++;
         const m = mapIssue(i);
@@ -549,7 +569,7 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
       if (issueCount >= maxItems) break;
     }
 
-    const pulls = await gh.listAll(`/repos/${repo.full_name}/pulls`, { state: 'all', sort: 'updated', direction: 'desc' }, maxItems, signal);
+    const pulls = await listAll(gh.paginate.iterator(gh.rest.pulls.list, { ...repoParams(repo.full_name), state: 'all', sort: 'updated', direction: 'desc', per_page: 100 }), maxItems);
     for (const p of pulls) {
       const m = mapPull(p);
       const key = `pr:${repo.full_name.toLowerCase()}#${m.number}`;
