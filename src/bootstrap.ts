@@ -1,4 +1,4 @@
-import { DynamicModule, INestApplication, RequestMethod, Type } from '@nestjs/common';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -57,7 +57,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   app.use(requestContext(logger));
   for (const p of bodyParsers(config.bodyLimitBytes)) app.use(p);
   app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
-  app.setGlobalPrefix(API_PREFIX, { exclude: [{ path: 'sandbox/preview/(.*)', method: RequestMethod.ALL }] });
+  app.setGlobalPrefix(API_PREFIX);
   await app.init();
   const doc = buildOpenApiDocument(app);
   app.get(OpenApiDocumentHolder).document = doc;

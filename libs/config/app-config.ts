@@ -65,6 +65,7 @@ export class AppConfig {
   readonly redisPrefix: string;
   readonly neo4j: { uri: string; user: string; password: string; database: string };
   readonly healthCheckTimeoutMs: number;
+  readonly healthCacheMs: number;
   readonly encryptionKey: Buffer;
   readonly auth: {
     provider: 'local' | 'oidc';
@@ -148,6 +149,7 @@ export class AppConfig {
     this.redisPrefix = s('REDIS_PREFIX');
     this.neo4j = { uri: s('NEO4J_URI'), user: s('NEO4J_USER'), password: s('NEO4J_PASSWORD'), database: s('NEO4J_DATABASE') };
     this.healthCheckTimeoutMs = n('HEALTH_CHECK_TIMEOUT_MS');
+    this.healthCacheMs = n('HEALTH_CACHE_MS');
     this.encryptionKey = o('ENCRYPTION_KEY')
       ? Buffer.from(s('ENCRYPTION_KEY'), 'base64')
       : createHash('sha256').update('agentcy-development-encryption-key').digest();

@@ -37,6 +37,7 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'NEO4J_USER', kind: 'string', default: 'neo4j', description: 'Neo4j user.' },
   { name: 'NEO4J_PASSWORD', kind: 'string', default: 'password', secret: true, description: 'Neo4j password (the bundled local server runs with auth disabled).' },
   { name: 'NEO4J_DATABASE', kind: 'string', default: 'neo4j', description: 'Neo4j database name.' },
+  { name: 'HEALTH_CACHE_MS', kind: 'int', default: '1000', min: 0, description: 'How long GET /health reuses its last dependency probe (concurrent checks always share one probe); 0 probes on every request.' },
   { name: 'HEALTH_CHECK_TIMEOUT_MS', kind: 'int', default: '2000', min: 50, description: 'Per-dependency timeout of GET /health.' },
 
   { name: 'ENCRYPTION_KEY', kind: 'string', requiredInProduction: true, secret: true, description: '32-byte base64 key for secrets at rest (AES-256-GCM). Development derives one from a fixed string.' },

@@ -37,7 +37,27 @@ export class HealthService {
     return llm.apiKey || llm.baseUrl ? 'ok' : 'error';
   }
 
-  async check(): Promise<HealthResponseDto> {
+  private inFlight: Promise<HealthResponseDto> | undefined;
+  private last: { at: number; body: HealthResponseDto } | undefined;
+
+  /**
+   * Concurrent callers share one probe, and a result is reused for HEALTH_CACHE_MS, so a
+   * busy load balancer or a benchmark cannot turn /health into load on the dependencies.
+   */
+  check(): Promise<HealthResponseDto> {
+    if (this.last && Date.now() - this.last.at < this.config.healthCacheMs) return Promise.resolve(this.last.body);
+    this.inFlight ??= this.probeAll()
+      .then((body) => {
+        this.last = { at: Date.now(), body };
+        return body;
+      })
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  private async probeAll(): Promise<HealthResponseDto> {
     const [postgres, redis, neo4j] = await Promise.all([
       this.probe(() => this.ds.query('SELECT 1')),
       this.probe(() => this.redis.ping()),
