@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { readFileSync } from 'node:fs';
 import { startFakeOpenAI } from '../test/support/fake-openai-server';
-import { spawnChatApi } from '../test/e2e/chat-helpers';
+import { spawnApiProcess } from '../test/support/spawn-api';
 
 const STREAMS = Number(process.env.BENCH_CHAT_STREAMS ?? 1000);
 const SAMPLES = Number(process.env.BENCH_CHAT_SAMPLES ?? 100);
@@ -107,7 +107,7 @@ async function json(url: string, method: string, headers: Record<string, string>
 
 async function main() {
   const fake = await startFakeOpenAI();
-  const api = await spawnChatApi({
+  const api = await spawnApiProcess({
     LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.baseUrl, LLM_API_KEY: 'bench', LLM_MODEL: 'fake-model',
     RATE_LIMIT_PER_MIN: '100000000', MIGRATIONS_RUN: 'true', DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'warn',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy',
@@ -145,12 +145,12 @@ async function main() {
     for (let i = 0; i < STREAMS; i += 50) many.push(...(await Promise.all(Array.from({ length: Math.min(50, STREAMS - i) }, () => newConv()))));
     global.gc?.();
     await new Promise((r) => setTimeout(r, 1000));
-    const apiBase = rssKb(api.child.pid!);
+    const apiBase = rssKb(api.pid);
     const t0 = performance.now();
     const streams = many.map((c) => openStream(`${api.baseUrl}/api/v1/chat/conversations/${c}/messages`, auth, { content: 'hello' }));
     const firsts = await Promise.allSettled(streams.map((s) => s.firstEvent));
     const allOpenMs = performance.now() - t0;
-    const apiPeak = rssKb(api.child.pid!);
+    const apiPeak = rssKb(api.pid);
     const ends = await Promise.allSettled(streams.map((s) => s.done));
     const okApi = ends.filter((e) => e.status === 'fulfilled').length;
     const firstOk = firsts.filter((e) => e.status === 'fulfilled').map((e) => (e as PromiseFulfilledResult<number>).value);
@@ -178,7 +178,7 @@ async function main() {
     lines.push(`| memory per open stream (KB) | ${((apiPeak - apiBase) / STREAMS).toFixed(1)} | ${((rawPeak - rawBase) / STREAMS).toFixed(1)} |`);
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
-    await api.kill('SIGTERM');
+    await api.kill();
     await fake.close();
   }
 }

@@ -2,7 +2,8 @@ import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
-import { api, ChatApiProcess, createKubeSource, eventually, names, openSse, spawnChatApi, withFakeKube } from './chat-helpers';
+import { spawnApiProcess, SpawnedApi } from '../support/spawn-api';
+import { api, createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
 
 const POD = 'web-7d9f8b6c5d-fghij';
 const deletePod = (name: string) => ({ toolCalls: [{ name: 'execute_connector_tool', arguments: { tool: 'prod-cluster.delete_pod', arguments: { namespace: 'prod', name } } }] });
@@ -13,7 +14,7 @@ const deletePod = (name: string) => ({ toolCalls: [{ name: 'execute_connector_to
  */
 describe('chat across replicas: decide on another process, disconnect + re-attach, kill during a pending approval', () => {
   let t: TestApp;
-  let child: ChatApiProcess;
+  let child: SpawnedApi;
   let fake: FakeOpenAI;
   let kube: FakeKubeApi;
   let u: TestUser;
@@ -23,12 +24,12 @@ describe('chat across replicas: decide on another process, disconnect + re-attac
     fake = await startFakeOpenAI();
     kube = await withFakeKube();
     t = await startTestApp(env());
-    child = await spawnChatApi(env());
+    child = await spawnApiProcess({ MIGRATIONS_RUN: 'false', ...env() });
     u = await registerOwner(t, 'chatrep');
     await createKubeSource(t.baseUrl, u.auth, kube, 'prod-cluster');
   }, 120_000);
   afterAll(async () => {
-    await child?.kill('SIGKILL');
+    await child?.kill(0);
     await t?.close();
     await fake?.close();
     await kube?.close();
@@ -92,7 +93,8 @@ describe('chat across replicas: decide on another process, disconnect + re-attac
     const before = kube.requests.length;
     const s = await openSse(`${child.baseUrl}/api/v1/chat/conversations/${conv}/messages`, { headers: u.auth, body: { content: 'delete the pod' } });
     const req = await s.waitFor((e) => e.event === 'approval_required');
-    await child.kill('SIGKILL');
+    child.signal('SIGKILL');
+    await child.exited;
     s.abort();
 
     const detail = await t.http().get(`/api/v1/chat/conversations/${conv}`).set(u.auth).expect(200);
