@@ -4,21 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConnectorConfigError, ConnectorContext, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
+import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
+import { connectorContext, rejectsWith } from '../testing';
 import { GitConfig, gitConnector } from './git.connector';
 
-const logger = { info: () => undefined, warn: () => undefined };
-const ctx = (config: GitConfig): ConnectorContext<GitConfig> => ({ orgId: 'org', sourceId: 'src', sourceName: 'repo', realm: 'development', config, logger });
-
-async function rejectsWith<T extends Error>(p: Promise<unknown>, cls: new (...a: any[]) => T): Promise<T> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    return e as T;
-  }
-  throw new Error('expected a rejection');
-}
+const ctx = (config: GitConfig) => connectorContext(config, { sourceName: 'repo' });
 
 describe('git connector on a real repository built by the test', () => {
   let root: string;

@@ -13,6 +13,7 @@ import {
   IngestBatch,
   ToolExecutionError,
 } from '../connector';
+import { argInt } from '../tool-args';
 
 export interface GitConfig {
   /** local repository (work tree or bare) on the API host */
@@ -321,13 +322,6 @@ function argPath(args: Record<string, unknown>): string | undefined {
   return v;
 }
 
-function argInt(args: Record<string, unknown>, key: string, def: number, min: number, max: number): number {
-  const v = args[key];
-  if (v === undefined || v === null) return def;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be an integer between ${min} and ${max}`, { field: key });
-  return v;
-}
-
 async function verifyRef(dir: string, ref: string, signal?: AbortSignal): Promise<string> {
   try {
     return (await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: dir, signal })).trim();
@@ -349,7 +343,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
     case 'log': {
       const ref = argRef(args, 'ref', false) ?? c.branch ?? 'HEAD';
       await verifyRef(dir, ref, signal);
-      const limit = argInt(args, 'limit', 20, 1, 500);
+      const limit = argInt(args, 'limit', { def: 20, min: 1, max: 500 });
       const gitArgs = ['log', `--max-count=${limit}`, `--format=${LOG_FORMAT}`, '--numstat', '--no-color'];
       if (typeof args.author === 'string' && args.author) gitArgs.push(`--author=${args.author}`);
       if (typeof args.since === 'string' && args.since) gitArgs.push(`--since=${args.since}`);
@@ -362,7 +356,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
     case 'show': {
       const ref = argRef(args, 'ref', true)!;
       const sha = await verifyRef(dir, ref, signal);
-      const max = argInt(args, 'max_chars', 20_000, 100, 200_000);
+      const max = argInt(args, 'max_chars', { def: 20_000, min: 100, max: 200_000 });
       const [head] = parseLog(await runGit(['show', '--no-color', `--format=${LOG_FORMAT}`, '--numstat', sha], { cwd: dir, signal }));
       const message = await runGit(['show', '--no-patch', '--format=%B', sha], { cwd: dir, signal });
       const status = await runGit(['show', '--no-color', '--format=', '--name-status', sha], { cwd: dir, signal });
@@ -392,7 +386,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const to = argRef(args, 'to', false) ?? c.branch ?? 'HEAD';
       const fromSha = await verifyRef(dir, from, signal);
       const toSha = await verifyRef(dir, to, signal);
-      const max = argInt(args, 'max_chars', 20_000, 100, 200_000);
+      const max = argInt(args, 'max_chars', { def: 20_000, min: 100, max: 200_000 });
       const p = argPath(args);
       const tail = ['--', ...(p ? [p] : [])];
       const numstat = await runGit(['diff', '--no-color', '--numstat', fromSha, toSha, ...tail], { cwd: dir, signal });

@@ -1,19 +1,9 @@
-import { ConnectorConfigError, ConnectorContext, GraphEdgeInput, GraphNodeInput, IngestBatch, ToolExecutionError } from '../connector';
+import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, IngestBatch, ToolExecutionError } from '../connector';
+import { connectorContext, rejectsWith } from '../testing';
 import { FakeGitHubApi, startFakeGitHubApi } from './fake-github-api';
 import { GitHubConfig, githubConnector } from './github.connector';
 
-const logger = { info: () => undefined, warn: () => undefined };
-const ctx = (config: GitHubConfig): ConnectorContext<GitHubConfig> => ({ orgId: 'org', sourceId: 'src', sourceName: 'github', realm: 'development', config, logger });
-
-async function rejectsWith<T extends Error>(p: Promise<unknown>, cls: new (...a: any[]) => T): Promise<T> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    return e as T;
-  }
-  throw new Error('expected a rejection');
-}
+const ctx = (config: GitHubConfig) => connectorContext(config, { sourceName: 'github' });
 
 describe('github connector (against a local GitHub-like REST server)', () => {
   let api: FakeGitHubApi;

@@ -8,6 +8,7 @@ import {
   IngestBatch,
   ToolExecutionError,
 } from '../connector';
+import { argInt, argString, argStringArray } from '../tool-args';
 import type { Octokit } from '@octokit/rest';
 import { createGitHubClient, DEFAULT_GITHUB_API, githubApiError, githubUnreachable, repoParams } from './github-client';
 
@@ -261,38 +262,6 @@ export const GITHUB_TOOLS: ConnectorToolSpec[] = [
   },
 ];
 
-function argStr(args: Record<string, unknown>, key: string, required: true): string;
-function argStr(args: Record<string, unknown>, key: string, required?: boolean): string | undefined;
-function argStr(args: Record<string, unknown>, key: string, required = false): string | undefined {
-  const v = args[key];
-  if (v === undefined || v === null || v === '') {
-    if (required) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
-    return undefined;
-  }
-  if (typeof v !== 'string') throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be a string`, { field: key });
-  return v;
-}
-
-function argInt(args: Record<string, unknown>, key: string, opts: { required?: boolean; min?: number; max?: number; def?: number } = {}): number {
-  const v = args[key];
-  if (v === undefined || v === null) {
-    if (opts.required || opts.def === undefined) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
-    return opts.def;
-  }
-  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < (opts.min ?? 1) || (opts.max !== undefined && n > opts.max)) {
-    throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be an integer >= ${opts.min ?? 1}${opts.max ? ` and <= ${opts.max}` : ''}`, { field: key });
-  }
-  return n;
-}
-
-function argStrArray(args: Record<string, unknown>, key: string): string[] | undefined {
-  const v = args[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be an array of strings`, { field: key });
-  return v as string[];
-}
-
 /** `owner/name` for a tool's `repo` argument, enforcing the source's repo allow-list. */
 function resolveRepo(c: GitHubConfig, raw: string): string {
   const full = raw.includes('/') ? raw : ownerOf(c) ? `${ownerOf(c)}/${raw}` : undefined;
@@ -329,17 +298,17 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
   const gh = client(c, ctx.signal);
   switch (tool) {
     case 'list_repos': {
-      const limit = argInt(args, 'limit', { max: 500, def: 50 });
-      const repos = await listRepos(c, gh, limit, argStr(args, 'owner'));
+      const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
+      const repos = await listRepos(c, gh, limit, argString(args, 'owner'));
       return { items: repos.map(mapRepo), total: repos.length };
     }
     case 'list_issues': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const limit = argInt(args, 'limit', { max: 500, def: 50 });
-      const state = argStr(args, 'state') ?? 'open';
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
+      const state = argString(args, 'state') ?? 'open';
       if (!['open', 'closed', 'all'].includes(state)) throw new ToolExecutionError('invalid_arguments', '`state` must be open, closed or all', { field: 'state' });
       const items: any[] = [];
-      const pages = gh.paginate.iterator(gh.rest.issues.listForRepo, { ...repoParams(repo), state: state as 'open' | 'closed' | 'all', labels: argStr(args, 'labels'), assignee: argStr(args, 'assignee'), per_page: 100 });
+      const pages = gh.paginate.iterator(gh.rest.issues.listForRepo, { ...repoParams(repo), state: state as 'open' | 'closed' | 'all', labels: argString(args, 'labels'), assignee: argString(args, 'assignee'), per_page: 100 });
       for await (const page of pages) {
         items.push(...page.data.filter((i) => !i.pull_request));
         if (items.length >= limit) break;
@@ -347,8 +316,8 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { repo, items: items.slice(0, limit).map(mapIssue), total: Math.min(items.length, limit), truncated: items.length > limit };
     }
     case 'get_issue': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const n = argInt(args, 'number', { required: true });
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const n = argInt(args, 'number', { min: 1, required: true });
       const issue = (await gh.rest.issues.get({ ...repoParams(repo), issue_number: n })).data;
       const comments = issue.comments > 0 ? (await gh.rest.issues.listComments({ ...repoParams(repo), issue_number: n, per_page: 30 })).data : [];
       return {
@@ -359,20 +328,20 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       };
     }
     case 'list_pulls': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const limit = argInt(args, 'limit', { max: 500, def: 50 });
-      const state = (argStr(args, 'state') ?? 'open') as 'open' | 'closed' | 'all';
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
+      const state = (argString(args, 'state') ?? 'open') as 'open' | 'closed' | 'all';
       const pulls = await listAll(gh.paginate.iterator(gh.rest.pulls.list, { ...repoParams(repo), state, per_page: 100 }), limit);
       return { repo, items: pulls.map(mapPull), total: pulls.length };
     }
     case 'get_pull_request': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const p = (await gh.rest.pulls.get({ ...repoParams(repo), pull_number: argInt(args, 'number', { required: true }) })).data;
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const p = (await gh.rest.pulls.get({ ...repoParams(repo), pull_number: argInt(args, 'number', { min: 1, required: true }) })).data;
       return { repo, ...mapPull(p), body: p.body ?? '', mergeable: p.mergeable ?? null, additions: p.additions ?? null, deletions: p.deletions ?? null, changed_files: p.changed_files ?? null, commits: p.commits ?? null };
     }
     case 'get_pull_request_diff': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const n = argInt(args, 'number', { required: true });
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const n = argInt(args, 'number', { min: 1, required: true });
       const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 20_000 });
       const res = await gh.rest.pulls.get({ ...repoParams(repo), pull_number: n, mediaType: { format: 'diff' } });
       // with the diff media type the body is the unified diff as text
@@ -381,9 +350,9 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { repo, number: n, diff: diff.slice(0, max), truncated: diff.length > max };
     }
     case 'list_commits': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const limit = argInt(args, 'limit', { max: 500, def: 50 });
-      const commits = await listAll(gh.paginate.iterator(gh.rest.repos.listCommits, { ...repoParams(repo), sha: argStr(args, 'ref'), path: argStr(args, 'path'), per_page: 100 }), limit);
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
+      const commits = await listAll(gh.paginate.iterator(gh.rest.repos.listCommits, { ...repoParams(repo), sha: argString(args, 'ref'), path: argString(args, 'path'), per_page: 100 }), limit);
       return {
         repo,
         items: commits.map((cm: any) => ({
@@ -397,10 +366,10 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       };
     }
     case 'get_file': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const filePath = argStr(args, 'path', true).replace(/^\/+/, '');
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const filePath = argString(args, 'path', true).replace(/^\/+/, '');
       const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 50_000 });
-      const res = await gh.rest.repos.getContent({ ...repoParams(repo), path: filePath, ref: argStr(args, 'ref') });
+      const res = await gh.rest.repos.getContent({ ...repoParams(repo), path: filePath, ref: argString(args, 'ref') });
       if (Array.isArray(res.data)) {
         return { repo, path: filePath, type: 'dir', entries: res.data.map((e) => ({ name: e.name, path: e.path, type: e.type, size: e.size ?? null })) };
       }
@@ -409,23 +378,23 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { repo, path: f.path ?? filePath, type: f.type ?? 'file', sha: f.sha ?? null, size: f.size ?? text.length, content: text.slice(0, max), truncated: text.length > max };
     }
     case 'create_issue': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const title = argStr(args, 'title', true);
-      const res = await gh.rest.issues.create({ ...repoParams(repo), title, body: argStr(args, 'body'), labels: argStrArray(args, 'labels'), assignees: argStrArray(args, 'assignees') });
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const title = argString(args, 'title', true);
+      const res = await gh.rest.issues.create({ ...repoParams(repo), title, body: argString(args, 'body'), labels: argStringArray(args, 'labels'), assignees: argStringArray(args, 'assignees') });
       return { repo, ...mapIssue(res.data) };
     }
     case 'comment_on_issue': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const n = argInt(args, 'number', { required: true });
-      const res = await gh.rest.issues.createComment({ ...repoParams(repo), issue_number: n, body: argStr(args, 'body', true) });
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const n = argInt(args, 'number', { min: 1, required: true });
+      const res = await gh.rest.issues.createComment({ ...repoParams(repo), issue_number: n, body: argString(args, 'body', true) });
       return { repo, number: n, comment_id: res.data.id, url: res.data.html_url ?? null, created_at: res.data.created_at ?? null };
     }
     case 'close_issue': {
-      const repo = resolveRepo(c, argStr(args, 'repo', true));
-      const n = argInt(args, 'number', { required: true });
-      const reason = argStr(args, 'reason') ?? 'completed';
+      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const n = argInt(args, 'number', { min: 1, required: true });
+      const reason = argString(args, 'reason') ?? 'completed';
       if (!['completed', 'not_planned'].includes(reason)) throw new ToolExecutionError('invalid_arguments', '`reason` must be completed or not_planned', { field: 'reason' });
-      const comment = argStr(args, 'comment');
+      const comment = argString(args, 'comment');
       if (comment) await gh.rest.issues.createComment({ ...repoParams(repo), issue_number: n, body: comment });
       const res = await gh.rest.issues.update({ ...repoParams(repo), issue_number: n, state: 'closed', state_reason: reason as 'completed' | 'not_planned' });
       return { repo, ...mapIssue(res.data) };

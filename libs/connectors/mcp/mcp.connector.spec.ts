@@ -6,22 +6,12 @@ import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { z } from 'zod';
 import { toolArgumentProblems } from '../config-validation';
-import { ConnectorConfigError, ConnectorContext, GraphNodeInput, ToolExecutionError } from '../connector';
+import { ConnectorConfigError, GraphNodeInput, ToolExecutionError } from '../connector';
+import { connectorContext, rejectsWith } from '../testing';
 import { McpClientPool, McpConfig } from './mcp-client-pool';
 import { mcpClientPool, mcpConnector } from './mcp.connector';
 
-const logger = { info: () => undefined, warn: () => undefined };
-const ctx = (sourceId: string, config: McpConfig): ConnectorContext<McpConfig> => ({ orgId: 'org', sourceId, sourceName: 'mcp', realm: 'development', config, logger });
-
-async function rejectsWith<T extends Error>(p: Promise<unknown>, cls: new (...a: any[]) => T): Promise<T> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    return e as T;
-  }
-  throw new Error('expected a rejection');
-}
+const ctx = (sourceId: string, config: McpConfig) => connectorContext(config, { sourceId, sourceName: 'mcp' });
 
 const EVERYTHING = path.join(path.dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')), 'dist/index.js');
 

@@ -2,22 +2,12 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerOwner, TestUser } from '../../../test/factories/users';
 import { startTestApp, TestApp } from '../../../test/setup/test-app';
-import { ConnectorConfigError, ConnectorContext, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
+import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
+import { connectorContext, rejectsWith } from '../testing';
 import { toolArgumentProblems } from '../config-validation';
 import { OpenApiConfig, openapiConnector } from './openapi.connector';
 
-const logger = { info: () => undefined, warn: () => undefined };
-const ctx = (config: OpenApiConfig): ConnectorContext<OpenApiConfig> => ({ orgId: 'org', sourceId: 'src', sourceName: 'agentcy', realm: 'development', config, logger });
-
-async function rejectsWith<T extends Error>(p: Promise<unknown>, cls: new (...a: any[]) => T): Promise<T> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    return e as T;
-  }
-  throw new Error('expected a rejection');
-}
+const ctx = (config: OpenApiConfig) => connectorContext(config, { sourceName: 'agentcy' });
 
 describe('openapi connector against this API\'s own OpenAPI document', () => {
   let t: TestApp;

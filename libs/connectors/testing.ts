@@ -1,0 +1,19 @@
+import type { ConnectorContext } from './connector';
+
+/** Test helpers shared by the connector specs. */
+export const silentLogger = { info: () => undefined, warn: () => undefined };
+
+export function connectorContext<C>(config: C, overrides: Partial<ConnectorContext<C>> = {}): ConnectorContext<C> {
+  return { orgId: 'org', sourceId: 'src', sourceName: 'source', realm: 'development', config, logger: silentLogger, ...overrides };
+}
+
+/** Awaits a rejection of the given class and returns the error for further assertions. */
+export async function rejectsWith<T extends Error>(p: Promise<unknown>, cls: new (...a: any[]) => T): Promise<T> {
+  try {
+    await p;
+  } catch (e) {
+    if (!(e instanceof cls)) throw new Error(`expected ${cls.name}, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    return e as T;
+  }
+  throw new Error('expected a rejection');
+}
