@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { AppsV1Api, CoreV1Api, HttpError, KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { ConnectorConfigError } from '../connector';
 
 /**
- * Minimal Kubernetes REST client over node:http/https. (`@kubernetes/client-node` v1 is ESM-only and
- * cannot be loaded by the CommonJS build or jest, so the connector speaks the REST API directly.)
+ * Kubernetes access through `@kubernetes/client-node` 0.22 (the CommonJS line; 1.x is ESM-only).
+ * API failures surface as the SDK's `HttpError` (`statusCode`, `body`: the Kubernetes `Status`);
+ * network failures (refused, DNS, TLS, timeout) as `KubeUnreachableError`.
  */
 export interface KubernetesConfig {
   /** kubeconfig YAML (or a path to a kubeconfig file readable by the API process) */
@@ -24,31 +25,6 @@ export interface KubernetesConfig {
   timeout_ms?: number;
 }
 
-export interface KubeConnection {
-  server: string;
-  token?: string;
-  username?: string;
-  password?: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
-  /** default namespace of the kubeconfig context */
-  namespace?: string;
-}
-
-export class KubeApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly reason?: string,
-    readonly body?: unknown,
-  ) {
-    super(message);
-    this.name = 'KubeApiError';
-  }
-}
-
 /** network-level failure (refused, DNS, TLS, timeout) */
 export class KubeUnreachableError extends Error {
   constructor(message: string, readonly causeCode?: string) {
@@ -57,11 +33,39 @@ export class KubeUnreachableError extends Error {
   }
 }
 
-function pem(value: string | undefined): string | undefined {
+/** The HTTP status of a Kubernetes API error, or undefined for anything else. */
+export function kubeStatus(e: unknown): number | undefined {
+  return e instanceof HttpError ? e.statusCode : undefined;
+}
+
+/** The `Status` object of a Kubernetes API error (the SDK leaves it unparsed on text responses). */
+function statusBody(e: HttpError): { message?: string; reason?: string } | undefined {
+  let body: unknown = e.body;
+  if (typeof body === 'string') {
+    try {
+      body = JSON.parse(body);
+    } catch {
+      return undefined;
+    }
+  }
+  return body && typeof body === 'object' ? (body as { message?: string; reason?: string }) : undefined;
+}
+
+/** The Kubernetes `Status` message and reason of an API error. */
+export function kubeErrorInfo(e: HttpError): { message: string; reason?: string } {
+  const body = statusBody(e);
+  const req = (e.response as (IncomingMessage & { request?: { method?: string; uri?: { pathname?: string } } }) | undefined)?.request;
+  return {
+    message: body?.message ? String(body.message) : `Kubernetes API ${req?.method ?? 'request'} ${req?.uri?.pathname ?? ''} failed with HTTP ${e.statusCode}`,
+    reason: body?.reason,
+  };
+}
+
+/** base64 of a PEM given as PEM or base64 PEM (the SDK's `*Data` fields are base64) */
+function base64Pem(value: string | undefined): string | undefined {
   if (!value) return undefined;
   const v = value.trim();
-  if (v.includes('-----BEGIN')) return v;
-  return Buffer.from(v, 'base64').toString('utf8');
+  return v.includes('-----BEGIN') ? Buffer.from(v, 'utf8').toString('base64') : v;
 }
 
 function readLocalFile(path: string): string {
@@ -74,12 +78,29 @@ function readLocalFile(path: string): string {
 
 interface NamedEntry<T> { name: string; [k: string]: unknown; cluster?: T; user?: T; context?: T }
 
+/** One-context `KubeConfig` for a cluster + credentials. */
+function singleContext(cluster: { server: string; caData?: string; skipTLSVerify?: boolean }, user: { token?: string; certData?: string; keyData?: string; username?: string; password?: string }, namespace?: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [{ name: 'cluster', ...cluster, server: cluster.server.replace(/\/$/, '') }],
+    users: [{ name: 'user', ...user }],
+    contexts: [{ name: 'context', cluster: 'cluster', user: 'user', namespace }],
+    currentContext: 'context',
+  });
+  return kc;
+}
+
 /**
  * `fromFile`: the kubeconfig came from a file on the API host (operator-provisioned), so it may
  * reference other local files. Inline kubeconfigs from API callers may not: a `tokenFile` pointing at a
  * host secret would otherwise be sent to a server of the caller's choosing.
+ *
+ * The kubeconfig is parsed and vetted here, once, and the SDK gets the selected context's resolved
+ * entries through `loadFromOptions`. (`KubeConfig.loadFromString` would re-parse the YAML with another
+ * parser — which, e.g., expands `<<` merge keys this vetting would not see — and reads `token-file`
+ * while parsing, before any check could run.)
  */
-function parseKubeconfig(text: string, contextName: string | undefined, fromFile: boolean): KubeConnection {
+function parseKubeconfig(text: string, contextName: string | undefined, fromFile: boolean): KubeConfig {
   let doc: any;
   try {
     doc = parseYaml(text);
@@ -121,21 +142,29 @@ function parseKubeconfig(text: string, contextName: string | undefined, fromFile
   if (user.exec || user['auth-provider']) {
     throw new ConnectorConfigError('shape', 'kubeconfig exec/auth-provider credentials are not supported; use a token or client certificate', { field: 'kubeconfig' });
   }
-  return {
-    server: String(cluster.server),
-    ca: pem(cluster['certificate-authority-data']) ?? readMaybeFile(cluster['certificate-authority']),
-    insecure: cluster['insecure-skip-tls-verify'] === true,
-    token: user.token ?? (user.tokenFile || user['token-file'] ? readMaybeFile(user.tokenFile ?? user['token-file'])?.trim() : undefined),
-    cert: pem(user['client-certificate-data']) ?? readMaybeFile(user['client-certificate']),
-    key: pem(user['client-key-data']) ?? readMaybeFile(user['client-key']),
-    username: user.username,
-    password: user.password,
-    namespace: ctx?.namespace,
+  const fileBase64 = (p: unknown) => {
+    const content = readMaybeFile(p);
+    return content === undefined ? undefined : Buffer.from(content, 'utf8').toString('base64');
   };
+  return singleContext(
+    {
+      server: String(cluster.server),
+      caData: base64Pem(cluster['certificate-authority-data']) ?? fileBase64(cluster['certificate-authority']),
+      skipTLSVerify: cluster['insecure-skip-tls-verify'] === true,
+    },
+    {
+      token: user.token ?? (user.tokenFile || user['token-file'] ? readMaybeFile(user.tokenFile ?? user['token-file'])?.trim() : undefined),
+      certData: base64Pem(user['client-certificate-data']) ?? fileBase64(user['client-certificate']),
+      keyData: base64Pem(user['client-key-data']) ?? fileBase64(user['client-key']),
+      username: user.username,
+      password: user.password,
+    },
+    ctx?.namespace,
+  );
 }
 
-/** Turns a source config into connection parameters; throws `shape` errors for unusable configs. */
-export function resolveKubeConnection(config: KubernetesConfig): KubeConnection {
+/** Turns a source config into a `KubeConfig`; throws `shape` errors for unusable configs. */
+export function resolveKubeConfig(config: KubernetesConfig): KubeConfig {
   const kc = config.kubeconfig_data ?? config.kubeconfig;
   if (typeof kc === 'string' && kc.trim()) {
     const looksLikeYaml = kc.includes('\n') || kc.includes('clusters:') || kc.trim().startsWith('{');
@@ -146,127 +175,110 @@ export function resolveKubeConnection(config: KubernetesConfig): KubeConnection 
     return parseKubeconfig(kc, config.context, false);
   }
   if (config.in_cluster) {
-    const host = process.env.KUBERNETES_SERVICE_HOST;
-    const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
-    const dir = '/var/run/secrets/kubernetes.io/serviceaccount';
-    if (!host || !existsSync(`${dir}/token`)) {
+    if (!process.env.KUBERNETES_SERVICE_HOST || !existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
       throw new ConnectorConfigError('shape', 'in_cluster is set but the process does not run inside a Kubernetes pod', { field: 'in_cluster' });
     }
-    return {
-      server: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
-      token: readFileSync(`${dir}/token`, 'utf8').trim(),
-      ca: existsSync(`${dir}/ca.crt`) ? readFileSync(`${dir}/ca.crt`, 'utf8') : undefined,
-    };
+    const inCluster = new KubeConfig();
+    inCluster.loadFromCluster();
+    return inCluster;
   }
   if (typeof config.server === 'string' && config.server.trim()) {
-    return {
-      server: config.server.trim(),
-      token: config.token,
-      ca: pem(config.ca_data),
-      insecure: config.insecure_skip_tls_verify === true,
-    };
+    return singleContext(
+      { server: config.server.trim(), caData: base64Pem(config.ca_data), skipTLSVerify: config.insecure_skip_tls_verify === true },
+      { token: config.token },
+    );
   }
   throw new ConnectorConfigError('shape', 'kubernetes config needs `kubeconfig` (YAML), `server` (+ `token`), or `in_cluster: true`', {
     fields: ['kubeconfig', 'server'],
   });
 }
 
-export interface KubeRequestOptions {
-  query?: Record<string, string | number | boolean | undefined>;
-  body?: unknown;
-  contentType?: string;
-  /** return the raw text body (pod logs) */
-  text?: boolean;
-  signal?: AbortSignal;
+/** what node:http rejects with when its signal fires */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }
 
+type SdkResponse = { response: IncomingMessage; body: unknown };
+
+/** One page of a list call: `(continueToken, limit) => api.listX(...)`. */
+export type ListPage = (cont: string | undefined, limit: number) => Promise<SdkResponse>;
+
+/** The SDK's API clients for one source config, with its timeout and the caller's abort signal. */
 export class KubeClient {
-  private readonly base: URL;
-  private readonly agent: http.Agent | https.Agent;
+  readonly server: string;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  /** CoreV1Api for pod logs: keeps the body as text (the generated client would JSON-parse a JSON log line) */
+  readonly logs: CoreV1Api;
 
   constructor(
-    readonly conn: KubeConnection,
-    private readonly timeoutMs = 30_000,
+    kc: KubeConfig,
+    timeoutMs = 30_000,
+    private readonly signal?: AbortSignal,
   ) {
+    this.server = kc.getCurrentCluster()?.server ?? '';
+    let base: URL;
     try {
-      this.base = new URL(conn.server);
+      base = new URL(this.server);
     } catch {
-      throw new ConnectorConfigError('shape', `invalid Kubernetes API server URL: ${conn.server}`, { field: 'server' });
+      throw new ConnectorConfigError('shape', `invalid Kubernetes API server URL: ${this.server}`, { field: 'server' });
     }
-    if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
       throw new ConnectorConfigError('shape', 'Kubernetes API server URL must be http(s)', { field: 'server' });
     }
-    this.agent =
-      this.base.protocol === 'https:'
-        ? new https.Agent({ keepAlive: false, ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: !conn.insecure })
-        : new http.Agent({ keepAlive: false });
+    const prepare = (opts: { timeout?: number; agentOptions?: object }) => {
+      if (signal?.aborted) throw abortError(signal);
+      opts.timeout = timeoutMs;
+      // one-shot connections: Node 20's global agents keep sockets alive past the source's use
+      opts.agentOptions = { ...opts.agentOptions, keepAlive: false };
+    };
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.core.addInterceptor(prepare);
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.apps.addInterceptor(prepare);
+    this.logs = kc.makeApiClient(CoreV1Api);
+    this.logs.addInterceptor((opts: { timeout?: number; json?: boolean }) => {
+      prepare(opts);
+      opts.json = false;
+    });
   }
 
-  get<T = any>(path: string, opts: KubeRequestOptions = {}): Promise<T> {
-    return this.request<T>('GET', path, opts);
+  /**
+   * Awaits an SDK call and returns the body as the API sent it. (The SDK's typed models turn
+   * timestamps into `Date`s; the connector reports the API's own values, so it reads the wire JSON.)
+   */
+  async call<T = any>(req: Promise<SdkResponse>): Promise<T> {
+    try {
+      const { response, body } = await this.abortable(req);
+      return ((response as IncomingMessage & { body?: unknown }).body ?? body) as T;
+    } catch (e) {
+      if (e instanceof HttpError || (e instanceof Error && e.name === 'AbortError')) throw e;
+      const err = e as NodeJS.ErrnoException;
+      throw new KubeUnreachableError(`cannot reach Kubernetes API at ${new URL(this.server).origin}: ${err?.message ?? String(e)}`, err?.code);
+    }
   }
 
-  /** Follows `metadata.continue` until the list is complete (or `max` items are collected). */
-  async listAll<T = any>(path: string, opts: KubeRequestOptions & { pageSize?: number; max?: number } = {}): Promise<T[]> {
+  /** Follows `metadata.continue` (500 items a page) until the list is complete. */
+  async listAll<T = any>(page: ListPage): Promise<T[]> {
     const items: T[] = [];
     let cont: string | undefined;
     do {
-      const page = await this.get<{ items?: T[]; metadata?: { continue?: string } }>(path, {
-        ...opts,
-        query: { ...opts.query, limit: opts.pageSize ?? 500, continue: cont },
-      });
-      items.push(...(page.items ?? []));
-      cont = page.metadata?.continue || undefined;
-    } while (cont && (opts.max === undefined || items.length < opts.max));
-    return opts.max === undefined ? items : items.slice(0, opts.max);
+      const res = await this.call<{ items?: T[]; metadata?: { continue?: string } }>(page(cont, 500));
+      items.push(...(res.items ?? []));
+      cont = res.metadata?.continue || undefined;
+    } while (cont);
+    return items;
   }
 
-  request<T = any>(method: string, path: string, opts: KubeRequestOptions = {}): Promise<T> {
-    const url = new URL(this.base.pathname.replace(/\/$/, '') + path, this.base);
-    for (const [k, v] of Object.entries(opts.query ?? {})) if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
-    const headers: Record<string, string> = { Accept: opts.text ? 'text/plain, */*' : 'application/json' };
-    if (this.conn.token) headers.Authorization = `Bearer ${this.conn.token}`;
-    else if (this.conn.username) headers.Authorization = `Basic ${Buffer.from(`${this.conn.username}:${this.conn.password ?? ''}`).toString('base64')}`;
-    let payload: Buffer | undefined;
-    if (opts.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(opts.body));
-      headers['Content-Type'] = opts.contentType ?? 'application/json';
-      headers['Content-Length'] = String(payload.length);
-    }
-    const mod = url.protocol === 'https:' ? https : http;
+  /** the SDK cannot cancel an in-flight request: stop waiting for it when the caller aborts */
+  private abortable<T>(p: Promise<T>): Promise<T> {
+    const signal = this.signal;
+    if (!signal) return p;
     return new Promise<T>((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent: this.agent, timeout: this.timeoutMs, signal: opts.signal }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (e) => reject(new KubeUnreachableError(e.message)));
-        res.on('end', () => {
-          const raw = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          if (status >= 200 && status < 300) {
-            if (opts.text) return resolve(raw as unknown as T);
-            try {
-              return resolve((raw ? JSON.parse(raw) : {}) as T);
-            } catch {
-              return reject(new KubeApiError(status, `Kubernetes API returned a non-JSON body for ${method} ${path}`));
-            }
-          }
-          let body: any;
-          try {
-            body = JSON.parse(raw);
-          } catch {
-            body = raw;
-          }
-          const msg = (body && typeof body === 'object' && body.message) || `Kubernetes API ${method} ${path} failed with HTTP ${status}`;
-          reject(new KubeApiError(status, String(msg), body?.reason, body));
-        });
-      });
-      req.on('timeout', () => req.destroy(Object.assign(new Error(`Kubernetes API timed out after ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
-      req.on('error', (e: NodeJS.ErrnoException) => {
-        if (e.name === 'AbortError') return reject(e);
-        reject(new KubeUnreachableError(`cannot reach Kubernetes API at ${this.base.origin}: ${e.message}`, e.code));
-      });
-      if (payload) req.write(payload);
-      req.end();
+      const onAbort = () => reject(abortError(signal));
+      if (signal.aborted) onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });
   }
 }

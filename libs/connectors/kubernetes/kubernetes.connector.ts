@@ -1,3 +1,4 @@
+import { HttpError, PatchUtils } from '@kubernetes/client-node';
 import {
   ConnectorConfigError,
   ConnectorContext,
@@ -8,15 +9,15 @@ import {
   IngestBatch,
   ToolExecutionError,
 } from '../connector';
-import { KubeApiError, KubeClient, KubernetesConfig, KubeUnreachableError, resolveKubeConnection } from './kube-client';
+import { KubeClient, kubeErrorInfo, KubernetesConfig, kubeStatus, KubeUnreachableError, ListPage, resolveKubeConfig } from './kube-client';
 
 type Ctx = ConnectorContext<KubernetesConfig>;
 
 const BATCH = 500;
 const MAX_LOG_CHARS = 64_000;
 
-export function kubeClient(config: KubernetesConfig): KubeClient {
-  return new KubeClient(resolveKubeConnection(config), config.timeout_ms ?? 30_000);
+export function kubeClient(config: KubernetesConfig, signal?: AbortSignal): KubeClient {
+  return new KubeClient(resolveKubeConfig(config), config.timeout_ms ?? 30_000, signal);
 }
 
 function checkShape(config: KubernetesConfig): void {
@@ -40,12 +41,14 @@ function scopedNamespaces(config: KubernetesConfig): string[] | undefined {
 /** Maps a client failure to the typed tool error the model sees. */
 function toToolError(e: unknown): unknown {
   if (e instanceof ToolExecutionError) return e;
-  if (e instanceof KubeApiError) {
-    const details = { status: e.status, reason: e.reason };
-    if (e.status === 401 || e.status === 403) return new ToolExecutionError('upstream_auth_failed', e.message, details);
-    if (e.status === 404) return new ToolExecutionError('not_found', e.message, details);
-    if (e.status === 409 || e.status === 422 || e.status === 400) return new ToolExecutionError('upstream_rejected', e.message, details);
-    return new ToolExecutionError('upstream_error', e.message, details);
+  if (e instanceof HttpError) {
+    const status = e.statusCode;
+    const { message, reason } = kubeErrorInfo(e);
+    const details = { status, reason };
+    if (status === 401 || status === 403) return new ToolExecutionError('upstream_auth_failed', message, details);
+    if (status === 404) return new ToolExecutionError('not_found', message, details);
+    if (status === 409 || status === 422 || status === 400) return new ToolExecutionError('upstream_rejected', message, details);
+    return new ToolExecutionError('upstream_error', message, details);
   }
   if (e instanceof KubeUnreachableError) return new ToolExecutionError('upstream_unreachable', e.message, { code: e.causeCode });
   if (e instanceof ConnectorConfigError) return new ToolExecutionError('source_misconfigured', e.message, e.details);
@@ -275,37 +278,71 @@ function assertNamespaceAllowed(config: KubernetesConfig, ns: string): void {
   }
 }
 
-const enc = encodeURIComponent;
+type NamespacedResource = 'pods' | 'services' | 'events' | 'deployments' | 'replicasets';
+
+/** The SDK list call of a namespaced resource, in one namespace or across all of them. */
+function listPage(client: KubeClient, resource: NamespacedResource, namespace: string | undefined, labelSelector?: string): ListPage {
+  const { core, apps } = client;
+  if (namespace) {
+    switch (resource) {
+      case 'pods':
+        return (cont, limit) => core.listNamespacedPod(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+      case 'services':
+        return (cont, limit) => core.listNamespacedService(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+      case 'events':
+        return (cont, limit) => core.listNamespacedEvent(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+      case 'deployments':
+        return (cont, limit) => apps.listNamespacedDeployment(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+      case 'replicasets':
+        return (cont, limit) => apps.listNamespacedReplicaSet(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+    }
+  }
+  switch (resource) {
+    case 'pods':
+      return (cont, limit) => core.listPodForAllNamespaces(undefined, cont, undefined, labelSelector, limit);
+    case 'services':
+      return (cont, limit) => core.listServiceForAllNamespaces(undefined, cont, undefined, labelSelector, limit);
+    case 'events':
+      return (cont, limit) => core.listEventForAllNamespaces(undefined, cont, undefined, labelSelector, limit);
+    case 'deployments':
+      return (cont, limit) => apps.listDeploymentForAllNamespaces(undefined, cont, undefined, labelSelector, limit);
+    case 'replicasets':
+      return (cont, limit) => apps.listReplicaSetForAllNamespaces(undefined, cont, undefined, labelSelector, limit);
+  }
+}
 
 /** Lists a namespaced resource across the allowed namespaces (or cluster-wide when unrestricted). */
-async function listNamespaced(client: KubeClient, config: KubernetesConfig, group: string, resource: string, namespace: string | undefined, query: Record<string, string | undefined> = {}, signal?: AbortSignal): Promise<any[]> {
+async function listNamespaced(client: KubeClient, config: KubernetesConfig, resource: NamespacedResource, namespace: string | undefined, labelSelector?: string): Promise<any[]> {
   if (namespace) {
     assertNamespaceAllowed(config, namespace);
-    return client.listAll(`${group}/namespaces/${enc(namespace)}/${resource}`, { query, signal });
+    return client.listAll(listPage(client, resource, namespace, labelSelector));
   }
   const allowed = scopedNamespaces(config);
-  if (!allowed) return client.listAll(`${group}/${resource}`, { query, signal });
+  if (!allowed) return client.listAll(listPage(client, resource, undefined, labelSelector));
   const out: any[] = [];
-  for (const ns of allowed) out.push(...(await client.listAll(`${group}/namespaces/${enc(ns)}/${resource}`, { query, signal })));
+  for (const ns of allowed) out.push(...(await client.listAll(listPage(client, resource, ns, labelSelector))));
   return out;
 }
 
+const listNamespaces = (client: KubeClient) => client.listAll((cont, limit) => client.core.listNamespace(undefined, undefined, cont, undefined, undefined, limit));
+const listNodes = (client: KubeClient) => client.listAll((cont, limit) => client.core.listNode(undefined, undefined, cont, undefined, undefined, limit));
+const mergePatch = { headers: { 'Content-Type': PatchUtils.PATCH_FORMAT_JSON_MERGE_PATCH } };
+
 async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
   const config = ctx.config;
-  const client = kubeClient(config);
-  const signal = ctx.signal;
+  const client = kubeClient(config, ctx.signal);
   switch (tool) {
     case 'list_pods': {
       const limit = int(args, 'limit', { min: 1, max: 1000 }) ?? 200;
       const wanted = str(args, 'status')?.toLowerCase();
-      const pods = (await listNamespaced(client, config, '/api/v1', 'pods', str(args, 'namespace'), { labelSelector: str(args, 'label_selector') }, signal)).map(summarizePod);
+      const pods = (await listNamespaced(client, config, 'pods', str(args, 'namespace'), str(args, 'label_selector'))).map(summarizePod);
       const filtered = wanted ? pods.filter((p) => p.phase.toLowerCase() === wanted || p.status.toLowerCase() === wanted) : pods;
       return { items: filtered.slice(0, limit), total: filtered.length, truncated: filtered.length > limit };
     }
     case 'get_pod': {
       const ns = str(args, 'namespace', true);
       assertNamespaceAllowed(config, ns);
-      const p = await client.get(`/api/v1/namespaces/${enc(ns)}/pods/${enc(str(args, 'name', true))}`, { signal });
+      const p = await client.call(client.core.readNamespacedPod(str(args, 'name', true), ns));
       return {
         ...summarizePod(p),
         containers: (p.spec?.containers ?? []).map((c: any) => {
@@ -322,19 +359,17 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       assertNamespaceAllowed(config, ns);
       const tail = int(args, 'tail_lines', { min: 1, max: 5000 }) ?? 200;
       let container = str(args, 'container');
+      const sinceSeconds = int(args, 'since_seconds', { min: 1 });
+      const previous = args.previous === true ? true : undefined;
       const fetchLogs = () =>
-        client.get<string>(`/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}/log`, {
-          text: true,
-          signal,
-          query: { container, tailLines: tail, sinceSeconds: int(args, 'since_seconds', { min: 1 }), previous: args.previous === true ? 'true' : undefined },
-        });
+        client.call<string>(client.logs.readNamespacedPodLog(name, ns, container, undefined, undefined, undefined, undefined, previous, sinceSeconds, tail));
       let logs: string;
       try {
         logs = await fetchLogs();
       } catch (e) {
         // multi-container pods need a container: default to the first one, like kubectl
-        if (container || !(e instanceof KubeApiError && e.status === 400 && /container name must be specified/i.test(e.message))) throw e;
-        const pod = await client.get(`/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}`, { signal });
+        if (container || !(e instanceof HttpError && e.statusCode === 400 && /container name must be specified/i.test(kubeErrorInfo(e).message))) throw e;
+        const pod = await client.call(client.core.readNamespacedPod(name, ns));
         container = pod.spec?.containers?.[0]?.name;
         if (!container) throw e;
         logs = await fetchLogs();
@@ -343,12 +378,12 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { pod: name, namespace: ns, container: container ?? null, tail_lines: tail, logs: truncated ? logs.slice(-MAX_LOG_CHARS) : logs, truncated };
     }
     case 'list_deployments': {
-      const ds = await listNamespaced(client, config, '/apis/apps/v1', 'deployments', str(args, 'namespace'), { labelSelector: str(args, 'label_selector') }, signal);
+      const ds = await listNamespaced(client, config, 'deployments', str(args, 'namespace'), str(args, 'label_selector'));
       return { items: ds.map(summarizeDeployment), total: ds.length };
     }
     case 'list_namespaces': {
       const allowed = scopedNamespaces(config);
-      const nss = await client.listAll('/api/v1/namespaces', { signal });
+      const nss = await listNamespaces(client);
       const items = nss
         .filter((n) => !allowed || allowed.includes(n.metadata?.name))
         .map((n) => ({ name: n.metadata?.name, phase: n.status?.phase ?? null, created_at: n.metadata?.creationTimestamp ?? null, labels: n.metadata?.labels ?? {} }));
@@ -358,7 +393,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const limit = int(args, 'limit', { min: 1, max: 500 }) ?? 50;
       const type = str(args, 'type');
       const objectName = str(args, 'object_name');
-      const events = (await listNamespaced(client, config, '/api/v1', 'events', str(args, 'namespace'), {}, signal))
+      const events = (await listNamespaced(client, config, 'events', str(args, 'namespace')))
         .filter((e) => (!type || e.type === type) && (!objectName || e.involvedObject?.name === objectName))
         .map((e) => ({
           namespace: e.metadata?.namespace ?? null,
@@ -373,11 +408,11 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { items: events.slice(0, limit), total: events.length, truncated: events.length > limit };
     }
     case 'list_nodes': {
-      const nodes = await client.listAll('/api/v1/nodes', { signal });
+      const nodes = await listNodes(client);
       return { items: nodes.map(summarizeNode), total: nodes.length };
     }
     case 'list_services': {
-      const ss = await listNamespaced(client, config, '/api/v1', 'services', str(args, 'namespace'), {}, signal);
+      const ss = await listNamespaced(client, config, 'services', str(args, 'namespace'));
       return { items: ss.map(summarizeService), total: ss.length };
     }
     case 'scale_deployment': {
@@ -385,9 +420,10 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const name = str(args, 'name', true);
       const replicas = int(args, 'replicas', { min: 0, max: 1000, required: true })!;
       assertNamespaceAllowed(config, ns);
-      const path = `/apis/apps/v1/namespaces/${enc(ns)}/deployments/${enc(name)}/scale`;
-      const before = await client.get(path, { signal });
-      const after = await client.request('PATCH', path, { body: { spec: { replicas } }, contentType: 'application/merge-patch+json', signal });
+      const before = await client.call(client.apps.readNamespacedDeploymentScale(name, ns));
+      const after = await client.call(
+        client.apps.patchNamespacedDeploymentScale(name, ns, { spec: { replicas } }, undefined, undefined, undefined, undefined, undefined, mergePatch),
+      );
       return { name, namespace: ns, previous_replicas: before.spec?.replicas ?? null, replicas: after.spec?.replicas ?? replicas };
     }
     case 'restart_deployment': {
@@ -395,11 +431,8 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const name = str(args, 'name', true);
       assertNamespaceAllowed(config, ns);
       const restartedAt = new Date().toISOString();
-      const d = await client.request('PATCH', `/apis/apps/v1/namespaces/${enc(ns)}/deployments/${enc(name)}`, {
-        body: { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } },
-        contentType: 'application/merge-patch+json',
-        signal,
-      });
+      const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } };
+      const d = await client.call(client.apps.patchNamespacedDeployment(name, ns, body, undefined, undefined, undefined, undefined, undefined, mergePatch));
       return { name, namespace: ns, restarted_at: restartedAt, generation: d.metadata?.generation ?? null };
     }
     case 'delete_pod': {
@@ -407,10 +440,9 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const name = str(args, 'name', true);
       assertNamespaceAllowed(config, ns);
       const grace = int(args, 'grace_period_seconds', { min: 0 });
-      await client.request('DELETE', `/api/v1/namespaces/${enc(ns)}/pods/${enc(name)}`, {
-        body: grace !== undefined ? { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: grace } : undefined,
-        signal,
-      });
+      await client.call(
+        client.core.deleteNamespacedPod(name, ns, undefined, undefined, undefined, undefined, undefined, grace !== undefined ? { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: grace } : undefined),
+      );
       return { name, namespace: ns, deleted: true };
     }
     default:
@@ -437,18 +469,17 @@ function* chunk(nodes: GraphNodeInput[], edges: GraphEdgeInput[]): Generator<Ing
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const config = ctx.config;
-  const client = kubeClient(config);
-  const signal = ctx.signal;
+  const client = kubeClient(config, ctx.signal);
   const allowed = scopedNamespaces(config);
 
   // Namespaces
   let namespaces: any[];
   try {
-    namespaces = (await client.listAll('/api/v1/namespaces', { signal })).filter((n) => !allowed || allowed.includes(n.metadata?.name));
+    namespaces = (await listNamespaces(client)).filter((n) => !allowed || allowed.includes(n.metadata?.name));
   } catch (e) {
-    if (!(e instanceof KubeApiError && e.status === 403 && allowed)) throw e;
+    if (!(kubeStatus(e) === 403 && allowed)) throw e;
     namespaces = [];
-    for (const ns of allowed) namespaces.push(await client.get(`/api/v1/namespaces/${enc(ns)}`, { signal }));
+    for (const ns of allowed) namespaces.push(await client.call(client.core.readNamespace(ns)));
   }
   const nsNames = new Set(namespaces.map((n) => n.metadata?.name));
   yield* chunk(
@@ -464,9 +495,9 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   // Nodes (cluster-scoped; a namespace-restricted account may not list them)
   let nodes: any[] = [];
   try {
-    nodes = await client.listAll('/api/v1/nodes', { signal });
+    nodes = await listNodes(client);
   } catch (e) {
-    if (!(e instanceof KubeApiError && e.status === 403)) throw e;
+    if (kubeStatus(e) !== 403) throw e;
     ctx.logger.warn('kubernetes: not allowed to list nodes; skipping Node ingestion', { source_id: ctx.sourceId });
   }
   const nodeNames = new Set(nodes.map((n) => n.metadata?.name));
@@ -485,10 +516,10 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
 
   const inNs = (kind: string, o: any): GraphEdgeInput[] =>
     nsNames.has(o.metadata?.namespace) ? [{ type: 'IN_NAMESPACE', fromKey: objKey(kind, o.metadata.namespace, o.metadata.name), toKey: nsKey(o.metadata.namespace) }] : [];
-  const listNs = (group: string, resource: string) => listNamespaced(client, config, group, resource, undefined, {}, signal);
+  const listNs = (resource: NamespacedResource) => listNamespaced(client, config, resource, undefined);
 
   // Deployments
-  const deployments = await listNs('/apis/apps/v1', 'deployments');
+  const deployments = await listNs('deployments');
   const known = new Set<string>();
   {
     const ns: GraphNodeInput[] = [];
@@ -506,9 +537,9 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   // ReplicaSets (link Deployments to their Pods)
   let replicaSets: any[] = [];
   try {
-    replicaSets = await listNs('/apis/apps/v1', 'replicasets');
+    replicaSets = await listNs('replicasets');
   } catch (e) {
-    if (!(e instanceof KubeApiError && (e.status === 403 || e.status === 404))) throw e;
+    if (kubeStatus(e) !== 403 && kubeStatus(e) !== 404) throw e;
   }
   const rsOwner = new Map<string, string>();
   {
@@ -531,7 +562,7 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   }
 
   // Pods
-  const pods = await listNs('/api/v1', 'pods');
+  const pods = await listNs('pods');
   {
     const ns: GraphNodeInput[] = [];
     const es: GraphEdgeInput[] = [];
@@ -559,7 +590,7 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   }
 
   // Services (+ SELECTS edges to the pods they route to)
-  const services = await listNs('/api/v1', 'services');
+  const services = await listNs('services');
   {
     const ns: GraphNodeInput[] = [];
     const es: GraphEdgeInput[] = [];
@@ -583,10 +614,10 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
 function toConfigError(e: unknown): unknown {
   if (e instanceof ConnectorConfigError) return e;
   if (e instanceof KubeUnreachableError) return new ConnectorConfigError('unreachable', e.message, { code: e.causeCode });
-  if (e instanceof KubeApiError) {
-    if (e.status === 401) return new ConnectorConfigError('credentials', 'Kubernetes rejected the credentials', { status: 401 });
-    if (e.status === 403) return new ConnectorConfigError('scope', 'Kubernetes credentials lack permission to list namespaces', { status: 403, missing_permissions: ['list namespaces'] });
-    return new ConnectorConfigError('unreachable', e.message, { status: e.status });
+  if (e instanceof HttpError) {
+    if (e.statusCode === 401) return new ConnectorConfigError('credentials', 'Kubernetes rejected the credentials', { status: 401 });
+    if (e.statusCode === 403) return new ConnectorConfigError('scope', 'Kubernetes credentials lack permission to list namespaces', { status: 403, missing_permissions: ['list namespaces'] });
+    return new ConnectorConfigError('unreachable', kubeErrorInfo(e).message, { status: e.statusCode });
   }
   if (e instanceof Error && e.name === 'AbortError') return e;
   return new ConnectorConfigError('unreachable', (e as Error)?.message ?? String(e));
@@ -594,25 +625,25 @@ function toConfigError(e: unknown): unknown {
 
 async function validate(ctx: Ctx) {
   checkShape(ctx.config);
-  const client = kubeClient(ctx.config);
+  const client = kubeClient(ctx.config, ctx.signal);
   const allowed = scopedNamespaces(ctx.config);
   try {
     let names: string[];
     try {
-      names = (await client.listAll('/api/v1/namespaces', { signal: ctx.signal })).map((n) => n.metadata?.name);
+      names = (await listNamespaces(client)).map((n) => n.metadata?.name);
     } catch (e) {
       // a namespace-scoped service account cannot list namespaces: check each configured one instead
-      if (!(e instanceof KubeApiError && e.status === 403 && allowed)) throw e;
+      if (!(kubeStatus(e) === 403 && allowed)) throw e;
       names = [];
       for (const ns of allowed) {
         try {
-          await client.get(`/api/v1/namespaces/${enc(ns)}/pods`, { query: { limit: 1 }, signal: ctx.signal });
+          await client.call(client.core.listNamespacedPod(ns, undefined, undefined, undefined, undefined, undefined, 1));
           names.push(ns);
         } catch (inner) {
-          if (inner instanceof KubeApiError && inner.status === 403) {
+          if (kubeStatus(inner) === 403) {
             throw new ConnectorConfigError('scope', `Kubernetes credentials cannot list pods in namespace "${ns}"`, { status: 403, namespace: ns, missing_permissions: ['list pods'] });
           }
-          if (!(inner instanceof KubeApiError && inner.status === 404)) throw inner;
+          if (kubeStatus(inner) !== 404) throw inner;
         }
       }
     }
@@ -620,7 +651,7 @@ async function validate(ctx: Ctx) {
     if (missing.length > 0) {
       throw new ConnectorConfigError('scope', 'Some configured namespaces do not exist or are not visible', { missing_namespaces: missing });
     }
-    return { ok: true as const, info: { server: client.conn.server, namespaces: allowed ?? names, namespace_count: (allowed ?? names).length } };
+    return { ok: true as const, info: { server: client.server, namespaces: allowed ?? names, namespace_count: (allowed ?? names).length } };
   } catch (e) {
     throw toConfigError(e);
   }
