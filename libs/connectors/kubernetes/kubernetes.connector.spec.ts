@@ -2,13 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ConnectorConfigError, ConnectorContext, IngestBatch, ToolExecutionError } from '../connector';
+import { ConnectorConfigError, IngestBatch, ToolExecutionError } from '../connector';
+import { connectorContext, rejectsWith } from '../testing';
 import { FakeKubeApi, startFakeKubeApi } from './fake-kube-api';
 import { KubernetesConfig } from './kube-client';
 import { kubernetesConnector } from './kubernetes.connector';
 
-const logger = { info: () => undefined, warn: () => undefined };
-const ctx = (config: KubernetesConfig): ConnectorContext<KubernetesConfig> => ({ orgId: 'org', sourceId: 'src', sourceName: 'prod-cluster', realm: 'infrastructure', config, logger });
+const ctx = (config: KubernetesConfig) => connectorContext(config, { sourceName: 'prod-cluster', realm: 'infrastructure' });
 
 async function collect(it: AsyncIterable<IngestBatch>) {
   const nodes = [];
@@ -18,16 +18,6 @@ async function collect(it: AsyncIterable<IngestBatch>) {
     edges.push(...b.edges);
   }
   return { nodes, edges };
-}
-
-async function rejectsWith<T extends Error>(p: Promise<unknown>, cls: new (...a: any[]) => T): Promise<T> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e).toBeInstanceOf(cls);
-    return e as T;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('kubernetes connector (against a fake Kubernetes API over http)', () => {

@@ -9,6 +9,7 @@ import {
   IngestBatch,
   ToolExecutionError,
 } from '../connector';
+import { argInt, argString } from '../tool-args';
 import { KubeClient, kubeErrorInfo, KubernetesConfig, kubeStatus, KubeUnreachableError, ListPage, resolveKubeConfig } from './kube-client';
 
 type Ctx = ConnectorContext<KubernetesConfig>;
@@ -246,31 +247,6 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
   },
 ];
 
-function str(args: Record<string, unknown>, key: string, required: true): string;
-function str(args: Record<string, unknown>, key: string, required?: false): string | undefined;
-function str(args: Record<string, unknown>, key: string, required = false): string | undefined {
-  const v = args[key];
-  if (v === undefined || v === null || v === '') {
-    if (required) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
-    return undefined;
-  }
-  if (typeof v !== 'string') throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be a string`, { field: key });
-  return v;
-}
-
-function int(args: Record<string, unknown>, key: string, opts: { min?: number; max?: number; required?: boolean } = {}): number | undefined {
-  const v = args[key];
-  if (v === undefined || v === null) {
-    if (opts.required) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
-    return undefined;
-  }
-  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
-    throw new ToolExecutionError('invalid_arguments', `\`${key}\` must be an integer${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''}`, { field: key });
-  }
-  return n;
-}
-
 function assertNamespaceAllowed(config: KubernetesConfig, ns: string): void {
   const allowed = scopedNamespaces(config);
   if (allowed && !allowed.includes(ns)) {
@@ -333,16 +309,16 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
   const client = kubeClient(config, ctx.signal);
   switch (tool) {
     case 'list_pods': {
-      const limit = int(args, 'limit', { min: 1, max: 1000 }) ?? 200;
-      const wanted = str(args, 'status')?.toLowerCase();
-      const pods = (await listNamespaced(client, config, 'pods', str(args, 'namespace'), str(args, 'label_selector'))).map(summarizePod);
+      const limit = argInt(args, 'limit', { min: 1, max: 1000 }) ?? 200;
+      const wanted = argString(args, 'status')?.toLowerCase();
+      const pods = (await listNamespaced(client, config, 'pods', argString(args, 'namespace'), argString(args, 'label_selector'))).map(summarizePod);
       const filtered = wanted ? pods.filter((p) => p.phase.toLowerCase() === wanted || p.status.toLowerCase() === wanted) : pods;
       return { items: filtered.slice(0, limit), total: filtered.length, truncated: filtered.length > limit };
     }
     case 'get_pod': {
-      const ns = str(args, 'namespace', true);
+      const ns = argString(args, 'namespace', true);
       assertNamespaceAllowed(config, ns);
-      const p = await client.call(client.core.readNamespacedPod(str(args, 'name', true), ns));
+      const p = await client.call(client.core.readNamespacedPod(argString(args, 'name', true), ns));
       return {
         ...summarizePod(p),
         containers: (p.spec?.containers ?? []).map((c: any) => {
@@ -354,12 +330,12 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       };
     }
     case 'get_pod_logs': {
-      const ns = str(args, 'namespace', true);
-      const name = str(args, 'name', true);
+      const ns = argString(args, 'namespace', true);
+      const name = argString(args, 'name', true);
       assertNamespaceAllowed(config, ns);
-      const tail = int(args, 'tail_lines', { min: 1, max: 5000 }) ?? 200;
-      let container = str(args, 'container');
-      const sinceSeconds = int(args, 'since_seconds', { min: 1 });
+      const tail = argInt(args, 'tail_lines', { min: 1, max: 5000 }) ?? 200;
+      let container = argString(args, 'container');
+      const sinceSeconds = argInt(args, 'since_seconds', { min: 1 });
       const previous = args.previous === true ? true : undefined;
       const fetchLogs = () =>
         client.call<string>(client.logs.readNamespacedPodLog(name, ns, container, undefined, undefined, undefined, undefined, previous, sinceSeconds, tail));
@@ -378,7 +354,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { pod: name, namespace: ns, container: container ?? null, tail_lines: tail, logs: truncated ? logs.slice(-MAX_LOG_CHARS) : logs, truncated };
     }
     case 'list_deployments': {
-      const ds = await listNamespaced(client, config, 'deployments', str(args, 'namespace'), str(args, 'label_selector'));
+      const ds = await listNamespaced(client, config, 'deployments', argString(args, 'namespace'), argString(args, 'label_selector'));
       return { items: ds.map(summarizeDeployment), total: ds.length };
     }
     case 'list_namespaces': {
@@ -390,10 +366,10 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { items, total: items.length };
     }
     case 'list_events': {
-      const limit = int(args, 'limit', { min: 1, max: 500 }) ?? 50;
-      const type = str(args, 'type');
-      const objectName = str(args, 'object_name');
-      const events = (await listNamespaced(client, config, 'events', str(args, 'namespace')))
+      const limit = argInt(args, 'limit', { min: 1, max: 500 }) ?? 50;
+      const type = argString(args, 'type');
+      const objectName = argString(args, 'object_name');
+      const events = (await listNamespaced(client, config, 'events', argString(args, 'namespace')))
         .filter((e) => (!type || e.type === type) && (!objectName || e.involvedObject?.name === objectName))
         .map((e) => ({
           namespace: e.metadata?.namespace ?? null,
@@ -412,13 +388,13 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { items: nodes.map(summarizeNode), total: nodes.length };
     }
     case 'list_services': {
-      const ss = await listNamespaced(client, config, 'services', str(args, 'namespace'));
+      const ss = await listNamespaced(client, config, 'services', argString(args, 'namespace'));
       return { items: ss.map(summarizeService), total: ss.length };
     }
     case 'scale_deployment': {
-      const ns = str(args, 'namespace', true);
-      const name = str(args, 'name', true);
-      const replicas = int(args, 'replicas', { min: 0, max: 1000, required: true })!;
+      const ns = argString(args, 'namespace', true);
+      const name = argString(args, 'name', true);
+      const replicas = argInt(args, 'replicas', { min: 0, max: 1000, required: true });
       assertNamespaceAllowed(config, ns);
       const before = await client.call(client.apps.readNamespacedDeploymentScale(name, ns));
       const after = await client.call(
@@ -427,8 +403,8 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { name, namespace: ns, previous_replicas: before.spec?.replicas ?? null, replicas: after.spec?.replicas ?? replicas };
     }
     case 'restart_deployment': {
-      const ns = str(args, 'namespace', true);
-      const name = str(args, 'name', true);
+      const ns = argString(args, 'namespace', true);
+      const name = argString(args, 'name', true);
       assertNamespaceAllowed(config, ns);
       const restartedAt = new Date().toISOString();
       const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } };
@@ -436,10 +412,10 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       return { name, namespace: ns, restarted_at: restartedAt, generation: d.metadata?.generation ?? null };
     }
     case 'delete_pod': {
-      const ns = str(args, 'namespace', true);
-      const name = str(args, 'name', true);
+      const ns = argString(args, 'namespace', true);
+      const name = argString(args, 'name', true);
       assertNamespaceAllowed(config, ns);
-      const grace = int(args, 'grace_period_seconds', { min: 0 });
+      const grace = argInt(args, 'grace_period_seconds', { min: 0 });
       await client.call(
         client.core.deleteNamespacedPod(name, ns, undefined, undefined, undefined, undefined, undefined, grace !== undefined ? { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: grace } : undefined),
       );
