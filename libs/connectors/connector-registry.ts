@@ -34,6 +34,16 @@ export class ConnectorRegistry {
     return this.byType.has(type);
   }
 
+  /** Lets the connector drop what it holds for a source (e.g. an MCP client). */
+  async release(type: string, sourceId: string): Promise<void> {
+    await this.byType.get(type)?.release?.(sourceId);
+  }
+
+  /** Nest calls it at shutdown: closes every connector's process-wide resources. */
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...new Set(this.byType.values())].map((d) => d.close?.()));
+  }
+
   get(type: string): ConnectorDefinition<any> | undefined {
     return this.byType.get(type);
   }

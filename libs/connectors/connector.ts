@@ -119,4 +119,8 @@ export interface ConnectorDefinition<C = Record<string, unknown>> {
   /** static or discovered (mcp, openapi) tool list */
   tools(ctx: ConnectorContext<C>): Promise<ConnectorToolSpec[]>;
   executeTool(ctx: ConnectorContext<C>, tool: string, args: Record<string, unknown>): Promise<unknown>;
+  /** Drops per-source resources (connections, caches) when a source is deleted or reconfigured. */
+  release?(sourceId: string): Promise<void>;
+  /** Closes process-wide resources at shutdown. */
+  close?(): Promise<void>;
 }

@@ -121,6 +121,11 @@ describe('integration connectors through /api/v1/sources', () => {
     expect(echo).toMatchObject({ effect: 'read' });
     const run = await t.http().post(`/api/v1/sources/${created.body.id}/tools/echo/execute`).set(owner.auth).send({ args: { message: 'via the API' } }).expect(200);
     expect(JSON.stringify(run.body)).toContain('Echo: via the API');
+    // deleting the source closes its MCP client (and the stdio server process)
+    const before = mcpClientPool.size;
+    expect(before).toBeGreaterThan(0);
+    await t.http().delete(`/api/v1/sources/${created.body.id}`).set(owner.auth).expect(204);
+    expect(mcpClientPool.size).toBe(before - 1);
   });
 
   it('kubernetes source: create (token masked), tools, list_pods, sync into the graph', async () => {

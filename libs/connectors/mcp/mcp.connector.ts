@@ -254,4 +254,6 @@ export const mcpConnector: ConnectorDefinition<McpConfig> = {
   ingest,
   tools,
   executeTool,
+  release: (sourceId) => mcpClientPool.closeSource(sourceId),
+  close: () => mcpClientPool.closeAll(),
 };

@@ -199,6 +199,7 @@ export class SourcesService {
       else if (s.status === 'disabled') s.status = 'ready';
     }
     const saved = await this.repo.saveSource(s);
+    if (changed.includes('config') || changed.includes('enabled')) await this.registry.release(s.sourceType, s.id).catch(() => undefined);
     await this.audit.record({ orgId: p.orgId, category: 'connectors', action: 'sources.update', result: 'success', actor: p, target: { type: 'source', id: s.id, name: s.name }, details: { changed }, requestId: meta.requestId, ip: meta.ip });
     const last = saved.lastJobId ? await this.repo.findJob(p.orgId, saved.lastJobId) : null;
     return this.dto(saved, last);
@@ -207,6 +208,7 @@ export class SourcesService {
   async remove(p: Principal, id: string, meta: { requestId?: string; ip?: string }): Promise<void> {
     const s = await this.requireSource(p.orgId, id);
     await this.repo.deleteSource(p.orgId, id);
+    await this.registry.release(s.sourceType, id).catch(() => undefined);
     let archived = 0;
     try {
       archived = await this.writer.archiveSource(p.orgId, id);
