@@ -58,10 +58,12 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   for (const p of bodyParsers(config.bodyLimitBytes)) app.use(p);
   app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
   app.setGlobalPrefix(API_PREFIX);
-  await app.init();
+  // the document and the reference page are set up before init: routes added after it would
+  // sit behind the router's not-found handler
   const doc = buildOpenApiDocument(app);
   app.get(OpenApiDocumentHolder).document = doc;
   SwaggerModule.setup(`${API_PREFIX}/docs`, app, doc, { raw: false, customSiteTitle: 'Agentcy API reference', swaggerOptions: { url: `/${API_PREFIX}/openapi.json` } });
+  await app.init();
   return { app, logger };
 }
 

@@ -46,6 +46,12 @@ describe('OpenAPI document', () => {
     expect(ids.size).toBeGreaterThan(3);
   });
 
+  it('serves the interactive reference page at /api/v1/docs', async () => {
+    const res = await t.http().get('/api/v1/docs').redirects(1).expect(200);
+    expect(res.headers['content-type']).toMatch(/text\/html/);
+    expect(res.text).toContain('Agentcy API reference');
+  });
+
   it('documents the core routes of the seed', () => {
     expect(doc.paths['/api/v1/health'].get).toBeDefined();
     expect(doc.paths['/api/v1/auth/login'].post).toBeDefined();
