@@ -1,16 +1,7 @@
 // Unit specs sit next to their source; integration and e2e suites live under test/.
 // @swc/jest keeps decorator metadata (NestJS DI needs it) and is much faster than ts-jest;
 // type checking is done separately by `npm run typecheck`.
-const swc = ['@swc/jest', {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-}];
+const swc = ['@swc/jest', require('./swc.options')];
 module.exports = {
   rootDir: '.',
   testEnvironment: 'node',
