@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
 import { PageQuery } from '@libs/pagination';
@@ -90,84 +90,8 @@ export class CreateAgentDto {
   max_iterations?: number;
 }
 
-/** Body of PATCH /agents/:idOrName; null clears model, realm, allowed_connectors, approval_overrides. */
-export class UpdateAgentDto {
-  @ApiPropertyOptional({ description: NAME_MSG })
-  @IsOptional()
-  @IsString()
-  @Matches(AGENT_NAME_RE, { message: NAME_MSG })
-  name?: string;
-
-  @ApiPropertyOptional()
-  @IsOptional()
-  @IsString()
-  @MaxLength(2000)
-  description?: string;
-
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MaxLength(100_000)
-  system_prompt?: string | null;
-
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @IsOptional()
-  @IsString()
-  @MinLength(1)
-  @MaxLength(200)
-  model?: string | null;
-
-  @ApiPropertyOptional({ type: String, nullable: true })
-  @IsOptional()
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,99}$/, { message: 'realm must be a realm slug' })
-  realm?: string | null;
-
-  @ApiPropertyOptional({ type: [String] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(100)
-  @IsString({ each: true })
-  @Matches(ITEM_RE, { each: true, message: 'each skill must be a slug' })
-  skills?: string[];
-
-  @ApiPropertyOptional({ type: [String], nullable: true })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(200)
-  @IsString({ each: true })
-  @Matches(ITEM_RE, { each: true, message: 'each connector must be a connector type or source name' })
-  allowed_connectors?: string[] | null;
-
-  @ApiPropertyOptional({ type: [String], nullable: true, description: 'Alias of allowed_connectors' })
-  @IsOptional()
-  @IsArray()
-  @ArrayMaxSize(200)
-  @IsString({ each: true })
-  @Matches(ITEM_RE, { each: true, message: 'each connector must be a connector type or source name' })
-  connectors_allowlist?: string[] | null;
-
-  @ApiPropertyOptional({ type: ApprovalDefaultsPatchDto, nullable: true })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ApprovalDefaultsPatchDto)
-  approval_overrides?: ApprovalDefaultsPatchDto | null;
-
-  @ApiPropertyOptional({ type: ApprovalDefaultsPatchDto, nullable: true, description: 'Alias of approval_overrides' })
-  @IsOptional()
-  @IsObject()
-  @ValidateNested()
-  @Type(() => ApprovalDefaultsPatchDto)
-  approval_defaults?: ApprovalDefaultsPatchDto | null;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 200 })
-  @IsOptional()
-  @IsInt()
-  @Min(1)
-  @Max(200)
-  max_iterations?: number;
-}
+/** Body of PATCH /agents/:idOrName (every create field, optional); null clears model, realm, allowed_connectors, approval_overrides. */
+export class UpdateAgentDto extends PartialType(CreateAgentDto) {}
 
 export class ListAgentsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Substring of name or description' })
