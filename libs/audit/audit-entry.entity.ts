@@ -8,7 +8,7 @@ export class AuditEntryEntity {
   @Column({ name: 'org_id', type: 'uuid', nullable: true })
   orgId: string | null;
 
-  /** assigned by the database (sequence default) */
+  /** allocated from the per-org `audit_seq` counter row in the insert statement */
   @Column({ type: 'bigint', insert: false, update: false })
   seq: string;
 

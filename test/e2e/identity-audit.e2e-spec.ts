@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { addMember, createApiKey, registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
@@ -119,6 +120,30 @@ describe('identity: audit log and /activity', () => {
     expect(new Set(seqs).size).toBe(seqs.length);
     expect(p1.body.total).toBeGreaterThanOrEqual(6);
     expect(seqs[0] - seqs[seqs.length - 1]).toBe(seqs.length - 1);
+  });
+
+  it('numbers every org\'s entries 1, 2, 3, … without gaps under concurrent writes from several orgs', async () => {
+    const orgs = await Promise.all([registerOwner(t, 'seqa'), registerOwner(t, 'seqb')]);
+    // rejected creates are cheap mutating requests that are still audited (result failure)
+    await Promise.all(orgs.flatMap((o) => Array.from({ length: 40 }, () => t.http().post('/api/v1/api-keys').set(o.auth).send({ name: '' }).expect(400))));
+    for (const o of orgs) {
+      const page = await t.http().get('/api/v1/activity/audit?limit=200').set(o.auth).expect(200);
+      const seqs = page.body.items.map((e: Entry) => e.seq);
+      expect(page.body.items.filter((e: Entry) => e.action === 'api_keys.create')).toHaveLength(40);
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => seqs.length - i));
+    }
+  });
+
+  it('an entry that cannot be stored does not take down the entries written in the same batch', async () => {
+    const o = await registerOwner(t, 'seqbad');
+    const audits = t.app.get(AuditService);
+    const good = (n: number) => audits.record({ orgId: o.orgId, category: 'system', action: `test.batch_${n}`, result: 'success' });
+    // the unknown org violates the foreign key; the whole batch fails once and is retried entry by entry
+    await Promise.all([good(1), audits.record({ orgId: randomUUID(), category: 'system', action: 'test.orphan', result: 'success' }), good(2), good(3)]);
+    const items = await audit(o, '?category=system');
+    expect(items.map((e) => e.action).sort()).toEqual(['test.batch_1', 'test.batch_2', 'test.batch_3']);
+    const all = (await audit(o, '?limit=200')).map((e) => e.seq);
+    expect(all).toEqual(Array.from({ length: all.length }, (_, i) => all.length - i));
   });
 
   it('the audit log is admin+; the feed is readable by every member and leaves policy entries out', async () => {
