@@ -8,6 +8,10 @@ export interface CatalogTool {
   sourceName: string;
   /** connector type, e.g. `kubernetes` */
   connector: string;
+  /** the connector type's display name, e.g. `Kubernetes` */
+  connectorDisplayName: string;
+  /** realm of the source the tool belongs to */
+  realm: string;
   name: string;
   description: string;
   inputSchema: ConnectorToolSpec['inputSchema'];

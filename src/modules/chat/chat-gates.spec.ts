@@ -10,6 +10,8 @@ const tool = (name: string, description: string, extra: Partial<CatalogTool> = {
   sourceId: 's1',
   sourceName: 'prod',
   connector: 'kubernetes',
+  connectorDisplayName: 'Kubernetes',
+  realm: 'infrastructure',
   name,
   description,
   inputSchema: { type: 'object', properties: {} },

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
+import { AccessRequestPort, type AccessRequestInput } from '@libs/connectors/access-request.port';
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
 import type { ToolEffect } from '@libs/connectors/connector';
@@ -31,6 +32,14 @@ export interface ChatAgent {
   maxIterations: number;
   approvalDefaults: Partial<ApprovalDefaults> | null;
   connectorsAllowlist: string[] | null;
+}
+
+/**
+ * The realm the catalog is limited to in a conversation: connectors of other realms are hidden
+ * unless the agent has no realm (tools-and-catalog.md §2).
+ */
+export function catalogRealm(agent: ChatAgent, conversationRealm: string | null): string | null {
+  return agent.realm ? (conversationRealm ?? agent.realm) : null;
 }
 
 type AnyRecord = Record<string, unknown>;
@@ -105,6 +114,12 @@ export class ChatDeps {
     const port = this.catalogPort();
     if (!port) throw new ServiceUnavailableException('The tool catalog is not available');
     return port.execute(orgId, tool, args, signal);
+  }
+
+  async openAccessRequest(input: AccessRequestInput): Promise<{ id: string; status: 'pending' }> {
+    const port = this.lookup<AccessRequestPort>(AccessRequestPort);
+    if (!port) throw new ServiceUnavailableException('Access requests are not available');
+    return port.open(input);
   }
 
   async llm(orgId: string, model?: string | null): Promise<LlmProvider> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
 import { AppException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
-import { ChatDeps } from './chat.deps';
+import { catalogRealm, ChatDeps } from './chat.deps';
 import { ApprovalEntity } from './chat.entity';
 import { newId, redact } from './chat.ids';
 import { toToolCallDto } from './chat.mappers';
@@ -27,7 +27,7 @@ export class ToolCallsService {
     const tool = await this.tools.resolveTool(p.orgId, input.tool, input.connector);
     if (!tool) throw new NotFoundException('Tool', { tool: input.tool, connector: input.connector }, 'tool_not_found');
     const [agent, security] = await Promise.all([this.deps.agent(p.orgId, c.agentId ?? c.agent).catch(() => this.deps.agent(p.orgId, 'default')), this.deps.security(p.orgId)]);
-    const ctx = { orgId: p.orgId, conversationId: c.id, turnId: null, messageId: null, source: 'manual' as const, actor: { userId: p.userId, email: p.email }, agent, security };
+    const ctx = { orgId: p.orgId, conversationId: c.id, turnId: null, messageId: null, source: 'manual' as const, actor: { userId: p.userId, email: p.email }, agent, realm: catalogRealm(agent, c.realm), security };
     const id = newId('tc');
     const shownArgs = redact(input.args) as Record<string, unknown>;
     const base = { id, orgId: p.orgId, conversationId: c.id, source: 'manual' as const, name: EXECUTE_TOOL, tool: tool.qualifiedName, connector: tool.connector, sourceId: tool.sourceId, args: shownArgs, effect: tool.effect, requestedBy: p.userId };

@@ -35,6 +35,8 @@ export interface ToolRunContext {
   source: ToolCallSource;
   actor: { userId: string | null; email: string | null };
   agent: ChatAgent;
+  /** the catalog is limited to sources of this realm (see catalogRealm); null = every realm */
+  realm: string | null;
   security: ChatSecurity;
   /** SSE emitter of the running turn (absent for manual calls) */
   emit?: (event: string, data: Record<string, unknown>) => void;
@@ -130,12 +132,13 @@ export class ToolRunner {
     ctx.emit?.('tool_call_start', { tool_call_id: id, name: call.name, connector: null, tool: call.name, args: call.args ?? {} });
     let outcome: ToolOutcome;
     try {
-      if (call.name === LIST_CONNECTORS) outcome = { status: 'completed', result: await this.listConnectors(ctx.orgId, ctx.agent) };
-      else if (call.name === SEARCH_TOOLS) outcome = { status: 'completed', result: await this.searchTools(ctx.orgId, String(call.args?.query ?? ''), Number(call.args?.top_k ?? 5), ctx.agent) };
+      if (call.name === LIST_CONNECTORS) outcome = { status: 'completed', result: await this.listConnectors(ctx.orgId, ctx) };
+      else if (call.name === SEARCH_TOOLS) outcome = { status: 'completed', result: await this.searchTools(ctx.orgId, String(call.args?.query ?? ''), Number(call.args?.top_k ?? 5), ctx) };
       else if (call.name === REQUEST_ACCESS) outcome = { status: 'completed', result: await this.requestAccess(ctx, String(call.args?.connector ?? ''), String(call.args?.reason ?? '')) };
       else outcome = { status: 'failed', error: { code: 'tool_not_found', message: `Unknown tool "${call.name}"; use ${SEARCH_TOOLS} and ${EXECUTE_TOOL}` } };
     } catch (err) {
-      outcome = { status: 'failed', error: { code: 'tool_failed', message: (err as Error).message } };
+      const code = err instanceof ToolExecutionError ? err.code : 'tool_failed';
+      outcome = { status: 'failed', error: { code, message: (err as Error).message } };
     }
     outcome.usageMs = Date.now() - started;
     await this.repo.insertToolCall({
@@ -202,7 +205,8 @@ export class ToolRunner {
   }
 
   /** Route + allow-list + argument validation + deny defaults; a non-null answer ends the call without running it. */
-  async preflight(ctx: Pick<ToolRunContext, 'orgId' | 'agent' | 'security' | 'actor' | 'conversationId'>, tool: CatalogTool | undefined, requested: string, args: Record<string, unknown>): Promise<{ status: ToolCallStatus; error: ToolError; policy?: Record<string, unknown> } | null> {
+  async preflight(ctx: Pick<ToolRunContext, 'orgId' | 'agent' | 'realm' | 'security' | 'actor' | 'conversationId'>, tool: CatalogTool | undefined, requested: string, args: Record<string, unknown>): Promise<{ status: ToolCallStatus; error: ToolError; policy?: Record<string, unknown> } | null> {
+    if (tool && !inRealm(tool, ctx.realm)) tool = undefined;
     if (!tool) return { status: 'failed', error: { code: 'tool_not_found', message: `No tool "${requested}" in the catalog; use ${SEARCH_TOOLS} to find one` } };
     if (!this.allowedByAgent(ctx.agent, tool)) {
       await this.auditPolicy(ctx, tool, 'agent-connectors-allowlist');
@@ -385,45 +389,51 @@ export class ToolRunner {
 
   // ---------- the other meta-tools ----------
 
-  private visible(tools: CatalogTool[], agent: ChatAgent): CatalogTool[] {
-    return tools.filter((t) => this.allowedByAgent(agent, t));
+  private visible(tools: CatalogTool[], scope: CatalogScope): CatalogTool[] {
+    return tools.filter((t) => this.allowedByAgent(scope.agent, t) && inRealm(t, scope.realm));
   }
 
-  async listConnectors(orgId: string, agent: ChatAgent) {
-    const tools = this.visible(await this.deps.listTools(orgId), agent);
-    const bySource = new Map<string, { name: string; connector: string; source_id: string; tool_count: number; status: string }>();
+  async listConnectors(orgId: string, scope: CatalogScope) {
+    const tools = this.visible(await this.deps.listTools(orgId), scope);
+    const bySource = new Map<string, { name: string; display_name: string; connector: string; source_id: string; realm: string; tool_count: number; status: string }>();
     for (const t of tools) {
-      const c = bySource.get(t.sourceId) ?? { name: t.sourceName, connector: t.connector, source_id: t.sourceId, tool_count: 0, status: 'active' };
+      const c = bySource.get(t.sourceId) ?? { name: t.sourceName, display_name: t.connectorDisplayName, connector: t.connector, source_id: t.sourceId, realm: t.realm, tool_count: 0, status: 'active' };
       c.tool_count += 1;
       bySource.set(t.sourceId, c);
     }
     return { connectors: [...bySource.values()].sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
-  async searchTools(orgId: string, query: string, topK: number, agent?: ChatAgent) {
+  async searchTools(orgId: string, query: string, topK: number, scope?: CatalogScope) {
     const k = Number.isInteger(topK) && topK > 0 ? Math.min(topK, 20) : 5;
     const all = await this.deps.listTools(orgId);
-    const tools = agent ? this.visible(all, agent) : all;
+    const tools = scope ? this.visible(all, scope) : all;
     return { tools: rankTools(tools, query, k).map((r) => ({ ...toolView(r.tool), score: r.score })) };
   }
 
   private async requestAccess(ctx: ToolRunContext, connector: string, reason: string) {
-    const id = newId('acr');
+    if (!connector.trim()) throw new ToolExecutionError('invalid_arguments', '"connector" is required: the connector (or source) you need access to');
+    const request = await this.deps.openAccessRequest({ orgId: ctx.orgId, userId: ctx.actor.userId, connector: connector.trim(), reason, conversationId: ctx.conversationId });
     await this.audit.record({
       orgId: ctx.orgId, category: 'chat', action: 'chat.connector_access.requested', result: 'success',
       actor: ctx.actor.userId ? { userId: ctx.actor.userId, email: ctx.actor.email ?? '' } : null,
-      target: { type: 'connector', id: connector, request_id: id, conversation_id: ctx.conversationId }, details: { reason },
+      target: { type: 'access_request', id: request.id, connector, conversation_id: ctx.conversationId }, details: { reason },
     });
-    await this.bus
-      .publish(`org:${ctx.orgId}:events`, { type: 'connector_access.requested', data: { request_id: id, connector, reason, conversation_id: ctx.conversationId }, ts: new Date().toISOString() })
-      .catch(() => undefined);
-    return { request_id: id, status: 'pending' };
+    return { request_id: request.id, status: request.status };
   }
+}
+
+/** What the model may see of the catalog: the agent's allow-list and the conversation's realm. */
+export type CatalogScope = Pick<ToolRunContext, 'agent' | 'realm'>;
+
+function inRealm(t: CatalogTool, realm: string | null): boolean {
+  return !realm || t.realm === realm;
 }
 
 export function toolView(t: CatalogTool) {
   return {
     connector: t.connector,
+    realm: t.realm,
     source: t.sourceName,
     source_id: t.sourceId,
     tool: t.name,

@@ -5,7 +5,7 @@ import { AppConfig } from '@libs/config';
 import { ConflictException } from '@libs/errors';
 import type { LlmMessage, LlmProvider, LlmToolCall, LlmUsage } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
-import { ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
+import { catalogRealm, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
 import { ConversationEntity, MessageEntity, StoredToolCallSummary, ToolCallSource, TurnEntity, TurnKind, TurnStatus } from './chat.entity';
 import { ChatRepository, TurnLockedError } from './chat.repository';
 import { ChatRuntime } from './chat-runtime.service';
@@ -132,7 +132,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
       const system = agent.systemPrompt ? `${DEFAULT_SYSTEM_PROMPT}\n\n${agent.systemPrompt}` : DEFAULT_SYSTEM_PROMPT;
       const ctx = {
         orgId: input.orgId, conversationId: conversation.id, turnId: turn.id, messageId: turn.assistantMessageId, source: input.source,
-        actor: input.actor, agent, security, emit, isCancelled,
+        actor: input.actor, agent, realm: catalogRealm(agent, conversation.realm), security, emit, isCancelled,
       };
       outer: for (let iteration = 0; ; iteration++) {
         if (await isCancelled()) {

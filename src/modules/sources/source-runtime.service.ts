@@ -8,7 +8,7 @@ import { EventBus } from '@libs/redis/event-bus.service';
 import { splitConfig } from './source-config';
 import type { SourceEntity } from './source.entity';
 
-export type OrgEventType = 'graph.changed' | 'job.queued' | 'job.progress' | 'job.completed' | 'job.failed' | 'job.cancelled' | 'source.updated';
+export type OrgEventType = 'graph.changed' | 'job.queued' | 'job.progress' | 'job.completed' | 'job.failed' | 'job.cancelled' | 'source.updated' | 'access_request.created' | 'access_request.decided';
 
 /** Builds connector contexts from stored sources (decrypting secrets) and publishes org events. */
 @Injectable()

@@ -30,12 +30,14 @@ export class SourceToolCatalog extends ToolCatalogPort {
     super();
   }
 
-  private toCatalog(s: SourceEntity, t: ConnectorToolSpec): CatalogTool {
+  private toCatalog(s: SourceEntity, displayName: string, t: ConnectorToolSpec): CatalogTool {
     return {
       qualifiedName: `${s.name}.${t.name}`,
       sourceId: s.id,
       sourceName: s.name,
       connector: s.sourceType,
+      connectorDisplayName: displayName,
+      realm: s.realm,
       name: t.name,
       description: t.description,
       inputSchema: t.inputSchema,
@@ -52,7 +54,7 @@ export class SourceToolCatalog extends ToolCatalogPort {
         if (!def) return [];
         try {
           const specs = await withTimeout(def.tools(this.runtime.contextFor(s)), LIST_TIMEOUT_MS, () => new Error('tool listing timed out'));
-          return specs.map((t) => this.toCatalog(s, t));
+          return specs.map((t) => this.toCatalog(s, def.displayName, t));
         } catch (err) {
           this.logger.warn(`listing tools of source ${s.id} failed: ${(err as Error).message}`);
           return [];

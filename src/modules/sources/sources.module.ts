@@ -1,9 +1,14 @@
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ConnectorsModule } from '@libs/connectors/connectors.module';
+import { AccessRequestPort } from '@libs/connectors/access-request.port';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
 import { GraphWriter } from '@libs/graph/graph-writer';
 import { QueueModule } from '@libs/queue/queue.module';
+import { AccessRequestEntity } from './access-request.entity';
+import { AccessRequestsController } from './access-requests.controller';
+import { AccessRequestsRepository } from './access-requests.repository';
+import { AccessRequestsService } from './access-requests.service';
 import { IngestRunner } from './ingest-runner.service';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { SourcesOAuthService } from './oauth.service';
@@ -19,13 +24,14 @@ import { SyncService } from './sync.service';
 
 /**
  * /sources: connector CRUD, validation, sync jobs, OAuth. Global so that chat can inject
- * ToolCatalogPort and ingestion can reuse SyncService/SourcesService.
+ * ToolCatalogPort / AccessRequestPort and ingestion can reuse SyncService/SourcesService.
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity]), ConnectorsModule, QueueModule],
-  controllers: [SourcesOAuthController, SourcesController],
-  providers: [SourcesRepository, SourceRuntime, SourcesService, SyncService, SourcesOAuthService, GraphWriter, IngestRunner, SyncScheduler, SourceToolCatalog, { provide: ToolCatalogPort, useExisting: SourceToolCatalog }],
-  exports: [ToolCatalogPort, SourcesService, SyncService, SourcesRepository, SourceRuntime, GraphWriter, ConnectorsModule, QueueModule],
+  imports: [TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity, AccessRequestEntity]), ConnectorsModule, QueueModule],
+  controllers: [SourcesOAuthController, AccessRequestsController, SourcesController],
+  providers: [SourcesRepository, SourceRuntime, SourcesService, SyncService, SourcesOAuthService, GraphWriter, IngestRunner, SyncScheduler, SourceToolCatalog, { provide: ToolCatalogPort, useExisting: SourceToolCatalog },
+    AccessRequestsRepository, AccessRequestsService, { provide: AccessRequestPort, useExisting: AccessRequestsService }],
+  exports: [ToolCatalogPort, AccessRequestPort, SourcesService, SyncService, SourcesRepository, SourceRuntime, GraphWriter, ConnectorsModule, QueueModule],
 })
 export class SourcesModule {}

@@ -19,6 +19,7 @@ export const WS_TOPICS: Record<string, string[]> = {
   task_runs: ['task_run.'],
   pipelines: ['pipeline.', 'pipeline_run.'],
   approvals: ['approval.'],
+  access_requests: ['access_request.'],
   notifications: ['notification.'],
   channels: ['channel.'],
   '*': [''],

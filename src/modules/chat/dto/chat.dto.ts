@@ -252,6 +252,7 @@ export class CatalogToolDto {
   @ApiProperty({ example: 'kubernetes' }) connector: string;
   @ApiProperty({ example: 'prod-cluster' }) source: string;
   @ApiProperty() source_id: string;
+  @ApiProperty({ example: 'infrastructure', description: 'realm of the source' }) realm: string;
   @ApiProperty({ example: 'list_pods' }) tool: string;
   @ApiProperty({ example: 'list_pods' }) name: string;
   @ApiProperty({ example: 'prod-cluster.list_pods' }) qualified: string;
