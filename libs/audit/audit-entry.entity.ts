@@ -12,7 +12,7 @@ export class AuditEntryEntity {
   @Column({ type: 'bigint', insert: false, update: false })
   seq: string;
 
-  @Column({ type: 'timestamptz', precision: 3 })
+  @Column({ type: 'timestamptz', precision: 3, default: () => 'now()' })
   ts: Date;
 
   @Column({ type: 'varchar', length: 50 })

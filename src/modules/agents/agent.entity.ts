@@ -33,7 +33,7 @@ export class AgentEntity extends BaseEntity {
   @Column({ name: 'approval_overrides', type: 'jsonb', nullable: true })
   approvalOverrides: Partial<ApprovalDefaults> | null;
 
-  @Column({ name: 'max_iterations', type: 'integer' })
+  @Column({ name: 'max_iterations', type: 'integer', default: 20 })
   maxIterations: number;
 
   @Column({ type: 'boolean', default: false })

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Generated, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { BaseEntity } from '@libs/database/base.entity';
 
 const bigintNumber = { to: (v?: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
@@ -30,7 +30,7 @@ export interface StoredToolCallSummary {
 
 @Entity('chat_messages')
 export class MessageEntity extends BaseEntity {
-  @Column({ type: 'bigint', insert: false, update: false, transformer: bigintNumber }) seq: number;
+  @Column({ type: 'bigint', insert: false, update: false, transformer: bigintNumber }) @Generated('increment') seq: number;
   @Column({ name: 'org_id', type: 'uuid' }) orgId: string;
   @Column({ name: 'conversation_id', type: 'uuid' }) conversationId: string;
   @Column({ name: 'turn_id', type: 'uuid', nullable: true }) turnId: string | null;

@@ -13,7 +13,7 @@ export class UserEntity extends BaseEntity {
   @Column({ type: 'varchar', length: 255, nullable: true })
   name: string | null;
 
-  @Column({ type: 'varchar', length: 20 })
+  @Column({ type: 'varchar', length: 20, default: 'member' })
   role: Role;
 
   @Column({ type: 'text', array: true, default: '{}' })

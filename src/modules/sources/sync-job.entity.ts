@@ -55,7 +55,7 @@ export class SyncJobEntity extends BaseEntity {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
-  @Column({ name: 'queued_at', type: 'timestamptz', precision: 3 })
+  @Column({ name: 'queued_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   queuedAt: Date;
 
   @Column({ name: 'started_at', type: 'timestamptz', precision: 3, nullable: true })
