@@ -44,6 +44,7 @@ export class IngestQueue implements OnModuleDestroy {
   }
 
   async onModuleDestroy() {
+    await this.queue.waitUntilReady().catch(() => undefined); // see IngestWorker.stop
     await this.queue.close().catch(() => undefined);
   }
 }

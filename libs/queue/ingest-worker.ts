@@ -51,6 +51,9 @@ export class IngestWorker {
   }
 
   async stop(): Promise<void> {
+    // closing a BullMQ connection that is still connecting makes it emit an 'error' after its
+    // listeners are gone, which crashes the process: let it finish connecting first
+    await this.worker?.waitUntilReady().catch(() => undefined);
     await this.worker?.close().catch(() => undefined);
     this.worker = undefined;
   }
