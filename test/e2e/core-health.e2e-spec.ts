@@ -1,13 +1,18 @@
-import { createServer, Server } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { loginAdmin } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { CoreProbesModule } from '../support/core-probes.module';
 
 /** A TCP server that accepts connections and never answers: a hung dependency. */
-async function blackHole(): Promise<{ port: number; server: Server }> {
-  const server = createServer(() => undefined);
+async function blackHole(): Promise<{ port: number; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => sockets.add(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { port: (server.address() as { port: number }).port, server };
+  const close = () => {
+    for (const s of sockets) s.destroy(); // the client never closes its side of a hung connection
+    return new Promise<void>((r) => server.close(() => r()));
+  };
+  return { port: (server.address() as { port: number }).port, close };
 }
 
 describe('GET /health', () => {
@@ -46,7 +51,7 @@ describe('GET /health', () => {
       expect(res.body.dependencies).toEqual({ postgres: 'ok', neo4j: 'error', redis: 'ok', llm: 'ok' });
     } finally {
       await t.close().catch(() => undefined);
-      hole.server.close();
+      await hole.close();
     }
   });
 });
