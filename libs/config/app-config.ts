@@ -99,7 +99,10 @@ export class AppConfig {
   readonly ingestOrgConcurrency: number;
   readonly ingestRunInApi: boolean;
   readonly ingestAtomicMaxRows: number;
-  readonly oauth: Record<'github' | 'google', { clientId?: string; clientSecret?: string }>;
+  readonly oauth: {
+    github: { clientId?: string; clientSecret?: string; webUrl: string; apiUrl?: string };
+    google: { clientId?: string; clientSecret?: string };
+  };
 
   static fromEnv(env: Raw = process.env): AppConfig {
     const problems: string[] = [];
@@ -193,7 +196,7 @@ export class AppConfig {
     this.ingestRunInApi = b('INGEST_RUN_IN_API');
     this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
     this.oauth = {
-      github: { clientId: o('OAUTH_GITHUB_CLIENT_ID'), clientSecret: o('OAUTH_GITHUB_CLIENT_SECRET') },
+      github: { clientId: o('OAUTH_GITHUB_CLIENT_ID'), clientSecret: o('OAUTH_GITHUB_CLIENT_SECRET'), webUrl: s('OAUTH_GITHUB_URL').replace(/\/+$/, ''), apiUrl: o('OAUTH_GITHUB_API_URL')?.replace(/\/+$/, '') },
       google: { clientId: o('OAUTH_GOOGLE_CLIENT_ID'), clientSecret: o('OAUTH_GOOGLE_CLIENT_SECRET') },
     };
   }

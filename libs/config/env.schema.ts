@@ -90,6 +90,8 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'INGEST_RUN_IN_API', kind: 'bool', default: 'true', description: 'Runs the ingestion queue processor inside the API process (set false when `npm run worker` processes run it).' },
   { name: 'OAUTH_GITHUB_CLIENT_ID', kind: 'string', description: 'GitHub OAuth app client id for /sources/oauth/github (a source config `client_id` overrides it).' },
   { name: 'OAUTH_GITHUB_CLIENT_SECRET', kind: 'string', secret: true, description: 'GitHub OAuth app client secret.' },
+  { name: 'OAUTH_GITHUB_URL', kind: 'url', default: 'https://github.com', description: 'GitHub web root for the OAuth flow (`/login/oauth/authorize`, `/login/oauth/access_token`); set it to a GitHub Enterprise Server URL.' },
+  { name: 'OAUTH_GITHUB_API_URL', kind: 'url', description: 'REST API root written as `base_url` into sources connected through GitHub OAuth (GitHub Enterprise Server: `https://<host>/api/v3`); unset = api.github.com.' },
   { name: 'OAUTH_GOOGLE_CLIENT_ID', kind: 'string', description: 'Google OAuth client id for /sources/oauth/google.' },
   { name: 'OAUTH_GOOGLE_CLIENT_SECRET', kind: 'string', secret: true, description: 'Google OAuth client secret.' },
   { name: 'UPLOAD_DIR', kind: 'string', default: './data/uploads', description: 'Local storage for uploads and artifacts when no S3 is configured.' },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -14,6 +15,13 @@ export interface FakeGitHubApi {
   /** `auth` is the credential as `Bearer <token>`, whichever of the two accepted schemes was sent */
   requests: { method: string; path: string; query: Record<string, string>; body?: any; auth?: string }[];
   state: { repos: any[]; issues: Record<string, any[]>; pulls: Record<string, any[]>; comments: Record<string, any[]>; commits: any[]; files: Record<string, Record<string, string>> };
+  /**
+   * The web side of an OAuth app (GitHub Enterprise Server serves it on the same host):
+   * `issueCode` stands for the user approving at `/login/oauth/authorize` and returns the code the
+   * browser brings back; `POST /login/oauth/access_token` trades it once for `token`, checking the
+   * client credentials and the PKCE verifier, and answers errors with 200 + `{error}` as GitHub does.
+   */
+  oauth: { clientId: string; clientSecret: string; issueCode(codeChallenge: string, token: string): string };
   close(): Promise<void>;
 }
 
@@ -139,6 +147,24 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
   state.issues['acme/infra'] = [];
   state.pulls['acme/infra'] = [];
   const requests: FakeGitHubApi['requests'] = [];
+  const oauthCodes = new Map<string, { challenge: string; token: string }>();
+  const oauth: FakeGitHubApi['oauth'] = {
+    clientId: 'fake-gh-client',
+    clientSecret: 'fake-gh-secret',
+    issueCode(challenge, token) {
+      const code = `code_${oauthCodes.size + 1}_${Math.random().toString(36).slice(2, 10)}`;
+      oauthCodes.set(code, { challenge, token });
+      return code;
+    },
+  };
+  const tokenExchange = (form: URLSearchParams): Record<string, string> => {
+    if (form.get('client_id') !== oauth.clientId || form.get('client_secret') !== oauth.clientSecret) return { error: 'incorrect_client_credentials', error_description: 'The client_id and/or client_secret passed are incorrect.' };
+    const grant = oauthCodes.get(form.get('code') ?? '');
+    if (!grant) return { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.' };
+    oauthCodes.delete(form.get('code')!);
+    if (createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') !== grant.challenge) return { error: 'invalid_grant', error_description: 'The code_verifier does not match the code_challenge.' };
+    return { access_token: grant.token, token_type: 'bearer', scope: 'repo,read:org' };
+  };
   let port = 0;
   let commentSeq = 10000;
 
@@ -149,6 +175,12 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
       const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
       const query = Object.fromEntries(url.searchParams.entries());
       const raw = Buffer.concat(chunks).toString();
+      if (req.method === 'POST' && url.pathname === '/login/oauth/access_token') {
+        const form = new URLSearchParams(raw);
+        requests.push({ method: 'POST', path: url.pathname, query, body: Object.fromEntries(form) });
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+        return res.end(JSON.stringify(tokenExchange(form)));
+      }
       const body = raw ? JSON.parse(raw) : undefined;
       const auth = req.headers.authorization ?? '';
       const tok = auth.replace(/^(Bearer|token)\s+/i, '');
@@ -278,5 +310,5 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   port = (server.address() as AddressInfo).port;
-  return { url: `http://127.0.0.1:${port}`, requests, state, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return { url: `http://127.0.0.1:${port}`, requests, state, oauth, close: () => new Promise<void>((r) => server.close(() => r())) };
 }

@@ -17,17 +17,23 @@ interface ProviderSpec {
   tokenUrl: string;
   defaultScopes: string[];
   extraParams?: Record<string, string>;
+  /** written as `base_url` into the config of sources the flow creates (GitHub Enterprise Server) */
+  apiBaseUrl?: string;
 }
 
-export const OAUTH_PROVIDERS: Record<string, ProviderSpec> = {
-  github: { authorizeUrl: 'https://github.com/login/oauth/authorize', tokenUrl: 'https://github.com/login/oauth/access_token', defaultScopes: ['repo', 'read:org'] },
-  google: {
-    authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
-    tokenUrl: 'https://oauth2.googleapis.com/token',
-    defaultScopes: ['openid', 'email'],
-    extraParams: { access_type: 'offline', prompt: 'consent' },
-  },
-};
+/** Endpoints of each provider; GitHub's follow OAUTH_GITHUB_URL / OAUTH_GITHUB_API_URL (Enterprise Server). */
+export function oauthProviders(config: AppConfig): Record<string, ProviderSpec> {
+  const gh = config.oauth.github;
+  return {
+    github: { authorizeUrl: `${gh.webUrl}/login/oauth/authorize`, tokenUrl: `${gh.webUrl}/login/oauth/access_token`, defaultScopes: ['repo', 'read:org'], apiBaseUrl: gh.apiUrl },
+    google: {
+      authorizeUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+      tokenUrl: 'https://oauth2.googleapis.com/token',
+      defaultScopes: ['openid', 'email'],
+      extraParams: { access_type: 'offline', prompt: 'consent' },
+    },
+  };
+}
 
 const STATE_TTL_MS = 10 * 60_000;
 
@@ -38,6 +44,7 @@ const STATE_TTL_MS = 10 * 60_000;
 @Injectable()
 export class SourcesOAuthService {
   private readonly logger = new Logger(SourcesOAuthService.name);
+  private readonly providers: Record<string, ProviderSpec>;
 
   constructor(
     private readonly repo: SourcesRepository,
@@ -45,11 +52,13 @@ export class SourcesOAuthService {
     private readonly runtime: SourceRuntime,
     private readonly registry: ConnectorRegistry,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    this.providers = oauthProviders(config);
+  }
 
   private provider(name: string): ProviderSpec {
-    const p = OAUTH_PROVIDERS[name];
-    if (!p) throw new NotFoundException('OAuth provider', { provider: name, supported: Object.keys(OAUTH_PROVIDERS) });
+    const p = this.providers[name];
+    if (!p) throw new NotFoundException('OAuth provider', { provider: name, supported: Object.keys(this.providers) });
     return p;
   }
 
@@ -96,7 +105,7 @@ export class SourcesOAuthService {
 
   /** Always resolves to a frontend URL (the user is in a browser): `?connected=` or `?error=`. */
   async callback(providerName: string, q: { code?: string; state?: string; error?: string }): Promise<string> {
-    const spec = OAUTH_PROVIDERS[providerName];
+    const spec = this.providers[providerName];
     if (!spec) return this.front({ error: 'unknown_provider', provider: providerName });
     if (!q.state) return this.front({ error: 'invalid_state', provider: providerName });
     const st = await this.repo.consumeState(q.state, providerName);
@@ -122,7 +131,7 @@ export class SourcesOAuthService {
       return this.front({ error: 'token_exchange_failed', provider: providerName });
     }
     try {
-      const saved = await this.storeTokens(st.orgId, st.userId, providerName, source, st.name, st.realm, tokens);
+      const saved = await this.storeTokens(st.orgId, st.userId, providerName, spec, source, st.name, st.realm, tokens);
       return this.front({ connected: providerName, source_id: saved.id });
     } catch (err) {
       const code = err instanceof AppException ? err.code : 'connect_failed';
@@ -130,7 +139,7 @@ export class SourcesOAuthService {
     }
   }
 
-  private async storeTokens(orgId: string, userId: string, provider: string, source: SourceEntity | null, name: string | null, realm: string | null, tokens: Record<string, unknown>): Promise<SourceEntity> {
+  private async storeTokens(orgId: string, userId: string, provider: string, spec: ProviderSpec, source: SourceEntity | null, name: string | null, realm: string | null, tokens: Record<string, unknown>): Promise<SourceEntity> {
     const tokenFields: Record<string, unknown> = { token: tokens.access_token };
     if (typeof tokens.refresh_token === 'string') tokenFields.refresh_token = tokens.refresh_token;
     if (typeof tokens.expires_in === 'number') tokenFields.token_expires_at = new Date(Date.now() + tokens.expires_in * 1000).toISOString();
@@ -146,7 +155,7 @@ export class SourcesOAuthService {
     }
     const def = this.registry.get(provider) ?? this.registry.get(`${provider}_oauth`);
     if (!def) throw new UnprocessableException('connector_disabled', `No connector for ${provider}`);
-    const config = this.onlyKnown(def.configSchema.properties, tokenFields);
+    const config = this.onlyKnown(def.configSchema.properties, spec.apiBaseUrl ? { ...tokenFields, base_url: spec.apiBaseUrl } : tokenFields);
     const entity: Partial<SourceEntity> = { orgId, name: name ?? `${provider} (OAuth ${new Date().toISOString().slice(0, 10)})`, sourceType: def.type, realm: realm ?? def.defaultRealm, enabled: true, syncMode: 'full', createdBy: userId, status: 'ready' };
     this.runtime.applyConfig(entity as SourceEntity, def, config);
     try {
