@@ -78,6 +78,8 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async apply(): Promise<void> {
+    // fails at once when nothing listens, where a managed transaction would retry until its deadline
+    await this.neo4j.driver.verifyConnectivity({ database: this.neo4j.database });
     for (const stmt of GRAPH_SCHEMA_STATEMENTS) {
       try {
         await this.neo4j.write(stmt);

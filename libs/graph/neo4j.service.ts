@@ -13,9 +13,16 @@ export class Neo4jService implements OnModuleDestroy {
       maxConnectionPoolSize: 50,
       connectionTimeout: 5_000,
       connectionAcquisitionTimeout: 10_000,
+      // managed transactions retry transient errors (deadlocks, a restarting server) this long; the
+      // driver's default of 30 s would hold an HTTP request that long while Neo4j is down
+      maxTransactionRetryTime: 3_000,
       disableLosslessIntegers: true,
       logging: { level: 'warn', logger: (level, message) => this.logger.warn(`${level}: ${message}`) },
     });
+  }
+
+  get database(): string {
+    return this.config.neo4j.database;
   }
 
   async read<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<QueryResult<T>> {
