@@ -98,6 +98,8 @@ export class AppConfig {
   readonly connectors: string[];
   readonly ingestOrgConcurrency: number;
   readonly ingestRunInApi: boolean;
+  /** who may configure sources that act on the API host (see CONNECTOR_HOST_ACCESS) */
+  readonly connectorHostAccess: 'platform_admin' | 'org_admin' | 'off';
   readonly ingestAtomicMaxRows: number;
   readonly oauth: {
     github: { clientId?: string; clientSecret?: string; webUrl: string; apiUrl?: string };
@@ -194,6 +196,7 @@ export class AppConfig {
     this.connectors = l('AGENTCY_CONNECTORS');
     this.ingestOrgConcurrency = n('INGEST_ORG_CONCURRENCY') || Math.max(1, Math.floor(this.ingestConcurrency / 2));
     this.ingestRunInApi = b('INGEST_RUN_IN_API');
+    this.connectorHostAccess = s('CONNECTOR_HOST_ACCESS') as AppConfig['connectorHostAccess'];
     this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
     this.oauth = {
       github: { clientId: o('OAUTH_GITHUB_CLIENT_ID'), clientSecret: o('OAUTH_GITHUB_CLIENT_SECRET'), webUrl: s('OAUTH_GITHUB_URL').replace(/\/+$/, ''), apiUrl: o('OAUTH_GITHUB_API_URL')?.replace(/\/+$/, '') },

@@ -113,6 +113,12 @@ export interface ConnectorDefinition<C = Record<string, unknown>> {
   configSchema: JsonSchemaObject;
   /** config keys stored encrypted and never returned */
   secretFields: readonly string[];
+  /**
+   * What this config makes the connector do on the API host itself (run a command, read its files,
+   * use its credentials), as a phrase such as "runs a command on the API host"; null when nothing.
+   * Such configs are limited by CONNECTOR_HOST_ACCESS (default: platform admins only).
+   */
+  hostAccess?(config: C): string | null;
   validate(ctx: ConnectorContext<C>): Promise<ValidationResult>;
   /** absent for tool-only connectors (e.g. mcp without resources) */
   ingest?(ctx: ConnectorContext<C>): AsyncIterable<IngestBatch>;

@@ -19,7 +19,8 @@ describe('integration connectors through /api/v1/sources', () => {
   let gh: FakeGitHubApi;
 
   beforeAll(async () => {
-    [t, kube, gh] = await Promise.all([startTestApp(), startFakeKubeApi(), startFakeGitHubApi()]);
+    // the stdio MCP and local git sources below act on the API host: allowed for org admins here
+    [t, kube, gh] = await Promise.all([startTestApp({ CONNECTOR_HOST_ACCESS: 'org_admin' }), startFakeKubeApi(), startFakeGitHubApi()]);
     owner = await registerOwner(t, 'integ');
   });
   afterAll(async () => {

@@ -107,6 +107,13 @@ function checkShape(c: GitConfig): void {
   }
 }
 
+/** A local path, or a `file:` URL: both read whatever repository the API process can see. */
+function readsHostFiles(c: GitConfig | undefined): boolean {
+  if (!c) return false;
+  if (typeof c.path === 'string' && c.path.trim()) return true;
+  return typeof c.url === 'string' && /^\s*file:/i.test(c.url);
+}
+
 function isSafeRef(ref: unknown): ref is string {
   return typeof ref === 'string' && ref.length > 0 && ref.length < 256 && !ref.startsWith('-') && /^[A-Za-z0-9._\/@{}~^+-]+$/.test(ref) && !ref.includes('..');
 }
@@ -496,6 +503,7 @@ export const gitConnector: ConnectorDefinition<GitConfig> = {
     additionalProperties: false,
   },
   secretFields: ['token'],
+  hostAccess: (c) => (readsHostFiles(c) ? "reads a repository from the API host's file system" : null),
   validate,
   ingest,
   async tools() {

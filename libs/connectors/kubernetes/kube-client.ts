@@ -163,11 +163,16 @@ function parseKubeconfig(text: string, contextName: string | undefined, fromFile
   );
 }
 
+/** Inline kubeconfig (YAML or JSON) as opposed to a path to a file on the API host. */
+export function looksLikeKubeconfigYaml(kc: string): boolean {
+  return kc.includes('\n') || kc.includes('clusters:') || kc.trim().startsWith('{');
+}
+
 /** Turns a source config into a `KubeConfig`; throws `shape` errors for unusable configs. */
 export function resolveKubeConfig(config: KubernetesConfig): KubeConfig {
   const kc = config.kubeconfig_data ?? config.kubeconfig;
   if (typeof kc === 'string' && kc.trim()) {
-    const looksLikeYaml = kc.includes('\n') || kc.includes('clusters:') || kc.trim().startsWith('{');
+    const looksLikeYaml = looksLikeKubeconfigYaml(kc);
     if (!looksLikeYaml && existsSync(kc.trim())) return parseKubeconfig(readFileSync(kc.trim(), 'utf8'), config.context, true);
     if (!looksLikeYaml) {
       throw new ConnectorConfigError('shape', 'kubeconfig must be the kubeconfig YAML (or a readable file path)', { field: 'kubeconfig' });

@@ -10,7 +10,7 @@ import {
   ToolExecutionError,
 } from '../connector';
 import { argInt, argString } from '../tool-args';
-import { KubeClient, kubeErrorInfo, KubernetesConfig, kubeStatus, KubeUnreachableError, ListPage, resolveKubeConfig } from './kube-client';
+import { KubeClient, kubeErrorInfo, KubernetesConfig, kubeStatus, KubeUnreachableError, ListPage, looksLikeKubeconfigYaml, resolveKubeConfig } from './kube-client';
 
 type Ctx = ConnectorContext<KubernetesConfig>;
 
@@ -656,6 +656,11 @@ export const kubernetesConnector: ConnectorDefinition<KubernetesConfig> = {
     additionalProperties: false,
   },
   secretFields: ['kubeconfig', 'kubeconfig_data', 'token'],
+  hostAccess: (c) => {
+    const kc = c?.kubeconfig_data ?? c?.kubeconfig;
+    if (typeof kc === 'string' && kc.trim()) return looksLikeKubeconfigYaml(kc) ? null : 'reads a kubeconfig file on the API host';
+    return c?.in_cluster ? "uses the API process's Kubernetes service account" : null;
+  },
   validate,
   ingest,
   async tools() {

@@ -250,6 +250,7 @@ export const mcpConnector: ConnectorDefinition<McpConfig> = {
     additionalProperties: false,
   },
   secretFields: ['headers', 'env'],
+  hostAccess: (c) => (c?.transport === 'stdio' ? 'runs a command on the API host' : null),
   validate,
   ingest,
   tools,

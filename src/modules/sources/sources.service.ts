@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { parseExpression } from 'cron-parser';
 import { AuditService } from '@libs/audit';
+import { AppConfig } from '@libs/config';
 import type { Principal } from '@libs/auth/principal';
 import { assertConfigShape, schemaProblems, toHttpError } from '@libs/connectors/config-validation';
 import { ConnectorConfigError, ToolExecutionError, type ConnectorDefinition, type ConnectorToolSpec } from '@libs/connectors/connector';
@@ -66,6 +67,7 @@ export class SourcesService {
     private readonly runtime: SourceRuntime,
     private readonly audit: AuditService,
     private readonly writer: GraphWriter,
+    private readonly config: AppConfig,
   ) {}
 
   types(): ConnectorTypeDto[] {
@@ -129,6 +131,19 @@ export class SourcesService {
     return this.dto(s, last, toolCount);
   }
 
+  /** Configs that act on the API host itself are an install-level privilege (CONNECTOR_HOST_ACCESS). */
+  private assertHostAccess(p: Principal, def: ConnectorDefinition<any>, config: Record<string, unknown>): void {
+    const access = def.hostAccess?.(config);
+    if (!access) return;
+    const policy = this.config.connectorHostAccess;
+    if (policy === 'org_admin' || (policy === 'platform_admin' && p.platformAdmin)) return;
+    throw new ForbiddenException(
+      `This ${def.type} configuration ${access}; ${policy === 'off' ? 'this server does not allow that' : 'only platform admins may set it up'}`,
+      { source_type: def.type, host_access: access, policy },
+      'host_access_forbidden',
+    );
+  }
+
   private async validateFull(def: ConnectorDefinition<any>, base: { orgId: string; sourceId: string; sourceName: string; realm: string }, config: Record<string, unknown>) {
     assertConfigShape(def, config);
     return runValidation(def, (signal) => this.runtime.context(base, config, signal));
@@ -139,6 +154,7 @@ export class SourcesService {
     assertSchedule(dto.schedule);
     const masked = hasMaskedValues(dto.config);
     if (masked.length) throw new ValidationException('config contains masked values', { fields: masked.map((k) => ({ field: `config.${k}`, errors: ['"***" is a placeholder; send the real value'] })) });
+    this.assertHostAccess(p, def, dto.config);
     const realm = dto.realm ?? def.defaultRealm;
     if (await this.repo.findSourceByName(p.orgId, dto.name.trim())) throw new ConflictException(`A source named "${dto.name}" already exists`, { field: 'name' }, 'already_exists');
     const info = await this.validateFull(def, { orgId: p.orgId, sourceId: '', sourceName: dto.name, realm }, dto.config);
@@ -186,6 +202,7 @@ export class SourcesService {
     }
     if (dto.config !== undefined) {
       const full = mergeConfig(this.runtime.fullConfig(s), dto.config);
+      this.assertHostAccess(p, def, full);
       const info = await this.validateFull(def, { orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm }, full);
       this.runtime.applyConfig(s, def, full);
       s.statusDetail = { validated_at: new Date().toISOString(), info };
@@ -221,6 +238,7 @@ export class SourcesService {
 
   async validateUnsaved(p: Principal, dto: ValidateSourceDto): Promise<ValidateResultDto> {
     const def = this.registry.require(dto.source_type);
+    this.assertHostAccess(p, def, dto.config);
     const info = await this.validateFull(def, { orgId: p.orgId, sourceId: '', sourceName: 'validation', realm: def.defaultRealm }, dto.config);
     return { ok: true, source_type: def.type, info };
   }
