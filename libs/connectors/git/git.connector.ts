@@ -152,7 +152,8 @@ async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Returns the git dir to run commands in (cloning / fetching remotes as needed). */
-export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?: AbortSignal; uploadDir?: string } = {}): Promise<string> {
+/** `orgId` keys the clone cache: orgs never share a clone, so one org's fetch never serves another's reads. */
+export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?: AbortSignal; uploadDir?: string; orgId?: string } = {}): Promise<string> {
   checkShape(c);
   const timeoutMs = c.timeout_ms ?? 120_000;
   if (c.path) {
@@ -165,7 +166,7 @@ export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?
     }
     return p;
   }
-  const dir = path.join(cacheRoot(opts.uploadDir), createHash('sha256').update(c.url!.trim()).digest('hex').slice(0, 24) + '.git');
+  const dir = path.join(cacheRoot(opts.uploadDir), createHash('sha256').update(`${opts.orgId ?? ''}\n${c.url!.trim()}`).digest('hex').slice(0, 24) + '.git');
   return withLock(dir, async () => {
     try {
       if (!existsSync(path.join(dir, 'HEAD'))) {
@@ -345,7 +346,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
   const c = ctx.config;
   const signal = ctx.signal;
   if (!GIT_TOOLS.some((t) => t.name === tool)) throw new ToolExecutionError('tool_not_found', `git has no tool "${tool}"`, { tool });
-  const dir = await resolveRepo(c, { signal, uploadDir: ctx.uploadDir });
+  const dir = await resolveRepo(c, { signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
   switch (tool) {
     case 'log': {
       const ref = argRef(args, 'ref', false) ?? c.branch ?? 'HEAD';
@@ -425,7 +426,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
 // ---------- validate / ingest ----------
 
 async function validate(ctx: Ctx) {
-  const dir = await resolveRepo(ctx.config, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir });
+  const dir = await resolveRepo(ctx.config, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
   const branch = await resolveBranch(dir, ctx.config, ctx.signal);
   const head = (await runGit(['rev-parse', `${branch}^{commit}`], { cwd: dir })).trim();
   const count = Number((await runGit(['rev-list', '--count', head], { cwd: dir })).trim());
@@ -442,7 +443,7 @@ async function currentBranch(dir: string): Promise<string | null> {
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const c = ctx.config;
-  const dir = await resolveRepo(c, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir });
+  const dir = await resolveRepo(c, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
   const branch = await resolveBranch(dir, c, ctx.signal);
   const max = c.max_commits ?? 1000;
   const commits = parseLog(await runGit(['log', `--max-count=${max}`, `--format=${LOG_FORMAT}`, '--numstat', '--no-color', branch, '--'], { cwd: dir, signal: ctx.signal }));
