@@ -1,3 +1,4 @@
+// organize-imports-ignore: side-effect imports (path aliases, reflect-metadata) must stay first
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { AppConfig } from './libs/config/app-config';

@@ -7,8 +7,8 @@
  * Env: BENCH_CHAT_STREAMS (default 1000), BENCH_CHAT_SAMPLES (default 100), DATABASE_URL.
  */
 import { spawn } from 'node:child_process';
-import http from 'node:http';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { startFakeOpenAI } from '../test/support/fake-openai-server';
 import { spawnApiProcess } from '../test/support/spawn-api';
 
@@ -24,7 +24,11 @@ function rssKb(pid: number): number {
 }
 
 /** POSTs and resolves timings: first byte of headers and first `message_start` frame; `done` when the stream ends. */
-function openStream(url: string, headers: Record<string, string>, body: unknown): { firstEvent: Promise<number>; done: Promise<number>; started: number } {
+function openStream(
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+): { firstEvent: Promise<number>; done: Promise<number>; started: number } {
   const started = performance.now();
   let resolveFirst!: (ms: number) => void;
   let rejectFirst!: (e: Error) => void;
@@ -32,31 +36,48 @@ function openStream(url: string, headers: Record<string, string>, body: unknown)
   const done = new Promise<number>((resolve, reject) => {
     const payload = JSON.stringify(body);
     const u = new URL(url);
-    const req = http.request({ hostname: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), accept: 'text/event-stream', ...headers } }, (res) => {
-      if (res.statusCode !== 200) {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => {
-          const e = new Error(`status ${res.statusCode}: ${text}`);
-          rejectFirst(e);
-          reject(e);
-        });
-        return;
-      }
-      let buf = '';
-      let seen = false;
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        buf += chunk;
-        if (!seen && buf.includes('event: message_start')) {
-          seen = true;
-          resolveFirst(performance.now() - started);
+    const req = http.request(
+      {
+        hostname: u.hostname,
+        port: u.port,
+        path: u.pathname,
+        method: 'POST',
+        agent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          accept: 'text/event-stream',
+          ...headers,
+        },
+      },
+      (res) => {
+        if (res.statusCode !== 200) {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => {
+            const e = new Error(`status ${res.statusCode}: ${text}`);
+            rejectFirst(e);
+            reject(e);
+          });
+          return;
         }
-        if (buf.length > 4096) buf = buf.slice(-256);
-      });
-      res.on('end', () => resolve(performance.now() - started));
-      res.on('error', reject);
-    });
+        let buf = '';
+        let seen = false;
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          buf += chunk;
+          if (!seen && buf.includes('event: message_start')) {
+            seen = true;
+            resolveFirst(performance.now() - started);
+          }
+          if (buf.length > 4096) {
+            buf = buf.slice(-256);
+          }
+        });
+        res.on('end', () => resolve(performance.now() - started));
+        res.on('error', reject);
+      },
+    );
     req.on('error', (e) => {
       rejectFirst(e);
       reject(e);
@@ -93,36 +114,69 @@ srv.listen(0, '127.0.0.1', () => process.stdout.write('PORT ' + srv.address().po
 `;
 
 async function rawServer(holdMs: number): Promise<{ url: string; pid: number; kill: () => void }> {
-  const child = spawn(process.execPath, ['-e', RAW_SERVER], { env: { ...process.env, HOLD_MS: String(holdMs) }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const port = await new Promise<number>((resolve) => child.stdout!.on('data', (d) => { const m = /PORT (\d+)/.exec(String(d)); if (m) resolve(Number(m[1])); }));
+  const child = spawn(process.execPath, ['-e', RAW_SERVER], {
+    env: { ...process.env, HOLD_MS: String(holdMs) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<number>((resolve) =>
+    child.stdout!.on('data', (d) => {
+      const m = /PORT (\d+)/.exec(String(d));
+      if (m) {
+        resolve(Number(m[1]));
+      }
+    }),
+  );
   return { url: `http://127.0.0.1:${port}/`, pid: child.pid!, kill: () => child.kill('SIGKILL') };
 }
 
 async function json(url: string, method: string, headers: Record<string, string>, body?: unknown): Promise<any> {
-  const res = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const out = await res.json();
-  if (res.status >= 300) throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(out)}`);
+  if (res.status >= 300) {
+    throw new Error(`${method} ${url}: ${res.status} ${JSON.stringify(out)}`);
+  }
   return out;
 }
 
 async function main() {
   const fake = await startFakeOpenAI();
   const api = await spawnApiProcess({
-    LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.baseUrl, LLM_API_KEY: 'bench', LLM_MODEL: 'fake-model',
-    RATE_LIMIT_PER_MIN: '100000000', MIGRATIONS_RUN: 'true', DATABASE_POOL_SIZE: '20', LOG_LEVEL: 'warn',
+    LLM_PROVIDER: 'openai',
+    LLM_BASE_URL: fake.baseUrl,
+    LLM_API_KEY: 'bench',
+    LLM_MODEL: 'fake-model',
+    RATE_LIMIT_PER_MIN: '100000000',
+    MIGRATIONS_RUN: 'true',
+    DATABASE_POOL_SIZE: '20',
+    LOG_LEVEL: 'warn',
     DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy',
   });
   const email = `bench-chat-${Date.now()}@example.test`;
-  const reg = await json(`${api.baseUrl}/api/v1/auth/register`, 'POST', {}, { email, password: 'password-123', org_name: `bench-chat-${Date.now()}` });
+  const reg = await json(
+    `${api.baseUrl}/api/v1/auth/register`,
+    'POST',
+    {},
+    { email, password: 'password-123', org_name: `bench-chat-${Date.now()}` },
+  );
   const auth = { Authorization: `Bearer ${reg.token}` };
-  const newConv = async () => (await json(`${api.baseUrl}/api/v1/chat/conversations`, 'POST', auth, { title: 'bench' })).id as string;
+  const newConv = async () =>
+    (await json(`${api.baseUrl}/api/v1/chat/conversations`, 'POST', auth, { title: 'bench' })).id as string;
   const lines: string[] = [];
   try {
     // ---- 1. latency POST → message_start, one stream at a time ----
     fake.setDefault({ text: 'Hello from the fake model.' });
     const convs: string[] = [];
-    for (let i = 0; i < SAMPLES; i++) convs.push(await newConv());
-    for (let i = 0; i < 5; i++) await openStream(`${api.baseUrl}/api/v1/chat/conversations/${convs[i]}/messages`, auth, { content: 'warm up' }).done;
+    for (let i = 0; i < SAMPLES; i++) {
+      convs.push(await newConv());
+    }
+    for (let i = 0; i < 5; i++) {
+      await openStream(`${api.baseUrl}/api/v1/chat/conversations/${convs[i]}/messages`, auth, { content: 'warm up' })
+        .done;
+    }
     const apiFirst: number[] = [];
     const apiTotal: number[] = [];
     for (let i = 5; i < SAMPLES; i++) {
@@ -142,25 +196,33 @@ async function main() {
     // ---- 2. N concurrent streams held open by a slow model: memory per stream ----
     fake.setDefault({ text: 'Hello from the fake model.', delayMs: HOLD_MS });
     const many: string[] = [];
-    for (let i = 0; i < STREAMS; i += 50) many.push(...(await Promise.all(Array.from({ length: Math.min(50, STREAMS - i) }, () => newConv()))));
+    for (let i = 0; i < STREAMS; i += 50) {
+      many.push(...(await Promise.all(Array.from({ length: Math.min(50, STREAMS - i) }, () => newConv()))));
+    }
     global.gc?.();
     await new Promise((r) => setTimeout(r, 1000));
     const apiBase = rssKb(api.pid);
     const t0 = performance.now();
-    const streams = many.map((c) => openStream(`${api.baseUrl}/api/v1/chat/conversations/${c}/messages`, auth, { content: 'hello' }));
+    const streams = many.map((c) =>
+      openStream(`${api.baseUrl}/api/v1/chat/conversations/${c}/messages`, auth, { content: 'hello' }),
+    );
     const firsts = await Promise.allSettled(streams.map((s) => s.firstEvent));
     const allOpenMs = performance.now() - t0;
     const apiPeak = rssKb(api.pid);
     const ends = await Promise.allSettled(streams.map((s) => s.done));
     const okApi = ends.filter((e) => e.status === 'fulfilled').length;
-    const firstOk = firsts.filter((e) => e.status === 'fulfilled').map((e) => (e as PromiseFulfilledResult<number>).value);
+    const firstOk = firsts
+      .filter((e) => e.status === 'fulfilled')
+      .map((e) => (e as PromiseFulfilledResult<number>).value);
 
     const rawN = await rawServer(HOLD_MS);
     await new Promise((r) => setTimeout(r, 300));
     const rawBase = rssKb(rawN.pid);
     const r0 = performance.now();
     const rawStreams = Array.from({ length: STREAMS }, () => openStream(rawN.url, {}, { content: 'hello' }));
-    const rawFirsts = (await Promise.allSettled(rawStreams.map((s) => s.firstEvent))).filter((e) => e.status === 'fulfilled').map((e) => (e as PromiseFulfilledResult<number>).value);
+    const rawFirsts = (await Promise.allSettled(rawStreams.map((s) => s.firstEvent)))
+      .filter((e) => e.status === 'fulfilled')
+      .map((e) => (e as PromiseFulfilledResult<number>).value);
     const rawAllOpenMs = performance.now() - r0;
     const rawPeak = rssKb(rawN.pid);
     const rawEnds = await Promise.allSettled(rawStreams.map((s) => s.done));
@@ -168,14 +230,22 @@ async function main() {
     rawN.kill();
 
     lines.push('| measure | API (chat SSE) | raw node:http SSE |', '|---|---|---|');
-    lines.push(`| POST → message_start p50 (ms), ${SAMPLES - 5} sequential turns | ${f1(pct(apiFirst, 50))} | ${f1(pct(rawFirst, 50))} |`);
+    lines.push(
+      `| POST → message_start p50 (ms), ${SAMPLES - 5} sequential turns | ${f1(pct(apiFirst, 50))} | ${f1(pct(rawFirst, 50))} |`,
+    );
     lines.push(`| POST → message_start p99 (ms) | ${f1(pct(apiFirst, 99))} | ${f1(pct(rawFirst, 99))} |`);
     lines.push(`| whole turn p50 (ms), fake model answering at once | ${f1(pct(apiTotal, 50))} | — |`);
     lines.push(`| ${STREAMS} concurrent streams: completed | ${okApi}/${STREAMS} | ${okRaw}/${STREAMS} |`);
-    lines.push(`| ${STREAMS} concurrent: POST → message_start p50 / p99 (ms) | ${f1(pct(firstOk, 50))} / ${f1(pct(firstOk, 99))} | ${f1(pct(rawFirsts, 50))} / ${f1(pct(rawFirsts, 99))} |`);
+    lines.push(
+      `| ${STREAMS} concurrent: POST → message_start p50 / p99 (ms) | ${f1(pct(firstOk, 50))} / ${f1(pct(firstOk, 99))} | ${f1(pct(rawFirsts, 50))} / ${f1(pct(rawFirsts, 99))} |`,
+    );
     lines.push(`| ${STREAMS} concurrent: all streams open after (ms) | ${f1(allOpenMs)} | ${f1(rawAllOpenMs)} |`);
-    lines.push(`| RSS before → with ${STREAMS} open streams (MB) | ${(apiBase / 1024).toFixed(0)} → ${(apiPeak / 1024).toFixed(0)} | ${(rawBase / 1024).toFixed(0)} → ${(rawPeak / 1024).toFixed(0)} |`);
-    lines.push(`| memory per open stream (KB) | ${((apiPeak - apiBase) / STREAMS).toFixed(1)} | ${((rawPeak - rawBase) / STREAMS).toFixed(1)} |`);
+    lines.push(
+      `| RSS before → with ${STREAMS} open streams (MB) | ${(apiBase / 1024).toFixed(0)} → ${(apiPeak / 1024).toFixed(0)} | ${(rawBase / 1024).toFixed(0)} → ${(rawPeak / 1024).toFixed(0)} |`,
+    );
+    lines.push(
+      `| memory per open stream (KB) | ${((apiPeak - apiBase) / STREAMS).toFixed(1)} | ${((rawPeak - rawBase) / STREAMS).toFixed(1)} |`,
+    );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
     await api.kill();

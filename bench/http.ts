@@ -9,10 +9,20 @@ import { load, rawJsonServer, table } from './lib';
 async function main() {
   const duration = Number(process.env.BENCH_DURATION_SEC ?? 8);
   const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
-  const api = await spawnApiProcess({ LOG_LEVEL: 'warn', RATE_LIMIT_PER_MIN: '100000000', DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy' });
+  const api = await spawnApiProcess({
+    LOG_LEVEL: 'warn',
+    RATE_LIMIT_PER_MIN: '100000000',
+    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy',
+  });
   try {
     const health = await (await fetch(`${api.baseUrl}/api/v1/health`)).json();
-    const login = (await (await fetch(`${api.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@localhost', password: 'admin' }) })).json()) as { token: string };
+    const login = (await (
+      await fetch(`${api.baseUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'admin@localhost', password: 'admin' }),
+      })
+    ).json()) as { token: string };
     const auth = { Authorization: `Bearer ${login.token}` };
     const listPath = process.env.BENCH_LIST_PATH ?? '/api/v1/users?limit=20';
     const listBody = await (await fetch(`${api.baseUrl}${listPath}`, { headers: auth })).json();
@@ -23,7 +33,11 @@ async function main() {
       await load('raw node:http (health JSON)', rawHealth.url, { connections, durationSec: duration }),
       await load('API GET /health', `${api.baseUrl}/api/v1/health`, { connections, durationSec: duration }),
       await load('raw node:http (list JSON)', rawList.url, { connections, durationSec: duration }),
-      await load(`API GET ${listPath} (JWT)`, `${api.baseUrl}${listPath}`, { connections, durationSec: duration, headers: auth }),
+      await load(`API GET ${listPath} (JWT)`, `${api.baseUrl}${listPath}`, {
+        connections,
+        durationSec: duration,
+        headers: auth,
+      }),
     ];
     rawHealth.server.close();
     rawList.server.close();

@@ -1,3 +1,4 @@
+// organize-imports-ignore: side-effect imports (path aliases, reflect-metadata) must stay first
 /**
  * Ingestion throughput into Neo4j: the GraphWriter (staged batches + one atomic commit with
  * snapshot/archive bookkeeping) versus a raw neo4j-driver `UNWIND … MERGE` batch writer loading the
@@ -29,7 +30,13 @@ function makeRows(n: number): Row[] {
         key: `k${i}`,
         name: `record ${i}`,
         description: `bench row number ${i}`,
-        properties: { team: `team-${i % 17}`, score: i * 1.5, active: i % 2 === 0, tags: ['a', `t${i % 5}`], created: '2026-11-28' },
+        properties: {
+          team: `team-${i % 17}`,
+          score: i * 1.5,
+          active: i % 2 === 0,
+          tags: ['a', `t${i % 5}`],
+          created: '2026-11-28',
+        },
       },
       edge: i > 0 ? { type: 'NEXT', fromKey: `k${i - 1}`, toKey: `k${i}`, properties: { weight: i % 7 } } : undefined,
     });
@@ -37,13 +44,25 @@ function makeRows(n: number): Row[] {
   return rows;
 }
 
-async function rawLoad(driver: import('neo4j-driver').Driver, database: string, orgId: string, sourceId: string, rows: Row[], batch: number) {
+async function rawLoad(
+  driver: import('neo4j-driver').Driver,
+  database: string,
+  orgId: string,
+  sourceId: string,
+  rows: Row[],
+  batch: number,
+) {
   const session = driver.session({ database, defaultAccessMode: neo4j.session.WRITE });
   try {
     for (let i = 0; i < rows.length; i += batch) {
       const chunk = rows.slice(i, i + batch);
-      const nodes = chunk.map((r) => ({ key: r.node.key, props: { ...r.node.properties, name: r.node.name, description: r.node.description, label: r.node.label } }));
-      const edges = chunk.filter((r) => r.edge).map((r) => ({ from: r.edge!.fromKey, to: r.edge!.toKey, props: r.edge!.properties }));
+      const nodes = chunk.map((r) => ({
+        key: r.node.key,
+        props: { ...r.node.properties, name: r.node.name, description: r.node.description, label: r.node.label },
+      }));
+      const edges = chunk
+        .filter((r) => r.edge)
+        .map((r) => ({ from: r.edge!.fromKey, to: r.edge!.toKey, props: r.edge!.properties }));
       await session.executeWrite(async (tx) => {
         await tx.run(
           `UNWIND $rows AS row
@@ -65,21 +84,43 @@ async function rawLoad(driver: import('neo4j-driver').Driver, database: string, 
   }
 }
 
-async function writerLoad(writer: GraphWriter, orgId: string, sourceId: string, rows: Row[], batch: number, atomic: boolean) {
+async function writerLoad(
+  writer: GraphWriter,
+  orgId: string,
+  sourceId: string,
+  rows: Row[],
+  batch: number,
+  atomic: boolean,
+) {
   const scope = { orgId, sourceId, realm: 'bench', jobId: randomUUID() };
   for (let i = 0; i < rows.length; i += batch) {
     const chunk = rows.slice(i, i + batch);
-    await writer.stage(scope, chunk.map((r) => r.node), chunk.filter((r) => r.edge).map((r) => r.edge!));
+    await writer.stage(
+      scope,
+      chunk.map((r) => r.node),
+      chunk.filter((r) => r.edge).map((r) => r.edge!),
+    );
   }
-  const res = await writer.commit(scope, { archive: true, atomicMaxRows: atomic ? Number.MAX_SAFE_INTEGER : 0, batchSize: batch });
-  if (res.atomic !== atomic) throw new Error('unexpected publish mode');
+  const res = await writer.commit(scope, {
+    archive: true,
+    atomicMaxRows: atomic ? Number.MAX_SAFE_INTEGER : 0,
+    batchSize: batch,
+  });
+  if (res.atomic !== atomic) {
+    throw new Error('unexpected publish mode');
+  }
   return res;
 }
 
 async function cleanup(neo: Neo4jService, orgId: string) {
   for (;;) {
-    const r = await neo.write('MATCH (n:Entity {org_id: $org}) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS c', { org: orgId });
-    if (Number(r.records[0]?.get('c') ?? 0) === 0) break;
+    const r = await neo.write(
+      'MATCH (n:Entity {org_id: $org}) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS c',
+      { org: orgId },
+    );
+    if (Number(r.records[0]?.get('c') ?? 0) === 0) {
+      break;
+    }
   }
 }
 
@@ -112,7 +153,9 @@ async function main() {
         const wSrc = `writer-${atomic ? 'atomic' : 'batched'}-${i}`;
         const mode = atomic ? 'atomic publish' : 'batched publish';
         const [wSecs, res] = await timed(() => writerLoad(writer, benchOrg, wSrc, rows, batch, atomic));
-        if (res.nodesWritten !== n) throw new Error(`writer wrote ${res.nodesWritten} nodes, expected ${n}`);
+        if (res.nodesWritten !== n) {
+          throw new Error(`writer wrote ${res.nodesWritten} nodes, expected ${n}`);
+        }
         results.push({ name: `GraphWriter ${mode} (first load) #${i + 1}`, secs: wSecs });
       }
       // re-sync of the same rows into existing nodes
@@ -130,8 +173,12 @@ async function main() {
     await neo.onModuleDestroy();
   }
   const rate = (s: number) => Math.round(n / s);
-  process.stdout.write(`rows: ${n} nodes + ${n - 1} edges, batch size ${batch}\n\n| path | seconds | rows/s |\n|---|---|---|\n`);
-  for (const r of results) process.stdout.write(`| ${r.name} | ${r.secs.toFixed(2)} | ${rate(r.secs)} |\n`);
+  process.stdout.write(
+    `rows: ${n} nodes + ${n - 1} edges, batch size ${batch}\n\n| path | seconds | rows/s |\n|---|---|---|\n`,
+  );
+  for (const r of results) {
+    process.stdout.write(`| ${r.name} | ${r.secs.toFixed(2)} | ${rate(r.secs)} |\n`);
+  }
   const avg = (f: (name: string) => boolean) => {
     const xs = results.filter((r) => f(r.name));
     return xs.reduce((s, r) => s + rate(r.secs), 0) / xs.length;
@@ -140,7 +187,9 @@ async function main() {
     const raw = avg((x) => x.startsWith('raw') && x.includes(phase));
     for (const mode of ['atomic', 'batched']) {
       const w = avg((x) => x.startsWith(`GraphWriter ${mode}`) && x.includes(phase));
-      process.stdout.write(`${phase.padEnd(8)} ${mode.padEnd(8)}: writer ${Math.round(w)} rows/s vs raw ${Math.round(raw)} rows/s → writer/raw = ${(w / raw).toFixed(2)}\n`);
+      process.stdout.write(
+        `${phase.padEnd(8)} ${mode.padEnd(8)}: writer ${Math.round(w)} rows/s vs raw ${Math.round(raw)} rows/s → writer/raw = ${(w / raw).toFixed(2)}\n`,
+      );
     }
   }
 }

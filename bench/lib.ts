@@ -11,8 +11,17 @@ export interface LoadResult {
 }
 
 /** A bounded autocannon run against a loopback URL. */
-export async function load(name: string, url: string, opts: { connections?: number; durationSec?: number; headers?: Record<string, string> } = {}): Promise<LoadResult> {
-  const r = await autocannon({ url, connections: opts.connections ?? 20, duration: opts.durationSec ?? 8, headers: opts.headers });
+export async function load(
+  name: string,
+  url: string,
+  opts: { connections?: number; durationSec?: number; headers?: Record<string, string> } = {},
+): Promise<LoadResult> {
+  const r = await autocannon({
+    url,
+    connections: opts.connections ?? 20,
+    duration: opts.durationSec ?? 8,
+    headers: opts.headers,
+  });
   return {
     name,
     requestsPerSec: Math.round(r.requests.average),
@@ -27,7 +36,10 @@ export async function load(name: string, url: string, opts: { connections?: numb
 export async function rawJsonServer(body: unknown, status = 200): Promise<{ url: string; server: Server }> {
   const payload = JSON.stringify(body);
   const server = createServer((_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(payload) });
+    res.writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(payload),
+    });
     res.end(payload);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -36,5 +48,10 @@ export async function rawJsonServer(body: unknown, status = 200): Promise<{ url:
 
 export function table(rows: LoadResult[]): string {
   const head = '| target | req/s | p50 ms | p99 ms | errors | non-2xx |\n|---|---|---|---|---|---|';
-  return [head, ...rows.map((r) => `| ${r.name} | ${r.requestsPerSec} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.errors} | ${r.non2xx} |`)].join('\n');
+  return [
+    head,
+    ...rows.map(
+      (r) => `| ${r.name} | ${r.requestsPerSec} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.errors} | ${r.non2xx} |`,
+    ),
+  ].join('\n');
 }

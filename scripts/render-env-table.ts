@@ -10,5 +10,7 @@ const readme = join(__dirname, '..', 'README.md');
 const text = readFileSync(readme, 'utf8');
 const a = text.indexOf(START);
 const b = text.indexOf(END);
-if (a < 0 || b < a) throw new Error('README.md has no env-table markers');
+if (a < 0 || b < a) {
+  throw new Error('README.md has no env-table markers');
+}
 writeFileSync(readme, `${text.slice(0, a + START.length)}\n${renderEnvTable()}\n${text.slice(b)}`);

@@ -5,8 +5,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_deps
 bash "$ROOT/scripts/stack-up.sh"
 cd "$ROOT"
-log "type-checking"
+log "type-checking, linting, checking formatting"
 npx tsc --noEmit -p tsconfig.json
+npm run --silent lint
+npm run --silent format:check
 ensure_build
 log "running tests"
 set +e

@@ -1,5 +1,3 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { AuditModule } from '@libs/audit';
 import { AuthGuard } from '@libs/auth/auth.guard';
 import { AppConfig, ConfigModule } from '@libs/config';
@@ -11,6 +9,8 @@ import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
 import { RateLimitGuard, RateLimitModule } from '@libs/rate-limit';
 import { RedisModule } from '@libs/redis/redis.module';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { FEATURE_MODULES } from './feature-modules';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';

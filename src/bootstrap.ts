@@ -1,23 +1,27 @@
-import { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SwaggerModule } from '@nestjs/swagger';
-import express, { NextFunction, Request, Response } from 'express';
-import type { Logger } from 'pino';
 import { AppConfig } from '@libs/config';
 import { AppException } from '@libs/errors';
 import { createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
 import { buildOpenApiDocument } from '@libs/openapi/build-document';
 import { OpenApiDocumentHolder } from '@libs/openapi/openapi-document.holder';
 import { setCursorKey } from '@libs/pagination/cursor';
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { SwaggerModule } from '@nestjs/swagger';
+import express, { NextFunction, Request, Response } from 'express';
 import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 
 export const API_PREFIX = 'api/v1';
 
 function bodyError(err: { type?: string; message?: string }): AppException {
-  if (err.type === 'entity.too.large') return new AppException(413, 'payload_too_large', 'Request body is too large');
-  if (err.type === 'entity.parse.failed') return new AppException(400, 'malformed_json', 'Request body is not valid JSON');
+  if (err.type === 'entity.too.large') {
+    return new AppException(413, 'payload_too_large', 'Request body is too large');
+  }
+  if (err.type === 'entity.parse.failed') {
+    return new AppException(400, 'malformed_json', 'Request body is not valid JSON');
+  }
   return new AppException(400, 'bad_request', err.message ?? 'Unreadable request body');
 }
 
@@ -29,9 +33,18 @@ function bodyParsers(limit: number) {
   const parsers = [
     express.json({ limit, verify: keepRaw, type: ['application/json', 'application/*+json'] }),
     express.urlencoded({ limit, extended: true, verify: keepRaw }),
-    express.raw({ limit, type: (req) => !!req.headers['content-type'] && !/json|x-www-form-urlencoded|multipart\/form-data/.test(String(req.headers['content-type'])), verify: keepRaw }),
+    express.raw({
+      limit,
+      type: (req) =>
+        !!req.headers['content-type'] &&
+        !/json|x-www-form-urlencoded|multipart\/form-data/.test(String(req.headers['content-type'])),
+      verify: keepRaw,
+    }),
   ];
-  return parsers.map((p) => (req: Request, res: Response, next: NextFunction) => p(req, res, (err?: unknown) => (err ? next(bodyError(err as { type?: string })) : next())));
+  return parsers.map(
+    (p) => (req: Request, res: Response, next: NextFunction) =>
+      p(req, res, (err?: unknown) => (err ? next(bodyError(err as { type?: string })) : next())),
+  );
 }
 
 export interface CreatedApp {
@@ -55,14 +68,20 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use(requestContext(logger));
-  for (const p of bodyParsers(config.bodyLimitBytes)) app.use(p);
+  for (const p of bodyParsers(config.bodyLimitBytes)) {
+    app.use(p);
+  }
   app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
   app.setGlobalPrefix(API_PREFIX);
   // the document and the reference page are set up before init: routes added after it would
   // sit behind the router's not-found handler
   const doc = buildOpenApiDocument(app);
   app.get(OpenApiDocumentHolder).document = doc;
-  SwaggerModule.setup(`${API_PREFIX}/docs`, app, doc, { raw: false, customSiteTitle: 'Agentcy API reference', swaggerOptions: { url: `/${API_PREFIX}/openapi.json` } });
+  SwaggerModule.setup(`${API_PREFIX}/docs`, app, doc, {
+    raw: false,
+    customSiteTitle: 'Agentcy API reference',
+    swaggerOptions: { url: `/${API_PREFIX}/openapi.json` },
+  });
   await app.init();
   return { app, logger };
 }
@@ -74,7 +93,9 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
 export function installGracefulShutdown(app: INestApplication, config: AppConfig, logger: Logger): void {
   let closing = false;
   const shutdown = async (signal: string) => {
-    if (closing) return;
+    if (closing) {
+      return;
+    }
     closing = true;
     logger.info({ signal }, 'shutting down');
     const server = app.getHttpServer() as import('node:http').Server;

@@ -5,4 +5,9 @@ import { KNOWLEDGE_MODULES } from './modules/groups/knowledge.modules';
 import { SOURCES_MODULES } from './modules/groups/sources.modules';
 
 /** Route-group modules beyond the core (auth, health, openapi), grouped by area. */
-export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [...IDENTITY_MODULES, ...KNOWLEDGE_MODULES, ...SOURCES_MODULES, ...CHAT_MODULES];
+export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [
+  ...IDENTITY_MODULES,
+  ...KNOWLEDGE_MODULES,
+  ...SOURCES_MODULES,
+  ...CHAT_MODULES,
+];

@@ -1,3 +1,4 @@
+// organize-imports-ignore: side-effect imports (path aliases, reflect-metadata) must stay first
 import './register-paths';
 import 'reflect-metadata';
 import { AppConfig, ConfigValidationError } from '@libs/config';

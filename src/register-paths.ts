@@ -9,7 +9,10 @@ const root = join(__dirname, '..');
 const mod = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
 const original = mod._resolveFilename;
 mod._resolveFilename = function (request: string, ...rest: unknown[]) {
-  if (request.startsWith('@libs/')) request = join(root, 'libs', request.slice(6));
-  else if (request.startsWith('src/')) request = join(root, 'src', request.slice(4));
+  if (request.startsWith('@libs/')) {
+    request = join(root, 'libs', request.slice(6));
+  } else if (request.startsWith('src/')) {
+    request = join(root, 'src', request.slice(4));
+  }
   return original.call(this, request, ...rest);
 };

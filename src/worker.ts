@@ -1,3 +1,4 @@
+// organize-imports-ignore: side-effect imports (path aliases, reflect-metadata) must stay first
 import './register-paths';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
@@ -21,10 +22,16 @@ async function main() {
     throw err;
   }
   const logger = createRootLogger(config.logLevel);
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), { logger: new PinoNestLogger(logger), abortOnError: false });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
+    logger: new PinoNestLogger(logger),
+    abortOnError: false,
+  });
   app.enableShutdownHooks();
   await app.init();
-  logger.info({ concurrency: config.ingestConcurrency, org_concurrency: config.ingestOrgConcurrency }, 'Agentcy worker started (ingestion queue)');
+  logger.info(
+    { concurrency: config.ingestConcurrency, org_concurrency: config.ingestOrgConcurrency },
+    'Agentcy worker started (ingestion queue)',
+  );
 }
 
 main().catch((err) => {

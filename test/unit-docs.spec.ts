@@ -1,6 +1,6 @@
+import { renderEnvTable } from '@libs/config';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderEnvTable } from '@libs/config';
 
 describe('README', () => {
   it('documents every environment variable exactly as the schema says (npm run docs:env)', () => {

@@ -1,10 +1,10 @@
+import type { Principal, ServiceCaller } from '@libs/auth/principal';
+import { mapError } from '@libs/errors/all-exceptions.filter';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { Observable } from 'rxjs';
 import { catchError, concatMap } from 'rxjs/operators';
-import { mapError } from '@libs/errors/all-exceptions.filter';
-import type { Principal, ServiceCaller } from '@libs/auth/principal';
 import { AUDIT_ACTION_METADATA, AuditActionMeta, NO_AUDIT_METADATA } from './audit.decorators';
 import { AuditService } from './audit.service';
 import { requestMetaOf } from './request-meta';
@@ -33,18 +33,30 @@ export class AuditInterceptor implements NestInterceptor {
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'http') return next.handle();
+    if (ctx.getType() !== 'http') {
+      return next.handle();
+    }
     const req = ctx.switchToHttp().getRequest<AuditedRequest>();
-    if (!MUTATING.has(req.method)) return next.handle();
+    if (!MUTATING.has(req.method)) {
+      return next.handle();
+    }
     const targets = [ctx.getHandler(), ctx.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(NO_AUDIT_METADATA, targets)) return next.handle();
+    if (this.reflector.getAllAndOverride<boolean>(NO_AUDIT_METADATA, targets)) {
+      return next.handle();
+    }
     const meta = this.reflector.getAllAndOverride<AuditActionMeta | undefined>(AUDIT_ACTION_METADATA, targets);
     let done = false;
     const write = async (body: unknown, err?: unknown) => {
-      if (done) return;
+      if (done) {
+        return;
+      }
       done = true;
       const routePath = `${req.baseUrl ?? ''}${req.route?.path ?? req.path}`;
-      const targetId = req.params?.id ?? (body && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string' ? (body as { id: string }).id : undefined);
+      const targetId =
+        req.params?.id ??
+        (body && typeof body === 'object' && typeof (body as { id?: unknown }).id === 'string'
+          ? (body as { id: string }).id
+          : undefined);
       const mapped = err === undefined ? undefined : mapError(err);
       const p = req.principal;
       const r = requestMetaOf(req);

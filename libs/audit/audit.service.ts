@@ -1,7 +1,21 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
-export const AUDIT_CATEGORIES = ['auth', 'api', 'policy', 'approval', 'tool', 'source', 'connectors', 'channels', 'memory', 'platform_admin', 'settings', 'chat', 'system'] as const;
+export const AUDIT_CATEGORIES = [
+  'auth',
+  'api',
+  'policy',
+  'approval',
+  'tool',
+  'source',
+  'connectors',
+  'channels',
+  'memory',
+  'platform_admin',
+  'settings',
+  'chat',
+  'system',
+] as const;
 export type AuditCategory = (typeof AUDIT_CATEGORIES)[number];
 export const AUDIT_RESULTS = ['success', 'failure', 'denied'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
@@ -74,7 +88,9 @@ export class AuditService {
   record(input: AuditInput): Promise<void> {
     return new Promise<void>((done) => {
       this.queue.push({ row: toRow(input), action: input.action, done });
-      if (!this.writing) void this.drain();
+      if (!this.writing) {
+        void this.drain();
+      }
     });
   }
 
@@ -84,7 +100,9 @@ export class AuditService {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         await this.write(batch);
-        for (const p of batch) p.done();
+        for (const p of batch) {
+          p.done();
+        }
       }
     } finally {
       this.writing = false;
@@ -101,7 +119,9 @@ export class AuditService {
         return;
       }
       // one bad entry (e.g. its org was just deleted) must not take the others down with it
-      for (const p of batch) await this.write([p]);
+      for (const p of batch) {
+        await this.write([p]);
+      }
     }
   }
 

@@ -11,7 +11,9 @@ export interface RequestMeta {
 /** `::ffff:10.0.0.1` → `10.0.0.1`; the IP express resolved (trust proxy applies). */
 export function clientIp(req: Request): string | null {
   const ip = req.ip ?? req.socket?.remoteAddress ?? null;
-  if (!ip) return null;
+  if (!ip) {
+    return null;
+  }
   return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice(7) : ip;
 }
 
@@ -20,4 +22,6 @@ export function requestMetaOf(req: Request & { id?: string }): RequestMeta {
 }
 
 /** Handler parameter: `@ReqMeta() meta: RequestMeta`. */
-export const ReqMeta = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestMeta => requestMetaOf(ctx.switchToHttp().getRequest()));
+export const ReqMeta = createParamDecorator((_: unknown, ctx: ExecutionContext): RequestMeta =>
+  requestMetaOf(ctx.switchToHttp().getRequest()),
+);

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
-import type { Principal, ServiceCaller } from './principal';
 import type { ServiceAuthKind } from './auth.decorators';
+import type { Principal, ServiceCaller } from './principal';
 
 /** Resolves a bearer credential (JWT or API key) to a user principal, or throws UnauthorizedException. */
 export abstract class PrincipalResolver {

@@ -1,7 +1,7 @@
+import { UnauthorizedException } from '@libs/errors';
+import { ApiErrorResponses } from '@libs/openapi/api-error-responses.decorator';
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiQuery, ApiSecurity } from '@nestjs/swagger';
-import { ApiErrorResponses } from '@libs/openapi/api-error-responses.decorator';
-import { UnauthorizedException } from '@libs/errors';
 import type { Principal, Role, ServiceCaller } from './principal';
 
 export const AUTH_METADATA = 'agentcy:auth';
@@ -10,9 +10,7 @@ export const AUTH_METADATA = 'agentcy:auth';
 export type ServiceAuthKind = 'worker' | 'webhook' | 'shared_secret' | 'pipeline' | 'preview';
 
 export type AuthRequirement =
-  | { kind: 'public' }
-  | { kind: 'user'; minRole: Role; platformAdmin: boolean }
-  | { kind: ServiceAuthKind };
+  { kind: 'public' } | { kind: 'user'; minRole: Role; platformAdmin: boolean } | { kind: ServiceAuthKind };
 
 /** No credentials needed. */
 export function Public() {
@@ -24,36 +22,56 @@ export function Public() {
  * `minRole` defaults to viewer (any member of the org); `platformAdmin` restricts to install admins.
  */
 export function Authenticated(opts: { minRole?: Role; platformAdmin?: boolean } = {}) {
-  const req: AuthRequirement = { kind: 'user', minRole: opts.minRole ?? 'viewer', platformAdmin: opts.platformAdmin ?? false };
+  const req: AuthRequirement = {
+    kind: 'user',
+    minRole: opts.minRole ?? 'viewer',
+    platformAdmin: opts.platformAdmin ?? false,
+  };
   return applyDecorators(SetMetadata(AUTH_METADATA, req), ApiBearerAuth('bearer'), ApiErrorResponses({ auth: true }));
 }
 
 /** `WORKER_TOKEN` in `Authorization: Bearer`. */
 export function WorkerToken() {
-  return applyDecorators(SetMetadata(AUTH_METADATA, { kind: 'worker' } satisfies AuthRequirement), ApiSecurity('worker_token'), ApiErrorResponses({ auth: true }));
+  return applyDecorators(
+    SetMetadata(AUTH_METADATA, { kind: 'worker' } satisfies AuthRequirement),
+    ApiSecurity('worker_token'),
+    ApiErrorResponses({ auth: true }),
+  );
 }
 
 /** Authenticated by a signature or token that the route's own module verifies through a registered strategy. */
 export function Signed(kind: Exclude<ServiceAuthKind, 'worker'>) {
   const docs = {
-    webhook: ApiHeader({ name: 'X-Agentcy-Signature', required: true, description: 'sha256=<hex HMAC-SHA256(secret, raw body)>' }),
+    webhook: ApiHeader({
+      name: 'X-Agentcy-Signature',
+      required: true,
+      description: 'sha256=<hex HMAC-SHA256(secret, raw body)>',
+    }),
     shared_secret: ApiHeader({ name: 'X-Agentcy-Secret', required: true, description: 'Per-endpoint shared secret' }),
     pipeline: ApiBearerAuth('pipeline_jwt'),
     preview: ApiQuery({ name: 'token', required: true, description: 'Short-lived preview token' }),
   }[kind];
-  return applyDecorators(SetMetadata(AUTH_METADATA, { kind } satisfies AuthRequirement), docs, ApiErrorResponses({ auth: true }));
+  return applyDecorators(
+    SetMetadata(AUTH_METADATA, { kind } satisfies AuthRequirement),
+    docs,
+    ApiErrorResponses({ auth: true }),
+  );
 }
 
 /** The resolved user principal of the request. */
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
   const req = ctx.switchToHttp().getRequest<{ principal?: Principal }>();
-  if (!req.principal) throw new UnauthorizedException();
+  if (!req.principal) {
+    throw new UnauthorizedException();
+  }
   return req.principal;
 });
 
 /** The resolved non-user caller (worker, webhook, ...). */
 export const CurrentCaller = createParamDecorator((_: unknown, ctx: ExecutionContext): ServiceCaller => {
   const req = ctx.switchToHttp().getRequest<{ caller?: ServiceCaller }>();
-  if (!req.caller) throw new UnauthorizedException();
+  if (!req.caller) {
+    throw new UnauthorizedException();
+  }
   return req.caller;
 });

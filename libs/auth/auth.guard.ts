@@ -1,11 +1,11 @@
-import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { AuditService } from '@libs/audit/audit.service';
 import { requestMetaOf } from '@libs/audit/request-meta';
 import { AppException, ForbiddenException, UnauthorizedException } from '@libs/errors';
-import { AUTH_METADATA, AuthRequirement } from './auth.decorators';
+import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
 import { PrincipalResolver } from './auth-strategy';
+import { AUTH_METADATA, AuthRequirement } from './auth.decorators';
 import { roleRank, type Principal, type ServiceCaller } from './principal';
 import { ServiceAuthRegistry } from './service-auth.registry';
 
@@ -17,11 +17,18 @@ export interface AuthFailureContext {
   email?: string | null;
 }
 
-export type AuthedRequest = Request & { principal?: Principal; caller?: ServiceCaller; id?: string; authFailure?: AuthFailureContext };
+export type AuthedRequest = Request & {
+  principal?: Principal;
+  caller?: ServiceCaller;
+  id?: string;
+  authFailure?: AuthFailureContext;
+};
 
 export function bearerOf(req: Request): string | undefined {
   const h = req.headers.authorization;
-  if (!h) return undefined;
+  if (!h) {
+    return undefined;
+  }
   const m = /^Bearer\s+(.+)$/i.exec(h.trim());
   return m ? m[1].trim() : undefined;
 }
@@ -43,13 +50,20 @@ export class AuthGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (ctx.getType() !== 'http') return true;
+    if (ctx.getType() !== 'http') {
+      return true;
+    }
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
-    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [ctx.getHandler(), ctx.getClass()]);
+    const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
     try {
       return await this.check(req, requirement);
     } catch (err) {
-      if (err instanceof AppException && (err.status === 401 || err.status === 403)) await this.recordRefusal(req, err, requirement);
+      if (err instanceof AppException && (err.status === 401 || err.status === 403)) {
+        await this.recordRefusal(req, err, requirement);
+      }
       throw err;
     }
   }
@@ -64,12 +78,19 @@ export class AuthGuard implements CanActivate {
         return true;
       case 'user': {
         const bearer = bearerOf(req);
-        if (!bearer) throw new UnauthorizedException('Missing bearer token', { reason: 'missing_token' });
+        if (!bearer) {
+          throw new UnauthorizedException('Missing bearer token', { reason: 'missing_token' });
+        }
         const principal = await this.resolver.resolve(bearer, req);
         req.principal = principal;
-        if (requirement.platformAdmin && !principal.platformAdmin) throw new ForbiddenException('Platform admin only', { required: 'platform_admin' });
+        if (requirement.platformAdmin && !principal.platformAdmin) {
+          throw new ForbiddenException('Platform admin only', { required: 'platform_admin' });
+        }
         if (roleRank(principal.role) < roleRank(requirement.minRole)) {
-          throw new ForbiddenException(`Requires role ${requirement.minRole} or higher`, { required_role: requirement.minRole, role: principal.role });
+          throw new ForbiddenException(`Requires role ${requirement.minRole} or higher`, {
+            required_role: requirement.minRole,
+            role: principal.role,
+          });
         }
         return true;
       }
@@ -80,7 +101,11 @@ export class AuthGuard implements CanActivate {
     }
   }
 
-  private async recordRefusal(req: AuthedRequest, err: AppException, requirement: AuthRequirement | undefined): Promise<void> {
+  private async recordRefusal(
+    req: AuthedRequest,
+    err: AppException,
+    requirement: AuthRequirement | undefined,
+  ): Promise<void> {
     const p = req.principal;
     const f = req.authFailure ?? {};
     const meta = requestMetaOf(req);
@@ -90,11 +115,20 @@ export class AuthGuard implements CanActivate {
       category: denied ? 'policy' : 'auth',
       action: denied ? 'policy.deny' : 'auth.rejected',
       result: denied ? 'denied' : 'failure',
-      actor: p ? { userId: p.userId, email: p.email, apiKeyId: p.apiKeyId } : f.userId || f.apiKeyId ? { userId: f.userId, email: f.email, apiKeyId: f.apiKeyId } : null,
+      actor: p
+        ? { userId: p.userId, email: p.email, apiKeyId: p.apiKeyId }
+        : f.userId || f.apiKeyId
+          ? { userId: f.userId, email: f.email, apiKeyId: f.apiKeyId }
+          : null,
       target: { type: 'route', id: `${req.method} ${req.baseUrl ?? ''}${req.route?.path ?? req.path}` },
       ip: meta.ip,
       requestId: meta.requestId,
-      details: { status: err.status, error_code: err.code, auth_kind: requirement?.kind ?? 'none', ...(err.details ?? {}) },
+      details: {
+        status: err.status,
+        error_code: err.code,
+        auth_kind: requirement?.kind ?? 'none',
+        ...(err.details ?? {}),
+      },
     });
   }
 }

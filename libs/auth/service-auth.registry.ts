@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import { AppException } from '@libs/errors';
-import type { ServiceAuthKind } from './auth.decorators';
+import { Injectable } from '@nestjs/common';
 import type { ServiceAuthStrategy } from './auth-strategy';
+import type { ServiceAuthKind } from './auth.decorators';
 
 @Injectable()
 export class ServiceAuthRegistry {
@@ -13,7 +13,9 @@ export class ServiceAuthRegistry {
 
   get(kind: ServiceAuthKind): ServiceAuthStrategy {
     const s = this.strategies.get(kind);
-    if (!s) throw new AppException(503, 'auth_strategy_unavailable', `No verifier is registered for "${kind}" credentials`);
+    if (!s) {
+      throw new AppException(503, 'auth_strategy_unavailable', `No verifier is registered for "${kind}" credentials`);
+    }
     return s;
   }
 }

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { createHmac } from 'node:crypto';
-import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { AppConfig } from '@libs/config';
 import { UnauthorizedException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { createHmac } from 'node:crypto';
 
 export const SERVICE_TOKEN_ISSUER = 'agentcy';
 export type ServiceTokenType = 'pipeline' | 'preview';
@@ -34,7 +34,8 @@ export class ServiceTokenService {
   private readonly keys: Record<ServiceTokenType, Uint8Array>;
 
   constructor(config: AppConfig) {
-    const derive = (typ: string) => new Uint8Array(createHmac('sha256', config.auth.jwtSecret).update(`agentcy:${typ}`).digest());
+    const derive = (typ: string) =>
+      new Uint8Array(createHmac('sha256', config.auth.jwtSecret).update(`agentcy:${typ}`).digest());
     this.keys = { pipeline: derive('pipeline'), preview: derive('preview') };
   }
 
@@ -54,7 +55,12 @@ export class ServiceTokenService {
     return this.verify<PreviewTokenClaims>('preview', token);
   }
 
-  private async sign(typ: ServiceTokenType, claims: Record<string, unknown>, sub: string, ttlSecs: number): Promise<string> {
+  private async sign(
+    typ: ServiceTokenType,
+    claims: Record<string, unknown>,
+    sub: string,
+    ttlSecs: number,
+  ): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({ ...claims, typ })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
@@ -68,12 +74,22 @@ export class ServiceTokenService {
 
   private async verify<T>(typ: ServiceTokenType, token: string): Promise<T> {
     try {
-      const { payload } = await jwtVerify(token, this.keys[typ], { algorithms: ['HS256'], issuer: SERVICE_TOKEN_ISSUER, audience: `agentcy:${typ}` });
-      if (payload.typ !== typ) throw new UnauthorizedException('Invalid token', { reason: 'wrong_token_type' });
+      const { payload } = await jwtVerify(token, this.keys[typ], {
+        algorithms: ['HS256'],
+        issuer: SERVICE_TOKEN_ISSUER,
+        audience: `agentcy:${typ}`,
+      });
+      if (payload.typ !== typ) {
+        throw new UnauthorizedException('Invalid token', { reason: 'wrong_token_type' });
+      }
       return payload as T;
     } catch (err) {
-      if (err instanceof UnauthorizedException) throw err;
-      if (err instanceof joseErrors.JWTExpired) throw new UnauthorizedException('Token expired', { reason: 'token_expired' });
+      if (err instanceof UnauthorizedException) {
+        throw err;
+      }
+      if (err instanceof joseErrors.JWTExpired) {
+        throw new UnauthorizedException('Token expired', { reason: 'token_expired' });
+      }
       throw new UnauthorizedException('Invalid token', { reason: 'invalid_token' });
     }
   }

@@ -13,18 +13,28 @@ describe('AppConfig', () => {
   it('names every bad variable in one error', () => {
     let err: ConfigValidationError | undefined;
     try {
-      AppConfig.fromEnv({ PORT: 'eighty', AGENTCY_FEATURES_RAG: 'maybe', DATABASE_URL: 'not a url', AUTH_PROVIDER: 'ldap', JWT_SECRET: 'short' });
+      AppConfig.fromEnv({
+        PORT: 'eighty',
+        AGENTCY_FEATURES_RAG: 'maybe',
+        DATABASE_URL: 'not a url',
+        AUTH_PROVIDER: 'ldap',
+        JWT_SECRET: 'short',
+      });
     } catch (e) {
       err = e as ConfigValidationError;
     }
     expect(err).toBeInstanceOf(ConfigValidationError);
     const text = err!.problems.join('\n');
-    for (const name of ['PORT', 'AGENTCY_FEATURES_RAG', 'DATABASE_URL', 'AUTH_PROVIDER', 'JWT_SECRET']) expect(text).toContain(name);
+    for (const name of ['PORT', 'AGENTCY_FEATURES_RAG', 'DATABASE_URL', 'AUTH_PROVIDER', 'JWT_SECRET']) {
+      expect(text).toContain(name);
+    }
     expect(err!.message).toMatch(/^Invalid configuration:/);
   });
 
   it('requires secrets in production and OIDC settings with AUTH_PROVIDER=oidc', () => {
-    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET[\s\S]*ENCRYPTION_KEY|ENCRYPTION_KEY[\s\S]*JWT_SECRET/);
+    expect(() => AppConfig.fromEnv({ NODE_ENV: 'production' })).toThrow(
+      /JWT_SECRET[\s\S]*ENCRYPTION_KEY|ENCRYPTION_KEY[\s\S]*JWT_SECRET/,
+    );
     expect(() => AppConfig.fromEnv({ AUTH_PROVIDER: 'oidc' })).toThrow(/JWKS_URL[\s\S]*JWT_ISSUER/);
   });
 
@@ -34,6 +44,8 @@ describe('AppConfig', () => {
 
   it('renders a README table row for every variable', () => {
     const table = renderEnvTable();
-    for (const v of ENV_VARS) expect(table).toContain(`\`${v.name}\``);
+    for (const v of ENV_VARS) {
+      expect(table).toContain(`\`${v.name}\``);
+    }
   });
 });

@@ -18,18 +18,31 @@ function parseOne(v: EnvVar, raw: string, problems: string[]): Value {
     case 'string':
       return raw;
     case 'list':
-      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     case 'int': {
       const n = Number(raw);
-      if (!Number.isInteger(n)) return void problems.push(`${v.name}: expected an integer, got "${raw}"`);
-      if (v.min !== undefined && n < v.min) return void problems.push(`${v.name}: must be >= ${v.min}, got ${n}`);
-      if (v.max !== undefined && n > v.max) return void problems.push(`${v.name}: must be <= ${v.max}, got ${n}`);
+      if (!Number.isInteger(n)) {
+        return void problems.push(`${v.name}: expected an integer, got "${raw}"`);
+      }
+      if (v.min !== undefined && n < v.min) {
+        return void problems.push(`${v.name}: must be >= ${v.min}, got ${n}`);
+      }
+      if (v.max !== undefined && n > v.max) {
+        return void problems.push(`${v.name}: must be <= ${v.max}, got ${n}`);
+      }
       return n;
     }
     case 'bool': {
       const s = raw.toLowerCase();
-      if (TRUE.includes(s)) return true;
-      if (FALSE.includes(s)) return false;
+      if (TRUE.includes(s)) {
+        return true;
+      }
+      if (FALSE.includes(s)) {
+        return false;
+      }
       return void problems.push(`${v.name}: expected true/false, got "${raw}"`);
     }
     case 'url':
@@ -40,7 +53,9 @@ function parseOne(v: EnvVar, raw: string, problems: string[]): Value {
         return void problems.push(`${v.name}: not a valid URL: "${raw}"`);
       }
     case 'enum':
-      if (!v.values!.includes(raw)) return void problems.push(`${v.name}: must be one of ${v.values!.join(', ')}, got "${raw}"`);
+      if (!v.values!.includes(raw)) {
+        return void problems.push(`${v.name}: must be one of ${v.values!.join(', ')}, got "${raw}"`);
+      }
       return raw;
   }
 }
@@ -88,10 +103,30 @@ export class AppConfig {
   readonly seedAdmin: boolean;
   readonly rateLimitPerMin: number;
   readonly loginRateLimitPerMin: number;
-  readonly features: { rag: boolean; workers: boolean; orchestrator: boolean; voice: boolean; policies: boolean; ciab: boolean };
-  readonly llm: { provider: string; model?: string; baseUrl?: string; apiKey?: string; maxIterations: number; providerKeys: { openai?: string; anthropic?: string; google?: string } };
+  readonly features: {
+    rag: boolean;
+    workers: boolean;
+    orchestrator: boolean;
+    voice: boolean;
+    policies: boolean;
+    ciab: boolean;
+  };
+  readonly llm: {
+    provider: string;
+    model?: string;
+    baseUrl?: string;
+    apiKey?: string;
+    maxIterations: number;
+    providerKeys: { openai?: string; anthropic?: string; google?: string };
+  };
   readonly ssePingIntervalMs: number;
-  readonly chat: { turnEventsTtlSecs: number; approvalPollMs: number; sweepIntervalMs: number; instanceTtlMs: number; toolTimeoutMs: number };
+  readonly chat: {
+    turnEventsTtlSecs: number;
+    approvalPollMs: number;
+    sweepIntervalMs: number;
+    instanceTtlMs: number;
+    toolTimeoutMs: number;
+  };
   readonly ingestBatchSize: number;
   readonly ingestConcurrency: number;
   readonly uploadDir: string;
@@ -121,14 +156,24 @@ export class AppConfig {
       values[v.name] = effective === undefined ? undefined : parseOne(v, effective, problems);
     }
     if (values.AUTH_PROVIDER === 'oidc') {
-      if (!values.JWKS_URL) problems.push('JWKS_URL: required when AUTH_PROVIDER=oidc');
-      if (!values.JWT_ISSUER) problems.push('JWT_ISSUER: required when AUTH_PROVIDER=oidc');
+      if (!values.JWKS_URL) {
+        problems.push('JWKS_URL: required when AUTH_PROVIDER=oidc');
+      }
+      if (!values.JWT_ISSUER) {
+        problems.push('JWT_ISSUER: required when AUTH_PROVIDER=oidc');
+      }
     }
     const secret = values.JWT_SECRET as string | undefined;
-    if (secret !== undefined && secret.length < 32) problems.push('JWT_SECRET: must be at least 32 characters');
+    if (secret !== undefined && secret.length < 32) {
+      problems.push('JWT_SECRET: must be at least 32 characters');
+    }
     const key = values.ENCRYPTION_KEY as string | undefined;
-    if (key !== undefined && Buffer.from(key, 'base64').length !== 32) problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
-    if (problems.length) throw new ConfigValidationError(problems);
+    if (key !== undefined && Buffer.from(key, 'base64').length !== 32) {
+      problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
+    }
+    if (problems.length) {
+      throw new ConfigValidationError(problems);
+    }
     return new AppConfig(values);
   }
 
@@ -152,7 +197,12 @@ export class AppConfig {
     this.migrationsRun = b('MIGRATIONS_RUN');
     this.redisUrl = s('REDIS_URL');
     this.redisPrefix = s('REDIS_PREFIX');
-    this.neo4j = { uri: s('NEO4J_URI'), user: s('NEO4J_USER'), password: s('NEO4J_PASSWORD'), database: s('NEO4J_DATABASE') };
+    this.neo4j = {
+      uri: s('NEO4J_URI'),
+      user: s('NEO4J_USER'),
+      password: s('NEO4J_PASSWORD'),
+      database: s('NEO4J_DATABASE'),
+    };
     this.healthCheckTimeoutMs = n('HEALTH_CHECK_TIMEOUT_MS');
     this.healthCacheMs = n('HEALTH_CACHE_MS');
     this.encryptionKey = o('ENCRYPTION_KEY')
@@ -187,9 +237,22 @@ export class AppConfig {
       policies: b('AGENTCY_FEATURES_POLICIES'),
       ciab: b('AGENTCY_FEATURES_CIAB'),
     };
-    this.llm = { provider: s('LLM_PROVIDER'), model: o('LLM_MODEL'), baseUrl: o('LLM_BASE_URL'), apiKey: o('LLM_API_KEY'), maxIterations: n('AGENT_MAX_ITERATIONS'), providerKeys: { openai: o('OPENAI_API_KEY'), anthropic: o('ANTHROPIC_API_KEY'), google: o('GOOGLE_API_KEY') } };
+    this.llm = {
+      provider: s('LLM_PROVIDER'),
+      model: o('LLM_MODEL'),
+      baseUrl: o('LLM_BASE_URL'),
+      apiKey: o('LLM_API_KEY'),
+      maxIterations: n('AGENT_MAX_ITERATIONS'),
+      providerKeys: { openai: o('OPENAI_API_KEY'), anthropic: o('ANTHROPIC_API_KEY'), google: o('GOOGLE_API_KEY') },
+    };
     this.ssePingIntervalMs = n('SSE_PING_INTERVAL_MS');
-    this.chat = { turnEventsTtlSecs: n('CHAT_TURN_EVENTS_TTL_SECS'), approvalPollMs: n('CHAT_APPROVAL_POLL_MS'), sweepIntervalMs: n('CHAT_SWEEP_INTERVAL_MS'), instanceTtlMs: n('CHAT_INSTANCE_TTL_MS'), toolTimeoutMs: n('CHAT_TOOL_TIMEOUT_MS') };
+    this.chat = {
+      turnEventsTtlSecs: n('CHAT_TURN_EVENTS_TTL_SECS'),
+      approvalPollMs: n('CHAT_APPROVAL_POLL_MS'),
+      sweepIntervalMs: n('CHAT_SWEEP_INTERVAL_MS'),
+      instanceTtlMs: n('CHAT_INSTANCE_TTL_MS'),
+      toolTimeoutMs: n('CHAT_TOOL_TIMEOUT_MS'),
+    };
     this.ingestBatchSize = n('INGEST_BATCH_SIZE');
     this.ingestConcurrency = n('INGEST_CONCURRENCY');
     this.uploadDir = s('UPLOAD_DIR');
@@ -199,7 +262,12 @@ export class AppConfig {
     this.connectorHostAccess = s('CONNECTOR_HOST_ACCESS') as AppConfig['connectorHostAccess'];
     this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
     this.oauth = {
-      github: { clientId: o('OAUTH_GITHUB_CLIENT_ID'), clientSecret: o('OAUTH_GITHUB_CLIENT_SECRET'), webUrl: s('OAUTH_GITHUB_URL').replace(/\/+$/, ''), apiUrl: o('OAUTH_GITHUB_API_URL')?.replace(/\/+$/, '') },
+      github: {
+        clientId: o('OAUTH_GITHUB_CLIENT_ID'),
+        clientSecret: o('OAUTH_GITHUB_CLIENT_SECRET'),
+        webUrl: s('OAUTH_GITHUB_URL').replace(/\/+$/, ''),
+        apiUrl: o('OAUTH_GITHUB_API_URL')?.replace(/\/+$/, ''),
+      },
       google: { clientId: o('OAUTH_GOOGLE_CLIENT_ID'), clientSecret: o('OAUTH_GOOGLE_CLIENT_SECRET') },
     };
   }
@@ -208,7 +276,12 @@ export class AppConfig {
 /** Renders the README table of variables from the schema. */
 export function renderEnvTable(): string {
   const rows = ENV_VARS.map((v) => {
-    const def = v.default === undefined || v.default === '' ? (v.requiredInProduction ? '— (required in production)' : '—') : `\`${v.default}\``;
+    const def =
+      v.default === undefined || v.default === ''
+        ? v.requiredInProduction
+          ? '— (required in production)'
+          : '—'
+        : `\`${v.default}\``;
     return `| \`${v.name}\` | ${def} | ${v.description} |`;
   });
   return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');

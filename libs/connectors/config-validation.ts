@@ -1,6 +1,6 @@
+import { AppException, UnprocessableException, ValidationException } from '@libs/errors';
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { AppException, UnprocessableException, ValidationException } from '@libs/errors';
 import { ConnectorConfigError, ConnectorDefinition } from './connector';
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
@@ -19,19 +19,26 @@ function validator(schema: object): ValidateFunction {
 
 function fieldOf(e: ErrorObject): string {
   const base = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
-  const extra = e.keyword === 'required' ? (e.params as { missingProperty: string }).missingProperty : e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : '';
+  const extra =
+    e.keyword === 'required'
+      ? (e.params as { missingProperty: string }).missingProperty
+      : e.keyword === 'additionalProperties'
+        ? (e.params as { additionalProperty: string }).additionalProperty
+        : '';
   return ['config', base, extra].filter(Boolean).join('.');
 }
 
 /** Problems of `config` against a JSON schema, as `{ field, errors[] }` (empty when valid). */
 export function schemaProblems(schema: object, value: unknown): { field: string; errors: string[] }[] {
   const fn = validator(schema);
-  if (fn(value)) return [];
+  if (fn(value)) {
+    return [];
+  }
   const byField = new Map<string, string[]>();
   for (const e of fn.errors ?? []) {
     const f = fieldOf(e);
     const list = byField.get(f) ?? [];
-    list.push(e.keyword === 'additionalProperties' ? 'unknown field' : e.message ?? e.keyword);
+    list.push(e.keyword === 'additionalProperties' ? 'unknown field' : (e.message ?? e.keyword));
     byField.set(f, list);
   }
   return [...byField].map(([field, errors]) => ({ field, errors }));
@@ -40,11 +47,16 @@ export function schemaProblems(schema: object, value: unknown): { field: string;
 /** Shape check of a source config against the connector's `configSchema`; 400 `validation_failed` with `details.fields[]`. */
 export function assertConfigShape(def: ConnectorDefinition<any>, config: unknown): void {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new ValidationException('config must be an object', { fields: [{ field: 'config', errors: ['must be an object'] }] });
+    throw new ValidationException('config must be an object', {
+      fields: [{ field: 'config', errors: ['must be an object'] }],
+    });
   }
   const fields = schemaProblems(def.configSchema, config);
   if (fields.length) {
-    throw new ValidationException(`Invalid ${def.type} config: ${fields.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; ')}`, { fields });
+    throw new ValidationException(
+      `Invalid ${def.type} config: ${fields.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; ')}`,
+      { fields },
+    );
   }
 }
 
@@ -54,10 +66,14 @@ export function assertConfigShape(def: ConnectorDefinition<any>, config: unknown
  * plus `kind`. Anything else is re-thrown untouched.
  */
 export function toHttpError(err: unknown): unknown {
-  if (err instanceof AppException) return err;
+  if (err instanceof AppException) {
+    return err;
+  }
   if (err instanceof ConnectorConfigError) {
     if (err.kind === 'shape') {
-      const fields = (err.details.fields as unknown[]) ?? [{ field: (err.details.field as string) ?? 'config', errors: [err.message] }];
+      const fields = (err.details.fields as unknown[]) ?? [
+        { field: (err.details.field as string) ?? 'config', errors: [err.message] },
+      ];
       return new ValidationException(err.message, { ...err.details, fields });
     }
     return new UnprocessableException('source_validation_failed', err.message, { kind: err.kind, ...err.details });

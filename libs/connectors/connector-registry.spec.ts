@@ -1,10 +1,20 @@
-import { ConnectorConfigError, type ConnectorDefinition } from './connector';
 import { assertConfigShape, toHttpError } from './config-validation';
+import { ConnectorConfigError, type ConnectorDefinition } from './connector';
 import { ConnectorRegistry } from './connector-registry';
 import { CORE_CONNECTORS } from './core-connectors';
 
 const fake = (type: string): ConnectorDefinition =>
-  ({ type, displayName: type, description: '', defaultRealm: 'data', configSchema: { type: 'object' }, secretFields: [], validate: async () => ({ ok: true }), tools: async () => [], executeTool: async () => null }) as ConnectorDefinition;
+  ({
+    type,
+    displayName: type,
+    description: '',
+    defaultRealm: 'data',
+    configSchema: { type: 'object' },
+    secretFields: [],
+    validate: async () => ({ ok: true }),
+    tools: async () => [],
+    executeTool: async () => null,
+  }) as ConnectorDefinition;
 
 describe('ConnectorRegistry', () => {
   it('holds every definition by default and restricts to AGENTCY_CONNECTORS', () => {
@@ -39,13 +49,19 @@ describe('config validation', () => {
   });
 
   it('maps connector errors: shape → 400, credentials/scope/unreachable → 422 with details', () => {
-    expect(toHttpError(new ConnectorConfigError('shape', 'bad'))).toMatchObject({ status: 400, code: 'validation_failed' });
+    expect(toHttpError(new ConnectorConfigError('shape', 'bad'))).toMatchObject({
+      status: 400,
+      code: 'validation_failed',
+    });
     expect(toHttpError(new ConnectorConfigError('scope', 'missing', { missing_scopes: ['repo'] }))).toMatchObject({
       status: 422,
       code: 'source_validation_failed',
       details: { kind: 'scope', missing_scopes: ['repo'] },
     });
-    expect(toHttpError(new ConnectorConfigError('credentials', 'no'))).toMatchObject({ status: 422, details: { kind: 'credentials' } });
+    expect(toHttpError(new ConnectorConfigError('credentials', 'no'))).toMatchObject({
+      status: 422,
+      details: { kind: 'credentials' },
+    });
     const other = new Error('x');
     expect(toHttpError(other)).toBe(other);
   });

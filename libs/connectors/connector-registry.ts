@@ -1,5 +1,5 @@
-import { Logger } from '@nestjs/common';
 import { ValidationException } from '@libs/errors';
+import { Logger } from '@nestjs/common';
 import { ALL_CONNECTORS } from './all-connectors';
 import type { ConnectorDefinition } from './connector';
 
@@ -16,13 +16,23 @@ export class ConnectorRegistry {
   constructor(definitions: ConnectorDefinition<any>[] = ALL_CONNECTORS, enabled: string[] = []) {
     const allow = enabled.length ? new Set(enabled.map((t) => t.trim().toLowerCase()).filter(Boolean)) : undefined;
     for (const def of definitions) {
-      if (!TYPE_RE.test(def.type)) throw new Error(`connector type "${def.type}" is not a valid identifier`);
-      if (this.byType.has(def.type)) throw new Error(`connector type "${def.type}" registered twice`);
-      if (allow && !allow.has(def.type)) continue;
+      if (!TYPE_RE.test(def.type)) {
+        throw new Error(`connector type "${def.type}" is not a valid identifier`);
+      }
+      if (this.byType.has(def.type)) {
+        throw new Error(`connector type "${def.type}" registered twice`);
+      }
+      if (allow && !allow.has(def.type)) {
+        continue;
+      }
       this.byType.set(def.type, def);
     }
     if (allow) {
-      for (const t of allow) if (!definitions.some((d) => d.type === t)) this.logger.warn(`AGENTCY_CONNECTORS names unknown connector "${t}"`);
+      for (const t of allow) {
+        if (!definitions.some((d) => d.type === t)) {
+          this.logger.warn(`AGENTCY_CONNECTORS names unknown connector "${t}"`);
+        }
+      }
     }
   }
 

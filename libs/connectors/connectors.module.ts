@@ -1,12 +1,18 @@
-import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@libs/config';
+import { Global, Module } from '@nestjs/common';
 import { ALL_CONNECTORS } from './all-connectors';
 import { ConnectorRegistry } from './connector-registry';
 
 /** Provides the process-wide ConnectorRegistry (AGENTCY_CONNECTORS restricts it). */
 @Global()
 @Module({
-  providers: [{ provide: ConnectorRegistry, inject: [AppConfig], useFactory: (c: AppConfig) => new ConnectorRegistry(ALL_CONNECTORS, c.connectors) }],
+  providers: [
+    {
+      provide: ConnectorRegistry,
+      inject: [AppConfig],
+      useFactory: (c: AppConfig) => new ConnectorRegistry(ALL_CONNECTORS, c.connectors),
+    },
+  ],
   exports: [ConnectorRegistry],
 })
 export class ConnectorsModule {}

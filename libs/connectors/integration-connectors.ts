@@ -13,4 +13,11 @@ export const githubPatConnector: ConnectorDefinition<any> = {
 };
 
 /** git, openapi, mcp, github, kubernetes (owned by the integrations area). */
-export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [kubernetesConnector, githubConnector, githubPatConnector, mcpConnector, openapiConnector, gitConnector];
+export const INTEGRATION_CONNECTORS: ConnectorDefinition<any>[] = [
+  kubernetesConnector,
+  githubConnector,
+  githubPatConnector,
+  mcpConnector,
+  openapiConnector,
+  gitConnector,
+];

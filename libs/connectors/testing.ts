@@ -4,7 +4,15 @@ import type { ConnectorContext } from './connector';
 export const silentLogger = { info: () => undefined, warn: () => undefined };
 
 export function connectorContext<C>(config: C, overrides: Partial<ConnectorContext<C>> = {}): ConnectorContext<C> {
-  return { orgId: 'org', sourceId: 'src', sourceName: 'source', realm: 'development', config, logger: silentLogger, ...overrides };
+  return {
+    orgId: 'org',
+    sourceId: 'src',
+    sourceName: 'source',
+    realm: 'development',
+    config,
+    logger: silentLogger,
+    ...overrides,
+  };
 }
 
 /** Awaits a rejection of the given class and returns the error for further assertions. */
@@ -12,7 +20,9 @@ export async function rejectsWith<T extends Error>(p: Promise<unknown>, cls: new
   try {
     await p;
   } catch (e) {
-    if (!(e instanceof cls)) throw new Error(`expected ${cls.name}, got ${(e as Error)?.name}: ${(e as Error)?.message}`);
+    if (!(e instanceof cls)) {
+      throw new Error(`expected ${cls.name}, got ${(e as Error)?.name}: ${(e as Error)?.message}`, { cause: e });
+    }
     return e as T;
   }
   throw new Error('expected a rejection');

@@ -15,10 +15,14 @@ export function argString(args: Args, key: string, required?: boolean): string |
 export function argString(args: Args, key: string, required = false): string | undefined {
   const v = args[key];
   if (v === undefined || v === null || v === '') {
-    if (required) throw invalid(key, `\`${key}\` is required`);
+    if (required) {
+      throw invalid(key, `\`${key}\` is required`);
+    }
     return undefined;
   }
-  if (typeof v !== 'string') throw invalid(key, `\`${key}\` must be a string`);
+  if (typeof v !== 'string') {
+    throw invalid(key, `\`${key}\` must be a string`);
+  }
   return v;
 }
 
@@ -35,11 +39,18 @@ export function argInt(args: Args, key: string, opts?: IntArgOptions): number | 
 export function argInt(args: Args, key: string, opts: IntArgOptions = {}): number | undefined {
   const v = args[key];
   if (v === undefined || v === null) {
-    if (opts.required) throw invalid(key, `\`${key}\` is required`);
+    if (opts.required) {
+      throw invalid(key, `\`${key}\` is required`);
+    }
     return opts.def;
   }
   const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
-  if (typeof n !== 'number' || !Number.isInteger(n) || (opts.min !== undefined && n < opts.min) || (opts.max !== undefined && n > opts.max)) {
+  if (
+    typeof n !== 'number' ||
+    !Number.isInteger(n) ||
+    (opts.min !== undefined && n < opts.min) ||
+    (opts.max !== undefined && n > opts.max)
+  ) {
     const bounds = `${opts.min !== undefined ? ` >= ${opts.min}` : ''}${opts.max !== undefined ? ` <= ${opts.max}` : ''}`;
     throw invalid(key, `\`${key}\` must be an integer${bounds}`);
   }
@@ -48,7 +59,11 @@ export function argInt(args: Args, key: string, opts: IntArgOptions = {}): numbe
 
 export function argStringArray(args: Args, key: string): string[] | undefined {
   const v = args[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw invalid(key, `\`${key}\` must be an array of strings`);
+  if (v === undefined || v === null) {
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) {
+    throw invalid(key, `\`${key}\` must be an array of strings`);
+  }
   return v as string[];
 }

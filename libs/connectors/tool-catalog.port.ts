@@ -28,5 +28,10 @@ export abstract class ToolCatalogPort {
   /** Resolves `<source>.<tool>` (or a bare tool name when unambiguous); undefined if absent. */
   abstract findTool(orgId: string, qualifiedName: string): Promise<CatalogTool | undefined>;
   /** Runs the tool. Throws ToolExecutionError for failures the model should see. */
-  abstract execute(orgId: string, tool: CatalogTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown>;
+  abstract execute(
+    orgId: string,
+    tool: CatalogTool,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<unknown>;
 }

@@ -1,2 +1,2 @@
-export * from './secret-box';
 export * from './crypto.module';
+export * from './secret-box';

@@ -5,7 +5,9 @@ const VERSION = 1;
 /** AES-256-GCM for secrets at rest: version byte || 12-byte nonce || ciphertext || 16-byte tag. */
 export class SecretBox {
   constructor(private readonly key: Buffer) {
-    if (key.length !== 32) throw new Error('SecretBox needs a 32-byte key');
+    if (key.length !== 32) {
+      throw new Error('SecretBox needs a 32-byte key');
+    }
   }
 
   seal(plaintext: string | Buffer): Buffer {
@@ -16,7 +18,9 @@ export class SecretBox {
   }
 
   open(sealed: Buffer): Buffer {
-    if (sealed.length < 29 || sealed[0] !== VERSION) throw new Error('Unknown secret format');
+    if (sealed.length < 29 || sealed[0] !== VERSION) {
+      throw new Error('Unknown secret format');
+    }
     const nonce = sealed.subarray(1, 13);
     const tag = sealed.subarray(sealed.length - 16);
     const decipher = createDecipheriv('aes-256-gcm', this.key, nonce);

@@ -1,7 +1,7 @@
+import { AppConfig } from '@libs/config';
 import { Global, Logger, Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@libs/config';
 import { runMigrationsLocked } from './migrations';
 import { typeormOptions } from './typeorm.options';
 
@@ -23,8 +23,12 @@ export class DatabaseModule implements OnModuleInit {
   ) {}
 
   async onModuleInit() {
-    if (!this.config.migrationsRun) return;
+    if (!this.config.migrationsRun) {
+      return;
+    }
     const ran = await runMigrationsLocked(this.ds);
-    if (ran.length) this.logger.log(`applied migrations: ${ran.join(', ')}`);
+    if (ran.length) {
+      this.logger.log(`applied migrations: ${ran.join(', ')}`);
+    }
   }
 }

@@ -1,4 +1,4 @@
 export * from './base.entity';
-export * from './typeorm.options';
-export * from './migrations';
 export * from './database.module';
+export * from './migrations';
+export * from './typeorm.options';

@@ -31,22 +31,51 @@ export function mapError(err: unknown): Mapped {
   if (err instanceof AppException) {
     return { status: err.status, code: err.code, message: err.message, details: err.details, headers: err.headers };
   }
-  const e = err as { type?: string; status?: number; statusCode?: number; code?: string; name?: string; message?: string };
+  const e = err as {
+    type?: string;
+    status?: number;
+    statusCode?: number;
+    code?: string;
+    name?: string;
+    message?: string;
+  };
   // body-parser errors (raised before Nest sees the request)
-  if (e?.type === 'entity.parse.failed') return { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' };
-  if (e?.type === 'entity.too.large') return { status: 413, code: 'payload_too_large', message: 'Request body is too large' };
-  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') return { status: 415, code: 'unsupported_media_type', message: e.message ?? 'Unsupported encoding' };
+  if (e?.type === 'entity.parse.failed') {
+    return { status: 400, code: 'malformed_json', message: 'Request body is not valid JSON' };
+  }
+  if (e?.type === 'entity.too.large') {
+    return { status: 413, code: 'payload_too_large', message: 'Request body is too large' };
+  }
+  if (e?.type === 'encoding.unsupported' || e?.type === 'charset.unsupported') {
+    return { status: 415, code: 'unsupported_media_type', message: e.message ?? 'Unsupported encoding' };
+  }
   if (err instanceof HttpException) {
     const status = err.getStatus();
     const resp = err.getResponse() as { message?: unknown } | string;
-    const message = typeof resp === 'string' ? resp : Array.isArray(resp?.message) ? resp.message.join('; ') : String(resp?.message ?? err.message);
+    const message =
+      typeof resp === 'string'
+        ? resp
+        : Array.isArray(resp?.message)
+          ? resp.message.join('; ')
+          : String(resp?.message ?? err.message);
     return { status, code: HTTP_CODES[status] ?? (status >= 500 ? 'internal_error' : 'bad_request'), message };
   }
   if (err instanceof QueryFailedError) {
     const pg = err.driverError as { code?: string; constraint?: string };
-    if (pg?.code === '23505') return { status: 409, code: 'already_exists', message: 'A record with these values already exists', details: pg.constraint ? { constraint: pg.constraint } : undefined };
-    if (pg?.code === '23503') return { status: 409, code: 'in_use', message: 'The record is referenced by another record' };
-    if (pg?.code === '22P02') return { status: 400, code: 'validation_failed', message: 'Malformed identifier or value' };
+    if (pg?.code === '23505') {
+      return {
+        status: 409,
+        code: 'already_exists',
+        message: 'A record with these values already exists',
+        details: pg.constraint ? { constraint: pg.constraint } : undefined,
+      };
+    }
+    if (pg?.code === '23503') {
+      return { status: 409, code: 'in_use', message: 'The record is referenced by another record' };
+    }
+    if (pg?.code === '22P02') {
+      return { status: 400, code: 'validation_failed', message: 'Malformed identifier or value' };
+    }
   }
   if (e?.name === 'Neo4jError' && (e.code === 'ServiceUnavailable' || e.code === 'SessionExpired')) {
     return { status: 503, code: 'graph_unavailable', message: 'The graph database is unavailable' };
@@ -59,7 +88,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Errors');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    if (host.getType() !== 'http') throw exception;
+    if (host.getType() !== 'http') {
+      throw exception;
+    }
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
     const req = ctx.getRequest<Request & { id?: string }>();
@@ -74,7 +105,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       res.end();
       return;
     }
-    for (const [k, v] of Object.entries(mapped.headers ?? {})) res.setHeader(k, v);
+    for (const [k, v] of Object.entries(mapped.headers ?? {})) {
+      res.setHeader(k, v);
+    }
     res.status(mapped.status).json(envelope(mapped.code, mapped.message, mapped.details));
   }
 }

@@ -61,7 +61,13 @@ export class UnprocessableException extends AppException {
 
 export class RateLimitedException extends AppException {
   constructor(retryAfterSecs: number, code = 'rate_limited') {
-    super(429, code, 'Too many requests', { retry_after_secs: retryAfterSecs }, { 'Retry-After': String(retryAfterSecs) });
+    super(
+      429,
+      code,
+      'Too many requests',
+      { retry_after_secs: retryAfterSecs },
+      { 'Retry-After': String(retryAfterSecs) },
+    );
   }
 }
 

@@ -7,7 +7,11 @@ export class ErrorBody {
   @ApiProperty({ example: 'Request validation failed' })
   message: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Free-form details (for example per-field validation errors)' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'Free-form details (for example per-field validation errors)',
+  })
   details?: Record<string, unknown>;
 }
 

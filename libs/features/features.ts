@@ -1,9 +1,9 @@
+import type { Principal } from '@libs/auth/principal';
+import { AppConfig } from '@libs/config';
+import { ErrorEnvelope, FeatureDisabledException } from '@libs/errors';
 import { applyDecorators, CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiResponse } from '@nestjs/swagger';
-import { AppConfig } from '@libs/config';
-import { ErrorEnvelope, FeatureDisabledException } from '@libs/errors';
-import type { Principal } from '@libs/auth/principal';
 
 export const FEATURE_FLAGS = ['rag', 'workers', 'orchestrator', 'voice', 'policies', 'ciab'] as const;
 export type FeatureFlag = (typeof FEATURE_FLAGS)[number];
@@ -37,7 +37,9 @@ export class FeatureFlagService {
 
   async effective(orgId?: string): Promise<Record<FeatureFlag, boolean>> {
     const base = this.defaults();
-    if (!orgId || !this.overrides) return base;
+    if (!orgId || !this.overrides) {
+      return base;
+    }
     return { ...base, ...(await this.overrides(orgId)) };
   }
 
@@ -55,10 +57,17 @@ export class FeatureFlagGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    const flag = this.reflector.getAllAndOverride<FeatureFlag | undefined>(FEATURE_METADATA, [ctx.getHandler(), ctx.getClass()]);
-    if (!flag) return true;
+    const flag = this.reflector.getAllAndOverride<FeatureFlag | undefined>(FEATURE_METADATA, [
+      ctx.getHandler(),
+      ctx.getClass(),
+    ]);
+    if (!flag) {
+      return true;
+    }
     const req = ctx.switchToHttp().getRequest<{ principal?: Principal }>();
-    if (!(await this.flags.isEnabled(flag, req.principal?.orgId))) throw new FeatureDisabledException(flag);
+    if (!(await this.flags.isEnabled(flag, req.principal?.orgId))) {
+      throw new FeatureDisabledException(flag);
+    }
     return true;
   }
 }

@@ -4,7 +4,9 @@ function reason(q: string): string {
   try {
     guardCypher(q);
   } catch (e) {
-    if (e instanceof CypherRejectedError) return e.reason;
+    if (e instanceof CypherRejectedError) {
+      return e.reason;
+    }
     throw e;
   }
   throw new Error(`not rejected: ${q}`);
@@ -39,8 +41,12 @@ describe('cypher guard', () => {
   });
 
   it('rewrites pattern predicates to EXISTS subqueries and filters pattern comprehensions', () => {
-    expect(guardCypher('MATCH (n) WHERE (n)-->() RETURN n').query).toMatch(/EXISTS \{ MATCH \(n\)- \[__r\d+\] ->\( __n\d+ \) WHERE n\.org_id/);
-    expect(guardCypher('RETURN [(a)-->(b) | b]').query).toMatch(/WHERE a\.org_id = \$__org_id .* b\.org_id = \$__org_id .* \| b\]/);
+    expect(guardCypher('MATCH (n) WHERE (n)-->() RETURN n').query).toMatch(
+      /EXISTS \{ MATCH \(n\)- \[__r\d+\] ->\( __n\d+ \) WHERE n\.org_id/,
+    );
+    expect(guardCypher('RETURN [(a)-->(b) | b]').query).toMatch(
+      /WHERE a\.org_id = \$__org_id .* b\.org_id = \$__org_id .* \| b\]/,
+    );
   });
 
   it('lifts string literals into parameters and drops comments', () => {
@@ -51,7 +57,9 @@ describe('cypher guard', () => {
   });
 
   it('keeps STARTS WITH inside the WHERE', () => {
-    expect(guardCypher("MATCH (n) WHERE n.name STARTS WITH 'a' RETURN n").query.replace(/\s+/g, ' ')).toMatch(/\( n\.name STARTS WITH \$__s1 \) AND n\.org_id/);
+    expect(guardCypher("MATCH (n) WHERE n.name STARTS WITH 'a' RETURN n").query.replace(/\s+/g, ' ')).toMatch(
+      /\( n\.name STARTS WITH \$__s1 \) AND n\.org_id/,
+    );
   });
 
   it.each([

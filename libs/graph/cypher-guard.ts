@@ -57,10 +57,44 @@ const MAX_QUERY_LENGTH = 20_000;
 
 /** Words refused anywhere outside literals, property keys and labels. */
 const FORBIDDEN = new Set([
-  'CALL', 'CREATE', 'MERGE', 'SET', 'DELETE', 'DETACH', 'NODETACH', 'REMOVE', 'FOREACH', 'LOAD', 'USE', 'USING',
-  'DROP', 'EXISTS', 'EXPLAIN', 'PROFILE', 'CYPHER', 'SHOW', 'GRANT', 'DENY', 'REVOKE', 'ALTER', 'START', 'STOP',
-  'TERMINATE', 'FINISH', 'INSERT', 'LET', 'FILTER', 'SHORTEST', 'REPEATABLE', 'DIFFERENT', 'NEXT', 'RENAME',
-  'ENABLE', 'DEALLOCATE', 'REALLOCATE', 'DRYRUN',
+  'CALL',
+  'CREATE',
+  'MERGE',
+  'SET',
+  'DELETE',
+  'DETACH',
+  'NODETACH',
+  'REMOVE',
+  'FOREACH',
+  'LOAD',
+  'USE',
+  'USING',
+  'DROP',
+  'EXISTS',
+  'EXPLAIN',
+  'PROFILE',
+  'CYPHER',
+  'SHOW',
+  'GRANT',
+  'DENY',
+  'REVOKE',
+  'ALTER',
+  'START',
+  'STOP',
+  'TERMINATE',
+  'FINISH',
+  'INSERT',
+  'LET',
+  'FILTER',
+  'SHORTEST',
+  'REPEATABLE',
+  'DIFFERENT',
+  'NEXT',
+  'RENAME',
+  'ENABLE',
+  'DEALLOCATE',
+  'REALLOCATE',
+  'DRYRUN',
 ]);
 
 /** Clause keywords that end a clause region at depth 0. */
@@ -68,40 +102,167 @@ const CLAUSE_STARTS = new Set(['MATCH', 'OPTIONAL', 'WITH', 'RETURN', 'UNWIND', 
 
 /** Keywords that may be followed by '(' without being a function call. */
 const NON_FUNCTION_KEYWORDS = new Set([
-  'AND', 'OR', 'XOR', 'NOT', 'IN', 'WHERE', 'RETURN', 'WITH', 'WHEN', 'THEN', 'ELSE', 'CASE', 'AS', 'DISTINCT',
-  'IS', 'CONTAINS', 'STARTS', 'ENDS', 'UNWIND', 'BY', 'SKIP', 'LIMIT', 'MATCH', 'OPTIONAL', 'ASC', 'DESC',
-  'ASCENDING', 'DESCENDING', 'UNION', 'ALL', 'ORDER', 'END', 'NULL', 'TRUE', 'FALSE', 'OFFSET',
+  'AND',
+  'OR',
+  'XOR',
+  'NOT',
+  'IN',
+  'WHERE',
+  'RETURN',
+  'WITH',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'CASE',
+  'AS',
+  'DISTINCT',
+  'IS',
+  'CONTAINS',
+  'STARTS',
+  'ENDS',
+  'UNWIND',
+  'BY',
+  'SKIP',
+  'LIMIT',
+  'MATCH',
+  'OPTIONAL',
+  'ASC',
+  'DESC',
+  'ASCENDING',
+  'DESCENDING',
+  'UNION',
+  'ALL',
+  'ORDER',
+  'END',
+  'NULL',
+  'TRUE',
+  'FALSE',
+  'OFFSET',
 ]);
 
 /** Built-in functions that cannot reach storage beyond the values already bound. */
-const FUNCTIONS = new Set(
-  [
-    // aggregation
-    'count', 'sum', 'avg', 'min', 'max', 'collect', 'stdev', 'stdevp', 'percentilecont', 'percentiledisc',
-    // predicates
-    'all', 'any', 'none', 'single', 'isempty', 'isnan',
-    // scalar
-    'coalesce', 'elementid', 'id', 'head', 'last', 'length', 'size', 'properties', 'startnode', 'endnode',
-    'type', 'timestamp', 'tointeger', 'tointegerornull', 'tofloat', 'tofloatornull', 'toboolean',
-    'tobooleanornull', 'tostring', 'tostringornull', 'valuetype', 'char_length', 'character_length', 'nullif',
-    // lists
-    'keys', 'labels', 'nodes', 'relationships', 'range', 'reduce', 'reverse', 'tail', 'tobooleanlist',
-    'tofloatlist', 'tointegerlist', 'tostringlist',
-    // math
-    'abs', 'ceil', 'floor', 'isnan', 'rand', 'round', 'sign', 'e', 'exp', 'log', 'log10', 'sqrt', 'pi',
-    'acos', 'asin', 'atan', 'atan2', 'cos', 'cot', 'degrees', 'haversin', 'radians', 'sin', 'tan',
-    // strings
-    'left', 'right', 'ltrim', 'rtrim', 'trim', 'btrim', 'replace', 'split', 'substring', 'tolower', 'toupper',
-    'lower', 'upper', 'normalize',
-    // temporal / spatial constructors
-    'date', 'datetime', 'localdatetime', 'localtime', 'time', 'duration', 'point', 'distance',
-  ],
-);
+const FUNCTIONS = new Set([
+  // aggregation
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'collect',
+  'stdev',
+  'stdevp',
+  'percentilecont',
+  'percentiledisc',
+  // predicates
+  'all',
+  'any',
+  'none',
+  'single',
+  'isempty',
+  'isnan',
+  // scalar
+  'coalesce',
+  'elementid',
+  'id',
+  'head',
+  'last',
+  'length',
+  'size',
+  'properties',
+  'startnode',
+  'endnode',
+  'type',
+  'timestamp',
+  'tointeger',
+  'tointegerornull',
+  'tofloat',
+  'tofloatornull',
+  'toboolean',
+  'tobooleanornull',
+  'tostring',
+  'tostringornull',
+  'valuetype',
+  'char_length',
+  'character_length',
+  'nullif',
+  // lists
+  'keys',
+  'labels',
+  'nodes',
+  'relationships',
+  'range',
+  'reduce',
+  'reverse',
+  'tail',
+  'tobooleanlist',
+  'tofloatlist',
+  'tointegerlist',
+  'tostringlist',
+  // math
+  'abs',
+  'ceil',
+  'floor',
+  'isnan',
+  'rand',
+  'round',
+  'sign',
+  'e',
+  'exp',
+  'log',
+  'log10',
+  'sqrt',
+  'pi',
+  'acos',
+  'asin',
+  'atan',
+  'atan2',
+  'cos',
+  'cot',
+  'degrees',
+  'haversin',
+  'radians',
+  'sin',
+  'tan',
+  // strings
+  'left',
+  'right',
+  'ltrim',
+  'rtrim',
+  'trim',
+  'btrim',
+  'replace',
+  'split',
+  'substring',
+  'tolower',
+  'toupper',
+  'lower',
+  'upper',
+  'normalize',
+  // temporal / spatial constructors
+  'date',
+  'datetime',
+  'localdatetime',
+  'localtime',
+  'time',
+  'duration',
+  'point',
+  'distance',
+]);
 
 const NAMESPACED_FUNCTIONS = new Set([
-  'date.truncate', 'datetime.truncate', 'localdatetime.truncate', 'localtime.truncate', 'time.truncate',
-  'datetime.fromepochmillis', 'datetime.fromepoch', 'duration.between', 'duration.inmonths', 'duration.indays',
-  'duration.inseconds', 'point.distance', 'point.withinbbox',
+  'date.truncate',
+  'datetime.truncate',
+  'localdatetime.truncate',
+  'localtime.truncate',
+  'time.truncate',
+  'datetime.fromepochmillis',
+  'datetime.fromepoch',
+  'duration.between',
+  'duration.inmonths',
+  'duration.indays',
+  'duration.inseconds',
+  'point.distance',
+  'point.withinbbox',
 ]);
 
 const SIMPLE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -112,13 +273,24 @@ function reject(reason: string, message: string, at?: number): never {
 
 // ---------------------------------------------------------------- tokenizer
 
-const ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', '`': '`' };
+const ESCAPES: Record<string, string> = {
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  '`': '`',
+};
 
 export function tokenize(src: string): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   const n = src.length;
-  const push = (type: TokType, text: string, start: number, end: number) => toks.push({ type, text, upper: type === 'ident' ? text.toUpperCase() : text, start, end });
+  const push = (type: TokType, text: string, start: number, end: number) =>
+    toks.push({ type, text, upper: type === 'ident' ? text.toUpperCase() : text, start, end });
   while (i < n) {
     const c = src[i];
     const code = src.charCodeAt(i);
@@ -127,12 +299,16 @@ export function tokenize(src: string): Tok[] {
       continue;
     }
     if (c === '/' && src[i + 1] === '/') {
-      while (i < n && src[i] !== '\n' && src[i] !== '\r') i++;
+      while (i < n && src[i] !== '\n' && src[i] !== '\r') {
+        i++;
+      }
       continue;
     }
     if (c === '/' && src[i + 1] === '*') {
       const close = src.indexOf('*/', i + 2);
-      if (close === -1) reject('unterminated_comment', 'Unterminated /* comment', i);
+      if (close === -1) {
+        reject('unterminated_comment', 'Unterminated /* comment', i);
+      }
       i = close + 2;
       continue;
     }
@@ -141,7 +317,9 @@ export function tokenize(src: string): Tok[] {
       let value = '';
       i++;
       for (;;) {
-        if (i >= n) reject('unterminated_string', 'Unterminated string literal', start);
+        if (i >= n) {
+          reject('unterminated_string', 'Unterminated string literal', start);
+        }
         const ch = src[i];
         if (ch === c) {
           i++;
@@ -149,16 +327,22 @@ export function tokenize(src: string): Tok[] {
         }
         if (ch === '\\') {
           const nx = src[i + 1];
-          if (nx === undefined) reject('unterminated_string', 'Unterminated string literal', start);
+          if (nx === undefined) {
+            reject('unterminated_string', 'Unterminated string literal', start);
+          }
           if (nx === 'u' || nx === 'U') {
             const len = nx === 'u' ? 4 : 8;
             const hex = src.slice(i + 2, i + 2 + len);
-            if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) reject('invalid_escape', 'Invalid unicode escape in string literal', i);
+            if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(hex)) {
+              reject('invalid_escape', 'Invalid unicode escape in string literal', i);
+            }
             value += String.fromCodePoint(parseInt(hex, 16));
             i += 2 + len;
             continue;
           }
-          if (!(nx in ESCAPES)) reject('invalid_escape', `Invalid escape sequence \\${nx} in string literal`, i);
+          if (!(nx in ESCAPES)) {
+            reject('invalid_escape', `Invalid escape sequence \\${nx} in string literal`, i);
+          }
           value += ESCAPES[nx];
           i += 2;
           continue;
@@ -174,7 +358,9 @@ export function tokenize(src: string): Tok[] {
       let value = '';
       i++;
       for (;;) {
-        if (i >= n) reject('unterminated_identifier', 'Unterminated backtick identifier', start);
+        if (i >= n) {
+          reject('unterminated_identifier', 'Unterminated backtick identifier', start);
+        }
         if (src[i] === '`') {
           if (src[i + 1] === '`') {
             value += '`';
@@ -187,27 +373,44 @@ export function tokenize(src: string): Tok[] {
         value += src[i];
         i++;
       }
-      if (!value) reject('empty_identifier', 'Empty backtick identifier', start);
+      if (!value) {
+        reject('empty_identifier', 'Empty backtick identifier', start);
+      }
       push('quoted', value, start, i);
       continue;
     }
-    if (code > 127) reject('non_ascii', 'Non-ASCII characters are only allowed inside string literals and backtick identifiers', i);
+    if (code > 127) {
+      reject('non_ascii', 'Non-ASCII characters are only allowed inside string literals and backtick identifiers', i);
+    }
     if (/[A-Za-z_]/.test(c)) {
       const start = i;
-      while (i < n && /[A-Za-z0-9_]/.test(src[i])) i++;
+      while (i < n && /[A-Za-z0-9_]/.test(src[i])) {
+        i++;
+      }
       push('ident', src.slice(start, i), start, i);
       continue;
     }
     if (/[0-9]/.test(c)) {
       const start = i;
-      while (i < n && /[A-Za-z0-9_]/.test(src[i])) i++;
+      while (i < n && /[A-Za-z0-9_]/.test(src[i])) {
+        i++;
+      }
       if (src[i] === '.' && /[0-9]/.test(src[i + 1] ?? '')) {
         i++;
-        while (i < n && /[A-Za-z0-9_]/.test(src[i])) i++;
+        while (i < n && /[A-Za-z0-9_]/.test(src[i])) {
+          i++;
+        }
       }
-      if ((src[i - 1] === 'e' || src[i - 1] === 'E') && (src[i] === '-' || src[i] === '+') && /[0-9]/.test(src[i + 1] ?? '') && !/^0x/i.test(src.slice(start, i))) {
+      if (
+        (src[i - 1] === 'e' || src[i - 1] === 'E') &&
+        (src[i] === '-' || src[i] === '+') &&
+        /[0-9]/.test(src[i + 1] ?? '') &&
+        !/^0x/i.test(src.slice(start, i))
+      ) {
         i++;
-        while (i < n && /[0-9]/.test(src[i])) i++;
+        while (i < n && /[0-9]/.test(src[i])) {
+          i++;
+        }
       }
       push('number', src.slice(start, i), start, i);
       continue;
@@ -215,11 +418,17 @@ export function tokenize(src: string): Tok[] {
     if (c === '$') {
       const start = i;
       i++;
-      if (src[i] === '`') reject('unsupported_parameter', 'Backtick-quoted parameter names are not supported', start);
+      if (src[i] === '`') {
+        reject('unsupported_parameter', 'Backtick-quoted parameter names are not supported', start);
+      }
       const s = i;
-      while (i < n && /[A-Za-z0-9_]/.test(src[i])) i++;
+      while (i < n && /[A-Za-z0-9_]/.test(src[i])) {
+        i++;
+      }
       const name = src.slice(s, i);
-      if (!name) reject('invalid_parameter', 'Invalid parameter', start);
+      if (!name) {
+        reject('invalid_parameter', 'Invalid parameter', start);
+      }
       push('param', name, start, i);
       continue;
     }
@@ -307,11 +516,15 @@ class Guard {
   }
 
   run(): GuardedQuery {
-    if (this.src.length > MAX_QUERY_LENGTH) reject('too_long', `Query longer than ${MAX_QUERY_LENGTH} characters`);
+    if (this.src.length > MAX_QUERY_LENGTH) {
+      reject('too_long', `Query longer than ${MAX_QUERY_LENGTH} characters`);
+    }
     let toks = this.toks;
     // one statement: an optional trailing ';'
     const semis = toks.map((t, i) => (t.type === 'punct' && t.text === ';' ? i : -1)).filter((i) => i >= 0);
-    if (semis.length > 1 || (semis.length === 1 && semis[0] !== toks.length - 1)) reject('multiple_statements', 'Only one statement is allowed');
+    if (semis.length > 1 || (semis.length === 1 && semis[0] !== toks.length - 1)) {
+      reject('multiple_statements', 'Only one statement is allowed');
+    }
     if (semis.length === 1) {
       toks.pop();
       this.before.pop();
@@ -320,7 +533,9 @@ class Guard {
       this.match.pop();
     }
     toks = this.toks;
-    if (toks.length === 0) reject('empty', 'Empty query');
+    if (toks.length === 0) {
+      reject('empty', 'Empty query');
+    }
     this.matchBrackets();
     this.checkWords();
     this.clauses();
@@ -331,30 +546,55 @@ class Guard {
     const stack: number[] = [];
     const pairs: Record<string, string> = { ')': '(', ']': '[', '}': '{' };
     this.toks.forEach((t, i) => {
-      if (t.type !== 'punct') return;
-      if (t.text === '(' || t.text === '[' || t.text === '{') stack.push(i);
-      else if (t.text in pairs) {
+      if (t.type !== 'punct') {
+        return;
+      }
+      if (t.text === '(' || t.text === '[' || t.text === '{') {
+        stack.push(i);
+      } else if (t.text in pairs) {
         const open = stack.pop();
-        if (open === undefined || this.toks[open].text !== pairs[t.text]) reject('unbalanced_brackets', `Unbalanced '${t.text}'`, t.start);
+        if (open === undefined || this.toks[open].text !== pairs[t.text]) {
+          reject('unbalanced_brackets', `Unbalanced '${t.text}'`, t.start);
+        }
         this.match[open] = i;
         this.match[i] = open;
       }
     });
-    if (stack.length) reject('unbalanced_brackets', `Unclosed '${this.toks[stack[stack.length - 1]].text}'`, this.toks[stack[stack.length - 1]].start);
+    if (stack.length) {
+      reject(
+        'unbalanced_brackets',
+        `Unclosed '${this.toks[stack[stack.length - 1]].text}'`,
+        this.toks[stack[stack.length - 1]].start,
+      );
+    }
   }
 
   private checkWords() {
     this.toks.forEach((t, i) => {
-      if (t.type === 'param' && t.text.startsWith('__')) reject('reserved_name', 'Parameter names starting with __ are reserved', t.start);
-      if ((t.type === 'ident' || t.type === 'quoted') && t.text.startsWith('__')) reject('reserved_name', 'Names starting with __ are reserved', t.start);
-      if (t.type !== 'ident') return;
-      if ((t.upper === 'COUNT' || t.upper === 'COLLECT') && this.isP(i + 1, '{')) reject('subquery', `${t.upper} { } subqueries are not allowed`, t.start);
+      if (t.type === 'param' && t.text.startsWith('__')) {
+        reject('reserved_name', 'Parameter names starting with __ are reserved', t.start);
+      }
+      if ((t.type === 'ident' || t.type === 'quoted') && t.text.startsWith('__')) {
+        reject('reserved_name', 'Names starting with __ are reserved', t.start);
+      }
+      if (t.type !== 'ident') {
+        return;
+      }
+      if ((t.upper === 'COUNT' || t.upper === 'COLLECT') && this.isP(i + 1, '{')) {
+        reject('subquery', `${t.upper} { } subqueries are not allowed`, t.start);
+      }
       const prev = this.toks[i - 1];
       // property keys (n.set) and labels/types (:Database) are plain names; EXISTS after ':' could
       // still start a subquery as a map value ({k: EXISTS {..}}), so it is never exempt
-      if (prev && prev.type === 'punct' && prev.text === '.') return;
-      if (prev && prev.type === 'punct' && prev.text === ':' && t.upper !== 'EXISTS') return;
-      if (FORBIDDEN.has(t.upper)) reject('forbidden_keyword', `${t.upper} is not allowed in read-only graph queries`, t.start);
+      if (prev && prev.type === 'punct' && prev.text === '.') {
+        return;
+      }
+      if (prev && prev.type === 'punct' && prev.text === ':' && t.upper !== 'EXISTS') {
+        return;
+      }
+      if (FORBIDDEN.has(t.upper)) {
+        reject('forbidden_keyword', `${t.upper} is not allowed in read-only graph queries`, t.start);
+      }
     });
   }
 
@@ -362,21 +602,35 @@ class Guard {
   private clauses() {
     const n = this.toks.length;
     let i = 0;
-    let expectClause = true;
+    const expectClause = true;
     while (i < n) {
       const t = this.toks[i];
-      if (!expectClause) throw new Error('unreachable');
-      if (t.type !== 'ident' || !CLAUSE_STARTS.has(t.upper)) reject('clause_not_allowed', `Clause '${t.type === 'ident' ? t.upper : t.text}' is not allowed; use MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN, UNION`, t.start);
+      if (!expectClause) {
+        throw new Error('unreachable');
+      }
+      if (t.type !== 'ident' || !CLAUSE_STARTS.has(t.upper)) {
+        reject(
+          'clause_not_allowed',
+          `Clause '${t.type === 'ident' ? t.upper : t.text}' is not allowed; use MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN, UNION`,
+          t.start,
+        );
+      }
       if (t.upper === 'UNION') {
         i++;
-        if (this.isKw(i, 'ALL')) i++;
-        if (i >= n) reject('syntax', 'UNION must be followed by a query');
+        if (this.isKw(i, 'ALL')) {
+          i++;
+        }
+        if (i >= n) {
+          reject('syntax', 'UNION must be followed by a query');
+        }
         continue;
       }
       if (t.upper === 'OPTIONAL' || t.upper === 'MATCH') {
         let j = i + 1;
         if (t.upper === 'OPTIONAL') {
-          if (!this.isKw(j, 'MATCH')) reject('syntax', 'OPTIONAL must be followed by MATCH', t.start);
+          if (!this.isKw(j, 'MATCH')) {
+            reject('syntax', 'OPTIONAL must be followed by MATCH', t.start);
+          }
           j++;
         }
         i = this.matchClause(j);
@@ -399,7 +653,13 @@ class Guard {
     let i = from;
     while (i < this.toks.length) {
       const t = this.toks[i];
-      if (t.type === 'ident' && (CLAUSE_STARTS.has(t.upper) || (stopAtWhere && t.upper === 'WHERE')) && !this.isOperatorWith(i)) return i;
+      if (
+        t.type === 'ident' &&
+        (CLAUSE_STARTS.has(t.upper) || (stopAtWhere && t.upper === 'WHERE')) &&
+        !this.isOperatorWith(i)
+      ) {
+        return i;
+      }
       if (t.type === 'punct' && (t.text === '(' || t.text === '[' || t.text === '{')) {
         i = this.match[i] + 1;
         continue;
@@ -414,15 +674,27 @@ class Guard {
     const out: string[] = [];
     for (const v of nodeVars) {
       out.push(`${v}.org_id = ${org}`);
-      if (!this.opts.includeArchived) out.push(`${v}.archived_at IS NULL`);
-      if (this.opts.realmParam) out.push(`${v}.realm IN $${this.opts.realmParam}`);
+      if (!this.opts.includeArchived) {
+        out.push(`${v}.archived_at IS NULL`);
+      }
+      if (this.opts.realmParam) {
+        out.push(`${v}.realm IN $${this.opts.realmParam}`);
+      }
     }
-    for (const r of relVars) if (!this.opts.includeArchived) out.push(`${r}.archived_at IS NULL`);
+    for (const r of relVars) {
+      if (!this.opts.includeArchived) {
+        out.push(`${r}.archived_at IS NULL`);
+      }
+    }
     for (const p of pathVars) {
       const x = this.fresh('x');
       let pred = `${x}.org_id = ${org}`;
-      if (!this.opts.includeArchived) pred += ` AND ${x}.archived_at IS NULL`;
-      if (this.opts.realmParam) pred += ` AND ${x}.realm IN $${this.opts.realmParam}`;
+      if (!this.opts.includeArchived) {
+        pred += ` AND ${x}.archived_at IS NULL`;
+      }
+      if (this.opts.realmParam) {
+        pred += ` AND ${x}.realm IN $${this.opts.realmParam}`;
+      }
       out.push(`all(${x} IN nodes(${p}) WHERE ${pred})`);
       if (!this.opts.includeArchived) {
         const y = this.fresh('y');
@@ -434,12 +706,17 @@ class Guard {
 
   /** Variables of a parsed chain; anonymous elements get generated names. Also scans its inner expressions. */
   private nameChain(chain: ChainInfo): { nodes: string[]; rels: string[] } {
-    for (const el of [...chain.nodes, ...chain.rels]) for (const [a, b] of el.regions) this.scanExpr(a, b);
+    for (const el of [...chain.nodes, ...chain.rels]) {
+      for (const [a, b] of el.regions) {
+        this.scanExpr(a, b);
+      }
+    }
     const nodes: string[] = [];
     const rels: string[] = [];
     for (const nd of chain.nodes) {
-      if (nd.variable) nodes.push(nd.variable);
-      else {
+      if (nd.variable) {
+        nodes.push(nd.variable);
+      } else {
         const v = this.fresh('n');
         nd.generated = v;
         this.after[nd.start].push(v);
@@ -447,13 +724,17 @@ class Guard {
       }
     }
     for (const r of chain.rels) {
-      if (r.varLength) continue; // covered by the path predicate
-      if (r.variable) rels.push(r.variable);
-      else {
+      if (r.varLength) {
+        continue;
+      } // covered by the path predicate
+      if (r.variable) {
+        rels.push(r.variable);
+      } else {
         const v = this.fresh('r');
         const open = this.findRelBracket(r);
-        if (open >= 0) this.after[open].push(v);
-        else {
+        if (open >= 0) {
+          this.after[open].push(v);
+        } else {
           // -- / --> / <-- : put [v] after the first dash
           const firstDash = this.isP(r.start, '<') ? r.start + 1 : r.start;
           this.after[firstDash].push(`[${v}]`);
@@ -465,14 +746,20 @@ class Guard {
   }
 
   private findRelBracket(r: RelInfo): number {
-    for (let i = r.start; i <= r.end; i++) if (this.isP(i, '[')) return i;
+    for (let i = r.start; i <= r.end; i++) {
+      if (this.isP(i, '[')) {
+        return i;
+      }
+    }
     return -1;
   }
 
   /** MATCH pattern list [WHERE expr]; returns the index after the clause. */
   private matchClause(from: number): number {
     const patEnd = this.regionEnd(from, true);
-    if (patEnd === from) reject('syntax', 'MATCH needs a pattern', this.toks[from - 1].start);
+    if (patEnd === from) {
+      reject('syntax', 'MATCH needs a pattern', this.toks[from - 1].start);
+    }
     const nodeVars: string[] = [];
     const relVars: string[] = [];
     const pathVars: string[] = [];
@@ -483,20 +770,31 @@ class Guard {
       const partStart = i;
       const t = this.t(i);
       if (t && (t.type === 'ident' || t.type === 'quoted') && this.isP(i + 1, '=')) {
-        if (t.type === 'ident' && !SIMPLE_NAME.test(t.text)) reject('syntax', 'Invalid path variable', t.start);
+        if (t.type === 'ident' && !SIMPLE_NAME.test(t.text)) {
+          reject('syntax', 'Invalid path variable', t.start);
+        }
         pathVar = t.type === 'quoted' ? this.quote(t.text) : t.text;
         i += 2;
       }
       let chain: ChainInfo | undefined;
       const ft = this.t(i);
-      if (ft && ft.type === 'ident' && (ft.upper === 'SHORTESTPATH' || ft.upper === 'ALLSHORTESTPATHS') && this.isP(i + 1, '(')) {
+      if (
+        ft &&
+        ft.type === 'ident' &&
+        (ft.upper === 'SHORTESTPATH' || ft.upper === 'ALLSHORTESTPATHS') &&
+        this.isP(i + 1, '(')
+      ) {
         const close = this.match[i + 1];
         chain = this.parseChain(i + 2, true);
-        if (!chain || chain.end + 1 !== close || chain.rels.length === 0) reject('unsupported_pattern', `Unsupported ${ft.text} pattern`, ft.start);
+        if (!chain || chain.end + 1 !== close || chain.rels.length === 0) {
+          reject('unsupported_pattern', `Unsupported ${ft.text} pattern`, ft.start);
+        }
         i = close + 1;
       } else {
         chain = this.parseChain(i, true);
-        if (!chain) reject('unsupported_pattern', 'Unsupported or malformed pattern in MATCH', this.t(i)?.start);
+        if (!chain) {
+          reject('unsupported_pattern', 'Unsupported or malformed pattern in MATCH', this.t(i)?.start);
+        }
         i = chain.end + 1;
       }
       const named = this.nameChain(chain);
@@ -515,18 +813,25 @@ class Guard {
       }
       break;
     }
-    if (i !== patEnd) reject('unsupported_pattern', 'Unexpected tokens after the MATCH pattern', this.t(i)?.start);
+    if (i !== patEnd) {
+      reject('unsupported_pattern', 'Unexpected tokens after the MATCH pattern', this.t(i)?.start);
+    }
     const filters = this.filtersFor(unique(nodeVars), unique(relVars), pathVars).join(' AND ');
     if (this.isKw(patEnd, 'WHERE')) {
       const end = this.regionEnd(patEnd + 1, false);
-      if (end === patEnd + 1) reject('syntax', 'Empty WHERE', this.toks[patEnd].start);
+      if (end === patEnd + 1) {
+        reject('syntax', 'Empty WHERE', this.toks[patEnd].start);
+      }
       this.scanExpr(patEnd + 1, end);
       this.before[patEnd + 1].unshift('(');
       this.after[end - 1].push(`) AND ${filters}`);
       return end;
     }
-    if (patEnd < this.toks.length) this.before[patEnd].push(`WHERE ${filters}`);
-    else this.after[patEnd - 1].push(`WHERE ${filters}`);
+    if (patEnd < this.toks.length) {
+      this.before[patEnd].push(`WHERE ${filters}`);
+    } else {
+      this.after[patEnd - 1].push(`WHERE ${filters}`);
+    }
     return patEnd;
   }
 
@@ -541,15 +846,25 @@ class Guard {
    */
   private parseChain(i: number, strict: boolean): ChainInfo | undefined {
     const first = this.parseNode(i, strict);
-    if (!first) return undefined;
+    if (!first) {
+      return undefined;
+    }
     const chain: ChainInfo = { start: i, end: first.end, nodes: [first], rels: [] };
     let j = first.end + 1;
     for (;;) {
       const rel = this.parseRel(j);
-      if (!rel) break;
+      if (!rel) {
+        break;
+      }
       const nd = this.parseNode(rel.end + 1, true);
       if (!nd) {
-        if (strict) reject('unsupported_pattern', 'A relationship must be followed by a node pattern', this.t(rel.end + 1)?.start);
+        if (strict) {
+          reject(
+            'unsupported_pattern',
+            'A relationship must be followed by a node pattern',
+            this.t(rel.end + 1)?.start,
+          );
+        }
         return undefined;
       }
       chain.rels.push(rel);
@@ -560,33 +875,46 @@ class Guard {
     // quantifiers / parenthesised path patterns
     const nx = this.t(chain.end + 1);
     if (nx && nx.type === 'punct' && (nx.text === '{' || nx.text === '+' || nx.text === '*' || nx.text === '(')) {
-      if (strict || chain.rels.length > 0) reject('unsupported_pattern', 'Quantified or parenthesised path patterns are not supported', nx.start);
+      if (strict || chain.rels.length > 0) {
+        reject('unsupported_pattern', 'Quantified or parenthesised path patterns are not supported', nx.start);
+      }
     }
     return chain;
   }
 
   private parseNode(i: number, strict: boolean): NodeInfo | undefined {
-    if (!this.isP(i, '(')) return undefined;
+    if (!this.isP(i, '(')) {
+      return undefined;
+    }
     const close = this.match[i];
     let j = i + 1;
     const info: NodeInfo = { start: i, end: close, regions: [] };
     const fail = (msg: string): undefined => {
-      if (strict) reject('unsupported_pattern', msg, this.t(j)?.start);
+      if (strict) {
+        reject('unsupported_pattern', msg, this.t(j)?.start);
+      }
       return undefined;
     };
     const t = this.t(j);
     if (t && (t.type === 'ident' || t.type === 'quoted') && j < close && !(t.type === 'ident' && t.upper === 'WHERE')) {
-      if (t.type === 'ident' && NON_FUNCTION_KEYWORDS.has(t.upper) && !['END'].includes(t.upper)) return fail('Keyword used as a node variable');
+      if (t.type === 'ident' && NON_FUNCTION_KEYWORDS.has(t.upper) && !['END'].includes(t.upper)) {
+        return fail('Keyword used as a node variable');
+      }
       info.variable = t.type === 'quoted' ? this.quote(t.text) : t.text;
       j++;
     }
     if (this.isP(j, ':')) {
       j++;
       for (;;) {
-        while (this.isP(j, '!')) j++;
+        while (this.isP(j, '!')) {
+          j++;
+        }
         const lt = this.t(j);
-        if (lt && (lt.type === 'ident' || lt.type === 'quoted' || (lt.type === 'punct' && lt.text === '%'))) j++;
-        else return fail('Malformed label expression');
+        if (lt && (lt.type === 'ident' || lt.type === 'quoted' || (lt.type === 'punct' && lt.text === '%'))) {
+          j++;
+        } else {
+          return fail('Malformed label expression');
+        }
         if (this.isP(j, '|') || this.isP(j, '&') || this.isP(j, ':')) {
           j++;
           continue;
@@ -602,11 +930,15 @@ class Guard {
       j++;
     }
     if (this.isKw(j, 'WHERE')) {
-      if (j + 1 >= close) return fail('Empty WHERE in node pattern');
+      if (j + 1 >= close) {
+        return fail('Empty WHERE in node pattern');
+      }
       info.regions.push([j + 1, close]);
       j = close;
     }
-    if (j !== close) return fail('Unsupported node pattern');
+    if (j !== close) {
+      return fail('Unsupported node pattern');
+    }
     return info;
   }
 
@@ -614,28 +946,44 @@ class Guard {
   private parseRel(i: number): RelInfo | undefined {
     let j = i;
     const start = i;
-    if (this.isP(j, '<') && this.isP(j + 1, '-')) j += 2;
-    else if (this.isP(j, '-') && (this.isP(j + 1, '-') || this.isP(j + 1, '[') || (this.isP(j + 1, '>') && false))) j += 1;
-    else return undefined;
+    if (this.isP(j, '<') && this.isP(j + 1, '-')) {
+      j += 2;
+    } else if (this.isP(j, '-') && (this.isP(j + 1, '-') || this.isP(j + 1, '[') || (this.isP(j + 1, '>') && false))) {
+      j += 1;
+    } else {
+      return undefined;
+    }
     const rel: RelInfo = { start, end: -1, varLength: false, regions: [] };
     if (this.isP(j, '[')) {
       const close = this.match[j];
       let k = j + 1;
       const t = this.t(k);
-      if (t && (t.type === 'ident' || t.type === 'quoted') && k < close && !(t.type === 'ident' && t.upper === 'WHERE')) {
+      if (
+        t &&
+        (t.type === 'ident' || t.type === 'quoted') &&
+        k < close &&
+        !(t.type === 'ident' && t.upper === 'WHERE')
+      ) {
         rel.variable = t.type === 'quoted' ? this.quote(t.text) : t.text;
         k++;
       }
       if (this.isP(k, ':')) {
         k++;
         for (;;) {
-          while (this.isP(k, '!')) k++;
+          while (this.isP(k, '!')) {
+            k++;
+          }
           const lt = this.t(k);
-          if (lt && (lt.type === 'ident' || lt.type === 'quoted' || (lt.type === 'punct' && lt.text === '%'))) k++;
-          else reject('unsupported_pattern', 'Malformed relationship type expression', lt?.start);
+          if (lt && (lt.type === 'ident' || lt.type === 'quoted' || (lt.type === 'punct' && lt.text === '%'))) {
+            k++;
+          } else {
+            reject('unsupported_pattern', 'Malformed relationship type expression', lt?.start);
+          }
           if (this.isP(k, '|') || this.isP(k, '&')) {
             k++;
-            if (this.isP(k, ':')) k++;
+            if (this.isP(k, ':')) {
+              k++;
+            }
             continue;
           }
           break;
@@ -645,13 +993,17 @@ class Guard {
         rel.varLength = true;
         k++;
         if (this.t(k)?.type === 'number') {
-          if (!/^\d+$/.test(this.t(k)!.text)) reject('unsupported_pattern', 'Invalid path length', this.t(k)!.start);
+          if (!/^\d+$/.test(this.t(k)!.text)) {
+            reject('unsupported_pattern', 'Invalid path length', this.t(k)!.start);
+          }
           k++;
         }
         if (this.isP(k, '..')) {
           k++;
           if (this.t(k)?.type === 'number') {
-            if (!/^\d+$/.test(this.t(k)!.text)) reject('unsupported_pattern', 'Invalid path length', this.t(k)!.start);
+            if (!/^\d+$/.test(this.t(k)!.text)) {
+              reject('unsupported_pattern', 'Invalid path length', this.t(k)!.start);
+            }
             k++;
           }
         }
@@ -660,25 +1012,37 @@ class Guard {
         const mclose = this.match[k];
         rel.regions.push([k + 1, mclose]);
         k = mclose + 1;
-      } else if (this.t(k)?.type === 'param') k++;
+      } else if (this.t(k)?.type === 'param') {
+        k++;
+      }
       if (this.isKw(k, 'WHERE')) {
         rel.regions.push([k + 1, close]);
         k = close;
       }
-      if (k !== close) reject('unsupported_pattern', 'Unsupported relationship pattern', this.t(k)?.start);
+      if (k !== close) {
+        reject('unsupported_pattern', 'Unsupported relationship pattern', this.t(k)?.start);
+      }
       j = close + 1;
-      if (!this.isP(j, '-')) reject('unsupported_pattern', 'Malformed relationship pattern', this.t(j)?.start);
+      if (!this.isP(j, '-')) {
+        reject('unsupported_pattern', 'Malformed relationship pattern', this.t(j)?.start);
+      }
       j++;
     } else {
       // second dash of "--"
-      if (!this.isP(j, '-')) return undefined;
+      if (!this.isP(j, '-')) {
+        return undefined;
+      }
       j++;
     }
-    if (this.isP(j, '>')) j++;
+    if (this.isP(j, '>')) {
+      j++;
+    }
     rel.end = j - 1;
     // quantifier on a relationship (GPM)
     const q = this.t(j);
-    if (q && q.type === 'punct' && (q.text === '{' || q.text === '+' || q.text === '*')) reject('unsupported_pattern', 'Quantified relationships are not supported', q.start);
+    if (q && q.type === 'punct' && (q.text === '{' || q.text === '+' || q.text === '*')) {
+      reject('unsupported_pattern', 'Quantified relationships are not supported', q.start);
+    }
     return rel;
   }
 
@@ -712,27 +1076,40 @@ class Guard {
       }
       if (t.type === 'punct' && (t.text === ')' || t.text === ']')) {
         // a relationship arrow here means a pattern we could not parse
-        if ((this.isP(i + 1, '-') && (this.isP(i + 2, '-') || this.isP(i + 2, '[') || this.isP(i + 2, '>'))) || (this.isP(i + 1, '<') && this.isP(i + 2, '-'))) {
+        if (
+          (this.isP(i + 1, '-') && (this.isP(i + 2, '-') || this.isP(i + 2, '[') || this.isP(i + 2, '>'))) ||
+          (this.isP(i + 1, '<') && this.isP(i + 2, '-'))
+        ) {
           reject('unsupported_pattern', 'Unsupported pattern expression', this.toks[i + 1].start);
         }
       }
-      if (t.type === 'ident' && (t.upper === 'SHORTESTPATH' || t.upper === 'ALLSHORTESTPATHS')) reject('unsupported_pattern', `${t.text} is only allowed in MATCH`, t.start);
+      if (t.type === 'ident' && (t.upper === 'SHORTESTPATH' || t.upper === 'ALLSHORTESTPATHS')) {
+        reject('unsupported_pattern', `${t.text} is only allowed in MATCH`, t.start);
+      }
       i++;
     }
   }
 
   private checkFunction(i: number) {
     const t = this.toks[i];
-    if (t.type === 'ident' && NON_FUNCTION_KEYWORDS.has(t.upper)) return;
+    if (t.type === 'ident' && NON_FUNCTION_KEYWORDS.has(t.upper)) {
+      return;
+    }
     let name = t.text.toLowerCase();
     let k = i;
     let namespaced = false;
-    while (k >= 2 && this.isP(k - 1, '.') && (this.toks[k - 2].type === 'ident' || this.toks[k - 2].type === 'quoted')) {
+    while (
+      k >= 2 &&
+      this.isP(k - 1, '.') &&
+      (this.toks[k - 2].type === 'ident' || this.toks[k - 2].type === 'quoted')
+    ) {
       name = `${this.toks[k - 2].text.toLowerCase()}.${name}`;
       k -= 2;
       namespaced = true;
     }
-    if (t.type === 'ident' && (t.upper === 'SHORTESTPATH' || t.upper === 'ALLSHORTESTPATHS')) reject('unsupported_pattern', `${t.text} is only allowed in MATCH`, t.start);
+    if (t.type === 'ident' && (t.upper === 'SHORTESTPATH' || t.upper === 'ALLSHORTESTPATHS')) {
+      reject('unsupported_pattern', `${t.text} is only allowed in MATCH`, t.start);
+    }
     if (namespaced ? !NAMESPACED_FUNCTIONS.has(name) : t.type === 'quoted' || !FUNCTIONS.has(name)) {
       reject('function_not_allowed', `Function ${name}() is not allowed`, t.start);
     }
@@ -748,12 +1125,18 @@ class Guard {
       pathVar = t.type === 'quoted' ? this.quote(t.text) : t.text;
       j += 2;
     }
-    if (!this.isP(j, '(')) return -1;
+    if (!this.isP(j, '(')) {
+      return -1;
+    }
     const chain = this.parseChain(j, false);
-    if (!chain) return -1;
+    if (!chain) {
+      return -1;
+    }
     let k = chain.end + 1;
     // a single node is only a comprehension when WHERE or '|' follows (otherwise a list literal)
-    if (chain.rels.length === 0 && !this.isKw(k, 'WHERE') && !this.isP(k, '|')) return -1;
+    if (chain.rels.length === 0 && !this.isKw(k, 'WHERE') && !this.isP(k, '|')) {
+      return -1;
+    }
     let whereAt = -1;
     if (this.isKw(k, 'WHERE')) {
       whereAt = k;
@@ -772,8 +1155,12 @@ class Guard {
         break;
       }
     }
-    if (bar < 0) reject('unsupported_pattern', 'Pattern comprehension without a projection', this.toks[i].start);
-    if (whereAt < 0 && bar !== chain.end + 1) reject('unsupported_pattern', 'Unexpected tokens in pattern comprehension', this.t(chain.end + 1)?.start);
+    if (bar < 0) {
+      reject('unsupported_pattern', 'Pattern comprehension without a projection', this.toks[i].start);
+    }
+    if (whereAt < 0 && bar !== chain.end + 1) {
+      reject('unsupported_pattern', 'Unexpected tokens in pattern comprehension', this.t(chain.end + 1)?.start);
+    }
     const named = this.nameChain(chain);
     const pathVars: string[] = [];
     if (chain.rels.some((r) => r.varLength)) {
@@ -785,7 +1172,9 @@ class Guard {
     }
     const filters = this.filtersFor(unique(named.nodes), unique(named.rels), pathVars).join(' AND ');
     if (whereAt >= 0) {
-      if (whereAt + 1 >= bar) reject('syntax', 'Empty WHERE', this.toks[whereAt].start);
+      if (whereAt + 1 >= bar) {
+        reject('syntax', 'Empty WHERE', this.toks[whereAt].start);
+      }
       this.scanExpr(whereAt + 1, bar);
       this.before[whereAt + 1].unshift('(');
       this.before[bar].push(`) AND ${filters}`);
@@ -799,10 +1188,14 @@ class Guard {
   /** A pattern predicate `(a)-->(b)` in an expression → EXISTS { MATCH .. WHERE filters }. Returns its last index. */
   private tryPredicate(i: number): number | undefined {
     const chain = this.parseChain(i, false);
-    if (!chain || chain.rels.length === 0) return undefined;
+    if (!chain || chain.rels.length === 0) {
+      return undefined;
+    }
     const named = this.nameChain(chain);
     let pathVar: string | undefined;
-    if (chain.rels.some((r) => r.varLength)) pathVar = this.fresh('p');
+    if (chain.rels.some((r) => r.varLength)) {
+      pathVar = this.fresh('p');
+    }
     const filters = this.filtersFor(unique(named.nodes), unique(named.rels), pathVar ? [pathVar] : []).join(' AND ');
     this.before[chain.start].push(`EXISTS { MATCH${pathVar ? ` ${pathVar} =` : ''}`);
     this.after[chain.end].push(`WHERE ${filters} }`);
@@ -832,9 +1225,13 @@ class Guard {
       const t = this.toks[i];
       const gap = i > 0 && t.start > this.toks[i - 1].end ? ' ' : '';
       out += gap;
-      if (this.before[i].length) out += ` ${this.before[i].join(' ')} `;
+      if (this.before[i].length) {
+        out += ` ${this.before[i].join(' ')} `;
+      }
       out += this.replace[i] ?? this.render(i);
-      if (this.after[i].length) out += ` ${this.after[i].join(' ')} `;
+      if (this.after[i].length) {
+        out += ` ${this.after[i].join(' ')} `;
+      }
     }
     return out.trim();
   }

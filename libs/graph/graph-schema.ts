@@ -1,5 +1,5 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ServiceUnavailableException } from '@libs/errors';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Neo4jService } from './neo4j.service';
 
 /** Name of the full-text index over `:Entity` nodes used by node search. */
@@ -46,11 +46,15 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy() {
     this.closed = true;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+    }
   }
 
   private scheduleRetry() {
-    if (this.closed || this.done) return;
+    if (this.closed || this.done) {
+      return;
+    }
     this.retryTimer = setTimeout(() => {
       this.ensure().catch(() => this.scheduleRetry());
     }, 5_000);
@@ -59,7 +63,9 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
 
   /** Runs the schema statements once (concurrent callers share the run) and waits for indexes to be online. */
   ensure(): Promise<void> {
-    if (this.done) return Promise.resolve();
+    if (this.done) {
+      return Promise.resolve();
+    }
     if (!this.pending) {
       this.pending = this.apply()
         .then(() => {
@@ -89,12 +95,16 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
         // blocks the constraint: drop it and retry, the constraint's own index replaces it
         if (stmt.includes('CONSTRAINT') && (await this.dropBlockingIndex(stmt))) {
           await this.neo4j.write(stmt).catch((e2) => {
-            if (!/already exists|equivalent/i.test((e2 as Error).message ?? '')) throw e2;
+            if (!/already exists|equivalent/i.test((e2 as Error).message ?? '')) {
+              throw e2;
+            }
           });
           continue;
         }
         // another replica may have created the same constraint a moment ago
-        if (/already exists|equivalent/i.test(msg)) continue;
+        if (/already exists|equivalent/i.test(msg)) {
+          continue;
+        }
         throw err;
       }
     }
@@ -103,7 +113,9 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
 
   private async dropBlockingIndex(constraintStmt: string): Promise<boolean> {
     const m = /REQUIRE \(?([^)]+?)\)? IS UNIQUE/.exec(constraintStmt);
-    if (!m) return false;
+    if (!m) {
+      return false;
+    }
     const props = m[1].split(',').map((p) => p.trim().replace(/^n\./, ''));
     const res = await this.neo4j.read(
       `SHOW INDEXES YIELD name, type, labelsOrTypes, properties, owningConstraint
@@ -113,7 +125,9 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
     );
     const names = res.records.map((r) => String(r.get('name')));
     for (const name of names) {
-      this.logger.warn(`dropping index ${name} so that a uniqueness constraint on (${props.join(', ')}) can be created`);
+      this.logger.warn(
+        `dropping index ${name} so that a uniqueness constraint on (${props.join(', ')}) can be created`,
+      );
       await this.neo4j.write(`DROP INDEX \`${name.replace(/`/g, '``')}\` IF EXISTS`);
     }
     return names.length > 0;
@@ -121,10 +135,16 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
 
   /** Resolves once the schema exists; a 503 when Neo4j does not get there within `waitMs`. */
   async ready(waitMs = 5_000): Promise<void> {
-    if (this.done) return;
+    if (this.done) {
+      return;
+    }
     // fail fast while the last attempt failed recently (Neo4j down); the background retry goes on
     if (this.lastFailureAt && Date.now() - this.lastFailureAt < 60_000) {
-      throw new ServiceUnavailableException('The knowledge graph is not available', { reason: this.lastFailure }, 'graph_unavailable');
+      throw new ServiceUnavailableException(
+        'The knowledge graph is not available',
+        { reason: this.lastFailure },
+        'graph_unavailable',
+      );
     }
     let timer: NodeJS.Timeout | undefined;
     try {
@@ -135,9 +155,15 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
         }),
       ]);
     } catch (err) {
-      throw new ServiceUnavailableException('The knowledge graph is not available', { reason: (err as Error).message }, 'graph_unavailable');
+      throw new ServiceUnavailableException(
+        'The knowledge graph is not available',
+        { reason: (err as Error).message },
+        'graph_unavailable',
+      );
     } finally {
-      if (timer) clearTimeout(timer);
+      if (timer) {
+        clearTimeout(timer);
+      }
     }
   }
 
@@ -149,8 +175,16 @@ export class GraphSchemaService implements OnModuleInit, OnModuleDestroy {
 /** Neo4j unreachable (driver codes) → 503 `graph_unavailable`; other errors pass through. */
 export function graphUnavailable(err: unknown): never {
   const code = (err as { code?: string })?.code;
-  if (code === 'ServiceUnavailable' || code === 'SessionExpired' || code === 'Neo.TransientError.General.DatabaseUnavailable') {
-    throw new ServiceUnavailableException('The knowledge graph is not available', { reason: code }, 'graph_unavailable');
+  if (
+    code === 'ServiceUnavailable' ||
+    code === 'SessionExpired' ||
+    code === 'Neo.TransientError.General.DatabaseUnavailable'
+  ) {
+    throw new ServiceUnavailableException(
+      'The knowledge graph is not available',
+      { reason: code },
+      'graph_unavailable',
+    );
   }
   throw err;
 }

@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import type { GraphEdgeInput, GraphNodeInput } from '@libs/connectors/connector';
+import { Injectable, Logger } from '@nestjs/common';
 import neo4j from 'neo4j-driver';
+import { createHash } from 'node:crypto';
 import { Neo4jService } from './neo4j.service';
 
 const neo4jInt = (n: number) => neo4j.int(Math.min(n, 2 ** 52));
@@ -10,7 +10,21 @@ const neo4jInt = (n: number) => neo4j.int(Math.min(n, 2 ** 52));
 export const SAFE_IDENT_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 const RESERVED_LABELS = new Set(['Entity', 'Staged', 'StagedEdge', 'Memory']);
 /** Properties the writer owns; connector properties with these names are stored as `prop_<name>`. */
-const RESERVED_PROPS = new Set(['id', 'org_id', 'realm', 'source_id', 'key', 'label', 'name', 'description', 'snapshot', 'archived_at', 'created_at', 'updated_at', 'content_hash']);
+const RESERVED_PROPS = new Set([
+  'id',
+  'org_id',
+  'realm',
+  'source_id',
+  'key',
+  'label',
+  'name',
+  'description',
+  'snapshot',
+  'archived_at',
+  'created_at',
+  'updated_at',
+  'content_hash',
+]);
 
 export class GraphWriteError extends Error {
   constructor(message: string) {
@@ -36,16 +50,24 @@ export interface CommitResult {
 }
 
 export function assertSafeLabel(label: string, what = 'label'): string {
-  if (!SAFE_IDENT_RE.test(label) || RESERVED_LABELS.has(label)) throw new GraphWriteError(`invalid ${what} "${label}" (must match ${SAFE_IDENT_RE.source} and not be reserved)`);
+  if (!SAFE_IDENT_RE.test(label) || RESERVED_LABELS.has(label)) {
+    throw new GraphWriteError(`invalid ${what} "${label}" (must match ${SAFE_IDENT_RE.source} and not be reserved)`);
+  }
   return label;
 }
 
 function flatProps(props: Record<string, unknown> | undefined, node?: GraphNodeInput): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props ?? {})) {
-    if (v === undefined || v === null || k.startsWith('_')) continue;
-    if (node && (k === 'name' || k === 'description') && v === node[k]) continue;
-    const ok = ['string', 'number', 'boolean'].includes(typeof v) || (Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x)));
+    if (v === undefined || v === null || k.startsWith('_')) {
+      continue;
+    }
+    if (node && (k === 'name' || k === 'description') && v === node[k]) {
+      continue;
+    }
+    const ok =
+      ['string', 'number', 'boolean'].includes(typeof v) ||
+      (Array.isArray(v) && v.every((x) => ['string', 'number', 'boolean'].includes(typeof x)));
     const value = ok ? v : JSON.stringify(v);
     out[RESERVED_PROPS.has(k) ? `prop_${k}` : k] = value;
   }
@@ -55,7 +77,11 @@ function flatProps(props: Record<string, unknown> | undefined, node?: GraphNodeI
 /** Stable hash of a node/edge's content (+ realm): equal hashes mean a re-sync can skip rewriting properties. */
 function contentHash(realm: string, content: Record<string, unknown>): string {
   const keys = Object.keys(content).sort();
-  return createHash('sha1').update(realm).update('\0').update(JSON.stringify(keys.map((k) => [k, content[k]]))).digest('base64url');
+  return createHash('sha1')
+    .update(realm)
+    .update('\0')
+    .update(JSON.stringify(keys.map((k) => [k, content[k]])))
+    .digest('base64url');
 }
 
 /**
@@ -100,25 +126,47 @@ export class GraphWriter {
   }
 
   /** Stages one batch (already sized by the caller) in its own transaction. Invisible until commit. */
-  async stage(scope: WriteScope, nodes: GraphNodeInput[], edges: GraphEdgeInput[]): Promise<{ nodes: number; edges: number }> {
+  async stage(
+    scope: WriteScope,
+    nodes: GraphNodeInput[],
+    edges: GraphEdgeInput[],
+  ): Promise<{ nodes: number; edges: number }> {
     await this.ensureSchema();
     const now = Date.now();
     const nodeRows = nodes.map((n) => {
       assertSafeLabel(n.label);
-      if (typeof n.key !== 'string' || !n.key) throw new GraphWriteError('node key must be a non-empty string');
+      if (typeof n.key !== 'string' || !n.key) {
+        throw new GraphWriteError('node key must be a non-empty string');
+      }
       const content = {
         ...flatProps(n.properties, n),
         key: n.key,
         label: n.label,
         name: n.name ?? n.key,
-        ...(n.description !== undefined && n.description !== null && n.description !== '' ? { description: String(n.description) } : {}),
+        ...(n.description !== undefined && n.description !== null && n.description !== ''
+          ? { description: String(n.description) }
+          : {}),
       };
-      return { ...content, _hash: contentHash(scope.realm, content), _stage_job: scope.jobId, _stage_label: n.label, _stage_at: now };
+      return {
+        ...content,
+        _hash: contentHash(scope.realm, content),
+        _stage_job: scope.jobId,
+        _stage_label: n.label,
+        _stage_at: now,
+      };
     });
     const edgeRows = edges.map((e) => {
       assertSafeLabel(e.type, 'relationship type');
       const content = flatProps(e.properties);
-      return { ...content, _hash: contentHash(scope.realm, { ...content, _type: e.type }), _stage_job: scope.jobId, _type: e.type, _from: e.fromKey, _to: e.toKey, _stage_at: now };
+      return {
+        ...content,
+        _hash: contentHash(scope.realm, { ...content, _type: e.type }),
+        _stage_job: scope.jobId,
+        _type: e.type,
+        _from: e.fromKey,
+        _to: e.toKey,
+        _stage_at: now,
+      };
     });
     await this.neo4j.writeTx(async (tx) => {
       if (nodeRows.length) {
@@ -179,7 +227,10 @@ export class GraphWriter {
    * exceed Neo4j's transaction memory, so they are published in batches of `batchSize` after
    * staging finished; see docs/ingestion.md for what that means for readers.
    */
-  async commit(scope: WriteScope, opts: { archive: boolean; atomicMaxRows?: number; batchSize?: number }): Promise<CommitResult & { atomic: boolean }> {
+  async commit(
+    scope: WriteScope,
+    opts: { archive: boolean; atomicMaxRows?: number; batchSize?: number },
+  ): Promise<CommitResult & { atomic: boolean }> {
     await this.ensureSchema();
     const p = { job: scope.jobId, org: scope.orgId, src: scope.sourceId, realm: scope.realm, now: Date.now() };
     const counts = await this.neo4j.read<{ n: number; e: number }>(
@@ -188,10 +239,20 @@ export class GraphWriter {
     );
     const staged = Number(counts.records[0]?.get('n') ?? 0) + Number(counts.records[0]?.get('e') ?? 0);
     const atomic = staged <= (opts.atomicMaxRows ?? Number.MAX_SAFE_INTEGER);
-    const result: CommitResult = { nodesWritten: 0, edgesWritten: 0, edgesSkipped: 0, nodesArchived: 0, edgesArchived: 0 };
+    const result: CommitResult = {
+      nodesWritten: 0,
+      edgesWritten: 0,
+      edgesSkipped: 0,
+      nodesArchived: 0,
+      edgesArchived: 0,
+    };
     const labelsOf = async (run: (q: string) => Promise<import('neo4j-driver').QueryResult>) => ({
-      labels: (await run('MATCH (s:Staged {_stage_job: $job}) RETURN DISTINCT s._stage_label AS l')).records.map((r) => r.get('l') as string),
-      types: (await run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN DISTINCT e._type AS t')).records.map((r) => r.get('t') as string),
+      labels: (await run('MATCH (s:Staged {_stage_job: $job}) RETURN DISTINCT s._stage_label AS l')).records.map(
+        (r) => r.get('l') as string,
+      ),
+      types: (await run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN DISTINCT e._type AS t')).records.map(
+        (r) => r.get('t') as string,
+      ),
     });
     if (atomic) {
       await this.neo4j.writeTx(async (tx) => {
@@ -217,10 +278,16 @@ export class GraphWriter {
     } else {
       const batch = neo4jInt(opts.batchSize ?? 1000);
       const { labels, types } = await labelsOf((q) => this.neo4j.read(q, p));
-      const loop = async (q: string, params: Record<string, unknown>, onRow: (rec: import('neo4j-driver').Record) => number) => {
+      const loop = async (
+        q: string,
+        params: Record<string, unknown>,
+        onRow: (rec: import('neo4j-driver').Record) => number,
+      ) => {
         for (;;) {
           const r = await this.neo4j.write(q, { ...p, ...params, batch });
-          if (onRow(r.records[0]) === 0) break;
+          if (onRow(r.records[0]) === 0) {
+            break;
+          }
         }
       };
       for (const label of labels) {
@@ -230,11 +297,13 @@ export class GraphWriter {
           return c;
         });
       }
-      if (opts.archive) await loop(GraphWriter.ARCHIVE_NODES, {}, (rec) => {
-        const c = Number(rec?.get('c') ?? 0);
-        result.nodesArchived += c;
-        return c;
-      });
+      if (opts.archive) {
+        await loop(GraphWriter.ARCHIVE_NODES, {}, (rec) => {
+          const c = Number(rec?.get('c') ?? 0);
+          result.nodesArchived += c;
+          return c;
+        });
+      }
       for (const type of types) {
         await loop(this.edgeStatement(type, true), { type }, (rec) => {
           const c = Number(rec?.get('c') ?? 0);
@@ -244,15 +313,19 @@ export class GraphWriter {
           return seen;
         });
       }
-      if (opts.archive) await loop(GraphWriter.ARCHIVE_EDGES, {}, (rec) => {
-        const c = Number(rec?.get('c') ?? 0);
-        result.edgesArchived += c;
-        return c;
-      });
+      if (opts.archive) {
+        await loop(GraphWriter.ARCHIVE_EDGES, {}, (rec) => {
+          const c = Number(rec?.get('c') ?? 0);
+          result.edgesArchived += c;
+          return c;
+        });
+      }
     }
     // staging data is invisible either way; dropping it in bounded transactions keeps the publish
     // transaction small (Neo4j caps transaction memory)
-    await this.discard(scope.jobId).catch((err) => this.logger.warn(`dropping staging data of ${scope.jobId} failed: ${(err as Error).message}`));
+    await this.discard(scope.jobId).catch((err) =>
+      this.logger.warn(`dropping staging data of ${scope.jobId} failed: ${(err as Error).message}`),
+    );
     return { ...result, atomic };
   }
 
@@ -260,8 +333,13 @@ export class GraphWriter {
   async discard(jobId: string): Promise<void> {
     for (const label of ['Staged', 'StagedEdge']) {
       for (;;) {
-        const r = await this.neo4j.write(`MATCH (s:${label} {_stage_job: $job}) WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`, { job: jobId });
-        if (Number(r.records[0]?.get('c') ?? 0) === 0) break;
+        const r = await this.neo4j.write(
+          `MATCH (s:${label} {_stage_job: $job}) WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`,
+          { job: jobId },
+        );
+        if (Number(r.records[0]?.get('c') ?? 0) === 0) {
+          break;
+        }
       }
     }
   }
@@ -272,10 +350,15 @@ export class GraphWriter {
     let total = 0;
     for (const label of ['Staged', 'StagedEdge']) {
       for (;;) {
-        const r = await this.neo4j.write(`MATCH (s:${label}) WHERE s._stage_at < $cutoff WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`, { cutoff });
+        const r = await this.neo4j.write(
+          `MATCH (s:${label}) WHERE s._stage_at < $cutoff WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`,
+          { cutoff },
+        );
         const c = Number(r.records[0]?.get('c') ?? 0);
         total += c;
-        if (c === 0) break;
+        if (c === 0) {
+          break;
+        }
       }
     }
     return total;

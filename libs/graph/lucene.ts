@@ -17,9 +17,13 @@ export function toLuceneQuery(text: string): string | undefined {
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean)
     .slice(0, 16);
-  if (!words.length) return undefined;
-  return words.map((w) => {
-    const e = escapeLucene(w);
-    return `(${e}^4 OR ${e}*^2 OR *${e}*)`;
-  }).join(' AND ');
+  if (!words.length) {
+    return undefined;
+  }
+  return words
+    .map((w) => {
+      const e = escapeLucene(w);
+      return `(${e}^4 OR ${e}*^2 OR *${e}*)`;
+    })
+    .join(' AND ');
 }

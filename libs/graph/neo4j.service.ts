@@ -1,6 +1,6 @@
+import { AppConfig } from '@libs/config';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import neo4j, { Driver, ManagedTransaction, QueryResult, RecordShape } from 'neo4j-driver';
-import { AppConfig } from '@libs/config';
 
 /** The one place that owns the neo4j-driver. Cypher is always parameterised. */
 @Injectable()
@@ -25,17 +25,33 @@ export class Neo4jService implements OnModuleDestroy {
     return this.config.neo4j.database;
   }
 
-  async read<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}, timeoutMs?: number): Promise<QueryResult<T>> {
-    const session = this.driver.session({ database: this.config.neo4j.database, defaultAccessMode: neo4j.session.READ });
+  async read<T extends RecordShape = RecordShape>(
+    cypher: string,
+    params: Record<string, unknown> = {},
+    timeoutMs?: number,
+  ): Promise<QueryResult<T>> {
+    const session = this.driver.session({
+      database: this.config.neo4j.database,
+      defaultAccessMode: neo4j.session.READ,
+    });
     try {
-      return await session.executeRead((tx) => tx.run<T>(cypher, params), timeoutMs ? { timeout: timeoutMs } : undefined);
+      return await session.executeRead(
+        (tx) => tx.run<T>(cypher, params),
+        timeoutMs ? { timeout: timeoutMs } : undefined,
+      );
     } finally {
       await session.close();
     }
   }
 
-  async write<T extends RecordShape = RecordShape>(cypher: string, params: Record<string, unknown> = {}): Promise<QueryResult<T>> {
-    const session = this.driver.session({ database: this.config.neo4j.database, defaultAccessMode: neo4j.session.WRITE });
+  async write<T extends RecordShape = RecordShape>(
+    cypher: string,
+    params: Record<string, unknown> = {},
+  ): Promise<QueryResult<T>> {
+    const session = this.driver.session({
+      database: this.config.neo4j.database,
+      defaultAccessMode: neo4j.session.WRITE,
+    });
     try {
       return await session.executeWrite((tx) => tx.run<T>(cypher, params));
     } finally {
@@ -45,7 +61,10 @@ export class Neo4jService implements OnModuleDestroy {
 
   /** Several statements in one write transaction (all or nothing). */
   async writeTx<R>(work: (tx: ManagedTransaction) => Promise<R>): Promise<R> {
-    const session = this.driver.session({ database: this.config.neo4j.database, defaultAccessMode: neo4j.session.WRITE });
+    const session = this.driver.session({
+      database: this.config.neo4j.database,
+      defaultAccessMode: neo4j.session.WRITE,
+    });
     try {
       return await session.executeWrite(work);
     } finally {

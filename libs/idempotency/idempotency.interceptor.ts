@@ -1,11 +1,11 @@
+import type { Principal, ServiceCaller } from '@libs/auth/principal';
+import { AppException, ConflictException, ValidationException } from '@libs/errors';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
-import { AppException, ConflictException, ValidationException } from '@libs/errors';
-import type { Principal, ServiceCaller } from '@libs/auth/principal';
 import { IdempotencyRepository } from './idempotency.repository';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -17,7 +17,9 @@ const SKIP_METADATA = 'agentcy:no-idempotency';
 export const NoIdempotency = () => SetMetadata(SKIP_METADATA, true);
 
 function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (Array.isArray(value)) {
+    return `[${value.map(stableStringify).join(',')}]`;
+  }
   if (value && typeof value === 'object') {
     return `{${Object.keys(value as object)
       .sort()
@@ -42,14 +44,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (ctx.getType() !== 'http') return next.handle();
+    if (ctx.getType() !== 'http') {
+      return next.handle();
+    }
     const req = ctx.switchToHttp().getRequest<Request & { principal?: Principal; caller?: ServiceCaller }>();
     const res = ctx.switchToHttp().getResponse<Response>();
     const key = req.header('idempotency-key');
-    if (req.method !== 'POST' || !key || this.reflector.getAllAndOverride<boolean>(SKIP_METADATA, [ctx.getHandler(), ctx.getClass()])) {
+    if (
+      req.method !== 'POST' ||
+      !key ||
+      this.reflector.getAllAndOverride<boolean>(SKIP_METADATA, [ctx.getHandler(), ctx.getClass()])
+    ) {
       return next.handle();
     }
-    if (key.length > 255) throw new ValidationException('Idempotency-Key is too long (max 255)');
+    if (key.length > 255) {
+      throw new ValidationException('Idempotency-Key is too long (max 255)');
+    }
     const principal = req.principal
       ? `${req.principal.orgId}:${req.principal.apiKeyId ?? req.principal.userId}`
       : req.caller
@@ -57,7 +67,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         : `anon:${req.ip}`;
     const route = `${req.method} ${req.baseUrl ?? ''}${req.route?.path ?? req.path}`;
     const scopeHash = createHash('sha256').update(`${principal}\0${route}\0${key}`).digest('hex');
-    const bodyHash = createHash('sha256').update(`${req.originalUrl}\0${stableStringify(req.body)}`).digest('hex');
+    const bodyHash = createHash('sha256')
+      .update(`${req.originalUrl}\0${stableStringify(req.body)}`)
+      .digest('hex');
 
     return from(this.acquire(scopeHash, { key, principal, route, bodyHash })).pipe(
       mergeMap((replay) => {
@@ -79,18 +91,37 @@ export class IdempotencyInterceptor implements NestInterceptor {
     );
   }
 
-  private async acquire(scopeHash: string, row: { key: string; principal: string; route: string; bodyHash: string }): Promise<{ status: number; body: unknown } | null> {
+  private async acquire(
+    scopeHash: string,
+    row: { key: string; principal: string; route: string; bodyHash: string },
+  ): Promise<{ status: number; body: unknown } | null> {
     const deadline = Date.now() + WAIT_MAX_MS;
     for (;;) {
       await this.repo.deleteExpired(scopeHash);
-      if (await this.repo.claim({ scopeHash, ...row, expiresAt: new Date(Date.now() + IDEMPOTENCY_TTL_MS) })) return null;
-      const existing = await this.repo.find(scopeHash);
-      if (!existing) continue; // released or expired between the two statements
-      if (existing.bodyHash !== row.bodyHash) {
-        throw new AppException(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+      if (await this.repo.claim({ scopeHash, ...row, expiresAt: new Date(Date.now() + IDEMPOTENCY_TTL_MS) })) {
+        return null;
       }
-      if (existing.state === 'completed') return { status: existing.statusCode ?? 200, body: existing.response };
-      if (Date.now() > deadline) throw new ConflictException('A request with this Idempotency-Key is still in progress', undefined, 'idempotency_in_progress');
+      const existing = await this.repo.find(scopeHash);
+      if (!existing) {
+        continue;
+      } // released or expired between the two statements
+      if (existing.bodyHash !== row.bodyHash) {
+        throw new AppException(
+          422,
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request body',
+        );
+      }
+      if (existing.state === 'completed') {
+        return { status: existing.statusCode ?? 200, body: existing.response };
+      }
+      if (Date.now() > deadline) {
+        throw new ConflictException(
+          'A request with this Idempotency-Key is still in progress',
+          undefined,
+          'idempotency_in_progress',
+        );
+      }
       await sleep(WAIT_STEP_MS);
     }
   }

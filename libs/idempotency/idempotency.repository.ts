@@ -8,7 +8,9 @@ export class IdempotencyRepository {
   constructor(@InjectRepository(IdempotencyKeyEntity) private readonly repo: Repository<IdempotencyKeyEntity>) {}
 
   /** Claims the key; false when a row already exists (the caller then replays or waits). */
-  async claim(row: Pick<IdempotencyKeyEntity, 'scopeHash' | 'key' | 'principal' | 'route' | 'bodyHash' | 'expiresAt'>): Promise<boolean> {
+  async claim(
+    row: Pick<IdempotencyKeyEntity, 'scopeHash' | 'key' | 'principal' | 'route' | 'bodyHash' | 'expiresAt'>,
+  ): Promise<boolean> {
     const res = await this.repo
       .createQueryBuilder()
       .insert()
@@ -32,6 +34,8 @@ export class IdempotencyRepository {
   }
 
   async deleteExpired(scopeHash?: string): Promise<void> {
-    await this.repo.delete(scopeHash ? { scopeHash, expiresAt: LessThan(new Date()) } : { expiresAt: LessThan(new Date()) });
+    await this.repo.delete(
+      scopeHash ? { scopeHash, expiresAt: LessThan(new Date()) } : { expiresAt: LessThan(new Date()) },
+    );
   }
 }

@@ -1,6 +1,6 @@
-export * from './llm.port';
-export * from './llm.errors';
 export * from './llm-config';
 export * from './llm-provider.factory';
+export * from './llm.errors';
 export * from './llm.module';
-export { createLlmProvider, OfflineLlmProvider, AiSdkLlmProvider, SEARCH_TOOL, EXECUTE_TOOL } from './providers';
+export * from './llm.port';
+export { AiSdkLlmProvider, EXECUTE_TOOL, OfflineLlmProvider, SEARCH_TOOL, createLlmProvider } from './providers';

@@ -1,7 +1,7 @@
 import { AppConfig } from '@libs/config';
 import { ConfiguredLlmProviderFactory } from './llm-provider.factory';
-import { OfflineLlmProvider } from './providers/offline.provider';
 import { AiSdkLlmProvider } from './providers/ai-sdk.provider';
+import { OfflineLlmProvider } from './providers/offline.provider';
 
 function factory(env: Record<string, string> = {}) {
   const config = AppConfig.fromEnv({ NODE_ENV: 'test', ...env });
@@ -14,7 +14,10 @@ describe('ConfiguredLlmProviderFactory', () => {
     const p = await f.forOrg('org-1');
     expect(p).toBeInstanceOf(OfflineLlmProvider);
     expect(p.name).toBe('offline');
-    expect(await f.resolve('org-1')).toEqual({ source: 'default', config: { provider: 'offline', model: 'offline-keyword-matcher' } });
+    expect(await f.resolve('org-1')).toEqual({
+      source: 'default',
+      config: { provider: 'offline', model: 'offline-keyword-matcher' },
+    });
   });
 
   it('uses the env configuration', async () => {
@@ -36,7 +39,10 @@ describe('ConfiguredLlmProviderFactory', () => {
 
   it('org settings override env; model override applies; env key is inherited for the same provider only', async () => {
     const f = factory({ LLM_PROVIDER: 'openai', LLM_API_KEY: 'sk-env' });
-    const orgs: Record<string, Awaited<ReturnType<Parameters<ConfiguredLlmProviderFactory['setOrgConfigSource']>[0]>>> = {
+    const orgs: Record<
+      string,
+      Awaited<ReturnType<Parameters<ConfiguredLlmProviderFactory['setOrgConfigSource']>[0]>>
+    > = {
       a: { provider: 'google', model: 'gemini-x', apiKey: 'g-key' },
       b: { provider: 'openai', model: 'gpt-x' },
       c: { provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1' },
@@ -74,10 +80,17 @@ describe('fallback', () => {
       expect([p.name, p.model]).toEqual(['vllm', 'primary-model']);
       const run = async () => {
         let text = '';
-        for await (const ev of p.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] })) if (ev.type === 'text_delta') text += ev.delta;
+        for await (const ev of p.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] })) {
+          if (ev.type === 'text_delta') {
+            text += ev.delta;
+          }
+        }
         return text;
       };
-      primary.script({ status: 503, error: { message: 'overloaded' } }, { status: 503, error: { message: 'overloaded' } });
+      primary.script(
+        { status: 503, error: { message: 'overloaded' } },
+        { status: 503, error: { message: 'overloaded' } },
+      );
       backup.script({ text: 'from backup' });
       expect(await run()).toBe('from backup');
       expect(backup.requests[0].body.model).toBe('backup-model');

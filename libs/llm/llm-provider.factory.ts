@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@libs/config';
+import { Injectable } from '@nestjs/common';
 import { DEFAULT_MODELS, isLlmProviderName, LlmConfig, ResolvedLlmConfig } from './llm-config';
 import { LlmProvider, LlmProviderFactory } from './llm.port';
 import { createLlmProvider, FallbackLlmProvider } from './providers';
@@ -32,10 +32,21 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
   envConfig(): ResolvedLlmConfig {
     const env = this.appConfig.llm;
     if (!isLlmProviderName(env.provider) || env.provider === 'offline') {
-      return { config: { provider: 'offline', model: env.provider === 'offline' && env.model ? env.model : DEFAULT_MODELS.offline }, source: 'default' };
+      return {
+        config: {
+          provider: 'offline',
+          model: env.provider === 'offline' && env.model ? env.model : DEFAULT_MODELS.offline,
+        },
+        source: 'default',
+      };
     }
     return {
-      config: { provider: env.provider, model: env.model || DEFAULT_MODELS[env.provider], baseUrl: env.baseUrl, apiKey: env.apiKey ?? this.providerKey(env.provider) },
+      config: {
+        provider: env.provider,
+        model: env.model || DEFAULT_MODELS[env.provider],
+        baseUrl: env.baseUrl,
+        apiKey: env.apiKey ?? this.providerKey(env.provider),
+      },
       source: 'env',
     };
   }
@@ -44,15 +55,26 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
   async resolve(orgId: string): Promise<ResolvedLlmConfig> {
     const env = this.envConfig();
     const org = this.orgSource ? await this.orgSource(orgId) : undefined;
-    if (!org) return env;
-    const apiKey = org.apiKey ?? (env.source === 'env' && env.config.provider === org.provider ? env.config.apiKey : undefined) ?? this.providerKey(org.provider);
+    if (!org) {
+      return env;
+    }
+    const apiKey =
+      org.apiKey ??
+      (env.source === 'env' && env.config.provider === org.provider ? env.config.apiKey : undefined) ??
+      this.providerKey(org.provider);
     return { config: { ...org, model: org.model || DEFAULT_MODELS[org.provider], apiKey }, source: 'org' };
   }
 
   /** OPENAI_API_KEY / ANTHROPIC_API_KEY / GOOGLE_API_KEY for the hosted providers. */
   private providerKey(provider: LlmConfig['provider']): string | undefined {
     const keys = this.appConfig.llm.providerKeys ?? {};
-    return provider === 'openai' ? keys.openai : provider === 'anthropic' ? keys.anthropic : provider === 'google' ? keys.google : undefined;
+    return provider === 'openai'
+      ? keys.openai
+      : provider === 'anthropic'
+        ? keys.anthropic
+        : provider === 'google'
+          ? keys.google
+          : undefined;
   }
 
   async forOrg(orgId: string, overrides?: { model?: string }): Promise<LlmProvider> {
@@ -64,7 +86,14 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
   create(config: LlmConfig): LlmProvider {
     const primary = createLlmProvider(config);
     const fb = config.fallback;
-    if (!fb || (fb.provider === config.provider && (fb.model || DEFAULT_MODELS[fb.provider]) === primary.model && fb.baseUrl === config.baseUrl)) return primary;
+    if (
+      !fb ||
+      (fb.provider === config.provider &&
+        (fb.model || DEFAULT_MODELS[fb.provider]) === primary.model &&
+        fb.baseUrl === config.baseUrl)
+    ) {
+      return primary;
+    }
     return new FallbackLlmProvider(primary, () =>
       createLlmProvider({
         provider: fb.provider,

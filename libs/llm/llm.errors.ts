@@ -25,14 +25,25 @@ export class LlmAbortedError extends Error {
 
 /** Maps anything thrown by an SDK into an LlmProviderError (keeps aborts as LlmAbortedError). */
 export function toLlmError(err: unknown, signal?: AbortSignal): Error {
-  if (err instanceof LlmProviderError || err instanceof LlmAbortedError) return err;
-  if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) return new LlmAbortedError();
+  if (err instanceof LlmProviderError || err instanceof LlmAbortedError) {
+    return err;
+  }
+  if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) {
+    return new LlmAbortedError();
+  }
   const e = err as { message?: string; statusCode?: number; name?: string; cause?: unknown } | undefined;
   const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;
   const message = (e?.message ?? String(err)).slice(0, 500);
-  if (status === 401 || status === 403) return new LlmProviderError(message, 'llm_auth_failed', status, err);
-  if (status === 429) return new LlmProviderError(message, 'llm_rate_limited', status, err);
-  if (status === undefined && /fetch failed|ECONNREFUSED|ENOTFOUND|Cannot connect|socket/i.test(`${message} ${String(e?.cause ?? '')}`)) {
+  if (status === 401 || status === 403) {
+    return new LlmProviderError(message, 'llm_auth_failed', status, err);
+  }
+  if (status === 429) {
+    return new LlmProviderError(message, 'llm_rate_limited', status, err);
+  }
+  if (
+    status === undefined &&
+    /fetch failed|ECONNREFUSED|ENOTFOUND|Cannot connect|socket/i.test(`${message} ${String(e?.cause ?? '')}`)
+  ) {
     return new LlmProviderError(message, 'llm_unavailable', undefined, err);
   }
   return new LlmProviderError(message, 'llm_error', status, err);

@@ -7,7 +7,10 @@ export function createRootLogger(level: string): Logger {
     base: { service: 'agentcy-api' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    redact: { paths: ['req.headers.authorization', '*.password', '*.token', '*.secret', '*.apiKey'], censor: '[redacted]' },
+    redact: {
+      paths: ['req.headers.authorization', '*.password', '*.token', '*.secret', '*.apiKey'],
+      censor: '[redacted]',
+    },
   });
 }
 

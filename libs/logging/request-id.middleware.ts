@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -16,7 +16,15 @@ export function requestContext(logger: Logger) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const principal = (req as { principal?: { userId: string; orgId: string } }).principal;
       logger.info(
-        { request_id: id, method: req.method, path: req.originalUrl.split('?')[0], status: res.statusCode, duration_ms: Math.round(ms * 10) / 10, user_id: principal?.userId, org_id: principal?.orgId },
+        {
+          request_id: id,
+          method: req.method,
+          path: req.originalUrl.split('?')[0],
+          status: res.statusCode,
+          duration_ms: Math.round(ms * 10) / 10,
+          user_id: principal?.userId,
+          org_id: principal?.orgId,
+        },
         'request',
       );
     });

@@ -1,6 +1,6 @@
+import { ErrorEnvelope } from '@libs/errors/error-envelope';
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse } from '@nestjs/swagger';
-import { ErrorEnvelope } from '@libs/errors/error-envelope';
 
 /** Adds the error envelope for the statuses every route can answer with. */
 export function ApiErrorResponses(opts: { auth?: boolean } = {}) {
@@ -10,6 +10,10 @@ export function ApiErrorResponses(opts: { auth?: boolean } = {}) {
     [429, 'Rate limited'],
     [500, 'Internal error'],
   ];
-  if (opts.auth) statuses.push([401, 'Missing or invalid credentials'], [403, 'Forbidden']);
-  return applyDecorators(...statuses.map(([status, description]) => ApiResponse({ status, description, type: ErrorEnvelope })));
+  if (opts.auth) {
+    statuses.push([401, 'Missing or invalid credentials'], [403, 'Forbidden']);
+  }
+  return applyDecorators(
+    ...statuses.map(([status, description]) => ApiResponse({ status, description, type: ErrorEnvelope })),
+  );
 }

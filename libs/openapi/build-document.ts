@@ -1,31 +1,44 @@
+import { ErrorEnvelope } from '@libs/errors/error-envelope';
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { ErrorEnvelope } from '@libs/errors/error-envelope';
 
 type Json = Record<string, unknown>;
 
 /** nullable:true (OpenAPI 3.0) → type arrays / anyOf null (OpenAPI 3.1, JSON Schema 2020-12). */
 function to31(node: unknown): void {
-  if (Array.isArray(node)) return node.forEach(to31);
-  if (!node || typeof node !== 'object') return;
+  if (Array.isArray(node)) {
+    return node.forEach(to31);
+  }
+  if (!node || typeof node !== 'object') {
+    return;
+  }
   const obj = node as Json;
   if (obj.nullable === true) {
     delete obj.nullable;
-    if (typeof obj.type === 'string') obj.type = [obj.type, 'null'];
-    else if (obj.$ref || obj.allOf || obj.oneOf) {
+    if (typeof obj.type === 'string') {
+      obj.type = [obj.type, 'null'];
+    } else if (obj.$ref || obj.allOf || obj.oneOf) {
       const inner = { ...obj };
-      for (const k of Object.keys(obj)) delete obj[k];
+      for (const k of Object.keys(obj)) {
+        delete obj[k];
+      }
       obj.anyOf = [inner, { type: 'null' }];
     }
-  } else if (obj.nullable === false) delete obj.nullable;
-  for (const v of Object.values(obj)) to31(v);
+  } else if (obj.nullable === false) {
+    delete obj.nullable;
+  }
+  for (const v of Object.values(obj)) {
+    to31(v);
+  }
 }
 
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setOpenAPIVersion('3.1.0')
     .setTitle('Agentcy API')
-    .setDescription('Self-hostable AI-agent platform. Every error uses `{ "error": { "code", "message", "details" } }`. Collections return `{ items, next_cursor, total }`. POSTs that create records honour `Idempotency-Key`.')
+    .setDescription(
+      'Self-hostable AI-agent platform. Every error uses `{ "error": { "code", "message", "details" } }`. Collections return `{ items, next_cursor, total }`. POSTs that create records honour `Idempotency-Key`.',
+    )
     .setVersion('1.0.0')
     .addServer('/', 'This server')
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ak_live_ API key' }, 'bearer')
@@ -38,11 +51,20 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
   for (const [, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item as Json)) {
-      if (method !== 'post' || !op || typeof op !== 'object') continue;
+      if (method !== 'post' || !op || typeof op !== 'object') {
+        continue;
+      }
       const operation = op as { parameters?: Json[] };
       operation.parameters = [
         ...(operation.parameters ?? []),
-        { name: 'Idempotency-Key', in: 'header', required: false, description: 'Replays return the original response; the same key with another body is 422 idempotency_key_reused', schema: { type: 'string', maxLength: 255 } },
+        {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Replays return the original response; the same key with another body is 422 idempotency_key_reused',
+          schema: { type: 'string', maxLength: 255 },
+        },
       ];
     }
   }
@@ -52,7 +74,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
 
 /** Deterministic output so the committed openapi.json diffs cleanly. */
 function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v as Json).sort().map((k) => [k, sortKeys((v as Json)[k])]));
+  if (Array.isArray(v)) {
+    return v.map(sortKeys);
+  }
+  if (!v || typeof v !== 'object') {
+    return v;
+  }
+  return Object.fromEntries(
+    Object.keys(v as Json)
+      .sort()
+      .map((k) => [k, sortKeys((v as Json)[k])]),
+  );
 }

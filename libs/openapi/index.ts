@@ -1,3 +1,3 @@
+export * from './api-error-responses.decorator';
 export * from './build-document';
 export * from './openapi-document.holder';
-export * from './api-error-responses.decorator';

@@ -12,7 +12,13 @@ describe('cursor', () => {
     const c = encodeCursor('s1', { k: 1, id: 'x' });
     const [payload, mac] = c.split('.');
     const forged = `${Buffer.from(JSON.stringify({ k: 2, id: 'x' })).toString('base64url')}.${mac}`;
-    for (const [scope, cur] of [['s2', c], ['s1', forged], ['s1', payload], ['s1', '....'], ['s1', '']] as const) {
+    for (const [scope, cur] of [
+      ['s2', c],
+      ['s1', forged],
+      ['s1', payload],
+      ['s1', '....'],
+      ['s1', ''],
+    ] as const) {
       let err: unknown;
       try {
         decodeCursor(scope, cur);
@@ -27,7 +33,12 @@ describe('cursor', () => {
 
 describe('paginateArray', () => {
   const rows = Array.from({ length: 7 }, (_, i) => ({ id: `id${i}`, k: 100 - i }));
-  const opts = { scope: 'arr', key: (r: { k: number }) => r.k, id: (r: { id: string }) => r.id, map: (r: { id: string }) => r.id };
+  const opts = {
+    scope: 'arr',
+    key: (r: { k: number }) => r.k,
+    id: (r: { id: string }) => r.id,
+    map: (r: { id: string }) => r.id,
+  };
 
   it('pages through everything once', () => {
     const out: string[] = [];

@@ -1,5 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ValidationException } from '@libs/errors';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Opaque keyset cursors: base64url(JSON payload) + "." + HMAC. The MAC covers a scope string
@@ -28,15 +28,26 @@ export function encodeCursor(scope: string, pos: CursorPosition): string {
 }
 
 export function decodeCursor(scope: string, cursor: string): CursorPosition {
-  const invalid = () => new ValidationException('Invalid cursor', { fields: [{ field: 'cursor', errors: ['cursor is malformed or belongs to another list'] }] }, 'invalid_cursor');
+  const invalid = () =>
+    new ValidationException(
+      'Invalid cursor',
+      { fields: [{ field: 'cursor', errors: ['cursor is malformed or belongs to another list'] }] },
+      'invalid_cursor',
+    );
   const [payload, sig] = cursor.split('.');
-  if (!payload || !sig) throw invalid();
+  if (!payload || !sig) {
+    throw invalid();
+  }
   const expected = Buffer.from(mac(scope, payload));
   const given = Buffer.from(sig);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) throw invalid();
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw invalid();
+  }
   try {
     const pos = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as CursorPosition;
-    if (typeof pos.id !== 'string' || (typeof pos.k !== 'string' && typeof pos.k !== 'number')) throw new Error();
+    if (typeof pos.id !== 'string' || (typeof pos.k !== 'string' && typeof pos.k !== 'number')) {
+      throw new Error();
+    }
     return pos;
   } catch {
     throw invalid();

@@ -1,4 +1,4 @@
+export * from './api-page-response.decorator';
 export * from './cursor';
 export * from './page.query';
 export * from './paginate';
-export * from './api-page-response.decorator';

@@ -15,7 +15,7 @@ export class PageQuery {
   @Max(MAX_PAGE_LIMIT)
   limit?: number;
 
-  @ApiPropertyOptional({ description: 'Opaque cursor from a previous page\'s next_cursor' })
+  @ApiPropertyOptional({ description: "Opaque cursor from a previous page's next_cursor" })
   @IsOptional()
   @IsString()
   @MaxLength(1024)

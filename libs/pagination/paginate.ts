@@ -34,7 +34,11 @@ export async function paginate<E extends ObjectLiteral, R>(
     const key = typeof pos.k === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(pos.k) ? new Date(pos.k) : pos.k;
     pageQb.andWhere(`(${column}, ${alias}.id) ${op} (:__ck, :__cid)`, { __ck: key, __cid: pos.id });
   }
-  const rows = await pageQb.orderBy(column, dir).addOrderBy(`${alias}.id`, dir).take(limit + 1).getMany();
+  const rows = await pageQb
+    .orderBy(column, dir)
+    .addOrderBy(`${alias}.id`, dir)
+    .take(limit + 1)
+    .getMany();
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows[pageRows.length - 1] as Record<string, unknown> | undefined;

@@ -41,14 +41,29 @@ export class FairSlots {
 
   async acquire(orgId: string, sourceId: string, jobId: string): Promise<AcquireResult> {
     const now = Date.now();
-    const r = (await this.redis.eval(ACQUIRE, 2, ...this.keys(orgId, sourceId), now, now + this.leaseMs, this.orgLimit, jobId, this.leaseMs * 2)) as number;
+    const r = (await this.redis.eval(
+      ACQUIRE,
+      2,
+      ...this.keys(orgId, sourceId),
+      now,
+      now + this.leaseMs,
+      this.orgLimit,
+      jobId,
+      this.leaseMs * 2,
+    )) as number;
     return r === 1 ? 'acquired' : r === -1 ? 'source_busy' : 'org_busy';
   }
 
   async renew(orgId: string, sourceId: string, jobId: string): Promise<void> {
     const expiry = Date.now() + this.leaseMs;
     const [org, src] = this.keys(orgId, sourceId);
-    await this.redis.multi().zadd(org, 'XX', expiry, jobId).zadd(src, 'XX', expiry, jobId).pexpire(org, this.leaseMs * 2).pexpire(src, this.leaseMs * 2).exec();
+    await this.redis
+      .multi()
+      .zadd(org, 'XX', expiry, jobId)
+      .zadd(src, 'XX', expiry, jobId)
+      .pexpire(org, this.leaseMs * 2)
+      .pexpire(src, this.leaseMs * 2)
+      .exec();
   }
 
   async release(orgId: string, sourceId: string, jobId: string): Promise<void> {
@@ -58,7 +73,10 @@ export class FairSlots {
 
   /** Runs `fn` while renewing the lease every third of its length. */
   async hold<T>(orgId: string, sourceId: string, jobId: string, fn: () => Promise<T>): Promise<T> {
-    const timer = setInterval(() => void this.renew(orgId, sourceId, jobId).catch(() => undefined), Math.floor(this.leaseMs / 3));
+    const timer = setInterval(
+      () => void this.renew(orgId, sourceId, jobId).catch(() => undefined),
+      Math.floor(this.leaseMs / 3),
+    );
     try {
       return await fn();
     } finally {

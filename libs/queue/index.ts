@@ -1,5 +1,5 @@
-export * from './queue.constants';
 export * from './fair-slots';
 export * from './ingest-queue.service';
 export * from './ingest-worker';
+export * from './queue.constants';
 export * from './queue.module';

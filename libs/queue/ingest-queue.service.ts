@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { Queue } from 'bullmq';
 import { AppConfig } from '@libs/config';
 import { RedisService } from '@libs/redis/redis.service';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Queue } from 'bullmq';
 import { INGEST_ATTEMPTS, INGEST_BACKOFF_MS, INGEST_QUEUE, IngestJobPayload } from './queue.constants';
 
 /** Producer side of the ingestion queue (BullMQ job id = sync job id). */
@@ -11,7 +11,10 @@ export class IngestQueue implements OnModuleDestroy {
   readonly queue: Queue<IngestJobPayload>;
 
   constructor(redis: RedisService, config: AppConfig) {
-    this.queue = new Queue<IngestJobPayload>(INGEST_QUEUE, { connection: redis.bullConnection(), prefix: config.redisPrefix });
+    this.queue = new Queue<IngestJobPayload>(INGEST_QUEUE, {
+      connection: redis.bullConnection(),
+      prefix: config.redisPrefix,
+    });
     this.queue.on('error', (err) => this.logger.warn(`ingest queue: ${err.message}`));
   }
 
@@ -28,9 +31,13 @@ export class IngestQueue implements OnModuleDestroy {
   /** Removes a job that has not started; false if it is running (locked) or gone. */
   async removeIfWaiting(jobId: string): Promise<boolean> {
     const job = await this.queue.getJob(jobId);
-    if (!job) return false;
+    if (!job) {
+      return false;
+    }
     const state = await job.getState();
-    if (state === 'active') return false;
+    if (state === 'active') {
+      return false;
+    }
     try {
       await job.remove();
       return true;

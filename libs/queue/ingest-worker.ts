@@ -1,7 +1,7 @@
-import { Logger } from '@nestjs/common';
-import { DelayedError, Job, Worker } from 'bullmq';
 import type { AppConfig } from '@libs/config';
 import type { RedisService } from '@libs/redis/redis.service';
+import { Logger } from '@nestjs/common';
+import { DelayedError, Job, Worker } from 'bullmq';
 import { FairSlots } from './fair-slots';
 import { INGEST_QUEUE, IngestJobPayload } from './queue.constants';
 
@@ -27,7 +27,9 @@ export class IngestWorker {
   }
 
   start(): void {
-    if (this.worker) return;
+    if (this.worker) {
+      return;
+    }
     this.worker = new Worker<IngestJobPayload>(
       INGEST_QUEUE,
       async (job, token) => {

@@ -1,3 +1,3 @@
-export * from './rate-limit.service';
 export * from './rate-limit.guard';
 export * from './rate-limit.module';
+export * from './rate-limit.service';

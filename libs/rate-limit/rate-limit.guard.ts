@@ -1,9 +1,9 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { AuditService } from '@libs/audit/audit.service';
 import { requestMetaOf } from '@libs/audit/request-meta';
 import type { AuthedRequest } from '@libs/auth/auth.guard';
 import { AppConfig } from '@libs/config';
 import { AppException } from '@libs/errors';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { RateLimitService } from './rate-limit.service';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -23,11 +23,21 @@ export class RateLimitGuard implements CanActivate {
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
-    if (ctx.getType() !== 'http') return true;
+    if (ctx.getType() !== 'http') {
+      return true;
+    }
     const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const p = req.principal;
-    const who = p ? (p.apiKeyId ? `key:${p.apiKeyId}` : `user:${p.userId}`) : req.caller ? `svc:${req.caller.kind}:${req.caller.subject}` : undefined;
-    if (!who) return true;
+    const who = p
+      ? p.apiKeyId
+        ? `key:${p.apiKeyId}`
+        : `user:${p.userId}`
+      : req.caller
+        ? `svc:${req.caller.kind}:${req.caller.subject}`
+        : undefined;
+    if (!who) {
+      return true;
+    }
     try {
       await this.limits.enforce([`caller:${who}`], this.config.rateLimitPerMin);
     } catch (err) {

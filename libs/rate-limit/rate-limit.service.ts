@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import { RateLimitedException } from '@libs/errors';
 import { RedisService } from '@libs/redis/redis.service';
+import { Injectable } from '@nestjs/common';
 
 // INCR and, on the first hit of a window, PEXPIRE — atomically, so a crash between the two
 // cannot leave a counter without expiry. Returns [count, remaining ttl in ms].
@@ -33,6 +33,8 @@ export class RateLimitService {
   async enforce(buckets: string[], limit: number, windowMs = 60_000): Promise<void> {
     const results = await Promise.all(buckets.map((b) => this.hit(b, limit, windowMs)));
     const over = results.filter((r) => !r.allowed);
-    if (over.length) throw new RateLimitedException(Math.max(...over.map((r) => r.retryAfterSecs)));
+    if (over.length) {
+      throw new RateLimitedException(Math.max(...over.map((r) => r.retryAfterSecs)));
+    }
   }
 }

@@ -21,7 +21,9 @@ export class EventBus implements OnModuleDestroy {
       this.sub = this.redis.duplicate('sub');
       this.sub.on('message', (channel: string, raw: string) => {
         const set = this.handlers.get(channel);
-        if (!set) return;
+        if (!set) {
+          return;
+        }
         let msg: unknown;
         try {
           msg = JSON.parse(raw);
@@ -56,7 +58,9 @@ export class EventBus implements OnModuleDestroy {
     set.add(handler);
     return async () => {
       const s = this.handlers.get(full);
-      if (!s) return;
+      if (!s) {
+        return;
+      }
       s.delete(handler);
       if (s.size === 0) {
         this.handlers.delete(full);
@@ -65,7 +69,7 @@ export class EventBus implements OnModuleDestroy {
     };
   }
 
-  async onModuleDestroy() {
+  onModuleDestroy() {
     this.handlers.clear();
   }
 }

@@ -1,3 +1,3 @@
-export * from './redis.service';
 export * from './event-bus.service';
 export * from './redis.module';
+export * from './redis.service';

@@ -1,6 +1,6 @@
+import { AppConfig } from '@libs/config';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import Redis from 'ioredis';
-import { AppConfig } from '@libs/config';
 
 /** The one place that knows Redis: a command client, pub/sub subscribers, and key prefixing. */
 @Injectable()
@@ -14,7 +14,12 @@ export class RedisService implements OnModuleDestroy {
   }
 
   private connect(name: string): Redis {
-    const c = new Redis(this.config.redisUrl, { connectionName: `agentcy-${name}`, maxRetriesPerRequest: 3, enableReadyCheck: true, lazyConnect: false });
+    const c = new Redis(this.config.redisUrl, {
+      connectionName: `agentcy-${name}`,
+      maxRetriesPerRequest: 3,
+      enableReadyCheck: true,
+      lazyConnect: false,
+    });
     c.on('error', (err) => this.logger.warn(`redis ${name}: ${err.message}`));
     return c;
   }
@@ -31,7 +36,9 @@ export class RedisService implements OnModuleDestroy {
     // forget it once closed (quit/disconnect by its user), so short-lived connections do not pile up
     c.once('end', () => {
       const i = this.extra.indexOf(c);
-      if (i >= 0) this.extra.splice(i, 1);
+      if (i >= 0) {
+        this.extra.splice(i, 1);
+      }
     });
     return c;
   }
@@ -39,7 +46,13 @@ export class RedisService implements OnModuleDestroy {
   /** Connection options for BullMQ (it needs maxRetriesPerRequest null). */
   bullConnection() {
     const u = new URL(this.config.redisUrl);
-    return { host: u.hostname, port: Number(u.port || 6379), password: u.password || undefined, db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0, maxRetriesPerRequest: null };
+    return {
+      host: u.hostname,
+      port: Number(u.port || 6379),
+      password: u.password || undefined,
+      db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
+      maxRetriesPerRequest: null,
+    };
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,7 @@
+import { AgentsService } from 'src/modules/agents/agents.service';
 import { DataSource } from 'typeorm';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
-import { AgentsService } from 'src/modules/agents/agents.service';
 import { addUserWithRole } from './settings-helpers';
 
 describe('/agents', () => {
@@ -16,7 +16,11 @@ describe('/agents', () => {
   it('every org has a built-in default agent', async () => {
     const org = await registerOwner(t, 'agents');
     const list = await t.http().get('/api/v1/agents').set(org.auth).expect(200);
-    expect(list.body).toEqual({ items: [expect.objectContaining({ name: 'default', builtin: true, max_iterations: 20 })], next_cursor: null, total: 1 });
+    expect(list.body).toEqual({
+      items: [expect.objectContaining({ name: 'default', builtin: true, max_iterations: 20 })],
+      next_cursor: null,
+      total: 1,
+    });
     const byName = await t.http().get('/api/v1/agents/default').set(org.auth).expect(200);
     expect(byName.body.id).toBe(list.body.items[0].id);
     const byId = await t.http().get(`/api/v1/agents/${byName.body.id}`).set(org.auth).expect(200);
@@ -28,10 +32,23 @@ describe('/agents', () => {
   it('the default agent is created lazily by resolve too, and only once under concurrency', async () => {
     const org = await registerOwner(t, 'agents');
     const svc = t.app.get(AgentsService, { strict: false });
-    const resolved = await Promise.all([svc.resolve(org.orgId), svc.resolve(org.orgId, 'default'), svc.resolve(org.orgId, 'DEFAULT')]);
+    const resolved = await Promise.all([
+      svc.resolve(org.orgId),
+      svc.resolve(org.orgId, 'default'),
+      svc.resolve(org.orgId, 'DEFAULT'),
+    ]);
     expect(new Set(resolved.map((r) => r.id)).size).toBe(1);
-    expect(resolved[0]).toMatchObject({ name: 'default', builtin: true, maxIterations: 20, allowedConnectors: null, approvalOverrides: null, systemPrompt: null });
-    const [{ n }] = (await t.app.get(DataSource).query(`SELECT count(*)::int AS n FROM agents WHERE org_id = $1`, [org.orgId])) as { n: number }[];
+    expect(resolved[0]).toMatchObject({
+      name: 'default',
+      builtin: true,
+      maxIterations: 20,
+      allowedConnectors: null,
+      approvalOverrides: null,
+      systemPrompt: null,
+    });
+    const [{ n }] = (await t.app
+      .get(DataSource)
+      .query(`SELECT count(*)::int AS n FROM agents WHERE org_id = $1`, [org.orgId])) as { n: number }[];
     expect(n).toBe(1);
   });
 
@@ -72,30 +89,74 @@ describe('/agents', () => {
       updated_at: expect.any(String),
     });
     const resolved = await t.app.get(AgentsService, { strict: false }).resolve(org.orgId, 'incident-responder');
-    expect(resolved).toMatchObject({ id: created.body.id, systemPrompt: 'You are the on-call assistant.', model: 'gpt-4.1', realm: 'infrastructure', allowedConnectors: ['kubernetes', 'github'], connectorsAllowlist: ['kubernetes', 'github'], approvalDefaults: { write: 'deny' }, maxIterations: 8 });
+    expect(resolved).toMatchObject({
+      id: created.body.id,
+      systemPrompt: 'You are the on-call assistant.',
+      model: 'gpt-4.1',
+      realm: 'infrastructure',
+      allowedConnectors: ['kubernetes', 'github'],
+      connectorsAllowlist: ['kubernetes', 'github'],
+      approvalDefaults: { write: 'deny' },
+      maxIterations: 8,
+    });
 
     const patched = await t
       .http()
       .patch(`/api/v1/agents/${created.body.id}`)
       .set(org.auth)
-      .send({ description: 'Prod incidents', approval_overrides: { destructive: 'approve' }, model: null, connectors_allowlist: ['kubernetes'] })
+      .send({
+        description: 'Prod incidents',
+        approval_overrides: { destructive: 'approve' },
+        model: null,
+        connectors_allowlist: ['kubernetes'],
+      })
       .expect(200);
-    expect(patched.body).toMatchObject({ description: 'Prod incidents', approval_overrides: { write: 'deny', destructive: 'approve' }, model: null, allowed_connectors: ['kubernetes'], max_iterations: 8 });
-    const renamed = await t.http().patch('/api/v1/agents/incident-responder').set(org.auth).send({ name: 'responder' }).expect(200);
+    expect(patched.body).toMatchObject({
+      description: 'Prod incidents',
+      approval_overrides: { write: 'deny', destructive: 'approve' },
+      model: null,
+      allowed_connectors: ['kubernetes'],
+      max_iterations: 8,
+    });
+    const renamed = await t
+      .http()
+      .patch('/api/v1/agents/incident-responder')
+      .set(org.auth)
+      .send({ name: 'responder' })
+      .expect(200);
     expect(renamed.body.name).toBe('responder');
     await t.http().get('/api/v1/agents/incident-responder').set(org.auth).expect(404);
-    const cleared = await t.http().patch('/api/v1/agents/responder').set(org.auth).send({ approval_overrides: null, allowed_connectors: null }).expect(200);
+    const cleared = await t
+      .http()
+      .patch('/api/v1/agents/responder')
+      .set(org.auth)
+      .send({ approval_overrides: null, allowed_connectors: null })
+      .expect(200);
     expect(cleared.body).toMatchObject({ approval_overrides: null, allowed_connectors: null });
 
     await t.http().delete('/api/v1/agents/responder').set(org.auth).expect(204);
     await t.http().get(`/api/v1/agents/${created.body.id}`).set(org.auth).expect(404);
-    await expect(t.app.get(AgentsService, { strict: false }).resolve(org.orgId, 'responder')).rejects.toMatchObject({ status: 404 });
+    await expect(t.app.get(AgentsService, { strict: false }).resolve(org.orgId, 'responder')).rejects.toMatchObject({
+      status: 404,
+    });
   });
 
   it('uses AGENT_MAX_ITERATIONS as default and accepts the spec field names', async () => {
     const org = await registerOwner(t, 'agents');
-    const res = await t.http().post('/api/v1/agents').set(org.auth).send({ name: 'triager', connectors_allowlist: ['jira'], approval_defaults: { read: 'approve' } }).expect(201);
-    expect(res.body).toMatchObject({ max_iterations: 20, allowed_connectors: ['jira'], approval_overrides: { read: 'approve' }, description: '', system_prompt: null, skills: [] });
+    const res = await t
+      .http()
+      .post('/api/v1/agents')
+      .set(org.auth)
+      .send({ name: 'triager', connectors_allowlist: ['jira'], approval_defaults: { read: 'approve' } })
+      .expect(201);
+    expect(res.body).toMatchObject({
+      max_iterations: 20,
+      allowed_connectors: ['jira'],
+      approval_overrides: { read: 'approve' },
+      description: '',
+      system_prompt: null,
+      skills: [],
+    });
   });
 
   it('names are unique per org (case-insensitive) → 409; another org may reuse them', async () => {
@@ -118,7 +179,12 @@ describe('/agents', () => {
     await t.http().delete(`/api/v1/agents/${def.id}`).set(org.auth).expect(409);
     const rename = await t.http().patch('/api/v1/agents/default').set(org.auth).send({ name: 'main' }).expect(409);
     expect(rename.body.error.code).toBe('builtin_agent');
-    const edit = await t.http().patch('/api/v1/agents/default').set(org.auth).send({ system_prompt: 'Be terse.', max_iterations: 5 }).expect(200);
+    const edit = await t
+      .http()
+      .patch('/api/v1/agents/default')
+      .set(org.auth)
+      .send({ system_prompt: 'Be terse.', max_iterations: 5 })
+      .expect(200);
     expect(edit.body).toMatchObject({ name: 'default', system_prompt: 'Be terse.', max_iterations: 5, builtin: true });
     expect((await t.app.get(AgentsService, { strict: false }).resolve(org.orgId)).maxIterations).toBe(5);
   });
@@ -126,7 +192,11 @@ describe('/agents', () => {
   it('a registered usage check turns DELETE into 409 in_use', async () => {
     const org = await registerOwner(t, 'agents');
     await t.http().post('/api/v1/agents').set(org.auth).send({ name: 'busy' }).expect(201);
-    t.app.get(AgentsService, { strict: false }).registerUsageCheck(async (orgId, a) => (orgId === org.orgId && a.name === 'busy' ? 'referenced by task nightly-report' : null));
+    t.app
+      .get(AgentsService, { strict: false })
+      .registerUsageCheck(async (orgId, a) =>
+        orgId === org.orgId && a.name === 'busy' ? 'referenced by task nightly-report' : null,
+      );
     const res = await t.http().delete('/api/v1/agents/busy').set(org.auth).expect(409);
     expect(res.body.error).toMatchObject({ code: 'in_use', details: { reason: 'referenced by task nightly-report' } });
   });
@@ -148,13 +218,28 @@ describe('/agents', () => {
 
   it('lists with pagination and a q filter', async () => {
     const org = await registerOwner(t, 'agents');
-    for (const n of ['a1', 'a2', 'a3', 'b1']) await t.http().post('/api/v1/agents').set(org.auth).send({ name: n, description: n.startsWith('a') ? 'alpha team' : 'beta' }).expect(201);
+    for (const n of ['a1', 'a2', 'a3', 'b1']) {
+      await t
+        .http()
+        .post('/api/v1/agents')
+        .set(org.auth)
+        .send({ name: n, description: n.startsWith('a') ? 'alpha team' : 'beta' })
+        .expect(201);
+    }
     const p1 = await t.http().get('/api/v1/agents?limit=2').set(org.auth).expect(200);
     expect(p1.body.total).toBe(5);
     expect(p1.body.items).toHaveLength(2);
     expect(p1.body.next_cursor).toEqual(expect.any(String));
-    const p2 = await t.http().get(`/api/v1/agents?limit=2&cursor=${encodeURIComponent(p1.body.next_cursor)}`).set(org.auth).expect(200);
-    const p3 = await t.http().get(`/api/v1/agents?limit=2&cursor=${encodeURIComponent(p2.body.next_cursor)}`).set(org.auth).expect(200);
+    const p2 = await t
+      .http()
+      .get(`/api/v1/agents?limit=2&cursor=${encodeURIComponent(p1.body.next_cursor)}`)
+      .set(org.auth)
+      .expect(200);
+    const p3 = await t
+      .http()
+      .get(`/api/v1/agents?limit=2&cursor=${encodeURIComponent(p2.body.next_cursor)}`)
+      .set(org.auth)
+      .expect(200);
     expect(p3.body.next_cursor).toBeNull();
     const names = [...p1.body.items, ...p2.body.items, ...p3.body.items].map((a: { name: string }) => a.name);
     expect(names.sort()).toEqual(['a1', 'a2', 'a3', 'b1', 'default']);

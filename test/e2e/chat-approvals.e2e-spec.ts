@@ -1,11 +1,19 @@
 import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
-import { createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
+import { createKubeSource, names, openSse, withFakeKube } from './chat-helpers';
 
 const POD = 'web-7d9f8b6c5d-abcde';
-const deletePodCall = (id = 'call_del') => ({ toolCalls: [{ id, name: 'execute_connector_tool', arguments: { tool: 'prod-cluster.delete_pod', arguments: { namespace: 'prod', name: POD } } }] });
+const deletePodCall = (id = 'call_del') => ({
+  toolCalls: [
+    {
+      id,
+      name: 'execute_connector_tool',
+      arguments: { tool: 'prod-cluster.delete_pod', arguments: { namespace: 'prod', name: POD } },
+    },
+  ],
+});
 
 function toolMessages(body: any): any[] {
   return (body?.messages ?? []).filter((m: any) => m.role === 'tool');
@@ -20,7 +28,15 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
   beforeAll(async () => {
     fake = await startFakeOpenAI();
     kube = await withFakeKube();
-    t = await startTestApp({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.baseUrl, LLM_API_KEY: 'test', LLM_MODEL: 'fake-model', SSE_PING_INTERVAL_MS: '250', CHAT_APPROVAL_POLL_MS: '200', CHAT_SWEEP_INTERVAL_MS: '300' });
+    t = await startTestApp({
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: fake.baseUrl,
+      LLM_API_KEY: 'test',
+      LLM_MODEL: 'fake-model',
+      SSE_PING_INTERVAL_MS: '250',
+      CHAT_APPROVAL_POLL_MS: '200',
+      CHAT_SWEEP_INTERVAL_MS: '300',
+    });
     u = await registerOwner(t, 'chatapr');
     await createKubeSource(t.baseUrl, u.auth, kube, 'prod-cluster');
   });
@@ -31,50 +47,109 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
   });
   beforeEach(() => fake.reset());
 
-  const newConversation = async (user = u, extra: Record<string, unknown> = {}) => (await t.http().post('/api/v1/chat/conversations').set(user.auth).send({ title: 'ops', ...extra }).expect(201)).body.id as string;
-  const send = (conv: string, content: string, user = u) => openSse(`${t.baseUrl}/api/v1/chat/conversations/${conv}/messages`, { headers: user.auth, body: { content } });
+  const newConversation = async (user = u, extra: Record<string, unknown> = {}) =>
+    (
+      await t
+        .http()
+        .post('/api/v1/chat/conversations')
+        .set(user.auth)
+        .send({ title: 'ops', ...extra })
+        .expect(201)
+    ).body.id as string;
+  const send = (conv: string, content: string, user = u) =>
+    openSse(`${t.baseUrl}/api/v1/chat/conversations/${conv}/messages`, { headers: user.auth, body: { content } });
 
   it('approve: waits with pings, 409 on a concurrent turn, executes once after approval, a second decision is 409', async () => {
     fake.script(deletePodCall(), { text: 'Pod deleted.' });
     const conv = await newConversation();
     const s = await send(conv, 'delete the web pod');
     const req = await s.waitFor((e) => e.event === 'approval_required');
-    expect(req.data).toMatchObject({ approval_id: expect.any(String), tool_call_id: expect.any(String), name: 'execute_connector_tool', tool: 'prod-cluster.delete_pod', effect: 'destructive', args: { namespace: 'prod', name: POD }, expires_at: expect.any(String) });
+    expect(req.data).toMatchObject({
+      approval_id: expect.any(String),
+      tool_call_id: expect.any(String),
+      name: 'execute_connector_tool',
+      tool: 'prod-cluster.delete_pod',
+      effect: 'destructive',
+      args: { namespace: 'prod', name: POD },
+      expires_at: expect.any(String),
+    });
     expect(req.data.reason).toContain('requires approval');
     const start = s.events.find((e) => e.event === 'tool_call_start')!;
-    expect(start.data).toMatchObject({ tool_call_id: req.data.tool_call_id, name: 'execute_connector_tool', connector: 'kubernetes' });
+    expect(start.data).toMatchObject({
+      tool_call_id: req.data.tool_call_id,
+      name: 'execute_connector_tool',
+      connector: 'kubernetes',
+    });
 
     // a second message while the turn runs → 409 turn_in_progress
-    const busy = await t.http().post(`/api/v1/chat/conversations/${conv}/messages`).set(u.auth).send({ content: 'hello?' }).expect(409);
+    const busy = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/messages`)
+      .set(u.auth)
+      .send({ content: 'hello?' })
+      .expect(409);
     expect(busy.body.error.code).toBe('turn_in_progress');
 
     await s.waitFor((e) => e.event === 'ping' && Number(e.id) > Number(req.id));
     const detail = await t.http().get(`/api/v1/chat/conversations/${conv}`).set(u.auth).expect(200);
-    expect(detail.body.pending_approvals).toEqual([expect.objectContaining({ id: req.data.approval_id, status: 'pending', tool: 'prod-cluster.delete_pod' })]);
+    expect(detail.body.pending_approvals).toEqual([
+      expect.objectContaining({ id: req.data.approval_id, status: 'pending', tool: 'prod-cluster.delete_pod' }),
+    ]);
     const inbox = await t.http().get('/api/v1/chat/approvals?status=pending').set(u.auth).expect(200);
     expect(inbox.body.items.map((a: any) => a.id)).toContain(req.data.approval_id);
     expect(kube.requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
 
-    const ok = await t.http().post(`/api/v1/chat/conversations/${conv}/approvals/${req.data.approval_id}`).set(u.auth).send({ approved: true }).expect(200);
+    const ok = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/approvals/${req.data.approval_id}`)
+      .set(u.auth)
+      .send({ approved: true })
+      .expect(200);
     expect(ok.body).toMatchObject({ id: req.data.approval_id, status: 'approved', decided_by: u.userId });
-    const twice = await t.http().post(`/api/v1/chat/approvals/${req.data.approval_id}`).set(u.auth).send({ approved: false }).expect(409);
+    const twice = await t
+      .http()
+      .post(`/api/v1/chat/approvals/${req.data.approval_id}`)
+      .set(u.auth)
+      .send({ approved: false })
+      .expect(409);
     expect(twice.body.error.code).toBe('approval_already_decided');
 
     await s.done;
     const result = s.events.find((e) => e.event === 'tool_result')!;
     expect(result.data).toMatchObject({ tool_call_id: req.data.tool_call_id, status: 'completed' });
-    expect(s.events.find((e) => e.event === 'approval_resolved')!.data).toMatchObject({ approval_id: req.data.approval_id, decision: 'approved' });
+    expect(s.events.find((e) => e.event === 'approval_resolved')!.data).toMatchObject({
+      approval_id: req.data.approval_id,
+      decision: 'approved',
+    });
     expect(s.events[s.events.length - 1]).toMatchObject({ event: 'message_end', data: { finish_reason: 'end_turn' } });
     expect(kube.requests.filter((r) => r.method === 'DELETE' && r.path.includes(POD))).toHaveLength(1);
     // the model got the tool result on its second call, and only ever saw the four meta-tools
     expect(fake.requests).toHaveLength(2);
-    expect(fake.requests[0].body.tools.map((x: any) => x.function.name).sort()).toEqual(['execute_connector_tool', 'list_connectors', 'request_connector_access', 'search_connector_tools']);
+    expect(fake.requests[0].body.tools.map((x: any) => x.function.name).sort()).toEqual([
+      'execute_connector_tool',
+      'list_connectors',
+      'request_connector_access',
+      'search_connector_tools',
+    ]);
     expect(toolMessages(fake.requests[1].body)).toHaveLength(1);
 
     const msgs = await t.http().get(`/api/v1/chat/conversations/${conv}/messages`).set(u.auth).expect(200);
-    expect(msgs.body.items[1]).toMatchObject({ role: 'assistant', content: 'Pod deleted.', finish_reason: 'end_turn', tool_calls: [expect.objectContaining({ tool_call_id: req.data.tool_call_id, status: 'completed', tool: 'prod-cluster.delete_pod' })] });
+    expect(msgs.body.items[1]).toMatchObject({
+      role: 'assistant',
+      content: 'Pod deleted.',
+      finish_reason: 'end_turn',
+      tool_calls: [
+        expect.objectContaining({
+          tool_call_id: req.data.tool_call_id,
+          status: 'completed',
+          tool: 'prod-cluster.delete_pod',
+        }),
+      ],
+    });
     const audit = await t.http().get('/api/v1/activity/audit?category=approval').set(u.auth);
-    if (audit.status === 200) expect(JSON.stringify(audit.body)).toContain(req.data.approval_id);
+    if (audit.status === 200) {
+      expect(JSON.stringify(audit.body)).toContain(req.data.approval_id);
+    }
   });
 
   it('deny: the tool does not run and the approver note reaches the model as a policy_denied tool error', async () => {
@@ -83,41 +158,82 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     const conv = await newConversation();
     const s = await send(conv, 'delete the web pod');
     const req = await s.waitFor((e) => e.event === 'approval_required');
-    await t.http().post(`/api/v1/chat/approvals/${req.data.approval_id}`).set(u.auth).send({ approved: false, note: 'change freeze until Thursday' }).expect(200);
+    await t
+      .http()
+      .post(`/api/v1/chat/approvals/${req.data.approval_id}`)
+      .set(u.auth)
+      .send({ approved: false, note: 'change freeze until Thursday' })
+      .expect(200);
     await s.done;
     const result = s.events.find((e) => e.event === 'tool_result')!;
-    expect(result.data).toMatchObject({ tool_call_id: req.data.tool_call_id, status: 'denied', error: { code: 'policy_denied' }, result: { error: { code: 'policy_denied' } } });
+    expect(result.data).toMatchObject({
+      tool_call_id: req.data.tool_call_id,
+      status: 'denied',
+      error: { code: 'policy_denied' },
+      result: { error: { code: 'policy_denied' } },
+    });
     expect(result.data.error.message).toContain('change freeze until Thursday');
     const tm = toolMessages(fake.requests[1].body);
     expect(tm).toHaveLength(1);
     expect(JSON.stringify(tm[0].content)).toContain('policy_denied');
     expect(JSON.stringify(tm[0].content)).toContain('change freeze until Thursday');
     expect(kube.requests.slice(before).filter((r) => r.method === 'DELETE')).toHaveLength(0);
-    const tc = await t.http().get(`/api/v1/chat/conversations/${conv}/tool-calls/${req.data.tool_call_id}`).set(u.auth).expect(200);
+    const tc = await t
+      .http()
+      .get(`/api/v1/chat/conversations/${conv}/tool-calls/${req.data.tool_call_id}`)
+      .set(u.auth)
+      .expect(200);
     expect(tc.body.status).toBe('denied');
   });
 
   it('org defaults: write=allow runs a write tool without approval; write=deny refuses at once with policy_denied', async () => {
     const owner = await registerOwner(t, 'chatdefaults');
     await createKubeSource(t.baseUrl, owner.auth, kube, 'prod-cluster');
-    const scale = { toolCalls: [{ name: 'execute_connector_tool', arguments: { tool: 'prod-cluster.scale_deployment', arguments: { namespace: 'prod', name: 'web', replicas: 3 } } }] };
-    await t.http().post('/api/v1/settings/security').set(owner.auth).send({ approval_defaults: { write: 'allow' } }).expect((r) => expect([200, 201]).toContain(r.status));
+    const scale = {
+      toolCalls: [
+        {
+          name: 'execute_connector_tool',
+          arguments: {
+            tool: 'prod-cluster.scale_deployment',
+            arguments: { namespace: 'prod', name: 'web', replicas: 3 },
+          },
+        },
+      ],
+    };
+    await t
+      .http()
+      .post('/api/v1/settings/security')
+      .set(owner.auth)
+      .send({ approval_defaults: { write: 'allow' } })
+      .expect((r) => expect([200, 201]).toContain(r.status));
     fake.script(scale, { text: 'Scaled.' });
     const s1 = await send(await newConversation(owner), 'scale web to 3', owner);
     await s1.done;
     expect(names(s1.events)).not.toContain('approval_required');
     expect(s1.events.find((e) => e.event === 'tool_result')!.data.status).toBe('completed');
 
-    await t.http().post('/api/v1/settings/security').set(owner.auth).send({ approval_defaults: { write: 'deny' } }).expect((r) => expect([200, 201]).toContain(r.status));
+    await t
+      .http()
+      .post('/api/v1/settings/security')
+      .set(owner.auth)
+      .send({ approval_defaults: { write: 'deny' } })
+      .expect((r) => expect([200, 201]).toContain(r.status));
     fake.script(scale, { text: 'Not allowed.' });
     const s2 = await send(await newConversation(owner), 'scale web to 3', owner);
     await s2.done;
     expect(names(s2.events)).not.toContain('approval_required');
-    expect(s2.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({ status: 'denied', error: { code: 'policy_denied' } });
+    expect(s2.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({
+      status: 'denied',
+      error: { code: 'policy_denied' },
+    });
   });
 
   it('max_iterations: a model that keeps calling tools is stopped and asked for a final answer without tools', async () => {
-    const agent = await t.http().post('/api/v1/agents').set(u.auth).send({ name: `loopy-${Date.now()}`, max_iterations: 2 });
+    const agent = await t
+      .http()
+      .post('/api/v1/agents')
+      .set(u.auth)
+      .send({ name: `loopy-${Date.now()}`, max_iterations: 2 });
     expect(agent.status).toBe(201);
     const search = { toolCalls: [{ name: 'search_connector_tools', arguments: { query: 'pods' } }] };
     fake.script(search, search, { text: 'Stopping here.' });
@@ -129,7 +245,9 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     expect(fake.requests).toHaveLength(3);
     // the final call offers no usable tools: none at all, or only the history's tools with tool_choice "none"
     const last = fake.requests[2].body;
-    if ((last.tools ?? []).length) expect(last.tool_choice).toBe('none');
+    if ((last.tools ?? []).length) {
+      expect(last.tool_choice).toBe('none');
+    }
     expect(fake.requests[0].body.tool_choice).not.toBe('none');
   });
 
@@ -141,7 +259,11 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     const c = await t.http().post(`/api/v1/chat/conversations/${conv}/cancel`).set(u.auth).expect(202);
     expect(c.body.cancelled).toBe(true);
     await s.done;
-    expect(s.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({ tool_call_id: req.data.tool_call_id, status: 'failed', error: { code: 'cancelled' } });
+    expect(s.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({
+      tool_call_id: req.data.tool_call_id,
+      status: 'failed',
+      error: { code: 'cancelled' },
+    });
     expect(s.events[s.events.length - 1].data.finish_reason).toBe('cancelled');
     const a = await t.http().get(`/api/v1/chat/approvals/${req.data.approval_id}`).set(u.auth).expect(200);
     expect(a.body.status).toBe('expired');
@@ -159,10 +281,16 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     await s.done;
     const seq = names(s.events);
     expect(seq.slice(-2)).toEqual(['error', 'message_end']);
-    expect(s.events.find((e) => e.event === 'error')!.data).toMatchObject({ code: expect.any(String), message: expect.any(String) });
+    expect(s.events.find((e) => e.event === 'error')!.data).toMatchObject({
+      code: expect.any(String),
+      message: expect.any(String),
+    });
     expect(s.events[s.events.length - 1].data.finish_reason).toBe('error');
     const msgs = await t.http().get(`/api/v1/chat/conversations/${conv}/messages`).set(u.auth).expect(200);
-    expect(msgs.body.items.map((m: any) => [m.role, m.finish_reason])).toEqual([['user', null], ['assistant', 'error']]);
+    expect(msgs.body.items.map((m: any) => [m.role, m.finish_reason])).toEqual([
+      ['user', null],
+      ['assistant', 'error'],
+    ]);
     fake.script({ text: 'ok now' });
     const again = await send(conv, 'retry');
     await again.done;
@@ -172,7 +300,12 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
   it('expiry: with approval_timeout_secs=10 the call ends approval_expired, and a late decision is 409 approval_expired', async () => {
     const owner = await registerOwner(t, 'chatexp');
     await createKubeSource(t.baseUrl, owner.auth, kube, 'prod-cluster');
-    await t.http().post('/api/v1/settings/security').set(owner.auth).send({ approval_timeout_secs: 10 }).expect((r) => expect([200, 201]).toContain(r.status));
+    await t
+      .http()
+      .post('/api/v1/settings/security')
+      .set(owner.auth)
+      .send({ approval_timeout_secs: 10 })
+      .expect((r) => expect([200, 201]).toContain(r.status));
     fake.script(deletePodCall(), { text: 'The approval expired.' });
     const before = kube.requests.length;
     const conv = await newConversation(owner);
@@ -183,9 +316,17 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     expect(ttl).toBeLessThanOrEqual(10_500);
     await s.done;
     expect(s.events.find((e) => e.event === 'approval_resolved')!.data.decision).toBe('expired');
-    expect(s.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({ status: 'expired', error: { code: 'approval_expired' } });
+    expect(s.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({
+      status: 'expired',
+      error: { code: 'approval_expired' },
+    });
     expect(JSON.stringify(toolMessages(fake.requests[1].body))).toContain('approval_expired');
-    const late = await t.http().post(`/api/v1/chat/conversations/${conv}/approvals/${req.data.approval_id}`).set(owner.auth).send({ approved: true }).expect(409);
+    const late = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/approvals/${req.data.approval_id}`)
+      .set(owner.auth)
+      .send({ approved: true })
+      .expect(409);
     expect(late.body.error.code).toBe('approval_expired');
     expect(kube.requests.slice(before).filter((r) => r.method === 'DELETE')).toHaveLength(0);
   }, 40_000);

@@ -1,7 +1,7 @@
 import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { addMember, registerOwner, TestUser } from '../factories/users';
-import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
 import { startTestApp, TestApp } from '../setup/test-app';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
 import { createKubeSource, openSse, withFakeKube, type SseEvent } from './chat-helpers';
 
 const call = (name: string, args: Record<string, unknown>) => ({ toolCalls: [{ name, arguments: args }] });
@@ -16,7 +16,12 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
   beforeAll(async () => {
     fake = await startFakeOpenAI();
     kube = await withFakeKube();
-    t = await startTestApp({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.baseUrl, LLM_API_KEY: 'test', LLM_MODEL: 'fake-model' });
+    t = await startTestApp({
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: fake.baseUrl,
+      LLM_API_KEY: 'test',
+      LLM_MODEL: 'fake-model',
+    });
     owner = await registerOwner(t, 'catalogacr');
     member = await addMember(t, owner, 'member', 'catalogacrm');
     await createKubeSource(t.baseUrl, owner.auth, kube, 'prod-cluster'); // realm infrastructure (the connector default)
@@ -28,11 +33,22 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
   });
   beforeEach(() => fake.reset());
 
-  const conversation = async (who: TestUser, body: Record<string, unknown> = {}) => (await t.http().post('/api/v1/chat/conversations').set(who.auth).send({ title: 'catalog', ...body }).expect(201)).body.id as string;
+  const conversation = async (who: TestUser, body: Record<string, unknown> = {}) =>
+    (
+      await t
+        .http()
+        .post('/api/v1/chat/conversations')
+        .set(who.auth)
+        .send({ title: 'catalog', ...body })
+        .expect(201)
+    ).body.id as string;
   /** runs one turn whose model makes the given meta-tool calls, one per step, and returns each tool_result */
   const turn = async (who: TestUser, conv: string, calls: [string, Record<string, unknown>][]): Promise<SseEvent[]> => {
     fake.script(...calls.map(([n, a]) => call(n, a)), { text: 'done' });
-    const s = await openSse(`${t.baseUrl}/api/v1/chat/conversations/${conv}/messages`, { headers: who.auth, body: { content: 'go' } });
+    const s = await openSse(`${t.baseUrl}/api/v1/chat/conversations/${conv}/messages`, {
+      headers: who.auth,
+      body: { content: 'go' },
+    });
     await s.done;
     return s.events.filter((e) => e.event === 'tool_result');
   };
@@ -41,14 +57,32 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
     const [r] = await turn(member, await conversation(member), [['list_connectors', {}]]);
     expect(r.data).toMatchObject({ status: 'completed' });
     expect(r.data.result.connectors).toEqual([
-      expect.objectContaining({ name: 'prod-cluster', display_name: 'Kubernetes', connector: 'kubernetes', realm: 'infrastructure', source_id: expect.any(String), tool_count: expect.any(Number), status: 'active' }),
+      expect.objectContaining({
+        name: 'prod-cluster',
+        display_name: 'Kubernetes',
+        connector: 'kubernetes',
+        realm: 'infrastructure',
+        source_id: expect.any(String),
+        tool_count: expect.any(Number),
+        status: 'active',
+      }),
     ]);
     expect(r.data.result.connectors[0].tool_count).toBeGreaterThan(3);
   });
 
-  it('an agent with a realm sees only that realm\'s connectors; search and execute follow the same scope', async () => {
-    await t.http().post('/api/v1/agents').set(owner.auth).send({ name: 'dev-helper', realm: 'development' }).expect(201);
-    await t.http().post('/api/v1/agents').set(owner.auth).send({ name: 'infra-helper', realm: 'infrastructure' }).expect(201);
+  it("an agent with a realm sees only that realm's connectors; search and execute follow the same scope", async () => {
+    await t
+      .http()
+      .post('/api/v1/agents')
+      .set(owner.auth)
+      .send({ name: 'dev-helper', realm: 'development' })
+      .expect(201);
+    await t
+      .http()
+      .post('/api/v1/agents')
+      .set(owner.auth)
+      .send({ name: 'infra-helper', realm: 'infrastructure' })
+      .expect(201);
     const dev = await conversation(member, { agent: 'dev-helper' });
     const [list, search, exec] = await turn(member, dev, [
       ['list_connectors', {}],
@@ -60,9 +94,15 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
     expect(exec.data).toMatchObject({ status: 'failed', error: { code: 'tool_not_found' } });
 
     const infra = await conversation(member, { agent: 'infra-helper' });
-    const [list2, search2] = await turn(member, infra, [['list_connectors', {}], ['search_connector_tools', { query: 'list pods' }]]);
+    const [list2, search2] = await turn(member, infra, [
+      ['list_connectors', {}],
+      ['search_connector_tools', { query: 'list pods' }],
+    ]);
     expect(list2.data.result.connectors.map((c: any) => c.name)).toEqual(['prod-cluster']);
-    expect(search2.data.result.tools[0]).toMatchObject({ qualified: 'prod-cluster.list_pods', realm: 'infrastructure' });
+    expect(search2.data.result.tools[0]).toMatchObject({
+      qualified: 'prod-cluster.list_pods',
+      realm: 'infrastructure',
+    });
   });
 
   it('request_connector_access stores a pending request that admins list, grant or reject exactly once', async () => {
@@ -71,20 +111,50 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
       ['request_connector_access', { connector: 'github', reason: 'need to read pull requests' }],
       ['request_connector_access', { reason: 'no connector named' }],
     ]);
-    expect(r.data).toMatchObject({ status: 'completed', result: { request_id: expect.stringMatching(/^acr_/), status: 'pending' } });
+    expect(r.data).toMatchObject({
+      status: 'completed',
+      result: { request_id: expect.stringMatching(/^acr_/), status: 'pending' },
+    });
     expect(bad.data).toMatchObject({ status: 'failed', error: { code: 'invalid_arguments' } });
     const id = r.data.result.request_id;
 
     await t.http().get('/api/v1/sources/access-requests').set(member.auth).expect(403);
     const listed = await t.http().get('/api/v1/sources/access-requests?status=pending').set(owner.auth).expect(200);
     expect(listed.body).toMatchObject({ total: 1, next_cursor: null });
-    expect(listed.body.items[0]).toMatchObject({ id, org_id: owner.orgId, user_id: member.userId, connector: 'github', reason: 'need to read pull requests', conversation_id: conv, status: 'pending', decided_by: null });
+    expect(listed.body.items[0]).toMatchObject({
+      id,
+      org_id: owner.orgId,
+      user_id: member.userId,
+      connector: 'github',
+      reason: 'need to read pull requests',
+      conversation_id: conv,
+      status: 'pending',
+      decided_by: null,
+    });
 
-    const granted = await t.http().post(`/api/v1/sources/access-requests/${id}/grant`).set(owner.auth).send({ note: 'added the GitHub source' }).expect(200);
-    expect(granted.body).toMatchObject({ id, status: 'granted', decided_by: owner.userId, note: 'added the GitHub source', decided_at: expect.any(String) });
-    const again = await t.http().post(`/api/v1/sources/access-requests/${id}/reject`).set(owner.auth).send({}).expect(409);
+    const granted = await t
+      .http()
+      .post(`/api/v1/sources/access-requests/${id}/grant`)
+      .set(owner.auth)
+      .send({ note: 'added the GitHub source' })
+      .expect(200);
+    expect(granted.body).toMatchObject({
+      id,
+      status: 'granted',
+      decided_by: owner.userId,
+      note: 'added the GitHub source',
+      decided_at: expect.any(String),
+    });
+    const again = await t
+      .http()
+      .post(`/api/v1/sources/access-requests/${id}/reject`)
+      .set(owner.auth)
+      .send({})
+      .expect(409);
     expect(again.body.error).toMatchObject({ code: 'access_request_already_decided', details: { status: 'granted' } });
-    expect((await t.http().get('/api/v1/sources/access-requests?status=pending').set(owner.auth).expect(200)).body.total).toBe(0);
+    expect(
+      (await t.http().get('/api/v1/sources/access-requests?status=pending').set(owner.auth).expect(200)).body.total,
+    ).toBe(0);
     await t.http().get('/api/v1/sources/access-requests?status=maybe').set(owner.auth).expect(400);
     await t.http().post('/api/v1/sources/access-requests/acr_nope/grant').set(owner.auth).send({}).expect(404);
 
@@ -94,7 +164,11 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
     await t.http().get(`/api/v1/sources/access-requests/${id}`).set(other.auth).expect(404);
     await t.http().post(`/api/v1/sources/access-requests/${id}/reject`).set(other.auth).send({}).expect(404);
 
-    const audit = await t.http().get('/api/v1/activity/audit?action=chat.connector_access.requested').set(owner.auth).expect(200);
+    const audit = await t
+      .http()
+      .get('/api/v1/activity/audit?action=chat.connector_access.requested')
+      .set(owner.auth)
+      .expect(200);
     expect(audit.body.items[0]).toMatchObject({ target: { type: 'access_request', id } });
   });
 });

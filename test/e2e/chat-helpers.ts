@@ -1,8 +1,4 @@
 /** Helpers of the chat e2e suites: an SSE client over fetch, polling, and a kubernetes source on a fake API. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { startFakeKubeApi, type FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 
 export interface SseEvent {
@@ -23,11 +19,18 @@ export interface SseStream {
   abort(): void;
 }
 
-export async function openSse(url: string, init: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<SseStream> {
+export async function openSse(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: unknown } = {},
+): Promise<SseStream> {
   const ctrl = new AbortController();
   const res = await fetch(url, {
     method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
-    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), accept: 'text/event-stream', ...(init.headers ?? {}) },
+    headers: {
+      ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      accept: 'text/event-stream',
+      ...(init.headers ?? {}),
+    },
     body: init.body !== undefined ? JSON.stringify(init.body) : undefined,
     signal: ctrl.signal,
   });
@@ -41,7 +44,15 @@ export async function openSse(url: string, init: { method?: string; headers?: Re
     } catch {
       /* text */
     }
-    return { status: res.status, headers: res.headers, body, events, done: Promise.resolve(), waitFor: () => Promise.reject(new Error(`not a stream: ${res.status} ${text}`)), abort: () => ctrl.abort() };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body,
+      events,
+      done: Promise.resolve(),
+      waitFor: () => Promise.reject(new Error(`not a stream: ${res.status} ${text}`)),
+      abort: () => ctrl.abort(),
+    };
   }
   const push = (e: SseEvent) => {
     events.push(e);
@@ -65,9 +76,13 @@ export async function openSse(url: string, init: { method?: string; headers?: Re
           const e: SseEvent = { event: 'message', data: undefined };
           const data: string[] = [];
           for (const line of frame.split('\n')) {
-            if (line.startsWith('id:')) e.id = line.slice(3).trim();
-            else if (line.startsWith('event:')) e.event = line.slice(6).trim();
-            else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+            if (line.startsWith('id:')) {
+              e.id = line.slice(3).trim();
+            } else if (line.startsWith('event:')) {
+              e.event = line.slice(6).trim();
+            } else if (line.startsWith('data:')) {
+              data.push(line.slice(5).trimStart());
+            }
           }
           const raw = data.join('\n');
           try {
@@ -90,26 +105,39 @@ export async function openSse(url: string, init: { method?: string; headers?: Re
     abort: () => ctrl.abort(),
     waitFor: (pred, timeoutMs = 20_000) => {
       const hit = events.find(pred);
-      if (hit) return Promise.resolve(hit);
+      if (hit) {
+        return Promise.resolve(hit);
+      }
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for an SSE event; got: ${events.map((x) => x.event).join(',')}`)), timeoutMs);
+        const t = setTimeout(
+          () => reject(new Error(`timed out waiting for an SSE event; got: ${events.map((x) => x.event).join(',')}`)),
+          timeoutMs,
+        );
         waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
       });
     },
   };
 }
 
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, stepMs = 100): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  timeoutMs = 20_000,
+  stepMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
     try {
       const v = await fn();
-      if (v) return v;
+      if (v) {
+        return v;
+      }
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    }
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
@@ -121,20 +149,36 @@ export async function withFakeKube(): Promise<FakeKubeApi> {
 }
 
 /** Creates a kubernetes source named `name` on the fake API for the caller's org. */
-export async function createKubeSource(baseUrl: string, auth: Record<string, string>, kube: FakeKubeApi, name = 'prod-cluster'): Promise<{ id: string; name: string }> {
+export async function createKubeSource(
+  baseUrl: string,
+  auth: Record<string, string>,
+  kube: FakeKubeApi,
+  name = 'prod-cluster',
+): Promise<{ id: string; name: string }> {
   const res = await fetch(`${baseUrl}/api/v1/sources`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...auth },
     body: JSON.stringify({ name, source_type: 'kubernetes', config: { server: kube.url, token: kube.token } }),
   });
   const body = (await res.json()) as { id: string; name: string };
-  if (res.status !== 201) throw new Error(`creating source failed: ${res.status} ${JSON.stringify(body)}`);
+  if (res.status !== 201) {
+    throw new Error(`creating source failed: ${res.status} ${JSON.stringify(body)}`);
+  }
   return { id: body.id, name: body.name };
 }
 
-
-export async function api(baseUrl: string, method: string, path: string, auth: Record<string, string>, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${baseUrl}/api/v1${path}`, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...auth }, body: body !== undefined ? JSON.stringify(body) : undefined });
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  auth: Record<string, string>,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(`${baseUrl}/api/v1${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...auth },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
   const text = await res.text();
   let parsed: any = text;
   try {

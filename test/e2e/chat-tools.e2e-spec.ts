@@ -14,7 +14,8 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     t = await startTestApp({ LLM_PROVIDER: 'offline', CHAT_APPROVAL_POLL_MS: '200', CHAT_SWEEP_INTERVAL_MS: '300' });
     u = await registerOwner(t, 'chattools');
     await createKubeSource(t.baseUrl, u.auth, kube, 'prod-cluster');
-    conv = (await t.http().post('/api/v1/chat/conversations').set(u.auth).send({ title: 'manual' }).expect(201)).body.id;
+    conv = (await t.http().post('/api/v1/chat/conversations').set(u.auth).send({ title: 'manual' }).expect(201)).body
+      .id;
   });
   afterAll(async () => {
     await t.close();
@@ -22,43 +23,107 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
   });
 
   it('a read tool runs at once: 200 completed with result, usage_ms and a stored tool message', async () => {
-    const res = await t.http().post(`/api/v1/chat/conversations/${conv}/tool-calls`).set(u.auth).send({ tool: 'prod-cluster.list_pods', arguments: { namespace: 'prod' } }).expect(200);
-    expect(res.body).toMatchObject({ status: 'completed', tool_call_id: expect.stringMatching(/^tc_/), usage_ms: expect.any(Number) });
+    const res = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/tool-calls`)
+      .set(u.auth)
+      .send({ tool: 'prod-cluster.list_pods', arguments: { namespace: 'prod' } })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      status: 'completed',
+      tool_call_id: expect.stringMatching(/^tc_/),
+      usage_ms: expect.any(Number),
+    });
     expect(res.body.result.items.map((p: any) => p.name)).toContain('worker-5c6b7d8e9f-klmno');
-    const polled = await t.http().get(`/api/v1/chat/conversations/${conv}/tool-calls/${res.body.tool_call_id}`).set(u.auth).expect(200);
+    const polled = await t
+      .http()
+      .get(`/api/v1/chat/conversations/${conv}/tool-calls/${res.body.tool_call_id}`)
+      .set(u.auth)
+      .expect(200);
     expect(polled.body).toMatchObject({ status: 'completed', tool_call_id: res.body.tool_call_id });
     const msgs = await t.http().get(`/api/v1/chat/conversations/${conv}/messages`).set(u.auth).expect(200);
-    expect(msgs.body.items.find((m: any) => m.role === 'tool' && m.tool_call_id === res.body.tool_call_id)).toBeTruthy();
+    expect(
+      msgs.body.items.find((m: any) => m.role === 'tool' && m.tool_call_id === res.body.tool_call_id),
+    ).toBeTruthy();
     // connector + bare tool name (spec shape) works too
-    await t.http().post(`/api/v1/chat/conversations/${conv}/tool-calls`).set(u.auth).send({ connector: 'kubernetes', tool: 'list_namespaces', args: {} }).expect(200);
+    await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/tool-calls`)
+      .set(u.auth)
+      .send({ connector: 'kubernetes', tool: 'list_namespaces', args: {} })
+      .expect(200);
   });
 
   it('unknown tool → 404, invalid arguments → 400 invalid_arguments', async () => {
-    const nf = await t.http().post(`/api/v1/chat/conversations/${conv}/tool-calls`).set(u.auth).send({ tool: 'prod-cluster.nope', arguments: {} }).expect(404);
+    const nf = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/tool-calls`)
+      .set(u.auth)
+      .send({ tool: 'prod-cluster.nope', arguments: {} })
+      .expect(404);
     expect(nf.body.error.code).toBe('tool_not_found');
-    const bad = await t.http().post(`/api/v1/chat/conversations/${conv}/tool-calls`).set(u.auth).send({ tool: 'prod-cluster.get_pod', arguments: { namespace: 'prod' } }).expect(400);
+    const bad = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/tool-calls`)
+      .set(u.auth)
+      .send({ tool: 'prod-cluster.get_pod', arguments: { namespace: 'prod' } })
+      .expect(400);
     expect(bad.body.error.code).toBe('invalid_arguments');
   });
 
   it('a destructive tool answers 202 pending_approval; it executes once when approved and is pollable until completed', async () => {
     const before = kube.requests.length;
-    const res = await t.http().post(`/api/v1/chat/conversations/${conv}/tool-calls`).set(u.auth).send({ tool: 'prod-cluster.delete_pod', arguments: { namespace: 'prod', name: 'web-7d9f8b6c5d-abcde' } }).expect(202);
-    expect(res.body).toMatchObject({ status: 'pending_approval', approval_id: expect.any(String), tool_call_id: expect.any(String) });
-    const pending = await t.http().get(`/api/v1/chat/conversations/${conv}/tool-calls/${res.body.tool_call_id}`).set(u.auth).expect(200);
+    const res = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/tool-calls`)
+      .set(u.auth)
+      .send({ tool: 'prod-cluster.delete_pod', arguments: { namespace: 'prod', name: 'web-7d9f8b6c5d-abcde' } })
+      .expect(202);
+    expect(res.body).toMatchObject({
+      status: 'pending_approval',
+      approval_id: expect.any(String),
+      tool_call_id: expect.any(String),
+    });
+    const pending = await t
+      .http()
+      .get(`/api/v1/chat/conversations/${conv}/tool-calls/${res.body.tool_call_id}`)
+      .set(u.auth)
+      .expect(200);
     expect(pending.body.status).toBe('pending_approval');
     expect(kube.requests.slice(before).filter((r) => r.method === 'DELETE')).toHaveLength(0);
-    await t.http().post(`/api/v1/chat/approvals/${res.body.approval_id}`).set(u.auth).send({ approved: true }).expect(200);
+    await t
+      .http()
+      .post(`/api/v1/chat/approvals/${res.body.approval_id}`)
+      .set(u.auth)
+      .send({ approved: true })
+      .expect(200);
     const done = await eventually(async () => {
-      const r = await t.http().get(`/api/v1/chat/conversations/${conv}/tool-calls/${res.body.tool_call_id}`).set(u.auth);
+      const r = await t
+        .http()
+        .get(`/api/v1/chat/conversations/${conv}/tool-calls/${res.body.tool_call_id}`)
+        .set(u.auth);
       return r.body.status === 'completed' ? r.body : undefined;
     });
     expect(done.result).toBeDefined();
     expect(kube.requests.slice(before).filter((r) => r.method === 'DELETE')).toHaveLength(1);
 
-    const denied = await t.http().post(`/api/v1/chat/conversations/${conv}/tool-calls`).set(u.auth).send({ tool: 'prod-cluster.delete_pod', arguments: { namespace: 'prod', name: 'web-7d9f8b6c5d-fghij' } }).expect(202);
-    await t.http().post(`/api/v1/chat/conversations/${conv}/approvals/${denied.body.approval_id}`).set(u.auth).send({ approved: false, note: 'not today' }).expect(200);
+    const denied = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/tool-calls`)
+      .set(u.auth)
+      .send({ tool: 'prod-cluster.delete_pod', arguments: { namespace: 'prod', name: 'web-7d9f8b6c5d-fghij' } })
+      .expect(202);
+    await t
+      .http()
+      .post(`/api/v1/chat/conversations/${conv}/approvals/${denied.body.approval_id}`)
+      .set(u.auth)
+      .send({ approved: false, note: 'not today' })
+      .expect(200);
     const d = await eventually(async () => {
-      const r = await t.http().get(`/api/v1/chat/conversations/${conv}/tool-calls/${denied.body.tool_call_id}`).set(u.auth);
+      const r = await t
+        .http()
+        .get(`/api/v1/chat/conversations/${conv}/tool-calls/${denied.body.tool_call_id}`)
+        .set(u.auth);
       return r.body.status === 'denied' ? r.body : undefined;
     });
     expect(d.error).toMatchObject({ code: 'policy_denied' });
@@ -67,8 +132,18 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
   });
 
   it('inbound chat webhook: endpoint CRUD (secret shown once), 401 without/with a wrong secret, JSON reply from the same loop, thread → same conversation', async () => {
-    const created = await t.http().post('/api/v1/chat/incoming-endpoints').set(u.auth).send({ name: 'webchat' }).expect(201);
-    expect(created.body).toMatchObject({ id: expect.any(String), name: 'webchat', secret: expect.stringMatching(/^cis_/), enabled: true });
+    const created = await t
+      .http()
+      .post('/api/v1/chat/incoming-endpoints')
+      .set(u.auth)
+      .send({ name: 'webchat' })
+      .expect(201);
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      name: 'webchat',
+      secret: expect.stringMatching(/^cis_/),
+      enabled: true,
+    });
     const listed = await t.http().get('/api/v1/chat/incoming-endpoints').set(u.auth).expect(200);
     expect(listed.body.items).toHaveLength(1);
     expect(listed.body.items[0].secret).toBeUndefined();
@@ -76,29 +151,89 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
 
     const none = await api(t.baseUrl, 'POST', `/chat/incoming/${id}`, {}, { text: 'hi' });
     expect(none.status).toBe(401);
-    const wrong = await api(t.baseUrl, 'POST', `/chat/incoming/${id}`, { 'X-Agentcy-Secret': 'cis_wrong' }, { text: 'hi' });
+    const wrong = await api(
+      t.baseUrl,
+      'POST',
+      `/chat/incoming/${id}`,
+      { 'X-Agentcy-Secret': 'cis_wrong' },
+      { text: 'hi' },
+    );
     expect(wrong.status).toBe(401);
 
-    const r1 = await api(t.baseUrl, 'POST', `/chat/incoming/${id}`, { 'X-Agentcy-Secret': created.body.secret }, { from: 'visitor-1', text: 'list my kubernetes pods', thread: 't-9' });
+    const r1 = await api(
+      t.baseUrl,
+      'POST',
+      `/chat/incoming/${id}`,
+      { 'X-Agentcy-Secret': created.body.secret },
+      { from: 'visitor-1', text: 'list my kubernetes pods', thread: 't-9' },
+    );
     expect(r1.status).toBe(200);
     expect(r1.body).toMatchObject({ conversation_id: expect.any(String), message: { content: expect.any(String) } });
     expect(r1.body.message.content.length).toBeGreaterThan(0);
     expect(r1.body.tool_calls.map((c: any) => c.name)).toContain('execute_connector_tool');
-    expect(r1.body.tool_calls.find((c: any) => c.name === 'execute_connector_tool')).toMatchObject({ tool: 'prod-cluster.list_pods', status: 'completed' });
-    const r2 = await api(t.baseUrl, 'POST', `/chat/incoming/${id}?secret=${encodeURIComponent(created.body.secret)}`, {}, { text: 'list my kubernetes pods again', thread: 't-9' });
+    expect(r1.body.tool_calls.find((c: any) => c.name === 'execute_connector_tool')).toMatchObject({
+      tool: 'prod-cluster.list_pods',
+      status: 'completed',
+    });
+    const r2 = await api(
+      t.baseUrl,
+      'POST',
+      `/chat/incoming/${id}?secret=${encodeURIComponent(created.body.secret)}`,
+      {},
+      { text: 'list my kubernetes pods again', thread: 't-9' },
+    );
     expect(r2.status).toBe(200);
     expect(r2.body.conversation_id).toBe(r1.body.conversation_id);
 
     const rotated = await t.http().post(`/api/v1/chat/incoming-endpoints/${id}/rotate-secret`).set(u.auth).expect(200);
-    expect((await api(t.baseUrl, 'POST', `/chat/incoming/${id}`, { 'X-Agentcy-Secret': created.body.secret }, { text: 'hi' })).status).toBe(401);
-    expect((await api(t.baseUrl, 'POST', `/chat/incoming/${id}`, { 'X-Agentcy-Secret': rotated.body.secret }, { text: 'hi' })).status).toBe(200);
+    expect(
+      (
+        await api(
+          t.baseUrl,
+          'POST',
+          `/chat/incoming/${id}`,
+          { 'X-Agentcy-Secret': created.body.secret },
+          { text: 'hi' },
+        )
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await api(
+          t.baseUrl,
+          'POST',
+          `/chat/incoming/${id}`,
+          { 'X-Agentcy-Secret': rotated.body.secret },
+          { text: 'hi' },
+        )
+      ).status,
+    ).toBe(200);
     await t.http().delete(`/api/v1/chat/incoming-endpoints/${id}`).set(u.auth).expect(204);
-    expect((await api(t.baseUrl, 'POST', `/chat/incoming/${id}`, { 'X-Agentcy-Secret': rotated.body.secret }, { text: 'hi' })).status).toBe(401);
+    expect(
+      (
+        await api(
+          t.baseUrl,
+          'POST',
+          `/chat/incoming/${id}`,
+          { 'X-Agentcy-Secret': rotated.body.secret },
+          { text: 'hi' },
+        )
+      ).status,
+    ).toBe(401);
   });
 
   it('agent runs: POST /agents/:id/run returns a run to poll; stream=true streams like chat', async () => {
-    const run = await t.http().post('/api/v1/agents/default/run').set(u.auth).send({ input: 'list my kubernetes pods' }).expect(202);
-    expect(run.body).toMatchObject({ run_id: expect.any(String), status: 'running', conversation_id: expect.any(String) });
+    const run = await t
+      .http()
+      .post('/api/v1/agents/default/run')
+      .set(u.auth)
+      .send({ input: 'list my kubernetes pods' })
+      .expect(202);
+    expect(run.body).toMatchObject({
+      run_id: expect.any(String),
+      status: 'running',
+      conversation_id: expect.any(String),
+    });
     const done = await eventually(async () => {
       const r = await t.http().get(`/api/v1/agents/default/runs/${run.body.run_id}`).set(u.auth).expect(200);
       return r.body.status !== 'running' ? r.body : undefined;
@@ -107,7 +242,10 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     expect(done.output.length).toBeGreaterThan(0);
     expect(done.tool_calls.map((c: any) => c.tool)).toContain('prod-cluster.list_pods');
 
-    const s = await openSse(`${t.baseUrl}/api/v1/agents/default/run`, { headers: u.auth, body: { input: 'list my kubernetes pods', stream: true } });
+    const s = await openSse(`${t.baseUrl}/api/v1/agents/default/run`, {
+      headers: u.auth,
+      body: { input: 'list my kubernetes pods', stream: true },
+    });
     expect(s.status).toBe(200);
     await s.done;
     const seq = names(s.events);

@@ -14,14 +14,21 @@ describe('core contract (error envelope, request ids)', () => {
   });
 
   it('malformed JSON is a 400 malformed_json', async () => {
-    const res = await t.http().post('/api/v1/auth/login').set('content-type', 'application/json').send('{"email":').expect(400);
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .set('content-type', 'application/json')
+      .send('{"email":')
+      .expect(400);
     expect(res.body.error.code).toBe('malformed_json');
   });
 
   it('unknown body fields are rejected with per-field details', async () => {
     const res = await t.http().post('/api/v1/auth/login').send({ email: 'a@b.c', password: 'x', extra: 1 }).expect(400);
     expect(res.body.error.code).toBe('validation_failed');
-    expect(res.body.error.details.fields).toEqual([{ field: 'extra', errors: [expect.stringContaining('should not exist')] }]);
+    expect(res.body.error.details.fields).toEqual([
+      { field: 'extra', errors: [expect.stringContaining('should not exist')] },
+    ]);
   });
 
   it('a body over the limit is a 413', async () => {
@@ -40,8 +47,16 @@ describe('core contract (error envelope, request ids)', () => {
   it('the seeded admin logs in with the seed shape', async () => {
     const admin = await loginAdmin(t);
     expect(admin.token).toBeTruthy();
-    const res = await t.http().post('/api/v1/auth/login').send({ email: 'admin@localhost', password: 'admin' }).expect(200);
-    expect(res.body).toEqual({ token: expect.any(String), expires_at: expect.any(String), user: { id: expect.any(String), email: 'admin@localhost', role: 'owner' } });
+    const res = await t
+      .http()
+      .post('/api/v1/auth/login')
+      .send({ email: 'admin@localhost', password: 'admin' })
+      .expect(200);
+    expect(res.body).toEqual({
+      token: expect.any(String),
+      expires_at: expect.any(String),
+      user: { id: expect.any(String), email: 'admin@localhost', role: 'owner' },
+    });
   });
 
   it('a protected route without a token is 401 in the envelope', async () => {

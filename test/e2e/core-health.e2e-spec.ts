@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { loginAdmin } from '../factories/users';
-import { startTestApp, TestApp } from '../setup/test-app';
+import { startTestApp } from '../setup/test-app';
 import { CoreProbesModule } from '../support/core-probes.module';
 
 /** A TCP server that accepts connections and never answers: a hung dependency. */
@@ -9,7 +9,9 @@ async function blackHole(): Promise<{ port: number; close: () => Promise<void> }
   const server = createServer((s) => sockets.add(s));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const close = () => {
-    for (const s of sockets) s.destroy(); // the client never closes its side of a hung connection
+    for (const s of sockets) {
+      s.destroy();
+    } // the client never closes its side of a hung connection
     return new Promise<void>((r) => server.close(() => r()));
   };
   return { port: (server.address() as { port: number }).port, close };
@@ -62,7 +64,11 @@ describe('feature flags', () => {
     try {
       const admin = await loginAdmin(off);
       const res = await off.http().get('/api/v1/probe/voice-only').set(admin.auth).expect(404);
-      expect(res.body.error).toEqual({ code: 'feature_disabled', message: expect.any(String), details: { feature: 'voice' } });
+      expect(res.body.error).toEqual({
+        code: 'feature_disabled',
+        message: expect.any(String),
+        details: { feature: 'voice' },
+      });
     } finally {
       await off.close();
     }

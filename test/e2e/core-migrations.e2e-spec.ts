@@ -1,7 +1,7 @@
-import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { runMigrationsLocked } from '@libs/database/migrations';
 import { typeormOptions } from '@libs/database/typeorm.options';
+import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 
 const testUrl = process.env.DATABASE_URL!;
 
@@ -20,7 +20,9 @@ describe('migrations', () => {
   it('the migrated schema matches the entities (no column, table or default drift)', async () => {
     // Indexes, foreign keys and CHECK constraints are written in the migrations only (docs/conventions.md),
     // so TypeORM proposes to drop them; anything else means an entity and the migrations disagree.
-    const drift = (await pendingSchemaChanges(testUrl)).filter((q) => !/^(DROP INDEX|ALTER TABLE "[^"]+" DROP CONSTRAINT) /.test(q));
+    const drift = (await pendingSchemaChanges(testUrl)).filter(
+      (q) => !/^(DROP INDEX|ALTER TABLE "[^"]+" DROP CONSTRAINT) /.test(q),
+    );
     expect(drift).toEqual([]);
   });
 
@@ -33,19 +35,28 @@ describe('migrations', () => {
     await admin.query(`CREATE DATABASE "${db}"`);
     try {
       // two "replicas" at once: the advisory lock lets one run everything, the other finds nothing pending
-      const [a, b] = [await new DataSource(typeormOptions(url, 2)).initialize(), await new DataSource(typeormOptions(url, 2)).initialize()];
+      const [a, b] = [
+        await new DataSource(typeormOptions(url, 2)).initialize(),
+        await new DataSource(typeormOptions(url, 2)).initialize(),
+      ];
       const [ranA, ranB] = await Promise.all([runMigrationsLocked(a), runMigrationsLocked(b)]);
       const total = a.migrations.length;
       expect(ranA.length + ranB.length).toBe(total);
       expect([ranA.length, ranB.length].sort()).toEqual([0, total]);
       await b.destroy();
 
-      for (let i = 0; i < total; i++) await a.undoLastMigration({ transaction: 'each' });
-      const tables = await a.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'`);
+      for (let i = 0; i < total; i++) {
+        await a.undoLastMigration({ transaction: 'each' });
+      }
+      const tables = await a.query(
+        `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> 'typeorm_migrations'`,
+      );
       expect(tables).toEqual([]);
       expect(await runMigrationsLocked(a)).toHaveLength(total);
       await a.destroy();
-      expect((await pendingSchemaChanges(url)).filter((q) => !/^(DROP INDEX|ALTER TABLE "[^"]+" DROP CONSTRAINT) /.test(q))).toEqual([]);
+      expect(
+        (await pendingSchemaChanges(url)).filter((q) => !/^(DROP INDEX|ALTER TABLE "[^"]+" DROP CONSTRAINT) /.test(q)),
+      ).toEqual([]);
     } finally {
       await admin.query(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
       await admin.end();

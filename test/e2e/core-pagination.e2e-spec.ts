@@ -1,5 +1,5 @@
-import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { CoreProbesModule } from '../support/core-probes.module';
@@ -12,7 +12,10 @@ describe('pagination: limit, opaque keyset cursor, {items, next_cursor, total}',
   async function addUsers(orgId: string, n: number, prefix: string) {
     const ds = t.app.get(DataSource);
     for (let i = 0; i < n; i++) {
-      await ds.query(`INSERT INTO users (organization_id, email, role) VALUES ($1, $2, 'member')`, [orgId, `${prefix}-${i}-${randomUUID().slice(0, 6)}@example.test`]);
+      await ds.query(`INSERT INTO users (organization_id, email, role) VALUES ($1, $2, 'member')`, [
+        orgId,
+        `${prefix}-${i}-${randomUUID().slice(0, 6)}@example.test`,
+      ]);
     }
   }
 
@@ -29,7 +32,12 @@ describe('pagination: limit, opaque keyset cursor, {items, next_cursor, total}',
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: any = await t.http().get('/api/v1/probe/users').query({ limit: 5, ...(cursor ? { cursor } : {}) }).set(a.auth).expect(200);
+      const res: any = await t
+        .http()
+        .get('/api/v1/probe/users')
+        .query({ limit: 5, ...(cursor ? { cursor } : {}) })
+        .set(a.auth)
+        .expect(200);
       expect(Object.keys(res.body).sort()).toEqual(['items', 'next_cursor', 'total']);
       expect(res.body.total).toBe(12);
       seen.push(...res.body.items.map((i: any) => i.id));
@@ -49,7 +57,12 @@ describe('pagination: limit, opaque keyset cursor, {items, next_cursor, total}',
   it('is stable while rows are inserted between pages', async () => {
     const first = await t.http().get('/api/v1/probe/users').query({ limit: 4 }).set(a.auth).expect(200);
     await addUsers(a.orgId, 3, 'late');
-    const second = await t.http().get('/api/v1/probe/users').query({ limit: 4, cursor: first.body.next_cursor }).set(a.auth).expect(200);
+    const second = await t
+      .http()
+      .get('/api/v1/probe/users')
+      .query({ limit: 4, cursor: first.body.next_cursor })
+      .set(a.auth)
+      .expect(200);
     const firstIds = new Set(first.body.items.map((i: any) => i.id));
     expect(second.body.items.some((i: any) => firstIds.has(i.id))).toBe(false);
     expect(second.body.items.some((i: any) => String(i.email).startsWith('late-'))).toBe(false);
@@ -67,7 +80,9 @@ describe('pagination: limit, opaque keyset cursor, {items, next_cursor, total}',
   it('a forged cursor is a 400', async () => {
     const page = await t.http().get('/api/v1/probe/users').query({ limit: 2 }).set(a.auth).expect(200);
     const [payload, mac] = String(page.body.next_cursor).split('.');
-    const tampered = Buffer.from(JSON.stringify({ k: new Date(0).toISOString(), id: randomUUID() })).toString('base64url');
+    const tampered = Buffer.from(JSON.stringify({ k: new Date(0).toISOString(), id: randomUUID() })).toString(
+      'base64url',
+    );
     for (const cursor of ['garbage', `${tampered}.${mac}`, `${payload}.AAAA`, `${payload}`]) {
       const res = await t.http().get('/api/v1/probe/users').query({ cursor }).set(a.auth).expect(400);
       expect(res.body.error.code).toBe('invalid_cursor');
@@ -77,6 +92,11 @@ describe('pagination: limit, opaque keyset cursor, {items, next_cursor, total}',
   it('a cursor from another list (other org or other filters) is a 400', async () => {
     const page = await t.http().get('/api/v1/probe/users').query({ limit: 2 }).set(a.auth).expect(200);
     await t.http().get('/api/v1/probe/users').query({ cursor: page.body.next_cursor }).set(b.auth).expect(400);
-    await t.http().get('/api/v1/probe/users').query({ cursor: page.body.next_cursor, email_prefix: 'm' }).set(a.auth).expect(400);
+    await t
+      .http()
+      .get('/api/v1/probe/users')
+      .query({ cursor: page.body.next_cursor, email_prefix: 'm' })
+      .set(a.auth)
+      .expect(400);
   });
 });

@@ -6,11 +6,22 @@ function slowLogin(baseUrl: string, onFirstPart: () => void, gapMs: number): Pro
   const body = JSON.stringify({ email: 'admin@localhost', password: 'admin' });
   const url = new URL('/api/v1/auth/login', baseUrl);
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-request-id': 'shutdown-probe-1' } }, (res) => {
-      let data = '';
-      res.on('data', (d) => (data += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
-    });
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-request-id': 'shutdown-probe-1',
+        },
+      },
+      (res) => {
+        let data = '';
+        res.on('data', (d) => (data += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }));
+      },
+    );
     req.on('error', reject);
     req.write(body.slice(0, 10));
     setTimeout(() => {
@@ -39,8 +50,8 @@ describe('process: structured logs and graceful shutdown', () => {
   });
 
   it('a bad configuration stops the process with one message naming every bad variable', async () => {
-    await expect(spawnApiProcess({ AGENTCY_FEATURES_RAG: 'maybe', JWT_EXPIRY_SECS: 'soon' }, { startTimeoutMs: 30_000 })).rejects.toThrow(
-      /exited with 78[\s\S]*Invalid configuration:[\s\S]*JWT_EXPIRY_SECS[\s\S]*AGENTCY_FEATURES_RAG/,
-    );
+    await expect(
+      spawnApiProcess({ AGENTCY_FEATURES_RAG: 'maybe', JWT_EXPIRY_SECS: 'soon' }, { startTimeoutMs: 30_000 }),
+    ).rejects.toThrow(/exited with 78[\s\S]*Invalid configuration:[\s\S]*JWT_EXPIRY_SECS[\s\S]*AGENTCY_FEATURES_RAG/);
   });
 });

@@ -15,20 +15,31 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
   const ids: Record<string, string> = {};
   const A_NAMES = ['a-api', 'a-cluster', 'a-db'];
 
-  const cypher = (u: TestUser, query: string, extra: Record<string, unknown> = {}) => t.http().post('/api/v1/graph/cypher').set(u.auth).send({ query, ...extra });
+  const cypher = (u: TestUser, query: string, extra: Record<string, unknown> = {}) =>
+    t
+      .http()
+      .post('/api/v1/graph/cypher')
+      .set(u.auth)
+      .send({ query, ...extra });
 
   async function expectRejected(query: string, reason?: string, extra: Record<string, unknown> = {}) {
     const res = await cypher(a, query, extra);
-    if (res.status !== 400) throw new Error(`expected 400 for ${query}, got ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 400) {
+      throw new Error(`expected 400 for ${query}, got ${res.status} ${JSON.stringify(res.body)}`);
+    }
     expect(res.body.error.code).toBe('cypher_rejected');
     expect(res.body.error.details.reason).toEqual(expect.any(String));
-    if (reason) expect(res.body.error.details.reason).toBe(reason);
+    if (reason) {
+      expect(res.body.error.details.reason).toBe(reason);
+    }
     return res.body;
   }
 
   async function rows(query: string, extra: Record<string, unknown> = {}, u: TestUser = a): Promise<unknown[][]> {
     const res = await cypher(u, query, extra);
-    if (res.status !== 200) throw new Error(`expected 200 for ${query}, got ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200) {
+      throw new Error(`expected 200 for ${query}, got ${res.status} ${JSON.stringify(res.body)}`);
+    }
     return res.body.rows;
   }
 
@@ -51,7 +62,14 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
     ids.old = await seedNode(neo4j, { orgId: a.orgId, label: 'Service', name: 'a-old', archived: true });
     await seedEdge(neo4j, { orgId: a.orgId, from: ids.api, to: ids.db, type: 'USES' });
     await seedEdge(neo4j, { orgId: a.orgId, from: ids.api, to: ids.cluster, type: 'DEPLOYED_ON' });
-    for (let i = 1; i <= 4; i++) ids[`b${i}`] = await seedNode(neo4j, { orgId: b.orgId, label: 'Service', name: `b-secret-${i}`, extraLabels: i === 1 ? ['SecretB'] : [] });
+    for (let i = 1; i <= 4; i++) {
+      ids[`b${i}`] = await seedNode(neo4j, {
+        orgId: b.orgId,
+        label: 'Service',
+        name: `b-secret-${i}`,
+        extraLabels: i === 1 ? ['SecretB'] : [],
+      });
+    }
     await seedEdge(neo4j, { orgId: b.orgId, from: ids.b1, to: ids.b2, type: 'CALLS' });
     await seedEdge(neo4j, { orgId: b.orgId, from: ids.b2, to: ids.b3, type: 'CALLS' });
     await seedEdge(neo4j, { orgId: b.orgId, from: ids.b3, to: ids.b4, type: 'CALLS' });
@@ -65,7 +83,7 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
     await t.close();
   });
 
-  it('MATCH (n) RETURN count(n) counts only the caller\'s live nodes', async () => {
+  it("MATCH (n) RETURN count(n) counts only the caller's live nodes", async () => {
     expect(await rows('MATCH (n) RETURN count(n) AS c')).toEqual([[3]]);
     expect(await rows('MATCH (n) RETURN count(n) AS c', {}, b)).toEqual([[4]]);
     expect(await rows('MATCH (n) RETURN count(n) AS c', { include_archived: true })).toEqual([[4]]);
@@ -73,7 +91,7 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
   });
 
   it('returns columns, node values without org_id, took_ms', async () => {
-    const res = await cypher(a, "MATCH (s:Service) RETURN s, s.name AS name").expect(200);
+    const res = await cypher(a, 'MATCH (s:Service) RETURN s, s.name AS name').expect(200);
     expect(res.body.columns).toEqual(['s', 'name']);
     expect(res.body.rows).toHaveLength(1);
     expect(res.body.rows[0][0]).toMatchObject({ id: ids.api, labels: ['Service'], name: 'a-api' });
@@ -82,7 +100,7 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
     expect(res.body.took_ms).toEqual(expect.any(Number));
   });
 
-  it('label scans, relationship scans and labels() see only the caller\'s data', async () => {
+  it("label scans, relationship scans and labels() see only the caller's data", async () => {
     const names = await rows('MATCH (n:Service) RETURN n.name');
     expect(names).toEqual([['a-api']]);
     const labels = await rows('MATCH (n) UNWIND labels(n) AS l RETURN DISTINCT l ORDER BY l');
@@ -134,7 +152,7 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
     await expectRejected('MATCH (n) RETURN exists(n.name)');
   });
 
-  it('pattern comprehensions that introduce unbound nodes only see the caller\'s org', async () => {
+  it("pattern comprehensions that introduce unbound nodes only see the caller's org", async () => {
     const r1 = await rows('RETURN size([(x)-->(y) | y]) AS c');
     expect(r1).toEqual([[2]]);
     const r2 = await rows('MATCH (n) WITH count(n) AS c RETURN [(n)-->(m) | m.name] AS names');
@@ -172,14 +190,19 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
       'MATCH (n) SET n:Hacked',
       'MATCH (n) REMOVE n.name',
       "MATCH (n) FOREACH (x IN [1] | SET n.name = 'pwned')",
-      "MATCH (n) WITH n LIMIT 1 CREATE (n)-[:X]->(m:Hacked)",
+      'MATCH (n) WITH n LIMIT 1 CREATE (n)-[:X]->(m:Hacked)',
       'DROP INDEX entity_search',
       'MATCH (n) RETURN n NEXT MATCH (m) DELETE m',
       'INSERT (x:Hacked)',
       'MATCH (n) FINISH',
     ];
-    for (const q of writes) await expectRejected(q);
-    const bCount = await neo4j.read('MATCH (n:Entity) WHERE n.org_id = $o AND n.name STARTS WITH "b-secret" RETURN count(n) AS c', { o: b.orgId });
+    for (const q of writes) {
+      await expectRejected(q);
+    }
+    const bCount = await neo4j.read(
+      'MATCH (n:Entity) WHERE n.org_id = $o AND n.name STARTS WITH "b-secret" RETURN count(n) AS c',
+      { o: b.orgId },
+    );
     expect(Number(bCount.records[0].get('c'))).toBe(4);
     const hacked = await neo4j.read("MATCH (n) WHERE n:Hacked OR n.name = 'pwned' RETURN count(n) AS c");
     expect(Number(hacked.records[0].get('c'))).toBe(0);
@@ -192,7 +215,9 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
   });
 
   it('comments cannot hide keywords or smuggle a second statement', async () => {
-    expect(await rows('MATCH (n) /* CALL db.labels() */ RETURN count(n) // ; MATCH (m) DETACH DELETE m')).toEqual([[3]]);
+    expect(await rows('MATCH (n) /* CALL db.labels() */ RETURN count(n) // ; MATCH (m) DETACH DELETE m')).toEqual([
+      [3],
+    ]);
     await expectRejected('CAL/**/L db.labels()');
     await expectRejected('MATCH (n) RETURN n /* unterminated');
     expect(await rows("MATCH (n) WHERE n.name = '/*' RETURN count(n) //*/")).toEqual([[0]]);
@@ -221,19 +246,26 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
   });
 
   it('allShortestPaths / shortestPath stay inside the org', async () => {
-    const r = await rows(`MATCH (x {name: 'a-api'}), (y {name: 'b-secret-4'}) MATCH p = allShortestPaths((x)-[*]-(y)) RETURN p`);
+    const r = await rows(
+      `MATCH (x {name: 'a-api'}), (y {name: 'b-secret-4'}) MATCH p = allShortestPaths((x)-[*]-(y)) RETURN p`,
+    );
     expect(r).toEqual([]);
     const r2 = await rows('MATCH p = allShortestPaths((x)-[*]-(y)) WHERE x <> y RETURN p');
     noB(r2);
     expect(r2.length).toBeGreaterThan(0);
-    const r3 = await rows('MATCH p = shortestPath((x:Database)-[*..10]-(y)) WHERE x <> y RETURN [n IN nodes(p) | n.name] AS names');
+    const r3 = await rows(
+      'MATCH p = shortestPath((x:Database)-[*..10]-(y)) WHERE x <> y RETURN [n IN nodes(p) | n.name] AS names',
+    );
     noB(r3);
     expect(r3.map((r) => (r[0] as string[]).join('>')).sort()).toEqual(['a-db>a-api', 'a-db>a-api>a-cluster']);
     // Neo4j refuses shortestPath between a node and itself: a clean 400, not a 500
     const same = await cypher(a, 'MATCH p = shortestPath((x:Database)-[*..10]-(y)) RETURN p');
     expect([200, 400]).toContain(same.status);
-    if (same.status === 400) expect(same.body.error.code).toBe('cypher_error');
-    else noB(same.body);
+    if (same.status === 400) {
+      expect(same.body.error.code).toBe('cypher_error');
+    } else {
+      noB(same.body);
+    }
     await expectRejected('RETURN shortestPath((x)-[*]-(y))');
     await expectRejected('MATCH p = SHORTEST 1 (x)-->+(y) RETURN p');
     await expectRejected('MATCH p = ANY SHORTEST (x)-->+(y) RETURN p');
@@ -253,15 +285,22 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
 
   it('namespaced and unknown functions are rejected', async () => {
     await expectRejected('RETURN apoc.version()', 'function_not_allowed');
-    await expectRejected("RETURN apoc.cypher.runFirstColumnSingle('MATCH (n) RETURN count(n)', {}) AS c", 'function_not_allowed');
+    await expectRejected(
+      "RETURN apoc.cypher.runFirstColumnSingle('MATCH (n) RETURN count(n)', {}) AS c",
+      'function_not_allowed',
+    );
     await expectRejected("RETURN db.nameFromElementId('x')", 'function_not_allowed');
     await expectRejected("RETURN `apoc.cypher.runFirstColumnSingle`('MATCH (n) RETURN n', {})", 'function_not_allowed');
     await expectRejected('RETURN apoc . version()', 'function_not_allowed');
-    expect(await rows("RETURN toUpper('x') AS u, duration.between(date('2026-01-01'), date('2026-01-02')).days AS d")).toEqual([['X', 1]]);
+    expect(
+      await rows("RETURN toUpper('x') AS u, duration.between(date('2026-01-01'), date('2026-01-02')).days AS d"),
+    ).toEqual([['X', 1]]);
   });
 
   it('UNION branches are each confined', async () => {
-    const r = await rows(`MATCH (n) RETURN n.name AS x UNION MATCH (m) WHERE m.org_id = '${b.orgId}' RETURN m.name AS x`);
+    const r = await rows(
+      `MATCH (n) RETURN n.name AS x UNION MATCH (m) WHERE m.org_id = '${b.orgId}' RETURN m.name AS x`,
+    );
     expect(r.flat().sort()).toEqual(A_NAMES);
     const r2 = await rows('MATCH (n:Service) RETURN n.name AS x UNION ALL MATCH (m:Service) RETURN m.name AS x');
     expect(r2.flat()).toEqual(['a-api', 'a-api']);
@@ -289,7 +328,9 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
     expect(res.body.truncated).toBe(true);
     const small = await cypher(a, 'UNWIND range(1, 20) AS x RETURN x', { max_rows: 5 }).expect(200);
     expect(small.body).toMatchObject({ row_count: 5, truncated: true });
-    const slow = await cypher(a, 'UNWIND range(1, 200000000) AS x WITH x WHERE x % 7 = 99 RETURN count(x)', { timeout_ms: 300 });
+    const slow = await cypher(a, 'UNWIND range(1, 200000000) AS x WITH x WHERE x % 7 = 99 RETURN count(x)', {
+      timeout_ms: 300,
+    });
     expect(slow.status).toBe(400);
     expect(slow.body.error.code).toBe('cypher_timeout');
   });

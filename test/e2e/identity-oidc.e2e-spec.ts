@@ -1,7 +1,7 @@
+import { exportJWK, exportSPKI, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
 import { loginAdmin, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 
@@ -40,7 +40,9 @@ class FakeIdp {
     }
     if (req.url === '/token' && req.method === 'POST') {
       let body = '';
-      for await (const chunk of req) body += chunk;
+      for await (const chunk of req) {
+        body += chunk;
+      }
       const form = new URLSearchParams(body);
       const entry = this.codes.get(form.get('code') ?? '');
       const verifier = form.get('code_verifier') ?? '';
@@ -54,7 +56,9 @@ class FakeIdp {
         return;
       }
       this.codes.delete(form.get('code')!);
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'x', token_type: 'Bearer', id_token: entry!.idToken }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ access_token: 'x', token_type: 'Bearer', id_token: entry!.idToken }));
       return;
     }
     res.writeHead(404).end();
@@ -73,7 +77,10 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
   const ORG_CLAIM = 'https://agentcy.dev/org_id';
   const ROLE_CLAIM = 'https://agentcy.dev/role';
 
-  const sign = (claims: Record<string, unknown>, opts: { key?: KeyLike; kid?: string; iss?: string; aud?: string; exp?: number; nbf?: number } = {}) => {
+  const sign = (
+    claims: Record<string, unknown>,
+    opts: { key?: KeyLike; kid?: string; iss?: string; aud?: string; exp?: number; nbf?: number } = {},
+  ) => {
     const now = Math.floor(Date.now() / 1000);
     const jwt = new SignJWT(claims)
       .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? 'k1' })
@@ -81,10 +88,19 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
       .setAudience(opts.aud ?? 'agentcy')
       .setIssuedAt(now)
       .setExpirationTime(opts.exp ?? now + 600);
-    if (opts.nbf) jwt.setNotBefore(opts.nbf);
+    if (opts.nbf) {
+      jwt.setNotBefore(opts.nbf);
+    }
     return jwt.sign(opts.key ?? k1.privateKey);
   };
-  const user = (over: Record<string, unknown> = {}) => ({ sub: `idp|${randomUUID()}`, email: `sso-${randomUUID().slice(0, 8)}@example.test`, name: 'SSO User', [ORG_CLAIM]: orgId, [ROLE_CLAIM]: 'member', ...over });
+  const user = (over: Record<string, unknown> = {}) => ({
+    sub: `idp|${randomUUID()}`,
+    email: `sso-${randomUUID().slice(0, 8)}@example.test`,
+    name: 'SSO User',
+    [ORG_CLAIM]: orgId,
+    [ROLE_CLAIM]: 'member',
+    ...over,
+  });
   const me = (token: string) => t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`);
 
   beforeAll(async () => {
@@ -102,7 +118,12 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
       OIDC_CLIENT_ID: 'agentcy-web',
     });
     admin = await loginAdmin(t);
-    const org = await t.http().post('/api/v1/platform/orgs').set(admin.auth).send({ name: `sso-${randomUUID().slice(0, 8)}` }).expect(201);
+    const org = await t
+      .http()
+      .post('/api/v1/platform/orgs')
+      .set(admin.auth)
+      .send({ name: `sso-${randomUUID().slice(0, 8)}` })
+      .expect(201);
     orgId = org.body.id;
   });
   afterAll(async () => {
@@ -113,11 +134,21 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
   it('accepts a valid RS256 token and provisions the user on first sight (claim mapping)', async () => {
     const claims = user({ [ROLE_CLAIM]: 'admin' });
     const res = await me(await sign(claims)).expect(200);
-    expect(res.body).toMatchObject({ email: claims.email, name: 'SSO User', role: 'admin', auth_provider: 'oidc', org: { id: orgId } });
+    expect(res.body).toMatchObject({
+      email: claims.email,
+      name: 'SSO User',
+      role: 'admin',
+      auth_provider: 'oidc',
+      org: { id: orgId },
+    });
     // second request: same user row
     const again = await me(await sign(claims)).expect(200);
     expect(again.body.id).toBe(res.body.id);
-    const members = await t.http().get('/api/v1/users').set('Authorization', `Bearer ${await sign(claims)}`).expect(200);
+    const members = await t
+      .http()
+      .get('/api/v1/users')
+      .set('Authorization', `Bearer ${await sign(claims)}`)
+      .expect(200);
     expect(members.body.items.map((u: { id: string }) => u.id)).toContain(res.body.id);
   });
 
@@ -125,7 +156,12 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
     const claims = user({ [ROLE_CLAIM]: 'admin' });
     expect((await me(await sign(claims)).expect(200)).body.role).toBe('admin');
     expect((await me(await sign({ ...claims, [ROLE_CLAIM]: 'viewer' })).expect(200)).body.role).toBe('viewer');
-    await t.http().post('/api/v1/api-keys').set('Authorization', `Bearer ${await sign({ ...claims, [ROLE_CLAIM]: 'viewer' })}`).send({ name: 'x' }).expect(403);
+    await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set('Authorization', `Bearer ${await sign({ ...claims, [ROLE_CLAIM]: 'viewer' })}`)
+      .send({ name: 'x' })
+      .expect(403);
     expect((await me(await sign({ ...claims, [ROLE_CLAIM]: 'superuser' })).expect(200)).body.role).toBe('member');
     const { [ROLE_CLAIM]: _drop, ...noRole } = claims;
     expect((await me(await sign(noRole)).expect(200)).body.role).toBe('member');
@@ -159,7 +195,12 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
     const res = await me(forged).expect(401);
     expect(res.body.error.code).toBe('unauthorized');
     // and the JWK "n" value as secret
-    const forged2 = await new SignJWT(user()).setProtectedHeader({ alg: 'HS256', kid: 'k1' }).setIssuer(idp.url).setAudience('agentcy').setExpirationTime(now + 600).sign(new TextEncoder().encode(String(idp.keys[0].n)));
+    const forged2 = await new SignJWT(user())
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setIssuer(idp.url)
+      .setAudience('agentcy')
+      .setExpirationTime(now + 600)
+      .sign(new TextEncoder().encode(String(idp.keys[0].n)));
     await me(forged2).expect(401);
   });
 
@@ -192,7 +233,9 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
   it('caches the JWKS and refetches it when a token names an unknown kid', async () => {
     await me(await sign(user())).expect(200);
     const before = idp.jwksFetches;
-    for (let i = 0; i < 3; i++) await me(await sign(user())).expect(200);
+    for (let i = 0; i < 3; i++) {
+      await me(await sign(user())).expect(200);
+    }
     expect(idp.jwksFetches).toBe(before);
     // the IdP rotates in a new key; tokens signed with it work once the set is refetched
     const k2 = await generateKeyPair('RS256');
@@ -205,7 +248,15 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
 
   it('local HS256 tokens keep working alongside OIDC; local registration is disabled', async () => {
     await t.http().get('/api/v1/auth/me').set(admin.auth).expect(200);
-    const res = await t.http().post('/api/v1/auth/register').send({ email: `r-${randomUUID()}@example.test`, password: 'password-123', org_name: `r-${randomUUID().slice(0, 8)}` }).expect(400);
+    const res = await t
+      .http()
+      .post('/api/v1/auth/register')
+      .send({
+        email: `r-${randomUUID()}@example.test`,
+        password: 'password-123',
+        org_name: `r-${randomUUID().slice(0, 8)}`,
+      })
+      .expect(400);
     expect(res.body.error.details.reason).toBe('local_registration_disabled');
   });
 
@@ -240,7 +291,11 @@ describe('identity: OIDC (RS256 via a real JWKS server) alongside local HS256', 
       const claims = user({ [ROLE_CLAIM]: 'admin' });
       const code = idp.issueCode(challenge, await sign(claims));
       const res = await t.http().get(`/api/v1/auth/oidc/callback?code=${code}&state=${state}`).expect(200);
-      expect(res.body).toEqual({ token: expect.any(String), expires_at: expect.any(String), user: { id: expect.any(String), email: claims.email, role: 'admin' } });
+      expect(res.body).toEqual({
+        token: expect.any(String),
+        expires_at: expect.any(String),
+        user: { id: expect.any(String), email: claims.email, role: 'admin' },
+      });
       const who = await me(res.body.token).expect(200);
       expect(who.body).toMatchObject({ id: res.body.user.id, auth_provider: 'oidc', org: { id: orgId } });
       const replay = await t.http().get(`/api/v1/auth/oidc/callback?code=${code}&state=${state}`).expect(401);
@@ -270,7 +325,13 @@ describe('identity: OIDC just-in-time org creation', () => {
     await idp.start();
     key = await generateKeyPair('RS256');
     idp.keys = [{ ...(await exportJWK(key.publicKey)), kid: 'j1', alg: 'RS256' }];
-    t = await startTestApp({ AUTH_PROVIDER: 'oidc', JWKS_URL: `${idp.url}/jwks`, JWT_ISSUER: idp.url, OIDC_JIT_ORG: 'true', JWKS_TTL_SECS: '1' });
+    t = await startTestApp({
+      AUTH_PROVIDER: 'oidc',
+      JWKS_URL: `${idp.url}/jwks`,
+      JWT_ISSUER: idp.url,
+      OIDC_JIT_ORG: 'true',
+      JWKS_TTL_SECS: '1',
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -280,22 +341,56 @@ describe('identity: OIDC just-in-time org creation', () => {
   it('creates an org on the fly when the token has no org claim, and reuses it afterwards', async () => {
     const sub = `jit|${randomUUID()}`;
     const email = `jit-${randomUUID().slice(0, 8)}@example.test`;
-    const token = () => new SignJWT({ email }).setProtectedHeader({ alg: 'RS256', kid: 'j1' }).setSubject(sub).setIssuer(idp.url).setAudience('agentcy').setExpirationTime('10m').sign(key.privateKey);
-    const first = await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    const token = () =>
+      new SignJWT({ email })
+        .setProtectedHeader({ alg: 'RS256', kid: 'j1' })
+        .setSubject(sub)
+        .setIssuer(idp.url)
+        .setAudience('agentcy')
+        .setExpirationTime('10m')
+        .sign(key.privateKey);
+    const first = await t
+      .http()
+      .get('/api/v1/auth/me')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
     expect(first.body).toMatchObject({ email, role: 'member', auth_provider: 'oidc', org: { id: expect.any(String) } });
-    const second = await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    const second = await t
+      .http()
+      .get('/api/v1/auth/me')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
     expect(second.body.org.id).toBe(first.body.org.id);
     expect(second.body.id).toBe(first.body.id);
   });
 
   it('refetches the key set once JWKS_TTL_SECS has passed', async () => {
-    const token = () => new SignJWT({ email: `ttl-${randomUUID().slice(0, 8)}@example.test` }).setProtectedHeader({ alg: 'RS256', kid: 'j1' }).setSubject(`ttl|${randomUUID()}`).setIssuer(idp.url).setAudience('agentcy').setExpirationTime('10m').sign(key.privateKey);
-    await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    const token = () =>
+      new SignJWT({ email: `ttl-${randomUUID().slice(0, 8)}@example.test` })
+        .setProtectedHeader({ alg: 'RS256', kid: 'j1' })
+        .setSubject(`ttl|${randomUUID()}`)
+        .setIssuer(idp.url)
+        .setAudience('agentcy')
+        .setExpirationTime('10m')
+        .sign(key.privateKey);
+    await t
+      .http()
+      .get('/api/v1/auth/me')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
     const before = idp.jwksFetches;
-    await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    await t
+      .http()
+      .get('/api/v1/auth/me')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
     expect(idp.jwksFetches).toBe(before);
     await sleep(1300);
-    await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${await token()}`).expect(200);
+    await t
+      .http()
+      .get('/api/v1/auth/me')
+      .set('Authorization', `Bearer ${await token()}`)
+      .expect(200);
     expect(idp.jwksFetches).toBe(before + 1);
   });
 });

@@ -1,10 +1,14 @@
-import { Controller, Get, HttpCode, Injectable, Module, Post } from '@nestjs/common';
-import type { Request } from 'express';
 import { CurrentCaller, Signed, WorkerToken } from '@libs/auth/auth.decorators';
 import type { ServiceCaller } from '@libs/auth/principal';
-import { SharedSecretResolver, WebhookSecretResolver, type ResolvedServiceSecret } from '@libs/auth/service-secret.resolvers';
+import {
+  SharedSecretResolver,
+  WebhookSecretResolver,
+  type ResolvedServiceSecret,
+} from '@libs/auth/service-secret.resolvers';
 import { ServiceTokenService } from '@libs/auth/service-token.service';
 import { signWebhookBody } from '@libs/auth/strategies';
+import { Controller, Get, HttpCode, Injectable, Module, Post } from '@nestjs/common';
+import type { Request } from 'express';
 import { registerOwner } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 
@@ -60,7 +64,13 @@ class ProbeController {
   }
 }
 
-@Module({ controllers: [ProbeController], providers: [{ provide: WebhookSecretResolver, useClass: ProbeHookSecrets }, { provide: SharedSecretResolver, useClass: ProbeChannelSecrets }] })
+@Module({
+  controllers: [ProbeController],
+  providers: [
+    { provide: WebhookSecretResolver, useClass: ProbeHookSecrets },
+    { provide: SharedSecretResolver, useClass: ProbeChannelSecrets },
+  ],
+})
 class ProbeModule {}
 
 describe('identity: non-user credentials through the global guard (real HTTP)', () => {
@@ -71,9 +81,17 @@ describe('identity: non-user credentials through the global guard (real HTTP)', 
   afterAll(() => t.close());
 
   it('worker token: valid → 200 with the caller; wrong, missing or a user JWT → 401', async () => {
-    const ok = await t.http().post('/api/v1/__probe/worker').set('Authorization', 'Bearer probe-worker-token-0123456789').expect(200);
+    const ok = await t
+      .http()
+      .post('/api/v1/__probe/worker')
+      .set('Authorization', 'Bearer probe-worker-token-0123456789')
+      .expect(200);
     expect(ok.body).toEqual({ kind: 'worker', subject: 'worker' });
-    const wrong = await t.http().post('/api/v1/__probe/worker').set('Authorization', 'Bearer probe-worker-token-0123456780').expect(401);
+    const wrong = await t
+      .http()
+      .post('/api/v1/__probe/worker')
+      .set('Authorization', 'Bearer probe-worker-token-0123456780')
+      .expect(401);
     expect(wrong.body.error.code).toBe('unauthorized');
     await t.http().post('/api/v1/__probe/worker').expect(401);
     const owner = await registerOwner(t, 'svc');
@@ -82,19 +100,47 @@ describe('identity: non-user credentials through the global guard (real HTTP)', 
 
   it('webhook HMAC over the raw body', async () => {
     const raw = '{"b":2,   "a":1}';
-    const ok = await t.http().post('/api/v1/__probe/hooks/hook-1').set('content-type', 'application/json').set('X-Agentcy-Signature', signWebhookBody('whsec_probe', raw)).send(raw).expect(200);
+    const ok = await t
+      .http()
+      .post('/api/v1/__probe/hooks/hook-1')
+      .set('content-type', 'application/json')
+      .set('X-Agentcy-Signature', signWebhookBody('whsec_probe', raw))
+      .send(raw)
+      .expect(200);
     expect(ok.body).toMatchObject({ kind: 'webhook', subject: 'webhook:hook-1' });
     // same JSON, different bytes → different signature
-    const bad = await t.http().post('/api/v1/__probe/hooks/hook-1').set('content-type', 'application/json').set('X-Agentcy-Signature', signWebhookBody('whsec_probe', raw)).send('{"b":2,"a":1}').expect(401);
+    const bad = await t
+      .http()
+      .post('/api/v1/__probe/hooks/hook-1')
+      .set('content-type', 'application/json')
+      .set('X-Agentcy-Signature', signWebhookBody('whsec_probe', raw))
+      .send('{"b":2,"a":1}')
+      .expect(401);
     expect(bad.body.error.code).toBe('invalid_signature');
     await t.http().post('/api/v1/__probe/hooks/hook-1').set('content-type', 'application/json').send(raw).expect(401);
-    await t.http().post('/api/v1/__probe/hooks/hook-2').set('content-type', 'application/json').set('X-Agentcy-Signature', signWebhookBody('whsec_probe', raw)).send(raw).expect(401);
+    await t
+      .http()
+      .post('/api/v1/__probe/hooks/hook-2')
+      .set('content-type', 'application/json')
+      .set('X-Agentcy-Signature', signWebhookBody('whsec_probe', raw))
+      .send(raw)
+      .expect(401);
   });
 
   it('shared secret in the header or ?secret=', async () => {
-    await t.http().post('/api/v1/__probe/incoming/chan-1').set('X-Agentcy-Secret', 'channel-secret').send({}).expect(200);
+    await t
+      .http()
+      .post('/api/v1/__probe/incoming/chan-1')
+      .set('X-Agentcy-Secret', 'channel-secret')
+      .send({})
+      .expect(200);
     await t.http().post('/api/v1/__probe/incoming/chan-1?secret=channel-secret').send({}).expect(200);
-    await t.http().post('/api/v1/__probe/incoming/chan-1').set('X-Agentcy-Secret', 'channel-secreT').send({}).expect(401);
+    await t
+      .http()
+      .post('/api/v1/__probe/incoming/chan-1')
+      .set('X-Agentcy-Secret', 'channel-secreT')
+      .send({})
+      .expect(401);
     await t.http().post('/api/v1/__probe/incoming/chan-1').send({}).expect(401);
   });
 
@@ -104,7 +150,11 @@ describe('identity: non-user credentials through the global guard (real HTTP)', 
     const ok = await t.http().get('/api/v1/__probe/pipeline').set('Authorization', `Bearer ${pipe}`).expect(200);
     expect(ok.body).toMatchObject({ kind: 'pipeline', subject: 'pipeline:run-1', claims: { run_id: 'run-1' } });
     await t.http().get('/api/v1/__probe/pipeline').expect(401);
-    await t.http().get('/api/v1/__probe/pipeline').set('Authorization', `Bearer ${await tokens.mintPipelineToken('o', 'r', -5)}`).expect(401);
+    await t
+      .http()
+      .get('/api/v1/__probe/pipeline')
+      .set('Authorization', `Bearer ${await tokens.mintPipelineToken('o', 'r', -5)}`)
+      .expect(401);
     const preview = await tokens.mintPreviewToken('00000000-0000-0000-0000-000000000001', 'sess-1', 5173, 60);
     await t.http().get(`/api/v1/__probe/preview/sess-1/5173?token=${preview}`).expect(200);
     await t.http().get(`/api/v1/__probe/preview/sess-2/5173?token=${preview}`).expect(401);

@@ -15,15 +15,25 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
   const server: Server = createServer((req, res) => {
     const f = files.get(req.url ?? '');
     hits.set(req.url ?? '', (hits.get(req.url ?? '') ?? 0) + 1);
-    if (!f) return void res.writeHead(404).end();
-    setTimeout(() => !res.destroyed && res.writeHead(f.status, { "content-type": "text/csv" }).end(f.body), f.delayMs).unref();
+    if (!f) {
+      return void res.writeHead(404).end();
+    }
+    setTimeout(
+      () => !res.destroyed && res.writeHead(f.status, { 'content-type': 'text/csv' }).end(f.body),
+      f.delayMs,
+    ).unref();
   });
   let base: string;
 
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    t = await startTestApp({ REDIS_PREFIX: suitePrefix('queue'), UPLOAD_DIR: testUploadDir(), INGEST_CONCURRENCY: '2', INGEST_ORG_CONCURRENCY: '1' });
+    t = await startTestApp({
+      REDIS_PREFIX: suitePrefix('queue'),
+      UPLOAD_DIR: testUploadDir(),
+      INGEST_CONCURRENCY: '2',
+      INGEST_ORG_CONCURRENCY: '1',
+    });
     a = await registerOwner(t, 'qa');
     b = await registerOwner(t, 'qb');
   });
@@ -36,7 +46,12 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
 
   const create = async (u: TestUser, name: string, path: string) => {
     files.set(path, { status: 200, body: 'id,name\n1,one\n2,two\n', delayMs: 0 });
-    const r = await t.http().post('/api/v1/sources').set(u.auth).send({ name, source_type: 'csv', config: { url: `${base}${path}`, key_column: 'id' } }).expect(201);
+    const r = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(u.auth)
+      .send({ name, source_type: 'csv', config: { url: `${base}${path}`, key_column: 'id' } })
+      .expect(201);
     return r.body.id as string;
   };
 
@@ -50,9 +65,18 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
     const j2 = (await t.http().post(`/api/v1/sources/${a2}/sync`).set(a.auth).send({}).expect(202)).body.id;
     await new Promise((r) => setTimeout(r, 100));
     const jb = (await t.http().post(`/api/v1/sources/${b1}/sync`).set(b.auth).send({}).expect(202)).body.id;
-    const [r1, r2, rb] = await Promise.all([waitForJob(t, a.auth, a1, j1), waitForJob(t, a.auth, a2, j2), waitForJob(t, b.auth, b1, jb)]);
-    for (const r of [r1, r2, rb]) expect(r.status).toBe('succeeded');
-    const iv = (r: { started_at: string; finished_at: string }) => [Date.parse(r.started_at), Date.parse(r.finished_at)];
+    const [r1, r2, rb] = await Promise.all([
+      waitForJob(t, a.auth, a1, j1),
+      waitForJob(t, a.auth, a2, j2),
+      waitForJob(t, b.auth, b1, jb),
+    ]);
+    for (const r of [r1, r2, rb]) {
+      expect(r.status).toBe('succeeded');
+    }
+    const iv = (r: { started_at: string; finished_at: string }) => [
+      Date.parse(r.started_at),
+      Date.parse(r.finished_at),
+    ];
     const [s1, f1] = iv(r1);
     const [s2, f2] = iv(r2);
     const [sb, fb] = iv(rb);
@@ -87,9 +111,19 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
 
   it('scheduled syncs fire once per cron slot and never retroactively', async () => {
     files.set('/sched.csv', { status: 200, body: 'id,name\n1,one\n', delayMs: 0 });
-    const bad = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'sched-bad', source_type: 'csv', schedule: 'every hour', config: { url: `${base}/sched.csv` } }).expect(400);
+    const bad = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'sched-bad', source_type: 'csv', schedule: 'every hour', config: { url: `${base}/sched.csv` } })
+      .expect(400);
     expect(bad.body.error.details.fields[0].field).toBe('schedule');
-    const src = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'sched', source_type: 'csv', schedule: '0 * * * *', config: { url: `${base}/sched.csv` } }).expect(201);
+    const src = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'sched', source_type: 'csv', schedule: '0 * * * *', config: { url: `${base}/sched.csv` } })
+      .expect(201);
     expect(src.body.schedule).toBe('0 * * * *');
     const scheduler = t.app.get(SyncScheduler);
     const mine = async (ids: string[]) => {
@@ -104,7 +138,9 @@ describe('ingestion queue: fairness, retries (e2e)', () => {
     expect(await mine(await scheduler.tick(new Date('2030-01-01T11:20:00Z')))).toHaveLength(0);
     expect((await waitForJob(t, a.auth, src.body.id, fired[0].id)).status).toBe('succeeded');
     const status = await t.http().get('/api/v1/ingestion/status').set(a.auth).expect(200);
-    expect(status.body.items.find((x: { source_id: string }) => x.source_id === src.body.id).next_run_at).toMatch(/:00:00\.000Z$/);
+    expect(status.body.items.find((x: { source_id: string }) => x.source_id === src.body.id).next_run_at).toMatch(
+      /:00:00\.000Z$/,
+    );
   });
 
   it('cancels a job that is still waiting for its org slot; the running one is unaffected', async () => {

@@ -32,7 +32,13 @@ describe('ingestion worker process (e2e)', () => {
   });
 
   it('leaves the job queued until a worker process picks it up', async () => {
-    const up = await t.http().post('/api/v1/ingestion/upload').set(a.auth).attach('file', Buffer.from('id,name\n1,a\n2,b\n'), { filename: 'w.csv', contentType: 'text/csv' }).field('key', 'id').expect(202);
+    const up = await t
+      .http()
+      .post('/api/v1/ingestion/upload')
+      .set(a.auth)
+      .attach('file', Buffer.from('id,name\n1,a\n2,b\n'), { filename: 'w.csv', contentType: 'text/csv' })
+      .field('key', 'id')
+      .expect(202);
     const sourceId = up.body.source.id;
     await new Promise((r) => setTimeout(r, 1500));
     const still = await t.http().get(`/api/v1/sources/${sourceId}/jobs/${up.body.job.id}`).set(a.auth).expect(200);
@@ -40,7 +46,13 @@ describe('ingestion worker process (e2e)', () => {
 
     worker = spawn(process.execPath, ['-r', './test/support/swc-register.js', 'src/worker.ts'], {
       cwd: ROOT,
-      env: { ...process.env, REDIS_PREFIX: prefix, UPLOAD_DIR: uploadDir, LOG_LEVEL: 'info', INGEST_RUN_IN_API: 'false' },
+      env: {
+        ...process.env,
+        REDIS_PREFIX: prefix,
+        UPLOAD_DIR: uploadDir,
+        LOG_LEVEL: 'info',
+        INGEST_RUN_IN_API: 'false',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     worker.stdout!.on('data', (d) => (out += d));
@@ -49,7 +61,7 @@ describe('ingestion worker process (e2e)', () => {
     try {
       job = await waitForJob(t, a.auth, sourceId, up.body.job.id, ['succeeded', 'failed'], 90_000);
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nworker output:\n${out.slice(-3000)}`);
+      throw new Error(`${(err as Error).message}\nworker output:\n${out.slice(-3000)}`, { cause: err });
     }
     expect(job.status).toBe('succeeded');
     expect(job.stats.nodes_written).toBe(2);

@@ -1,6 +1,6 @@
-import { DataSource } from 'typeorm';
 import { Neo4jService } from '@libs/graph';
 import { EventBus } from '@libs/redis';
+import { DataSource } from 'typeorm';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { seedEdge, seedNode, wipeOrgGraph } from '../support/graph-fixtures';
@@ -25,7 +25,10 @@ describe('realms (/realms)', () => {
     await seedNode(neo4j, { orgId: a.orgId, label: 'Service', name: 'gone', realm: 'infrastructure', archived: true });
     await seedEdge(neo4j, { orgId: a.orgId, from: x, to: y, type: 'DEPLOYED_ON', realm: 'infrastructure' });
     await seedNode(neo4j, { orgId: b.orgId, label: 'Service', name: 'bx', realm: 'infrastructure' });
-    await ds.query(`INSERT INTO sources (org_id, name, source_type, realm) VALUES ($1, 'k8s', 'kubernetes', 'infrastructure'), ($1, 'gh', 'github', 'development')`, [a.orgId]);
+    await ds.query(
+      `INSERT INTO sources (org_id, name, source_type, realm) VALUES ($1, 'k8s', 'kubernetes', 'infrastructure'), ($1, 'gh', 'github', 'development')`,
+      [a.orgId],
+    );
   });
 
   afterAll(async () => {
@@ -34,12 +37,20 @@ describe('realms (/realms)', () => {
     await t.close();
   });
 
-  it('lists the built-in realms with node, edge and source counts of the caller\'s org', async () => {
+  it("lists the built-in realms with node, edge and source counts of the caller's org", async () => {
     const res = await t.http().get('/api/v1/realms').set(a.auth).expect(200);
     expect(res.body).toEqual({ items: expect.any(Array), next_cursor: null, total: 6 });
     expect(res.body.items.map((r: { name: string }) => r.name)).toEqual(BUILTINS);
     const infra = res.body.items[0];
-    expect(infra).toMatchObject({ id: expect.any(String), name: 'infrastructure', builtin: true, node_count: 2, edge_count: 1, source_count: 1, description: expect.any(String) });
+    expect(infra).toMatchObject({
+      id: expect.any(String),
+      name: 'infrastructure',
+      builtin: true,
+      node_count: 2,
+      edge_count: 1,
+      source_count: 1,
+      description: expect.any(String),
+    });
     expect(infra.created_at).toEqual(expect.any(String));
     expect(res.body.items[1]).toMatchObject({ name: 'development', node_count: 0, edge_count: 0, source_count: 1 });
     const rb = await t.http().get('/api/v1/realms').set(b.auth).expect(200);
@@ -47,8 +58,21 @@ describe('realms (/realms)', () => {
   });
 
   it('creates, reads, updates and deletes a custom realm (admin+)', async () => {
-    const created = await t.http().post('/api/v1/realms').set(a.auth).send({ name: 'knowledge', description: 'Docs and runbooks' }).expect(201);
-    expect(created.body).toMatchObject({ id: expect.any(String), name: 'knowledge', description: 'Docs and runbooks', builtin: false, node_count: 0, edge_count: 0, source_count: 0 });
+    const created = await t
+      .http()
+      .post('/api/v1/realms')
+      .set(a.auth)
+      .send({ name: 'knowledge', description: 'Docs and runbooks' })
+      .expect(201);
+    expect(created.body).toMatchObject({
+      id: expect.any(String),
+      name: 'knowledge',
+      description: 'Docs and runbooks',
+      builtin: false,
+      node_count: 0,
+      edge_count: 0,
+      source_count: 0,
+    });
     const byName = await t.http().get('/api/v1/realms/knowledge').set(a.auth).expect(200);
     expect(byName.body.id).toBe(created.body.id);
     const byId = await t.http().get(`/api/v1/realms/${created.body.id}`).set(a.auth).expect(200);
@@ -60,7 +84,12 @@ describe('realms (/realms)', () => {
     expect(avail.body.items.map((r: { name: string }) => r.name)).toEqual([...BUILTINS, 'knowledge']);
     expect(avail.body).toMatchObject({ total: 7, next_cursor: null });
 
-    const patched = await t.http().patch('/api/v1/realms/knowledge').set(a.auth).send({ description: 'Runbooks' }).expect(200);
+    const patched = await t
+      .http()
+      .patch('/api/v1/realms/knowledge')
+      .set(a.auth)
+      .send({ description: 'Runbooks' })
+      .expect(200);
     expect(patched.body.description).toBe('Runbooks');
     const rename = await t.http().patch('/api/v1/realms/knowledge').set(a.auth).send({ name: 'other' }).expect(400);
     expect(rename.body.error.code).toBe('validation_failed');
@@ -79,8 +108,14 @@ describe('realms (/realms)', () => {
     // changes are audited (global interceptor), reads are not
     let actions: string[] = [];
     for (let i = 0; i < 40; i++) {
-      actions = ((await ds.query(`SELECT action FROM audit_log WHERE org_id = $1 ORDER BY seq`, [a.orgId])) as { action: string }[]).map((r) => r.action);
-      if (actions.includes('realms.delete')) break;
+      actions = (
+        (await ds.query(`SELECT action FROM audit_log WHERE org_id = $1 ORDER BY seq`, [a.orgId])) as {
+          action: string;
+        }[]
+      ).map((r) => r.action);
+      if (actions.includes('realms.delete')) {
+        break;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(actions).toEqual(expect.arrayContaining(['realms.create', 'realms.update', 'realms.delete']));
@@ -120,16 +155,25 @@ describe('realms (/realms)', () => {
     expect(got.body.node_count).toBe(1);
 
     await t.http().post('/api/v1/realms').set(a.auth).send({ name: 'srcs' }).expect(201);
-    await ds.query(`INSERT INTO sources (org_id, name, source_type, realm) VALUES ($1, 'csv-srcs', 'csv', 'srcs')`, [a.orgId]);
+    await ds.query(`INSERT INTO sources (org_id, name, source_type, realm) VALUES ($1, 'csv-srcs', 'csv', 'srcs')`, [
+      a.orgId,
+    ]);
     const srcRes = await t.http().delete('/api/v1/realms/srcs').set(a.auth).expect(409);
     expect(srcRes.body.error).toMatchObject({ code: 'in_use', details: { sources: 1 } });
 
     const events: { type: string; data: Record<string, unknown> }[] = [];
     const unsub = await t.app.get(EventBus).subscribe(`org:${a.orgId}:events`, (m) => events.push(m as never));
     await t.http().delete('/api/v1/realms/busy?force=true').set(a.auth).expect(204);
-    for (let i = 0; i < 40 && !events.length; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 40 && !events.length; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await unsub();
-    expect(events).toEqual([expect.objectContaining({ type: 'graph.changed', data: expect.objectContaining({ realm: 'busy', reason: 'realm_deleted', nodes_archived: 1 }) })]);
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'graph.changed',
+        data: expect.objectContaining({ realm: 'busy', reason: 'realm_deleted', nodes_archived: 1 }),
+      }),
+    ]);
     await t.http().get(`/api/v1/graph/nodes/${n1}`).set(a.auth).expect(404);
     await t.http().get(`/api/v1/graph/nodes/${n1}?include_archived=true`).set(a.auth).expect(200);
     await t.http().delete('/api/v1/realms/srcs').query({ force: true }).set(a.auth).expect(204);
@@ -150,7 +194,12 @@ describe('realms (/realms)', () => {
     const p1 = await t.http().get('/api/v1/realms').query({ limit: 4 }).set(a.auth).expect(200);
     expect(p1.body.items).toHaveLength(4);
     expect(p1.body.next_cursor).toEqual(expect.any(String));
-    const p2 = await t.http().get('/api/v1/realms').query({ limit: 4, cursor: p1.body.next_cursor }).set(a.auth).expect(200);
+    const p2 = await t
+      .http()
+      .get('/api/v1/realms')
+      .query({ limit: 4, cursor: p1.body.next_cursor })
+      .set(a.auth)
+      .expect(200);
     const names = [...p1.body.items, ...p2.body.items].map((r: { name: string }) => r.name);
     expect(names.slice(0, 6)).toEqual(BUILTINS);
     expect(new Set(names).size).toBe(names.length);

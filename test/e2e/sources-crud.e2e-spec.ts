@@ -1,6 +1,6 @@
+import { SecretBox } from '@libs/crypto';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { SecretBox } from '@libs/crypto';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
 import { createScratchDb, dropScratchDb, suitePrefix, testUploadDir } from './sources-helpers';
@@ -10,11 +10,16 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
   let a: TestUser;
   let b: TestUser;
   const scratch = `agentcy_src_crud_${randomUUID().slice(0, 8)}`;
-  let pgUrl: string;
 
   beforeAll(async () => {
-    pgUrl = await createScratchDb(scratch);
-    t = await startTestApp({ REDIS_PREFIX: suitePrefix('crud'), UPLOAD_DIR: testUploadDir(), OAUTH_GITHUB_CLIENT_ID: 'test-client-id', OAUTH_GITHUB_CLIENT_SECRET: 'test-secret', FRONTEND_URL: 'http://localhost:3000' });
+    await createScratchDb(scratch);
+    t = await startTestApp({
+      REDIS_PREFIX: suitePrefix('crud'),
+      UPLOAD_DIR: testUploadDir(),
+      OAUTH_GITHUB_CLIENT_ID: 'test-client-id',
+      OAUTH_GITHUB_CLIENT_SECRET: 'test-secret',
+      FRONTEND_URL: 'http://localhost:3000',
+    });
     a = await registerOwner(t, 'srca');
     b = await registerOwner(t, 'srcb');
   });
@@ -24,7 +29,14 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
     await dropScratchDb(scratch);
   });
 
-  const pgConfig = () => ({ host: '127.0.0.1', port: 5432, database: scratch, user: 'postgres', password: 'hunter2-secret-pw', schemas: ['app'] });
+  const pgConfig = () => ({
+    host: '127.0.0.1',
+    port: 5432,
+    database: scratch,
+    user: 'postgres',
+    password: 'hunter2-secret-pw',
+    schemas: ['app'],
+  });
 
   it('lists connector types with config schemas (static route before /:id)', async () => {
     const r = await t.http().get('/api/v1/sources/types').set(a.auth).expect(200);
@@ -38,8 +50,21 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
   });
 
   it('creates a source, masks secrets, encrypts them at rest, and keeps them on "***" PATCH', async () => {
-    const created = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'Scratch DB', source_type: 'postgres', config: pgConfig() }).expect(201);
-    expect(created.body).toMatchObject({ name: 'Scratch DB', source_type: 'postgres', realm: 'data', enabled: true, status: 'ready', sync_mode: 'full', last_sync: null });
+    const created = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'Scratch DB', source_type: 'postgres', config: pgConfig() })
+      .expect(201);
+    expect(created.body).toMatchObject({
+      name: 'Scratch DB',
+      source_type: 'postgres',
+      realm: 'data',
+      enabled: true,
+      status: 'ready',
+      sync_mode: 'full',
+      last_sync: null,
+    });
     expect(created.body.config.password).toBe('***');
     expect(created.body.config.host).toBe('127.0.0.1');
     expect(JSON.stringify(created.body)).not.toContain('hunter2');
@@ -64,14 +89,24 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
       expect(t.app.get(SecretBox).openJson<Record<string, string>>(sealed).password).toBe('hunter2-secret-pw');
 
       // PATCH echoing the masked value keeps the stored secret
-      const patched = await t.http().patch(`/api/v1/sources/${id}`).set(a.auth).send({ config: { ...got.body.config, password: '***' }, realm: 'warehouse' }).expect(200);
+      const patched = await t
+        .http()
+        .patch(`/api/v1/sources/${id}`)
+        .set(a.auth)
+        .send({ config: { ...got.body.config, password: '***' }, realm: 'warehouse' })
+        .expect(200);
       expect(patched.body.realm).toBe('warehouse');
       expect(patched.body.config.password).toBe('***');
       const raw2 = await db.query('SELECT secrets FROM sources WHERE id = $1', [id]);
-      expect(t.app.get(SecretBox).openJson<Record<string, string>>(raw2.rows[0].secrets).password).toBe('hunter2-secret-pw');
+      expect(t.app.get(SecretBox).openJson<Record<string, string>>(raw2.rows[0].secrets).password).toBe(
+        'hunter2-secret-pw',
+      );
 
       // audit entries for create and update
-      const audit = await db.query(`SELECT action FROM audit_log WHERE org_id = $1 AND action LIKE 'sources.%' ORDER BY seq`, [a.orgId]);
+      const audit = await db.query(
+        `SELECT action FROM audit_log WHERE org_id = $1 AND action LIKE 'sources.%' ORDER BY seq`,
+        [a.orgId],
+      );
       expect(audit.rows.map((r) => r.action)).toEqual(expect.arrayContaining(['sources.create', 'sources.update']));
     } finally {
       await db.end();
@@ -81,30 +116,70 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
   it('rejects a duplicate name in the org with 409 but allows it in another org', async () => {
     const cfg = { url: 'https://example.invalid/x.csv' };
     // name clash is checked before the config is validated
-    const dup = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'scratch db', source_type: 'csv', config: cfg }).expect(409);
+    const dup = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'scratch db', source_type: 'csv', config: cfg })
+      .expect(409);
     expect(dup.body.error.code).toBe('already_exists');
-    await t.http().post('/api/v1/sources').set(b.auth).send({ name: 'Scratch DB', source_type: 'postgres', config: pgConfig() }).expect(201);
+    await t
+      .http()
+      .post('/api/v1/sources')
+      .set(b.auth)
+      .send({ name: 'Scratch DB', source_type: 'postgres', config: pgConfig() })
+      .expect(201);
   });
 
   it('maps bad shapes to 400 validation_failed and provider refusals to 422 source_validation_failed', async () => {
-    const shape = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'bad', source_type: 'csv', config: { label: 'lower case' } }).expect(400);
+    const shape = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'bad', source_type: 'csv', config: { label: 'lower case' } })
+      .expect(400);
     expect(shape.body.error.code).toBe('validation_failed');
     expect(shape.body.error.details.fields.length).toBeGreaterThan(0);
 
-    const unknownType = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'bad', source_type: 'nope', config: {} }).expect(400);
+    const unknownType = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'bad', source_type: 'nope', config: {} })
+      .expect(400);
     expect(unknownType.body.error.details.fields[0].field).toBe('source_type');
 
-    const extra = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), bogus: 1 } }).expect(400);
+    const extra = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), bogus: 1 } })
+      .expect(400);
     expect(extra.body.error.code).toBe('validation_failed');
 
-    const creds = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), user: 'no_such_role_x' } }).expect(422);
+    const creds = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), user: 'no_such_role_x' } })
+      .expect(422);
     expect(creds.body.error.code).toBe('source_validation_failed');
     expect(creds.body.error.details.kind).toBe('credentials');
 
-    const scope = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), schemas: ['app', 'missing_schema'] } }).expect(422);
+    const scope = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), schemas: ['app', 'missing_schema'] } })
+      .expect(422);
     expect(scope.body.error.details).toMatchObject({ kind: 'scope', missing_schemas: ['missing_schema'] });
 
-    const unreachable = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), port: 1 } }).expect(422);
+    const unreachable = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'bad', source_type: 'postgres', config: { ...pgConfig(), port: 1 } })
+      .expect(422);
     expect(unreachable.body.error.details.kind).toBe('unreachable');
 
     // nothing was saved
@@ -113,12 +188,27 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
   });
 
   it('validates unsaved and stored configs', async () => {
-    const ok = await t.http().post('/api/v1/sources/validate').set(a.auth).send({ source_type: 'postgres', config: pgConfig() }).expect(200);
+    const ok = await t
+      .http()
+      .post('/api/v1/sources/validate')
+      .set(a.auth)
+      .send({ source_type: 'postgres', config: pgConfig() })
+      .expect(200);
     expect(ok.body).toMatchObject({ ok: true, source_type: 'postgres' });
     expect(ok.body.info.database).toBe(scratch);
-    const bad = await t.http().post('/api/v1/sources/validate').set(a.auth).send({ source_type: 'postgres', config: { ...pgConfig(), user: 'no_such_role_y' } }).expect(422);
+    const bad = await t
+      .http()
+      .post('/api/v1/sources/validate')
+      .set(a.auth)
+      .send({ source_type: 'postgres', config: { ...pgConfig(), user: 'no_such_role_y' } })
+      .expect(422);
     expect(bad.body.error.code).toBe('source_validation_failed');
-    await t.http().post('/api/v1/sources/validate').set(a.auth).send({ source_type: 'postgres', config: { host: 'x' } }).expect(400);
+    await t
+      .http()
+      .post('/api/v1/sources/validate')
+      .set(a.auth)
+      .send({ source_type: 'postgres', config: { host: 'x' } })
+      .expect(400);
 
     const list = await t.http().get('/api/v1/sources').set(a.auth).expect(200);
     const id = list.body.items.find((s: { name: string }) => s.name === 'Scratch DB').id;
@@ -128,13 +218,23 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
 
   it('lists with pagination and filters', async () => {
     for (const n of ['p1', 'p2', 'p3']) {
-      await t.http().post('/api/v1/sources').set(a.auth).send({ name: n, source_type: 'postgres', realm: 'paging', config: pgConfig() }).expect(201);
+      await t
+        .http()
+        .post('/api/v1/sources')
+        .set(a.auth)
+        .send({ name: n, source_type: 'postgres', realm: 'paging', config: pgConfig() })
+        .expect(201);
     }
     const p1 = await t.http().get('/api/v1/sources').query({ realm: 'paging', limit: 2 }).set(a.auth).expect(200);
     expect(p1.body.total).toBe(3);
     expect(p1.body.items).toHaveLength(2);
     expect(p1.body.next_cursor).toEqual(expect.any(String));
-    const p2 = await t.http().get('/api/v1/sources').query({ realm: 'paging', limit: 2, cursor: p1.body.next_cursor }).set(a.auth).expect(200);
+    const p2 = await t
+      .http()
+      .get('/api/v1/sources')
+      .query({ realm: 'paging', limit: 2, cursor: p1.body.next_cursor })
+      .set(a.auth)
+      .expect(200);
     expect(p2.body.items).toHaveLength(1);
     expect(p2.body.next_cursor).toBeNull();
     const names = [...p1.body.items, ...p2.body.items].map((s: { name: string }) => s.name).sort();
@@ -144,8 +244,13 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
     await t.http().get('/api/v1/sources').query({ status: 'bogus' }).set(a.auth).expect(400);
   });
 
-  it('hides other orgs\' sources behind 404 and deletes', async () => {
-    const created = await t.http().post('/api/v1/sources').set(a.auth).send({ name: 'to-delete', source_type: 'postgres', config: pgConfig() }).expect(201);
+  it("hides other orgs' sources behind 404 and deletes", async () => {
+    const created = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(a.auth)
+      .send({ name: 'to-delete', source_type: 'postgres', config: pgConfig() })
+      .expect(201);
     const id = created.body.id;
     await t.http().get(`/api/v1/sources/${id}`).set(b.auth).expect(404);
     await t.http().patch(`/api/v1/sources/${id}`).set(b.auth).send({ name: 'x' }).expect(404);
@@ -160,7 +265,12 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
   });
 
   it('OAuth: start stores a single-use, expiring, provider-bound state; the callback redirects to the console', async () => {
-    const start = await t.http().post('/api/v1/sources/oauth/github/start').set(a.auth).send({ name: 'gh', scopes: ['repo'] }).expect(200);
+    const start = await t
+      .http()
+      .post('/api/v1/sources/oauth/github/start')
+      .set(a.auth)
+      .send({ name: 'gh', scopes: ['repo'] })
+      .expect(200);
     const url = new URL(start.body.authorize_url);
     expect(url.origin + url.pathname).toBe('https://github.com/login/oauth/authorize');
     expect(url.searchParams.get('state')).toBe(start.body.state);
@@ -173,23 +283,43 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
     const db = new Client({ connectionString: process.env.DATABASE_URL });
     await db.connect();
     try {
-      const row = await db.query('SELECT org_id, user_id, provider, expires_at FROM oauth_states WHERE state = $1', [start.body.state]);
+      const row = await db.query('SELECT org_id, user_id, provider, expires_at FROM oauth_states WHERE state = $1', [
+        start.body.state,
+      ]);
       expect(row.rows[0]).toMatchObject({ org_id: a.orgId, user_id: a.userId, provider: 'github' });
       expect(new Date(row.rows[0].expires_at).getTime()).toBeGreaterThan(Date.now());
 
       // bound to the provider: presenting it on another provider's callback fails (and burns nothing of github's)
-      const wrong = await t.http().get('/api/v1/sources/oauth/google/callback').query({ code: 'x', state: start.body.state }).expect(302);
+      const wrong = await t
+        .http()
+        .get('/api/v1/sources/oauth/google/callback')
+        .query({ code: 'x', state: start.body.state })
+        .expect(302);
       expect(wrong.headers.location).toContain('error=invalid_state');
       // the user denied at the provider: state is consumed, error forwarded
-      const denied = await t.http().get('/api/v1/sources/oauth/github/callback').query({ error: 'access_denied', state: start.body.state }).expect(302);
+      const denied = await t
+        .http()
+        .get('/api/v1/sources/oauth/github/callback')
+        .query({ error: 'access_denied', state: start.body.state })
+        .expect(302);
       expect(denied.headers.location).toContain('error=access_denied');
       // single use
-      const reuse = await t.http().get('/api/v1/sources/oauth/github/callback').query({ code: 'x', state: start.body.state }).expect(302);
+      const reuse = await t
+        .http()
+        .get('/api/v1/sources/oauth/github/callback')
+        .query({ code: 'x', state: start.body.state })
+        .expect(302);
       expect(reuse.headers.location).toContain('error=invalid_state');
       // expired
       const s2 = await t.http().post('/api/v1/sources/oauth/github/start').set(a.auth).send({}).expect(200);
-      await db.query(`UPDATE oauth_states SET expires_at = now() - interval '1 minute' WHERE state = $1`, [s2.body.state]);
-      const expired = await t.http().get('/api/v1/sources/oauth/github/callback').query({ code: 'x', state: s2.body.state }).expect(302);
+      await db.query(`UPDATE oauth_states SET expires_at = now() - interval '1 minute' WHERE state = $1`, [
+        s2.body.state,
+      ]);
+      const expired = await t
+        .http()
+        .get('/api/v1/sources/oauth/github/callback')
+        .query({ code: 'x', state: s2.body.state })
+        .expect(302);
       expect(expired.headers.location).toContain('error=invalid_state');
       expect(expired.headers.location.startsWith('http://localhost:3000/connectors')).toBe(true);
     } finally {

@@ -40,19 +40,33 @@ export async function createScratchDb(name: string): Promise<string> {
 export async function dropScratchDb(name: string): Promise<void> {
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
-  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [name]);
+  await admin.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    [name],
+  );
   await admin.query(`DROP DATABASE IF EXISTS "${name}"`);
   await admin.end();
 }
 
-export async function waitForJob(t: TestApp, auth: Record<string, string>, sourceId: string, jobId: string, until: string[] = ['succeeded', 'failed', 'cancelled'], timeoutMs = 30_000) {
+export async function waitForJob(
+  t: TestApp,
+  auth: Record<string, string>,
+  sourceId: string,
+  jobId: string,
+  until: string[] = ['succeeded', 'failed', 'cancelled'],
+  timeoutMs = 30_000,
+) {
   const deadline = Date.now() + timeoutMs;
   let last: Record<string, unknown> = {};
   while (Date.now() < deadline) {
     const r = await t.http().get(`/api/v1/sources/${sourceId}/jobs/${jobId}`).set(auth);
-    if (r.status !== 200) throw new Error(`job fetch failed: ${r.status} ${JSON.stringify(r.body)}`);
+    if (r.status !== 200) {
+      throw new Error(`job fetch failed: ${r.status} ${JSON.stringify(r.body)}`);
+    }
     last = r.body;
-    if (until.includes(r.body.status)) return r.body;
+    if (until.includes(r.body.status)) {
+      return r.body;
+    }
     await new Promise((res) => setTimeout(res, 100));
   }
   throw new Error(`job ${jobId} did not reach ${until.join('/')} in time; last: ${JSON.stringify(last)}`);

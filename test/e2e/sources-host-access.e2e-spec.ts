@@ -1,8 +1,8 @@
+import { startFakeKubeApi, type FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startFakeKubeApi, type FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { loginAdmin, registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 
@@ -21,7 +21,14 @@ describe('sources: configs that act on the API host (CONNECTOR_HOST_ACCESS)', ()
     [t, kube] = await Promise.all([startTestApp(), startFakeKubeApi()]);
     owner = await registerOwner(t, 'hostaccess');
     repo = mkdtempSync(path.join(os.tmpdir(), 'agentcy-host-access-'));
-    const env = { ...process.env, GIT_AUTHOR_NAME: 'Ada', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_COMMITTER_NAME: 'Ada', GIT_COMMITTER_EMAIL: 'ada@example.com', HOME: repo };
+    const env = {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Ada',
+      GIT_AUTHOR_EMAIL: 'ada@example.com',
+      GIT_COMMITTER_NAME: 'Ada',
+      GIT_COMMITTER_EMAIL: 'ada@example.com',
+      HOME: repo,
+    };
     execFileSync('git', ['init', '-q', '-b', 'main'], { cwd: repo, env });
     writeFileSync(path.join(repo, 'README.md'), '# demo\n');
     execFileSync('git', ['add', '-A'], { cwd: repo, env });
@@ -33,22 +40,90 @@ describe('sources: configs that act on the API host (CONNECTOR_HOST_ACCESS)', ()
   });
 
   const forbidden = (body: any, hostAccess: string) => {
-    expect(body.error).toMatchObject({ code: 'host_access_forbidden', details: { host_access: expect.stringContaining(hostAccess), policy: 'platform_admin' } });
+    expect(body.error).toMatchObject({
+      code: 'host_access_forbidden',
+      details: { host_access: expect.stringContaining(hostAccess), policy: 'platform_admin' },
+    });
   };
 
   it('an org owner cannot create, validate or reconfigure such sources (403, nothing stored, nothing run)', async () => {
     const marker = path.join(repo, 'pwned');
     const stdio = { transport: 'stdio', command: 'touch', args: [marker] };
-    forbidden((await t.http().post('/api/v1/sources').set(owner.auth).send({ name: 'shell', source_type: 'mcp', config: stdio }).expect(403)).body, 'runs a command');
-    forbidden((await t.http().post('/api/v1/sources/validate').set(owner.auth).send({ source_type: 'mcp', config: stdio }).expect(403)).body, 'runs a command');
-    forbidden((await t.http().post('/api/v1/sources').set(owner.auth).send({ name: 'host-repo', source_type: 'git', config: { path: repo } }).expect(403)).body, 'file system');
-    forbidden((await t.http().post('/api/v1/sources/validate').set(owner.auth).send({ source_type: 'git', config: { url: `file://${repo}` } }).expect(403)).body, 'file system');
-    forbidden((await t.http().post('/api/v1/sources/validate').set(owner.auth).send({ source_type: 'kubernetes', config: { kubeconfig: '/etc/hostname' } }).expect(403)).body, 'kubeconfig file');
-    expect(require('node:fs').existsSync(marker)).toBe(false);
+    forbidden(
+      (
+        await t
+          .http()
+          .post('/api/v1/sources')
+          .set(owner.auth)
+          .send({ name: 'shell', source_type: 'mcp', config: stdio })
+          .expect(403)
+      ).body,
+      'runs a command',
+    );
+    forbidden(
+      (
+        await t
+          .http()
+          .post('/api/v1/sources/validate')
+          .set(owner.auth)
+          .send({ source_type: 'mcp', config: stdio })
+          .expect(403)
+      ).body,
+      'runs a command',
+    );
+    forbidden(
+      (
+        await t
+          .http()
+          .post('/api/v1/sources')
+          .set(owner.auth)
+          .send({ name: 'host-repo', source_type: 'git', config: { path: repo } })
+          .expect(403)
+      ).body,
+      'file system',
+    );
+    forbidden(
+      (
+        await t
+          .http()
+          .post('/api/v1/sources/validate')
+          .set(owner.auth)
+          .send({ source_type: 'git', config: { url: `file://${repo}` } })
+          .expect(403)
+      ).body,
+      'file system',
+    );
+    forbidden(
+      (
+        await t
+          .http()
+          .post('/api/v1/sources/validate')
+          .set(owner.auth)
+          .send({ source_type: 'kubernetes', config: { kubeconfig: '/etc/hostname' } })
+          .expect(403)
+      ).body,
+      'kubeconfig file',
+    );
+    expect(existsSync(marker)).toBe(false);
 
     // a remote cluster is fine; switching it to the API's own service account is not
-    const k = await t.http().post('/api/v1/sources').set(owner.auth).send({ name: 'remote', source_type: 'kubernetes', config: { server: kube.url, token: kube.token } }).expect(201);
-    forbidden((await t.http().patch(`/api/v1/sources/${k.body.id}`).set(owner.auth).send({ config: { in_cluster: true, server: null } }).expect(403)).body, 'service account');
+    const k = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(owner.auth)
+      .send({ name: 'remote', source_type: 'kubernetes', config: { server: kube.url, token: kube.token } })
+      .expect(201);
+    forbidden(
+      (
+        await t
+          .http()
+          .patch(`/api/v1/sources/${k.body.id}`)
+          .set(owner.auth)
+          .send({ config: { in_cluster: true, server: null } })
+          .expect(403)
+      ).body,
+      'service account',
+    );
     expect((await t.http().get('/api/v1/sources').set(owner.auth).expect(200)).body.total).toBe(1);
     const audit = await t.http().get('/api/v1/activity/audit?result=denied').set(owner.auth).expect(200);
     expect(audit.body.items.length).toBeGreaterThan(0);
@@ -56,7 +131,12 @@ describe('sources: configs that act on the API host (CONNECTOR_HOST_ACCESS)', ()
 
   it('a platform admin can (a local git repository becomes a source)', async () => {
     const admin = await loginAdmin(t);
-    const created = await t.http().post('/api/v1/sources').set(admin.auth).send({ name: `host-repo-${Date.now()}`, source_type: 'git', config: { path: repo } }).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(admin.auth)
+      .send({ name: `host-repo-${Date.now()}`, source_type: 'git', config: { path: repo } })
+      .expect(201);
     expect(created.body).toMatchObject({ source_type: 'git', status: 'ready' });
     await t.http().delete(`/api/v1/sources/${created.body.id}`).set(admin.auth).expect(204);
   });
@@ -65,14 +145,24 @@ describe('sources: configs that act on the API host (CONNECTOR_HOST_ACCESS)', ()
     const open = await startTestApp({ CONNECTOR_HOST_ACCESS: 'org_admin' });
     try {
       const o = await registerOwner(open, 'hostopen');
-      await open.http().post('/api/v1/sources').set(o.auth).send({ name: 'repo', source_type: 'git', config: { path: repo } }).expect(201);
+      await open
+        .http()
+        .post('/api/v1/sources')
+        .set(o.auth)
+        .send({ name: 'repo', source_type: 'git', config: { path: repo } })
+        .expect(201);
     } finally {
       await open.close();
     }
     const off = await startTestApp({ CONNECTOR_HOST_ACCESS: 'off' });
     try {
       const admin = await loginAdmin(off);
-      const res = await off.http().post('/api/v1/sources/validate').set(admin.auth).send({ source_type: 'git', config: { path: repo } }).expect(403);
+      const res = await off
+        .http()
+        .post('/api/v1/sources/validate')
+        .set(admin.auth)
+        .send({ source_type: 'git', config: { path: repo } })
+        .expect(403);
       expect(res.body.error).toMatchObject({ code: 'host_access_forbidden', details: { policy: 'off' } });
     } finally {
       await off.close();

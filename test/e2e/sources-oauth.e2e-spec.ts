@@ -14,7 +14,13 @@ describe('sources: GitHub OAuth connect flow with the token exchange (GitHub Ent
 
   beforeAll(async () => {
     gh = await startFakeGitHubApi();
-    t = await startTestApp({ OAUTH_GITHUB_URL: gh.url, OAUTH_GITHUB_API_URL: gh.url, OAUTH_GITHUB_CLIENT_ID: gh.oauth.clientId, OAUTH_GITHUB_CLIENT_SECRET: gh.oauth.clientSecret, FRONTEND_URL: 'http://console.test' });
+    t = await startTestApp({
+      OAUTH_GITHUB_URL: gh.url,
+      OAUTH_GITHUB_API_URL: gh.url,
+      OAUTH_GITHUB_CLIENT_ID: gh.oauth.clientId,
+      OAUTH_GITHUB_CLIENT_SECRET: gh.oauth.clientSecret,
+      FRONTEND_URL: 'http://console.test',
+    });
     u = await registerOwner(t, 'oauthflow');
   });
   afterAll(async () => {
@@ -29,7 +35,11 @@ describe('sources: GitHub OAuth connect flow with the token exchange (GitHub Ent
     expect(authorize.origin + authorize.pathname).toBe(`${gh.url}/login/oauth/authorize`);
     const challenge = authorize.searchParams.get('code_challenge')!;
     const code = gh.oauth.issueCode(tamper === 'challenge' ? `${challenge}x` : challenge, token);
-    const cb = await t.http().get('/api/v1/sources/oauth/github/callback').query({ code: tamper === 'code' ? `${code}-tampered` : code, state: start.body.state }).expect(302);
+    const cb = await t
+      .http()
+      .get('/api/v1/sources/oauth/github/callback')
+      .query({ code: tamper === 'code' ? `${code}-tampered` : code, state: start.body.state })
+      .expect(302);
     return new URL(cb.headers.location);
   };
 
@@ -40,7 +50,12 @@ describe('sources: GitHub OAuth connect flow with the token exchange (GitHub Ent
     const id = back.searchParams.get('source_id')!;
 
     const exchange = gh.requests.filter((r) => r.path === '/login/oauth/access_token').pop()!;
-    expect(exchange.body).toMatchObject({ grant_type: 'authorization_code', client_id: gh.oauth.clientId, client_secret: gh.oauth.clientSecret, code_verifier: expect.any(String) });
+    expect(exchange.body).toMatchObject({
+      grant_type: 'authorization_code',
+      client_id: gh.oauth.clientId,
+      client_secret: gh.oauth.clientSecret,
+      code_verifier: expect.any(String),
+    });
     expect(exchange.body.redirect_uri).toMatch(/\/api\/v1\/sources\/oauth\/github\/callback$/);
 
     const src = await t.http().get(`/api/v1/sources/${id}`).set(u.auth).expect(200);
@@ -52,17 +67,33 @@ describe('sources: GitHub OAuth connect flow with the token exchange (GitHub Ent
     await t.http().post(`/api/v1/sources/${id}/validate`).set(u.auth).send({}).expect(200);
     expect(gh.requests.slice(before).some((r) => r.auth === 'Bearer ghp_full')).toBe(true);
 
-    const audit = await t.http().get('/api/v1/activity/audit?action=sources.oauth.connect&result=success').set(u.auth).expect(200);
+    const audit = await t
+      .http()
+      .get('/api/v1/activity/audit?action=sources.oauth.connect&result=success')
+      .set(u.auth)
+      .expect(200);
     expect(audit.body.items[0]).toMatchObject({ target: { type: 'source', id } });
   });
 
   it('rotates the token of an existing source', async () => {
-    const created = await t.http().post('/api/v1/sources').set(u.auth).send({ name: 'gh-fine', source_type: 'github', config: { token: 'github_pat_fine', owner: 'acme', base_url: gh.url } }).expect(201);
+    const created = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(u.auth)
+      .send({
+        name: 'gh-fine',
+        source_type: 'github',
+        config: { token: 'github_pat_fine', owner: 'acme', base_url: gh.url },
+      })
+      .expect(201);
     const back = await connect({ source_id: created.body.id }, 'ghp_full');
     expect(back.searchParams.get('source_id')).toBe(created.body.id);
     const before = gh.requests.length;
     await t.http().post(`/api/v1/sources/${created.body.id}/validate`).set(u.auth).send({}).expect(200);
-    const auths = gh.requests.slice(before).map((r) => r.auth).filter(Boolean);
+    const auths = gh.requests
+      .slice(before)
+      .map((r) => r.auth)
+      .filter(Boolean);
     expect(auths.length).toBeGreaterThan(0);
     expect(auths.every((a) => a === 'Bearer ghp_full')).toBe(true);
   });
@@ -72,11 +103,19 @@ describe('sources: GitHub OAuth connect flow with the token exchange (GitHub Ent
     const n = await total();
     const back = await connect({ name: 'never' }, 'ghp_full', 'code');
     expect(back.searchParams.get('error')).toBe('token_exchange_failed');
-    const audit = await t.http().get('/api/v1/activity/audit?action=sources.oauth.connect&result=failure').set(u.auth).expect(200);
+    const audit = await t
+      .http()
+      .get('/api/v1/activity/audit?action=sources.oauth.connect&result=failure')
+      .set(u.auth)
+      .expect(200);
     expect(audit.body.items[0].details.error).toContain('incorrect or expired');
     const pkce = await connect({ name: 'never' }, 'ghp_full', 'challenge');
     expect(pkce.searchParams.get('error')).toBe('token_exchange_failed');
-    const audit2 = await t.http().get('/api/v1/activity/audit?action=sources.oauth.connect&result=failure').set(u.auth).expect(200);
+    const audit2 = await t
+      .http()
+      .get('/api/v1/activity/audit?action=sources.oauth.connect&result=failure')
+      .set(u.auth)
+      .expect(200);
     expect(audit2.body.items[0].details.error).toContain('code_verifier does not match');
     expect(await total()).toBe(n);
   });

@@ -12,7 +12,8 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
   let gw: WsGateway;
   let a: TestUser;
   let b: TestUser;
-  const publish = (orgId: string, type: string, data: Record<string, unknown> = {}) => bus.publish(`org:${orgId}:events`, { type, data, ts: new Date().toISOString() });
+  const publish = (orgId: string, type: string, data: Record<string, unknown> = {}) =>
+    bus.publish(`org:${orgId}:events`, { type, data, ts: new Date().toISOString() });
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -45,7 +46,12 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
   });
 
   it('accepts an API key of the org (and refuses a revoked one)', async () => {
-    const key = await t.http().post('/api/v1/api-keys').set(a.auth).send({ name: 'ws-bot', role: 'viewer' }).expect(201);
+    const key = await t
+      .http()
+      .post('/api/v1/api-keys')
+      .set(a.auth)
+      .send({ name: 'ws-bot', role: 'viewer' })
+      .expect(201);
     const c = await openWs(t.baseUrl, { token: key.body.key });
     expect((await c.next((m) => m.type === 'welcome')).data?.org_id).toBe(a.orgId);
     await c.subscribe(['graph']);
@@ -67,7 +73,11 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
     await publish(a.orgId, 'job.progress', { job_id: 'j1', progress: 0.5 });
     await publish(a.orgId, 'graph.changed', { realm: 'infrastructure', nodes_upserted: 3 });
     const ev = await c.next((m) => m.type !== 'welcome');
-    expect(ev).toEqual({ type: 'graph.changed', ts: expect.any(String), data: { realm: 'infrastructure', nodes_upserted: 3 } });
+    expect(ev).toEqual({
+      type: 'graph.changed',
+      ts: expect.any(String),
+      data: { realm: 'infrastructure', nodes_upserted: 3 },
+    });
     expect(c.messages.some((m) => m.type === 'job.progress')).toBe(false);
 
     await c.subscribe(['jobs']);
@@ -83,7 +93,7 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
     await c.close();
   });
 
-  it('never delivers another org\'s events', async () => {
+  it("never delivers another org's events", async () => {
     const ca = await openWs(t.baseUrl, { token: a.token });
     const cb = await openWs(t.baseUrl, { token: b.token });
     await ca.subscribe(['*']);
@@ -130,7 +140,9 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
     await sleep(100);
     expect(gw.subscribedOrgs()).toContain(a.orgId);
     await c2.close();
-    for (let i = 0; i < 50 && gw.subscribedOrgs().includes(a.orgId); i++) await sleep(50);
+    for (let i = 0; i < 50 && gw.subscribedOrgs().includes(a.orgId); i++) {
+      await sleep(50);
+    }
     expect(gw.subscribedOrgs()).not.toContain(a.orgId);
     // and a new client subscribes again
     const c3 = await openWs(t.baseUrl, { token: a.token });

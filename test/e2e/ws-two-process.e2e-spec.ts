@@ -1,7 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Neo4jService } from '@libs/graph';
 import { EventBus } from '@libs/redis';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { wipeOrgGraph } from '../support/graph-fixtures';
@@ -47,12 +47,24 @@ describe('WebSocket fan-out across two API processes', () => {
     await clientA.subscribe(['jobs', 'graph']);
     await clientB.subscribe(['*']);
     const busA = a.app.get(EventBus);
-    await busA.publish(`org:${orgA.orgId}:events`, { type: 'job.progress', ts: new Date().toISOString(), data: { job_id: 'job-x', progress: 0.42, org_id: orgA.orgId } });
+    await busA.publish(`org:${orgA.orgId}:events`, {
+      type: 'job.progress',
+      ts: new Date().toISOString(),
+      data: { job_id: 'job-x', progress: 0.42, org_id: orgA.orgId },
+    });
     const ev = await clientA.next((m) => m.type === 'job.progress', 10_000);
-    expect(ev).toEqual({ type: 'job.progress', ts: expect.any(String), data: { job_id: 'job-x', progress: 0.42, org_id: orgA.orgId } });
+    expect(ev).toEqual({
+      type: 'job.progress',
+      ts: expect.any(String),
+      data: { job_id: 'job-x', progress: 0.42, org_id: orgA.orgId },
+    });
 
     // org B's client on the same process got nothing of org A; its own events arrive
-    await busA.publish(`org:${orgB.orgId}:events`, { type: 'graph.changed', ts: new Date().toISOString(), data: { marker: 'b' } });
+    await busA.publish(`org:${orgB.orgId}:events`, {
+      type: 'graph.changed',
+      ts: new Date().toISOString(),
+      data: { marker: 'b' },
+    });
     const firstB = await clientB.next((m) => m.type !== 'welcome' && m.type !== 'subscribed', 10_000);
     expect(firstB.data).toEqual({ marker: 'b' });
     expect(JSON.stringify(clientB.messages)).not.toContain('job-x');
@@ -70,8 +82,11 @@ describe('WebSocket fan-out across two API processes: a real sync job', () => {
   let orgA: TestUser;
   let orgB: TestUser;
   const files = createServer((req, res) => {
-    if (req.url === '/people.csv') res.writeHead(200, { 'content-type': 'text/csv' }).end('id,name\n1,Ada\n2,Grace\n3,Linus\n');
-    else res.writeHead(404).end();
+    if (req.url === '/people.csv') {
+      res.writeHead(200, { 'content-type': 'text/csv' }).end('id,name\n1,Ada\n2,Grace\n3,Linus\n');
+    } else {
+      res.writeHead(404).end();
+    }
   });
   let fileBase: string;
 
@@ -85,14 +100,25 @@ describe('WebSocket fan-out across two API processes: a real sync job', () => {
 
   afterAll(async () => {
     await b?.kill();
-    if (orgA) await wipeOrgGraph(a.app.get(Neo4jService), orgA.orgId);
+    if (orgA) {
+      await wipeOrgGraph(a.app.get(Neo4jService), orgA.orgId);
+    }
     await a?.close();
     files.closeAllConnections();
     await new Promise((r) => files.close(r));
   });
 
-  it('job.queued / job.completed / graph.changed reach process B\'s client of the same org only', async () => {
-    const src = await a.http().post('/api/v1/sources').set(orgA.auth).send({ name: 'people', source_type: 'csv', realm: 'crm', config: { url: `${fileBase}/people.csv`, label: 'Person', key_column: 'id', name_column: 'name' } });
+  it("job.queued / job.completed / graph.changed reach process B's client of the same org only", async () => {
+    const src = await a
+      .http()
+      .post('/api/v1/sources')
+      .set(orgA.auth)
+      .send({
+        name: 'people',
+        source_type: 'csv',
+        realm: 'crm',
+        config: { url: `${fileBase}/people.csv`, label: 'Person', key_column: 'id', name_column: 'name' },
+      });
     expect(src.status).toBe(201);
     const clientA = await openWs(b.baseUrl, { token: orgA.token });
     const clientB = await openWs(b.baseUrl, { token: orgB.token });

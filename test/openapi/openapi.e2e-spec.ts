@@ -22,7 +22,10 @@ describe('OpenAPI document', () => {
 
   it('is OpenAPI 3.1 and valid according to a third-party validator', () => {
     expect(doc.openapi).toBe('3.1.0');
-    const out = execFileSync(process.execPath, [join(__dirname, 'validate-openapi.mjs'), join(dir, 'openapi.json')], { cwd: ROOT, encoding: 'utf8' });
+    const out = execFileSync(process.execPath, [join(__dirname, 'validate-openapi.mjs'), join(dir, 'openapi.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     const res = JSON.parse(out);
     expect(res.errors).toBeNull();
     expect(res.valid).toBe(true);
@@ -39,7 +42,9 @@ describe('OpenAPI document', () => {
         expect(Object.keys(op.responses ?? {}).length).toBeGreaterThan(0);
         const bad = op.responses?.['400'];
         expect(bad?.content?.['application/json']?.schema?.$ref).toBe('#/components/schemas/ErrorEnvelope');
-        if (method === 'post') expect(op.parameters?.some((p: any) => p.name === 'Idempotency-Key')).toBe(true);
+        if (method === 'post') {
+          expect(op.parameters?.some((p: any) => p.name === 'Idempotency-Key')).toBe(true);
+        }
       }
     }
     expect(doc.components.schemas.ErrorEnvelope).toBeDefined();
@@ -50,13 +55,25 @@ describe('OpenAPI document', () => {
     // the dist build carries more schema detail than this Jest run (the Nest CLI swagger plugin adds
     // class-validator constraints at compile time), so the build's document is the one compared
     const built = join(dir, 'built.json');
-    execFileSync(process.execPath, [join(ROOT, 'dist/src/bin/write-openapi.js'), built], { cwd: ROOT, env: { ...process.env, LOG_LEVEL: 'error' }, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'dist/src/bin/write-openapi.js'), built], {
+      cwd: ROOT,
+      env: { ...process.env, LOG_LEVEL: 'error' },
+      stdio: 'pipe',
+    });
     const committed = JSON.parse(readFileSync(join(ROOT, 'openapi.json'), 'utf8'));
     expect(JSON.parse(readFileSync(built, 'utf8'))).toEqual(committed);
-    const res = JSON.parse(execFileSync(process.execPath, [join(__dirname, 'validate-openapi.mjs'), join(ROOT, 'openapi.json')], { cwd: ROOT, encoding: 'utf8' }));
+    const res = JSON.parse(
+      execFileSync(process.execPath, [join(__dirname, 'validate-openapi.mjs'), join(ROOT, 'openapi.json')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }),
+    );
     expect(res.errors).toBeNull();
     // and the document served here describes the same operations
-    const ops = (d: any) => Object.entries(d.paths).flatMap(([p, m]: [string, any]) => Object.keys(m).map((k) => `${k} ${p} ${m[k].operationId}`)).sort();
+    const ops = (d: any) =>
+      Object.entries(d.paths)
+        .flatMap(([p, m]: [string, any]) => Object.keys(m).map((k) => `${k} ${p} ${m[k].operationId}`))
+        .sort();
     expect(ops(doc)).toEqual(ops(committed));
   });
 
@@ -73,16 +90,41 @@ describe('OpenAPI document', () => {
   });
 
   it('generates a typed client (openapi-typescript) that compiles', () => {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'), join(dir, 'openapi.json'), '-o', join(dir, 'schema.d.ts')], { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        join(ROOT, 'node_modules/openapi-typescript/bin/cli.js'),
+        join(dir, 'openapi.json'),
+        '-o',
+        join(dir, 'schema.d.ts'),
+      ],
+      { cwd: ROOT, encoding: 'utf8', stdio: 'pipe' },
+    );
     copyFileSync(join(__dirname, 'client-usage.ts.txt'), join(dir, 'client.ts'));
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, target: 'ES2022', module: 'commonjs', moduleResolution: 'node', esModuleInterop: true, skipLibCheck: true, types: [] }, files: ['client.ts'] }),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          target: 'ES2022',
+          module: 'commonjs',
+          moduleResolution: 'node',
+          esModuleInterop: true,
+          skipLibCheck: true,
+          types: [],
+        },
+        files: ['client.ts'],
+      }),
     );
     try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(
+        process.execPath,
+        [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')],
+        { cwd: dir, encoding: 'utf8', stdio: 'pipe' },
+      );
     } catch (err: any) {
-      throw new Error(`generated client does not compile:\n${err.stdout}${err.stderr}`);
+      throw new Error(`generated client does not compile:\n${err.stdout}${err.stderr}`, { cause: err });
     }
   });
 });

@@ -1,7 +1,7 @@
-import { Controller, Get, Module } from '@nestjs/common';
-import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
-import { PATH_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { AUTH_METADATA } from '@libs/auth/auth.decorators';
+import { Controller, Get, Module } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { MetadataScanner, ModulesContainer, Reflector } from '@nestjs/core';
 import { startTestApp, TestApp } from '../setup/test-app';
 
 @Controller('undeclared-probe')
@@ -31,14 +31,20 @@ describe('route inventory: every route declares how it is authenticated', () => 
     const controllers = [...modules.values()].flatMap((m) => [...m.controllers.values()]);
     for (const wrapper of controllers) {
       const instance = wrapper.instance as object | undefined;
-      if (!instance || wrapper.metatype === UndeclaredProbeController) continue;
+      if (!instance || wrapper.metatype === UndeclaredProbeController) {
+        continue;
+      }
       const proto = Object.getPrototypeOf(instance);
       for (const name of scanner.getAllMethodNames(proto)) {
         const handler = proto[name];
-        if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
+        if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) {
+          continue;
+        }
         routes++;
         const decl = reflector.getAllAndOverride(AUTH_METADATA, [handler, wrapper.metatype as object]);
-        if (!decl) missing.push(`${wrapper.name}.${name} (${Reflect.getMetadata(PATH_METADATA, handler)})`);
+        if (!decl) {
+          missing.push(`${wrapper.name}.${name} (${Reflect.getMetadata(PATH_METADATA, handler)})`);
+        }
       }
     }
     expect(routes).toBeGreaterThan(3);

@@ -1,3 +1,4 @@
+// organize-imports-ignore: side-effect imports (path aliases, reflect-metadata) must stay first
 import '../../src/register-paths';
 import 'reflect-metadata';
 import Redis from 'ioredis';
@@ -12,13 +13,18 @@ export default async function globalSetup() {
   const admin = new Client({ connectionString: url.replace(/\/[^/]+$/, '/postgres') });
   await admin.connect();
   const db = new URL(url).pathname.slice(1);
-  await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [db]);
+  await admin.query(
+    `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`,
+    [db],
+  );
   await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
   await admin.query(`CREATE DATABASE "${db}"`);
   await admin.end();
   // on CI, drop the keys of earlier runs (every test file uses its own agentcy-test-* prefix);
   // locally other runs may be in progress on the same Redis, so their keys are left alone
-  if (process.env.CI) await dropTestKeys();
+  if (process.env.CI) {
+    await dropTestKeys();
+  }
   const ds = await new DataSource(typeormOptions(url, 2)).initialize();
   await runMigrationsLocked(ds);
   await ds.destroy();
@@ -30,7 +36,9 @@ async function dropTestKeys() {
   do {
     const [next, keys] = await redis.scan(cursor, 'MATCH', 'agentcy-test-*', 'COUNT', 1000);
     cursor = next;
-    if (keys.length) await redis.unlink(...keys);
+    if (keys.length) {
+      await redis.unlink(...keys);
+    }
   } while (cursor !== '0');
   await redis.quit();
 }

@@ -1,7 +1,7 @@
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import request from 'supertest';
 import { AppConfig } from '@libs/config';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp, type CreateAppOptions } from 'src/bootstrap';
+import request from 'supertest';
 
 export interface TestApp {
   app: NestExpressApplication;

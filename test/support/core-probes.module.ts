@@ -1,13 +1,13 @@
+import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
+import type { Principal } from '@libs/auth/principal';
+import { RequiresFeature } from '@libs/features';
+import { PageQuery, paginate } from '@libs/pagination';
 import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { IsOptional, IsString } from 'class-validator';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
-import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
-import type { Principal } from '@libs/auth/principal';
-import { RequiresFeature } from '@libs/features';
-import { paginate, PageQuery } from '@libs/pagination';
 import { UserEntity } from 'src/modules/orgs/user.entity';
+import { Repository } from 'typeorm';
 
 /**
  * Test-only routes that exercise the cross-cutting machinery (idempotency, pagination,
@@ -46,8 +46,13 @@ class CoreProbeController {
   @Authenticated()
   list(@CurrentPrincipal() p: Principal, @Query() q: UsersPageQuery) {
     const qb = this.users.createQueryBuilder('u').where('u.organization_id = :org', { org: p.orgId });
-    if (q.email_prefix) qb.andWhere('u.email LIKE :prefix', { prefix: `${q.email_prefix}%` });
-    return paginate(qb, q, { scope: `probe-users:${p.orgId}:${q.email_prefix ?? ''}`, map: (u) => ({ id: u.id, email: u.email }) });
+    if (q.email_prefix) {
+      qb.andWhere('u.email LIKE :prefix', { prefix: `${q.email_prefix}%` });
+    }
+    return paginate(qb, q, {
+      scope: `probe-users:${p.orgId}:${q.email_prefix ?? ''}`,
+      map: (u) => ({ id: u.id, email: u.email }),
+    });
   }
 
   @Get('voice-only')

@@ -84,15 +84,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function splitText(text: string): string[] {
   const words = text.match(/\S+\s*|\s+/g) ?? [];
-  if (words.length <= 1) return [text];
+  if (words.length <= 1) {
+    return [text];
+  }
   const per = Math.max(1, Math.ceil(words.length / 3));
   const out: string[] = [];
-  for (let i = 0; i < words.length; i += per) out.push(words.slice(i, i + per).join(''));
+  for (let i = 0; i < words.length; i += per) {
+    out.push(words.slice(i, i + per).join(''));
+  }
   return out;
 }
 
 function splitArgs(s: string): string[] {
-  if (s.length < 4) return [s];
+  if (s.length < 4) {
+    return [s];
+  }
   const a = Math.floor(s.length / 3);
   const b = Math.floor((2 * s.length) / 3);
   return [s.slice(0, a), s.slice(a, b), s.slice(b)];
@@ -115,7 +121,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
   async function readBody(req: IncomingMessage): Promise<string> {
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    for await (const c of req) {
+      chunks.push(c as Buffer);
+    }
     return Buffer.concat(chunks).toString('utf8');
   }
 
@@ -128,10 +136,18 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       body = undefined;
     }
     const path = (req.url ?? '/').split('?')[0];
-    const record: RecordedRequest = { method: req.method ?? 'GET', path, headers: { ...req.headers }, body, aborted: false };
+    const record: RecordedRequest = {
+      method: req.method ?? 'GET',
+      path,
+      headers: { ...req.headers },
+      body,
+      aborted: false,
+    };
     requests.push(record);
     res.on('close', () => {
-      if (!res.writableFinished) record.aborted = true;
+      if (!res.writableFinished) {
+        record.aborted = true;
+      }
     });
 
     if (req.method === 'GET' && path === '/v1/models') {
@@ -141,7 +157,11 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     if (req.method !== 'POST' || path !== '/v1/chat/completions') {
       res.writeHead(404, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: `fake-openai: no route ${req.method} ${path}`, type: 'invalid_request_error' } }));
+      res.end(
+        JSON.stringify({
+          error: { message: `fake-openai: no route ${req.method} ${path}`, type: 'invalid_request_error' },
+        }),
+      );
       return;
     }
     const next = queue.shift() ?? fallback;
@@ -152,10 +172,16 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     }
     if ('status' in next) {
       res.writeHead(next.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { type: 'invalid_request_error', ...(next.error ?? { message: `fake-openai error ${next.status}` }) } }));
+      res.end(
+        JSON.stringify({
+          error: { type: 'invalid_request_error', ...(next.error ?? { message: `fake-openai error ${next.status}` }) },
+        }),
+      );
       return;
     }
-    if (next.delayMs) await sleep(next.delayMs);
+    if (next.delayMs) {
+      await sleep(next.delayMs);
+    }
     const id = `chatcmpl-fake-${++seq}`;
     const model = typeof body?.model === 'string' ? body.model : 'fake-model';
     const created = Math.floor(Date.now() / 1000);
@@ -183,7 +209,15 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
               message: {
                 role: 'assistant',
                 content: texts.length ? texts.join('') : null,
-                ...(calls.length ? { tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.args } })) } : {}),
+                ...(calls.length
+                  ? {
+                      tool_calls: calls.map((c) => ({
+                        id: c.id,
+                        type: 'function',
+                        function: { name: c.name, arguments: c.args },
+                      })),
+                    }
+                  : {}),
               },
               finish_reason: finishReason,
             },
@@ -196,11 +230,19 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const send = async (payload: unknown) => {
-      if (res.destroyed) return;
+      if (res.destroyed) {
+        return;
+      }
       res.write(`data: ${JSON.stringify(payload)}\n\n`);
-      if (next.chunkDelayMs) await sleep(next.chunkDelayMs);
+      if (next.chunkDelayMs) {
+        await sleep(next.chunkDelayMs);
+      }
     };
-    const chunk = (delta: Record<string, unknown>, finish: string | null = null, extra: Record<string, unknown> = {}) => ({
+    const chunk = (
+      delta: Record<string, unknown>,
+      finish: string | null = null,
+      extra: Record<string, unknown> = {},
+    ) => ({
       id,
       object: 'chat.completion.chunk',
       created,
@@ -209,15 +251,25 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
       ...extra,
     });
     await send(chunk({ role: 'assistant', content: '' }));
-    for (const t of texts) await send(chunk({ content: t }));
-    if (next.hang) return; // leave the response open; the client must abort
+    for (const t of texts) {
+      await send(chunk({ content: t }));
+    }
+    if (next.hang) {
+      return;
+    } // leave the response open; the client must abort
     for (const [index, c] of calls.entries()) {
       const parts = splitArgs(c.args);
-      await send(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: parts[0] } }] }));
-      for (const p of parts.slice(1)) await send(chunk({ tool_calls: [{ index, function: { arguments: p } }] }));
+      await send(
+        chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.name, arguments: parts[0] } }] }),
+      );
+      for (const p of parts.slice(1)) {
+        await send(chunk({ tool_calls: [{ index, function: { arguments: p } }] }));
+      }
     }
     await send(chunk({}, finishReason, { usage: usageOut }));
-    if (!res.destroyed) res.end('data: [DONE]\n\n');
+    if (!res.destroyed) {
+      res.end('data: [DONE]\n\n');
+    }
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -238,7 +290,9 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
     },
     close: () =>
       new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
+        for (const s of sockets) {
+          s.destroy();
+        }
         server.close(() => resolve());
       }),
   };

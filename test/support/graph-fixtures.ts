@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Neo4jService } from '@libs/graph';
+import { randomUUID } from 'node:crypto';
 
 /**
  * Test nodes/edges written with plain Cypher, following docs/conventions.md "Graph conventions"
@@ -25,7 +25,11 @@ const LABEL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export async function seedNode(neo4j: Neo4jService, n: SeedNode): Promise<string> {
   const labels = [n.label, ...(n.extraLabels ?? [])];
-  for (const l of labels) if (!LABEL.test(l)) throw new Error(`bad label ${l}`);
+  for (const l of labels) {
+    if (!LABEL.test(l)) {
+      throw new Error(`bad label ${l}`);
+    }
+  }
   const id = `n_${randomUUID()}`;
   const now = Date.now();
   const props = {
@@ -49,9 +53,20 @@ export async function seedNode(neo4j: Neo4jService, n: SeedNode): Promise<string
 
 export async function seedEdge(
   neo4j: Neo4jService,
-  e: { orgId: string; from: string; to: string; type: string; realm?: string; sourceId?: string; archived?: boolean; props?: Record<string, unknown> },
+  e: {
+    orgId: string;
+    from: string;
+    to: string;
+    type: string;
+    realm?: string;
+    sourceId?: string;
+    archived?: boolean;
+    props?: Record<string, unknown>;
+  },
 ): Promise<void> {
-  if (!LABEL.test(e.type)) throw new Error(`bad type ${e.type}`);
+  if (!LABEL.test(e.type)) {
+    throw new Error(`bad type ${e.type}`);
+  }
   const props = {
     ...(e.props ?? {}),
     org_id: e.orgId,
@@ -64,7 +79,9 @@ export async function seedEdge(
     `MATCH (a:Entity {id: $from}), (b:Entity {id: $to}) CREATE (a)-[r:\`${e.type}\`]->(b) SET r = $props RETURN count(r) AS c`,
     { from: e.from, to: e.to, props },
   );
-  if (Number(res.records[0]?.get('c')) !== 1) throw new Error('seedEdge: endpoints not found');
+  if (Number(res.records[0]?.get('c')) !== 1) {
+    throw new Error('seedEdge: endpoints not found');
+  }
 }
 
 export async function wipeOrgGraph(neo4j: Neo4jService, orgId: string): Promise<void> {

@@ -47,15 +47,28 @@ export async function spawnApiProcess(
   } = {},
 ): Promise<SpawnedApi> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, opts.entry ?? 'src/main.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent', ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, opts.entry ?? 'src/main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+        ...env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   const keep = (buf: Buffer) => {
     lines.push(...buf.toString().split('\n').filter(Boolean));
-    if (lines.length > 200) lines.splice(0, lines.length - 200);
+    if (lines.length > 200) {
+      lines.splice(0, lines.length - 200);
+    }
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -69,7 +82,9 @@ export async function spawnApiProcess(
   const baseUrl = `http://127.0.0.1:${port}`;
   const output = () => lines.join('\n');
   const kill = async (graceMs = 10_000) => {
-    if (exited !== undefined) return;
+    if (exited !== undefined) {
+      return;
+    }
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await exit;
@@ -78,9 +93,13 @@ export async function spawnApiProcess(
 
   const deadline = Date.now() + (opts.startTimeoutMs ?? 90_000);
   for (;;) {
-    if (exited !== undefined) throw new Error(`API process exited with ${exited} before listening:\n${output()}`);
+    if (exited !== undefined) {
+      throw new Error(`API process exited with ${exited} before listening:\n${output()}`);
+    }
     try {
-      const res = await fetch(`${baseUrl}${opts.readyPath ?? '/api/v1/health'}`, { signal: AbortSignal.timeout(5_000) });
+      const res = await fetch(`${baseUrl}${opts.readyPath ?? '/api/v1/health'}`, {
+        signal: AbortSignal.timeout(5_000),
+      });
       await res.arrayBuffer();
       break;
     } catch {

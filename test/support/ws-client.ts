@@ -20,9 +20,20 @@ export interface TestWs {
 }
 
 /** Opens a WebSocket to `${baseUrl}${path}`; resolves on open (rejects with the HTTP status when refused). */
-export function openWs(baseUrl: string, opts: { token?: string; path?: string; headers?: Record<string, string>; protocols?: string[]; autoPong?: boolean } = {}): Promise<TestWs> {
+export function openWs(
+  baseUrl: string,
+  opts: {
+    token?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    protocols?: string[];
+    autoPong?: boolean;
+  } = {},
+): Promise<TestWs> {
   const url = new URL(opts.path ?? '/api/v1/ws', baseUrl.replace(/^http/, 'ws'));
-  if (opts.token) url.searchParams.set('token', opts.token);
+  if (opts.token) {
+    url.searchParams.set('token', opts.token);
+  }
   const ws = new WebSocket(url, opts.protocols ?? [], { headers: opts.headers, autoPong: opts.autoPong ?? true });
   const messages: WsMessage[] = [];
   const waiters: { pred: (m: WsMessage) => boolean; resolve: (m: WsMessage) => void }[] = [];
@@ -66,7 +77,9 @@ export function openWs(baseUrl: string, opts: { token?: string; path?: string; h
   };
   const close = () =>
     new Promise<void>((resolve) => {
-      if (ws.readyState === WebSocket.CLOSED) return resolve();
+      if (ws.readyState === WebSocket.CLOSED) {
+        return resolve();
+      }
       ws.once('close', () => resolve());
       ws.close();
     });
@@ -82,14 +95,19 @@ export function openWs(baseUrl: string, opts: { token?: string; path?: string; h
 }
 
 /** Resolves with the HTTP status (and body) of a refused upgrade. */
-export async function refusedStatus(baseUrl: string, opts: Parameters<typeof openWs>[1] = {}): Promise<{ status: number; body: string }> {
+export async function refusedStatus(
+  baseUrl: string,
+  opts: Parameters<typeof openWs>[1] = {},
+): Promise<{ status: number; body: string }> {
   try {
     const c = await openWs(baseUrl, opts);
     await c.close();
     return { status: 101, body: '' };
   } catch (err) {
     const e = err as { status?: number; body?: string };
-    if (e.status) return { status: e.status, body: e.body ?? '' };
+    if (e.status) {
+      return { status: e.status, body: e.body ?? '' };
+    }
     throw err;
   }
 }

@@ -1,5 +1,5 @@
-import type { Request } from 'express';
 import { UnauthorizedException } from '@libs/errors';
+import type { Request } from 'express';
 import type { ServiceAuthStrategy } from '../auth-strategy';
 import type { ServiceCaller } from '../principal';
 import type { ServiceTokenService } from '../service-token.service';
@@ -16,12 +16,23 @@ export class PreviewTokenStrategy implements ServiceAuthStrategy {
   async authenticate(req: Request): Promise<ServiceCaller> {
     const q = req.query?.token;
     const token = typeof q === 'string' ? q : undefined;
-    if (!token) throw new UnauthorizedException('Missing preview token', { reason: 'missing_token' });
+    if (!token) {
+      throw new UnauthorizedException('Missing preview token', { reason: 'missing_token' });
+    }
     const c = await this.tokens.verifyPreviewToken(token);
     const params = (req.params ?? {}) as Record<string, string | undefined>;
     const sid = params.session_id ?? params.sessionId ?? params.sid;
-    if (sid !== undefined && sid !== c.sid) throw new UnauthorizedException('Token is not valid for this session', { reason: 'scope_mismatch' });
-    if (params.port !== undefined && Number(params.port) !== Number(c.port)) throw new UnauthorizedException('Token is not valid for this port', { reason: 'scope_mismatch' });
-    return { kind: 'preview', orgId: c.org_id, subject: `preview:${c.sid}:${c.port}`, claims: { session_id: c.sid, port: c.port, exp: c.exp } };
+    if (sid !== undefined && sid !== c.sid) {
+      throw new UnauthorizedException('Token is not valid for this session', { reason: 'scope_mismatch' });
+    }
+    if (params.port !== undefined && Number(params.port) !== Number(c.port)) {
+      throw new UnauthorizedException('Token is not valid for this port', { reason: 'scope_mismatch' });
+    }
+    return {
+      kind: 'preview',
+      orgId: c.org_id,
+      subject: `preview:${c.sid}:${c.port}`,
+      claims: { session_id: c.sid, port: c.port, exp: c.exp },
+    };
   }
 }

@@ -1,5 +1,5 @@
-import type { Request } from 'express';
 import { ServiceUnavailableException, UnauthorizedException } from '@libs/errors';
+import type { Request } from 'express';
 import type { ServiceAuthStrategy } from '../auth-strategy';
 import type { ServiceCaller } from '../principal';
 import type { SharedSecretResolver } from '../service-secret.resolvers';
@@ -16,11 +16,21 @@ export class SharedSecretStrategy implements ServiceAuthStrategy {
   async authenticate(req: Request): Promise<ServiceCaller> {
     const q = req.query?.secret;
     const given = req.header(SHARED_SECRET_HEADER) ?? (typeof q === 'string' ? q : undefined);
-    if (!given) throw new UnauthorizedException('Missing shared secret', { reason: 'missing_secret' });
+    if (!given) {
+      throw new UnauthorizedException('Missing shared secret', { reason: 'missing_secret' });
+    }
     const resolver = this.resolver();
-    if (!resolver) throw new ServiceUnavailableException('No shared-secret resolver is registered', undefined, 'auth_strategy_unavailable');
+    if (!resolver) {
+      throw new ServiceUnavailableException(
+        'No shared-secret resolver is registered',
+        undefined,
+        'auth_strategy_unavailable',
+      );
+    }
     const found = await resolver.resolve(req);
-    if (!found || !constantTimeEqual(given, found.secret)) throw new UnauthorizedException('Invalid shared secret', { reason: 'invalid_secret' });
+    if (!found || !constantTimeEqual(given, found.secret)) {
+      throw new UnauthorizedException('Invalid shared secret', { reason: 'invalid_secret' });
+    }
     return { kind: 'shared_secret', orgId: found.orgId, subject: found.subject, claims: found.claims };
   }
 }

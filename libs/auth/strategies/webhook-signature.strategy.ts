@@ -1,6 +1,6 @@
+import { ServiceUnavailableException, UnauthorizedException } from '@libs/errors';
 import type { Request } from 'express';
 import { createHmac } from 'node:crypto';
-import { ServiceUnavailableException, UnauthorizedException } from '@libs/errors';
 import type { ServiceAuthStrategy } from '../auth-strategy';
 import type { ServiceCaller } from '../principal';
 import type { WebhookSecretResolver } from '../service-secret.resolvers';
@@ -23,13 +23,25 @@ export class WebhookSignatureStrategy implements ServiceAuthStrategy {
 
   async authenticate(req: Request & { rawBody?: Buffer }): Promise<ServiceCaller> {
     const header = req.header(SIGNATURE_HEADER);
-    if (!header) throw new UnauthorizedException('Missing signature', { reason: 'missing_signature' }, 'invalid_signature');
+    if (!header) {
+      throw new UnauthorizedException('Missing signature', { reason: 'missing_signature' }, 'invalid_signature');
+    }
     const resolver = this.resolver();
-    if (!resolver) throw new ServiceUnavailableException('No webhook secret resolver is registered', undefined, 'auth_strategy_unavailable');
+    if (!resolver) {
+      throw new ServiceUnavailableException(
+        'No webhook secret resolver is registered',
+        undefined,
+        'auth_strategy_unavailable',
+      );
+    }
     const found = await resolver.resolve(req);
-    if (!found) throw new UnauthorizedException('Invalid signature', { reason: 'unknown_webhook' }, 'invalid_signature');
+    if (!found) {
+      throw new UnauthorizedException('Invalid signature', { reason: 'unknown_webhook' }, 'invalid_signature');
+    }
     const expected = signWebhookBody(found.secret, req.rawBody ?? Buffer.alloc(0));
-    if (!constantTimeEqual(header.trim().toLowerCase(), expected)) throw new UnauthorizedException('Invalid signature', { reason: 'signature_mismatch' }, 'invalid_signature');
+    if (!constantTimeEqual(header.trim().toLowerCase(), expected)) {
+      throw new UnauthorizedException('Invalid signature', { reason: 'signature_mismatch' }, 'invalid_signature');
+    }
     return { kind: 'webhook', orgId: found.orgId, subject: found.subject, claims: found.claims };
   }
 }

@@ -1,7 +1,7 @@
-import type { Request } from 'express';
 import { UnauthorizedException } from '@libs/errors';
-import { bearerOf } from '../auth.guard';
+import type { Request } from 'express';
 import type { ServiceAuthStrategy } from '../auth-strategy';
+import { bearerOf } from '../auth.guard';
 import type { ServiceCaller } from '../principal';
 import { constantTimeEqual } from './constant-time';
 
@@ -11,11 +11,25 @@ export class WorkerTokenStrategy implements ServiceAuthStrategy {
 
   constructor(private readonly workerToken: string | undefined) {}
 
-  async authenticate(req: Request): Promise<ServiceCaller> {
+  authenticate(req: Request): Promise<ServiceCaller> {
+    try {
+      return Promise.resolve(this.check(req));
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  private check(req: Request): ServiceCaller {
     const given = bearerOf(req);
-    if (!given) throw new UnauthorizedException('Missing worker token', { reason: 'missing_token' });
-    if (!this.workerToken) throw new UnauthorizedException('Worker authentication is not configured', { reason: 'worker_token_unset' });
-    if (!constantTimeEqual(given, this.workerToken)) throw new UnauthorizedException('Invalid worker token', { reason: 'invalid_worker_token' });
+    if (!given) {
+      throw new UnauthorizedException('Missing worker token', { reason: 'missing_token' });
+    }
+    if (!this.workerToken) {
+      throw new UnauthorizedException('Worker authentication is not configured', { reason: 'worker_token_unset' });
+    }
+    if (!constantTimeEqual(given, this.workerToken)) {
+      throw new UnauthorizedException('Invalid worker token', { reason: 'invalid_worker_token' });
+    }
     return { kind: 'worker', subject: 'worker' };
   }
 }

@@ -1,6 +1,19 @@
 import { parse } from 'csv-parse';
-import { ConnectorConfigError, ToolExecutionError, type ConnectorContext, type ConnectorDefinition, type GraphNodeInput, type IngestBatch } from '../connector';
-import { FILE_SOURCE_PROPERTIES, type FileSourceConfig, LABEL_PATTERN, openFileSource, toPropertyValue } from '../file-source';
+import {
+  ConnectorConfigError,
+  ToolExecutionError,
+  type ConnectorContext,
+  type ConnectorDefinition,
+  type GraphNodeInput,
+  type IngestBatch,
+} from '../connector';
+import {
+  FILE_SOURCE_PROPERTIES,
+  LABEL_PATTERN,
+  openFileSource,
+  toPropertyValue,
+  type FileSourceConfig,
+} from '../file-source';
 
 export interface CsvConfig extends FileSourceConfig {
   label?: string;
@@ -11,13 +24,25 @@ export interface CsvConfig extends FileSourceConfig {
 }
 
 function parser(c: CsvConfig) {
-  return parse({ columns: true, delimiter: c.delimiter ?? ',', bom: true, trim: true, skip_empty_lines: true, relax_column_count: false });
+  return parse({
+    columns: true,
+    delimiter: c.delimiter ?? ',',
+    bom: true,
+    trim: true,
+    skip_empty_lines: true,
+    relax_column_count: false,
+  });
 }
 
 function parseError(err: unknown): ConnectorConfigError {
-  if (err instanceof ConnectorConfigError) return err;
+  if (err instanceof ConnectorConfigError) {
+    return err;
+  }
   const e = err as { message?: string; lines?: number; code?: string };
-  return new ConnectorConfigError('shape', `CSV parse error: ${e.message ?? String(err)}`, { line: e.lines, parse_code: e.code });
+  return new ConnectorConfigError('shape', `CSV parse error: ${e.message ?? String(err)}`, {
+    line: e.lines,
+    parse_code: e.code,
+  });
 }
 
 /** Checks that the configured columns exist in the header. */
@@ -25,18 +50,26 @@ function checkColumns(c: CsvConfig, columns: string[]) {
   const fields: { field: string; errors: string[] }[] = [];
   for (const k of ['key_column', 'name_column', 'description_column'] as const) {
     const col = c[k];
-    if (col && !columns.includes(col)) fields.push({ field: `config.${k}`, errors: [`column "${col}" is not in the header (${columns.join(', ')})`] });
+    if (col && !columns.includes(col)) {
+      fields.push({ field: `config.${k}`, errors: [`column "${col}" is not in the header (${columns.join(', ')})`] });
+    }
   }
-  if (fields.length) throw new ConnectorConfigError('shape', fields.map((f) => f.errors[0]).join('; '), { fields, columns });
+  if (fields.length) {
+    throw new ConnectorConfigError('shape', fields.map((f) => f.errors[0]).join('; '), { fields, columns });
+  }
 }
 
 function rowToNode(c: CsvConfig, row: Record<string, string>, n: number): GraphNodeInput {
   const key = c.key_column ? row[c.key_column] : `row:${n}`;
-  if (key === undefined || key === '') throw new ConnectorConfigError('shape', `Row ${n} has an empty key column "${c.key_column}"`, { row: n });
+  if (key === undefined || key === '') {
+    throw new ConnectorConfigError('shape', `Row ${n} has an empty key column "${c.key_column}"`, { row: n });
+  }
   const properties: Record<string, unknown> = { row_number: n };
   for (const [k, v] of Object.entries(row)) {
     const pv = toPropertyValue(v);
-    if (pv !== undefined && pv !== '') properties[k] = pv;
+    if (pv !== undefined && pv !== '') {
+      properties[k] = pv;
+    }
   }
   return {
     label: c.label ?? 'Record',
@@ -78,7 +111,9 @@ export const csvConnector: ConnectorDefinition<CsvConfig> = {
         rows++;
         break;
       }
-      if (rows === 0) return { ok: true, info: { columns: [], empty: true } };
+      if (rows === 0) {
+        return { ok: true, info: { columns: [], empty: true } };
+      }
       checkColumns(ctx.config, columns);
       return { ok: true, info: { columns } };
     } catch (err) {
@@ -114,14 +149,16 @@ export const csvConnector: ConnectorDefinition<CsvConfig> = {
     } finally {
       stream.destroy();
     }
-    if (batch.length) yield { nodes: batch, edges: [] };
+    if (batch.length) {
+      yield { nodes: batch, edges: [] };
+    }
   },
 
-  async tools() {
-    return [];
+  tools() {
+    return Promise.resolve([]);
   },
 
-  async executeTool(_ctx, tool) {
-    throw new ToolExecutionError("tool_not_found", `csv has no tool ${tool}`);
+  executeTool(_ctx, tool) {
+    return Promise.reject(new ToolExecutionError('tool_not_found', `csv has no tool ${tool}`));
   },
 };

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
@@ -16,11 +16,25 @@ describe('git connector on a real repository built by the test', () => {
   const shas: string[] = [];
   const savedUploadDir = process.env.UPLOAD_DIR;
 
-  const git = (args: string[], who = { name: 'Ada Lovelace', email: 'ada@example.com' }, date = '2026-01-01T10:00:00Z') =>
+  const git = (
+    args: string[],
+    who = { name: 'Ada Lovelace', email: 'ada@example.com' },
+    date = '2026-01-01T10:00:00Z',
+  ) =>
     execFileSync('git', args, {
       cwd: repo,
       encoding: 'utf8',
-      env: { ...process.env, GIT_AUTHOR_NAME: who.name, GIT_AUTHOR_EMAIL: who.email, GIT_COMMITTER_NAME: who.name, GIT_COMMITTER_EMAIL: who.email, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date, GIT_CONFIG_NOSYSTEM: '1', HOME: root },
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: who.name,
+        GIT_AUTHOR_EMAIL: who.email,
+        GIT_COMMITTER_NAME: who.name,
+        GIT_COMMITTER_EMAIL: who.email,
+        GIT_AUTHOR_DATE: date,
+        GIT_COMMITTER_DATE: date,
+        GIT_CONFIG_NOSYSTEM: '1',
+        HOME: root,
+      },
     });
   const commit = (msg: string, who?: { name: string; email: string }, date?: string) => {
     git(['add', '-A']);
@@ -46,13 +60,18 @@ describe('git connector on a real repository built by the test', () => {
     git(['mv', 'README.md', 'docs.md']);
     commit('Remove old, rename readme', { name: 'Grace Hopper', email: 'grace@example.com' }, '2026-04-01T10:00:00Z');
     git(['checkout', '-q', '-b', 'feature']);
-    writeFileSync(path.join(repo, 'src/feature.ts'), Array.from({ length: 2000 }, (_, i) => `export const f${i} = ${i};`).join('\n') + '\n');
+    writeFileSync(
+      path.join(repo, 'src/feature.ts'),
+      Array.from({ length: 2000 }, (_, i) => `export const f${i} = ${i};`).join('\n') + '\n',
+    );
     commit('Big feature', undefined, '2026-05-01T10:00:00Z');
     git(['checkout', '-q', 'main']);
   });
   afterAll(() => {
     process.env.UPLOAD_DIR = savedUploadDir;
-    if (savedUploadDir === undefined) delete process.env.UPLOAD_DIR;
+    if (savedUploadDir === undefined) {
+      delete process.env.UPLOAD_DIR;
+    }
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -65,20 +84,47 @@ describe('git connector on a real repository built by the test', () => {
 
   it('validate errors', async () => {
     expect((await rejectsWith(gitConnector.validate(ctx({})), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(gitConnector.validate(ctx({ path: repo, url: 'https://x/y.git' })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(gitConnector.validate(ctx({ path: 'relative/dir' })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(gitConnector.validate(ctx({ path: path.join(root, 'missing') })), ConnectorConfigError)).kind).toBe('unreachable');
+    expect(
+      (await rejectsWith(gitConnector.validate(ctx({ path: repo, url: 'https://x/y.git' })), ConnectorConfigError))
+        .kind,
+    ).toBe('shape');
+    expect((await rejectsWith(gitConnector.validate(ctx({ path: 'relative/dir' })), ConnectorConfigError)).kind).toBe(
+      'shape',
+    );
+    expect(
+      (await rejectsWith(gitConnector.validate(ctx({ path: path.join(root, 'missing') })), ConnectorConfigError)).kind,
+    ).toBe('unreachable');
     expect((await rejectsWith(gitConnector.validate(ctx({ path: root })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(gitConnector.validate(ctx({ path: repo, branch: 'nope' })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(gitConnector.validate(ctx({ path: repo, branch: '--upload-pack=evil' })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(gitConnector.validate(ctx({ url: 'ext::sh -c touch% /tmp/pwned' })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(gitConnector.validate(ctx({ url: `file://${root}/missing.git` })), ConnectorConfigError)).kind).toBe('unreachable');
+    expect(
+      (await rejectsWith(gitConnector.validate(ctx({ path: repo, branch: 'nope' })), ConnectorConfigError)).kind,
+    ).toBe('shape');
+    expect(
+      (
+        await rejectsWith(
+          gitConnector.validate(ctx({ path: repo, branch: '--upload-pack=evil' })),
+          ConnectorConfigError,
+        )
+      ).kind,
+    ).toBe('shape');
+    expect(
+      (await rejectsWith(gitConnector.validate(ctx({ url: 'ext::sh -c touch% /tmp/pwned' })), ConnectorConfigError))
+        .kind,
+    ).toBe('shape');
+    expect(
+      (await rejectsWith(gitConnector.validate(ctx({ url: `file://${root}/missing.git` })), ConnectorConfigError)).kind,
+    ).toBe('unreachable');
   });
 
   it('log lists commits newest first with filters', async () => {
     const log: any = await gitConnector.executeTool(ctx({ path: repo }), 'log', {});
     expect(log.items.map((c: any) => c.sha)).toEqual([...shas.slice(0, 4)].reverse());
-    expect(log.items[1]).toMatchObject({ subject: 'Change b, add c', author: 'Ada Lovelace', files_changed: 2, additions: 3, deletions: 1 });
+    expect(log.items[1]).toMatchObject({
+      subject: 'Change b, add c',
+      author: 'Ada Lovelace',
+      files_changed: 2,
+      additions: 3,
+      deletions: 1,
+    });
     const byGrace: any = await gitConnector.executeTool(ctx({ path: repo }), 'log', { author: 'Grace' });
     expect(byGrace.items.map((c: any) => c.subject)).toEqual(['Remove old, rename readme', 'Add app']);
     const byPath: any = await gitConnector.executeTool(ctx({ path: repo }), 'log', { path: 'src/app.ts', limit: 1 });
@@ -89,7 +135,12 @@ describe('git connector on a real repository built by the test', () => {
 
   it('show returns commit details and diff stat', async () => {
     const s: any = await gitConnector.executeTool(ctx({ path: repo }), 'show', { ref: shas[2] });
-    expect(s).toMatchObject({ sha: shas[2], parents: [shas[1]], message: 'Change b, add c\n\nLonger body explaining the change.', author_email: 'ada@example.com' });
+    expect(s).toMatchObject({
+      sha: shas[2],
+      parents: [shas[1]],
+      message: 'Change b, add c\n\nLonger body explaining the change.',
+      author_email: 'ada@example.com',
+    });
     expect(s.files).toEqual(
       expect.arrayContaining([
         { path: 'src/app.ts', additions: 2, deletions: 1, status: 'modified' },
@@ -97,20 +148,46 @@ describe('git connector on a real repository built by the test', () => {
       ]),
     );
     const r: any = await gitConnector.executeTool(ctx({ path: repo }), 'show', { ref: 'main', patch: true });
-    expect(r.files).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'old.txt', status: 'deleted' }), expect.objectContaining({ path: 'docs.md', status: 'renamed' })]));
+    expect(r.files).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'old.txt', status: 'deleted' }),
+        expect.objectContaining({ path: 'docs.md', status: 'renamed' }),
+      ]),
+    );
     expect(r.patch).toContain('deleted file mode');
-    const missing = await rejectsWith(gitConnector.executeTool(ctx({ path: repo }), 'show', { ref: 'deadbeef' }), ToolExecutionError);
+    const missing = await rejectsWith(
+      gitConnector.executeTool(ctx({ path: repo }), 'show', { ref: 'deadbeef' }),
+      ToolExecutionError,
+    );
     expect(missing.code).toBe('not_found');
-    const evil = await rejectsWith(gitConnector.executeTool(ctx({ path: repo }), 'show', { ref: '--output=/tmp/x' }), ToolExecutionError);
+    const evil = await rejectsWith(
+      gitConnector.executeTool(ctx({ path: repo }), 'show', { ref: '--output=/tmp/x' }),
+      ToolExecutionError,
+    );
     expect(evil.code).toBe('invalid_arguments');
   });
 
   it('diff between refs is truncated', async () => {
-    const d: any = await gitConnector.executeTool(ctx({ path: repo }), 'diff', { from: 'main', to: 'feature', max_chars: 500 });
-    expect(d).toMatchObject({ files_changed: 1, additions: 2000, deletions: 0, truncated: true, from_sha: shas[3], to_sha: shas[4] });
+    const d: any = await gitConnector.executeTool(ctx({ path: repo }), 'diff', {
+      from: 'main',
+      to: 'feature',
+      max_chars: 500,
+    });
+    expect(d).toMatchObject({
+      files_changed: 1,
+      additions: 2000,
+      deletions: 0,
+      truncated: true,
+      from_sha: shas[3],
+      to_sha: shas[4],
+    });
     expect(d.diff.length).toBe(500);
     expect(d.diff).toContain('src/feature.ts');
-    const small: any = await gitConnector.executeTool(ctx({ path: repo }), 'diff', { from: shas[1], to: shas[2], path: 'src' });
+    const small: any = await gitConnector.executeTool(ctx({ path: repo }), 'diff', {
+      from: shas[1],
+      to: shas[2],
+      path: 'src',
+    });
     expect(small.truncated).toBe(false);
     expect(small.files).toEqual([{ path: 'src/app.ts', additions: 2, deletions: 1 }]);
     expect(small.diff).toContain('+export const c = 4;');
@@ -125,21 +202,37 @@ describe('git connector on a real repository built by the test', () => {
     }
     const byLabel = (l: string) => nodes.filter((n) => n.label === l);
     expect(byLabel('Commit')).toHaveLength(4);
-    expect(byLabel('Person').map((n) => n.key).sort()).toEqual(['person:ada@example.com', 'person:grace@example.com']);
-    expect(byLabel('File').map((n) => n.name).sort()).toEqual(['README.md', 'docs.md', 'old.txt', 'src/app.ts']);
+    expect(
+      byLabel('Person')
+        .map((n) => n.key)
+        .sort(),
+    ).toEqual(['person:ada@example.com', 'person:grace@example.com']);
+    expect(
+      byLabel('File')
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(['README.md', 'docs.md', 'old.txt', 'src/app.ts']);
     expect(nodes.find((n) => n.key === 'file:old.txt')?.properties).toMatchObject({ exists: false });
     expect(nodes.find((n) => n.key === 'file:docs.md')?.properties).toMatchObject({ exists: true });
     const keys = new Set(nodes.map((n) => n.key));
-    for (const e of edges) expect(keys.has(e.fromKey) && keys.has(e.toKey)).toBe(true);
-    const has = (t: string, f: string, to: string) => edges.some((e) => e.type === t && e.fromKey === f && e.toKey === to);
+    for (const e of edges) {
+      expect(keys.has(e.fromKey) && keys.has(e.toKey)).toBe(true);
+    }
+    const has = (t: string, f: string, to: string) =>
+      edges.some((e) => e.type === t && e.fromKey === f && e.toKey === to);
     expect(has('AUTHORED', 'person:grace@example.com', `commit:${shas[1]}`)).toBe(true);
     expect(has('MODIFIES', `commit:${shas[2]}`, 'file:src/app.ts')).toBe(true);
     expect(has('PARENT', `commit:${shas[2]}`, `commit:${shas[1]}`)).toBe(true);
     expect(edges.filter((e) => e.type === 'PARENT')).toHaveLength(3);
 
     const limited: GraphNodeInput[] = [];
-    for await (const b of gitConnector.ingest!(ctx({ path: repo, branch: 'feature', max_commits: 2 }))) limited.push(...b.nodes);
-    expect(limited.filter((n) => n.label === 'Commit').map((n) => n.key)).toEqual([`commit:${shas[4]}`, `commit:${shas[3]}`]);
+    for await (const b of gitConnector.ingest!(ctx({ path: repo, branch: 'feature', max_commits: 2 }))) {
+      limited.push(...b.nodes);
+    }
+    expect(limited.filter((n) => n.label === 'Commit').map((n) => n.key)).toEqual([
+      `commit:${shas[4]}`,
+      `commit:${shas[3]}`,
+    ]);
   });
 
   it('clones a url into the cache dir under UPLOAD_DIR and fetches new commits', async () => {
@@ -170,10 +263,15 @@ describe('git connector on a real repository built by the test', () => {
     try {
       const anon = await rejectsWith(gitConnector.validate(ctx({ url })), ConnectorConfigError);
       expect(anon.kind).toBe('credentials');
-      const withToken = await rejectsWith(gitConnector.validate(ctx({ url, token: 's3cr3t-token' })), ConnectorConfigError);
+      const withToken = await rejectsWith(
+        gitConnector.validate(ctx({ url, token: 's3cr3t-token' })),
+        ConnectorConfigError,
+      );
       expect(withToken.kind).toBe('credentials');
       expect(JSON.stringify({ m: withToken.message, d: withToken.details })).not.toContain('s3cr3t-token');
-      expect(seen.some((h) => h === `Basic ${Buffer.from('x-access-token:s3cr3t-token').toString('base64')}`)).toBe(true);
+      expect(seen.some((h) => h === `Basic ${Buffer.from('x-access-token:s3cr3t-token').toString('base64')}`)).toBe(
+        true,
+      );
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }

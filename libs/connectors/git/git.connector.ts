@@ -46,7 +46,10 @@ export class GitCommandError extends Error {
   }
 }
 
-export function runGit(args: string[], opts: { cwd?: string; timeoutMs?: number; signal?: AbortSignal; maxBuffer?: number } = {}): Promise<string> {
+export function runGit(
+  args: string[],
+  opts: { cwd?: string; timeoutMs?: number; signal?: AbortSignal; maxBuffer?: number } = {},
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
@@ -71,7 +74,11 @@ export function runGit(args: string[], opts: { cwd?: string; timeoutMs?: number;
       (err, stdout, stderr) => {
         if (err) {
           const code = (err as any).code ?? null;
-          const msg = String(stderr || err.message).trim().split('\n').slice(-3).join(' ');
+          const msg = String(stderr || err.message)
+            .trim()
+            .split('\n')
+            .slice(-3)
+            .join(' ');
           return reject(new GitCommandError(`git ${args[0]} failed: ${msg}`, String(stderr ?? ''), code));
         }
         resolve(stdout);
@@ -83,11 +90,17 @@ export function runGit(args: string[], opts: { cwd?: string; timeoutMs?: number;
 // ---------- repository resolution ----------
 
 function checkShape(c: GitConfig): void {
-  if (!c || typeof c !== 'object') throw new ConnectorConfigError('shape', 'config must be an object');
+  if (!c || typeof c !== 'object') {
+    throw new ConnectorConfigError('shape', 'config must be an object');
+  }
   const hasPath = typeof c.path === 'string' && c.path.trim() !== '';
   const hasUrl = typeof c.url === 'string' && c.url.trim() !== '';
-  if (hasPath === hasUrl) throw new ConnectorConfigError('shape', 'exactly one of `path` or `url` is required', { fields: ['path', 'url'] });
-  if (hasPath && !path.isAbsolute(c.path!)) throw new ConnectorConfigError('shape', '`path` must be an absolute path', { field: 'path' });
+  if (hasPath === hasUrl) {
+    throw new ConnectorConfigError('shape', 'exactly one of `path` or `url` is required', { fields: ['path', 'url'] });
+  }
+  if (hasPath && !path.isAbsolute(c.path!)) {
+    throw new ConnectorConfigError('shape', '`path` must be an absolute path', { field: 'path' });
+  }
   if (hasUrl) {
     const u = c.url!.trim();
     const scp = /^[\w.-]+@[\w.-]+:[\w./~-]+$/.test(u);
@@ -98,24 +111,46 @@ function checkShape(c: GitConfig): void {
       /* scp-like */
     }
     if (u.startsWith('-') || (!scp && !['https:', 'http:', 'ssh:', 'git:', 'file:'].includes(proto))) {
-      throw new ConnectorConfigError('shape', '`url` must be an https, http, ssh, git or file URL (or user@host:path)', { field: 'url' });
+      throw new ConnectorConfigError(
+        'shape',
+        '`url` must be an https, http, ssh, git or file URL (or user@host:path)',
+        { field: 'url' },
+      );
     }
   }
-  if (c.branch !== undefined && !isSafeRef(c.branch)) throw new ConnectorConfigError('shape', '`branch` is not a valid ref name', { field: 'branch' });
-  if (c.max_commits !== undefined && (!Number.isInteger(c.max_commits) || c.max_commits < 1 || c.max_commits > 100_000)) {
-    throw new ConnectorConfigError('shape', '`max_commits` must be an integer between 1 and 100000', { field: 'max_commits' });
+  if (c.branch !== undefined && !isSafeRef(c.branch)) {
+    throw new ConnectorConfigError('shape', '`branch` is not a valid ref name', { field: 'branch' });
+  }
+  if (
+    c.max_commits !== undefined &&
+    (!Number.isInteger(c.max_commits) || c.max_commits < 1 || c.max_commits > 100_000)
+  ) {
+    throw new ConnectorConfigError('shape', '`max_commits` must be an integer between 1 and 100000', {
+      field: 'max_commits',
+    });
   }
 }
 
 /** A local path, or a `file:` URL: both read whatever repository the API process can see. */
 function readsHostFiles(c: GitConfig | undefined): boolean {
-  if (!c) return false;
-  if (typeof c.path === 'string' && c.path.trim()) return true;
+  if (!c) {
+    return false;
+  }
+  if (typeof c.path === 'string' && c.path.trim()) {
+    return true;
+  }
   return typeof c.url === 'string' && /^\s*file:/i.test(c.url);
 }
 
 function isSafeRef(ref: unknown): ref is string {
-  return typeof ref === 'string' && ref.length > 0 && ref.length < 256 && !ref.startsWith('-') && /^[A-Za-z0-9._\/@{}~^+-]+$/.test(ref) && !ref.includes('..');
+  return (
+    typeof ref === 'string' &&
+    ref.length > 0 &&
+    ref.length < 256 &&
+    !ref.startsWith('-') &&
+    /^[A-Za-z0-9._/@{}~^+-]+$/.test(ref) &&
+    !ref.includes('..')
+  );
 }
 
 function cacheRoot(uploadDir?: string): string {
@@ -126,7 +161,9 @@ function cacheRoot(uploadDir?: string): string {
 
 function authUrl(c: GitConfig): string {
   const u = c.url!.trim();
-  if (!c.token || !/^https?:/.test(u)) return u;
+  if (!c.token || !/^https?:/.test(u)) {
+    return u;
+  }
   const parsed = new URL(u);
   parsed.username = parsed.username || 'x-access-token';
   parsed.password = c.token;
@@ -147,18 +184,25 @@ async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await next;
   } finally {
-    if (locks.get(key) === next) locks.delete(key);
+    if (locks.get(key) === next) {
+      locks.delete(key);
+    }
   }
 }
 
 /** Returns the git dir to run commands in (cloning / fetching remotes as needed). */
 /** `orgId` keys the clone cache: orgs never share a clone, so one org's fetch never serves another's reads. */
-export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?: AbortSignal; uploadDir?: string; orgId?: string } = {}): Promise<string> {
+export async function resolveRepo(
+  c: GitConfig,
+  opts: { fresh?: boolean; signal?: AbortSignal; uploadDir?: string; orgId?: string } = {},
+): Promise<string> {
   checkShape(c);
   const timeoutMs = c.timeout_ms ?? 120_000;
   if (c.path) {
     const p = c.path;
-    if (!existsSync(p) || !statSync(p).isDirectory()) throw new ConnectorConfigError('unreachable', `repository path does not exist: ${p}`, { field: 'path' });
+    if (!existsSync(p) || !statSync(p).isDirectory()) {
+      throw new ConnectorConfigError('unreachable', `repository path does not exist: ${p}`, { field: 'path' });
+    }
     try {
       await runGit(['rev-parse', '--git-dir'], { cwd: p, timeoutMs, signal: opts.signal });
     } catch {
@@ -166,7 +210,13 @@ export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?
     }
     return p;
   }
-  const dir = path.join(cacheRoot(opts.uploadDir), createHash('sha256').update(`${opts.orgId ?? ''}\n${c.url!.trim()}`).digest('hex').slice(0, 24) + '.git');
+  const dir = path.join(
+    cacheRoot(opts.uploadDir),
+    createHash('sha256')
+      .update(`${opts.orgId ?? ''}\n${c.url!.trim()}`)
+      .digest('hex')
+      .slice(0, 24) + '.git',
+  );
   return withLock(dir, async () => {
     try {
       if (!existsSync(path.join(dir, 'HEAD'))) {
@@ -176,11 +226,16 @@ export async function resolveRepo(c: GitConfig, opts: { fresh?: boolean; signal?
         await runGit(['remote', 'set-url', 'origin', c.url!.trim()], { cwd: dir });
         lastFetch.set(dir, Date.now());
       } else if (opts.fresh || Date.now() - (lastFetch.get(dir) ?? 0) > FETCH_INTERVAL_MS) {
-        await runGit(['fetch', '--quiet', '--prune', '--', authUrl(c), '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'], { cwd: dir, timeoutMs, signal: opts.signal });
+        await runGit(
+          ['fetch', '--quiet', '--prune', '--', authUrl(c), '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
+          { cwd: dir, timeoutMs, signal: opts.signal },
+        );
         lastFetch.set(dir, Date.now());
       }
     } catch (e) {
-      if (!(e instanceof GitCommandError)) throw e;
+      if (!(e instanceof GitCommandError)) {
+        throw e;
+      }
       const msg = redact(e.message, c);
       if (/authentication failed|could not read username|permission denied|403|401/i.test(e.stderr)) {
         throw new ConnectorConfigError('credentials', `git remote rejected the credentials: ${msg}`, { field: 'url' });
@@ -196,7 +251,11 @@ async function resolveBranch(dir: string, c: GitConfig, signal?: AbortSignal): P
   try {
     await runGit(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: dir, signal });
   } catch {
-    throw new ConnectorConfigError('shape', c.branch ? `branch "${c.branch}" does not exist` : 'the repository has no commits', { field: 'branch' });
+    throw new ConnectorConfigError(
+      'shape',
+      c.branch ? `branch "${c.branch}" does not exist` : 'the repository has no commits',
+      { field: 'branch' },
+    );
   }
   return ref;
 }
@@ -221,7 +280,9 @@ export interface ParsedCommit {
 /** numstat path: handles `a => b` and `dir/{a => b}/x` rename notation */
 function numstatPath(p: string): string {
   const brace = p.match(/^(.*)\{(.*) => (.*)\}(.*)$/);
-  if (brace) return `${brace[1]}${brace[3]}${brace[4]}`.replace(/\/\//g, '/');
+  if (brace) {
+    return `${brace[1]}${brace[3]}${brace[4]}`.replace(/\/\//g, '/');
+  }
   const plain = p.match(/^(.*) => (.*)$/);
   return plain ? plain[2] : p;
 }
@@ -229,15 +290,23 @@ function numstatPath(p: string): string {
 export function parseLog(out: string): ParsedCommit[] {
   const commits: ParsedCommit[] = [];
   for (const rec of out.split(RS)) {
-    if (!rec.trim()) continue;
+    if (!rec.trim()) {
+      continue;
+    }
     const [header, ...rest] = rec.split('\n');
     const f = header.split(US);
-    if (f.length < 9) continue;
+    if (f.length < 9) {
+      continue;
+    }
     const files = rest
       .filter((l) => l.trim())
       .map((l) => {
         const [a, d, ...p] = l.split('\t');
-        return { path: numstatPath(p.join('\t')), additions: a === '-' ? null : Number(a), deletions: d === '-' ? null : Number(d) };
+        return {
+          path: numstatPath(p.join('\t')),
+          additions: a === '-' ? null : Number(a),
+          deletions: d === '-' ? null : Number(d),
+        };
       });
     commits.push({
       sha: f[0],
@@ -292,7 +361,11 @@ export const GIT_TOOLS: ConnectorToolSpec[] = [
     effect: 'read',
     inputSchema: {
       type: 'object',
-      properties: { ref: { type: 'string', description: 'commit sha, branch or tag' }, patch: { type: 'boolean', default: false }, max_chars: { type: 'integer', minimum: 100, maximum: 200000, default: 20000 } },
+      properties: {
+        ref: { type: 'string', description: 'commit sha, branch or tag' },
+        patch: { type: 'boolean', default: false },
+        max_chars: { type: 'integer', minimum: 100, maximum: 200000, default: 20000 },
+      },
       required: ['ref'],
     },
   },
@@ -316,17 +389,25 @@ export const GIT_TOOLS: ConnectorToolSpec[] = [
 function argRef(args: Record<string, unknown>, key: string, required: boolean): string | undefined {
   const v = args[key];
   if (v === undefined || v === null || v === '') {
-    if (required) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
+    if (required) {
+      throw new ToolExecutionError('invalid_arguments', `\`${key}\` is required`, { field: key });
+    }
     return undefined;
   }
-  if (!isSafeRef(v)) throw new ToolExecutionError('invalid_arguments', `\`${key}\` is not a valid ref`, { field: key });
+  if (!isSafeRef(v)) {
+    throw new ToolExecutionError('invalid_arguments', `\`${key}\` is not a valid ref`, { field: key });
+  }
   return v;
 }
 
 function argPath(args: Record<string, unknown>): string | undefined {
   const v = args.path;
-  if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || v.startsWith('-') || v.includes('\0')) throw new ToolExecutionError('invalid_arguments', '`path` is not a valid path', { field: 'path' });
+  if (v === undefined || v === null || v === '') {
+    return undefined;
+  }
+  if (typeof v !== 'string' || v.startsWith('-') || v.includes('\0')) {
+    throw new ToolExecutionError('invalid_arguments', '`path` is not a valid path', { field: 'path' });
+  }
   return v;
 }
 
@@ -345,7 +426,9 @@ function cut(text: string, max: number): { text: string; truncated: boolean } {
 async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
   const c = ctx.config;
   const signal = ctx.signal;
-  if (!GIT_TOOLS.some((t) => t.name === tool)) throw new ToolExecutionError('tool_not_found', `git has no tool "${tool}"`, { tool });
+  if (!GIT_TOOLS.some((t) => t.name === tool)) {
+    throw new ToolExecutionError('tool_not_found', `git has no tool "${tool}"`, { tool });
+  }
   const dir = await resolveRepo(c, { signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
   switch (tool) {
     case 'log': {
@@ -353,11 +436,17 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       await verifyRef(dir, ref, signal);
       const limit = argInt(args, 'limit', { def: 20, min: 1, max: 500 });
       const gitArgs = ['log', `--max-count=${limit}`, `--format=${LOG_FORMAT}`, '--numstat', '--no-color'];
-      if (typeof args.author === 'string' && args.author) gitArgs.push(`--author=${args.author}`);
-      if (typeof args.since === 'string' && args.since) gitArgs.push(`--since=${args.since}`);
+      if (typeof args.author === 'string' && args.author) {
+        gitArgs.push(`--author=${args.author}`);
+      }
+      if (typeof args.since === 'string' && args.since) {
+        gitArgs.push(`--since=${args.since}`);
+      }
       gitArgs.push(ref, '--');
       const p = argPath(args);
-      if (p) gitArgs.push(p);
+      if (p) {
+        gitArgs.push(p);
+      }
       const commits = parseLog(await runGit(gitArgs, { cwd: dir, signal }));
       return { ref, items: commits.map(summarize), total: commits.length };
     }
@@ -365,7 +454,9 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const ref = argRef(args, 'ref', true)!;
       const sha = await verifyRef(dir, ref, signal);
       const max = argInt(args, 'max_chars', { def: 20_000, min: 100, max: 200_000 });
-      const [head] = parseLog(await runGit(['show', '--no-color', `--format=${LOG_FORMAT}`, '--numstat', sha], { cwd: dir, signal }));
+      const [head] = parseLog(
+        await runGit(['show', '--no-color', `--format=${LOG_FORMAT}`, '--numstat', sha], { cwd: dir, signal }),
+      );
       const message = await runGit(['show', '--no-patch', '--format=%B', sha], { cwd: dir, signal });
       const status = await runGit(['show', '--no-color', '--format=', '--name-status', sha], { cwd: dir, signal });
       const statusByPath = new Map<string, string>();
@@ -373,7 +464,14 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
         const parts = l.split('\t');
         statusByPath.set(parts[parts.length - 1], parts[0][0]);
       }
-      const STATUS: Record<string, string> = { A: 'added', M: 'modified', D: 'deleted', R: 'renamed', C: 'copied', T: 'type_changed' };
+      const STATUS: Record<string, string> = {
+        A: 'added',
+        M: 'modified',
+        D: 'deleted',
+        R: 'renamed',
+        C: 'copied',
+        T: 'type_changed',
+      };
       const out: Record<string, unknown> = {
         ...summarize(head),
         committer: head.committer.name,
@@ -383,7 +481,10 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
         files: head.files.map((f) => ({ ...f, status: STATUS[statusByPath.get(f.path) ?? 'M'] ?? 'modified' })),
       };
       if (args.patch === true) {
-        const patch = cut(await runGit(['show', '--no-color', '--no-ext-diff', '--format=', '--patch', sha], { cwd: dir, signal }), max);
+        const patch = cut(
+          await runGit(['show', '--no-color', '--no-ext-diff', '--format=', '--patch', sha], { cwd: dir, signal }),
+          max,
+        );
         out.patch = patch.text;
         out.truncated = patch.truncated;
       }
@@ -403,9 +504,16 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
         .filter(Boolean)
         .map((l) => {
           const [a, d, ...rest] = l.split('\t');
-          return { path: numstatPath(rest.join('\t')), additions: a === '-' ? null : Number(a), deletions: d === '-' ? null : Number(d) };
+          return {
+            path: numstatPath(rest.join('\t')),
+            additions: a === '-' ? null : Number(a),
+            deletions: d === '-' ? null : Number(d),
+          };
         });
-      const patch = cut(await runGit(['diff', '--no-color', '--no-ext-diff', fromSha, toSha, ...tail], { cwd: dir, signal }), max);
+      const patch = cut(
+        await runGit(['diff', '--no-color', '--no-ext-diff', fromSha, toSha, ...tail], { cwd: dir, signal }),
+        max,
+      );
       return {
         from,
         to,
@@ -426,7 +534,12 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
 // ---------- validate / ingest ----------
 
 async function validate(ctx: Ctx) {
-  const dir = await resolveRepo(ctx.config, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
+  const dir = await resolveRepo(ctx.config, {
+    fresh: true,
+    signal: ctx.signal,
+    uploadDir: ctx.uploadDir,
+    orgId: ctx.orgId,
+  });
   const branch = await resolveBranch(dir, ctx.config, ctx.signal);
   const head = (await runGit(['rev-parse', `${branch}^{commit}`], { cwd: dir })).trim();
   const count = Number((await runGit(['rev-list', '--count', head], { cwd: dir })).trim());
@@ -446,19 +559,39 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const dir = await resolveRepo(c, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
   const branch = await resolveBranch(dir, c, ctx.signal);
   const max = c.max_commits ?? 1000;
-  const commits = parseLog(await runGit(['log', `--max-count=${max}`, `--format=${LOG_FORMAT}`, '--numstat', '--no-color', branch, '--'], { cwd: dir, signal: ctx.signal }));
-  const tree = (await runGit(['ls-tree', '-r', '--name-only', '-z', branch], { cwd: dir, signal: ctx.signal })).split('\0').filter(Boolean).slice(0, MAX_FILES);
+  const commits = parseLog(
+    await runGit(['log', `--max-count=${max}`, `--format=${LOG_FORMAT}`, '--numstat', '--no-color', branch, '--'], {
+      cwd: dir,
+      signal: ctx.signal,
+    }),
+  );
+  const tree = (await runGit(['ls-tree', '-r', '--name-only', '-z', branch], { cwd: dir, signal: ctx.signal }))
+    .split('\0')
+    .filter(Boolean)
+    .slice(0, MAX_FILES);
   const inTree = new Set(tree);
 
   const people = new Map<string, GraphNodeInput>();
   const files = new Map<string, GraphNodeInput>();
   const fileNode = (p: string) => {
     if (!files.has(p)) {
-      files.set(p, { label: 'File', key: `file:${p}`, name: p, properties: { path: p, directory: path.posix.dirname(p), extension: path.posix.extname(p).replace(/^\./, '') || null, exists: inTree.has(p) } });
+      files.set(p, {
+        label: 'File',
+        key: `file:${p}`,
+        name: p,
+        properties: {
+          path: p,
+          directory: path.posix.dirname(p),
+          extension: path.posix.extname(p).replace(/^\./, '') || null,
+          exists: inTree.has(p),
+        },
+      });
     }
     return `file:${p}`;
   };
-  for (const p of tree) fileNode(p);
+  for (const p of tree) {
+    fileNode(p);
+  }
 
   const commitNodes: GraphNodeInput[] = [];
   const edges: GraphEdgeInput[] = [];
@@ -466,7 +599,14 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   for (const cm of commits) {
     const email = cm.author.email.toLowerCase();
     const personKey = `person:${email}`;
-    if (!people.has(personKey)) people.set(personKey, { label: 'Person', key: personKey, name: cm.author.name, properties: { email, name: cm.author.name } });
+    if (!people.has(personKey)) {
+      people.set(personKey, {
+        label: 'Person',
+        key: personKey,
+        name: cm.author.name,
+        properties: { email, name: cm.author.name },
+      });
+    }
     const s = summarize(cm);
     const key = `commit:${cm.sha}`;
     commitNodes.push({
@@ -474,21 +614,50 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
       key,
       name: `${s.short_sha} ${cm.subject}`,
       description: cm.subject,
-      properties: { sha: cm.sha, short_sha: s.short_sha, author: cm.author.name, author_email: email, authored_at: cm.authored_at, committed_at: cm.committed_at, subject: cm.subject, parents: cm.parents, additions: s.additions, deletions: s.deletions, files_changed: s.files_changed, is_merge: cm.parents.length > 1 },
+      properties: {
+        sha: cm.sha,
+        short_sha: s.short_sha,
+        author: cm.author.name,
+        author_email: email,
+        authored_at: cm.authored_at,
+        committed_at: cm.committed_at,
+        subject: cm.subject,
+        parents: cm.parents,
+        additions: s.additions,
+        deletions: s.deletions,
+        files_changed: s.files_changed,
+        is_merge: cm.parents.length > 1,
+      },
     });
     edges.push({ type: 'AUTHORED', fromKey: personKey, toKey: key, properties: { at: cm.authored_at } });
-    for (const parent of cm.parents) if (shas.has(parent)) edges.push({ type: 'PARENT', fromKey: key, toKey: `commit:${parent}` });
-    for (const f of cm.files) edges.push({ type: 'MODIFIES', fromKey: key, toKey: fileNode(f.path), properties: { additions: f.additions, deletions: f.deletions } });
+    for (const parent of cm.parents) {
+      if (shas.has(parent)) {
+        edges.push({ type: 'PARENT', fromKey: key, toKey: `commit:${parent}` });
+      }
+    }
+    for (const f of cm.files) {
+      edges.push({
+        type: 'MODIFIES',
+        fromKey: key,
+        toKey: fileNode(f.path),
+        properties: { additions: f.additions, deletions: f.deletions },
+      });
+    }
   }
   const nodes = [...people.values(), ...files.values(), ...commitNodes];
-  for (let i = 0; i < nodes.length; i += BATCH) yield { nodes: nodes.slice(i, i + BATCH), edges: [] };
-  for (let i = 0; i < edges.length; i += BATCH) yield { nodes: [], edges: edges.slice(i, i + BATCH) };
+  for (let i = 0; i < nodes.length; i += BATCH) {
+    yield { nodes: nodes.slice(i, i + BATCH), edges: [] };
+  }
+  for (let i = 0; i < edges.length; i += BATCH) {
+    yield { nodes: [], edges: edges.slice(i, i + BATCH) };
+  }
 }
 
 export const gitConnector: ConnectorDefinition<GitConfig> = {
   type: 'git',
   displayName: 'Git repository',
-  description: 'A git repository (local path or cloned remote): ingests commits, authors and files; tools for log, show and diff.',
+  description:
+    'A git repository (local path or cloned remote): ingests commits, authors and files; tools for log, show and diff.',
   defaultRealm: 'development',
   configSchema: {
     type: 'object',
@@ -507,15 +676,23 @@ export const gitConnector: ConnectorDefinition<GitConfig> = {
   hostAccess: (c) => (readsHostFiles(c) ? "reads a repository from the API host's file system" : null),
   validate,
   ingest,
-  async tools() {
-    return GIT_TOOLS.map((t) => ({ ...t }));
+  tools() {
+    return Promise.resolve(GIT_TOOLS.map((t) => ({ ...t })));
   },
   async executeTool(ctx, tool, args) {
     try {
       return await runTool(ctx, tool, args ?? {});
     } catch (e) {
-      if (e instanceof ConnectorConfigError) throw new ToolExecutionError(e.kind === 'unreachable' ? 'upstream_unreachable' : 'source_misconfigured', e.message, e.details);
-      if (e instanceof GitCommandError) throw new ToolExecutionError('upstream_error', redact(e.message, ctx.config));
+      if (e instanceof ConnectorConfigError) {
+        throw new ToolExecutionError(
+          e.kind === 'unreachable' ? 'upstream_unreachable' : 'source_misconfigured',
+          e.message,
+          e.details,
+        );
+      }
+      if (e instanceof GitCommandError) {
+        throw new ToolExecutionError('upstream_error', redact(e.message, ctx.config));
+      }
       throw e;
     }
   },

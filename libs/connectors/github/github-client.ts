@@ -17,7 +17,12 @@ export interface GitHubClientOptions {
 
 export function createGitHubClient(o: GitHubClientOptions): Octokit {
   const baseUrl = (o.baseUrl || DEFAULT_GITHUB_API).replace(/\/+$/, '');
-  return new Octokit({ auth: o.token, baseUrl, request: { fetch: guardedFetch(baseUrl, o.timeoutMs ?? 30_000, o.signal) }, userAgent: 'agentcy' });
+  return new Octokit({
+    auth: o.token,
+    baseUrl,
+    request: { fetch: guardedFetch(baseUrl, o.timeoutMs ?? 30_000, o.signal) },
+    userAgent: 'agentcy',
+  });
 }
 
 const IDEMPOTENT = ['GET', 'HEAD', 'PUT', 'DELETE'];
@@ -25,22 +30,34 @@ const DROPPED_SOCKET = ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'];
 
 function guardedFetch(baseUrl: string, timeoutMs: number, callerSignal?: AbortSignal): typeof fetch {
   return async (input, init = {}) => {
-    const signal = AbortSignal.any([AbortSignal.timeout(timeoutMs), ...(callerSignal ? [callerSignal] : []), ...(init.signal ? [init.signal] : [])]);
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(timeoutMs),
+      ...(callerSignal ? [callerSignal] : []),
+      ...(init.signal ? [init.signal] : []),
+    ]);
     const send = () => fetch(input, { ...init, signal });
     try {
       try {
         return await send();
       } catch (first) {
         const code = (first as any)?.cause?.code;
-        if (signal.aborted || !IDEMPOTENT.includes((init.method ?? 'GET').toUpperCase()) || !DROPPED_SOCKET.includes(code)) throw first;
+        if (
+          signal.aborted ||
+          !IDEMPOTENT.includes((init.method ?? 'GET').toUpperCase()) ||
+          !DROPPED_SOCKET.includes(code)
+        ) {
+          throw first;
+        }
         return await send();
       }
     } catch (e) {
       // a caller abort propagates as is (Octokit rethrows AbortError untouched)
-      if (callerSignal?.aborted || init.signal?.aborted) throw e;
+      if (callerSignal?.aborted || init.signal?.aborted) {
+        throw e;
+      }
       const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message;
       // Octokit wraps this in a RequestError without `response`, keeping the message
-      throw new Error(`cannot reach GitHub API at ${baseUrl}: ${cause}`);
+      throw new Error(`cannot reach GitHub API at ${baseUrl}: ${cause}`, { cause: e });
     }
   };
 }
@@ -68,7 +85,9 @@ export interface GitHubApiError {
 
 /** GitHub answered with an HTTP error: its status, message, body and headers; otherwise undefined. */
 export function githubApiError(e: unknown): GitHubApiError | undefined {
-  if (!isRequestError(e) || !e.response) return undefined;
+  if (!isRequestError(e) || !e.response) {
+    return undefined;
+  }
   const { status, headers, data } = e.response;
   const msg = data && typeof data === 'object' && (data as any).message;
   return {

@@ -1,5 +1,18 @@
-import { ConnectorConfigError, ToolExecutionError, type ConnectorContext, type ConnectorDefinition, type GraphNodeInput, type IngestBatch } from '../connector';
-import { FILE_SOURCE_PROPERTIES, type FileSourceConfig, LABEL_PATTERN, readFileSource, toPropertyValue } from '../file-source';
+import {
+  ConnectorConfigError,
+  ToolExecutionError,
+  type ConnectorContext,
+  type ConnectorDefinition,
+  type GraphNodeInput,
+  type IngestBatch,
+} from '../connector';
+import {
+  FILE_SOURCE_PROPERTIES,
+  LABEL_PATTERN,
+  readFileSource,
+  toPropertyValue,
+  type FileSourceConfig,
+} from '../file-source';
 
 export interface JsonConfig extends FileSourceConfig {
   label?: string;
@@ -13,7 +26,9 @@ export interface JsonConfig extends FileSourceConfig {
 function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
   for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
+    if (cur === null || typeof cur !== 'object') {
+      return undefined;
+    }
     cur = (cur as Record<string, unknown>)[part];
   }
   return cur;
@@ -34,24 +49,37 @@ export function parseRecords(text: string, c: JsonConfig): Record<string, unknow
   }
   let records = c.records_path ? getPath(doc, c.records_path) : doc;
   if (c.records_path && records === undefined) {
-    throw new ConnectorConfigError('shape', `records_path "${c.records_path}" is not in the document`, { fields: [{ field: 'config.records_path', errors: ['path not found'] }] });
+    throw new ConnectorConfigError('shape', `records_path "${c.records_path}" is not in the document`, {
+      fields: [{ field: 'config.records_path', errors: ['path not found'] }],
+    });
   }
-  if (!Array.isArray(records)) records = [records];
+  if (!Array.isArray(records)) {
+    records = [records];
+  }
   const list = records as unknown[];
   list.forEach((r, i) => {
-    if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new ConnectorConfigError('shape', `Record ${i} is not an object`, { index: i });
+    if (r === null || typeof r !== 'object' || Array.isArray(r)) {
+      throw new ConnectorConfigError('shape', `Record ${i} is not an object`, { index: i });
+    }
   });
   return list as Record<string, unknown>[];
 }
 
 /** Flattens nested objects into `a.b` keys (one node per record; nested arrays of objects become JSON text). */
-function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+function flatten(
+  obj: Record<string, unknown>,
+  prefix = '',
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
   for (const [k, v] of Object.entries(obj)) {
     const key = prefix ? `${prefix}.${k}` : k;
-    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) flatten(v as Record<string, unknown>, key, out);
-    else {
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)) {
+      flatten(v as Record<string, unknown>, key, out);
+    } else {
       const pv = toPropertyValue(v);
-      if (pv !== undefined) out[key] = pv;
+      if (pv !== undefined) {
+        out[key] = pv;
+      }
     }
   }
   return out;
@@ -60,7 +88,10 @@ function flatten(obj: Record<string, unknown>, prefix = '', out: Record<string, 
 function recordToNode(c: JsonConfig, r: Record<string, unknown>, i: number): GraphNodeInput {
   const rawKey = c.key_field ? getPath(r, c.key_field) : `record:${i + 1}`;
   if (rawKey === undefined || rawKey === null || rawKey === '') {
-    throw new ConnectorConfigError('shape', `Record ${i} has no "${c.key_field}"`, { index: i, fields: [{ field: 'config.key_field', errors: [`missing in record ${i}`] }] });
+    throw new ConnectorConfigError('shape', `Record ${i} has no "${c.key_field}"`, {
+      index: i,
+      fields: [{ field: 'config.key_field', errors: [`missing in record ${i}`] }],
+    });
   }
   const name = c.name_field ? getPath(r, c.name_field) : undefined;
   const description = c.description_field ? getPath(r, c.description_field) : undefined;
@@ -96,7 +127,9 @@ export const jsonConnector: ConnectorDefinition<JsonConfig> = {
   async validate(ctx: ConnectorContext<JsonConfig>) {
     const records = parseRecords((await readFileSource(ctx)).toString('utf8'), ctx.config);
     if (records.length && ctx.config.key_field && getPath(records[0], ctx.config.key_field) === undefined) {
-      throw new ConnectorConfigError('shape', `key_field "${ctx.config.key_field}" is not in the records`, { fields: [{ field: 'config.key_field', errors: ['not found in the first record'] }] });
+      throw new ConnectorConfigError('shape', `key_field "${ctx.config.key_field}" is not in the records`, {
+        fields: [{ field: 'config.key_field', errors: ['not found in the first record'] }],
+      });
     }
     return { ok: true, info: { records: records.length } };
   },
@@ -109,11 +142,11 @@ export const jsonConnector: ConnectorDefinition<JsonConfig> = {
     }
   },
 
-  async tools() {
-    return [];
+  tools() {
+    return Promise.resolve([]);
   },
 
-  async executeTool(_ctx, tool) {
-    throw new ToolExecutionError('tool_not_found', `json has no tool ${tool}`);
+  executeTool(_ctx, tool) {
+    return Promise.reject(new ToolExecutionError('tool_not_found', `json has no tool ${tool}`));
   },
 };

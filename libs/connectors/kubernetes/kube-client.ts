@@ -1,6 +1,6 @@
+import { AppsV1Api, CoreV1Api, HttpError, KubeConfig } from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { AppsV1Api, CoreV1Api, HttpError, KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { ConnectorConfigError } from '../connector';
 
@@ -27,7 +27,10 @@ export interface KubernetesConfig {
 
 /** network-level failure (refused, DNS, TLS, timeout) */
 export class KubeUnreachableError extends Error {
-  constructor(message: string, readonly causeCode?: string) {
+  constructor(
+    message: string,
+    readonly causeCode?: string,
+  ) {
     super(message);
     this.name = 'KubeUnreachableError';
   }
@@ -54,16 +57,22 @@ function statusBody(e: HttpError): { message?: string; reason?: string } | undef
 /** The Kubernetes `Status` message and reason of an API error. */
 export function kubeErrorInfo(e: HttpError): { message: string; reason?: string } {
   const body = statusBody(e);
-  const req = (e.response as (IncomingMessage & { request?: { method?: string; uri?: { pathname?: string } } }) | undefined)?.request;
+  const req = (
+    e.response as (IncomingMessage & { request?: { method?: string; uri?: { pathname?: string } } }) | undefined
+  )?.request;
   return {
-    message: body?.message ? String(body.message) : `Kubernetes API ${req?.method ?? 'request'} ${req?.uri?.pathname ?? ''} failed with HTTP ${e.statusCode}`,
+    message: body?.message
+      ? String(body.message)
+      : `Kubernetes API ${req?.method ?? 'request'} ${req?.uri?.pathname ?? ''} failed with HTTP ${e.statusCode}`,
     reason: body?.reason,
   };
 }
 
 /** base64 of a PEM given as PEM or base64 PEM (the SDK's `*Data` fields are base64) */
 function base64Pem(value: string | undefined): string | undefined {
-  if (!value) return undefined;
+  if (!value) {
+    return undefined;
+  }
   const v = value.trim();
   return v.includes('-----BEGIN') ? Buffer.from(v, 'utf8').toString('base64') : v;
 }
@@ -72,14 +81,26 @@ function readLocalFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch {
-    throw new ConnectorConfigError('shape', `kubeconfig references a file that cannot be read: ${path}`, { field: 'kubeconfig' });
+    throw new ConnectorConfigError('shape', `kubeconfig references a file that cannot be read: ${path}`, {
+      field: 'kubeconfig',
+    });
   }
 }
 
-interface NamedEntry<T> { name: string; [k: string]: unknown; cluster?: T; user?: T; context?: T }
+interface NamedEntry<T> {
+  name: string;
+  [k: string]: unknown;
+  cluster?: T;
+  user?: T;
+  context?: T;
+}
 
 /** One-context `KubeConfig` for a cluster + credentials. */
-function singleContext(cluster: { server: string; caData?: string; skipTLSVerify?: boolean }, user: { token?: string; certData?: string; keyData?: string; username?: string; password?: string }, namespace?: string): KubeConfig {
+function singleContext(
+  cluster: { server: string; caData?: string; skipTLSVerify?: boolean },
+  user: { token?: string; certData?: string; keyData?: string; username?: string; password?: string },
+  namespace?: string,
+): KubeConfig {
   const kc = new KubeConfig();
   kc.loadFromOptions({
     clusters: [{ name: 'cluster', ...cluster, server: cluster.server.replace(/\/$/, '') }],
@@ -106,12 +127,21 @@ function parseKubeconfig(text: string, contextName: string | undefined, fromFile
     doc = parseYaml(text);
   } catch (e) {
     // never echo parser context for files: it would disclose the file's content
-    throw new ConnectorConfigError('shape', 'kubeconfig is not valid YAML', { field: 'kubeconfig', ...(fromFile ? {} : { reason: (e as Error).message }) });
+    throw new ConnectorConfigError('shape', 'kubeconfig is not valid YAML', {
+      field: 'kubeconfig',
+      ...(fromFile ? {} : { reason: (e as Error).message }),
+    });
   }
   const readMaybeFile = (p: unknown): string | undefined => {
-    if (typeof p !== 'string' || !p) return undefined;
+    if (typeof p !== 'string' || !p) {
+      return undefined;
+    }
     if (!fromFile) {
-      throw new ConnectorConfigError('shape', 'an inline kubeconfig cannot reference local files; embed certificate-authority-data, client-*-data or token instead', { field: 'kubeconfig' });
+      throw new ConnectorConfigError(
+        'shape',
+        'an inline kubeconfig cannot reference local files; embed certificate-authority-data, client-*-data or token instead',
+        { field: 'kubeconfig' },
+      );
     }
     return readLocalFile(p);
   };
@@ -136,11 +166,17 @@ function parseKubeconfig(text: string, contextName: string | undefined, fromFile
   const users: NamedEntry<any>[] = Array.isArray(doc.users) ? doc.users : [];
   const cluster = (ctx ? clusters.find((c) => c?.name === ctx.cluster) : clusters[0])?.cluster;
   if (!cluster?.server) {
-    throw new ConnectorConfigError('shape', 'kubeconfig context points to a cluster without a server', { field: 'kubeconfig' });
+    throw new ConnectorConfigError('shape', 'kubeconfig context points to a cluster without a server', {
+      field: 'kubeconfig',
+    });
   }
   const user = (ctx ? users.find((u) => u?.name === ctx.user)?.user : users[0]?.user) ?? {};
   if (user.exec || user['auth-provider']) {
-    throw new ConnectorConfigError('shape', 'kubeconfig exec/auth-provider credentials are not supported; use a token or client certificate', { field: 'kubeconfig' });
+    throw new ConnectorConfigError(
+      'shape',
+      'kubeconfig exec/auth-provider credentials are not supported; use a token or client certificate',
+      { field: 'kubeconfig' },
+    );
   }
   const fileBase64 = (p: unknown) => {
     const content = readMaybeFile(p);
@@ -153,7 +189,11 @@ function parseKubeconfig(text: string, contextName: string | undefined, fromFile
       skipTLSVerify: cluster['insecure-skip-tls-verify'] === true,
     },
     {
-      token: user.token ?? (user.tokenFile || user['token-file'] ? readMaybeFile(user.tokenFile ?? user['token-file'])?.trim() : undefined),
+      token:
+        user.token ??
+        (user.tokenFile || user['token-file']
+          ? readMaybeFile(user.tokenFile ?? user['token-file'])?.trim()
+          : undefined),
       certData: base64Pem(user['client-certificate-data']) ?? fileBase64(user['client-certificate']),
       keyData: base64Pem(user['client-key-data']) ?? fileBase64(user['client-key']),
       username: user.username,
@@ -173,15 +213,23 @@ export function resolveKubeConfig(config: KubernetesConfig): KubeConfig {
   const kc = config.kubeconfig_data ?? config.kubeconfig;
   if (typeof kc === 'string' && kc.trim()) {
     const looksLikeYaml = looksLikeKubeconfigYaml(kc);
-    if (!looksLikeYaml && existsSync(kc.trim())) return parseKubeconfig(readFileSync(kc.trim(), 'utf8'), config.context, true);
+    if (!looksLikeYaml && existsSync(kc.trim())) {
+      return parseKubeconfig(readFileSync(kc.trim(), 'utf8'), config.context, true);
+    }
     if (!looksLikeYaml) {
-      throw new ConnectorConfigError('shape', 'kubeconfig must be the kubeconfig YAML (or a readable file path)', { field: 'kubeconfig' });
+      throw new ConnectorConfigError('shape', 'kubeconfig must be the kubeconfig YAML (or a readable file path)', {
+        field: 'kubeconfig',
+      });
     }
     return parseKubeconfig(kc, config.context, false);
   }
   if (config.in_cluster) {
     if (!process.env.KUBERNETES_SERVICE_HOST || !existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
-      throw new ConnectorConfigError('shape', 'in_cluster is set but the process does not run inside a Kubernetes pod', { field: 'in_cluster' });
+      throw new ConnectorConfigError(
+        'shape',
+        'in_cluster is set but the process does not run inside a Kubernetes pod',
+        { field: 'in_cluster' },
+      );
     }
     const inCluster = new KubeConfig();
     inCluster.loadFromCluster();
@@ -189,18 +237,29 @@ export function resolveKubeConfig(config: KubernetesConfig): KubeConfig {
   }
   if (typeof config.server === 'string' && config.server.trim()) {
     return singleContext(
-      { server: config.server.trim(), caData: base64Pem(config.ca_data), skipTLSVerify: config.insecure_skip_tls_verify === true },
+      {
+        server: config.server.trim(),
+        caData: base64Pem(config.ca_data),
+        skipTLSVerify: config.insecure_skip_tls_verify === true,
+      },
       { token: config.token },
     );
   }
-  throw new ConnectorConfigError('shape', 'kubernetes config needs `kubeconfig` (YAML), `server` (+ `token`), or `in_cluster: true`', {
-    fields: ['kubeconfig', 'server'],
-  });
+  throw new ConnectorConfigError(
+    'shape',
+    'kubernetes config needs `kubeconfig` (YAML), `server` (+ `token`), or `in_cluster: true`',
+    {
+      fields: ['kubeconfig', 'server'],
+    },
+  );
 }
 
 /** what node:http rejects with when its signal fires */
 function abortError(signal: AbortSignal): Error {
-  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), {
+    name: 'AbortError',
+    code: 'ABORT_ERR',
+  });
 }
 
 type SdkResponse = { response: IncomingMessage; body: unknown };
@@ -232,7 +291,9 @@ export class KubeClient {
       throw new ConnectorConfigError('shape', 'Kubernetes API server URL must be http(s)', { field: 'server' });
     }
     const prepare = (opts: { timeout?: number; agentOptions?: object }) => {
-      if (signal?.aborted) throw abortError(signal);
+      if (signal?.aborted) {
+        throw abortError(signal);
+      }
       opts.timeout = timeoutMs;
       // one-shot connections: Node 20's global agents keep sockets alive past the source's use
       opts.agentOptions = { ...opts.agentOptions, keepAlive: false };
@@ -257,9 +318,14 @@ export class KubeClient {
       const { response, body } = await this.abortable(req);
       return ((response as IncomingMessage & { body?: unknown }).body ?? body) as T;
     } catch (e) {
-      if (e instanceof HttpError || (e instanceof Error && e.name === 'AbortError')) throw e;
+      if (e instanceof HttpError || (e instanceof Error && e.name === 'AbortError')) {
+        throw e;
+      }
       const err = e as NodeJS.ErrnoException;
-      throw new KubeUnreachableError(`cannot reach Kubernetes API at ${new URL(this.server).origin}: ${err?.message ?? String(e)}`, err?.code);
+      throw new KubeUnreachableError(
+        `cannot reach Kubernetes API at ${new URL(this.server).origin}: ${err?.message ?? String(e)}`,
+        err?.code,
+      );
     }
   }
 
@@ -278,10 +344,14 @@ export class KubeClient {
   /** the SDK cannot cancel an in-flight request: stop waiting for it when the caller aborts */
   private abortable<T>(p: Promise<T>): Promise<T> {
     const signal = this.signal;
-    if (!signal) return p;
+    if (!signal) {
+      return p;
+    }
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => reject(abortError(signal));
-      if (signal.aborted) onAbort();
+      if (signal.aborted) {
+        onAbort();
+      }
       signal.addEventListener('abort', onAbort, { once: true });
       p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
     });

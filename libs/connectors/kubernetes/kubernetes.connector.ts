@@ -10,7 +10,16 @@ import {
   ToolExecutionError,
 } from '../connector';
 import { argInt, argString } from '../tool-args';
-import { KubeClient, kubeErrorInfo, KubernetesConfig, kubeStatus, KubeUnreachableError, ListPage, looksLikeKubeconfigYaml, resolveKubeConfig } from './kube-client';
+import {
+  KubeClient,
+  kubeErrorInfo,
+  KubernetesConfig,
+  kubeStatus,
+  KubeUnreachableError,
+  ListPage,
+  looksLikeKubeconfigYaml,
+  resolveKubeConfig,
+} from './kube-client';
 
 type Ctx = ConnectorContext<KubernetesConfig>;
 
@@ -22,10 +31,14 @@ export function kubeClient(config: KubernetesConfig, signal?: AbortSignal): Kube
 }
 
 function checkShape(config: KubernetesConfig): void {
-  if (config == null || typeof config !== 'object') throw new ConnectorConfigError('shape', 'config must be an object');
+  if (config == null || typeof config !== 'object') {
+    throw new ConnectorConfigError('shape', 'config must be an object');
+  }
   if (config.namespaces !== undefined) {
     if (!Array.isArray(config.namespaces) || config.namespaces.some((n) => typeof n !== 'string' || !n)) {
-      throw new ConnectorConfigError('shape', '`namespaces` must be an array of namespace names', { field: 'namespaces' });
+      throw new ConnectorConfigError('shape', '`namespaces` must be an array of namespace names', {
+        field: 'namespaces',
+      });
     }
   }
   for (const f of ['kubeconfig', 'kubeconfig_data', 'context', 'server', 'token', 'ca_data'] as const) {
@@ -41,18 +54,30 @@ function scopedNamespaces(config: KubernetesConfig): string[] | undefined {
 
 /** Maps a client failure to the typed tool error the model sees. */
 function toToolError(e: unknown): unknown {
-  if (e instanceof ToolExecutionError) return e;
+  if (e instanceof ToolExecutionError) {
+    return e;
+  }
   if (e instanceof HttpError) {
     const status = e.statusCode;
     const { message, reason } = kubeErrorInfo(e);
     const details = { status, reason };
-    if (status === 401 || status === 403) return new ToolExecutionError('upstream_auth_failed', message, details);
-    if (status === 404) return new ToolExecutionError('not_found', message, details);
-    if (status === 409 || status === 422 || status === 400) return new ToolExecutionError('upstream_rejected', message, details);
+    if (status === 401 || status === 403) {
+      return new ToolExecutionError('upstream_auth_failed', message, details);
+    }
+    if (status === 404) {
+      return new ToolExecutionError('not_found', message, details);
+    }
+    if (status === 409 || status === 422 || status === 400) {
+      return new ToolExecutionError('upstream_rejected', message, details);
+    }
     return new ToolExecutionError('upstream_error', message, details);
   }
-  if (e instanceof KubeUnreachableError) return new ToolExecutionError('upstream_unreachable', e.message, { code: e.causeCode });
-  if (e instanceof ConnectorConfigError) return new ToolExecutionError('source_misconfigured', e.message, e.details);
+  if (e instanceof KubeUnreachableError) {
+    return new ToolExecutionError('upstream_unreachable', e.message, { code: e.causeCode });
+  }
+  if (e instanceof ConnectorConfigError) {
+    return new ToolExecutionError('source_misconfigured', e.message, e.details);
+  }
   return e;
 }
 
@@ -132,7 +157,12 @@ function summarizeService(s: any) {
     namespace: s.metadata?.namespace,
     type: s.spec?.type ?? 'ClusterIP',
     cluster_ip: s.spec?.clusterIP ?? null,
-    ports: (s.spec?.ports ?? []).map((p: any) => ({ name: p.name ?? null, port: p.port, target_port: p.targetPort ?? null, protocol: p.protocol ?? 'TCP' })),
+    ports: (s.spec?.ports ?? []).map((p: any) => ({
+      name: p.name ?? null,
+      port: p.port,
+      target_port: p.targetPort ?? null,
+      protocol: p.protocol ?? 'TCP',
+    })),
     selector: s.spec?.selector ?? {},
   };
 }
@@ -145,14 +175,18 @@ const nameProp = (what: string) => ({ type: 'string', description: `${what} name
 export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
   {
     name: 'list_pods',
-    description: 'List pods with phase, readiness (ready/total containers), restart count and node. Filter by namespace, label selector or phase (e.g. Failed, Pending).',
+    description:
+      'List pods with phase, readiness (ready/total containers), restart count and node. Filter by namespace, label selector or phase (e.g. Failed, Pending).',
     effect: 'read',
     inputSchema: {
       type: 'object',
       properties: {
         namespace: nsProp,
         label_selector: { type: 'string', description: 'e.g. app=web' },
-        status: { type: 'string', description: 'pod phase or container status reason to keep, e.g. Running, Pending, Failed, CrashLoopBackOff' },
+        status: {
+          type: 'string',
+          description: 'pod phase or container status reason to keep, e.g. Running, Pending, Failed, CrashLoopBackOff',
+        },
         limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 },
       },
     },
@@ -161,7 +195,11 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
     name: 'get_pod',
     description: 'Get one pod: status, containers (image, state, restarts), conditions and node.',
     effect: 'read',
-    inputSchema: { type: 'object', properties: { namespace: nameProp('Namespace'), name: nameProp('Pod') }, required: ['namespace', 'name'] },
+    inputSchema: {
+      type: 'object',
+      properties: { namespace: nameProp('Namespace'), name: nameProp('Pod') },
+      required: ['namespace', 'name'],
+    },
   },
   {
     name: 'get_pod_logs',
@@ -206,7 +244,8 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
   },
   {
     name: 'list_events',
-    description: 'Recent cluster events (newest first), e.g. BackOff, FailedScheduling, Unhealthy; filter by namespace, type (Warning/Normal) or involved object name.',
+    description:
+      'Recent cluster events (newest first), e.g. BackOff, FailedScheduling, Unhealthy; filter by namespace, type (Warning/Normal) or involved object name.',
     effect: 'read',
     inputSchema: {
       type: 'object',
@@ -224,7 +263,11 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
     effect: 'write',
     inputSchema: {
       type: 'object',
-      properties: { namespace: nameProp('Namespace'), name: nameProp('Deployment'), replicas: { type: 'integer', minimum: 0, maximum: 1000 } },
+      properties: {
+        namespace: nameProp('Namespace'),
+        name: nameProp('Deployment'),
+        replicas: { type: 'integer', minimum: 0, maximum: 1000 },
+      },
       required: ['namespace', 'name', 'replicas'],
     },
   },
@@ -232,7 +275,11 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
     name: 'restart_deployment',
     description: 'Rolling-restart a deployment (like `kubectl rollout restart`).',
     effect: 'write',
-    inputSchema: { type: 'object', properties: { namespace: nameProp('Namespace'), name: nameProp('Deployment') }, required: ['namespace', 'name'] },
+    inputSchema: {
+      type: 'object',
+      properties: { namespace: nameProp('Namespace'), name: nameProp('Deployment') },
+      required: ['namespace', 'name'],
+    },
   },
   {
     name: 'delete_pod',
@@ -241,7 +288,11 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
     requiresApproval: true,
     inputSchema: {
       type: 'object',
-      properties: { namespace: nameProp('Namespace'), name: nameProp('Pod'), grace_period_seconds: { type: 'integer', minimum: 0 } },
+      properties: {
+        namespace: nameProp('Namespace'),
+        name: nameProp('Pod'),
+        grace_period_seconds: { type: 'integer', minimum: 0 },
+      },
       required: ['namespace', 'name'],
     },
   },
@@ -250,27 +301,39 @@ export const KUBERNETES_TOOLS: ConnectorToolSpec[] = [
 function assertNamespaceAllowed(config: KubernetesConfig, ns: string): void {
   const allowed = scopedNamespaces(config);
   if (allowed && !allowed.includes(ns)) {
-    throw new ToolExecutionError('namespace_not_allowed', `namespace "${ns}" is not one of this source's namespaces`, { allowed_namespaces: allowed });
+    throw new ToolExecutionError('namespace_not_allowed', `namespace "${ns}" is not one of this source's namespaces`, {
+      allowed_namespaces: allowed,
+    });
   }
 }
 
 type NamespacedResource = 'pods' | 'services' | 'events' | 'deployments' | 'replicasets';
 
 /** The SDK list call of a namespaced resource, in one namespace or across all of them. */
-function listPage(client: KubeClient, resource: NamespacedResource, namespace: string | undefined, labelSelector?: string): ListPage {
+function listPage(
+  client: KubeClient,
+  resource: NamespacedResource,
+  namespace: string | undefined,
+  labelSelector?: string,
+): ListPage {
   const { core, apps } = client;
   if (namespace) {
     switch (resource) {
       case 'pods':
-        return (cont, limit) => core.listNamespacedPod(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+        return (cont, limit) =>
+          core.listNamespacedPod(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
       case 'services':
-        return (cont, limit) => core.listNamespacedService(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+        return (cont, limit) =>
+          core.listNamespacedService(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
       case 'events':
-        return (cont, limit) => core.listNamespacedEvent(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+        return (cont, limit) =>
+          core.listNamespacedEvent(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
       case 'deployments':
-        return (cont, limit) => apps.listNamespacedDeployment(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+        return (cont, limit) =>
+          apps.listNamespacedDeployment(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
       case 'replicasets':
-        return (cont, limit) => apps.listNamespacedReplicaSet(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
+        return (cont, limit) =>
+          apps.listNamespacedReplicaSet(namespace, undefined, undefined, cont, undefined, labelSelector, limit);
     }
   }
   switch (resource) {
@@ -288,20 +351,32 @@ function listPage(client: KubeClient, resource: NamespacedResource, namespace: s
 }
 
 /** Lists a namespaced resource across the allowed namespaces (or cluster-wide when unrestricted). */
-async function listNamespaced(client: KubeClient, config: KubernetesConfig, resource: NamespacedResource, namespace: string | undefined, labelSelector?: string): Promise<any[]> {
+async function listNamespaced(
+  client: KubeClient,
+  config: KubernetesConfig,
+  resource: NamespacedResource,
+  namespace: string | undefined,
+  labelSelector?: string,
+): Promise<any[]> {
   if (namespace) {
     assertNamespaceAllowed(config, namespace);
     return client.listAll(listPage(client, resource, namespace, labelSelector));
   }
   const allowed = scopedNamespaces(config);
-  if (!allowed) return client.listAll(listPage(client, resource, undefined, labelSelector));
+  if (!allowed) {
+    return client.listAll(listPage(client, resource, undefined, labelSelector));
+  }
   const out: any[] = [];
-  for (const ns of allowed) out.push(...(await client.listAll(listPage(client, resource, ns, labelSelector))));
+  for (const ns of allowed) {
+    out.push(...(await client.listAll(listPage(client, resource, ns, labelSelector))));
+  }
   return out;
 }
 
-const listNamespaces = (client: KubeClient) => client.listAll((cont, limit) => client.core.listNamespace(undefined, undefined, cont, undefined, undefined, limit));
-const listNodes = (client: KubeClient) => client.listAll((cont, limit) => client.core.listNode(undefined, undefined, cont, undefined, undefined, limit));
+const listNamespaces = (client: KubeClient) =>
+  client.listAll((cont, limit) => client.core.listNamespace(undefined, undefined, cont, undefined, undefined, limit));
+const listNodes = (client: KubeClient) =>
+  client.listAll((cont, limit) => client.core.listNode(undefined, undefined, cont, undefined, undefined, limit));
 const mergePatch = { headers: { 'Content-Type': PatchUtils.PATCH_FORMAT_JSON_MERGE_PATCH } };
 
 async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
@@ -311,8 +386,12 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
     case 'list_pods': {
       const limit = argInt(args, 'limit', { min: 1, max: 1000 }) ?? 200;
       const wanted = argString(args, 'status')?.toLowerCase();
-      const pods = (await listNamespaced(client, config, 'pods', argString(args, 'namespace'), argString(args, 'label_selector'))).map(summarizePod);
-      const filtered = wanted ? pods.filter((p) => p.phase.toLowerCase() === wanted || p.status.toLowerCase() === wanted) : pods;
+      const pods = (
+        await listNamespaced(client, config, 'pods', argString(args, 'namespace'), argString(args, 'label_selector'))
+      ).map(summarizePod);
+      const filtered = wanted
+        ? pods.filter((p) => p.phase.toLowerCase() === wanted || p.status.toLowerCase() === wanted)
+        : pods;
       return { items: filtered.slice(0, limit), total: filtered.length, truncated: filtered.length > limit };
     }
     case 'get_pod': {
@@ -323,9 +402,21 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
         ...summarizePod(p),
         containers: (p.spec?.containers ?? []).map((c: any) => {
           const s = (p.status?.containerStatuses ?? []).find((x: any) => x.name === c.name) ?? {};
-          return { name: c.name, image: c.image, ready: s.ready ?? false, restarts: s.restartCount ?? 0, state: s.state ?? null, last_state: s.lastState ?? null };
+          return {
+            name: c.name,
+            image: c.image,
+            ready: s.ready ?? false,
+            restarts: s.restartCount ?? 0,
+            state: s.state ?? null,
+            last_state: s.lastState ?? null,
+          };
         }),
-        conditions: (p.status?.conditions ?? []).map((c: any) => ({ type: c.type, status: c.status, reason: c.reason ?? null, message: c.message ?? null })),
+        conditions: (p.status?.conditions ?? []).map((c: any) => ({
+          type: c.type,
+          status: c.status,
+          reason: c.reason ?? null,
+          message: c.message ?? null,
+        })),
         owner: (p.metadata?.ownerReferences ?? []).map((o: any) => ({ kind: o.kind, name: o.name }))[0] ?? null,
       };
     }
@@ -338,23 +429,60 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const sinceSeconds = argInt(args, 'since_seconds', { min: 1 });
       const previous = args.previous === true ? true : undefined;
       const fetchLogs = () =>
-        client.call<string>(client.logs.readNamespacedPodLog(name, ns, container, undefined, undefined, undefined, undefined, previous, sinceSeconds, tail));
+        client.call<string>(
+          client.logs.readNamespacedPodLog(
+            name,
+            ns,
+            container,
+            undefined,
+            undefined,
+            undefined,
+            undefined,
+            previous,
+            sinceSeconds,
+            tail,
+          ),
+        );
       let logs: string;
       try {
         logs = await fetchLogs();
       } catch (e) {
         // multi-container pods need a container: default to the first one, like kubectl
-        if (container || !(e instanceof HttpError && e.statusCode === 400 && /container name must be specified/i.test(kubeErrorInfo(e).message))) throw e;
+        if (
+          container ||
+          !(
+            e instanceof HttpError &&
+            e.statusCode === 400 &&
+            /container name must be specified/i.test(kubeErrorInfo(e).message)
+          )
+        ) {
+          throw e;
+        }
         const pod = await client.call(client.core.readNamespacedPod(name, ns));
         container = pod.spec?.containers?.[0]?.name;
-        if (!container) throw e;
+        if (!container) {
+          throw e;
+        }
         logs = await fetchLogs();
       }
       const truncated = logs.length > MAX_LOG_CHARS;
-      return { pod: name, namespace: ns, container: container ?? null, tail_lines: tail, logs: truncated ? logs.slice(-MAX_LOG_CHARS) : logs, truncated };
+      return {
+        pod: name,
+        namespace: ns,
+        container: container ?? null,
+        tail_lines: tail,
+        logs: truncated ? logs.slice(-MAX_LOG_CHARS) : logs,
+        truncated,
+      };
     }
     case 'list_deployments': {
-      const ds = await listNamespaced(client, config, 'deployments', argString(args, 'namespace'), argString(args, 'label_selector'));
+      const ds = await listNamespaced(
+        client,
+        config,
+        'deployments',
+        argString(args, 'namespace'),
+        argString(args, 'label_selector'),
+      );
       return { items: ds.map(summarizeDeployment), total: ds.length };
     }
     case 'list_namespaces': {
@@ -362,7 +490,12 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       const nss = await listNamespaces(client);
       const items = nss
         .filter((n) => !allowed || allowed.includes(n.metadata?.name))
-        .map((n) => ({ name: n.metadata?.name, phase: n.status?.phase ?? null, created_at: n.metadata?.creationTimestamp ?? null, labels: n.metadata?.labels ?? {} }));
+        .map((n) => ({
+          name: n.metadata?.name,
+          phase: n.status?.phase ?? null,
+          created_at: n.metadata?.creationTimestamp ?? null,
+          labels: n.metadata?.labels ?? {},
+        }));
       return { items, total: items.length };
     }
     case 'list_events': {
@@ -398,17 +531,46 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       assertNamespaceAllowed(config, ns);
       const before = await client.call(client.apps.readNamespacedDeploymentScale(name, ns));
       const after = await client.call(
-        client.apps.patchNamespacedDeploymentScale(name, ns, { spec: { replicas } }, undefined, undefined, undefined, undefined, undefined, mergePatch),
+        client.apps.patchNamespacedDeploymentScale(
+          name,
+          ns,
+          { spec: { replicas } },
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          mergePatch,
+        ),
       );
-      return { name, namespace: ns, previous_replicas: before.spec?.replicas ?? null, replicas: after.spec?.replicas ?? replicas };
+      return {
+        name,
+        namespace: ns,
+        previous_replicas: before.spec?.replicas ?? null,
+        replicas: after.spec?.replicas ?? replicas,
+      };
     }
     case 'restart_deployment': {
       const ns = argString(args, 'namespace', true);
       const name = argString(args, 'name', true);
       assertNamespaceAllowed(config, ns);
       const restartedAt = new Date().toISOString();
-      const body = { spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } } };
-      const d = await client.call(client.apps.patchNamespacedDeployment(name, ns, body, undefined, undefined, undefined, undefined, undefined, mergePatch));
+      const body = {
+        spec: { template: { metadata: { annotations: { 'kubectl.kubernetes.io/restartedAt': restartedAt } } } },
+      };
+      const d = await client.call(
+        client.apps.patchNamespacedDeployment(
+          name,
+          ns,
+          body,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          mergePatch,
+        ),
+      );
       return { name, namespace: ns, restarted_at: restartedAt, generation: d.metadata?.generation ?? null };
     }
     case 'delete_pod': {
@@ -417,7 +579,16 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
       assertNamespaceAllowed(config, ns);
       const grace = argInt(args, 'grace_period_seconds', { min: 0 });
       await client.call(
-        client.core.deleteNamespacedPod(name, ns, undefined, undefined, undefined, undefined, undefined, grace !== undefined ? { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: grace } : undefined),
+        client.core.deleteNamespacedPod(
+          name,
+          ns,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          grace !== undefined ? { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: grace } : undefined,
+        ),
       );
       return { name, namespace: ns, deleted: true };
     }
@@ -432,8 +603,13 @@ const nsKey = (n: string) => `namespace:${n}`;
 const nodeKey = (n: string) => `node:${n}`;
 const objKey = (kind: string, ns: string, n: string) => `${kind.toLowerCase()}:${ns}/${n}`;
 
-function labelsMatch(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!selector || Object.keys(selector).length === 0) return false;
+function labelsMatch(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  if (!selector || Object.keys(selector).length === 0) {
+    return false;
+  }
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
@@ -453,9 +629,13 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   try {
     namespaces = (await listNamespaces(client)).filter((n) => !allowed || allowed.includes(n.metadata?.name));
   } catch (e) {
-    if (!(kubeStatus(e) === 403 && allowed)) throw e;
+    if (!(kubeStatus(e) === 403 && allowed)) {
+      throw e;
+    }
     namespaces = [];
-    for (const ns of allowed) namespaces.push(await client.call(client.core.readNamespace(ns)));
+    for (const ns of allowed) {
+      namespaces.push(await client.call(client.core.readNamespace(ns)));
+    }
   }
   const nsNames = new Set(namespaces.map((n) => n.metadata?.name));
   yield* chunk(
@@ -463,7 +643,11 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
       label: 'Namespace',
       key: nsKey(n.metadata.name),
       name: n.metadata.name,
-      properties: { uid: n.metadata.uid ?? null, phase: n.status?.phase ?? null, created_at: n.metadata.creationTimestamp ?? null },
+      properties: {
+        uid: n.metadata.uid ?? null,
+        phase: n.status?.phase ?? null,
+        created_at: n.metadata.creationTimestamp ?? null,
+      },
     })),
     [],
   );
@@ -473,7 +657,9 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   try {
     nodes = await listNodes(client);
   } catch (e) {
-    if (kubeStatus(e) !== 403) throw e;
+    if (kubeStatus(e) !== 403) {
+      throw e;
+    }
     ctx.logger.warn('kubernetes: not allowed to list nodes; skipping Node ingestion', { source_id: ctx.sourceId });
   }
   const nodeNames = new Set(nodes.map((n) => n.metadata?.name));
@@ -484,14 +670,30 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
         label: 'Node',
         key: nodeKey(s.name),
         name: s.name,
-        properties: { uid: n.metadata.uid ?? null, ready: s.ready, roles: s.roles, kubelet_version: s.kubelet_version, os_image: s.os_image, internal_ip: s.internal_ip, unschedulable: s.unschedulable },
+        properties: {
+          uid: n.metadata.uid ?? null,
+          ready: s.ready,
+          roles: s.roles,
+          kubelet_version: s.kubelet_version,
+          os_image: s.os_image,
+          internal_ip: s.internal_ip,
+          unschedulable: s.unschedulable,
+        },
       };
     }),
     [],
   );
 
   const inNs = (kind: string, o: any): GraphEdgeInput[] =>
-    nsNames.has(o.metadata?.namespace) ? [{ type: 'IN_NAMESPACE', fromKey: objKey(kind, o.metadata.namespace, o.metadata.name), toKey: nsKey(o.metadata.namespace) }] : [];
+    nsNames.has(o.metadata?.namespace)
+      ? [
+          {
+            type: 'IN_NAMESPACE',
+            fromKey: objKey(kind, o.metadata.namespace, o.metadata.name),
+            toKey: nsKey(o.metadata.namespace),
+          },
+        ]
+      : [];
   const listNs = (resource: NamespacedResource) => listNamespaced(client, config, resource, undefined);
 
   // Deployments
@@ -504,7 +706,20 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
       const s = summarizeDeployment(d);
       const key = objKey('Deployment', s.namespace, s.name);
       known.add(key);
-      ns.push({ label: 'Deployment', key, name: s.name, properties: { uid: d.metadata.uid ?? null, namespace: s.namespace, replicas: s.replicas, ready_replicas: s.ready_replicas, available_replicas: s.available_replicas, images: s.images, created_at: s.created_at } });
+      ns.push({
+        label: 'Deployment',
+        key,
+        name: s.name,
+        properties: {
+          uid: d.metadata.uid ?? null,
+          namespace: s.namespace,
+          replicas: s.replicas,
+          ready_replicas: s.ready_replicas,
+          available_replicas: s.available_replicas,
+          images: s.images,
+          created_at: s.created_at,
+        },
+      });
       es.push(...inNs('Deployment', d));
     }
     yield* chunk(ns, es);
@@ -515,7 +730,9 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   try {
     replicaSets = await listNs('replicasets');
   } catch (e) {
-    if (kubeStatus(e) !== 403 && kubeStatus(e) !== 404) throw e;
+    if (kubeStatus(e) !== 403 && kubeStatus(e) !== 404) {
+      throw e;
+    }
   }
   const rsOwner = new Map<string, string>();
   {
@@ -524,7 +741,17 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
     for (const rs of replicaSets) {
       const key = objKey('ReplicaSet', rs.metadata.namespace, rs.metadata.name);
       known.add(key);
-      ns.push({ label: 'ReplicaSet', key, name: rs.metadata.name, properties: { uid: rs.metadata.uid ?? null, namespace: rs.metadata.namespace, replicas: rs.spec?.replicas ?? 0, ready_replicas: rs.status?.readyReplicas ?? 0 } });
+      ns.push({
+        label: 'ReplicaSet',
+        key,
+        name: rs.metadata.name,
+        properties: {
+          uid: rs.metadata.uid ?? null,
+          namespace: rs.metadata.namespace,
+          replicas: rs.spec?.replicas ?? 0,
+          ready_replicas: rs.status?.readyReplicas ?? 0,
+        },
+      });
       es.push(...inNs('ReplicaSet', rs));
       for (const o of rs.metadata?.ownerReferences ?? []) {
         const ownerKey = objKey(o.kind, rs.metadata.namespace, o.name);
@@ -550,16 +777,33 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
         key,
         name: s.name,
         description: `${s.status} pod in ${s.namespace}${s.node ? ` on ${s.node}` : ''}`,
-        properties: { uid: p.metadata.uid ?? null, namespace: s.namespace, phase: s.phase, status: s.status, ready: s.ready, restarts: s.restarts, node_name: s.node, ip: s.ip, created_at: s.created_at, images: (p.spec?.containers ?? []).map((c: any) => c.image) },
+        properties: {
+          uid: p.metadata.uid ?? null,
+          namespace: s.namespace,
+          phase: s.phase,
+          status: s.status,
+          ready: s.ready,
+          restarts: s.restarts,
+          node_name: s.node,
+          ip: s.ip,
+          created_at: s.created_at,
+          images: (p.spec?.containers ?? []).map((c: any) => c.image),
+        },
       });
       es.push(...inNs('Pod', p));
-      if (s.node && nodeNames.has(s.node)) es.push({ type: 'RUNS_ON', fromKey: key, toKey: nodeKey(s.node) });
+      if (s.node && nodeNames.has(s.node)) {
+        es.push({ type: 'RUNS_ON', fromKey: key, toKey: nodeKey(s.node) });
+      }
       for (const o of p.metadata?.ownerReferences ?? []) {
         const ownerKey = objKey(o.kind, s.namespace, o.name);
-        if (!known.has(ownerKey)) continue;
+        if (!known.has(ownerKey)) {
+          continue;
+        }
         es.push({ type: 'OWNS', fromKey: ownerKey, toKey: key });
         const dep = rsOwner.get(ownerKey);
-        if (dep) es.push({ type: 'OWNS', fromKey: dep, toKey: key, properties: { via: 'ReplicaSet' } });
+        if (dep) {
+          es.push({ type: 'OWNS', fromKey: dep, toKey: key, properties: { via: 'ReplicaSet' } });
+        }
       }
     }
     yield* chunk(ns, es);
@@ -573,7 +817,18 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
     for (const svc of services) {
       const s = summarizeService(svc);
       const key = objKey('Service', s.namespace, s.name);
-      ns.push({ label: 'Service', key, name: s.name, properties: { uid: svc.metadata.uid ?? null, namespace: s.namespace, type: s.type, cluster_ip: s.cluster_ip, ports: s.ports.map((p: any) => `${p.port}/${p.protocol}`) } });
+      ns.push({
+        label: 'Service',
+        key,
+        name: s.name,
+        properties: {
+          uid: svc.metadata.uid ?? null,
+          namespace: s.namespace,
+          type: s.type,
+          cluster_ip: s.cluster_ip,
+          ports: s.ports.map((p: any) => `${p.port}/${p.protocol}`),
+        },
+      });
       es.push(...inNs('Service', svc));
       for (const p of pods) {
         if (p.metadata.namespace === s.namespace && labelsMatch(s.selector, p.metadata.labels)) {
@@ -588,14 +843,27 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
 // ---------- validate ----------
 
 function toConfigError(e: unknown): unknown {
-  if (e instanceof ConnectorConfigError) return e;
-  if (e instanceof KubeUnreachableError) return new ConnectorConfigError('unreachable', e.message, { code: e.causeCode });
+  if (e instanceof ConnectorConfigError) {
+    return e;
+  }
+  if (e instanceof KubeUnreachableError) {
+    return new ConnectorConfigError('unreachable', e.message, { code: e.causeCode });
+  }
   if (e instanceof HttpError) {
-    if (e.statusCode === 401) return new ConnectorConfigError('credentials', 'Kubernetes rejected the credentials', { status: 401 });
-    if (e.statusCode === 403) return new ConnectorConfigError('scope', 'Kubernetes credentials lack permission to list namespaces', { status: 403, missing_permissions: ['list namespaces'] });
+    if (e.statusCode === 401) {
+      return new ConnectorConfigError('credentials', 'Kubernetes rejected the credentials', { status: 401 });
+    }
+    if (e.statusCode === 403) {
+      return new ConnectorConfigError('scope', 'Kubernetes credentials lack permission to list namespaces', {
+        status: 403,
+        missing_permissions: ['list namespaces'],
+      });
+    }
     return new ConnectorConfigError('unreachable', kubeErrorInfo(e).message, { status: e.statusCode });
   }
-  if (e instanceof Error && e.name === 'AbortError') return e;
+  if (e instanceof Error && e.name === 'AbortError') {
+    return e;
+  }
   return new ConnectorConfigError('unreachable', (e as Error)?.message ?? String(e));
 }
 
@@ -609,25 +877,40 @@ async function validate(ctx: Ctx) {
       names = (await listNamespaces(client)).map((n) => n.metadata?.name);
     } catch (e) {
       // a namespace-scoped service account cannot list namespaces: check each configured one instead
-      if (!(kubeStatus(e) === 403 && allowed)) throw e;
+      if (!(kubeStatus(e) === 403 && allowed)) {
+        throw e;
+      }
       names = [];
       for (const ns of allowed) {
         try {
-          await client.call(client.core.listNamespacedPod(ns, undefined, undefined, undefined, undefined, undefined, 1));
+          await client.call(
+            client.core.listNamespacedPod(ns, undefined, undefined, undefined, undefined, undefined, 1),
+          );
           names.push(ns);
         } catch (inner) {
           if (kubeStatus(inner) === 403) {
-            throw new ConnectorConfigError('scope', `Kubernetes credentials cannot list pods in namespace "${ns}"`, { status: 403, namespace: ns, missing_permissions: ['list pods'] });
+            throw new ConnectorConfigError('scope', `Kubernetes credentials cannot list pods in namespace "${ns}"`, {
+              status: 403,
+              namespace: ns,
+              missing_permissions: ['list pods'],
+            });
           }
-          if (kubeStatus(inner) !== 404) throw inner;
+          if (kubeStatus(inner) !== 404) {
+            throw inner;
+          }
         }
       }
     }
     const missing = allowed?.filter((n) => !names.includes(n)) ?? [];
     if (missing.length > 0) {
-      throw new ConnectorConfigError('scope', 'Some configured namespaces do not exist or are not visible', { missing_namespaces: missing });
+      throw new ConnectorConfigError('scope', 'Some configured namespaces do not exist or are not visible', {
+        missing_namespaces: missing,
+      });
     }
-    return { ok: true as const, info: { server: client.server, namespaces: allowed ?? names, namespace_count: (allowed ?? names).length } };
+    return {
+      ok: true as const,
+      info: { server: client.server, namespaces: allowed ?? names, namespace_count: (allowed ?? names).length },
+    };
   } catch (e) {
     throw toConfigError(e);
   }
@@ -636,12 +919,17 @@ async function validate(ctx: Ctx) {
 export const kubernetesConnector: ConnectorDefinition<KubernetesConfig> = {
   type: 'kubernetes',
   displayName: 'Kubernetes',
-  description: 'Kubernetes cluster: ingests namespaces, nodes, deployments, replica sets, pods and services; tools to inspect pods/logs and scale, restart or delete workloads.',
+  description:
+    'Kubernetes cluster: ingests namespaces, nodes, deployments, replica sets, pods and services; tools to inspect pods/logs and scale, restart or delete workloads.',
   defaultRealm: 'infrastructure',
   configSchema: {
     type: 'object',
     properties: {
-      kubeconfig: { type: 'string', writeOnly: true, description: 'kubeconfig YAML (or a path to a kubeconfig file on the API host)' },
+      kubeconfig: {
+        type: 'string',
+        writeOnly: true,
+        description: 'kubeconfig YAML (or a path to a kubeconfig file on the API host)',
+      },
       kubeconfig_data: { type: 'string', writeOnly: true, description: 'kubeconfig YAML (alias of kubeconfig)' },
       context: { type: 'string', description: 'kubeconfig context (default: current-context)' },
       server: { type: 'string', description: 'API server URL when not using a kubeconfig, e.g. https://10.0.0.1:6443' },
@@ -649,22 +937,33 @@ export const kubernetesConnector: ConnectorDefinition<KubernetesConfig> = {
       ca_data: { type: 'string', description: 'cluster CA certificate (PEM or base64 PEM) used with `server`' },
       insecure_skip_tls_verify: { type: 'boolean', default: false },
       in_cluster: { type: 'boolean', default: false, description: 'use the pod service account of the API process' },
-      namespaces: { type: 'array', items: { type: 'string' }, description: 'restrict ingestion and tools to these namespaces (default: all)' },
+      namespaces: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'restrict ingestion and tools to these namespaces (default: all)',
+      },
       timeout_ms: { type: 'integer', minimum: 1000, maximum: 120000, default: 30000 },
     },
-    anyOf: [{ required: ['kubeconfig'] }, { required: ['kubeconfig_data'] }, { required: ['server'] }, { required: ['in_cluster'] }],
+    anyOf: [
+      { required: ['kubeconfig'] },
+      { required: ['kubeconfig_data'] },
+      { required: ['server'] },
+      { required: ['in_cluster'] },
+    ],
     additionalProperties: false,
   },
   secretFields: ['kubeconfig', 'kubeconfig_data', 'token'],
   hostAccess: (c) => {
     const kc = c?.kubeconfig_data ?? c?.kubeconfig;
-    if (typeof kc === 'string' && kc.trim()) return looksLikeKubeconfigYaml(kc) ? null : 'reads a kubeconfig file on the API host';
+    if (typeof kc === 'string' && kc.trim()) {
+      return looksLikeKubeconfigYaml(kc) ? null : 'reads a kubeconfig file on the API host';
+    }
     return c?.in_cluster ? "uses the API process's Kubernetes service account" : null;
   },
   validate,
   ingest,
-  async tools() {
-    return KUBERNETES_TOOLS.map((t) => ({ ...t }));
+  tools() {
+    return Promise.resolve(KUBERNETES_TOOLS.map((t) => ({ ...t })));
   },
   async executeTool(ctx, tool, args) {
     try {

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { createHash } from 'node:crypto';
 
 export type McpTransportKind = 'stdio' | 'http' | 'streamable_http' | 'sse';
 
@@ -24,7 +24,13 @@ export interface McpToolInfo {
   title?: string;
   description?: string;
   inputSchema: Record<string, unknown>;
-  annotations?: { readOnlyHint?: boolean; destructiveHint?: boolean; idempotentHint?: boolean; openWorldHint?: boolean; title?: string };
+  annotations?: {
+    readOnlyHint?: boolean;
+    destructiveHint?: boolean;
+    idempotentHint?: boolean;
+    openWorldHint?: boolean;
+    title?: string;
+  };
 }
 
 interface Entry {
@@ -69,13 +75,17 @@ export class McpClientPool {
       p = connecting;
       this.entries.set(key, connecting);
       connecting.catch(() => {
-        if (this.entries.get(key) === connecting) this.entries.delete(key);
+        if (this.entries.get(key) === connecting) {
+          this.entries.delete(key);
+        }
       });
       this.ensureSweeper();
     }
     const entry = await p;
     if (entry.closed) {
-      if (this.entries.get(key) === p) this.entries.delete(key);
+      if (this.entries.get(key) === p) {
+        this.entries.delete(key);
+      }
       return this.use(sourceId, config, fn);
     }
     entry.lastUsed = Date.now();
@@ -86,9 +96,15 @@ export class McpClientPool {
     }
   }
 
-  async listTools(sourceId: string, config: McpConfig, opts: { fresh?: boolean; timeoutMs?: number } = {}): Promise<McpToolInfo[]> {
+  async listTools(
+    sourceId: string,
+    config: McpConfig,
+    opts: { fresh?: boolean; timeoutMs?: number } = {},
+  ): Promise<McpToolInfo[]> {
     return this.use(sourceId, config, async (client, entry) => {
-      if (!opts.fresh && entry.tools && Date.now() - entry.tools.at < this.toolsTtlMs) return entry.tools.list;
+      if (!opts.fresh && entry.tools && Date.now() - entry.tools.at < this.toolsTtlMs) {
+        return entry.tools.list;
+      }
       const list: McpToolInfo[] = [];
       let cursor: string | undefined;
       do {
@@ -114,14 +130,18 @@ export class McpClientPool {
 
   async closeAll(): Promise<void> {
     await Promise.all([...this.entries.keys()].map((k) => this.closeKey(k)));
-    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.sweeper) {
+      clearInterval(this.sweeper);
+    }
     this.sweeper = undefined;
   }
 
   private async closeKey(key: string): Promise<void> {
     const p = this.entries.get(key);
     this.entries.delete(key);
-    if (!p) return;
+    if (!p) {
+      return;
+    }
     try {
       const e = await p;
       e.closed = true;
@@ -132,7 +152,9 @@ export class McpClientPool {
   }
 
   private ensureSweeper(): void {
-    if (this.sweeper) return;
+    if (this.sweeper) {
+      return;
+    }
     this.sweeper = setInterval(() => void this.sweep(), Math.max(1000, Math.min(this.idleMs, 60_000)));
     this.sweeper.unref();
   }
@@ -141,7 +163,9 @@ export class McpClientPool {
   async sweep(now = Date.now()): Promise<void> {
     for (const [key, p] of [...this.entries]) {
       const e = await p.catch(() => undefined);
-      if (!e || e.closed || now - e.lastUsed >= this.idleMs) await this.closeKey(key);
+      if (!e || e.closed || now - e.lastUsed >= this.idleMs) {
+        await this.closeKey(key);
+      }
     }
     if (this.entries.size === 0 && this.sweeper) {
       clearInterval(this.sweeper);
@@ -152,17 +176,27 @@ export class McpClientPool {
 
 function buildTransport(config: McpConfig, stderr: string[]): Transport {
   if (config.transport === 'stdio') {
-    const t = new StdioClientTransport({ command: config.command!, args: config.args ?? [], env: config.env, cwd: config.cwd, stderr: 'pipe' });
+    const t = new StdioClientTransport({
+      command: config.command!,
+      args: config.args ?? [],
+      env: config.env,
+      cwd: config.cwd,
+      stderr: 'pipe',
+    });
     t.stderr?.on('data', (c: Buffer) => {
       stderr.push(c.toString('utf8'));
-      if (stderr.length > 50) stderr.splice(0, stderr.length - 50);
+      if (stderr.length > 50) {
+        stderr.splice(0, stderr.length - 50);
+      }
     });
     return t;
   }
   const url = new URL(config.url!);
   const requestInit = { headers: config.headers ?? {} };
   // requestInit headers go on both the event stream and the POSTs
-  if (config.transport === 'sse') return new SSEClientTransport(url, { requestInit });
+  if (config.transport === 'sse') {
+    return new SSEClientTransport(url, { requestInit });
+  }
   return new StreamableHTTPClientTransport(url, { requestInit });
 }
 
@@ -179,7 +213,9 @@ async function connect(key: string, config: McpConfig): Promise<Entry> {
   } catch (e) {
     await client.close().catch(() => undefined);
     const tail = stderr.join('').trim().slice(-500);
-    if (tail && e instanceof Error) e.message = `${e.message} (server stderr: ${tail})`;
+    if (tail && e instanceof Error) {
+      e.message = `${e.message} (server stderr: ${tail})`;
+    }
     throw e;
   }
   return entry;

@@ -1,9 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { z } from 'zod';
 import { toolArgumentProblems } from '../config-validation';
 import { ConnectorConfigError, GraphNodeInput, ToolExecutionError } from '../connector';
@@ -13,7 +13,10 @@ import { mcpClientPool, mcpConnector } from './mcp.connector';
 
 const ctx = (sourceId: string, config: McpConfig) => connectorContext(config, { sourceId, sourceName: 'mcp' });
 
-const EVERYTHING = path.join(path.dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')), 'dist/index.js');
+const EVERYTHING = path.join(
+  path.dirname(require.resolve('@modelcontextprotocol/server-everything/package.json')),
+  'dist/index.js',
+);
 
 afterAll(() => mcpClientPool.closeAll());
 
@@ -32,13 +35,23 @@ describe('mcp connector over stdio (@modelcontextprotocol/server-everything)', (
   it('maps MCP tools to connector tools with effects from annotations', async () => {
     const tools = await mcpConnector.tools(c);
     const sum = tools.find((t) => t.name === 'get-sum')!;
-    expect(sum).toMatchObject({ effect: 'read', requiresApproval: false, description: 'Returns the sum of two numbers' });
-    expect(sum.inputSchema).toMatchObject({ type: 'object', properties: { a: { type: 'number' }, b: { type: 'number' } }, required: ['a', 'b'] });
+    expect(sum).toMatchObject({
+      effect: 'read',
+      requiresApproval: false,
+      description: 'Returns the sum of two numbers',
+    });
+    expect(sum.inputSchema).toMatchObject({
+      type: 'object',
+      properties: { a: { type: 'number' }, b: { type: 'number' } },
+      required: ['a', 'b'],
+    });
     expect(sum.inputSchema.$schema).toBeUndefined();
     // readOnlyHint false and no destructiveHint → write
     expect(tools.find((t) => t.name === 'toggle-simulated-logging')?.effect).toBe('write');
     // every discovered schema works with the catalog's argument validator
-    for (const t of tools) expect(() => toolArgumentProblems(t.inputSchema, {})).not.toThrow();
+    for (const t of tools) {
+      expect(() => toolArgumentProblems(t.inputSchema, {})).not.toThrow();
+    }
     expect(toolArgumentProblems(sum.inputSchema, { a: 1, b: 2 })).toEqual([]);
     expect(toolArgumentProblems(sum.inputSchema, { a: 1 }).length).toBeGreaterThan(0);
   });
@@ -69,7 +82,9 @@ describe('mcp connector over stdio (@modelcontextprotocol/server-everything)', (
 
   it('ingests resources', async () => {
     const nodes: GraphNodeInput[] = [];
-    for await (const b of mcpConnector.ingest!(c)) nodes.push(...b.nodes);
+    for await (const b of mcpConnector.ingest!(c)) {
+      nodes.push(...b.nodes);
+    }
     expect(nodes.filter((n) => n.label === 'McpTool').map((n) => n.name)).toEqual(expect.arrayContaining(['echo']));
     const resources = nodes.filter((n) => n.label === 'McpResource');
     expect(resources.length).toBeGreaterThan(0);
@@ -77,11 +92,22 @@ describe('mcp connector over stdio (@modelcontextprotocol/server-everything)', (
   });
 
   it('validate reports a command that cannot start as unreachable, bad shapes as shape', async () => {
-    const e = await rejectsWith(mcpConnector.validate(ctx('src-bad', { transport: 'stdio', command: '/nonexistent/mcp-server' })), ConnectorConfigError);
+    const e = await rejectsWith(
+      mcpConnector.validate(ctx('src-bad', { transport: 'stdio', command: '/nonexistent/mcp-server' })),
+      ConnectorConfigError,
+    );
     expect(e.kind).toBe('unreachable');
-    expect((await rejectsWith(mcpConnector.validate(ctx('x', { transport: 'stdio' } as McpConfig)), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(mcpConnector.validate(ctx('x', { transport: 'http', url: 'ftp://x' })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(mcpConnector.validate(ctx('x', { transport: 'pigeon' } as any)), ConnectorConfigError)).kind).toBe('shape');
+    expect(
+      (await rejectsWith(mcpConnector.validate(ctx('x', { transport: 'stdio' } as McpConfig)), ConnectorConfigError))
+        .kind,
+    ).toBe('shape');
+    expect(
+      (await rejectsWith(mcpConnector.validate(ctx('x', { transport: 'http', url: 'ftp://x' })), ConnectorConfigError))
+        .kind,
+    ).toBe('shape');
+    expect(
+      (await rejectsWith(mcpConnector.validate(ctx('x', { transport: 'pigeon' } as any)), ConnectorConfigError)).kind,
+    ).toBe('shape');
   });
 });
 
@@ -98,21 +124,36 @@ describe('mcp connector over streamable HTTP (in-process McpServer)', () => {
       { description: 'Look up a user by id', inputSchema: { id: z.string() }, annotations: { readOnlyHint: true } },
       async ({ id }) => {
         calls.push(`lookup:${id}`);
-        return { content: [{ type: 'text', text: JSON.stringify({ id, name: `User ${id}` }) }], structuredContent: { id, name: `User ${id}` } };
+        return {
+          content: [{ type: 'text', text: JSON.stringify({ id, name: `User ${id}` }) }],
+          structuredContent: { id, name: `User ${id}` },
+        };
       },
     );
     s.registerTool('add_note', { description: 'Store a note', inputSchema: { text: z.string() } }, async ({ text }) => {
       notes.push(text);
       return { content: [{ type: 'text', text: `stored ${notes.length}` }] };
     });
-    s.registerTool('purge_notes', { description: 'Delete every note', annotations: { destructiveHint: true } }, async () => {
-      notes.length = 0;
-      return { content: [{ type: 'text', text: 'purged' }] };
-    });
-    s.registerTool('fail', { description: 'Always fails' }, async () => ({ isError: true, content: [{ type: 'text', text: 'backend exploded' }] }));
-    s.registerResource('runbook', 'file:///runbooks/restart.md', { description: 'How to restart', mimeType: 'text/markdown' }, async (uri) => ({
-      contents: [{ uri: uri.href, text: '# Restart' }],
+    s.registerTool(
+      'purge_notes',
+      { description: 'Delete every note', annotations: { destructiveHint: true } },
+      async () => {
+        notes.length = 0;
+        return { content: [{ type: 'text', text: 'purged' }] };
+      },
+    );
+    s.registerTool('fail', { description: 'Always fails' }, async () => ({
+      isError: true,
+      content: [{ type: 'text', text: 'backend exploded' }],
     }));
+    s.registerResource(
+      'runbook',
+      'file:///runbooks/restart.md',
+      { description: 'How to restart', mimeType: 'text/markdown' },
+      async (uri) => ({
+        contents: [{ uri: uri.href, text: '# Restart' }],
+      }),
+    );
     return s;
   }
 
@@ -152,7 +193,11 @@ describe('mcp connector over streamable HTTP (in-process McpServer)', () => {
     expect(v.info).toMatchObject({ server: { name: 'test-ops', version: '1.2.3' }, tools: 4 });
 
     const tools = Object.fromEntries((await mcpConnector.tools(c)).map((t) => [t.name, t]));
-    expect(tools['lookup_user']).toMatchObject({ effect: 'read', requiresApproval: false, description: 'Look up a user by id' });
+    expect(tools['lookup_user']).toMatchObject({
+      effect: 'read',
+      requiresApproval: false,
+      description: 'Look up a user by id',
+    });
     expect(tools['add_note']).toMatchObject({ effect: 'write', requiresApproval: false });
     expect(tools['purge_notes']).toMatchObject({ effect: 'destructive', requiresApproval: true });
 
@@ -169,12 +214,23 @@ describe('mcp connector over streamable HTTP (in-process McpServer)', () => {
     expect(failed.message).toBe('backend exploded');
 
     const nodes: GraphNodeInput[] = [];
-    for await (const b of mcpConnector.ingest!(c)) nodes.push(...b.nodes);
-    expect(nodes.find((n) => n.label === 'McpResource')).toMatchObject({ key: 'resource:file:///runbooks/restart.md', name: 'runbook', description: 'How to restart' });
+    for await (const b of mcpConnector.ingest!(c)) {
+      nodes.push(...b.nodes);
+    }
+    expect(nodes.find((n) => n.label === 'McpResource')).toMatchObject({
+      key: 'resource:file:///runbooks/restart.md',
+      name: 'runbook',
+      description: 'How to restart',
+    });
   });
 
   it('validate maps HTTP 401 to a credentials error', async () => {
-    const e = await rejectsWith(mcpConnector.validate(ctx('src-http-bad', { transport: 'http', url, headers: { Authorization: 'Bearer wrong' } })), ConnectorConfigError);
+    const e = await rejectsWith(
+      mcpConnector.validate(
+        ctx('src-http-bad', { transport: 'http', url, headers: { Authorization: 'Bearer wrong' } }),
+      ),
+      ConnectorConfigError,
+    );
     expect(e.kind).toBe('credentials');
   });
 
@@ -207,13 +263,17 @@ describe('mcp connector over legacy SSE (in-process McpServer + SSEServerTranspo
         transports.set(transport.sessionId, transport);
         res.on('close', () => transports.delete(transport.sessionId));
         const mcp = new McpServer({ name: 'sse-server', version: '0.1.0' });
-        mcp.registerTool('ping', { description: 'Ping', annotations: { readOnlyHint: true } }, async () => ({ content: [{ type: 'text', text: 'pong' }] }));
+        mcp.registerTool('ping', { description: 'Ping', annotations: { readOnlyHint: true } }, async () => ({
+          content: [{ type: 'text', text: 'pong' }],
+        }));
         await mcp.connect(transport);
         return;
       }
       if (req.method === 'POST' && url.pathname === '/messages') {
         const t = transports.get(url.searchParams.get('sessionId') ?? '');
-        if (!t) return void res.writeHead(404).end();
+        if (!t) {
+          return void res.writeHead(404).end();
+        }
         return void t.handlePostMessage(req, res);
       }
       res.writeHead(404).end();

@@ -2,14 +2,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerOwner, TestUser } from '../../../test/factories/users';
 import { startTestApp, TestApp } from '../../../test/setup/test-app';
+import { toolArgumentProblems } from '../config-validation';
 import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
 import { connectorContext, rejectsWith } from '../testing';
-import { toolArgumentProblems } from '../config-validation';
 import { OpenApiConfig, openapiConnector } from './openapi.connector';
 
 const ctx = (config: OpenApiConfig) => connectorContext(config, { sourceName: 'agentcy' });
 
-describe('openapi connector against this API\'s own OpenAPI document', () => {
+describe("openapi connector against this API's own OpenAPI document", () => {
   let t: TestApp;
   let owner: TestUser;
   let doc: any;
@@ -23,7 +23,12 @@ describe('openapi connector against this API\'s own OpenAPI document', () => {
   });
   afterAll(() => t?.close());
 
-  const config = (extra: Partial<OpenApiConfig> = {}): OpenApiConfig => ({ spec_url: `${t.baseUrl}/api/v1/openapi.json`, base_url: t.baseUrl, bearer_token: owner.token, ...extra });
+  const config = (extra: Partial<OpenApiConfig> = {}): OpenApiConfig => ({
+    spec_url: `${t.baseUrl}/api/v1/openapi.json`,
+    base_url: t.baseUrl,
+    bearer_token: owner.token,
+    ...extra,
+  });
 
   it('validate loads the document', async () => {
     const v = await openapiConnector.validate(ctx(config()));
@@ -38,7 +43,9 @@ describe('openapi connector against this API\'s own OpenAPI document', () => {
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const m of ['get', 'post', 'put', 'patch', 'delete', 'head']) {
         const op = item[m];
-        if (!op) continue;
+        if (!op) {
+          continue;
+        }
         count++;
         const tool = byName[op.operationId];
         expect(tool).toBeDefined();
@@ -55,7 +62,9 @@ describe('openapi connector against this API\'s own OpenAPI document', () => {
 
   it('every input schema compiles under the shared argument validator', async () => {
     const tools = await openapiConnector.tools(ctx(config()));
-    for (const tool of tools) expect(() => toolArgumentProblems(tool.inputSchema, {})).not.toThrow();
+    for (const tool of tools) {
+      expect(() => toolArgumentProblems(tool.inputSchema, {})).not.toThrow();
+    }
     const login = tools.find((x) => x.name === 'auth_login')!;
     expect(toolArgumentProblems(login.inputSchema, { body: { email: 'a@b.c', password: 'password-123' } })).toEqual([]);
     expect(toolArgumentProblems(login.inputSchema, {}).length).toBeGreaterThan(0);
@@ -73,7 +82,10 @@ describe('openapi connector against this API\'s own OpenAPI document', () => {
     try {
       const health: any = await openapiConnector.executeTool(ctx(config()), 'health_get', {});
       expect(direct.status).toBe(200);
-      expect(health).toMatchObject({ status: 200, body: directBody.status ? { status: directBody.status } : expect.any(Object) });
+      expect(health).toMatchObject({
+        status: 200,
+        body: directBody.status ? { status: directBody.status } : expect.any(Object),
+      });
     } catch (e) {
       expect(direct.status).toBe(503);
       expect(e).toBeInstanceOf(ToolExecutionError);
@@ -81,22 +93,33 @@ describe('openapi connector against this API\'s own OpenAPI document', () => {
       expect((e as ToolExecutionError).details).toMatchObject({ status: 503, body: expect.any(Object) });
     }
 
-    const login: any = await openapiConnector.executeTool(ctx(config()), 'auth_login', { body: { email: owner.email, password: 'password-123' } });
+    const login: any = await openapiConnector.executeTool(ctx(config()), 'auth_login', {
+      body: { email: owner.email, password: 'password-123' },
+    });
     expect(login.status).toBe(200);
     expect(login.body.token).toEqual(expect.any(String));
   });
 
   it('maps upstream errors', async () => {
-    const noAuth = await rejectsWith(openapiConnector.executeTool(ctx(config({ bearer_token: 'not-a-token' })), 'auth_me', {}), ToolExecutionError);
+    const noAuth = await rejectsWith(
+      openapiConnector.executeTool(ctx(config({ bearer_token: 'not-a-token' })), 'auth_me', {}),
+      ToolExecutionError,
+    );
     expect(noAuth.code).toBe('upstream_auth_failed');
     expect((noAuth.details as any).status).toBe(401);
     expect((noAuth.details as any).body.error.code).toEqual(expect.any(String));
 
-    const bad = await rejectsWith(openapiConnector.executeTool(ctx(config()), 'auth_login', { body: { email: 'nope' } }), ToolExecutionError);
+    const bad = await rejectsWith(
+      openapiConnector.executeTool(ctx(config()), 'auth_login', { body: { email: 'nope' } }),
+      ToolExecutionError,
+    );
     expect(bad.code).toBe('upstream_rejected');
     expect((bad.details as any).status).toBe(400);
 
-    const unknown = await rejectsWith(openapiConnector.executeTool(ctx(config()), 'no_such_op', {}), ToolExecutionError);
+    const unknown = await rejectsWith(
+      openapiConnector.executeTool(ctx(config()), 'no_such_op', {}),
+      ToolExecutionError,
+    );
     expect(unknown.code).toBe('tool_not_found');
     const extra: any = await openapiConnector.executeTool(ctx(config()), 'auth_me', { source_id: 'ignored' });
     expect(extra.status).toBe(200);
@@ -110,12 +133,22 @@ describe('openapi connector against this API\'s own OpenAPI document', () => {
       edges.push(...b.edges);
     }
     const ops = nodes.filter((n) => n.label === 'Operation');
-    expect(ops.find((n) => n.name === 'auth_me')).toMatchObject({ key: 'op:GET /api/v1/auth/me', properties: expect.objectContaining({ method: 'GET', effect: 'read' }) });
+    expect(ops.find((n) => n.name === 'auth_me')).toMatchObject({
+      key: 'op:GET /api/v1/auth/me',
+      properties: expect.objectContaining({ method: 'GET', effect: 'read' }),
+    });
     const schemaNames = Object.keys(doc.components?.schemas ?? {});
-    expect(nodes.filter((n) => n.label === 'Schema').map((n) => n.name).sort()).toEqual(schemaNames.sort());
+    expect(
+      nodes
+        .filter((n) => n.label === 'Schema')
+        .map((n) => n.name)
+        .sort(),
+    ).toEqual(schemaNames.sort());
     const keys = new Set(nodes.map((n) => n.key));
     expect(keys.size).toBe(nodes.length);
-    for (const e of edges) expect(keys.has(e.fromKey) && keys.has(e.toKey)).toBe(true);
+    for (const e of edges) {
+      expect(keys.has(e.fromKey) && keys.has(e.toKey)).toBe(true);
+    }
     expect(edges.some((e) => e.type === 'USES_SCHEMA' && e.fromKey === 'op:GET /api/v1/auth/me')).toBe(true);
   });
 });
@@ -136,10 +169,22 @@ describe('openapi connector with an inline YAML spec, path/query params and DELE
           return;
         }
         const m = req.url!.match(/^\/v2\/pets\/(\w+)/);
-        if (req.method === 'DELETE' && m) return void res.writeHead(204).end();
-        if (req.method === 'GET' && m) return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ id: m[1], name: 'Rex' }));
-        if (req.method === 'GET') return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify([{ id: '1', name: 'Rex' }]));
-        if (req.method === 'POST') return void res.writeHead(201, { 'Content-Type': 'application/json' }).end(body);
+        if (req.method === 'DELETE' && m) {
+          return void res.writeHead(204).end();
+        }
+        if (req.method === 'GET' && m) {
+          return void res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify({ id: m[1], name: 'Rex' }));
+        }
+        if (req.method === 'GET') {
+          return void res
+            .writeHead(200, { 'Content-Type': 'application/json' })
+            .end(JSON.stringify([{ id: '1', name: 'Rex' }]));
+        }
+        if (req.method === 'POST') {
+          return void res.writeHead(201, { 'Content-Type': 'application/json' }).end(body);
+        }
         res.writeHead(404).end();
       });
     });
@@ -191,7 +236,9 @@ components:
     expect(Object.keys(tools).sort()).toEqual(['createPet', 'deletePet', 'getPet', 'get_pets']);
     expect(tools.deletePet).toMatchObject({ effect: 'destructive', requiresApproval: true });
     expect(tools.getPet.inputSchema.required).toEqual(['petId']);
-    expect((tools.createPet.inputSchema.properties as any).body.properties.owner.properties.name).toEqual({ type: 'string' });
+    expect((tools.createPet.inputSchema.properties as any).body.properties.owner.properties.name).toEqual({
+      type: 'string',
+    });
 
     const body = tools.createPet.inputSchema;
     expect(toolArgumentProblems(body, { body: { name: 'Rex', nickname: null, age: 3 } })).toEqual([]);
@@ -228,8 +275,19 @@ components:
 
   it('validate errors: shape and unreachable', async () => {
     expect((await rejectsWith(openapiConnector.validate(ctx({})), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(openapiConnector.validate(ctx({ spec: { hello: 'world' } })), ConnectorConfigError)).kind).toBe('shape');
-    expect((await rejectsWith(openapiConnector.validate(ctx({ spec_url: 'http://127.0.0.1:1/openapi.json' })), ConnectorConfigError)).kind).toBe('unreachable');
-    expect((await rejectsWith(openapiConnector.validate(ctx({ spec: yaml(), api_key: 'x' })), ConnectorConfigError)).kind).toBe('shape');
+    expect(
+      (await rejectsWith(openapiConnector.validate(ctx({ spec: { hello: 'world' } })), ConnectorConfigError)).kind,
+    ).toBe('shape');
+    expect(
+      (
+        await rejectsWith(
+          openapiConnector.validate(ctx({ spec_url: 'http://127.0.0.1:1/openapi.json' })),
+          ConnectorConfigError,
+        )
+      ).kind,
+    ).toBe('unreachable');
+    expect(
+      (await rejectsWith(openapiConnector.validate(ctx({ spec: yaml(), api_key: 'x' })), ConnectorConfigError)).kind,
+    ).toBe('shape');
   });
 });

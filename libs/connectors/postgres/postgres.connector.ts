@@ -31,18 +31,34 @@ export interface PostgresConfig {
 const SYSTEM_SCHEMAS = ['pg_catalog', 'information_schema', 'pg_toast'];
 
 function clientConfig(c: PostgresConfig): ClientConfig {
-  const base: ClientConfig = { connectionTimeoutMillis: 10_000, application_name: 'agentcy-connector', ssl: c.ssl ? { rejectUnauthorized: false } : undefined };
-  if (c.connection_string) return { ...base, connectionString: c.connection_string };
+  const base: ClientConfig = {
+    connectionTimeoutMillis: 10_000,
+    application_name: 'agentcy-connector',
+    ssl: c.ssl ? { rejectUnauthorized: false } : undefined,
+  };
+  if (c.connection_string) {
+    return { ...base, connectionString: c.connection_string };
+  }
   return { ...base, host: c.host, port: c.port ?? 5432, database: c.database, user: c.user, password: c.password };
 }
 
 /** Maps connection failures onto typed config errors. */
 function connectError(err: unknown): ConnectorConfigError {
   const e = err as DatabaseError & { code?: string; message: string };
-  if (e.code === '28P01' || e.code === '28000') return new ConnectorConfigError('credentials', `PostgreSQL rejected the credentials: ${e.message}`, { pg_code: e.code });
-  if (e.code === '42501') return new ConnectorConfigError('scope', `Missing privilege: ${e.message}`, { pg_code: e.code });
-  if (e.code === '3D000') return new ConnectorConfigError('unreachable', `Database does not exist: ${e.message}`, { pg_code: e.code });
-  return new ConnectorConfigError('unreachable', `Cannot connect to PostgreSQL: ${e.message}`, { pg_code: e.code ?? null });
+  if (e.code === '28P01' || e.code === '28000') {
+    return new ConnectorConfigError('credentials', `PostgreSQL rejected the credentials: ${e.message}`, {
+      pg_code: e.code,
+    });
+  }
+  if (e.code === '42501') {
+    return new ConnectorConfigError('scope', `Missing privilege: ${e.message}`, { pg_code: e.code });
+  }
+  if (e.code === '3D000') {
+    return new ConnectorConfigError('unreachable', `Database does not exist: ${e.message}`, { pg_code: e.code });
+  }
+  return new ConnectorConfigError('unreachable', `Cannot connect to PostgreSQL: ${e.message}`, {
+    pg_code: e.code ?? null,
+  });
 }
 
 async function withClient<T>(c: PostgresConfig, fn: (client: Client) => Promise<T>): Promise<T> {
@@ -67,12 +83,16 @@ function quoteIdent(s: string): string {
 
 function splitTable(name: string, schema?: string): { schema: string; table: string } {
   const dot = name.indexOf('.');
-  if (dot > 0 && !schema) return { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+  if (dot > 0 && !schema) {
+    return { schema: name.slice(0, dot), table: name.slice(dot + 1) };
+  }
   return { schema: schema ?? 'public', table: name };
 }
 
 async function schemasOf(client: Client, c: PostgresConfig): Promise<string[]> {
-  if (c.schemas?.length) return c.schemas;
+  if (c.schemas?.length) {
+    return c.schemas;
+  }
   const r = await client.query<{ nspname: string }>(
     `SELECT nspname FROM pg_namespace WHERE nspname <> ALL($1) AND nspname NOT LIKE 'pg_temp_%' AND nspname NOT LIKE 'pg_toast_temp_%' ORDER BY 1`,
     [SYSTEM_SCHEMAS],
@@ -81,7 +101,13 @@ async function schemasOf(client: Client, c: PostgresConfig): Promise<string[]> {
 }
 
 async function listTables(client: Client, schemas: string[]) {
-  const r = await client.query<{ schema: string; table: string; type: string; estimated_rows: string; comment: string | null }>(
+  const r = await client.query<{
+    schema: string;
+    table: string;
+    type: string;
+    estimated_rows: string;
+    comment: string | null;
+  }>(
     `SELECT n.nspname AS schema, c.relname AS table,
             CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'table' WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized_view' WHEN 'f' THEN 'foreign_table' END AS type,
             greatest(c.reltuples, 0)::bigint AS estimated_rows, obj_description(c.oid, 'pg_class') AS comment
@@ -94,7 +120,17 @@ async function listTables(client: Client, schemas: string[]) {
 }
 
 async function listColumns(client: Client, schemas: string[]) {
-  const r = await client.query<{ schema: string; table: string; column: string; data_type: string; nullable: boolean; default: string | null; ordinal: number; is_primary_key: boolean; comment: string | null }>(
+  const r = await client.query<{
+    schema: string;
+    table: string;
+    column: string;
+    data_type: string;
+    nullable: boolean;
+    default: string | null;
+    ordinal: number;
+    is_primary_key: boolean;
+    comment: string | null;
+  }>(
     `SELECT n.nspname AS schema, c.relname AS table, a.attname AS column, format_type(a.atttypid, a.atttypmod) AS data_type,
             NOT a.attnotnull AS nullable, pg_get_expr(d.adbin, d.adrelid) AS default, a.attnum::int AS ordinal,
             EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary AND a.attnum = ANY(i.indkey)) AS is_primary_key,
@@ -109,7 +145,15 @@ async function listColumns(client: Client, schemas: string[]) {
 }
 
 async function listForeignKeys(client: Client, schemas: string[]) {
-  const r = await client.query<{ name: string; schema: string; table: string; columns: string[]; ref_schema: string; ref_table: string; ref_columns: string[] }>(
+  const r = await client.query<{
+    name: string;
+    schema: string;
+    table: string;
+    columns: string[];
+    ref_schema: string;
+    ref_table: string;
+    ref_columns: string[];
+  }>(
     `SELECT con.conname AS name, n.nspname AS schema, c.relname AS table,
             array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o) AS columns,
             rn.nspname AS ref_schema, rc.relname AS ref_table,
@@ -131,17 +175,45 @@ function stripSql(sql: string): string {
 }
 
 function queryError(err: unknown): ToolExecutionError {
-  if (err instanceof ToolExecutionError) return err;
-  if (err instanceof ConnectorConfigError) return new ToolExecutionError(err.kind === 'credentials' ? 'upstream_auth_failed' : 'upstream_unavailable', err.message, err.details);
+  if (err instanceof ToolExecutionError) {
+    return err;
+  }
+  if (err instanceof ConnectorConfigError) {
+    return new ToolExecutionError(
+      err.kind === 'credentials' ? 'upstream_auth_failed' : 'upstream_unavailable',
+      err.message,
+      err.details,
+    );
+  }
   const e = err as DatabaseError;
-  if (e.code === '25006') return new ToolExecutionError('read_only_violation', `query runs in a read-only transaction; use execute for writes (${e.message})`, { pg_code: e.code });
-  if (e.code === '57014') return new ToolExecutionError('tool_timeout', `statement timed out: ${e.message}`, { pg_code: e.code });
-  return new ToolExecutionError('query_failed', e.message ?? String(err), { pg_code: e.code ?? null, position: e.position ?? null });
+  if (e.code === '25006') {
+    return new ToolExecutionError(
+      'read_only_violation',
+      `query runs in a read-only transaction; use execute for writes (${e.message})`,
+      { pg_code: e.code },
+    );
+  }
+  if (e.code === '57014') {
+    return new ToolExecutionError('tool_timeout', `statement timed out: ${e.message}`, { pg_code: e.code });
+  }
+  return new ToolExecutionError('query_failed', e.message ?? String(err), {
+    pg_code: e.code ?? null,
+    position: e.position ?? null,
+  });
 }
 
 function mapRow(row: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(row)) out[k] = v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : Buffer.isBuffer(v) ? v.toString('base64') : v;
+  for (const [k, v] of Object.entries(row)) {
+    out[k] =
+      v instanceof Date
+        ? v.toISOString()
+        : typeof v === 'bigint'
+          ? v.toString()
+          : Buffer.isBuffer(v)
+            ? v.toString('base64')
+            : v;
+  }
   return out;
 }
 
@@ -150,44 +222,70 @@ const TOOLS: ConnectorToolSpec[] = [
     name: 'list_tables',
     description: 'List tables and views (schema, name, type, estimated row count).',
     effect: 'read',
-    inputSchema: { type: 'object', additionalProperties: false, properties: { schema: { type: 'string', description: 'only this schema' } } },
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { schema: { type: 'string', description: 'only this schema' } },
+    },
   },
   {
     name: 'describe_table',
     description: 'Columns (type, nullability, default, primary key) and foreign keys of one table.',
     effect: 'read',
-    inputSchema: { type: 'object', additionalProperties: false, required: ['table'], properties: { table: { type: 'string', description: '`table` or `schema.table`' }, schema: { type: 'string' } } },
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['table'],
+      properties: { table: { type: 'string', description: '`table` or `schema.table`' }, schema: { type: 'string' } },
+    },
   },
   {
     name: 'query',
-    description: 'Run one read-only SQL statement (READ ONLY transaction, statement timeout, row cap). Use $1.. placeholders with params.',
+    description:
+      'Run one read-only SQL statement (READ ONLY transaction, statement timeout, row cap). Use $1.. placeholders with params.',
     effect: 'read',
     inputSchema: {
       type: 'object',
       additionalProperties: false,
       required: ['sql'],
-      properties: { sql: { type: 'string', minLength: 1 }, params: { type: 'array' }, max_rows: { type: 'integer', minimum: 1, maximum: 10000 } },
+      properties: {
+        sql: { type: 'string', minLength: 1 },
+        params: { type: 'array' },
+        max_rows: { type: 'integer', minimum: 1, maximum: 10000 },
+      },
     },
   },
   {
     name: 'execute',
-    description: 'Run one data-changing SQL statement (INSERT/UPDATE/DELETE/DDL) in its own transaction. Destructive; requires approval.',
+    description:
+      'Run one data-changing SQL statement (INSERT/UPDATE/DELETE/DDL) in its own transaction. Destructive; requires approval.',
     effect: 'destructive',
     requiresApproval: true,
-    inputSchema: { type: 'object', additionalProperties: false, required: ['sql'], properties: { sql: { type: 'string', minLength: 1 }, params: { type: 'array' } } },
+    inputSchema: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['sql'],
+      properties: { sql: { type: 'string', minLength: 1 }, params: { type: 'array' } },
+    },
   },
 ];
 
 export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
   type: 'postgres',
   displayName: 'PostgreSQL',
-  description: 'Schemas, tables, columns and foreign keys (optionally rows of selected tables) of a PostgreSQL database; read-only query and approved execute tools.',
+  description:
+    'Schemas, tables, columns and foreign keys (optionally rows of selected tables) of a PostgreSQL database; read-only query and approved execute tools.',
   defaultRealm: 'data',
   configSchema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      connection_string: { type: 'string', pattern: '^postgres(ql)?://', writeOnly: true, description: 'postgres://user:password@host:port/db (secret)' },
+      connection_string: {
+        type: 'string',
+        pattern: '^postgres(ql)?://',
+        writeOnly: true,
+        description: 'postgres://user:password@host:port/db (secret)',
+      },
       host: { type: 'string', minLength: 1 },
       port: { type: 'integer', minimum: 1, maximum: 65535, default: 5432 },
       database: { type: 'string', minLength: 1 },
@@ -195,7 +293,12 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
       password: { type: 'string', writeOnly: true },
       ssl: { type: 'boolean', default: false },
       schemas: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true },
-      row_tables: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, description: '`schema.table` whose rows become :Row nodes' },
+      row_tables: {
+        type: 'array',
+        items: { type: 'string', minLength: 1 },
+        uniqueItems: true,
+        description: '`schema.table` whose rows become :Row nodes',
+      },
       row_limit: { type: 'integer', minimum: 1, maximum: 1000000, default: 10000 },
       statement_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 15000 },
       max_rows: { type: 'integer', minimum: 1, maximum: 10000, default: 1000 },
@@ -206,18 +309,41 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
 
   async validate(ctx) {
     return withClient(ctx.config, async (client) => {
-      const r = await client.query<{ version: string; db: string; user: string }>(`SELECT version() AS version, current_database() AS db, current_user AS user`);
+      const r = await client.query<{ version: string; db: string; user: string }>(
+        `SELECT version() AS version, current_database() AS db, current_user AS user`,
+      );
       const schemas = await schemasOf(client, ctx.config);
-      const found = await client.query<{ nspname: string }>(`SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)`, [schemas]);
+      const found = await client.query<{ nspname: string }>(
+        `SELECT nspname FROM pg_namespace WHERE nspname = ANY($1)`,
+        [schemas],
+      );
       const missing = schemas.filter((s) => !found.rows.some((f) => f.nspname === s));
-      if (missing.length) throw new ConnectorConfigError('scope', `Schemas not found or not visible: ${missing.join(', ')}`, { missing_schemas: missing });
+      if (missing.length) {
+        throw new ConnectorConfigError('scope', `Schemas not found or not visible: ${missing.join(', ')}`, {
+          missing_schemas: missing,
+        });
+      }
       const denied: string[] = [];
       for (const s of schemas) {
         const u = await client.query<{ ok: boolean }>(`SELECT has_schema_privilege($1, 'USAGE') AS ok`, [s]);
-        if (!u.rows[0].ok) denied.push(s);
+        if (!u.rows[0].ok) {
+          denied.push(s);
+        }
       }
-      if (denied.length) throw new ConnectorConfigError('scope', `No USAGE privilege on schemas: ${denied.join(', ')}`, { missing_privileges: denied.map((s) => `USAGE on schema ${s}`) });
-      return { ok: true, info: { database: r.rows[0].db, user: r.rows[0].user, server: r.rows[0].version.split(' ').slice(0, 2).join(' '), schemas } };
+      if (denied.length) {
+        throw new ConnectorConfigError('scope', `No USAGE privilege on schemas: ${denied.join(', ')}`, {
+          missing_privileges: denied.map((s) => `USAGE on schema ${s}`),
+        });
+      }
+      return {
+        ok: true,
+        info: {
+          database: r.rows[0].db,
+          user: r.rows[0].user,
+          server: r.rows[0].version.split(' ').slice(0, 2).join(' '),
+          schemas,
+        },
+      };
     });
   },
 
@@ -246,7 +372,13 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
       }
       for (const t of tables) {
         const key = `table:${t.schema}.${t.table}`;
-        nodes.push({ label: 'Table', key, name: `${t.schema}.${t.table}`, description: t.comment ?? undefined, properties: { schema: t.schema, table: t.table, table_type: t.type, estimated_rows: t.estimated_rows } });
+        nodes.push({
+          label: 'Table',
+          key,
+          name: `${t.schema}.${t.table}`,
+          description: t.comment ?? undefined,
+          properties: { schema: t.schema, table: t.table, table_type: t.type, estimated_rows: t.estimated_rows },
+        });
         edges.push({ type: 'HAS_TABLE', fromKey: `schema:${t.schema}`, toKey: key });
       }
       for (const col of columns) {
@@ -256,7 +388,16 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
           key,
           name: `${col.schema}.${col.table}.${col.column}`,
           description: col.comment ?? undefined,
-          properties: { schema: col.schema, table: col.table, column: col.column, data_type: col.data_type, nullable: col.nullable, default: col.default ?? undefined, ordinal: col.ordinal, is_primary_key: col.is_primary_key },
+          properties: {
+            schema: col.schema,
+            table: col.table,
+            column: col.column,
+            data_type: col.data_type,
+            nullable: col.nullable,
+            default: col.default ?? undefined,
+            ordinal: col.ordinal,
+            is_primary_key: col.is_primary_key,
+          },
         });
         edges.push({ type: 'HAS_COLUMN', fromKey: `table:${col.schema}.${col.table}`, toKey: key });
       }
@@ -264,21 +405,45 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
         const from = `table:${fk.schema}.${fk.table}`;
         const to = `table:${fk.ref_schema}.${fk.ref_table}`;
         const inScope = tables.some((t) => `table:${t.schema}.${t.table}` === to);
-        if (!inScope) continue;
-        edges.push({ type: 'REFERENCES', fromKey: from, toKey: to, properties: { constraint: fk.name, columns: fk.columns, ref_columns: fk.ref_columns } });
+        if (!inScope) {
+          continue;
+        }
+        edges.push({
+          type: 'REFERENCES',
+          fromKey: from,
+          toKey: to,
+          properties: { constraint: fk.name, columns: fk.columns, ref_columns: fk.ref_columns },
+        });
         fk.columns.forEach((col, i) => {
-          edges.push({ type: 'REFERENCES', fromKey: `column:${fk.schema}.${fk.table}.${col}`, toKey: `column:${fk.ref_schema}.${fk.ref_table}.${fk.ref_columns[i]}`, properties: { constraint: fk.name } });
+          edges.push({
+            type: 'REFERENCES',
+            fromKey: `column:${fk.schema}.${fk.table}.${col}`,
+            toKey: `column:${fk.ref_schema}.${fk.ref_table}.${fk.ref_columns[i]}`,
+            properties: { constraint: fk.name },
+          });
         });
       }
       // structure first, in batches
-      for (let i = 0; i < nodes.length; i += size) yield { nodes: nodes.slice(i, i + size), edges: [] };
-      for (let i = 0; i < edges.length; i += size) yield { nodes: [], edges: edges.slice(i, i + size) };
+      for (let i = 0; i < nodes.length; i += size) {
+        yield { nodes: nodes.slice(i, i + size), edges: [] };
+      }
+      for (let i = 0; i < edges.length; i += size) {
+        yield { nodes: [], edges: edges.slice(i, i + size) };
+      }
 
       for (const name of c.row_tables ?? []) {
-        if (ctx.signal?.aborted) return;
+        if (ctx.signal?.aborted) {
+          return;
+        }
         const { schema, table } = splitTable(name);
         const t = tables.find((x) => x.schema === schema && x.table === table);
-        if (!t) throw new ConnectorConfigError('shape', `row_tables: ${schema}.${table} is not a table of the ingested schemas`, { fields: [{ field: 'config.row_tables', errors: [`${schema}.${table} not found`] }] });
+        if (!t) {
+          throw new ConnectorConfigError(
+            'shape',
+            `row_tables: ${schema}.${table} is not a table of the ingested schemas`,
+            { fields: [{ field: 'config.row_tables', errors: [`${schema}.${table} not found`] }] },
+          );
+        }
         const cols = columns.filter((x) => x.schema === schema && x.table === table);
         const pk = cols.filter((x) => x.is_primary_key).map((x) => x.column);
         const nameCol = ['name', 'title', 'label', 'email'].find((n) => cols.some((x) => x.column === n));
@@ -288,8 +453,12 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
         let offset = 0;
         while (offset < limit) {
           const take = Math.min(size, limit - offset);
-          const r = await client.query(`SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table)} ORDER BY ${order} LIMIT ${take} OFFSET ${offset}`);
-          if (!r.rows.length) break;
+          const r = await client.query(
+            `SELECT * FROM ${quoteIdent(schema)}.${quoteIdent(table)} ORDER BY ${order} LIMIT ${take} OFFSET ${offset}`,
+          );
+          if (!r.rows.length) {
+            break;
+          }
           const rowNodes: GraphNodeInput[] = [];
           const rowEdges: GraphEdgeInput[] = [];
           r.rows.forEach((row: Record<string, unknown>, i: number) => {
@@ -298,14 +467,23 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
             const properties: Record<string, unknown> = { schema, table };
             for (const [k, v] of Object.entries(row)) {
               const pv = toPropertyValue(v);
-              if (pv !== undefined) properties[k] = pv;
+              if (pv !== undefined) {
+                properties[k] = pv;
+              }
             }
-            rowNodes.push({ label: 'Row', key, name: nameCol && row[nameCol] != null ? String(row[nameCol]) : `${table} ${id}`, properties });
+            rowNodes.push({
+              label: 'Row',
+              key,
+              name: nameCol && row[nameCol] != null ? String(row[nameCol]) : `${table} ${id}`,
+              properties,
+            });
             rowEdges.push({ type: 'HAS_ROW', fromKey: tableKey, toKey: key });
           });
           yield { nodes: rowNodes, edges: rowEdges };
           offset += r.rows.length;
-          if (r.rows.length < take) break;
+          if (r.rows.length < take) {
+            break;
+          }
         }
       }
     } finally {
@@ -313,8 +491,8 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
     }
   },
 
-  async tools() {
-    return TOOLS;
+  tools() {
+    return Promise.resolve(TOOLS);
   },
 
   async executeTool(ctx, tool, args) {
@@ -330,19 +508,27 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
           case 'describe_table': {
             const { schema, table } = splitTable(String(args.table), args.schema ? String(args.schema) : undefined);
             const cols = (await listColumns(client, [schema])).filter((x) => x.table === table);
-            if (!cols.length) throw new ToolExecutionError('not_found', `table ${schema}.${table} not found`);
+            if (!cols.length) {
+              throw new ToolExecutionError('not_found', `table ${schema}.${table} not found`);
+            }
             const fks = (await listForeignKeys(client, [schema])).filter((x) => x.table === table);
             return {
               schema,
               table,
               columns: cols.map(({ schema: _s, table: _t, ...rest }) => rest),
               primary_key: cols.filter((x) => x.is_primary_key).map((x) => x.column),
-              foreign_keys: fks.map((f) => ({ name: f.name, columns: f.columns, references: { schema: f.ref_schema, table: f.ref_table, columns: f.ref_columns } })),
+              foreign_keys: fks.map((f) => ({
+                name: f.name,
+                columns: f.columns,
+                references: { schema: f.ref_schema, table: f.ref_table, columns: f.ref_columns },
+              })),
             };
           }
           case 'query': {
             const sql = stripSql(String(args.sql ?? ''));
-            if (!sql) throw new ToolExecutionError('invalid_arguments', 'sql is empty');
+            if (!sql) {
+              throw new ToolExecutionError('invalid_arguments', 'sql is empty');
+            }
             const cap = Math.min(Number(args.max_rows ?? c.max_rows ?? 1000), 10_000);
             const params = Array.isArray(args.params) ? args.params : [];
             const text = SELECT_LIKE.test(sql) ? `SELECT * FROM (${sql}\n) AS agentcy_q LIMIT ${cap + 1}` : sql;
@@ -362,7 +548,9 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
           }
           case 'execute': {
             const sql = stripSql(String(args.sql ?? ''));
-            if (!sql) throw new ToolExecutionError('invalid_arguments', 'sql is empty');
+            if (!sql) {
+              throw new ToolExecutionError('invalid_arguments', 'sql is empty');
+            }
             const params = Array.isArray(args.params) ? args.params : [];
             await client.query('BEGIN');
             try {
@@ -370,7 +558,11 @@ export const postgresConnector: ConnectorDefinition<PostgresConfig> = {
               const r = await client.query({ text: sql, values: params, queryMode: 'extended' } as never);
               const res = r as unknown as { command: string; rowCount: number | null; rows: Record<string, unknown>[] };
               await client.query('COMMIT');
-              return { command: res.command, row_count: res.rowCount ?? 0, rows: (res.rows ?? []).slice(0, 100).map(mapRow) };
+              return {
+                command: res.command,
+                row_count: res.rowCount ?? 0,
+                rows: (res.rows ?? []).slice(0, 100).map(mapRow),
+              };
             } catch (err) {
               await client.query('ROLLBACK').catch(() => undefined);
               throw err;

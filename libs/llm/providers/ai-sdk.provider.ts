@@ -1,10 +1,10 @@
-import { jsonSchema, streamText, tool } from 'ai';
 import type { JSONSchema7, JSONValue, LanguageModel, ModelMessage, ToolSet } from 'ai';
+import { jsonSchema, streamText, tool } from 'ai';
+import { LlmAbortedError, toLlmError } from '../llm.errors';
+import type { LlmFinishReason, LlmMessage, LlmProvider, LlmRequest, LlmStreamEvent, LlmToolCall } from '../llm.port';
 
 // The SDK prints warnings with console.*; the app logs structured JSON, so they are turned off.
 (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS ??= false;
-import { LlmAbortedError, toLlmError } from '../llm.errors';
-import type { LlmFinishReason, LlmMessage, LlmProvider, LlmRequest, LlmStreamEvent, LlmToolCall } from '../llm.port';
 
 export interface AiSdkCallSettings {
   temperature?: number;
@@ -28,7 +28,9 @@ export class AiSdkLlmProvider implements LlmProvider {
 
   async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
     const signal = request.signal;
-    if (signal?.aborted) throw new LlmAbortedError();
+    if (signal?.aborted) {
+      throw new LlmAbortedError();
+    }
     const tools: ToolSet = {};
     for (const t of request.tools) {
       tools[t.name] = tool({ description: t.description, inputSchema: jsonSchema(normalizeSchema(t.inputSchema)) });
@@ -39,10 +41,16 @@ export class AiSdkLlmProvider implements LlmProvider {
     let toolChoice: 'none' | undefined;
     if (!request.tools.length) {
       for (const m of request.messages) {
-        if (m.role !== 'assistant') continue;
-        for (const c of m.toolCalls ?? []) tools[c.name] ??= tool({ description: c.name, inputSchema: jsonSchema({ type: 'object', properties: {} }) });
+        if (m.role !== 'assistant') {
+          continue;
+        }
+        for (const c of m.toolCalls ?? []) {
+          tools[c.name] ??= tool({ description: c.name, inputSchema: jsonSchema({ type: 'object', properties: {} }) });
+        }
       }
-      if (Object.keys(tools).length) toolChoice = 'none';
+      if (Object.keys(tools).length) {
+        toolChoice = 'none';
+      }
     }
     let streamError: unknown;
     const result = streamText({
@@ -65,10 +73,15 @@ export class AiSdkLlmProvider implements LlmProvider {
       for await (const part of result.fullStream) {
         switch (part.type) {
           case 'text-delta':
-            if (part.text) yield { type: 'text_delta', delta: part.text };
+            if (part.text) {
+              yield { type: 'text_delta', delta: part.text };
+            }
             break;
           case 'tool-call':
-            yield { type: 'tool_call', call: toToolCall(part.toolCallId, part.toolName, part.input, part.providerMetadata) };
+            yield {
+              type: 'tool_call',
+              call: toToolCall(part.toolCallId, part.toolName, part.input, part.providerMetadata),
+            };
             break;
           case 'error':
             throw part.error;
@@ -89,8 +102,12 @@ export class AiSdkLlmProvider implements LlmProvider {
     } catch (err) {
       throw toLlmError(err, signal);
     }
-    if (signal?.aborted) throw new LlmAbortedError();
-    if (!finished) throw toLlmError(streamError ?? new Error('The LLM stream ended without a finish event'), signal);
+    if (signal?.aborted) {
+      throw new LlmAbortedError();
+    }
+    if (!finished) {
+      throw toLlmError(streamError ?? new Error('The LLM stream ended without a finish event'), signal);
+    }
   }
 }
 
@@ -103,8 +120,14 @@ function toToolCall(id: string, name: string, input: unknown, providerMetadata?:
       args = {};
     }
   }
-  const call: LlmToolCall = { id, name, args: args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {} };
-  if (providerMetadata && typeof providerMetadata === 'object' && Object.keys(providerMetadata).length) call.providerMetadata = providerMetadata as Record<string, unknown>;
+  const call: LlmToolCall = {
+    id,
+    name,
+    args: args && typeof args === 'object' && !Array.isArray(args) ? (args as Record<string, unknown>) : {},
+  };
+  if (providerMetadata && typeof providerMetadata === 'object' && Object.keys(providerMetadata).length) {
+    call.providerMetadata = providerMetadata as Record<string, unknown>;
+  }
   return call;
 }
 
@@ -128,12 +151,16 @@ export function mapFinishReason(reason: string): LlmFinishReason {
 /** Providers insist on an object schema at the top level. */
 function normalizeSchema(schema: Record<string, unknown> | undefined): JSONSchema7 {
   const s = (schema ?? {}) as JSONSchema7;
-  if (s.type === 'object') return { ...s, properties: s.properties ?? {} };
+  if (s.type === 'object') {
+    return { ...s, properties: s.properties ?? {} };
+  }
   return { type: 'object', properties: {}, ...s, ...(s.type ? {} : { type: 'object' }) } as JSONSchema7;
 }
 
 function toJsonValue(value: unknown): JSONValue {
-  if (value === undefined) return null;
+  if (value === undefined) {
+    return null;
+  }
   return JSON.parse(JSON.stringify(value)) as JSONValue;
 }
 
@@ -145,24 +172,35 @@ export function toModelMessages(messages: LlmMessage[]): ModelMessage[] {
       out.push({ role: 'user', content: m.content });
     } else if (m.role === 'assistant') {
       const parts: Exclude<Extract<ModelMessage, { role: 'assistant' }>['content'], string> = [];
-      if (m.content) parts.push({ type: 'text', text: m.content });
+      if (m.content) {
+        parts.push({ type: 'text', text: m.content });
+      }
       for (const c of m.toolCalls ?? []) {
         parts.push({
           type: 'tool-call',
           toolCallId: c.id,
           toolName: c.name,
           input: c.args ?? {},
-          ...(c.providerMetadata ? { providerOptions: c.providerMetadata as NonNullable<ModelMessage['providerOptions']> } : {}),
+          ...(c.providerMetadata
+            ? { providerOptions: c.providerMetadata as NonNullable<ModelMessage['providerOptions']> }
+            : {}),
         });
       }
-      if (parts.length) out.push({ role: 'assistant', content: parts });
+      if (parts.length) {
+        out.push({ role: 'assistant', content: parts });
+      }
     } else {
       const output =
-        typeof m.content === 'string' ? { type: 'text' as const, value: m.content } : { type: 'json' as const, value: toJsonValue(m.content) };
+        typeof m.content === 'string'
+          ? { type: 'text' as const, value: m.content }
+          : { type: 'json' as const, value: toJsonValue(m.content) };
       const part = { type: 'tool-result' as const, toolCallId: m.toolCallId, toolName: m.toolName, output };
       const prev = out[out.length - 1];
-      if (prev && prev.role === 'tool') prev.content.push(part);
-      else out.push({ role: 'tool', content: [part] });
+      if (prev && prev.role === 'tool') {
+        prev.content.push(part);
+      } else {
+        out.push({ role: 'tool', content: [part] });
+      }
     }
   }
   return out;

@@ -30,7 +30,9 @@ export class FallbackLlmProvider implements LlmProvider {
       }
       return;
     } catch (err) {
-      if (started || err instanceof LlmAbortedError || request.signal?.aborted || !(err instanceof LlmProviderError)) throw err;
+      if (started || err instanceof LlmAbortedError || request.signal?.aborted || !(err instanceof LlmProviderError)) {
+        throw err;
+      }
     }
     yield* this.fallback().stream(request);
   }

@@ -44,7 +44,9 @@ export class OfflineLlmProvider implements LlmProvider {
   async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
     const signal = request.signal;
     const check = () => {
-      if (signal?.aborted) throw new LlmAbortedError();
+      if (signal?.aborted) {
+        throw new LlmAbortedError();
+      }
     };
     check();
     const inputTokens = estimateTokens(JSON.stringify(request.messages) + (request.system ?? ''));
@@ -52,7 +54,11 @@ export class OfflineLlmProvider implements LlmProvider {
     if (decision.kind === 'call') {
       check();
       yield { type: 'tool_call', call: decision.call };
-      yield { type: 'finish', finishReason: 'tool_calls', usage: { inputTokens, outputTokens: estimateTokens(JSON.stringify(decision.call.args)) } };
+      yield {
+        type: 'finish',
+        finishReason: 'tool_calls',
+        usage: { inputTokens, outputTokens: estimateTokens(JSON.stringify(decision.call.args)) },
+      };
       return;
     }
     for (const delta of splitIntoDeltas(decision.text)) {
@@ -73,9 +79,17 @@ function decide(request: LlmRequest): Decision {
   const userText = lastUserText(messages);
   const offered = new Map(request.tools.map((t) => [t.name, t]));
   if (!last || last.role === 'user' || last.role === 'assistant') {
-    if (!userText.trim()) return { kind: 'text', text: 'Ask me something about your connected systems, for example "list the pods in namespace default".' };
+    if (!userText.trim()) {
+      return {
+        kind: 'text',
+        text: 'Ask me something about your connected systems, for example "list the pods in namespace default".',
+      };
+    }
     if (!offered.has(SEARCH_TOOL)) {
-      return { kind: 'text', text: `I am the built-in offline assistant (a keyword matcher, not an AI model) and no connector tools are available in this conversation, so I cannot look up "${truncate(userText, 120)}". Configure an LLM provider under /settings/llm for free-form answers.` };
+      return {
+        kind: 'text',
+        text: `I am the built-in offline assistant (a keyword matcher, not an AI model) and no connector tools are available in this conversation, so I cannot look up "${truncate(userText, 120)}". Configure an LLM provider under /settings/llm for free-form answers.`,
+      };
     }
     return { kind: 'call', call: { id: newCallId(), name: SEARCH_TOOL, args: { query: userText.trim(), top_k: 5 } } };
   }
@@ -86,25 +100,44 @@ function decide(request: LlmRequest): Decision {
   if (last.toolName === SEARCH_TOOL && !failure && offered.has(EXECUTE_TOOL) && !alreadyExecutedThisTurn(messages)) {
     const found = foundTools(result);
     if (!found.length) {
-      return { kind: 'text', text: `I could not find a connector tool matching "${truncate(userText, 120)}". Check that a source with matching tools is connected, or rephrase the question.` };
+      return {
+        kind: 'text',
+        text: `I could not find a connector tool matching "${truncate(userText, 120)}". Check that a source with matching tools is connected, or rephrase the question.`,
+      };
     }
     const withArgs = found.map((t) => ({ t, args: inferArguments(t.schema, userText) }));
     const pick = withArgs.find(({ t, args }) => (t.schema.required ?? []).every((r) => r in args)) ?? withArgs[0];
-    return { kind: 'call', call: { id: newCallId(), name: EXECUTE_TOOL, args: executeArgs(offered.get(EXECUTE_TOOL), pick.t, pick.args) } };
+    return {
+      kind: 'call',
+      call: { id: newCallId(), name: EXECUTE_TOOL, args: executeArgs(offered.get(EXECUTE_TOOL), pick.t, pick.args) },
+    };
   }
   if (last.toolName === SEARCH_TOOL && !failure) {
     const found = foundTools(result);
-    return { kind: 'text', text: found.length ? `Matching tools: ${found.slice(0, 5).map((t) => t.qualified).join(', ')}.` : `I could not find a connector tool matching "${truncate(userText, 120)}".` };
+    return {
+      kind: 'text',
+      text: found.length
+        ? `Matching tools: ${found
+            .slice(0, 5)
+            .map((t) => t.qualified)
+            .join(', ')}.`
+        : `I could not find a connector tool matching "${truncate(userText, 120)}".`,
+    };
   }
-  const toolLabel = last.toolName === EXECUTE_TOOL ? executedToolName(messages, last.toolCallId) ?? last.toolName : last.toolName;
-  if (failure) return { kind: 'text', text: `${toolLabel} failed: ${failure}` };
+  const toolLabel =
+    last.toolName === EXECUTE_TOOL ? (executedToolName(messages, last.toolCallId) ?? last.toolName) : last.toolName;
+  if (failure) {
+    return { kind: 'text', text: `${toolLabel} failed: ${failure}` };
+  }
   return { kind: 'text', text: summarize(toolLabel, result) };
 }
 
 function lastUserText(messages: LlmMessage[]): string {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (m.role === 'user') return m.content;
+    if (m.role === 'user') {
+      return m.content;
+    }
   }
   return '';
 }
@@ -113,27 +146,37 @@ function lastUserText(messages: LlmMessage[]): string {
 function alreadyExecutedThisTurn(messages: LlmMessage[]): boolean {
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
-    if (m.role === 'user') return false;
-    if (m.role === 'assistant' && (m.toolCalls ?? []).some((c) => c.name === EXECUTE_TOOL)) return true;
+    if (m.role === 'user') {
+      return false;
+    }
+    if (m.role === 'assistant' && (m.toolCalls ?? []).some((c) => c.name === EXECUTE_TOOL)) {
+      return true;
+    }
   }
   return false;
 }
 
 function executedToolName(messages: LlmMessage[], toolCallId: string): string | undefined {
   for (const m of messages) {
-    if (m.role !== 'assistant') continue;
+    if (m.role !== 'assistant') {
+      continue;
+    }
     const call = (m.toolCalls ?? []).find((c) => c.id === toolCallId);
     if (call) {
       const tool = call.args.tool;
       const connector = call.args.connector;
-      if (typeof tool === 'string') return typeof connector === 'string' && !tool.includes('.') ? `${connector}.${tool}` : tool;
+      if (typeof tool === 'string') {
+        return typeof connector === 'string' && !tool.includes('.') ? `${connector}.${tool}` : tool;
+      }
     }
   }
   return undefined;
 }
 
 function parseContent(content: unknown): unknown {
-  if (typeof content !== 'string') return content;
+  if (typeof content !== 'string') {
+    return content;
+  }
   const s = content.trim();
   if (s.startsWith('{') || s.startsWith('[')) {
     try {
@@ -147,35 +190,62 @@ function parseContent(content: unknown): unknown {
 
 /** The error message when a tool result represents a failure, else undefined. */
 function errorOf(result: unknown): string | undefined {
-  if (typeof result === 'string') return /^(error|failed)\b/i.test(result.trim()) ? result.trim() : undefined;
-  if (!result || typeof result !== 'object' || Array.isArray(result)) return undefined;
+  if (typeof result === 'string') {
+    return /^(error|failed)\b/i.test(result.trim()) ? result.trim() : undefined;
+  }
+  if (!result || typeof result !== 'object' || Array.isArray(result)) {
+    return undefined;
+  }
   const r = result as Record<string, unknown>;
   const status = typeof r.status === 'string' ? r.status : undefined;
   const err = r.error;
   if (err !== undefined && err !== null && err !== false) {
-    if (typeof err === 'string') return err;
+    if (typeof err === 'string') {
+      return err;
+    }
     const e = err as Record<string, unknown>;
     const msg = typeof e.message === 'string' ? e.message : JSON.stringify(err);
     return typeof e.code === 'string' ? `${msg} (${e.code})` : msg;
   }
-  if (status && ['failed', 'denied', 'expired', 'error'].includes(status)) return `the tool call was ${status}`;
+  if (status && ['failed', 'denied', 'expired', 'error'].includes(status)) {
+    return `the tool call was ${status}`;
+  }
   return undefined;
 }
 
 function foundTools(result: unknown): FoundTool[] {
   const r = result as Record<string, unknown> | unknown[] | null;
-  const list = Array.isArray(r) ? r : r && typeof r === 'object' ? ((r.tools ?? r.results ?? r.items) as unknown) : undefined;
-  if (!Array.isArray(list)) return [];
+  const list = Array.isArray(r)
+    ? r
+    : r && typeof r === 'object'
+      ? ((r.tools ?? r.results ?? r.items) as unknown)
+      : undefined;
+  if (!Array.isArray(list)) {
+    return [];
+  }
   const out: FoundTool[] = [];
   for (const item of list) {
-    if (!item || typeof item !== 'object') continue;
+    if (!item || typeof item !== 'object') {
+      continue;
+    }
     const t = item as Record<string, unknown>;
     const connector = str(t.connector) ?? str(t.source) ?? str(t.source_name) ?? str(t.sourceName);
     const bare = str(t.tool) ?? str(t.name);
-    const qualified = str(t.qualified) ?? str(t.qualified_name) ?? str(t.qualifiedName) ?? (bare && connector && !bare.includes('.') ? `${connector}.${bare}` : bare);
-    if (!qualified) continue;
+    const qualified =
+      str(t.qualified) ??
+      str(t.qualified_name) ??
+      str(t.qualifiedName) ??
+      (bare && connector && !bare.includes('.') ? `${connector}.${bare}` : bare);
+    if (!qualified) {
+      continue;
+    }
     const schema = (t.input_schema ?? t.inputSchema ?? t.parameters ?? t.schema ?? {}) as JsonSchemaLike;
-    out.push({ qualified, connector, tool: bare ?? qualified, schema: schema && typeof schema === 'object' ? schema : {} });
+    out.push({
+      qualified,
+      connector,
+      tool: bare ?? qualified,
+      schema: schema && typeof schema === 'object' ? schema : {},
+    });
   }
   return out;
 }
@@ -185,12 +255,19 @@ function str(v: unknown): string | undefined {
 }
 
 /** Shapes the execute_connector_tool arguments after the schema the loop offered. */
-function executeArgs(def: LlmToolDefinition | undefined, tool: FoundTool, args: Record<string, unknown>): Record<string, unknown> {
+function executeArgs(
+  def: LlmToolDefinition | undefined,
+  tool: FoundTool,
+  args: Record<string, unknown>,
+): Record<string, unknown> {
   const props = ((def?.inputSchema as JsonSchemaLike | undefined)?.properties ?? {}) as Record<string, unknown>;
-  const argsKey = 'arguments' in props ? 'arguments' : 'args' in props ? 'args' : 'parameters' in props ? 'parameters' : 'arguments';
+  const argsKey =
+    'arguments' in props ? 'arguments' : 'args' in props ? 'args' : 'parameters' in props ? 'parameters' : 'arguments';
   const out: Record<string, unknown> = { tool: tool.qualified };
   const required = (def?.inputSchema as JsonSchemaLike | undefined)?.required ?? [];
-  if (tool.connector && ('connector' in props || required.includes('connector'))) out.connector = tool.connector;
+  if (tool.connector && ('connector' in props || required.includes('connector'))) {
+    out.connector = tool.connector;
+  }
   out[argsKey] = args;
   return out;
 }
@@ -199,11 +276,81 @@ function executeArgs(def: LlmToolDefinition | undefined, tool: FoundTool, args: 
 const FREE_TEXT_ARGS = new Set(['query', 'q', 'search', 'text', 'question', 'prompt', 'keywords']);
 
 const STOP = new Set([
-  'the', 'a', 'an', 'in', 'on', 'of', 'for', 'to', 'and', 'or', 'with', 'from', 'by', 'at', 'is', 'are', 'was', 'be', 'all', 'any', 'my', 'our', 'me',
-  'please', 'show', 'list', 'get', 'find', 'what', 'which', 'how', 'many', 'that', 'this', 'these', 'those', 'it', 'there', 'here', 'now', 'named', 'called',
+  'the',
+  'a',
+  'an',
+  'in',
+  'on',
+  'of',
+  'for',
+  'to',
+  'and',
+  'or',
+  'with',
+  'from',
+  'by',
+  'at',
+  'is',
+  'are',
+  'was',
+  'be',
+  'all',
+  'any',
+  'my',
+  'our',
+  'me',
+  'please',
+  'show',
+  'list',
+  'get',
+  'find',
+  'what',
+  'which',
+  'how',
+  'many',
+  'that',
+  'this',
+  'these',
+  'those',
+  'it',
+  'there',
+  'here',
+  'now',
+  'named',
+  'called',
   // nouns that usually follow an argument name without being its value ("the cluster pods", "namespace status")
-  'pod', 'pods', 'deployment', 'deployments', 'service', 'services', 'node', 'nodes', 'log', 'logs', 'event', 'events', 'issue', 'issues', 'pr', 'prs',
-  'pull', 'repo', 'repos', 'repository', 'repositories', 'user', 'users', 'file', 'files', 'item', 'items', 'status', 'state', 'name', 'names', 'details',
+  'pod',
+  'pods',
+  'deployment',
+  'deployments',
+  'service',
+  'services',
+  'node',
+  'nodes',
+  'log',
+  'logs',
+  'event',
+  'events',
+  'issue',
+  'issues',
+  'pr',
+  'prs',
+  'pull',
+  'repo',
+  'repos',
+  'repository',
+  'repositories',
+  'user',
+  'users',
+  'file',
+  'files',
+  'item',
+  'items',
+  'status',
+  'state',
+  'name',
+  'names',
+  'details',
 ]);
 
 /**
@@ -215,33 +362,52 @@ export function inferArguments(schema: JsonSchemaLike, text: string): Record<str
   const args: Record<string, unknown> = {};
   const props = schema?.properties ?? {};
   for (const [name, prop] of Object.entries(props)) {
-    if (!prop || typeof prop !== 'object') continue;
-    const type = Array.isArray(prop.type) ? prop.type.find((t) => t !== 'null') : prop.type;
-    if (Array.isArray(prop.enum) && prop.enum.length) {
-      const hit = prop.enum.find((v) => typeof v === 'string' && new RegExp(`(^|[^\\w-])${escapeRe(v)}([^\\w-]|$)`, 'i').test(text));
-      if (hit !== undefined) args[name] = hit;
+    if (!prop || typeof prop !== 'object') {
       continue;
     }
-    if (type !== 'string' && type !== 'integer' && type !== 'number') continue;
+    const type = Array.isArray(prop.type) ? prop.type.find((t) => t !== 'null') : prop.type;
+    if (Array.isArray(prop.enum) && prop.enum.length) {
+      const hit = prop.enum.find(
+        (v) => typeof v === 'string' && new RegExp(`(^|[^\\w-])${escapeRe(v)}([^\\w-]|$)`, 'i').test(text),
+      );
+      if (hit !== undefined) {
+        args[name] = hit;
+      }
+      continue;
+    }
+    if (type !== 'string' && type !== 'integer' && type !== 'number') {
+      continue;
+    }
     if (type === 'string' && FREE_TEXT_ARGS.has(name) && (schema.required ?? []).includes(name)) {
       args[name] = text.trim();
       continue;
     }
     const value = valueNear(name, text);
-    if (value === undefined) continue;
-    if (type === 'string') args[name] = value;
-    else if (/^-?\d+(\.\d+)?$/.test(value)) args[name] = type === 'integer' ? parseInt(value, 10) : Number(value);
+    if (value === undefined) {
+      continue;
+    }
+    if (type === 'string') {
+      args[name] = value;
+    } else if (/^-?\d+(\.\d+)?$/.test(value)) {
+      args[name] = type === 'integer' ? parseInt(value, 10) : Number(value);
+    }
   }
   return args;
 }
 
 function valueNear(name: string, text: string): string | undefined {
   const words = [name, name.replace(/_/g, ' '), name.replace(/_/g, '-')];
-  if (name.endsWith('_name')) words.push(name.slice(0, -5));
-  if (name.endsWith('_id')) words.push(name.slice(0, -3));
+  if (name.endsWith('_name')) {
+    words.push(name.slice(0, -5));
+  }
+  if (name.endsWith('_id')) {
+    words.push(name.slice(0, -3));
+  }
   const token = `("[^"]+"|'[^']+'|[\\w./:@-]+)`;
   const usable = (raw: string | undefined) => {
-    if (!raw) return undefined;
+    if (!raw) {
+      return undefined;
+    }
     const v = unquote(raw).replace(/[.,;:!?]+$/, '');
     return v && !STOP.has(v.toLowerCase()) ? v : undefined;
   };
@@ -250,14 +416,20 @@ function valueNear(name: string, text: string): string | undefined {
   for (const w of [...new Set(words)].filter((x) => x.length >= 2)) {
     const key = escapeRe(w).replace(/ /g, '\\s+');
     // "namespace kube-system", "namespace=prod", "namespace: prod", "namespace is prod", "repo named api"
-    const after = new RegExp(`\\b${key}\\b\\s*(?:[=:]\\s*|\\s+(?:is\\s+|named\\s+|called\\s+)?)${token}`, 'i').exec(text);
+    const after = new RegExp(`\\b${key}\\b\\s*(?:[=:]\\s*|\\s+(?:is\\s+|named\\s+|called\\s+)?)${token}`, 'i').exec(
+      text,
+    );
     const a = usable(after?.[1]);
-    if (a) return a;
+    if (a) {
+      return a;
+    }
     // "in the prod namespace", "on the eu-1 cluster"; "kube-system namespace" only for explicit values
     const before = new RegExp(`(?:\\b(in|on|from|for|at|of)\\s+(?:the\\s+)?)?${token}\\s+${key}\\b`, 'i').exec(text);
     if (before && (before[1] || explicit(before[2]))) {
       const b = usable(before[2]);
-      if (b) return b;
+      if (b) {
+        return b;
+      }
     }
   }
   return undefined;
@@ -276,10 +448,18 @@ const STATUS_KEYS = ['status', 'state', 'phase'];
 
 /** A short plain-text rendering of a tool result. */
 export function summarize(tool: string, result: unknown): string {
-  if (result === null || result === undefined || result === '') return `${tool} returned no data.`;
-  if (typeof result === 'string') return `${tool} returned: ${truncate(result, 800)}`;
-  if (typeof result !== 'object') return `${tool} returned ${String(result)}.`;
-  if (Array.isArray(result)) return listSummary(tool, 'items', result);
+  if (result === null || result === undefined || result === '') {
+    return `${tool} returned no data.`;
+  }
+  if (typeof result === 'string') {
+    return `${tool} returned: ${truncate(result, 800)}`;
+  }
+  if (typeof result !== 'object') {
+    return `${tool} returned ${String(result)}.`;
+  }
+  if (Array.isArray(result)) {
+    return listSummary(tool, 'items', result);
+  }
   const obj = result as Record<string, unknown>;
   const arrays = Object.entries(obj).filter(([, v]) => Array.isArray(v)) as [string, unknown[]][];
   if (arrays.length === 1) {
@@ -288,14 +468,20 @@ export function summarize(tool: string, result: unknown): string {
     return listSummary(tool, key, list) + (extra.length ? `\n${extra.join('\n')}` : '');
   }
   const lines = scalarLines(obj, 10);
-  for (const [key, list] of arrays.slice(0, 5)) lines.push(`- ${key}: ${list.length} item${list.length === 1 ? '' : 's'}`);
-  if (!lines.length) return `${tool} returned: ${truncate(JSON.stringify(obj), 800)}`;
+  for (const [key, list] of arrays.slice(0, 5)) {
+    lines.push(`- ${key}: ${list.length} item${list.length === 1 ? '' : 's'}`);
+  }
+  if (!lines.length) {
+    return `${tool} returned: ${truncate(JSON.stringify(obj), 800)}`;
+  }
   return `${tool} returned:\n${lines.join('\n')}`;
 }
 
 function listSummary(tool: string, noun: string, list: unknown[]): string {
   const label = noun === 'items' || noun === 'results' || noun === 'data' ? 'item' : singular(noun);
-  if (!list.length) return `${tool} returned no ${label === 'item' ? 'items' : noun}.`;
+  if (!list.length) {
+    return `${tool} returned no ${label === 'item' ? 'items' : noun}.`;
+  }
   const shown = list.slice(0, 10).map((item) => `- ${describeItem(item)}`);
   const more = list.length > shown.length ? `\n…and ${list.length - shown.length} more.` : '';
   return `${tool} returned ${list.length} ${list.length === 1 ? label : label === 'item' ? 'items' : noun}:\n${shown.join('\n')}${more}`;
@@ -306,11 +492,15 @@ function singular(noun: string): string {
 }
 
 function describeItem(item: unknown): string {
-  if (item === null || typeof item !== 'object') return truncate(String(item), 120);
+  if (item === null || typeof item !== 'object') {
+    return truncate(String(item), 120);
+  }
   const o = item as Record<string, unknown>;
   const nameKey = NAME_KEYS.find((k) => typeof o[k] === 'string' || typeof o[k] === 'number');
   const statusKey = STATUS_KEYS.find((k) => typeof o[k] === 'string');
-  if (!nameKey) return truncate(JSON.stringify(o), 120);
+  if (!nameKey) {
+    return truncate(JSON.stringify(o), 120);
+  }
   const ns = typeof o.namespace === 'string' && nameKey !== 'namespace' ? ` [${o.namespace}]` : '';
   return `${String(o[nameKey])}${ns}${statusKey ? ` (${String(o[statusKey])})` : ''}`;
 }
@@ -329,11 +519,15 @@ function truncate(s: string, max: number): string {
 /** Splits text into 3–6 chunks on word boundaries (never inside a word); short texts give fewer. */
 export function splitIntoDeltas(text: string): string[] {
   const pieces = text.match(/\S+\s*|\s+/g) ?? [];
-  if (pieces.length <= 1) return [text];
+  if (pieces.length <= 1) {
+    return [text];
+  }
   const chunks = Math.min(pieces.length, Math.max(3, Math.min(6, Math.ceil(pieces.length / 8))));
   const per = Math.ceil(pieces.length / chunks);
   const out: string[] = [];
-  for (let i = 0; i < pieces.length; i += per) out.push(pieces.slice(i, i + per).join(''));
+  for (let i = 0; i < pieces.length; i += per) {
+    out.push(pieces.slice(i, i + per).join(''));
+  }
   return out;
 }
 

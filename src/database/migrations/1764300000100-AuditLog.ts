@@ -23,7 +23,9 @@ export class AuditLog1764300000100 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
     // seq is per org (install-level entries use org_id NULL and their own sequence)
-    await q.query(`CREATE UNIQUE INDEX audit_log_org_seq_uq ON audit_log (coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid), seq)`);
+    await q.query(
+      `CREATE UNIQUE INDEX audit_log_org_seq_uq ON audit_log (coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid), seq)`,
+    );
     await q.query(`CREATE INDEX audit_log_org_created_idx ON audit_log (org_id, created_at DESC, id DESC)`);
     await q.query(`
       CREATE TABLE audit_seq (

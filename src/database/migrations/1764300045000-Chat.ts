@@ -21,8 +21,12 @@ export class Chat1764300045000 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX conversations_org_created_idx ON conversations (org_id, created_at DESC, id DESC) WHERE deleted_at IS NULL`);
-    await q.query(`CREATE UNIQUE INDEX conversations_external_uq ON conversations (org_id, external_key) WHERE external_key IS NOT NULL AND deleted_at IS NULL`);
+    await q.query(
+      `CREATE INDEX conversations_org_created_idx ON conversations (org_id, created_at DESC, id DESC) WHERE deleted_at IS NULL`,
+    );
+    await q.query(
+      `CREATE UNIQUE INDEX conversations_external_uq ON conversations (org_id, external_key) WHERE external_key IS NOT NULL AND deleted_at IS NULL`,
+    );
 
     await q.query(`
       CREATE TABLE chat_messages (
@@ -66,7 +70,9 @@ export class Chat1764300045000 implements MigrationInterface {
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
     // one running turn per conversation, across every replica
-    await q.query(`CREATE UNIQUE INDEX chat_turns_one_running_uq ON chat_turns (conversation_id) WHERE status = 'running'`);
+    await q.query(
+      `CREATE UNIQUE INDEX chat_turns_one_running_uq ON chat_turns (conversation_id) WHERE status = 'running'`,
+    );
     await q.query(`CREATE INDEX chat_turns_conv_created_idx ON chat_turns (conversation_id, created_at DESC)`);
     await q.query(`CREATE INDEX chat_turns_running_idx ON chat_turns (status) WHERE status = 'running'`);
 
@@ -144,7 +150,9 @@ export class Chat1764300045000 implements MigrationInterface {
         created_at timestamptz(3) NOT NULL DEFAULT now(),
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE INDEX chat_incoming_endpoints_org_idx ON chat_incoming_endpoints (org_id, created_at DESC, id DESC)`);
+    await q.query(
+      `CREATE INDEX chat_incoming_endpoints_org_idx ON chat_incoming_endpoints (org_id, created_at DESC, id DESC)`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

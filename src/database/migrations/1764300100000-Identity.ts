@@ -27,7 +27,9 @@ export class Identity1764300100000 implements MigrationInterface {
       )`);
     await q.query(`CREATE UNIQUE INDEX api_keys_hash_uq ON api_keys (key_hash)`);
     // unique among live keys: a revoked key's name can be reused
-    await q.query(`CREATE UNIQUE INDEX api_keys_org_name_uq ON api_keys (org_id, lower(name)) WHERE revoked_at IS NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX api_keys_org_name_uq ON api_keys (org_id, lower(name)) WHERE revoked_at IS NULL`,
+    );
     await q.query(`CREATE INDEX api_keys_org_created_idx ON api_keys (org_id, created_at DESC, id DESC)`);
     await q.query(`
       CREATE TABLE invites (

@@ -9,7 +9,9 @@ export class ApiKeyIdempotency1764300100100 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE api_keys ADD COLUMN idempotency_hash char(64)`);
-    await q.query(`CREATE UNIQUE INDEX api_keys_idempotency_uq ON api_keys (org_id, idempotency_hash) WHERE idempotency_hash IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX api_keys_idempotency_uq ON api_keys (org_id, idempotency_hash) WHERE idempotency_hash IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -45,7 +45,9 @@ export class Sources1764300300000 implements MigrationInterface {
         updated_at timestamptz(3) NOT NULL DEFAULT now()
       )`);
     // at most one active job per source: the race-free guard behind 409 sync_in_progress
-    await q.query(`CREATE UNIQUE INDEX sync_jobs_one_active_uq ON sync_jobs (source_id) WHERE status IN ('queued', 'validating', 'running')`);
+    await q.query(
+      `CREATE UNIQUE INDEX sync_jobs_one_active_uq ON sync_jobs (source_id) WHERE status IN ('queued', 'validating', 'running')`,
+    );
     await q.query(`CREATE INDEX sync_jobs_source_created_idx ON sync_jobs (source_id, created_at DESC, id DESC)`);
     await q.query(`CREATE INDEX sync_jobs_org_created_idx ON sync_jobs (org_id, created_at DESC, id DESC)`);
     await q.query(`

@@ -17,7 +17,9 @@ export class AuditSequence1764300500000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`CREATE TABLE audit_seq (org_key uuid PRIMARY KEY, seq bigint NOT NULL)`);
-    await q.query(`INSERT INTO audit_seq SELECT coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid), max(seq) FROM audit_log GROUP BY 1`);
+    await q.query(
+      `INSERT INTO audit_seq SELECT coalesce(org_id, '00000000-0000-0000-0000-000000000000'::uuid), max(seq) FROM audit_log GROUP BY 1`,
+    );
     await q.query(`ALTER TABLE audit_log ALTER COLUMN seq DROP DEFAULT`);
     await q.query(`DROP SEQUENCE audit_log_seq_seq`);
   }

@@ -1,9 +1,9 @@
-import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { NotFoundException } from '@libs/errors';
 import { ApiPageResponse, type Page } from '@libs/pagination';
+import { Controller, Get, Param, ParseUUIDPipe, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ActivityService } from './activity.service';
 import { ActivityItemDto, AuditEntryDto, AuditQuery } from './dto/activity.dto';
 
@@ -32,7 +32,10 @@ export class ActivityController {
   @Authenticated({ minRole: 'admin' })
   @ApiOperation({ operationId: 'activity_audit_entry', summary: 'One audit entry (admin+)' })
   @ApiOkResponse({ type: AuditEntryDto })
-  auditEntry(@CurrentPrincipal() p: Principal, @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Audit entry') })) id: string): Promise<AuditEntryDto> {
+  auditEntry(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException('Audit entry') })) id: string,
+  ): Promise<AuditEntryDto> {
     return this.activity.auditEntry(p, id);
   }
 }

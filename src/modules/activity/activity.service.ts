@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
 import { NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
 import { ActivityRepository } from './activity.repository';
 import { ActivityItemDto, AuditEntryDto, AuditQuery, toActivityItemDto, toAuditEntryDto } from './dto/activity.dto';
 
@@ -22,7 +22,9 @@ export class ActivityService {
 
   async auditEntry(p: Principal, id: string): Promise<AuditEntryDto> {
     const e = await this.repo.find(p.orgId, id);
-    if (!e) throw new NotFoundException('Audit entry');
+    if (!e) {
+      throw new NotFoundException('Audit entry');
+    }
     return toAuditEntryDto(e);
   }
 
@@ -30,7 +32,9 @@ export class ActivityService {
     const from = q.from ?? q.since;
     const to = q.to ?? q.until;
     if (from && to && new Date(from).getTime() > new Date(to).getTime()) {
-      throw new ValidationException('from must not be after to', { fields: [{ field: 'from', errors: ['from must not be after to'] }] });
+      throw new ValidationException('from must not be after to', {
+        fields: [{ field: 'from', errors: ['from must not be after to'] }],
+      });
     }
   }
 }

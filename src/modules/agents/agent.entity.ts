@@ -1,5 +1,5 @@
-import { Column, Entity } from 'typeorm';
 import { BaseEntity } from '@libs/database/base.entity';
+import { Column, Entity } from 'typeorm';
 import type { ApprovalDefaults } from '../settings/settings.types';
 
 @Entity('agents')

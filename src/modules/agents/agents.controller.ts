@@ -1,9 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '@libs/audit';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { ApiPageResponse, type Page } from '@libs/pagination';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { AgentsService } from './agents.service';
 import { AgentDto, CreateAgentDto, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
 
@@ -21,7 +28,7 @@ export class AgentsController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ operationId: 'agents_list', summary: 'List the org\'s agents (the `default` agent always exists)' })
+  @ApiOperation({ operationId: 'agents_list', summary: "List the org's agents (the `default` agent always exists)" })
   @ApiPageResponse(AgentDto)
   list(@CurrentPrincipal() p: Principal, @Query() query: ListAgentsQuery): Promise<Page<AgentDto>> {
     return this.agents.list(p, query);
@@ -51,7 +58,11 @@ export class AgentsController {
   @ApiParam(ID_OR_NAME)
   @ApiOperation({ operationId: 'agents_update', summary: 'Update an agent (the default agent cannot be renamed)' })
   @ApiOkResponse({ type: AgentDto })
-  update(@CurrentPrincipal() p: Principal, @Param('idOrName') idOrName: string, @Body() dto: UpdateAgentDto): Promise<AgentDto> {
+  update(
+    @CurrentPrincipal() p: Principal,
+    @Param('idOrName') idOrName: string,
+    @Body() dto: UpdateAgentDto,
+  ): Promise<AgentDto> {
     return this.agents.update(p, idOrName, dto);
   }
 
@@ -60,7 +71,10 @@ export class AgentsController {
   @Authenticated({ minRole: 'admin' })
   @AuditAction('agents.delete', 'api', 'agent')
   @ApiParam(ID_OR_NAME)
-  @ApiOperation({ operationId: 'agents_delete', summary: 'Delete an agent (409 builtin_agent for `default`, 409 in_use when referenced)' })
+  @ApiOperation({
+    operationId: 'agents_delete',
+    summary: 'Delete an agent (409 builtin_agent for `default`, 409 in_use when referenced)',
+  })
   @ApiNoContentResponse({ description: 'Deleted' })
   async remove(@CurrentPrincipal() p: Principal, @Param('idOrName') idOrName: string): Promise<void> {
     await this.agents.remove(p, idOrName);

@@ -1,7 +1,7 @@
+import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, QueryFailedError, Repository } from 'typeorm';
-import { Page, PageQuery, paginate } from '@libs/pagination';
 import { AgentEntity } from './agent.entity';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,15 +17,26 @@ export class AgentsRepository {
   async findByIdOrName(orgId: string, idOrName: string): Promise<AgentEntity | null> {
     if (UUID_RE.test(idOrName)) {
       const byId = await this.repo.findOne({ where: { orgId, id: idOrName } });
-      if (byId) return byId;
+      if (byId) {
+        return byId;
+      }
     }
-    return this.repo.createQueryBuilder('a').where('a.org_id = :orgId', { orgId }).andWhere('lower(a.name) = lower(:name)', { name: idOrName }).getOne();
+    return this.repo
+      .createQueryBuilder('a')
+      .where('a.org_id = :orgId', { orgId })
+      .andWhere('lower(a.name) = lower(:name)', { name: idOrName })
+      .getOne();
   }
 
   /** Whether another agent of the org has this name (case-insensitive). */
   async nameTaken(orgId: string, name: string, exceptId?: string): Promise<boolean> {
-    const qb = this.repo.createQueryBuilder('a').where('a.org_id = :orgId', { orgId }).andWhere('lower(a.name) = lower(:name)', { name });
-    if (exceptId) qb.andWhere('a.id <> :exceptId', { exceptId });
+    const qb = this.repo
+      .createQueryBuilder('a')
+      .where('a.org_id = :orgId', { orgId })
+      .andWhere('lower(a.name) = lower(:name)', { name });
+    if (exceptId) {
+      qb.andWhere('a.id <> :exceptId', { exceptId });
+    }
     return (await qb.getCount()) > 0;
   }
 
@@ -35,7 +46,14 @@ export class AgentsRepository {
       `INSERT INTO agents (org_id, name, description, system_prompt, max_iterations, builtin)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (org_id, lower(name)) DO NOTHING`,
-      [data.orgId, data.name, data.description ?? '', data.systemPrompt ?? null, data.maxIterations ?? 20, data.builtin ?? false],
+      [
+        data.orgId,
+        data.name,
+        data.description ?? '',
+        data.systemPrompt ?? null,
+        data.maxIterations ?? 20,
+        data.builtin ?? false,
+      ],
     );
   }
 
@@ -43,7 +61,9 @@ export class AgentsRepository {
     const qb = this.repo.createQueryBuilder('a').where('a.org_id = :orgId', { orgId });
     if (query.q) {
       const like = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      qb.andWhere(new Brackets((w) => w.where('a.name ILIKE :like', { like }).orWhere('a.description ILIKE :like', { like })));
+      qb.andWhere(
+        new Brackets((w) => w.where('a.name ILIKE :like', { like }).orWhere('a.description ILIKE :like', { like })),
+      );
     }
     return paginate(qb, query, { scope: `agents:${orgId}:${query.q ?? ''}`, map });
   }
@@ -71,5 +91,8 @@ export class AgentsRepository {
 }
 
 function isUniqueViolation(err: unknown): boolean {
-  return err instanceof QueryFailedError && (err as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505';
+  return (
+    err instanceof QueryFailedError &&
+    (err as QueryFailedError & { driverError?: { code?: string } }).driverError?.code === '23505'
+  );
 }

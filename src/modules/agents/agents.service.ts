@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { ConflictException, NotFoundException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
+import { RealmCheck } from '../settings/realm-check';
+import { TOOL_EFFECTS, type ApprovalDefaults } from '../settings/settings.types';
 import { AgentEntity } from './agent.entity';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository';
 import type { AgentDto, CreateAgentDto, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
-import { RealmCheck } from '../settings/realm-check';
-import { TOOL_EFFECTS, type ApprovalDefaults } from '../settings/settings.types';
 
 export const DEFAULT_AGENT_NAME = 'default';
 
@@ -38,7 +38,10 @@ export interface ResolvedAgent {
  * Returns a reason string when the agent is still referenced (tasks, channel bindings, ...), which
  * makes DELETE answer 409 `in_use`; other modules register one with `registerUsageCheck`.
  */
-export type AgentUsageCheck = (orgId: string, agent: { id: string; name: string }) => Promise<string | null | undefined>;
+export type AgentUsageCheck = (
+  orgId: string,
+  agent: { id: string; name: string },
+) => Promise<string | null | undefined>;
 
 @Injectable()
 export class AgentsService {
@@ -78,7 +81,9 @@ export class AgentsService {
     await this.ensureDefault(p.orgId);
     const allowed = pickDefined(dto.allowed_connectors, dto.connectors_allowlist);
     const overrides = pickDefined(dto.approval_overrides, dto.approval_defaults);
-    if (await this.repo.nameTaken(p.orgId, dto.name)) throw nameTaken(dto.name);
+    if (await this.repo.nameTaken(p.orgId, dto.name)) {
+      throw nameTaken(dto.name);
+    }
     await this.realms.assertExists(p, dto.realm, 'realm');
     try {
       const a = await this.repo.create({
@@ -97,7 +102,9 @@ export class AgentsService {
       });
       return toDto(a);
     } catch (err) {
-      if (err instanceof DuplicateAgentNameError) throw nameTaken(dto.name);
+      if (err instanceof DuplicateAgentNameError) {
+        throw nameTaken(dto.name);
+      }
       throw err;
     }
   }
@@ -105,27 +112,50 @@ export class AgentsService {
   async update(p: Principal, idOrName: string, dto: UpdateAgentDto): Promise<AgentDto> {
     const a = await this.find(p.orgId, idOrName);
     if (dto.name !== undefined && dto.name.toLowerCase() !== a.name.toLowerCase()) {
-      if (a.builtin) throw new ConflictException('The built-in default agent cannot be renamed', { agent: a.name }, 'builtin_agent');
-      if (await this.repo.nameTaken(p.orgId, dto.name, a.id)) throw nameTaken(dto.name);
+      if (a.builtin) {
+        throw new ConflictException('The built-in default agent cannot be renamed', { agent: a.name }, 'builtin_agent');
+      }
+      if (await this.repo.nameTaken(p.orgId, dto.name, a.id)) {
+        throw nameTaken(dto.name);
+      }
       a.name = dto.name;
     }
-    if (dto.description !== undefined) a.description = dto.description;
-    if (dto.system_prompt !== undefined) a.systemPrompt = dto.system_prompt;
-    if (dto.model !== undefined) a.model = dto.model;
+    if (dto.description !== undefined) {
+      a.description = dto.description;
+    }
+    if (dto.system_prompt !== undefined) {
+      a.systemPrompt = dto.system_prompt;
+    }
+    if (dto.model !== undefined) {
+      a.model = dto.model;
+    }
     if (dto.realm !== undefined) {
-      if (dto.realm !== a.realm) await this.realms.assertExists(p, dto.realm, 'realm');
+      if (dto.realm !== a.realm) {
+        await this.realms.assertExists(p, dto.realm, 'realm');
+      }
       a.realm = dto.realm;
     }
-    if (dto.skills !== undefined) a.skills = uniq(dto.skills);
+    if (dto.skills !== undefined) {
+      a.skills = uniq(dto.skills);
+    }
     const allowed = pickDefined(dto.allowed_connectors, dto.connectors_allowlist);
-    if (allowed !== undefined) a.allowedConnectors = allowed ? uniq(allowed) : null;
+    if (allowed !== undefined) {
+      a.allowedConnectors = allowed ? uniq(allowed) : null;
+    }
     const overrides = pickDefined(dto.approval_overrides, dto.approval_defaults);
-    if (overrides !== undefined) a.approvalOverrides = overrides === null ? null : cleanOverrides({ ...(a.approvalOverrides ?? {}), ...definedOnly(overrides) });
-    if (dto.max_iterations !== undefined) a.maxIterations = dto.max_iterations;
+    if (overrides !== undefined) {
+      a.approvalOverrides =
+        overrides === null ? null : cleanOverrides({ ...(a.approvalOverrides ?? {}), ...definedOnly(overrides) });
+    }
+    if (dto.max_iterations !== undefined) {
+      a.maxIterations = dto.max_iterations;
+    }
     try {
       return toDto(await this.repo.save(a));
     } catch (err) {
-      if (err instanceof DuplicateAgentNameError) throw nameTaken(a.name);
+      if (err instanceof DuplicateAgentNameError) {
+        throw nameTaken(a.name);
+      }
       throw err;
     }
   }
@@ -137,21 +167,35 @@ export class AgentsService {
     }
     for (const check of this.usageChecks) {
       const reason = await check(p.orgId, { id: a.id, name: a.name });
-      if (reason) throw new ConflictException(`Agent "${a.name}" is still in use: ${reason}`, { agent: a.name, reason }, 'in_use');
+      if (reason) {
+        throw new ConflictException(
+          `Agent "${a.name}" is still in use: ${reason}`,
+          { agent: a.name, reason },
+          'in_use',
+        );
+      }
     }
-    if (!(await this.repo.delete(p.orgId, a.id))) throw new NotFoundException('Agent');
+    if (!(await this.repo.delete(p.orgId, a.id))) {
+      throw new NotFoundException('Agent');
+    }
   }
 
   private async find(orgId: string, idOrName: string): Promise<AgentEntity> {
-    if (idOrName.toLowerCase() === DEFAULT_AGENT_NAME) await this.ensureDefault(orgId);
+    if (idOrName.toLowerCase() === DEFAULT_AGENT_NAME) {
+      await this.ensureDefault(orgId);
+    }
     const a = await this.repo.findByIdOrName(orgId, idOrName);
-    if (!a) throw new NotFoundException('Agent');
+    if (!a) {
+      throw new NotFoundException('Agent');
+    }
     return a;
   }
 
   /** Creates the org's `default` agent on first access. */
   async ensureDefault(orgId: string): Promise<void> {
-    if (this.ensured.has(orgId)) return;
+    if (this.ensured.has(orgId)) {
+      return;
+    }
     await this.repo.ensure({
       orgId,
       name: DEFAULT_AGENT_NAME,
@@ -160,7 +204,9 @@ export class AgentsService {
       maxIterations: this.config.llm.maxIterations,
       builtin: true,
     });
-    if (this.ensured.size > 10000) this.ensured.clear();
+    if (this.ensured.size > 10000) {
+      this.ensured.clear();
+    }
     this.ensured.add(orgId);
   }
 }
@@ -183,11 +229,15 @@ function uniq(items: string[]): string[] {
 }
 
 function cleanOverrides(o: object | null | undefined): Partial<ApprovalDefaults> | null {
-  if (!o) return null;
+  if (!o) {
+    return null;
+  }
   const out: Partial<ApprovalDefaults> = {};
   for (const e of TOOL_EFFECTS) {
     const v = (o as Record<string, unknown>)[e];
-    if (v === 'allow' || v === 'approve' || v === 'deny') out[e] = v;
+    if (v === 'allow' || v === 'approve' || v === 'deny') {
+      out[e] = v;
+    }
   }
   return Object.keys(out).length ? out : null;
 }

@@ -1,12 +1,24 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { NoIdempotency } from '@libs/idempotency';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '@libs/audit/audit.decorators';
-import { NotFoundException } from '@libs/errors';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { NotFoundException } from '@libs/errors';
+import { NoIdempotency } from '@libs/idempotency';
 import { ApiPageResponse, type Page } from '@libs/pagination';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  ParseUUIDPipe,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ApiKeysService } from './api-keys.service';
 import { ApiKeyCreatedDto, ApiKeyDto, CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto } from './dto/api-key.dto';
 
@@ -24,7 +36,8 @@ export class ApiKeysController {
   @ApiOperation({
     operationId: 'api_keys_create',
     summary: 'Create an API key (the secret is returned only here)',
-    description: 'Idempotency-Key is handled here rather than by the generic interceptor, so the secret is never stored: a replay within 24 h returns the original key without `key`, with `Idempotent-Replayed: true`.',
+    description:
+      'Idempotency-Key is handled here rather than by the generic interceptor, so the secret is never stored: a replay within 24 h returns the original key without `key`, with `Idempotent-Replayed: true`.',
   })
   @ApiCreatedResponse({ type: ApiKeyCreatedDto })
   async create(
@@ -34,13 +47,15 @@ export class ApiKeysController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<ApiKeyCreatedDto | ApiKeyDto> {
     const out = await this.keys.create(p, dto, idempotencyKey);
-    if (out.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (out.replayed) {
+      res.setHeader('Idempotent-Replayed', 'true');
+    }
     return out.key;
   }
 
   @Get()
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'api_keys_list', summary: 'List the org\'s API keys (metadata only)' })
+  @ApiOperation({ operationId: 'api_keys_list', summary: "List the org's API keys (metadata only)" })
   @ApiPageResponse(ApiKeyDto)
   list(@CurrentPrincipal() p: Principal, @Query() query: ListApiKeysQuery): Promise<Page<ApiKeyDto>> {
     return this.keys.list(p, query);
@@ -68,9 +83,18 @@ export class ApiKeysController {
   @Authenticated({ minRole: 'admin' })
   @AuditAction('api_keys.rotate', 'auth', 'api_key')
   @NoIdempotency()
-  @ApiOperation({ operationId: 'api_keys_rotate', summary: 'Create a replacement key; the old one is revoked now or after a grace period', description: 'Not replayable with Idempotency-Key (the secret is never stored); a retry answers 409 because the key was already rotated.' })
+  @ApiOperation({
+    operationId: 'api_keys_rotate',
+    summary: 'Create a replacement key; the old one is revoked now or after a grace period',
+    description:
+      'Not replayable with Idempotency-Key (the secret is never stored); a retry answers 409 because the key was already rotated.',
+  })
   @ApiCreatedResponse({ type: ApiKeyCreatedDto })
-  rotate(@CurrentPrincipal() p: Principal, @Param('id', uuid) id: string, @Body() dto: RotateApiKeyDto): Promise<ApiKeyCreatedDto> {
+  rotate(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', uuid) id: string,
+    @Body() dto: RotateApiKeyDto,
+  ): Promise<ApiKeyCreatedDto> {
     return this.keys.rotate(p, id, dto);
   }
 }

@@ -1,7 +1,7 @@
+import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, Repository } from 'typeorm';
-import { Page, PageQuery, paginate } from '@libs/pagination';
 import { ApiKeyEntity } from './api-key.entity';
 
 /** API keys. Every method except the bearer lookup is scoped to an org. */
@@ -25,13 +25,22 @@ export class ApiKeysRepository {
   /** A live (not revoked, not scheduled for revocation) key with this name. */
   async liveNameExists(orgId: string, name: string, manager?: EntityManager): Promise<boolean> {
     const repo = manager ? manager.getRepository(ApiKeyEntity) : this.repo;
-    return (await repo.createQueryBuilder('k').where('k.org_id = :orgId', { orgId }).andWhere('lower(k.name) = lower(:name)', { name }).andWhere('k.revoked_at IS NULL').getCount()) > 0;
+    return (
+      (await repo
+        .createQueryBuilder('k')
+        .where('k.org_id = :orgId', { orgId })
+        .andWhere('lower(k.name) = lower(:name)', { name })
+        .andWhere('k.revoked_at IS NULL')
+        .getCount()) > 0
+    );
   }
 
   list<R>(orgId: string, query: PageQuery & { active?: boolean }, map: (k: ApiKeyEntity) => R): Promise<Page<R>> {
     const qb = this.repo.createQueryBuilder('k').where('k.org_id = :orgId', { orgId });
     if (query.active === true) {
-      qb.andWhere(new Brackets((w) => w.where('k.revoked_at IS NULL').orWhere('k.revoked_at > now()'))).andWhere(new Brackets((w) => w.where('k.expires_at IS NULL').orWhere('k.expires_at > now()')));
+      qb.andWhere(new Brackets((w) => w.where('k.revoked_at IS NULL').orWhere('k.revoked_at > now()'))).andWhere(
+        new Brackets((w) => w.where('k.expires_at IS NULL').orWhere('k.expires_at > now()')),
+      );
     } else if (query.active === false) {
       qb.andWhere(new Brackets((w) => w.where('k.revoked_at <= now()').orWhere('k.expires_at <= now()')));
     }
@@ -50,7 +59,10 @@ export class ApiKeysRepository {
 
   /** Throttled: writes at most once per minute per key. */
   async touch(id: string): Promise<void> {
-    await this.repo.query(`UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')`, [id]);
+    await this.repo.query(
+      `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')`,
+      [id],
+    );
   }
 
   transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {

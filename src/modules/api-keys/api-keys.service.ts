@@ -1,12 +1,25 @@
-import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
 import { sha256Hex } from '@libs/crypto';
-import { AppException, ConflictException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
+import {
+  AppException,
+  ConflictException,
+  ForbiddenException,
+  NotFoundException,
+  ValidationException,
+} from '@libs/errors';
 import type { Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import { ApiKeyEntity, isKeyRevoked } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
-import { ApiKeyCreatedDto, ApiKeyDto, CreateApiKeyDto, ListApiKeysQuery, RotateApiKeyDto, toApiKeyDto } from './dto/api-key.dto';
+import {
+  ApiKeyCreatedDto,
+  ApiKeyDto,
+  CreateApiKeyDto,
+  ListApiKeysQuery,
+  RotateApiKeyDto,
+  toApiKeyDto,
+} from './dto/api-key.dto';
 
 export const API_KEY_PREFIX = 'ak_live_';
 export const API_KEY_IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -37,11 +50,17 @@ export class ApiKeysService {
    * With an Idempotency-Key, a retry within 24 h returns the original key's metadata (201, no
    * secret: it is never stored) instead of creating a second key; another body is 422.
    */
-  async create(p: Principal, dto: CreateApiKeyDto, idempotencyKey?: string): Promise<{ key: ApiKeyCreatedDto | ApiKeyDto; replayed: boolean }> {
+  async create(
+    p: Principal,
+    dto: CreateApiKeyDto,
+    idempotencyKey?: string,
+  ): Promise<{ key: ApiKeyCreatedDto | ApiKeyDto; replayed: boolean }> {
     const role: Role = dto.role ?? 'member';
     let idempotencyHash: string | null = null;
     if (idempotencyKey) {
-      if (idempotencyKey.length > 255) throw new ValidationException('Idempotency-Key is too long (max 255)');
+      if (idempotencyKey.length > 255) {
+        throw new ValidationException('Idempotency-Key is too long (max 255)');
+      }
       idempotencyHash = sha256Hex(`${p.apiKeyId ?? p.userId}\0${idempotencyKey}`);
       const previous = await this.keys.findByIdempotency(p.orgId, idempotencyHash);
       if (previous && Date.now() - previous.createdAt.getTime() < API_KEY_IDEMPOTENCY_TTL_MS) {
@@ -51,62 +70,116 @@ export class ApiKeysService {
           (previous.expiresAt?.getTime() ?? null) === (dto.expires_at ? new Date(dto.expires_at).getTime() : null) &&
           JSON.stringify(previous.allowedIps) === JSON.stringify(dto.allowed_ips ?? []) &&
           previous.notes === (dto.notes ?? null);
-        if (!same) throw new AppException(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+        if (!same) {
+          throw new AppException(
+            422,
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used with a different request body',
+          );
+        }
         return { key: toApiKeyDto(previous), replayed: true };
       }
-      if (previous) await this.keys.update(p.orgId, previous.id, { idempotencyHash: null });
+      if (previous) {
+        await this.keys.update(p.orgId, previous.id, { idempotencyHash: null });
+      }
     }
     if (roleRank(role) > roleRank(p.role)) {
-      throw new ForbiddenException(`You cannot create a key with role ${role} (your role is ${p.role})`, { role, your_role: p.role });
+      throw new ForbiddenException(`You cannot create a key with role ${role} (your role is ${p.role})`, {
+        role,
+        your_role: p.role,
+      });
     }
     let expiresAt: Date | null = null;
     if (dto.expires_at) {
       expiresAt = new Date(dto.expires_at);
       if (expiresAt.getTime() <= Date.now()) {
-        throw new ValidationException('expires_at must be in the future', { fields: [{ field: 'expires_at', errors: ['expires_at must be in the future'] }] });
+        throw new ValidationException('expires_at must be in the future', {
+          fields: [{ field: 'expires_at', errors: ['expires_at must be in the future'] }],
+        });
       }
     }
     const name = dto.name.trim();
-    if (await this.keys.liveNameExists(p.orgId, name)) throw new ConflictException(`An API key named "${name}" already exists`, { name }, 'already_exists');
-    return { key: await this.insert(p, { name, role, expiresAt, allowedIps: dto.allowed_ips ?? [], notes: dto.notes ?? null, idempotencyHash }), replayed: false };
+    if (await this.keys.liveNameExists(p.orgId, name)) {
+      throw new ConflictException(`An API key named "${name}" already exists`, { name }, 'already_exists');
+    }
+    return {
+      key: await this.insert(p, {
+        name,
+        role,
+        expiresAt,
+        allowedIps: dto.allowed_ips ?? [],
+        notes: dto.notes ?? null,
+        idempotencyHash,
+      }),
+      replayed: false,
+    };
   }
 
   async revoke(p: Principal, id: string): Promise<void> {
     const key = await this.find(p, id);
-    if (isKeyRevoked(key)) return;
+    if (isKeyRevoked(key)) {
+      return;
+    }
     await this.keys.update(p.orgId, id, { revokedAt: new Date() });
   }
 
   /** New key with the same settings (name suffixed `-rotated`); the old one is revoked now or after the grace period. */
   async rotate(p: Principal, id: string, dto: RotateApiKeyDto): Promise<ApiKeyCreatedDto> {
     const old = await this.find(p, id);
-    if (isKeyRevoked(old) || old.rotatedTo) throw new ConflictException('This key is revoked or was already rotated', undefined, 'conflict');
-    if (roleRank(old.role) > roleRank(p.role)) throw new ForbiddenException(`You cannot rotate a key with role ${old.role}`, { role: old.role, your_role: p.role });
+    if (isKeyRevoked(old) || old.rotatedTo) {
+      throw new ConflictException('This key is revoked or was already rotated', undefined, 'conflict');
+    }
+    if (roleRank(old.role) > roleRank(p.role)) {
+      throw new ForbiddenException(`You cannot rotate a key with role ${old.role}`, {
+        role: old.role,
+        your_role: p.role,
+      });
+    }
     const grace = dto.revoke_old_after_secs ?? 0;
     const base = old.name.replace(/-rotated(-\d+)?$/, '');
     let name = `${base}-rotated`;
-    for (let i = 2; await this.keys.liveNameExists(p.orgId, name); i++) name = `${base}-rotated-${i}`;
-    const created = await this.insert(p, { name, role: old.role, expiresAt: old.expiresAt, allowedIps: old.allowedIps, notes: old.notes }, async (fresh, m) => {
-      await this.keys.update(p.orgId, old.id, { revokedAt: new Date(Date.now() + grace * 1000), rotatedTo: fresh.id }, m);
-    });
+    for (let i = 2; await this.keys.liveNameExists(p.orgId, name); i++) {
+      name = `${base}-rotated-${i}`;
+    }
+    const created = await this.insert(
+      p,
+      { name, role: old.role, expiresAt: old.expiresAt, allowedIps: old.allowedIps, notes: old.notes },
+      async (fresh, m) => {
+        await this.keys.update(
+          p.orgId,
+          old.id,
+          { revokedAt: new Date(Date.now() + grace * 1000), rotatedTo: fresh.id },
+          m,
+        );
+      },
+    );
     return created;
   }
 
   private async find(p: Principal, id: string): Promise<ApiKeyEntity> {
     const key = await this.keys.findInOrg(p.orgId, id);
-    if (!key) throw new NotFoundException('API key');
+    if (!key) {
+      throw new NotFoundException('API key');
+    }
     return key;
   }
 
   private async insert(
     p: Principal,
-    data: Pick<ApiKeyEntity, 'name' | 'role' | 'expiresAt' | 'allowedIps' | 'notes'> & { idempotencyHash?: string | null },
+    data: Pick<ApiKeyEntity, 'name' | 'role' | 'expiresAt' | 'allowedIps' | 'notes'> & {
+      idempotencyHash?: string | null;
+    },
     alsoInTx?: (k: ApiKeyEntity, m: import('typeorm').EntityManager) => Promise<void>,
   ): Promise<ApiKeyCreatedDto> {
     const secret = generateApiKey();
     const key = await this.keys.transaction(async (m) => {
-      const k = await this.keys.create({ ...data, orgId: p.orgId, keyHash: secret.hash, keyFingerprint: secret.fingerprint, createdBy: p.userId }, m);
-      if (alsoInTx) await alsoInTx(k, m);
+      const k = await this.keys.create(
+        { ...data, orgId: p.orgId, keyHash: secret.hash, keyFingerprint: secret.fingerprint, createdBy: p.userId },
+        m,
+      );
+      if (alsoInTx) {
+        await alsoInTx(k, m);
+      }
       return k;
     });
     return { ...toApiKeyDto(key), key: secret.key };

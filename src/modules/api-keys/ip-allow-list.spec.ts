@@ -5,7 +5,9 @@ describe('ip allow-list', () => {
     expect(parseCidr('10.20.0.0/16')).toEqual({ address: '10.20.0.0', prefix: 16, family: 'ipv4' });
     expect(parseCidr('192.0.2.7')).toEqual({ address: '192.0.2.7', prefix: 32, family: 'ipv4' });
     expect(parseCidr('2001:db8::/32')).toEqual({ address: '2001:db8::', prefix: 32, family: 'ipv6' });
-    for (const bad of ['10.0.0.0/33', '10.0.0/8', 'abc', '10.0.0.0/8/1', '10.0.0.0/-1', '::/129', '']) expect(parseCidr(bad)).toBeNull();
+    for (const bad of ['10.0.0.0/33', '10.0.0/8', 'abc', '10.0.0.0/8/1', '10.0.0.0/-1', '::/129', '']) {
+      expect(parseCidr(bad)).toBeNull();
+    }
   });
 
   it('matches addresses against the list; empty list allows all', () => {

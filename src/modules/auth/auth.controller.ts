@@ -1,11 +1,11 @@
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { NoIdempotency } from '@libs/idempotency';
-import { ApiCreatedResponse, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { NoIdempotency } from '@libs/idempotency';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { ApiCreatedResponse, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { AuthService } from './auth.service';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
@@ -35,9 +35,18 @@ export class AuthController {
   @NoIdempotency()
   @Public()
   @NoAudit()
-  @ApiOperation({ operationId: 'auth_register', summary: 'Register a user (new org with org_name, or join one with invite_token)', description: 'Idempotency-Key: a replay within 24 h returns a fresh session for the same user (the token itself is never stored).' })
+  @ApiOperation({
+    operationId: 'auth_register',
+    summary: 'Register a user (new org with org_name, or join one with invite_token)',
+    description:
+      'Idempotency-Key: a replay within 24 h returns a fresh session for the same user (the token itself is never stored).',
+  })
   @ApiCreatedResponse({ type: LoginResponseDto })
-  register(@Body() dto: RegisterDto, @ReqMeta() meta: RequestMeta, @Headers('idempotency-key') idempotencyKey?: string): Promise<LoginResponseDto> {
+  register(
+    @Body() dto: RegisterDto,
+    @ReqMeta() meta: RequestMeta,
+    @Headers('idempotency-key') idempotencyKey?: string,
+  ): Promise<LoginResponseDto> {
     return this.auth.register(dto, meta, idempotencyKey);
   }
 
@@ -45,7 +54,10 @@ export class AuthController {
   @NoIdempotency()
   @Public()
   @NoAudit()
-  @ApiOperation({ operationId: 'auth_accept_invite', summary: 'Accept an invite: creates the invited user and logs in' })
+  @ApiOperation({
+    operationId: 'auth_accept_invite',
+    summary: 'Accept an invite: creates the invited user and logs in',
+  })
   @ApiCreatedResponse({ type: LoginResponseDto })
   acceptInvite(@Body() dto: AcceptInviteDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
     return this.auth.acceptInvite(dto, meta);
@@ -61,7 +73,10 @@ export class AuthController {
 
   @Get('oidc/login')
   @Public()
-  @ApiOperation({ operationId: 'auth_oidc_login', summary: 'Start an OIDC login: 302 to the IdP (PKCE S256, server-side state)' })
+  @ApiOperation({
+    operationId: 'auth_oidc_login',
+    summary: 'Start an OIDC login: 302 to the IdP (PKCE S256, server-side state)',
+  })
   @ApiFoundResponse({ description: 'Redirect to OIDC_AUTHORIZE_URL' })
   async oidcLogin(@Res() res: Response): Promise<void> {
     res.redirect(302, await this.oidc.start());
@@ -69,7 +84,10 @@ export class AuthController {
 
   @Get('oidc/callback')
   @Public()
-  @ApiOperation({ operationId: 'auth_oidc_callback', summary: 'Finish an OIDC login: exchanges the code and returns a local session (login shape)' })
+  @ApiOperation({
+    operationId: 'auth_oidc_callback',
+    summary: 'Finish an OIDC login: exchanges the code and returns a local session (login shape)',
+  })
   @ApiOkResponse({ type: LoginResponseDto })
   oidcCallback(@Query() q: OidcCallbackQuery, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
     return this.oidc.callback(q.code, q.state, meta);

@@ -1,11 +1,17 @@
-import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { PrincipalResolver } from '@libs/auth/auth-strategy';
 import { ServiceAuthRegistry } from '@libs/auth/service-auth.registry';
 import { SharedSecretResolver, WebhookSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { ServiceTokenService } from '@libs/auth/service-token.service';
-import { PipelineTokenStrategy, PreviewTokenStrategy, SharedSecretStrategy, WebhookSignatureStrategy, WorkerTokenStrategy } from '@libs/auth/strategies';
+import {
+  PipelineTokenStrategy,
+  PreviewTokenStrategy,
+  SharedSecretStrategy,
+  WebhookSignatureStrategy,
+  WorkerTokenStrategy,
+} from '@libs/auth/strategies';
 import { AppConfig } from '@libs/config';
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { OidcLoginService } from './oidc-login.service';
@@ -33,7 +39,15 @@ import { TokenService } from './token.service';
     ServiceAuthRegistry,
     ServiceTokenService,
   ],
-  exports: [AuthService, TokenService, PrincipalResolver, BearerPrincipalResolver, ServiceAuthRegistry, ServiceTokenService, OidcVerifier],
+  exports: [
+    AuthService,
+    TokenService,
+    PrincipalResolver,
+    BearerPrincipalResolver,
+    ServiceAuthRegistry,
+    ServiceTokenService,
+    OidcVerifier,
+  ],
 })
 export class AuthModule implements OnModuleInit {
   constructor(
@@ -44,13 +58,15 @@ export class AuthModule implements OnModuleInit {
   ) {}
 
   onModuleInit() {
-    const lookup = <T>(token: abstract new (...args: never[]) => T) => (): T | undefined => {
-      try {
-        return this.moduleRef.get(token as never, { strict: false }) as T;
-      } catch {
-        return undefined;
-      }
-    };
+    const lookup =
+      <T>(token: abstract new (...args: never[]) => T) =>
+      (): T | undefined => {
+        try {
+          return this.moduleRef.get(token as never, { strict: false }) as T;
+        } catch {
+          return undefined;
+        }
+      };
     this.registry.register(new WorkerTokenStrategy(this.config.workerToken));
     this.registry.register(new WebhookSignatureStrategy(lookup(WebhookSecretResolver)));
     this.registry.register(new SharedSecretStrategy(lookup(SharedSecretResolver)));

@@ -1,19 +1,26 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AuditService } from '@libs/audit/audit.service';
 import type { RequestMeta } from '@libs/audit/request-meta';
 import { dummyHash, hashPassword, verifyPassword } from '@libs/auth/passwords';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
-import { AppException, ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
+import {
+  AppException,
+  ConflictException,
+  ForbiddenException,
+  NotFoundException,
+  UnauthorizedException,
+  ValidationException,
+} from '@libs/errors';
 import { RateLimitService } from '@libs/rate-limit/rate-limit.service';
 import { RedisService } from '@libs/redis/redis.service';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { InvitesService } from 'src/modules/orgs/invites.service';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
+import { DataSource } from 'typeorm';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
 import { LoginDto, RegisterDto } from './dto/login.dto';
 import { TokenService } from './token.service';
@@ -39,13 +46,28 @@ export class AuthService implements OnApplicationBootstrap {
 
   /** Seeds admin@localhost / admin as owner of org `default` when the install has no user. */
   async onApplicationBootstrap() {
-    if (!this.config.seedAdmin) return;
+    if (!this.config.seedAdmin) {
+      return;
+    }
     await this.ds.transaction(async (m) => {
       await m.query('SELECT pg_advisory_xact_lock(7203114002)');
-      if ((await m.getRepository(UserEntity).count()) > 0) return;
-      const org = (await this.orgs.findByName('default')) ?? (await this.orgs.create({ name: 'default', displayName: 'Default', settings: {} }, m));
+      if ((await m.getRepository(UserEntity).count()) > 0) {
+        return;
+      }
+      const org =
+        (await this.orgs.findByName('default')) ??
+        (await this.orgs.create({ name: 'default', displayName: 'Default', settings: {} }, m));
       await this.users.create(
-        { orgId: org.id, email: DEFAULT_ADMIN_EMAIL, name: 'Admin', role: 'owner', roles: ['owner', 'admin'], passwordHash: await hashPassword(DEFAULT_ADMIN_PASSWORD), authProvider: 'local', emailVerified: true },
+        {
+          orgId: org.id,
+          email: DEFAULT_ADMIN_EMAIL,
+          name: 'Admin',
+          role: 'owner',
+          roles: ['owner', 'admin'],
+          passwordHash: await hashPassword(DEFAULT_ADMIN_PASSWORD),
+          authProvider: 'local',
+          emailVerified: true,
+        },
         m,
       );
       this.logger.warn(`seeded ${DEFAULT_ADMIN_EMAIL} with the default password: change it now`);
@@ -62,9 +84,14 @@ export class AuthService implements OnApplicationBootstrap {
    */
   async login(dto: LoginDto, meta: RequestMeta): Promise<LoginResponseDto> {
     const email = dto.email.trim().toLowerCase();
-    await this.limits.enforce([`login:ip:${meta.ip ?? 'unknown'}`, `login:acct:${email}`], this.config.loginRateLimitPerMin);
+    await this.limits.enforce(
+      [`login:ip:${meta.ip ?? 'unknown'}`, `login:acct:${email}`],
+      this.config.loginRateLimitPerMin,
+    );
     const user = await this.users.findByEmail(email);
-    const ok = user?.passwordHash ? await verifyPassword(user.passwordHash, dto.password) : (await verifyPassword(await dummyHash(), dto.password), false);
+    const ok = user?.passwordHash
+      ? await verifyPassword(user.passwordHash, dto.password)
+      : (await verifyPassword(await dummyHash(), dto.password), false);
     if (!user || !ok || user.disabledAt) {
       await this.audit.record({
         orgId: user?.orgId ?? null,
@@ -80,13 +107,33 @@ export class AuthService implements OnApplicationBootstrap {
       throw new UnauthorizedException('Invalid email or password', { reason: 'invalid_credentials' });
     }
     const org = await this.orgs.findById(user.orgId);
-    const platformAdmin = this.config.platformAdminEmails.includes(user.email.toLowerCase()) || user.permissions.includes('platform:admin');
+    const platformAdmin =
+      this.config.platformAdminEmails.includes(user.email.toLowerCase()) || user.permissions.includes('platform:admin');
     if (org?.disabledAt && !platformAdmin) {
-      await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.login', result: 'denied', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId, details: { reason: 'org_disabled' } });
+      await this.audit.record({
+        orgId: user.orgId,
+        category: 'auth',
+        action: 'auth.login',
+        result: 'denied',
+        actor: { userId: user.id, email: user.email },
+        target: { type: 'user', id: user.id },
+        ip: meta.ip,
+        requestId: meta.requestId,
+        details: { reason: 'org_disabled' },
+      });
       throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }
     await this.users.update(user.id, { lastLoginAt: new Date() });
-    await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.login', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId });
+    await this.audit.record({
+      orgId: user.orgId,
+      category: 'auth',
+      action: 'auth.login',
+      result: 'success',
+      actor: { userId: user.id, email: user.email },
+      target: { type: 'user', id: user.id },
+      ip: meta.ip,
+      requestId: meta.requestId,
+    });
     return this.session(user);
   }
 
@@ -98,24 +145,62 @@ export class AuthService implements OnApplicationBootstrap {
    * first request is still running → 409 `idempotency_in_progress`.
    */
   async register(dto: RegisterDto, meta: RequestMeta, idempotencyKey?: string): Promise<LoginResponseDto> {
-    if (!idempotencyKey) return this.doRegister(dto, meta);
-    if (idempotencyKey.length > 255) throw new ValidationException('Idempotency-Key is too long (max 255)');
+    if (!idempotencyKey) {
+      return this.doRegister(dto, meta);
+    }
+    if (idempotencyKey.length > 255) {
+      throw new ValidationException('Idempotency-Key is too long (max 255)');
+    }
     const key = this.redis.key('idem', 'register', createHash('sha256').update(idempotencyKey).digest('hex'));
-    const bodyHash = createHash('sha256').update(JSON.stringify([dto.email.trim().toLowerCase(), dto.org_name ?? null, dto.invite_token ?? null, dto.name ?? null])).digest('hex');
+    const bodyHash = createHash('sha256')
+      .update(
+        JSON.stringify([
+          dto.email.trim().toLowerCase(),
+          dto.org_name ?? null,
+          dto.invite_token ?? null,
+          dto.name ?? null,
+        ]),
+      )
+      .digest('hex');
     const claimed = await this.redis.client.set(key, JSON.stringify({ state: 'pending', bodyHash }), 'EX', 60, 'NX');
     if (!claimed) {
-      const prev = JSON.parse((await this.redis.client.get(key)) ?? '{}') as { state?: string; bodyHash?: string; userId?: string };
-      if (prev.bodyHash && prev.bodyHash !== bodyHash) throw new AppException(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
-      if (prev.state !== 'done' || !prev.userId) throw new ConflictException('A request with this Idempotency-Key is still in progress', undefined, 'idempotency_in_progress');
+      const prev = JSON.parse((await this.redis.client.get(key)) ?? '{}') as {
+        state?: string;
+        bodyHash?: string;
+        userId?: string;
+      };
+      if (prev.bodyHash && prev.bodyHash !== bodyHash) {
+        throw new AppException(
+          422,
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request body',
+        );
+      }
+      if (prev.state !== 'done' || !prev.userId) {
+        throw new ConflictException(
+          'A request with this Idempotency-Key is still in progress',
+          undefined,
+          'idempotency_in_progress',
+        );
+      }
       const user = await this.users.findById(prev.userId);
       if (!user?.passwordHash || user.disabledAt || !(await verifyPassword(user.passwordHash, dto.password))) {
-        throw new AppException(422, 'idempotency_key_reused', 'This Idempotency-Key was already used with a different request body');
+        throw new AppException(
+          422,
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used with a different request body',
+        );
       }
       return this.session(user);
     }
     try {
       const res = await this.doRegister(dto, meta);
-      await this.redis.client.set(key, JSON.stringify({ state: 'done', bodyHash, userId: res.user.id }), 'EX', 24 * 3600);
+      await this.redis.client.set(
+        key,
+        JSON.stringify({ state: 'done', bodyHash, userId: res.user.id }),
+        'EX',
+        24 * 3600,
+      );
       return res;
     } catch (err) {
       await this.redis.client.del(key);
@@ -129,7 +214,9 @@ export class AuthService implements OnApplicationBootstrap {
     }
     const email = dto.email.trim();
     if (dto.invite_token && dto.org_name) {
-      throw new ValidationException('Give either org_name or invite_token, not both', { fields: [{ field: 'org_name', errors: ['org_name and invite_token are mutually exclusive'] }] });
+      throw new ValidationException('Give either org_name or invite_token, not both', {
+        fields: [{ field: 'org_name', errors: ['org_name and invite_token are mutually exclusive'] }],
+      });
     }
     const passwordHash = await hashPassword(dto.password);
     let user: UserEntity;
@@ -138,31 +225,88 @@ export class AuthService implements OnApplicationBootstrap {
     } else {
       const firstUser = (await this.users.count()) === 0;
       const orgName = dto.org_name ?? (firstUser ? 'default' : undefined);
-      if (!orgName) throw new ValidationException('org_name or invite_token is required', { fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }] });
-      if (await this.users.findByEmail(email)) throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
-      if (await this.orgs.findByName(orgName)) throw new ConflictException('An org with this name already exists', { field: 'org_name' }, 'already_exists');
+      if (!orgName) {
+        throw new ValidationException('org_name or invite_token is required', {
+          fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }],
+        });
+      }
+      if (await this.users.findByEmail(email)) {
+        throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
+      }
+      if (await this.orgs.findByName(orgName)) {
+        throw new ConflictException('An org with this name already exists', { field: 'org_name' }, 'already_exists');
+      }
       user = await this.ds.transaction(async (m) => {
         const org = await this.orgs.create({ name: orgName, displayName: orgName, settings: {} }, m);
-        return this.users.create({ orgId: org.id, email, name: dto.name ?? null, role: 'owner', roles: ['owner'], passwordHash, authProvider: 'local' }, m);
+        return this.users.create(
+          {
+            orgId: org.id,
+            email,
+            name: dto.name ?? null,
+            role: 'owner',
+            roles: ['owner'],
+            passwordHash,
+            authProvider: 'local',
+          },
+          m,
+        );
       });
     }
-    await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.register', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId, details: { via: dto.invite_token ? 'invite' : 'org_name', role: user.role } });
+    await this.audit.record({
+      orgId: user.orgId,
+      category: 'auth',
+      action: 'auth.register',
+      result: 'success',
+      actor: { userId: user.id, email: user.email },
+      target: { type: 'user', id: user.id },
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { via: dto.invite_token ? 'invite' : 'org_name', role: user.role },
+    });
     return this.session(user);
   }
 
   /** `POST /platform/invites/accept` and `/auth/invites/accept`: creates the invited user. */
   async acceptInvite(dto: AcceptInviteDto, meta: RequestMeta): Promise<LoginResponseDto> {
     const user = await this.joinWithInvite(dto.token, undefined, await hashPassword(dto.password), dto.name ?? null);
-    await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'invites.accept', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId, details: { role: user.role } });
+    await this.audit.record({
+      orgId: user.orgId,
+      category: 'auth',
+      action: 'invites.accept',
+      result: 'success',
+      actor: { userId: user.id, email: user.email },
+      target: { type: 'user', id: user.id },
+      ip: meta.ip,
+      requestId: meta.requestId,
+      details: { role: user.role },
+    });
     return this.session(user);
   }
 
-  private async joinWithInvite(token: string, email: string | undefined, passwordHash: string, name: string | null): Promise<UserEntity> {
+  private async joinWithInvite(
+    token: string,
+    email: string | undefined,
+    passwordHash: string,
+    name: string | null,
+  ): Promise<UserEntity> {
     return this.ds.transaction(async (m) => {
       const invite = await this.invites.claim(m, token, email);
       const address = email ?? invite.email;
-      if (await this.users.findByEmail(address)) throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
-      const user = await this.users.create({ orgId: invite.orgId, email: address, name, role: invite.role, roles: [invite.role], passwordHash, authProvider: 'local' }, m);
+      if (await this.users.findByEmail(address)) {
+        throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
+      }
+      const user = await this.users.create(
+        {
+          orgId: invite.orgId,
+          email: address,
+          name,
+          role: invite.role,
+          roles: [invite.role],
+          passwordHash,
+          authProvider: 'local',
+        },
+        m,
+      );
       await this.invites.markAccepted(m, invite, user.id);
       return user;
     });
@@ -171,7 +315,9 @@ export class AuthService implements OnApplicationBootstrap {
   async me(principal: Principal): Promise<MeResponseDto> {
     const user = await this.users.findInOrg(principal.orgId, principal.userId);
     const org = await this.orgs.findById(principal.orgId);
-    if (!user || !org) throw new NotFoundException('User');
+    if (!user || !org) {
+      throw new NotFoundException('User');
+    }
     return {
       id: user.id,
       email: user.email,
@@ -187,7 +333,12 @@ export class AuthService implements OnApplicationBootstrap {
   }
 
   async session(user: UserEntity): Promise<LoginResponseDto> {
-    const { token, expiresAt } = await this.tokens.issue({ sub: user.id, org_id: user.orgId, role: user.role, email: user.email });
+    const { token, expiresAt } = await this.tokens.issue({
+      sub: user.id,
+      org_id: user.orgId,
+      role: user.role,
+      email: user.email,
+    });
     return { token, expires_at: expiresAt.toISOString(), user: { id: user.id, email: user.email, role: user.role } };
   }
 }

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
-import { createHash, randomBytes } from 'node:crypto';
 import { AuditService } from '@libs/audit/audit.service';
 import type { RequestMeta } from '@libs/audit/request-meta';
 import { AppConfig } from '@libs/config';
 import { FeatureDisabledException, UnauthorizedException } from '@libs/errors';
 import { RedisService } from '@libs/redis/redis.service';
+import { Injectable } from '@nestjs/common';
+import { createHash, randomBytes } from 'node:crypto';
 import { AuthService } from './auth.service';
 import { LoginResponseDto } from './dto/auth-response.dto';
 import { OidcUsersService } from './oidc-users.service';
@@ -41,7 +41,9 @@ export class OidcLoginService {
 
   private ensureConfigured(): void {
     const a = this.config.auth;
-    if (!a.authorizeUrl || !a.tokenUrl || !a.clientId || !this.verifier.enabled) throw new FeatureDisabledException('oidc_login');
+    if (!a.authorizeUrl || !a.tokenUrl || !a.clientId || !this.verifier.enabled) {
+      throw new FeatureDisabledException('oidc_login');
+    }
   }
 
   /** The IdP URL to redirect the browser to. */
@@ -50,7 +52,12 @@ export class OidcLoginService {
     const state = randomBytes(32).toString('base64url');
     const verifier = randomBytes(32).toString('base64url');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    await this.redis.client.set(this.redis.key('oidc', 'state', state), JSON.stringify({ verifier, created_at: new Date().toISOString() } satisfies StoredState), 'EX', OIDC_STATE_TTL_SECS);
+    await this.redis.client.set(
+      this.redis.key('oidc', 'state', state),
+      JSON.stringify({ verifier, created_at: new Date().toISOString() } satisfies StoredState),
+      'EX',
+      OIDC_STATE_TTL_SECS,
+    );
     const url = new URL(this.config.auth.authorizeUrl!);
     url.searchParams.set('response_type', 'code');
     url.searchParams.set('client_id', this.config.auth.clientId!);
@@ -66,16 +73,37 @@ export class OidcLoginService {
     this.ensureConfigured();
     try {
       const stored = await this.takeState(state);
-      if (!stored) throw new UnauthorizedException('Unknown or already used login state', { reason: 'invalid_state' });
+      if (!stored) {
+        throw new UnauthorizedException('Unknown or already used login state', { reason: 'invalid_state' });
+      }
       const idToken = await this.exchange(code, stored.verifier);
       const claims = await this.verifier.verify(idToken);
       const user = await this.oidcUsers.upsert(claims);
-      if (user.disabledAt) throw new UnauthorizedException('User is disabled', { reason: 'user_disabled' });
-      await this.audit.record({ orgId: user.orgId, category: 'auth', action: 'auth.oidc_login', result: 'success', actor: { userId: user.id, email: user.email }, target: { type: 'user', id: user.id }, ip: meta.ip, requestId: meta.requestId });
+      if (user.disabledAt) {
+        throw new UnauthorizedException('User is disabled', { reason: 'user_disabled' });
+      }
+      await this.audit.record({
+        orgId: user.orgId,
+        category: 'auth',
+        action: 'auth.oidc_login',
+        result: 'success',
+        actor: { userId: user.id, email: user.email },
+        target: { type: 'user', id: user.id },
+        ip: meta.ip,
+        requestId: meta.requestId,
+      });
       return this.auth.session(user);
     } catch (err) {
       if (err instanceof UnauthorizedException) {
-        await this.audit.record({ orgId: null, category: 'auth', action: 'auth.oidc_login', result: 'failure', ip: meta.ip, requestId: meta.requestId, details: { ...(err.details ?? {}) } });
+        await this.audit.record({
+          orgId: null,
+          category: 'auth',
+          action: 'auth.oidc_login',
+          result: 'failure',
+          ip: meta.ip,
+          requestId: meta.requestId,
+          details: { ...(err.details ?? {}) },
+        });
       }
       throw err;
     }
@@ -90,17 +118,33 @@ export class OidcLoginService {
 
   private async exchange(code: string, verifier: string): Promise<string> {
     const a = this.config.auth;
-    const form = new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: this.redirectUri, client_id: a.clientId!, code_verifier: verifier });
-    if (a.clientSecret) form.set('client_secret', a.clientSecret);
+    const form = new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: this.redirectUri,
+      client_id: a.clientId!,
+      code_verifier: verifier,
+    });
+    if (a.clientSecret) {
+      form.set('client_secret', a.clientSecret);
+    }
     let res: Response;
     try {
-      res = await fetch(a.tokenUrl!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form, signal: AbortSignal.timeout(10_000) });
+      res = await fetch(a.tokenUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        body: form,
+        signal: AbortSignal.timeout(10_000),
+      });
     } catch {
       throw new UnauthorizedException('The identity provider could not be reached', { reason: 'code_exchange_failed' });
     }
     const body = (await res.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
     if (!res.ok || typeof body.id_token !== 'string') {
-      throw new UnauthorizedException('The identity provider refused the authorization code', { reason: 'code_exchange_failed', ...(typeof body.error === 'string' ? { idp_error: body.error } : {}) });
+      throw new UnauthorizedException('The identity provider refused the authorization code', {
+        reason: 'code_exchange_failed',
+        ...(typeof body.error === 'string' ? { idp_error: body.error } : {}),
+      });
     }
     return body.id_token;
   }

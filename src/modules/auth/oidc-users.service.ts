@@ -1,14 +1,14 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { createHash } from 'node:crypto';
-import type { JWTPayload } from 'jose';
-import { QueryFailedError } from 'typeorm';
 import { isRole, type Role } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { UnauthorizedException } from '@libs/errors';
+import { Injectable, Logger } from '@nestjs/common';
+import type { JWTPayload } from 'jose';
+import { createHash } from 'node:crypto';
 import { OrganizationEntity } from 'src/modules/orgs/organization.entity';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
+import { QueryFailedError } from 'typeorm';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,10 +35,16 @@ export class OidcUsersService {
     const iss = String(claims.iss);
     const role = this.roleOf(claims);
     let user = await this.users.findByExternal(iss, claims.sub);
-    if (!user) user = await this.provision(iss, claims, role);
+    if (!user) {
+      user = await this.provision(iss, claims, role);
+    }
     const patch: Partial<UserEntity> = {};
-    if (user.role !== role) patch.role = role;
-    if (!user.lastLoginAt || Date.now() - user.lastLoginAt.getTime() > 60_000) patch.lastLoginAt = new Date();
+    if (user.role !== role) {
+      patch.role = role;
+    }
+    if (!user.lastLoginAt || Date.now() - user.lastLoginAt.getTime() > 60_000) {
+      patch.lastLoginAt = new Date();
+    }
     if (Object.keys(patch).length) {
       await this.users.update(user.id, patch);
       Object.assign(user, patch);
@@ -48,9 +54,13 @@ export class OidcUsersService {
 
   private async provision(iss: string, claims: JWTPayload & { sub: string }, role: Role): Promise<UserEntity> {
     const email = typeof claims.email === 'string' ? claims.email.trim() : '';
-    if (!email) throw new UnauthorizedException('Token has no email claim', { reason: 'missing_email' });
+    if (!email) {
+      throw new UnauthorizedException('Token has no email claim', { reason: 'missing_email' });
+    }
     const org = await this.orgFor(claims);
-    if (await this.users.findByEmail(email)) throw new UnauthorizedException('Another account already uses this email', { reason: 'email_in_use' });
+    if (await this.users.findByEmail(email)) {
+      throw new UnauthorizedException('Another account already uses this email', { reason: 'email_in_use' });
+    }
     try {
       return await this.users.create({
         orgId: org.id,
@@ -68,7 +78,9 @@ export class OidcUsersService {
       // two first requests raced: the other one created the row
       if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === '23505') {
         const again = await this.users.findByExternal(iss, claims.sub);
-        if (again) return again;
+        if (again) {
+          return again;
+        }
       }
       throw err;
     }
@@ -79,12 +91,21 @@ export class OidcUsersService {
     const orgClaim = typeof raw === 'string' && raw.trim() ? raw.trim() : undefined;
     if (orgClaim) {
       const org = UUID.test(orgClaim) ? await this.orgs.findById(orgClaim) : await this.orgs.findByName(orgClaim);
-      if (org) return org;
-      if (!this.config.auth.jitOrg || UUID.test(orgClaim)) throw new UnauthorizedException('The org named by the token does not exist', { reason: 'unknown_org' });
+      if (org) {
+        return org;
+      }
+      if (!this.config.auth.jitOrg || UUID.test(orgClaim)) {
+        throw new UnauthorizedException('The org named by the token does not exist', { reason: 'unknown_org' });
+      }
       return this.createOrg(orgClaim);
     }
-    if (!this.config.auth.jitOrg) throw new UnauthorizedException('Token has no org claim', { reason: 'missing_org_claim' });
-    const short = createHash('sha256').update(`${String(claims.iss)}\0${claims.sub}`).digest('hex').slice(0, 10);
+    if (!this.config.auth.jitOrg) {
+      throw new UnauthorizedException('Token has no org claim', { reason: 'missing_org_claim' });
+    }
+    const short = createHash('sha256')
+      .update(`${String(claims.iss)}\0${claims.sub}`)
+      .digest('hex')
+      .slice(0, 10);
     return this.createOrg(`oidc-${short}`);
   }
 
@@ -95,7 +116,9 @@ export class OidcUsersService {
       return org;
     } catch (err) {
       const existing = await this.orgs.findByName(name);
-      if (existing) return existing;
+      if (existing) {
+        return existing;
+      }
       throw err;
     }
   }

@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 import { AppConfig } from '@libs/config';
 import { UnauthorizedException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
 
 /** After a fetch, an unknown `kid` triggers a refetch at most once per this many ms. */
 export const JWKS_REFETCH_COOLDOWN_MS = 1000;
@@ -19,7 +19,11 @@ export class OidcVerifier {
   constructor(private readonly config: AppConfig) {
     const { jwksUrl, jwksTtlSecs } = config.auth;
     if (jwksUrl) {
-      this.jwks = createRemoteJWKSet(new URL(jwksUrl), { cacheMaxAge: jwksTtlSecs * 1000, cooldownDuration: JWKS_REFETCH_COOLDOWN_MS, timeoutDuration: 5000 });
+      this.jwks = createRemoteJWKSet(new URL(jwksUrl), {
+        cacheMaxAge: jwksTtlSecs * 1000,
+        cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+        timeoutDuration: 5000,
+      });
     }
   }
 
@@ -28,7 +32,9 @@ export class OidcVerifier {
   }
 
   async verify(token: string): Promise<JWTPayload & { sub: string }> {
-    if (!this.jwks || !this.config.auth.issuer) throw new UnauthorizedException('OIDC tokens are not accepted by this install', { reason: 'oidc_disabled' });
+    if (!this.jwks || !this.config.auth.issuer) {
+      throw new UnauthorizedException('OIDC tokens are not accepted by this install', { reason: 'oidc_disabled' });
+    }
     try {
       const { payload } = await jwtVerify(token, this.jwks, {
         algorithms: ['RS256'],
@@ -36,7 +42,9 @@ export class OidcVerifier {
         audience: this.config.auth.audience,
         clockTolerance: 5,
       });
-      if (typeof payload.sub !== 'string' || !payload.sub) throw new UnauthorizedException('Token has no subject', { reason: 'missing_sub' });
+      if (typeof payload.sub !== 'string' || !payload.sub) {
+        throw new UnauthorizedException('Token has no subject', { reason: 'missing_sub' });
+      }
       return payload as JWTPayload & { sub: string };
     } catch (err) {
       throw oidcError(err);
@@ -45,15 +53,25 @@ export class OidcVerifier {
 }
 
 export function oidcError(err: unknown): UnauthorizedException {
-  if (err instanceof UnauthorizedException) return err;
-  if (err instanceof joseErrors.JWTExpired) return new UnauthorizedException('Token expired', { reason: 'token_expired' });
+  if (err instanceof UnauthorizedException) {
+    return err;
+  }
+  if (err instanceof joseErrors.JWTExpired) {
+    return new UnauthorizedException('Token expired', { reason: 'token_expired' });
+  }
   if (err instanceof joseErrors.JWTClaimValidationFailed) {
     const reason = err.claim === 'nbf' ? 'token_not_yet_valid' : `invalid_${err.claim}`;
     return new UnauthorizedException('Token claims rejected', { reason });
   }
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return new UnauthorizedException('Token algorithm not allowed', { reason: 'unsupported_algorithm' });
-  if (err instanceof joseErrors.JWKSNoMatchingKey) return new UnauthorizedException('Unknown signing key', { reason: 'unknown_kid' });
-  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return new UnauthorizedException('Invalid token signature', { reason: 'invalid_signature' });
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) {
+    return new UnauthorizedException('Token algorithm not allowed', { reason: 'unsupported_algorithm' });
+  }
+  if (err instanceof joseErrors.JWKSNoMatchingKey) {
+    return new UnauthorizedException('Unknown signing key', { reason: 'unknown_kid' });
+  }
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) {
+    return new UnauthorizedException('Invalid token signature', { reason: 'invalid_signature' });
+  }
   if (err instanceof joseErrors.JWKSTimeout || (err as { code?: string })?.code === 'ERR_JOSE_GENERIC') {
     return new UnauthorizedException('Could not verify the token', { reason: 'jwks_unavailable' });
   }

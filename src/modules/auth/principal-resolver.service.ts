@@ -1,5 +1,3 @@
-import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
 import { clientIp } from '@libs/audit/request-meta';
 import { PrincipalResolver } from '@libs/auth/auth-strategy';
 import type { AuthedRequest } from '@libs/auth/auth.guard';
@@ -7,6 +5,8 @@ import { roleRank, type Principal, type Role } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
 import { ForbiddenException, UnauthorizedException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
 import { isKeyExpired, isKeyRevoked } from 'src/modules/api-keys/api-key.entity';
 import { ApiKeysRepository } from 'src/modules/api-keys/api-keys.repository';
 import { ipAllowed } from 'src/modules/api-keys/ip-allow-list';
@@ -46,12 +46,16 @@ export class BearerPrincipalResolver extends PrincipalResolver {
   }
 
   async resolve(bearer: string, req: Request): Promise<Principal> {
-    if (bearer.startsWith('ak_')) return this.resolveApiKey(bearer, req as AuthedRequest);
+    if (bearer.startsWith('ak_')) {
+      return this.resolveApiKey(bearer, req as AuthedRequest);
+    }
     const alg = this.tokens.algorithmOf(bearer);
     if (alg === 'HS256') {
       const claims = await this.tokens.verifyLocal(bearer, req as AuthedRequest);
       const found = await this.users.findForAuth(claims.sub);
-      if (!found || found.user.orgId !== claims.org_id) throw new UnauthorizedException('Invalid token', { reason: 'unknown_user' });
+      if (!found || found.user.orgId !== claims.org_id) {
+        throw new UnauthorizedException('Invalid token', { reason: 'unknown_user' });
+      }
       return this.forUser(found.user, req as AuthedRequest, found.orgDisabled);
     }
     if (alg === 'RS256' && this.oidc.enabled) {
@@ -64,13 +68,23 @@ export class BearerPrincipalResolver extends PrincipalResolver {
 
   private async resolveApiKey(bearer: string, req: AuthedRequest): Promise<Principal> {
     const key = await this.apiKeys.findByHash(sha256Hex(bearer));
-    if (!key) throw new UnauthorizedException('Invalid API key', { reason: 'invalid_api_key' });
+    if (!key) {
+      throw new UnauthorizedException('Invalid API key', { reason: 'invalid_api_key' });
+    }
     req.authFailure = { orgId: key.orgId, apiKeyId: key.id, userId: key.createdBy };
-    if (isKeyRevoked(key)) throw new UnauthorizedException('API key revoked', { reason: 'api_key_revoked' });
-    if (isKeyExpired(key)) throw new UnauthorizedException('API key expired', { reason: 'api_key_expired' });
-    if (!ipAllowed(clientIp(req), key.allowedIps)) throw new UnauthorizedException('API key not allowed from this address', { reason: 'ip_not_allowed' });
+    if (isKeyRevoked(key)) {
+      throw new UnauthorizedException('API key revoked', { reason: 'api_key_revoked' });
+    }
+    if (isKeyExpired(key)) {
+      throw new UnauthorizedException('API key expired', { reason: 'api_key_expired' });
+    }
+    if (!ipAllowed(clientIp(req), key.allowedIps)) {
+      throw new UnauthorizedException('API key not allowed from this address', { reason: 'ip_not_allowed' });
+    }
     const found = await this.users.findForAuth(key.createdBy);
-    if (!found || found.user.orgId !== key.orgId) throw new UnauthorizedException('Invalid API key', { reason: 'unknown_user' });
+    if (!found || found.user.orgId !== key.orgId) {
+      throw new UnauthorizedException('Invalid API key', { reason: 'unknown_user' });
+    }
     const owner = found.user;
     const principal = await this.forUser(owner, req, found.orgDisabled);
     // a key never acts above its owner's current role
@@ -82,10 +96,14 @@ export class BearerPrincipalResolver extends PrincipalResolver {
   /** `orgDisabled` undefined = not known yet (looked up here). */
   private async forUser(user: UserEntity, req: AuthedRequest, orgDisabled?: boolean): Promise<Principal> {
     req.authFailure = { ...(req.authFailure ?? {}), orgId: user.orgId, userId: user.id, email: user.email };
-    if (user.disabledAt) throw new UnauthorizedException('User is disabled', { reason: 'user_disabled' });
+    if (user.disabledAt) {
+      throw new UnauthorizedException('User is disabled', { reason: 'user_disabled' });
+    }
     if (orgDisabled === undefined) {
       const org = await this.orgs.findById(user.orgId);
-      if (!org) throw new UnauthorizedException('Invalid token', { reason: 'unknown_org' });
+      if (!org) {
+        throw new UnauthorizedException('Invalid token', { reason: 'unknown_org' });
+      }
       orgDisabled = !!org.disabledAt;
     }
     const principal = this.toPrincipal(user);
@@ -111,14 +129,21 @@ export class BearerPrincipalResolver extends PrincipalResolver {
   }
 
   isPlatformAdmin(user: Pick<UserEntity, 'email' | 'permissions'>): boolean {
-    return this.config.platformAdminEmails.includes(user.email.toLowerCase()) || (user.permissions ?? []).includes('platform:admin');
+    return (
+      this.config.platformAdminEmails.includes(user.email.toLowerCase()) ||
+      (user.permissions ?? []).includes('platform:admin')
+    );
   }
 
   private touch(id: string): void {
     const now = Date.now();
-    if ((this.touched.get(id) ?? 0) > now - TOUCH_EVERY_MS) return;
+    if ((this.touched.get(id) ?? 0) > now - TOUCH_EVERY_MS) {
+      return;
+    }
     this.touched.set(id, now);
-    if (this.touched.size > 10_000) this.touched.clear();
+    if (this.touched.size > 10_000) {
+      this.touched.clear();
+    }
     void this.apiKeys.touch(id).catch(() => undefined);
   }
 }

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { Role } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { UnauthorizedException } from '@libs/errors';
-import type { Role } from '@libs/auth/principal';
+import { Injectable } from '@nestjs/common';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 
 export interface LocalClaims {
   sub: string;
@@ -45,24 +45,38 @@ export class TokenService {
   }
 
   /** Verifies a local token; on a refused but authentic token (e.g. expired), tells `ctx` whose it was. */
-  async verifyLocal(token: string, ctx?: { authFailure?: { orgId?: string | null; userId?: string | null } }): Promise<LocalClaims> {
+  async verifyLocal(
+    token: string,
+    ctx?: { authFailure?: { orgId?: string | null; userId?: string | null } },
+  ): Promise<LocalClaims> {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: LOCAL_ISSUER });
-      if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string') throw new UnauthorizedException('Invalid token', { reason: 'invalid_token' });
+      if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string') {
+        throw new UnauthorizedException('Invalid token', { reason: 'invalid_token' });
+      }
       return payload as unknown as LocalClaims;
     } catch (err) {
-      const payload = err instanceof joseErrors.JWTExpired || err instanceof joseErrors.JWTClaimValidationFailed ? err.payload : undefined;
+      const payload =
+        err instanceof joseErrors.JWTExpired || err instanceof joseErrors.JWTClaimValidationFailed
+          ? err.payload
+          : undefined;
       if (ctx && typeof payload?.org_id === 'string' && typeof payload?.sub === 'string') {
         ctx.authFailure = { orgId: payload.org_id, userId: payload.sub };
       }
-      if (err instanceof UnauthorizedException) throw err;
+      if (err instanceof UnauthorizedException) {
+        throw err;
+      }
       throw tokenError(err);
     }
   }
 }
 
 export function tokenError(err: unknown): UnauthorizedException {
-  if (err instanceof joseErrors.JWTExpired) return new UnauthorizedException('Token expired', { reason: 'token_expired' });
-  if (err instanceof joseErrors.JWTClaimValidationFailed) return new UnauthorizedException('Token claims rejected', { reason: `invalid_${err.claim}` });
+  if (err instanceof joseErrors.JWTExpired) {
+    return new UnauthorizedException('Token expired', { reason: 'token_expired' });
+  }
+  if (err instanceof joseErrors.JWTClaimValidationFailed) {
+    return new UnauthorizedException('Token claims rejected', { reason: `invalid_${err.claim}` });
+  }
   return new UnauthorizedException('Invalid token', { reason: 'invalid_token' });
 }

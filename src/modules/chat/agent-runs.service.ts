@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
 import { NotFoundException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
 import { ChatDeps } from './chat.deps';
 import { ChatRepository } from './chat.repository';
 import { AgentRunDto, RunAgentDto } from './dto/agent-run.dto';
@@ -18,14 +18,30 @@ export class AgentRunsService {
   async start(p: Principal, agentIdOrName: string, dto: RunAgentDto): Promise<StartedTurn> {
     const agent = await this.deps.agent(p.orgId, agentIdOrName);
     const title = dto.title ?? `Run of ${agent.name}: ${dto.input.slice(0, 80)}`;
-    const conversation = await this.repo.createConversation({ orgId: p.orgId, title: title.slice(0, 300), realm: dto.realm ?? agent.realm, agent: agent.name, agentId: agent.id, createdBy: p.userId });
-    return this.turns.start({ orgId: p.orgId, conversation, content: dto.input, actor: { userId: p.userId, email: p.email }, kind: 'agent_run', source: 'agent_run' });
+    const conversation = await this.repo.createConversation({
+      orgId: p.orgId,
+      title: title.slice(0, 300),
+      realm: dto.realm ?? agent.realm,
+      agent: agent.name,
+      agentId: agent.id,
+      createdBy: p.userId,
+    });
+    return this.turns.start({
+      orgId: p.orgId,
+      conversation,
+      content: dto.input,
+      actor: { userId: p.userId, email: p.email },
+      kind: 'agent_run',
+      source: 'agent_run',
+    });
   }
 
   async get(p: Principal, agentIdOrName: string, runId: string): Promise<AgentRunDto> {
     const agent = await this.deps.agent(p.orgId, agentIdOrName);
     const turn = await this.repo.findTurn(p.orgId, runId);
-    if (!turn || turn.kind !== 'agent_run' || (turn.agent !== agent.name && (!agent.id || turn.agentId !== agent.id))) throw new NotFoundException('Run');
+    if (!turn || turn.kind !== 'agent_run' || (turn.agent !== agent.name && (!agent.id || turn.agentId !== agent.id))) {
+      throw new NotFoundException('Run');
+    }
     const calls = await this.repo.toolCallsOfTurn(turn.id);
     return {
       run_id: turn.id,
@@ -38,7 +54,14 @@ export class AgentRunsService {
       finish_reason: turn.finishReason,
       usage: (turn.usage as AgentRunDto['usage']) ?? null,
       error: turn.error,
-      tool_calls: calls.map((c) => ({ tool_call_id: c.id, name: c.name, connector: c.connector, tool: c.tool, args: c.args, status: c.status })),
+      tool_calls: calls.map((c) => ({
+        tool_call_id: c.id,
+        name: c.name,
+        connector: c.connector,
+        tool: c.tool,
+        args: c.args,
+        status: c.status,
+      })),
       created_at: turn.createdAt.toISOString(),
       finished_at: turn.finishedAt ? turn.finishedAt.toISOString() : null,
     };

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { ApiPageResponse } from '@libs/pagination';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApprovalsService } from './approvals.service';
 import { ApprovalDto, DecideApprovalDto, ListApprovalsQuery } from './dto/chat.dto';
 
@@ -14,7 +14,10 @@ export class ApprovalsController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_list_approvals', summary: 'Approvals inbox of the org (members: their own conversations), ?status=pending' })
+  @ApiOperation({
+    operationId: 'chat_list_approvals',
+    summary: 'Approvals inbox of the org (members: their own conversations), ?status=pending',
+  })
   @ApiPageResponse(ApprovalDto)
   list(@CurrentPrincipal() p: Principal, @Query() q: ListApprovalsQuery) {
     return this.approvals.list(p, q);
@@ -31,9 +34,16 @@ export class ApprovalsController {
   @Post(':approval_id')
   @HttpCode(200)
   @Authenticated({ minRole: 'member' })
-  @ApiOperation({ operationId: 'chat_decide_approval_org', summary: 'Approve or deny any approval of the org ({approved, note?})' })
+  @ApiOperation({
+    operationId: 'chat_decide_approval_org',
+    summary: 'Approve or deny any approval of the org ({approved, note?})',
+  })
   @ApiOkResponse({ type: ApprovalDto })
-  decide(@CurrentPrincipal() p: Principal, @Param('approval_id') id: string, @Body() dto: DecideApprovalDto): Promise<ApprovalDto> {
+  decide(
+    @CurrentPrincipal() p: Principal,
+    @Param('approval_id') id: string,
+    @Body() dto: DecideApprovalDto,
+  ): Promise<ApprovalDto> {
     return this.approvals.decide(p, id, dto);
   }
 }

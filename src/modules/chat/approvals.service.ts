@@ -1,10 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { ConflictException, ForbiddenException, NotFoundException } from '@libs/errors';
-import { ChatDeps } from './chat.deps';
 import { Page } from '@libs/pagination';
 import { EventBus } from '@libs/redis';
+import { Injectable, Logger } from '@nestjs/common';
+import { ChatDeps } from './chat.deps';
 import { ApprovalEntity } from './chat.entity';
 import { toApprovalDto } from './chat.mappers';
 import { ChatRepository } from './chat.repository';
@@ -30,17 +30,28 @@ export class ApprovalsService {
   /** Members see approvals of their conversations (or that they requested); admins see the whole org. */
   private async visible(p: Principal, id: string, conversationId?: string): Promise<ApprovalEntity> {
     const a = await this.repo.findApproval(p.orgId, id);
-    if (!a || (conversationId && a.conversationId !== conversationId)) throw new NotFoundException('Approval');
+    if (!a || (conversationId && a.conversationId !== conversationId)) {
+      throw new NotFoundException('Approval');
+    }
     if (!isAdmin(p) && a.requestedBy !== p.userId) {
       const c = await this.repo.findConversation(p.orgId, a.conversationId);
-      if (!c || c.createdBy !== p.userId) throw new NotFoundException('Approval');
+      if (!c || c.createdBy !== p.userId) {
+        throw new NotFoundException('Approval');
+      }
     }
     return a;
   }
 
   async list(p: Principal, q: ListApprovalsQuery, conversationId?: string): Promise<Page<ApprovalDto>> {
-    if (conversationId) await this.conversations.readable(p, conversationId);
-    return this.repo.listApprovals(p.orgId, { status: q.status, conversationId, userId: isAdmin(p) || conversationId ? null : p.userId }, q, toApprovalDto);
+    if (conversationId) {
+      await this.conversations.readable(p, conversationId);
+    }
+    return this.repo.listApprovals(
+      p.orgId,
+      { status: q.status, conversationId, userId: isAdmin(p) || conversationId ? null : p.userId },
+      q,
+      toApprovalDto,
+    );
   }
 
   async get(p: Principal, id: string): Promise<ApprovalDto> {
@@ -51,38 +62,103 @@ export class ApprovalsService {
    * The decision is a conditional UPDATE (pending and unexpired); whoever runs the turn is woken
    * through `approval:<id>` on the event bus. Manual tool calls are executed here once approved.
    */
-  async decide(p: Principal, id: string, dto: DecideApprovalDto, conversationId?: string, meta: { requestId?: string | null; ip?: string | null } = {}): Promise<ApprovalDto> {
+  async decide(
+    p: Principal,
+    id: string,
+    dto: DecideApprovalDto,
+    conversationId?: string,
+    meta: { requestId?: string | null; ip?: string | null } = {},
+  ): Promise<ApprovalDto> {
     const a = await this.visible(p, id, conversationId);
     const status = dto.approved ? 'approved' : 'denied';
-    if (dto.approved && a.requestedBy === p.userId && a.status === 'pending' && !(await this.deps.security(p.orgId)).allowSelfApproval) {
-      await this.audit.record({ orgId: p.orgId, category: 'approval', action: 'approval.decide', result: 'denied', actor: p, target: { type: 'approval', id: a.id, tool: a.tool }, details: { reason: 'self_approval_forbidden' } });
-      throw new ForbiddenException('This organization does not allow approving your own tool calls', { approval_id: a.id }, 'self_approval_forbidden');
+    if (
+      dto.approved &&
+      a.requestedBy === p.userId &&
+      a.status === 'pending' &&
+      !(await this.deps.security(p.orgId)).allowSelfApproval
+    ) {
+      await this.audit.record({
+        orgId: p.orgId,
+        category: 'approval',
+        action: 'approval.decide',
+        result: 'denied',
+        actor: p,
+        target: { type: 'approval', id: a.id, tool: a.tool },
+        details: { reason: 'self_approval_forbidden' },
+      });
+      throw new ForbiddenException(
+        'This organization does not allow approving your own tool calls',
+        { approval_id: a.id },
+        'self_approval_forbidden',
+      );
     }
     const decided = await this.repo.decide(p.orgId, a.id, status, p.userId, dto.note ?? null);
     if (!decided) {
       const now = await this.repo.findApproval(p.orgId, a.id);
       if (now && now.status === 'pending' && now.expiresAt.getTime() <= Date.now()) {
-        if (await this.repo.expireIfDue(now.id)) await this.tools.publishDecision(now.id, 'expired', null);
+        if (await this.repo.expireIfDue(now.id)) {
+          await this.tools.publishDecision(now.id, 'expired', null);
+        }
       }
       const final = (await this.repo.findApproval(p.orgId, a.id)) ?? now;
       await this.audit.record({
-        orgId: p.orgId, category: 'approval', action: 'approval.decide', result: 'failure', actor: p,
-        target: { type: 'approval', id: a.id, tool: a.tool, conversation_id: a.conversationId }, details: { requested: status, current: final?.status }, requestId: meta.requestId, ip: meta.ip,
+        orgId: p.orgId,
+        category: 'approval',
+        action: 'approval.decide',
+        result: 'failure',
+        actor: p,
+        target: { type: 'approval', id: a.id, tool: a.tool, conversation_id: a.conversationId },
+        details: { requested: status, current: final?.status },
+        requestId: meta.requestId,
+        ip: meta.ip,
       });
-      if (final?.status === 'expired') throw new ConflictException('The approval expired before a decision', { approval_id: a.id, expires_at: a.expiresAt.toISOString() }, 'approval_expired');
-      throw new ConflictException('The approval was already decided', { approval_id: a.id, status: final?.status }, 'approval_already_decided');
+      if (final?.status === 'expired') {
+        throw new ConflictException(
+          'The approval expired before a decision',
+          { approval_id: a.id, expires_at: a.expiresAt.toISOString() },
+          'approval_expired',
+        );
+      }
+      throw new ConflictException(
+        'The approval was already decided',
+        { approval_id: a.id, status: final?.status },
+        'approval_already_decided',
+      );
     }
     await this.tools.publishDecision(decided.id, decided.status, decided.note);
     await this.audit.record({
-      orgId: p.orgId, category: 'approval', action: `approval.${decided.status}`, result: 'success', actor: p,
-      target: { type: 'approval', id: decided.id, tool: decided.tool, conversation_id: decided.conversationId, tool_call_id: decided.toolCallId },
-      details: { effect: decided.effect, note: decided.note, args_hash: decided.argsHash, source: decided.source }, requestId: meta.requestId, ip: meta.ip,
+      orgId: p.orgId,
+      category: 'approval',
+      action: `approval.${decided.status}`,
+      result: 'success',
+      actor: p,
+      target: {
+        type: 'approval',
+        id: decided.id,
+        tool: decided.tool,
+        conversation_id: decided.conversationId,
+        tool_call_id: decided.toolCallId,
+      },
+      details: { effect: decided.effect, note: decided.note, args_hash: decided.argsHash, source: decided.source },
+      requestId: meta.requestId,
+      ip: meta.ip,
     });
     await this.bus
-      .publish(`org:${p.orgId}:events`, { type: 'approval.decided', data: { approval_id: decided.id, conversation_id: decided.conversationId, decision: decided.status, note: decided.note }, ts: new Date().toISOString() })
+      .publish(`org:${p.orgId}:events`, {
+        type: 'approval.decided',
+        data: {
+          approval_id: decided.id,
+          conversation_id: decided.conversationId,
+          decision: decided.status,
+          note: decided.note,
+        },
+        ts: new Date().toISOString(),
+      })
       .catch(() => undefined);
     if (decided.source === 'manual') {
-      void this.toolCalls.onManualDecision(decided).catch((err) => this.logger.error(`manual tool call ${decided.toolCallId} failed: ${(err as Error).message}`));
+      void this.toolCalls
+        .onManualDecision(decided)
+        .catch((err) => this.logger.error(`manual tool call ${decided.toolCallId} failed: ${(err as Error).message}`));
     }
     return toApprovalDto(decided);
   }

@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { ApiPageResponse } from '@libs/pagination';
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CatalogService } from './catalog.service';
 import { CatalogQuery, CatalogSearchQuery, CatalogSearchResponseDto, CatalogToolDto } from './dto/chat.dto';
 
@@ -21,7 +21,10 @@ export class CatalogController {
 
   @Get('search')
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_search_catalog', summary: 'Tools ranked by relevance to ?q= (BM25 over name, connector, source, description)' })
+  @ApiOperation({
+    operationId: 'chat_search_catalog',
+    summary: 'Tools ranked by relevance to ?q= (BM25 over name, connector, source, description)',
+  })
   @ApiOkResponse({ type: CatalogSearchResponseDto })
   search(@CurrentPrincipal() p: Principal, @Query() q: CatalogSearchQuery): Promise<CatalogSearchResponseDto> {
     return this.catalog.search(p, q);
@@ -29,9 +32,16 @@ export class CatalogController {
 
   @Get(':connector/tools/:tool')
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_get_catalog_tool', summary: 'One tool with its input schema (connector = source name or connector type)' })
+  @ApiOperation({
+    operationId: 'chat_get_catalog_tool',
+    summary: 'One tool with its input schema (connector = source name or connector type)',
+  })
   @ApiOkResponse({ type: CatalogToolDto })
-  getTool(@CurrentPrincipal() p: Principal, @Param('connector') connector: string, @Param('tool') tool: string): Promise<CatalogToolDto> {
+  getTool(
+    @CurrentPrincipal() p: Principal,
+    @Param('connector') connector: string,
+    @Param('tool') tool: string,
+  ): Promise<CatalogToolDto> {
     return this.catalog.getTool(p, connector, tool);
   }
 }

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { NotFoundException } from '@libs/errors';
-import { decodeCursor, encodeCursor, Page, DEFAULT_PAGE_LIMIT } from '@libs/pagination';
+import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
 import { ChatDeps } from './chat.deps';
 import { CatalogQuery, CatalogSearchQuery, CatalogSearchResponseDto, CatalogToolDto } from './dto/chat.dto';
 import { ToolRunner, toolView } from './tool-runner.service';
@@ -34,7 +34,10 @@ export class CatalogService {
     const last = slice[slice.length - 1];
     return {
       items: slice.map(toolView),
-      next_cursor: start + limit < tools.length && last ? encodeCursor(scope, { k: last.qualifiedName, id: last.qualifiedName }) : null,
+      next_cursor:
+        start + limit < tools.length && last
+          ? encodeCursor(scope, { k: last.qualifiedName, id: last.qualifiedName })
+          : null,
       total: tools.length,
     };
   }
@@ -46,8 +49,12 @@ export class CatalogService {
   }
 
   async getTool(p: Principal, connector: string, tool: string): Promise<CatalogToolDto> {
-    const t = (await this.visibleTools(p)).find((x) => x.name === tool && (x.sourceName === connector || x.connector === connector));
-    if (!t) throw new NotFoundException('Tool', { connector, tool }, 'tool_not_found');
+    const t = (await this.visibleTools(p)).find(
+      (x) => x.name === tool && (x.sourceName === connector || x.connector === connector),
+    );
+    if (!t) {
+      throw new NotFoundException('Tool', { connector, tool }, 'tool_not_found');
+    }
     return toolView(t);
   }
 }

@@ -25,8 +25,16 @@ describe('tool search ranking', () => {
     tool('list_pods', 'List pods with phase and restarts'),
     tool('delete_pod', 'Delete a pod', { effect: 'destructive' }),
     tool('list_deployments', 'List deployments and replicas'),
-    tool('query', 'Run a read-only SQL query', { connector: 'postgres', sourceName: 'warehouse', qualifiedName: 'warehouse.query' }),
-    tool('list_tables', 'List tables with row counts', { connector: 'postgres', sourceName: 'warehouse', qualifiedName: 'warehouse.list_tables' }),
+    tool('query', 'Run a read-only SQL query', {
+      connector: 'postgres',
+      sourceName: 'warehouse',
+      qualifiedName: 'warehouse.query',
+    }),
+    tool('list_tables', 'List tables with row counts', {
+      connector: 'postgres',
+      sourceName: 'warehouse',
+      qualifiedName: 'warehouse.list_tables',
+    }),
   ];
 
   it('tokenizes snake_case, camelCase and plurals', () => {
@@ -39,7 +47,10 @@ describe('tool search ranking', () => {
     expect(r[0].score).toBe(1);
     expect(r.every((x) => x.score > 0 && x.score <= 1)).toBe(true);
     expect(rankTools(catalog, 'list my kubernetes pods', 3)).toEqual(r);
-    expect(rankTools(catalog, 'sql tables in the warehouse', 2).map((x) => x.tool.qualifiedName)).toEqual(['warehouse.list_tables', 'warehouse.query']);
+    expect(rankTools(catalog, 'sql tables in the warehouse', 2).map((x) => x.tool.qualifiedName)).toEqual([
+      'warehouse.list_tables',
+      'warehouse.query',
+    ]);
     expect(rankTools(catalog, 'delete pod')[0].tool.qualifiedName).toBe('prod.delete_pod');
   });
 
@@ -63,21 +74,36 @@ describe('approval gate', () => {
   });
 
   it('requiresApproval forces approval even when the default allows', () => {
-    expect(decideGate({ effect: 'read', requiresApproval: true }, DEFAULT_APPROVAL_DEFAULTS)).toMatchObject({ decision: 'approve', policy: 'tool-requires-approval' });
+    expect(decideGate({ effect: 'read', requiresApproval: true }, DEFAULT_APPROVAL_DEFAULTS)).toMatchObject({
+      decision: 'approve',
+      policy: 'tool-requires-approval',
+    });
   });
 
   it('deny refuses; agent overrides win over org defaults', () => {
     expect(decideGate(write, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }).decision).toBe('deny');
-    expect(decideGate({ effect: 'write', requiresApproval: true }, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }).decision).toBe('deny');
-    expect(decideGate(write, DEFAULT_APPROVAL_DEFAULTS, { write: 'allow' })).toMatchObject({ decision: 'allow', policy: 'agent-write' });
+    expect(
+      decideGate({ effect: 'write', requiresApproval: true }, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }).decision,
+    ).toBe('deny');
+    expect(decideGate(write, DEFAULT_APPROVAL_DEFAULTS, { write: 'allow' })).toMatchObject({
+      decision: 'allow',
+      policy: 'agent-write',
+    });
     expect(decideGate(read, DEFAULT_APPROVAL_DEFAULTS, { read: 'approve' }).decision).toBe('approve');
-    expect(decideGate(write, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }, { write: 'approve' }).decision).toBe('approve');
+    expect(decideGate(write, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }, { write: 'approve' }).decision).toBe(
+      'approve',
+    );
     expect(decideGate(read, DEFAULT_APPROVAL_DEFAULTS, { read: 'deny' }).decision).toBe('deny');
   });
 });
 
 describe('arguments', () => {
-  const schema = { type: 'object', properties: { namespace: { type: 'string' }, replicas: { type: 'integer' }, mode: { enum: ['a', 'b'] } }, required: ['namespace'], additionalProperties: false };
+  const schema = {
+    type: 'object',
+    properties: { namespace: { type: 'string' }, replicas: { type: 'integer' }, mode: { enum: ['a', 'b'] } },
+    required: ['namespace'],
+    additionalProperties: false,
+  };
 
   it('validates required, types, enums and unknown properties', () => {
     expect(validateArgs(schema, { namespace: 'prod', replicas: 2, mode: 'a' })).toEqual([]);
@@ -89,14 +115,27 @@ describe('arguments', () => {
   });
 
   it('accepts {tool, arguments} and {connector, tool, args}', () => {
-    expect(parseExecuteInput({ tool: 'prod.list_pods', arguments: { a: 1 } })).toEqual({ tool: 'prod.list_pods', connector: undefined, args: { a: 1 } });
-    expect(parseExecuteInput({ connector: 'kubernetes', tool: 'list_pods', args: { a: 1 } })).toEqual({ tool: 'list_pods', connector: 'kubernetes', args: { a: 1 } });
+    expect(parseExecuteInput({ tool: 'prod.list_pods', arguments: { a: 1 } })).toEqual({
+      tool: 'prod.list_pods',
+      connector: undefined,
+      args: { a: 1 },
+    });
+    expect(parseExecuteInput({ connector: 'kubernetes', tool: 'list_pods', args: { a: 1 } })).toEqual({
+      tool: 'list_pods',
+      connector: 'kubernetes',
+      args: { a: 1 },
+    });
   });
 
   it('hashes canonical JSON (key order does not matter) and redacts secrets', () => {
-    expect(canonicalJson({ b: 1, a: { d: 2, c: [1, { y: 1, x: 2 }] } })).toBe('{"a":{"c":[1,{"x":2,"y":1}],"d":2},"b":1}');
+    expect(canonicalJson({ b: 1, a: { d: 2, c: [1, { y: 1, x: 2 }] } })).toBe(
+      '{"a":{"c":[1,{"x":2,"y":1}],"d":2},"b":1}',
+    );
     expect(argsHash({ a: 1, b: 2 })).toBe(argsHash({ b: 2, a: 1 }));
     expect(argsHash({ a: 1 })).toMatch(/^[0-9a-f]{64}$/);
-    expect(redact({ api_token: 'x', nested: { password: 'p', name: 'n' } })).toEqual({ api_token: '***', nested: { password: '***', name: 'n' } });
+    expect(redact({ api_token: 'x', nested: { password: 'p', name: 'n' } })).toEqual({
+      api_token: '***',
+      nested: { password: '***', name: 'n' },
+    });
   });
 });

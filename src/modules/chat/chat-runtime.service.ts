@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { hostname } from 'node:os';
-import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@libs/config';
 import { RedisService } from '@libs/redis';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 
 /**
  * Per-process runtime facts shared through Redis: this replica's instance id and its liveness key
@@ -43,7 +43,10 @@ export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit() {
     await this.heartbeat();
-    this.timer = setInterval(() => void this.heartbeat(), Math.max(100, Math.floor(this.config.chat.instanceTtlMs / 3)));
+    this.timer = setInterval(
+      () => void this.heartbeat(),
+      Math.max(100, Math.floor(this.config.chat.instanceTtlMs / 3)),
+    );
     this.timer.unref();
   }
 
@@ -56,7 +59,9 @@ export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
   }
 
   async isAlive(instanceId: string): Promise<boolean> {
-    if (instanceId === this.instanceId) return true;
+    if (instanceId === this.instanceId) {
+      return true;
+    }
     return (await this.redis.client.exists(this.instanceKey(instanceId))) === 1;
   }
 
@@ -69,7 +74,9 @@ export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy() {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
     // a clean shutdown releases liveness at once so another replica can adopt running turns
     await this.redis.client.del(this.instanceKey(this.instanceId)).catch(() => undefined);
   }

@@ -1,5 +1,5 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
+import { Injectable } from '@nestjs/common';
 import { ChatRepository } from './chat.repository';
 import { ConversationsService } from './conversations.service';
 import { SendMessageDto } from './dto/chat.dto';
@@ -19,7 +19,14 @@ export class ChatStreamService {
   /** Validates access, stores the user message and starts the turn (409 turn_in_progress while one runs). */
   async send(p: Principal, conversationId: string, dto: SendMessageDto): Promise<StartedTurn> {
     const c = await this.conversations.readable(p, conversationId);
-    return this.turns.start({ orgId: p.orgId, conversation: c, content: dto.content, actor: { userId: p.userId, email: p.email }, kind: 'chat', source: 'chat' });
+    return this.turns.start({
+      orgId: p.orgId,
+      conversation: c,
+      content: dto.content,
+      actor: { userId: p.userId, email: p.email },
+      kind: 'chat',
+      source: 'chat',
+    });
   }
 
   /** Events of a turn this replica runs, from the start, then live. */
@@ -31,10 +38,17 @@ export class ChatStreamService {
    * Re-attach: the running turn (any replica) from `lastEventId`, then live until it ends; when no
    * turn runs, the last turn's stored events (replayed and ended). Undefined when the conversation never had a turn.
    */
-  async reattach(p: Principal, conversationId: string, lastEventId: number, signal: AbortSignal): Promise<AsyncGenerator<TurnEvent> | undefined> {
+  async reattach(
+    p: Principal,
+    conversationId: string,
+    lastEventId: number,
+    signal: AbortSignal,
+  ): Promise<AsyncGenerator<TurnEvent> | undefined> {
     const c = await this.conversations.readable(p, conversationId);
     const turn = (await this.repo.runningTurn(c.id)) ?? (await this.repo.latestTurn(c.id));
-    if (!turn) return undefined;
+    if (!turn) {
+      return undefined;
+    }
     return this.events.follow(turn.id, lastEventId, () => this.repo.isTurnRunning(turn.id), signal);
   }
 }

@@ -1,13 +1,13 @@
-import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { AccessRequestPort, type AccessRequestInput } from '@libs/connectors/access-request.port';
+import type { ToolEffect } from '@libs/connectors/connector';
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
-import type { ToolEffect } from '@libs/connectors/connector';
 import { NotFoundException, ServiceUnavailableException } from '@libs/errors';
 import { LlmProvider, LlmProviderFactory } from '@libs/llm/llm.port';
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { SettingsService } from 'src/modules/settings/settings.service';
 
 export type ApprovalMode = 'allow' | 'approve' | 'deny';
@@ -45,8 +45,14 @@ export function catalogRealm(agent: ChatAgent, conversationRealm: string | null)
 type AnyRecord = Record<string, unknown>;
 
 const pick = (o: AnyRecord | undefined | null, ...keys: string[]): unknown => {
-  if (!o) return undefined;
-  for (const k of keys) if (o[k] !== undefined && o[k] !== null) return o[k];
+  if (!o) {
+    return undefined;
+  }
+  for (const k of keys) {
+    if (o[k] !== undefined && o[k] !== null) {
+      return o[k];
+    }
+  }
   return undefined;
 };
 
@@ -55,12 +61,16 @@ function modeOf(v: unknown): ApprovalMode | undefined {
 }
 
 export function normalizeApprovalDefaults(raw: unknown): Partial<ApprovalDefaults> | null {
-  if (!raw || typeof raw !== 'object') return null;
+  if (!raw || typeof raw !== 'object') {
+    return null;
+  }
   const r = raw as AnyRecord;
   const out: Partial<ApprovalDefaults> = {};
   for (const e of ['read', 'write', 'destructive'] as const) {
     const m = modeOf(r[e]);
-    if (m) out[e] = m;
+    if (m) {
+      out[e] = m;
+    }
   }
   return Object.keys(out).length ? out : null;
 }
@@ -110,21 +120,32 @@ export class ChatDeps {
     return port ? port.findTool(orgId, name) : undefined;
   }
 
-  async executeTool(orgId: string, tool: CatalogTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
+  async executeTool(
+    orgId: string,
+    tool: CatalogTool,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const port = this.catalogPort();
-    if (!port) throw new ServiceUnavailableException('The tool catalog is not available');
+    if (!port) {
+      throw new ServiceUnavailableException('The tool catalog is not available');
+    }
     return port.execute(orgId, tool, args, signal);
   }
 
   async openAccessRequest(input: AccessRequestInput): Promise<{ id: string; status: 'pending' }> {
     const port = this.lookup<AccessRequestPort>(AccessRequestPort);
-    if (!port) throw new ServiceUnavailableException('Access requests are not available');
+    if (!port) {
+      throw new ServiceUnavailableException('Access requests are not available');
+    }
     return port.open(input);
   }
 
   async llm(orgId: string, model?: string | null): Promise<LlmProvider> {
     const factory = this.lookup<LlmProviderFactory>(LlmProviderFactory);
-    if (!factory) throw new ServiceUnavailableException('No LLM provider is configured', undefined, 'llm_unavailable');
+    if (!factory) {
+      throw new ServiceUnavailableException('No LLM provider is configured', undefined, 'llm_unavailable');
+    }
     return factory.forOrg(orgId, model ? { model } : undefined);
   }
 
@@ -132,7 +153,9 @@ export class ChatDeps {
   async security(orgId: string): Promise<ChatSecurity> {
     const settings = this.lookup<{ getSecurity(orgId: string): Promise<unknown> }>(SettingsService);
     let raw: AnyRecord | undefined;
-    if (settings && typeof settings.getSecurity === 'function') raw = (await settings.getSecurity(orgId)) as AnyRecord;
+    if (settings && typeof settings.getSecurity === 'function') {
+      raw = (await settings.getSecurity(orgId)) as AnyRecord;
+    }
     const defaults = normalizeApprovalDefaults(pick(raw, 'approval_defaults', 'approvalDefaults')) ?? {};
     const timeout = Number(pick(raw, 'approval_timeout_secs', 'approvalTimeoutSecs') ?? DEFAULT_APPROVAL_TIMEOUT_SECS);
     return {
@@ -144,28 +167,50 @@ export class ChatDeps {
 
   /** Whether the org has this realm (realms module); true when that module is absent. */
   async realmExists(p: Principal, realm: string): Promise<boolean> {
-    const realms = this.lookupByName<{ available(p: Principal, q: { limit?: number }): Promise<{ items: { id: string; name: string }[] }> }>('src/modules/realms/realms.service', 'RealmsService');
-    if (!realms || typeof realms.available !== 'function') return true;
+    const realms = this.lookupByName<{
+      available(p: Principal, q: { limit?: number }): Promise<{ items: { id: string; name: string }[] }>;
+    }>('src/modules/realms/realms.service', 'RealmsService');
+    if (!realms || typeof realms.available !== 'function') {
+      return true;
+    }
     const page = await realms.available(p, { limit: 200 });
     return page.items.some((r) => r.name === realm || r.id === realm);
   }
 
   /** Resolves an agent by id or name (agents module); `default` always exists. Unknown → 404. */
   async agent(orgId: string, idOrName?: string | null): Promise<ChatAgent> {
-    const agents = this.lookupByName<{ resolve(orgId: string, idOrName?: string): Promise<unknown> }>('src/modules/agents/agents.service', 'AgentsService');
+    const agents = this.lookupByName<{ resolve(orgId: string, idOrName?: string): Promise<unknown> }>(
+      'src/modules/agents/agents.service',
+      'AgentsService',
+    );
     if (agents && typeof agents.resolve === 'function') {
       let raw: AnyRecord | null | undefined;
       try {
         raw = (await agents.resolve(orgId, idOrName ?? undefined)) as AnyRecord | null | undefined;
       } catch (err) {
-        if ((err as { status?: number }).status === 404) throw new NotFoundException('Agent');
+        if ((err as { status?: number }).status === 404) {
+          throw new NotFoundException('Agent');
+        }
         throw err;
       }
-      if (!raw) throw new NotFoundException('Agent');
+      if (!raw) {
+        throw new NotFoundException('Agent');
+      }
       return this.normalizeAgent(raw);
     }
-    if (idOrName && idOrName !== 'default') throw new NotFoundException('Agent');
-    return { id: null, name: 'default', systemPrompt: null, model: null, realm: null, maxIterations: this.config.llm.maxIterations, approvalDefaults: null, connectorsAllowlist: null };
+    if (idOrName && idOrName !== 'default') {
+      throw new NotFoundException('Agent');
+    }
+    return {
+      id: null,
+      name: 'default',
+      systemPrompt: null,
+      model: null,
+      realm: null,
+      maxIterations: this.config.llm.maxIterations,
+      approvalDefaults: null,
+      connectorsAllowlist: null,
+    };
   }
 
   private normalizeAgent(raw: AnyRecord): ChatAgent {

@@ -1,5 +1,5 @@
-import { Column, CreateDateColumn, Entity, Generated, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import { BaseEntity } from '@libs/database/base.entity';
+import { Column, CreateDateColumn, Entity, Generated, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 const bigintNumber = { to: (v?: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
@@ -30,7 +30,9 @@ export interface StoredToolCallSummary {
 
 @Entity('chat_messages')
 export class MessageEntity extends BaseEntity {
-  @Column({ type: 'bigint', insert: false, update: false, transformer: bigintNumber }) @Generated('increment') seq: number;
+  @Column({ type: 'bigint', insert: false, update: false, transformer: bigintNumber })
+  @Generated('increment')
+  seq: number;
   @Column({ name: 'org_id', type: 'uuid' }) orgId: string;
   @Column({ name: 'conversation_id', type: 'uuid' }) conversationId: string;
   @Column({ name: 'turn_id', type: 'uuid', nullable: true }) turnId: string | null;
@@ -86,7 +88,11 @@ export class ToolCallEntity {
   @Column({ type: 'varchar', length: 20, nullable: true }) effect: string | null;
   @Column({ type: 'varchar', length: 30 }) status: ToolCallStatus;
   @Column({ type: 'jsonb', nullable: true }) result: unknown;
-  @Column({ type: 'jsonb', nullable: true }) error: { code: string; message: string; details?: Record<string, unknown> } | null;
+  @Column({ type: 'jsonb', nullable: true }) error: {
+    code: string;
+    message: string;
+    details?: Record<string, unknown>;
+  } | null;
   @Column({ type: 'jsonb', nullable: true }) policy: Record<string, unknown> | null;
   @Column({ name: 'approval_id', type: 'varchar', length: 64, nullable: true }) approvalId: string | null;
   @Column({ name: 'usage_ms', type: 'integer', nullable: true }) usageMs: number | null;

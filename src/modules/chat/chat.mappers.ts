@@ -58,13 +58,25 @@ export function toApprovalDto(a: ApprovalEntity): ApprovalDto {
 }
 
 export function toToolCallDto(t: ToolCallEntity): ToolCallDto {
-  const out: ToolCallDto = { tool_call_id: t.id, status: t.status, tool: t.tool, connector: t.connector, approval_id: t.approvalId };
-  if (t.status === 'completed') out.result = t.result ?? null;
+  const out: ToolCallDto = {
+    tool_call_id: t.id,
+    status: t.status,
+    tool: t.tool,
+    connector: t.connector,
+    approval_id: t.approvalId,
+  };
+  if (t.status === 'completed') {
+    out.result = t.result ?? null;
+  }
   if (t.error) {
     out.error = { code: t.error.code, message: t.error.message };
     out.result = { error: { code: t.error.code, message: t.error.message } };
   }
-  if (t.usageMs !== null && t.usageMs !== undefined) out.usage_ms = t.usageMs;
-  if (t.policy) out.policy = t.policy;
+  if (t.usageMs !== null && t.usageMs !== undefined) {
+    out.usage_ms = t.usageMs;
+  }
+  if (t.policy) {
+    out.policy = t.policy;
+  }
   return out;
 }

@@ -1,17 +1,24 @@
+import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { AgentRunsController } from './agent-runs.controller';
 import { AgentRunsService } from './agent-runs.service';
 import { ApprovalsController } from './approvals.controller';
 import { ApprovalsService } from './approvals.service';
 import { CatalogController } from './catalog.controller';
 import { CatalogService } from './catalog.service';
-import { ChatDeps } from './chat.deps';
-import { ApprovalEntity, ConversationEntity, IncomingEndpointEntity, MessageEntity, ToolCallEntity, TurnEntity } from './chat.entity';
-import { ChatRepository } from './chat.repository';
 import { ChatRuntime } from './chat-runtime.service';
 import { ChatStreamService } from './chat-stream.service';
+import { ChatDeps } from './chat.deps';
+import {
+  ApprovalEntity,
+  ConversationEntity,
+  IncomingEndpointEntity,
+  MessageEntity,
+  ToolCallEntity,
+  TurnEntity,
+} from './chat.entity';
+import { ChatRepository } from './chat.repository';
 import { ConversationsController } from './conversations.controller';
 import { ConversationsService } from './conversations.service';
 import { IncomingController, IncomingEndpointsController } from './incoming.controller';
@@ -23,8 +30,24 @@ import { TurnsService } from './turns.service';
 
 /** `/chat` (conversations, SSE turns, approvals, catalog, tool calls, inbound webhooks) and `/agents/:id/run`. */
 @Module({
-  imports: [TypeOrmModule.forFeature([ConversationEntity, MessageEntity, TurnEntity, ToolCallEntity, ApprovalEntity, IncomingEndpointEntity])],
-  controllers: [ConversationsController, ApprovalsController, CatalogController, IncomingController, IncomingEndpointsController, AgentRunsController],
+  imports: [
+    TypeOrmModule.forFeature([
+      ConversationEntity,
+      MessageEntity,
+      TurnEntity,
+      ToolCallEntity,
+      ApprovalEntity,
+      IncomingEndpointEntity,
+    ]),
+  ],
+  controllers: [
+    ConversationsController,
+    ApprovalsController,
+    CatalogController,
+    IncomingController,
+    IncomingEndpointsController,
+    AgentRunsController,
+  ],
   providers: [
     ChatRepository,
     ChatDeps,

@@ -1,7 +1,7 @@
+import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, DataSource, In, IsNull, Repository } from 'typeorm';
-import { Page, PageQuery, paginate } from '@libs/pagination';
 import {
   ApprovalEntity,
   ApprovalStatus,
@@ -42,7 +42,9 @@ export class ChatRepository {
   }
 
   findConversation(orgId: string, id: string): Promise<ConversationEntity | null> {
-    if (!isUuid(id)) return Promise.resolve(null);
+    if (!isUuid(id)) {
+      return Promise.resolve(null);
+    }
     return this.conversations.findOne({ where: { id, orgId, deletedAt: IsNull() } });
   }
 
@@ -50,13 +52,30 @@ export class ChatRepository {
     return this.conversations.findOne({ where: { orgId, externalKey: key, deletedAt: IsNull() } });
   }
 
-  listConversations<R>(orgId: string, f: ConversationFilter, query: PageQuery, map: (c: ConversationEntity) => R): Promise<Page<R>> {
-    const qb = this.conversations.createQueryBuilder('c').where('c.org_id = :orgId AND c.deleted_at IS NULL', { orgId });
-    if (f.userId) qb.andWhere('c.created_by = :uid', { uid: f.userId });
-    if (f.archived !== undefined) qb.andWhere('c.archived = :archived', { archived: f.archived });
-    if (f.realm) qb.andWhere('c.realm = :realm', { realm: f.realm });
-    if (f.agent) qb.andWhere('(c.agent = :agent OR c.agent_id = :agent)', { agent: f.agent });
-    if (f.q) qb.andWhere('c.title ILIKE :q', { q: `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%` });
+  listConversations<R>(
+    orgId: string,
+    f: ConversationFilter,
+    query: PageQuery,
+    map: (c: ConversationEntity) => R,
+  ): Promise<Page<R>> {
+    const qb = this.conversations
+      .createQueryBuilder('c')
+      .where('c.org_id = :orgId AND c.deleted_at IS NULL', { orgId });
+    if (f.userId) {
+      qb.andWhere('c.created_by = :uid', { uid: f.userId });
+    }
+    if (f.archived !== undefined) {
+      qb.andWhere('c.archived = :archived', { archived: f.archived });
+    }
+    if (f.realm) {
+      qb.andWhere('c.realm = :realm', { realm: f.realm });
+    }
+    if (f.agent) {
+      qb.andWhere('(c.agent = :agent OR c.agent_id = :agent)', { agent: f.agent });
+    }
+    if (f.q) {
+      qb.andWhere('c.title ILIKE :q', { q: `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%` });
+    }
     const scope = `conversations:${orgId}:${f.userId ?? '*'}:${f.archived ?? ''}:${f.realm ?? ''}:${f.agent ?? ''}:${f.q ?? ''}`;
     return paginate(qb, query, { scope, map });
   }
@@ -80,9 +99,22 @@ export class ChatRepository {
     return this.messages.findOne({ where: { id } });
   }
 
-  listMessages<R>(orgId: string, conversationId: string, query: PageQuery, order: 'asc' | 'desc', map: (m: MessageEntity) => R): Promise<Page<R>> {
-    const qb = this.messages.createQueryBuilder('m').where('m.org_id = :orgId AND m.conversation_id = :cid', { orgId, cid: conversationId });
-    return paginate(qb, query, { scope: `messages:${conversationId}:${order}`, map, sortProperty: 'seq', direction: order === 'asc' ? 'ASC' : 'DESC' });
+  listMessages<R>(
+    orgId: string,
+    conversationId: string,
+    query: PageQuery,
+    order: 'asc' | 'desc',
+    map: (m: MessageEntity) => R,
+  ): Promise<Page<R>> {
+    const qb = this.messages
+      .createQueryBuilder('m')
+      .where('m.org_id = :orgId AND m.conversation_id = :cid', { orgId, cid: conversationId });
+    return paginate(qb, query, {
+      scope: `messages:${conversationId}:${order}`,
+      map,
+      sortProperty: 'seq',
+      direction: order === 'asc' ? 'ASC' : 'DESC',
+    });
   }
 
   transcript(conversationId: string): Promise<MessageEntity[]> {
@@ -94,7 +126,15 @@ export class ChatRepository {
    * Inserts the running turn and the user message and touches the conversation in ONE statement
    * (atomic, one round trip); a running turn already there → TurnLockedError (unique partial index).
    */
-  async startTurn(turn: Partial<TurnEntity> & { orgId: string; conversationId: string; assistantMessageId: string; ownerInstance: string }, userMessage: { id: string; content: string }): Promise<{ turn: TurnEntity; userMessage: MessageEntity }> {
+  async startTurn(
+    turn: Partial<TurnEntity> & {
+      orgId: string;
+      conversationId: string;
+      assistantMessageId: string;
+      ownerInstance: string;
+    },
+    userMessage: { id: string; content: string },
+  ): Promise<{ turn: TurnEntity; userMessage: MessageEntity }> {
     let rows: { id: string; created_at: Date; m_created_at: Date; m_seq: string }[];
     try {
       rows = await this.ds.query(
@@ -108,20 +148,53 @@ export class ChatRepository {
            UPDATE conversations SET last_message_at = now() WHERE id = $2 AND EXISTS (SELECT 1 FROM t)
          )
          SELECT t.id, t.created_at, m.created_at AS m_created_at, m.seq AS m_seq FROM t, m`,
-        [turn.orgId, turn.conversationId, turn.kind ?? 'chat', turn.agent ?? null, turn.agentId ?? null, turn.ownerInstance, userMessage.id, turn.assistantMessageId, userMessage.content, turn.createdBy ?? null],
+        [
+          turn.orgId,
+          turn.conversationId,
+          turn.kind ?? 'chat',
+          turn.agent ?? null,
+          turn.agentId ?? null,
+          turn.ownerInstance,
+          userMessage.id,
+          turn.assistantMessageId,
+          userMessage.content,
+          turn.createdBy ?? null,
+        ],
       );
     } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw new TurnLockedError();
+      if ((err as { code?: string }).code === '23505') {
+        throw new TurnLockedError();
+      }
       throw err;
     }
     const r = rows[0];
-    const saved = this.turns.create({ ...turn, id: r.id, status: 'running', userMessageId: userMessage.id, input: userMessage.content, createdAt: r.created_at, updatedAt: r.created_at });
-    const msg = this.messages.create({ id: userMessage.id, orgId: turn.orgId, conversationId: turn.conversationId, turnId: r.id, role: 'user', content: userMessage.content, toolCalls: [], createdAt: r.m_created_at, seq: Number(r.m_seq) });
+    const saved = this.turns.create({
+      ...turn,
+      id: r.id,
+      status: 'running',
+      userMessageId: userMessage.id,
+      input: userMessage.content,
+      createdAt: r.created_at,
+      updatedAt: r.created_at,
+    });
+    const msg = this.messages.create({
+      id: userMessage.id,
+      orgId: turn.orgId,
+      conversationId: turn.conversationId,
+      turnId: r.id,
+      role: 'user',
+      content: userMessage.content,
+      toolCalls: [],
+      createdAt: r.m_created_at,
+      seq: Number(r.m_seq),
+    });
     return { turn: saved, userMessage: msg };
   }
 
   findTurn(orgId: string, id: string): Promise<TurnEntity | null> {
-    if (!isUuid(id)) return Promise.resolve(null);
+    if (!isUuid(id)) {
+      return Promise.resolve(null);
+    }
     return this.turns.findOne({ where: { id, orgId } });
   }
 
@@ -142,11 +215,28 @@ export class ChatRepository {
   }
 
   /** Finishes a turn owned by `owner`; false when it was already finished or adopted by another replica. */
-  async finishTurn(id: string, owner: string, patch: { status: TurnStatus; finishReason: string; output?: string; usage?: Record<string, number>; error?: { code: string; message: string } | null }): Promise<boolean> {
+  async finishTurn(
+    id: string,
+    owner: string,
+    patch: {
+      status: TurnStatus;
+      finishReason: string;
+      output?: string;
+      usage?: Record<string, number>;
+      error?: { code: string; message: string } | null;
+    },
+  ): Promise<boolean> {
     const res = await this.turns
       .createQueryBuilder()
       .update()
-      .set({ status: patch.status, finishReason: patch.finishReason, output: patch.output ?? null, usage: patch.usage ?? null, error: patch.error ?? null, finishedAt: () => 'now()' })
+      .set({
+        status: patch.status,
+        finishReason: patch.finishReason,
+        output: patch.output ?? null,
+        usage: patch.usage ?? null,
+        error: patch.error ?? null,
+        finishedAt: () => 'now()',
+      })
       .where('id = :id AND status = :running AND owner_instance = :owner', { id, running: 'running', owner })
       .execute();
     return (res.affected ?? 0) > 0;
@@ -157,7 +247,10 @@ export class ChatRepository {
   }
 
   async adoptTurn(id: string, fromOwner: string, toOwner: string): Promise<boolean> {
-    const res = await this.turns.update({ id, status: 'running', ownerInstance: fromOwner }, { ownerInstance: toOwner });
+    const res = await this.turns.update(
+      { id, status: 'running', ownerInstance: fromOwner },
+      { ownerInstance: toOwner },
+    );
     return (res.affected ?? 0) > 0;
   }
 
@@ -202,48 +295,75 @@ export class ChatRepository {
   }
 
   async sealedArgs(id: string): Promise<Buffer | null> {
-    const row = await this.approvals.createQueryBuilder('a').addSelect('a.argsSealed').where('a.id = :id', { id }).getOne();
+    const row = await this.approvals
+      .createQueryBuilder('a')
+      .addSelect('a.argsSealed')
+      .where('a.id = :id', { id })
+      .getOne();
     return row?.argsSealed ?? null;
   }
 
   /** The decision: a conditional UPDATE that only a pending, unexpired row passes. */
-  async decide(orgId: string, id: string, status: 'approved' | 'denied', decidedBy: string | null, note: string | null): Promise<ApprovalEntity | null> {
+  async decide(
+    orgId: string,
+    id: string,
+    status: 'approved' | 'denied',
+    decidedBy: string | null,
+    note: string | null,
+  ): Promise<ApprovalEntity | null> {
     const rows = (await this.ds.query(
       `UPDATE approvals SET status = $3, decided_by = $4, decided_at = now(), note = $5, updated_at = now()
        WHERE id = $1 AND org_id = $2 AND status = 'pending' AND expires_at > now() RETURNING id`,
       [id, orgId, status, decidedBy, note],
     )) as [{ id: string }[], number];
     const updated = Array.isArray(rows[0]) ? rows[0] : (rows as unknown as { id: string }[]);
-    if (!updated.length) return null;
+    if (!updated.length) {
+      return null;
+    }
     return this.findApprovalById(id);
   }
 
   /** Marks one approval expired if it is pending and due; returns the row when this call expired it. */
   async expireIfDue(id: string): Promise<boolean> {
-    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE id = $1 AND status = 'pending' AND expires_at <= now() RETURNING id`, [id]);
+    const res = await this.ds.query(
+      `UPDATE approvals SET status = 'expired', updated_at = now() WHERE id = $1 AND status = 'pending' AND expires_at <= now() RETURNING id`,
+      [id],
+    );
     const rows = Array.isArray(res[0]) ? res[0] : res;
     return rows.length > 0;
   }
 
   /** Expires a pending approval regardless of its deadline (turn cancelled, conversation deleted). */
   async expirePending(id: string): Promise<boolean> {
-    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id`, [id]);
+    const res = await this.ds.query(
+      `UPDATE approvals SET status = 'expired', updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING id`,
+      [id],
+    );
     const rows = Array.isArray(res[0]) ? res[0] : res;
     return rows.length > 0;
   }
 
   /** Expires every pending approval past its deadline; returns the rows it expired. */
   async expireDue(): Promise<ApprovalEntity[]> {
-    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE status = 'pending' AND expires_at <= now() RETURNING id`);
+    const res = await this.ds.query(
+      `UPDATE approvals SET status = 'expired', updated_at = now() WHERE status = 'pending' AND expires_at <= now() RETURNING id`,
+    );
     const rows = (Array.isArray(res[0]) ? res[0] : res) as { id: string }[];
-    if (!rows.length) return [];
+    if (!rows.length) {
+      return [];
+    }
     return this.approvals.find({ where: { id: In(rows.map((r) => r.id)) } });
   }
 
   async expireForConversation(conversationId: string): Promise<ApprovalEntity[]> {
-    const res = await this.ds.query(`UPDATE approvals SET status = 'expired', updated_at = now() WHERE conversation_id = $1 AND status = 'pending' RETURNING id`, [conversationId]);
+    const res = await this.ds.query(
+      `UPDATE approvals SET status = 'expired', updated_at = now() WHERE conversation_id = $1 AND status = 'pending' RETURNING id`,
+      [conversationId],
+    );
     const rows = (Array.isArray(res[0]) ? res[0] : res) as { id: string }[];
-    if (!rows.length) return [];
+    if (!rows.length) {
+      return [];
+    }
     return this.approvals.find({ where: { id: In(rows.map((r) => r.id)) } });
   }
 
@@ -251,18 +371,33 @@ export class ChatRepository {
     return this.approvals.find({ where: { conversationId, status: 'pending' }, order: { createdAt: 'ASC' } });
   }
 
-  listApprovals<R>(orgId: string, f: { status?: ApprovalStatus; conversationId?: string; userId?: string | null }, query: PageQuery, map: (a: ApprovalEntity) => R): Promise<Page<R>> {
+  listApprovals<R>(
+    orgId: string,
+    f: { status?: ApprovalStatus; conversationId?: string; userId?: string | null },
+    query: PageQuery,
+    map: (a: ApprovalEntity) => R,
+  ): Promise<Page<R>> {
     const qb = this.approvals.createQueryBuilder('a').where('a.org_id = :orgId', { orgId });
-    if (f.status) qb.andWhere('a.status = :status', { status: f.status });
-    if (f.conversationId) qb.andWhere('a.conversation_id = :cid', { cid: f.conversationId });
+    if (f.status) {
+      qb.andWhere('a.status = :status', { status: f.status });
+    }
+    if (f.conversationId) {
+      qb.andWhere('a.conversation_id = :cid', { cid: f.conversationId });
+    }
     if (f.userId) {
       qb.andWhere(
         new Brackets((w) => {
-          w.where('a.requested_by = :uid', { uid: f.userId }).orWhere('a.conversation_id IN (SELECT c.id FROM conversations c WHERE c.created_by = :uid)', { uid: f.userId });
+          w.where('a.requested_by = :uid', { uid: f.userId }).orWhere(
+            'a.conversation_id IN (SELECT c.id FROM conversations c WHERE c.created_by = :uid)',
+            { uid: f.userId },
+          );
         }),
       );
     }
-    return paginate(qb, query, { scope: `approvals:${orgId}:${f.status ?? ''}:${f.conversationId ?? ''}:${f.userId ?? '*'}`, map });
+    return paginate(qb, query, {
+      scope: `approvals:${orgId}:${f.status ?? ''}:${f.conversationId ?? ''}:${f.userId ?? '*'}`,
+      map,
+    });
   }
 
   // ---- incoming endpoints ----
@@ -271,12 +406,16 @@ export class ChatRepository {
   }
 
   findEndpoint(orgId: string, id: string): Promise<IncomingEndpointEntity | null> {
-    if (!isUuid(id)) return Promise.resolve(null);
+    if (!isUuid(id)) {
+      return Promise.resolve(null);
+    }
     return this.endpoints.findOne({ where: { id, orgId } });
   }
 
   async findEndpointWithSecret(id: string): Promise<IncomingEndpointEntity | null> {
-    if (!isUuid(id)) return null;
+    if (!isUuid(id)) {
+      return null;
+    }
     return this.endpoints.createQueryBuilder('e').addSelect('e.secretSealed').where('e.id = :id', { id }).getOne();
   }
 

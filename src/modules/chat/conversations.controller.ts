@@ -1,10 +1,18 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiHeader, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { NoIdempotency } from '@libs/idempotency/idempotency.interceptor';
 import { ApiPageResponse } from '@libs/pagination';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiHeader,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
 import { ApprovalsService } from './approvals.service';
 import { ChatStreamService } from './chat-stream.service';
 import { ConversationsService } from './conversations.service';
@@ -45,7 +53,10 @@ export class ConversationsController {
 
   @Post()
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_create_conversation', summary: 'Create a conversation (supports Idempotency-Key)' })
+  @ApiOperation({
+    operationId: 'chat_create_conversation',
+    summary: 'Create a conversation (supports Idempotency-Key)',
+  })
   @ApiCreatedResponse({ type: ConversationDto })
   create(@CurrentPrincipal() p: Principal, @Body() dto: CreateConversationDto): Promise<ConversationDto> {
     return this.conversations.create(p, dto);
@@ -53,7 +64,10 @@ export class ConversationsController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_list_conversations', summary: "The caller's conversations, newest first (admins: ?all=true for the org)" })
+  @ApiOperation({
+    operationId: 'chat_list_conversations',
+    summary: "The caller's conversations, newest first (admins: ?all=true for the org)",
+  })
   @ApiPageResponse(ConversationDto)
   list(@CurrentPrincipal() p: Principal, @Query() q: ListConversationsQuery) {
     return this.conversations.list(p, q);
@@ -69,16 +83,26 @@ export class ConversationsController {
 
   @Patch(':id')
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_update_conversation', summary: 'Rename, archive or re-realm a conversation (audited)' })
+  @ApiOperation({
+    operationId: 'chat_update_conversation',
+    summary: 'Rename, archive or re-realm a conversation (audited)',
+  })
   @ApiOkResponse({ type: ConversationDto })
-  update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: UpdateConversationDto): Promise<ConversationDto> {
+  update(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: UpdateConversationDto,
+  ): Promise<ConversationDto> {
     return this.conversations.update(p, id, dto);
   }
 
   @Delete(':id')
   @HttpCode(204)
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_delete_conversation', summary: 'Soft-delete a conversation; its pending approvals expire' })
+  @ApiOperation({
+    operationId: 'chat_delete_conversation',
+    summary: 'Soft-delete a conversation; its pending approvals expire',
+  })
   @ApiNoContentResponse()
   async remove(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<void> {
     await this.conversations.remove(p, id);
@@ -86,7 +110,10 @@ export class ConversationsController {
 
   @Get(':id/messages')
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_list_messages', summary: 'Messages in document order (oldest first; ?order=desc)' })
+  @ApiOperation({
+    operationId: 'chat_list_messages',
+    summary: 'Messages in document order (oldest first; ?order=desc)',
+  })
   @ApiPageResponse(MessageDto)
   messages(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: ListMessagesQuery) {
     return this.conversations.messages(p, id, q);
@@ -97,17 +124,30 @@ export class ConversationsController {
   @Authenticated()
   @ApiOperation({ operationId: 'chat_send_message', summary: 'Send a message; the assistant turn streams back as SSE' })
   @ApiOkResponse(SSE_DOC)
-  async send(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: SendMessageDto, @Res() res: Response): Promise<void> {
+  async send(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: SendMessageDto,
+    @Res() res: Response,
+  ): Promise<void> {
     const started = await this.stream.send(p, id, dto);
     pipeLocalTurn(res, (listener) => this.stream.subscribeLocal(started.turn.id, listener));
   }
 
   @Get(':id/stream')
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_stream', summary: 'Re-attach to the running turn (any replica; honours Last-Event-ID), or replay the last turn' })
+  @ApiOperation({
+    operationId: 'chat_stream',
+    summary: 'Re-attach to the running turn (any replica; honours Last-Event-ID), or replay the last turn',
+  })
   @ApiHeader({ name: 'Last-Event-ID', required: false, description: 'last `id:` received; later events are sent' })
   @ApiOkResponse(SSE_DOC)
-  async reattach(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Headers('last-event-id') lastEventId: string | undefined, @Res() res: Response): Promise<void> {
+  async reattach(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
     const ctrl = new AbortController();
     const source = await this.stream.reattach(p, id, parseLastEventId(lastEventId), ctrl.signal);
     await pipeEvents(res, source, ctrl);
@@ -124,7 +164,10 @@ export class ConversationsController {
 
   @Get(':id/approvals')
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_list_conversation_approvals', summary: 'Approvals of a conversation (?status=pending)' })
+  @ApiOperation({
+    operationId: 'chat_list_conversation_approvals',
+    summary: 'Approvals of a conversation (?status=pending)',
+  })
   @ApiPageResponse(ApprovalDto)
   listApprovals(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: ListApprovalsQuery) {
     return this.approvals.list(p, q, id);
@@ -133,18 +176,34 @@ export class ConversationsController {
   @Post(':id/approvals/:approval_id')
   @HttpCode(200)
   @Authenticated({ minRole: 'member' })
-  @ApiOperation({ operationId: 'chat_decide_approval', summary: 'Approve or deny a pending tool call ({approved, note?})' })
+  @ApiOperation({
+    operationId: 'chat_decide_approval',
+    summary: 'Approve or deny a pending tool call ({approved, note?})',
+  })
   @ApiOkResponse({ type: ApprovalDto })
-  decide(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('approval_id') approvalId: string, @Body() dto: DecideApprovalDto): Promise<ApprovalDto> {
+  decide(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('approval_id') approvalId: string,
+    @Body() dto: DecideApprovalDto,
+  ): Promise<ApprovalDto> {
     return this.approvals.decide(p, approvalId, dto, id);
   }
 
   @Post(':id/tool-calls')
   @Authenticated({ minRole: 'member' })
-  @ApiOperation({ operationId: 'chat_run_tool_call', summary: 'Run one connector tool through policy and approval (200 completed/failed, 202 pending_approval)' })
+  @ApiOperation({
+    operationId: 'chat_run_tool_call',
+    summary: 'Run one connector tool through policy and approval (200 completed/failed, 202 pending_approval)',
+  })
   @ApiOkResponse({ type: ToolCallDto })
   @ApiAcceptedResponse({ type: ToolCallDto, description: 'pending_approval: poll GET .../tool-calls/:tool_call_id' })
-  async runToolCall(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: ManualToolCallDto, @Res({ passthrough: true }) res: Response) {
+  async runToolCall(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: ManualToolCallDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const out = await this.toolCalls.run(p, id, dto);
     res.status(out.status);
     return out.body;
@@ -152,9 +211,16 @@ export class ConversationsController {
 
   @Get(':id/tool-calls/:tool_call_id')
   @Authenticated()
-  @ApiOperation({ operationId: 'chat_get_tool_call', summary: 'State of a tool call (pending_approval|running|completed|failed|denied|expired)' })
+  @ApiOperation({
+    operationId: 'chat_get_tool_call',
+    summary: 'State of a tool call (pending_approval|running|completed|failed|denied|expired)',
+  })
   @ApiOkResponse({ type: ToolCallDto })
-  getToolCall(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('tool_call_id') toolCallId: string): Promise<ToolCallDto> {
+  getToolCall(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('tool_call_id') toolCallId: string,
+  ): Promise<ToolCallDto> {
     return this.toolCalls.get(p, id, toolCallId);
   }
 }

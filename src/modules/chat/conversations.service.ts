@@ -1,15 +1,23 @@
-import { Injectable } from '@nestjs/common';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { roleRank } from '@libs/auth/principal';
 import { ConflictException, NotFoundException, ValidationException } from '@libs/errors';
 import { Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
+import { ChatRuntime } from './chat-runtime.service';
 import { ChatDeps } from './chat.deps';
 import { ConversationEntity } from './chat.entity';
 import { toApprovalDto, toConversationDto, toMessageDto } from './chat.mappers';
 import { ChatRepository } from './chat.repository';
-import { ChatRuntime } from './chat-runtime.service';
-import { ConversationDetailDto, ConversationDto, CreateConversationDto, ListConversationsQuery, ListMessagesQuery, MessageDto, UpdateConversationDto } from './dto/chat.dto';
+import {
+  ConversationDetailDto,
+  ConversationDto,
+  CreateConversationDto,
+  ListConversationsQuery,
+  ListMessagesQuery,
+  MessageDto,
+  UpdateConversationDto,
+} from './dto/chat.dto';
 import { ToolRunner } from './tool-runner.service';
 import { TurnsService } from './turns.service';
 
@@ -29,13 +37,17 @@ export class ConversationsService {
   /** The conversation if the caller may read it (its creator, or an admin of the org); else 404. */
   async readable(p: Principal, id: string): Promise<ConversationEntity> {
     const c = await this.repo.findConversation(p.orgId, id);
-    if (!c || (c.createdBy !== p.userId && !isAdmin(p))) throw new NotFoundException('Conversation');
+    if (!c || (c.createdBy !== p.userId && !isAdmin(p))) {
+      throw new NotFoundException('Conversation');
+    }
     return c;
   }
 
   private async checkRealm(p: Principal, realm: string | undefined): Promise<void> {
     if (realm && !(await this.deps.realmExists(p, realm))) {
-      throw new ValidationException(`Unknown realm "${realm}"`, { fields: [{ field: 'realm', errors: [`realm "${realm}" does not exist`] }] });
+      throw new ValidationException(`Unknown realm "${realm}"`, {
+        fields: [{ field: 'realm', errors: [`realm "${realm}" does not exist`] }],
+      });
     }
   }
 
@@ -56,26 +68,55 @@ export class ConversationsService {
 
   list(p: Principal, q: ListConversationsQuery): Promise<Page<ConversationDto>> {
     const userId = q.all && isAdmin(p) ? null : p.userId;
-    return this.repo.listConversations(p.orgId, { userId, archived: q.archived, realm: q.realm, agent: q.agent, q: q.q }, q, toConversationDto);
+    return this.repo.listConversations(
+      p.orgId,
+      { userId, archived: q.archived, realm: q.realm, agent: q.agent, q: q.q },
+      q,
+      toConversationDto,
+    );
   }
 
   async get(p: Principal, id: string): Promise<ConversationDetailDto> {
     const c = await this.readable(p, id);
     const [pending, running] = await Promise.all([this.repo.pendingApprovals(c.id), this.repo.runningTurn(c.id)]);
-    return { ...toConversationDto(c), pending_approvals: pending.map(toApprovalDto), active_turn_id: running?.id ?? null };
+    return {
+      ...toConversationDto(c),
+      pending_approvals: pending.map(toApprovalDto),
+      active_turn_id: running?.id ?? null,
+    };
   }
 
-  async update(p: Principal, id: string, dto: UpdateConversationDto, meta: { requestId?: string | null; ip?: string | null } = {}): Promise<ConversationDto> {
+  async update(
+    p: Principal,
+    id: string,
+    dto: UpdateConversationDto,
+    meta: { requestId?: string | null; ip?: string | null } = {},
+  ): Promise<ConversationDto> {
     const c = await this.readable(p, id);
     await this.checkRealm(p, dto.realm || undefined);
     const patch: Partial<ConversationEntity> = {};
-    if (dto.title !== undefined) patch.title = dto.title.trim();
-    if (dto.archived !== undefined) patch.archived = dto.archived;
-    if (dto.realm !== undefined) patch.realm = dto.realm || null;
-    if (Object.keys(patch).length) await this.repo.updateConversation(p.orgId, c.id, patch);
+    if (dto.title !== undefined) {
+      patch.title = dto.title.trim();
+    }
+    if (dto.archived !== undefined) {
+      patch.archived = dto.archived;
+    }
+    if (dto.realm !== undefined) {
+      patch.realm = dto.realm || null;
+    }
+    if (Object.keys(patch).length) {
+      await this.repo.updateConversation(p.orgId, c.id, patch);
+    }
     await this.audit.record({
-      orgId: p.orgId, category: 'chat', action: 'chat.conversation.update', result: 'success', actor: p,
-      target: { type: 'conversation', id: c.id }, details: { changes: dto as Record<string, unknown> }, requestId: meta.requestId, ip: meta.ip,
+      orgId: p.orgId,
+      category: 'chat',
+      action: 'chat.conversation.update',
+      result: 'success',
+      actor: p,
+      target: { type: 'conversation', id: c.id },
+      details: { changes: dto as Record<string, unknown> },
+      requestId: meta.requestId,
+      ip: meta.ip,
     });
     return toConversationDto((await this.repo.findConversation(p.orgId, c.id))!);
   }
@@ -84,9 +125,22 @@ export class ConversationsService {
     const c = await this.readable(p, id);
     await this.repo.updateConversation(p.orgId, c.id, { deletedAt: new Date() });
     const running = await this.repo.runningTurn(c.id);
-    if (running) await this.runtime.requestCancel(running.id);
-    for (const a of await this.repo.expireForConversation(c.id)) await this.tools.publishDecision(a.id, 'expired', 'conversation deleted');
-    await this.audit.record({ orgId: p.orgId, category: 'chat', action: 'chat.conversation.delete', result: 'success', actor: p, target: { type: 'conversation', id: c.id }, requestId: meta.requestId, ip: meta.ip });
+    if (running) {
+      await this.runtime.requestCancel(running.id);
+    }
+    for (const a of await this.repo.expireForConversation(c.id)) {
+      await this.tools.publishDecision(a.id, 'expired', 'conversation deleted');
+    }
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'chat',
+      action: 'chat.conversation.delete',
+      result: 'success',
+      actor: p,
+      target: { type: 'conversation', id: c.id },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
   }
 
   async messages(p: Principal, id: string, q: ListMessagesQuery): Promise<Page<MessageDto>> {
@@ -97,8 +151,21 @@ export class ConversationsService {
   async cancel(p: Principal, id: string): Promise<{ cancelled: boolean; turn_id: string }> {
     const c = await this.readable(p, id);
     const turn = await this.turns.cancel(p.orgId, c.id);
-    if (!turn) throw new ConflictException('No turn is running in this conversation', { conversation_id: c.id }, 'no_turn_in_progress');
-    await this.audit.record({ orgId: p.orgId, category: 'chat', action: 'chat.turn.cancel', result: 'success', actor: p, target: { type: 'turn', id: turn.id, conversation_id: c.id } });
+    if (!turn) {
+      throw new ConflictException(
+        'No turn is running in this conversation',
+        { conversation_id: c.id },
+        'no_turn_in_progress',
+      );
+    }
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'chat',
+      action: 'chat.turn.cancel',
+      result: 'success',
+      actor: p,
+      target: { type: 'turn', id: turn.id, conversation_id: c.id },
+    });
     return { cancelled: true, turn_id: turn.id };
   }
 }

@@ -1,10 +1,25 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
 import { Authenticated, CurrentCaller, CurrentPrincipal, Signed } from '@libs/auth/auth.decorators';
 import type { Principal, ServiceCaller } from '@libs/auth/principal';
 import { ApiPageResponse, PageQuery } from '@libs/pagination';
-import { CreateIncomingEndpointDto, IncomingAcceptedDto, IncomingEndpointDto, IncomingEndpointWithSecretDto, IncomingMessageDto, IncomingReplyDto, UpdateIncomingEndpointDto } from './dto/incoming.dto';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import {
+  CreateIncomingEndpointDto,
+  IncomingAcceptedDto,
+  IncomingEndpointDto,
+  IncomingEndpointWithSecretDto,
+  IncomingMessageDto,
+  IncomingReplyDto,
+  UpdateIncomingEndpointDto,
+} from './dto/incoming.dto';
 import { IncomingService } from './incoming.service';
 
 /** `/chat/incoming/:endpoint_id`: inbound chat webhooks (forms, webchat, providers), shared-secret auth. */
@@ -15,10 +30,18 @@ export class IncomingController {
 
   @Post(':endpoint_id')
   @Signed('shared_secret')
-  @ApiOperation({ operationId: 'chat_incoming_message', summary: 'Run the agent on an inbound message; 200 with the reply (202 if it takes over 60 s)' })
+  @ApiOperation({
+    operationId: 'chat_incoming_message',
+    summary: 'Run the agent on an inbound message; 200 with the reply (202 if it takes over 60 s)',
+  })
   @ApiOkResponse({ type: IncomingReplyDto })
   @ApiAcceptedResponse({ type: IncomingAcceptedDto })
-  async receive(@CurrentCaller() caller: ServiceCaller, @Param('endpoint_id') id: string, @Body() dto: IncomingMessageDto, @Res({ passthrough: true }) res: Response): Promise<IncomingReplyDto | IncomingAcceptedDto> {
+  async receive(
+    @CurrentCaller() caller: ServiceCaller,
+    @Param('endpoint_id') id: string,
+    @Body() dto: IncomingMessageDto,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<IncomingReplyDto | IncomingAcceptedDto> {
     const r = await this.incoming.receive(caller, id, dto);
     if (!r.done) {
       res.status(202);
@@ -44,9 +67,15 @@ export class IncomingEndpointsController {
 
   @Post()
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'chat_create_incoming_endpoint', summary: 'Create an inbound chat endpoint; the secret is shown once' })
+  @ApiOperation({
+    operationId: 'chat_create_incoming_endpoint',
+    summary: 'Create an inbound chat endpoint; the secret is shown once',
+  })
   @ApiCreatedResponse({ type: IncomingEndpointWithSecretDto })
-  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateIncomingEndpointDto): Promise<IncomingEndpointWithSecretDto> {
+  create(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: CreateIncomingEndpointDto,
+  ): Promise<IncomingEndpointWithSecretDto> {
     return this.incoming.create(p, dto);
   }
 
@@ -70,14 +99,21 @@ export class IncomingEndpointsController {
   @Authenticated({ minRole: 'admin' })
   @ApiOperation({ operationId: 'chat_update_incoming_endpoint' })
   @ApiOkResponse({ type: IncomingEndpointDto })
-  update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: UpdateIncomingEndpointDto): Promise<IncomingEndpointDto> {
+  update(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: UpdateIncomingEndpointDto,
+  ): Promise<IncomingEndpointDto> {
     return this.incoming.update(p, id, dto);
   }
 
   @Post(':id/rotate-secret')
   @HttpCode(200)
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'chat_rotate_incoming_endpoint_secret', summary: 'New secret (shown once); the old one stops working' })
+  @ApiOperation({
+    operationId: 'chat_rotate_incoming_endpoint_secret',
+    summary: 'New secret (shown once); the old one stops working',
+  })
   @ApiOkResponse({ type: IncomingEndpointWithSecretDto })
   rotate(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<IncomingEndpointWithSecretDto> {
     return this.incoming.rotate(p, id);

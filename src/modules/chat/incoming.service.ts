@@ -1,6 +1,3 @@
-import { Injectable } from '@nestjs/common';
-import type { Request } from 'express';
-import { randomBytes } from 'node:crypto';
 import { AuditService } from '@libs/audit';
 import type { Principal, ServiceCaller } from '@libs/auth/principal';
 import { ResolvedServiceSecret, SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
@@ -8,10 +5,19 @@ import { AppConfig } from '@libs/config';
 import { SecretBox } from '@libs/crypto';
 import { NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
 import { Page, PageQuery } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { randomBytes } from 'node:crypto';
 import { ChatDeps } from './chat.deps';
 import { ConversationEntity, IncomingEndpointEntity } from './chat.entity';
 import { ChatRepository } from './chat.repository';
-import { CreateIncomingEndpointDto, IncomingEndpointDto, IncomingEndpointWithSecretDto, IncomingMessageDto, UpdateIncomingEndpointDto } from './dto/incoming.dto';
+import {
+  CreateIncomingEndpointDto,
+  IncomingEndpointDto,
+  IncomingEndpointWithSecretDto,
+  IncomingMessageDto,
+  UpdateIncomingEndpointDto,
+} from './dto/incoming.dto';
 import { TurnOutcome, TurnsService } from './turns.service';
 
 const SYNC_WAIT_MS = 60_000;
@@ -28,10 +34,19 @@ export class IncomingSecretResolver extends SharedSecretResolver {
 
   async resolve(req: Request): Promise<ResolvedServiceSecret | null> {
     const id = (req.params as Record<string, string | undefined>)?.endpoint_id;
-    if (!id) return null;
+    if (!id) {
+      return null;
+    }
     const e = await this.repo.findEndpointWithSecret(id);
-    if (!e || !e.secretSealed) return null;
-    return { secret: this.box.open(e.secretSealed).toString('utf8'), orgId: e.orgId, subject: `chat_incoming:${e.id}`, claims: { endpoint_id: e.id } };
+    if (!e || !e.secretSealed) {
+      return null;
+    }
+    return {
+      secret: this.box.open(e.secretSealed).toString('utf8'),
+      orgId: e.orgId,
+      subject: `chat_incoming:${e.id}`,
+      claims: { endpoint_id: e.id },
+    };
   }
 }
 
@@ -48,9 +63,16 @@ export class IncomingService {
 
   private toDto(e: IncomingEndpointEntity): IncomingEndpointDto {
     return {
-      id: e.id, name: e.name, agent: e.agent, realm: e.realm, enabled: e.enabled, secret_prefix: e.secretPrefix,
-      url: `${this.config.publicBaseUrl}/api/v1/chat/incoming/${e.id}`, last_used_at: e.lastUsedAt ? e.lastUsedAt.toISOString() : null,
-      created_at: e.createdAt.toISOString(), updated_at: e.updatedAt.toISOString(),
+      id: e.id,
+      name: e.name,
+      agent: e.agent,
+      realm: e.realm,
+      enabled: e.enabled,
+      secret_prefix: e.secretPrefix,
+      url: `${this.config.publicBaseUrl}/api/v1/chat/incoming/${e.id}`,
+      last_used_at: e.lastUsedAt ? e.lastUsedAt.toISOString() : null,
+      created_at: e.createdAt.toISOString(),
+      updated_at: e.updatedAt.toISOString(),
     };
   }
 
@@ -61,8 +83,24 @@ export class IncomingService {
   async create(p: Principal, dto: CreateIncomingEndpointDto): Promise<IncomingEndpointWithSecretDto> {
     const agent = await this.deps.agent(p.orgId, dto.agent ?? 'default');
     const secret = this.newSecret();
-    const e = await this.repo.createEndpoint({ orgId: p.orgId, name: dto.name.trim(), agent: agent.id ?? agent.name, realm: dto.realm ?? null, secretSealed: this.box.seal(secret), secretPrefix: secret.slice(0, 8), enabled: true, createdBy: p.userId });
-    await this.audit.record({ orgId: p.orgId, category: 'chat', action: 'chat.incoming_endpoint.create', result: 'success', actor: p, target: { type: 'chat_incoming_endpoint', id: e.id } });
+    const e = await this.repo.createEndpoint({
+      orgId: p.orgId,
+      name: dto.name.trim(),
+      agent: agent.id ?? agent.name,
+      realm: dto.realm ?? null,
+      secretSealed: this.box.seal(secret),
+      secretPrefix: secret.slice(0, 8),
+      enabled: true,
+      createdBy: p.userId,
+    });
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'chat',
+      action: 'chat.incoming_endpoint.create',
+      result: 'success',
+      actor: p,
+      target: { type: 'chat_incoming_endpoint', id: e.id },
+    });
     return { ...this.toDto(e), secret };
   }
 
@@ -72,65 +110,139 @@ export class IncomingService {
 
   async get(p: Principal, id: string): Promise<IncomingEndpointDto> {
     const e = await this.repo.findEndpoint(p.orgId, id);
-    if (!e) throw new NotFoundException('Incoming endpoint');
+    if (!e) {
+      throw new NotFoundException('Incoming endpoint');
+    }
     return this.toDto(e);
   }
 
   async update(p: Principal, id: string, dto: UpdateIncomingEndpointDto): Promise<IncomingEndpointDto> {
     const e = await this.repo.findEndpoint(p.orgId, id);
-    if (!e) throw new NotFoundException('Incoming endpoint');
+    if (!e) {
+      throw new NotFoundException('Incoming endpoint');
+    }
     const patch: Partial<IncomingEndpointEntity> = {};
-    if (dto.name !== undefined) patch.name = dto.name.trim();
-    if (dto.enabled !== undefined) patch.enabled = dto.enabled;
+    if (dto.name !== undefined) {
+      patch.name = dto.name.trim();
+    }
+    if (dto.enabled !== undefined) {
+      patch.enabled = dto.enabled;
+    }
     if (dto.agent !== undefined) {
       const agent = await this.deps.agent(p.orgId, dto.agent);
       patch.agent = agent.id ?? agent.name;
     }
-    if (Object.keys(patch).length) await this.repo.updateEndpoint(p.orgId, id, patch);
-    await this.audit.record({ orgId: p.orgId, category: 'chat', action: 'chat.incoming_endpoint.update', result: 'success', actor: p, target: { type: 'chat_incoming_endpoint', id }, details: { changes: dto as Record<string, unknown> } });
+    if (Object.keys(patch).length) {
+      await this.repo.updateEndpoint(p.orgId, id, patch);
+    }
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'chat',
+      action: 'chat.incoming_endpoint.update',
+      result: 'success',
+      actor: p,
+      target: { type: 'chat_incoming_endpoint', id },
+      details: { changes: dto as Record<string, unknown> },
+    });
     return this.get(p, id);
   }
 
   async rotate(p: Principal, id: string): Promise<IncomingEndpointWithSecretDto> {
     const e = await this.repo.findEndpoint(p.orgId, id);
-    if (!e) throw new NotFoundException('Incoming endpoint');
+    if (!e) {
+      throw new NotFoundException('Incoming endpoint');
+    }
     const secret = this.newSecret();
-    await this.repo.updateEndpoint(p.orgId, id, { secretSealed: this.box.seal(secret), secretPrefix: secret.slice(0, 8) });
-    await this.audit.record({ orgId: p.orgId, category: 'chat', action: 'chat.incoming_endpoint.rotate_secret', result: 'success', actor: p, target: { type: 'chat_incoming_endpoint', id } });
+    await this.repo.updateEndpoint(p.orgId, id, {
+      secretSealed: this.box.seal(secret),
+      secretPrefix: secret.slice(0, 8),
+    });
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'chat',
+      action: 'chat.incoming_endpoint.rotate_secret',
+      result: 'success',
+      actor: p,
+      target: { type: 'chat_incoming_endpoint', id },
+    });
     return { ...(await this.get(p, id)), secret };
   }
 
   async remove(p: Principal, id: string): Promise<void> {
-    if (!(await this.repo.deleteEndpoint(p.orgId, id))) throw new NotFoundException('Incoming endpoint');
-    await this.audit.record({ orgId: p.orgId, category: 'chat', action: 'chat.incoming_endpoint.delete', result: 'success', actor: p, target: { type: 'chat_incoming_endpoint', id } });
+    if (!(await this.repo.deleteEndpoint(p.orgId, id))) {
+      throw new NotFoundException('Incoming endpoint');
+    }
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'chat',
+      action: 'chat.incoming_endpoint.delete',
+      result: 'success',
+      actor: p,
+      target: { type: 'chat_incoming_endpoint', id },
+    });
   }
 
   /** Runs the agent loop for an inbound message and waits (≤ 60 s) for the answer. */
-  async receive(caller: ServiceCaller, endpointId: string, dto: IncomingMessageDto): Promise<{ done: true; outcome: TurnOutcome } | { done: false; conversationId: string; turnId: string }> {
+  async receive(
+    caller: ServiceCaller,
+    endpointId: string,
+    dto: IncomingMessageDto,
+  ): Promise<{ done: true; outcome: TurnOutcome } | { done: false; conversationId: string; turnId: string }> {
     const e = await this.repo.findEndpointWithSecret(endpointId);
-    if (!e || caller.orgId !== e.orgId) throw new NotFoundException('Incoming endpoint');
-    if (!e.enabled) throw new UnauthorizedException('This endpoint is disabled', { reason: 'endpoint_disabled' });
+    if (!e || caller.orgId !== e.orgId) {
+      throw new NotFoundException('Incoming endpoint');
+    }
+    if (!e.enabled) {
+      throw new UnauthorizedException('This endpoint is disabled', { reason: 'endpoint_disabled' });
+    }
     const text = (dto.text ?? dto.content ?? dto.message ?? '').trim();
-    if (!text) throw new ValidationException('text must not be empty', { fields: [{ field: 'text', errors: ['text must not be empty'] }] });
+    if (!text) {
+      throw new ValidationException('text must not be empty', {
+        fields: [{ field: 'text', errors: ['text must not be empty'] }],
+      });
+    }
     const agent = await this.deps.agent(e.orgId, e.agent);
     const thread = dto.thread ?? dto.from;
     const key = thread ? `incoming:${e.id}:${thread}` : null;
-    let conversation: ConversationEntity | null = key ? await this.repo.findConversationByExternalKey(e.orgId, key) : null;
+    let conversation: ConversationEntity | null = key
+      ? await this.repo.findConversationByExternalKey(e.orgId, key)
+      : null;
     if (!conversation) {
       conversation = await this.repo
-        .createConversation({ orgId: e.orgId, title: `${e.name}${dto.from ? `: ${dto.from}` : ''}`.slice(0, 300), realm: e.realm ?? agent.realm, agent: agent.name, agentId: agent.id, createdBy: e.createdBy, externalKey: key })
+        .createConversation({
+          orgId: e.orgId,
+          title: `${e.name}${dto.from ? `: ${dto.from}` : ''}`.slice(0, 300),
+          realm: e.realm ?? agent.realm,
+          agent: agent.name,
+          agentId: agent.id,
+          createdBy: e.createdBy,
+          externalKey: key,
+        })
         .catch(async (err) => {
-          if ((err as { code?: string }).code === '23505' && key) return (await this.repo.findConversationByExternalKey(e.orgId, key))!;
+          if ((err as { code?: string }).code === '23505' && key) {
+            return (await this.repo.findConversationByExternalKey(e.orgId, key))!;
+          }
           throw err;
         });
     }
     await this.repo.updateEndpoint(e.orgId, e.id, { lastUsedAt: new Date() });
-    const started = await this.turns.start({ orgId: e.orgId, conversation, content: text, actor: { userId: null, email: null }, kind: 'incoming', source: 'incoming' });
+    const started = await this.turns.start({
+      orgId: e.orgId,
+      conversation,
+      content: text,
+      actor: { userId: null, email: null },
+      kind: 'incoming',
+      source: 'incoming',
+    });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<null>((r) => (timer = setTimeout(() => r(null), SYNC_WAIT_MS)));
     const outcome = await Promise.race([started.done, timeout]);
-    if (timer) clearTimeout(timer);
-    if (!outcome) return { done: false, conversationId: conversation.id, turnId: started.turn.id };
+    if (timer) {
+      clearTimeout(timer);
+    }
+    if (!outcome) {
+      return { done: false, conversationId: conversation.id, turnId: started.turn.id };
+    }
     return { done: true, outcome };
   }
 }

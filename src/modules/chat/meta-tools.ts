@@ -14,7 +14,8 @@ export const META_TOOLS: LlmToolDefinition[] = [
   },
   {
     name: SEARCH_TOOLS,
-    description: 'Search the connector tool catalog. Returns the best matching tools with their qualified names and input schemas.',
+    description:
+      'Search the connector tool catalog. Returns the best matching tools with their qualified names and input schemas.',
     inputSchema: {
       type: 'object',
       properties: {
@@ -26,11 +27,15 @@ export const META_TOOLS: LlmToolDefinition[] = [
   },
   {
     name: EXECUTE_TOOL,
-    description: 'Run one connector tool found with search_connector_tools. Write and destructive tools may wait for a human approval.',
+    description:
+      'Run one connector tool found with search_connector_tools. Write and destructive tools may wait for a human approval.',
     inputSchema: {
       type: 'object',
       properties: {
-        tool: { type: 'string', description: 'Qualified tool name `<source>.<tool>` as returned by search_connector_tools' },
+        tool: {
+          type: 'string',
+          description: 'Qualified tool name `<source>.<tool>` as returned by search_connector_tools',
+        },
         arguments: { type: 'object', description: "Arguments matching the tool's input schema" },
       },
       required: ['tool'],
@@ -46,7 +51,6 @@ export const META_TOOLS: LlmToolDefinition[] = [
     },
   },
 ];
-
 
 export const META_TOOL_NAMES = new Set(META_TOOLS.map((t) => t.name));
 

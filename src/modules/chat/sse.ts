@@ -28,12 +28,16 @@ export class SseWriter {
   }
 
   send(e: TurnEvent): void {
-    if (this.isClosed) return;
+    if (this.isClosed) {
+      return;
+    }
     this.res.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
   }
 
   end(): void {
-    if (this.isClosed) return;
+    if (this.isClosed) {
+      return;
+    }
     this.closed = true;
     this.res.end();
   }
@@ -50,11 +54,16 @@ export function parseLastEventId(v: string | undefined | null): number {
 }
 
 /** Streams a locally running turn to the response from its first event; the turn itself never depends on the client. */
-export function pipeLocalTurn(res: Response, subscribe: (listener: (e: TurnEvent) => void) => (() => void) | undefined): void {
+export function pipeLocalTurn(
+  res: Response,
+  subscribe: (listener: (e: TurnEvent) => void) => (() => void) | undefined,
+): void {
   const sse = new SseWriter(res);
   sse.open();
+  // `let`, assigned below: the listener may run before subscribe() returns, and must see undefined then
   let unsubscribe: (() => void) | undefined;
   let ended = false;
+  // eslint-disable-next-line prefer-const
   unsubscribe = subscribe((e) => {
     sse.send(e);
     if (e.event === 'message_end') {
@@ -63,20 +72,30 @@ export function pipeLocalTurn(res: Response, subscribe: (listener: (e: TurnEvent
       unsubscribe?.();
     }
   });
-  if (ended) unsubscribe?.();
-  if (!unsubscribe) sse.end();
+  if (ended) {
+    unsubscribe?.();
+  }
+  if (!unsubscribe) {
+    sse.end();
+  }
   sse.onClose(() => unsubscribe?.());
 }
 
 /** Streams events from an async source (re-attach); aborts the source when the client goes away. */
-export async function pipeEvents(res: Response, source: AsyncGenerator<TurnEvent> | undefined, ctrl: AbortController): Promise<void> {
+export async function pipeEvents(
+  res: Response,
+  source: AsyncGenerator<TurnEvent> | undefined,
+  ctrl: AbortController,
+): Promise<void> {
   const sse = new SseWriter(res);
   sse.open();
   sse.onClose(() => ctrl.abort());
   try {
     if (source) {
       for await (const e of source) {
-        if (sse.isClosed) break;
+        if (sse.isClosed) {
+          break;
+        }
         sse.send(e);
       }
     }

@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
 import { AppException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
 import { catalogRealm, ChatDeps } from './chat.deps';
 import { ApprovalEntity } from './chat.entity';
 import { newId, redact } from './chat.ids';
@@ -21,31 +21,91 @@ export class ToolCallsService {
     private readonly tools: ToolRunner,
   ) {}
 
-  async run(p: Principal, conversationId: string, dto: ManualToolCallDto): Promise<{ status: number; body: ToolCallDto | Record<string, unknown> }> {
+  async run(
+    p: Principal,
+    conversationId: string,
+    dto: ManualToolCallDto,
+  ): Promise<{ status: number; body: ToolCallDto | Record<string, unknown> }> {
     const c = await this.conversations.readable(p, conversationId);
     const input = parseExecuteInput(dto as unknown as Record<string, unknown>);
     const tool = await this.tools.resolveTool(p.orgId, input.tool, input.connector);
-    if (!tool) throw new NotFoundException('Tool', { tool: input.tool, connector: input.connector }, 'tool_not_found');
-    const [agent, security] = await Promise.all([this.deps.agent(p.orgId, c.agentId ?? c.agent).catch(() => this.deps.agent(p.orgId, 'default')), this.deps.security(p.orgId)]);
-    const ctx = { orgId: p.orgId, conversationId: c.id, turnId: null, messageId: null, source: 'manual' as const, actor: { userId: p.userId, email: p.email }, agent, realm: catalogRealm(agent, c.realm), security };
+    if (!tool) {
+      throw new NotFoundException('Tool', { tool: input.tool, connector: input.connector }, 'tool_not_found');
+    }
+    const [agent, security] = await Promise.all([
+      this.deps.agent(p.orgId, c.agentId ?? c.agent).catch(() => this.deps.agent(p.orgId, 'default')),
+      this.deps.security(p.orgId),
+    ]);
+    const ctx = {
+      orgId: p.orgId,
+      conversationId: c.id,
+      turnId: null,
+      messageId: null,
+      source: 'manual' as const,
+      actor: { userId: p.userId, email: p.email },
+      agent,
+      realm: catalogRealm(agent, c.realm),
+      security,
+    };
     const id = newId('tc');
     const shownArgs = redact(input.args) as Record<string, unknown>;
-    const base = { id, orgId: p.orgId, conversationId: c.id, source: 'manual' as const, name: EXECUTE_TOOL, tool: tool.qualifiedName, connector: tool.connector, sourceId: tool.sourceId, args: shownArgs, effect: tool.effect, requestedBy: p.userId };
+    const base = {
+      id,
+      orgId: p.orgId,
+      conversationId: c.id,
+      source: 'manual' as const,
+      name: EXECUTE_TOOL,
+      tool: tool.qualifiedName,
+      connector: tool.connector,
+      sourceId: tool.sourceId,
+      args: shownArgs,
+      effect: tool.effect,
+      requestedBy: p.userId,
+    };
     const pre = await this.tools.preflight(ctx, tool, input.tool, input.args);
     if (pre) {
-      await this.repo.insertToolCall({ ...base, status: pre.status, error: pre.error, policy: pre.policy ?? null, usageMs: 0, completedAt: new Date() });
-      if (pre.error.code === 'invalid_arguments') throw new ValidationException(pre.error.message, { tool_call_id: id, ...(pre.error.details ?? {}) }, 'invalid_arguments');
-      if (pre.error.code === 'policy_denied') throw new ForbiddenException(pre.error.message, { tool_call_id: id, policy: pre.policy }, 'policy_denied');
+      await this.repo.insertToolCall({
+        ...base,
+        status: pre.status,
+        error: pre.error,
+        policy: pre.policy ?? null,
+        usageMs: 0,
+        completedAt: new Date(),
+      });
+      if (pre.error.code === 'invalid_arguments') {
+        throw new ValidationException(
+          pre.error.message,
+          { tool_call_id: id, ...(pre.error.details ?? {}) },
+          'invalid_arguments',
+        );
+      }
+      if (pre.error.code === 'policy_denied') {
+        throw new ForbiddenException(pre.error.message, { tool_call_id: id, policy: pre.policy }, 'policy_denied');
+      }
       throw new AppException(404, pre.error.code, pre.error.message, { tool_call_id: id });
     }
     const gate = decideGate(tool, security.approvalDefaults, agent.approvalDefaults);
     if (gate.decision === 'approve') {
-      await this.repo.insertToolCall({ ...base, status: 'pending_approval', policy: { decision: 'approve', policy: gate.policy } });
+      await this.repo.insertToolCall({
+        ...base,
+        status: 'pending_approval',
+        policy: { decision: 'approve', policy: gate.policy },
+      });
       const approval = await this.tools.createApproval(ctx, id, tool, input.args, gate);
       await this.repo.updateToolCall(id, { approvalId: approval.id });
       return {
         status: 202,
-        body: { status: 'pending_approval', tool_call_id: id, approval_id: approval.id, tool: tool.qualifiedName, connector: tool.connector, effect: tool.effect, reason: gate.reason, expires_at: approval.expiresAt.toISOString(), policy: { decision: 'approve', policy: gate.policy } },
+        body: {
+          status: 'pending_approval',
+          tool_call_id: id,
+          approval_id: approval.id,
+          tool: tool.qualifiedName,
+          connector: tool.connector,
+          effect: tool.effect,
+          reason: gate.reason,
+          expires_at: approval.expiresAt.toISOString(),
+          policy: { decision: 'approve', policy: gate.policy },
+        },
       };
     }
     await this.repo.insertToolCall({ ...base, status: 'running', policy: { decision: 'allow', policy: gate.policy } });
@@ -58,25 +118,44 @@ export class ToolCallsService {
   async get(p: Principal, conversationId: string, toolCallId: string): Promise<ToolCallDto> {
     const c = await this.conversations.readable(p, conversationId);
     const row = await this.repo.findToolCall(p.orgId, toolCallId);
-    if (!row || row.conversationId !== c.id) throw new NotFoundException('Tool call');
+    if (!row || row.conversationId !== c.id) {
+      throw new NotFoundException('Tool call');
+    }
     return toToolCallDto(row);
   }
 
   /** A decided approval of a manual call: run it once (approved) or record the refusal. */
   async onManualDecision(a: ApprovalEntity): Promise<void> {
     const call = await this.repo.findToolCall(a.orgId, a.toolCallId);
-    if (!call) return;
+    if (!call) {
+      return;
+    }
     const args = a.status === 'approved' ? await this.tools.approvedArgs(a.id) : {};
     const tool = a.status === 'approved' ? await this.tools.resolveTool(a.orgId, a.tool) : undefined;
-    const o = await this.tools.applyDecision(a.orgId, a.toolCallId, tool, args, { status: a.status as 'approved' | 'denied' | 'expired', note: a.note });
+    const o = await this.tools.applyDecision(a.orgId, a.toolCallId, tool, args, {
+      status: a.status as 'approved' | 'denied' | 'expired',
+      note: a.note,
+    });
     await this.appendToolMessage(a.orgId, a.conversationId, a.toolCallId, a.tool, a.connector, a.args, o);
   }
 
   /** The call and its result become a `tool` message, so the model sees it on the next turn. */
-  private async appendToolMessage(orgId: string, conversationId: string, toolCallId: string, tool: string, connector: string | null, args: Record<string, unknown>, o: ToolOutcome): Promise<void> {
+  private async appendToolMessage(
+    orgId: string,
+    conversationId: string,
+    toolCallId: string,
+    tool: string,
+    connector: string | null,
+    args: Record<string, unknown>,
+    o: ToolOutcome,
+  ): Promise<void> {
     const content = JSON.stringify(o.error ? { error: o.error } : (o.result ?? null));
     await this.repo.insertMessage({
-      orgId, conversationId, role: 'tool', content: content.length > 100_000 ? `${content.slice(0, 100_000)}…` : content, toolCallId,
+      orgId,
+      conversationId,
+      role: 'tool',
+      content: content.length > 100_000 ? `${content.slice(0, 100_000)}…` : content,
+      toolCallId,
       toolCalls: [{ tool_call_id: toolCallId, name: EXECUTE_TOOL, connector, tool, args, status: o.status }],
     });
     await this.repo.touchConversation(conversationId);

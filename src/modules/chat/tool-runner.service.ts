@@ -1,4 +1,3 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { ToolExecutionError } from '@libs/connectors/connector';
@@ -6,6 +5,7 @@ import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { SecretBox } from '@libs/crypto';
 import type { LlmToolCall } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
+import { Injectable, Logger } from '@nestjs/common';
 import { validateArgs } from './args-validator';
 import { ApprovalDefaults, ApprovalMode, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
 import { ApprovalEntity, StoredToolCallSummary, ToolCallEntity, ToolCallSource, ToolCallStatus } from './chat.entity';
@@ -57,7 +57,11 @@ export interface ApprovalDecision {
 const MAX_MODEL_RESULT_CHARS = 32 * 1024;
 
 /** `{tool, arguments}` (also `{connector, tool, args}`) of execute_connector_tool and the manual endpoint. */
-export function parseExecuteInput(raw: Record<string, unknown>): { tool: string; connector?: string; args: Record<string, unknown> } {
+export function parseExecuteInput(raw: Record<string, unknown>): {
+  tool: string;
+  connector?: string;
+  args: Record<string, unknown>;
+} {
   const tool = typeof raw.tool === 'string' ? raw.tool : typeof raw.name === 'string' ? raw.name : '';
   const connector = typeof raw.connector === 'string' && raw.connector ? raw.connector : undefined;
   const a = raw.arguments ?? raw.args ?? raw.parameters ?? {};
@@ -66,16 +70,40 @@ export function parseExecuteInput(raw: Record<string, unknown>): { tool: string;
 }
 
 /** Precedence: a `deny` default (org or agent) refuses; then the tool's requiresApproval; then agent override; then org default. */
-export function decideGate(tool: Pick<CatalogTool, 'effect' | 'requiresApproval'>, org: ApprovalDefaults, agent?: Partial<ApprovalDefaults> | null): GateDecision {
+export function decideGate(
+  tool: Pick<CatalogTool, 'effect' | 'requiresApproval'>,
+  org: ApprovalDefaults,
+  agent?: Partial<ApprovalDefaults> | null,
+): GateDecision {
   const effect = tool.effect;
   const agentMode = agent?.[effect];
   const orgMode = org[effect];
-  if (agentMode === 'deny') return { decision: 'deny', reason: `${effect} tools are denied for this agent (policy: agent-${effect})`, policy: `agent-${effect}` };
-  if (!agentMode && orgMode === 'deny') return { decision: 'deny', reason: `${effect} tools are denied (policy: default-${effect})`, policy: `default-${effect}` };
-  if (tool.requiresApproval) return { decision: 'approve', reason: `tool requires approval (policy: tool-requires-approval)`, policy: 'tool-requires-approval' };
+  if (agentMode === 'deny') {
+    return {
+      decision: 'deny',
+      reason: `${effect} tools are denied for this agent (policy: agent-${effect})`,
+      policy: `agent-${effect}`,
+    };
+  }
+  if (!agentMode && orgMode === 'deny') {
+    return {
+      decision: 'deny',
+      reason: `${effect} tools are denied (policy: default-${effect})`,
+      policy: `default-${effect}`,
+    };
+  }
+  if (tool.requiresApproval) {
+    return {
+      decision: 'approve',
+      reason: `tool requires approval (policy: tool-requires-approval)`,
+      policy: 'tool-requires-approval',
+    };
+  }
   const mode = agentMode ?? orgMode;
   const policy = agentMode ? `agent-${effect}` : `default-${effect}`;
-  if (mode === 'approve') return { decision: 'approve', reason: `${effect} tool requires approval (policy: ${policy})`, policy };
+  if (mode === 'approve') {
+    return { decision: 'approve', reason: `${effect} tool requires approval (policy: ${policy})`, policy };
+  }
   return { decision: 'allow', reason: `${effect} tool allowed (policy: ${policy})`, policy };
 }
 
@@ -85,7 +113,9 @@ export function errorResult(error: ToolError): { error: ToolError } {
 
 function forModel(result: unknown): unknown {
   const s = JSON.stringify(result ?? null);
-  if (s.length <= MAX_MODEL_RESULT_CHARS) return result;
+  if (s.length <= MAX_MODEL_RESULT_CHARS) {
+    return result;
+  }
   return { truncated: true, preview: s.slice(0, MAX_MODEL_RESULT_CHARS) };
 }
 
@@ -108,46 +138,111 @@ export class ToolRunner {
 
   /** Resolves `<source>.<tool>`, a bare tool name, or connector + tool (connector = source name or connector type). */
   async resolveTool(orgId: string, name: string, connector?: string): Promise<CatalogTool | undefined> {
-    if (!name) return undefined;
+    if (!name) {
+      return undefined;
+    }
     const qualified = connector && !name.includes('.') ? `${connector}.${name}` : name;
     const direct = await this.deps.findTool(orgId, qualified);
-    if (direct) return direct;
+    if (direct) {
+      return direct;
+    }
     const all = await this.deps.listTools(orgId);
-    const [prefix, bare] = qualified.includes('.') ? [qualified.slice(0, qualified.lastIndexOf('.')), qualified.slice(qualified.lastIndexOf('.') + 1)] : [connector, qualified];
-    const matches = all.filter((t) => t.name === bare && (!prefix || t.sourceName === prefix || t.connector === prefix || t.qualifiedName === qualified));
+    const [prefix, bare] = qualified.includes('.')
+      ? [qualified.slice(0, qualified.lastIndexOf('.')), qualified.slice(qualified.lastIndexOf('.') + 1)]
+      : [connector, qualified];
+    const matches = all.filter(
+      (t) =>
+        t.name === bare &&
+        (!prefix || t.sourceName === prefix || t.connector === prefix || t.qualifiedName === qualified),
+    );
     return matches.sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName))[0];
   }
 
   allowedByAgent(agent: ChatAgent, tool: CatalogTool): boolean {
-    if (!agent.connectorsAllowlist || !agent.connectorsAllowlist.length) return true;
+    if (!agent.connectorsAllowlist || !agent.connectorsAllowlist.length) {
+      return true;
+    }
     return agent.connectorsAllowlist.some((c) => c === tool.connector || c === tool.sourceName);
   }
 
   // ---------- agent loop: one meta-tool call ----------
 
-  async runMeta(ctx: ToolRunContext, call: LlmToolCall): Promise<{ summary: StoredToolCallSummary; modelResult: unknown }> {
+  async runMeta(
+    ctx: ToolRunContext,
+    call: LlmToolCall,
+  ): Promise<{ summary: StoredToolCallSummary; modelResult: unknown }> {
     const id = newId('tc');
-    if (call.name === EXECUTE_TOOL) return this.runExecute(ctx, id, call);
+    if (call.name === EXECUTE_TOOL) {
+      return this.runExecute(ctx, id, call);
+    }
     const started = Date.now();
-    ctx.emit?.('tool_call_start', { tool_call_id: id, name: call.name, connector: null, tool: call.name, args: call.args ?? {} });
+    ctx.emit?.('tool_call_start', {
+      tool_call_id: id,
+      name: call.name,
+      connector: null,
+      tool: call.name,
+      args: call.args ?? {},
+    });
     let outcome: ToolOutcome;
     try {
-      if (call.name === LIST_CONNECTORS) outcome = { status: 'completed', result: await this.listConnectors(ctx.orgId, ctx) };
-      else if (call.name === SEARCH_TOOLS) outcome = { status: 'completed', result: await this.searchTools(ctx.orgId, String(call.args?.query ?? ''), Number(call.args?.top_k ?? 5), ctx) };
-      else if (call.name === REQUEST_ACCESS) outcome = { status: 'completed', result: await this.requestAccess(ctx, String(call.args?.connector ?? ''), String(call.args?.reason ?? '')) };
-      else outcome = { status: 'failed', error: { code: 'tool_not_found', message: `Unknown tool "${call.name}"; use ${SEARCH_TOOLS} and ${EXECUTE_TOOL}` } };
+      if (call.name === LIST_CONNECTORS) {
+        outcome = { status: 'completed', result: await this.listConnectors(ctx.orgId, ctx) };
+      } else if (call.name === SEARCH_TOOLS) {
+        outcome = {
+          status: 'completed',
+          result: await this.searchTools(ctx.orgId, String(call.args?.query ?? ''), Number(call.args?.top_k ?? 5), ctx),
+        };
+      } else if (call.name === REQUEST_ACCESS) {
+        outcome = {
+          status: 'completed',
+          result: await this.requestAccess(ctx, String(call.args?.connector ?? ''), String(call.args?.reason ?? '')),
+        };
+      } else {
+        outcome = {
+          status: 'failed',
+          error: {
+            code: 'tool_not_found',
+            message: `Unknown tool "${call.name}"; use ${SEARCH_TOOLS} and ${EXECUTE_TOOL}`,
+          },
+        };
+      }
     } catch (err) {
       const code = err instanceof ToolExecutionError ? err.code : 'tool_failed';
       outcome = { status: 'failed', error: { code, message: (err as Error).message } };
     }
     outcome.usageMs = Date.now() - started;
     await this.repo.insertToolCall({
-      id, orgId: ctx.orgId, conversationId: ctx.conversationId, turnId: ctx.turnId, messageId: ctx.messageId, source: ctx.source,
-      name: call.name, llmCallId: call.id, tool: call.name, connector: null, args: redact(call.args ?? {}) as Record<string, unknown>, effect: 'read',
-      status: outcome.status, result: outcome.result ?? null, error: outcome.error ?? null, usageMs: outcome.usageMs, requestedBy: ctx.actor.userId, completedAt: new Date(),
+      id,
+      orgId: ctx.orgId,
+      conversationId: ctx.conversationId,
+      turnId: ctx.turnId,
+      messageId: ctx.messageId,
+      source: ctx.source,
+      name: call.name,
+      llmCallId: call.id,
+      tool: call.name,
+      connector: null,
+      args: redact(call.args ?? {}) as Record<string, unknown>,
+      effect: 'read',
+      status: outcome.status,
+      result: outcome.result ?? null,
+      error: outcome.error ?? null,
+      usageMs: outcome.usageMs,
+      requestedBy: ctx.actor.userId,
+      completedAt: new Date(),
     });
     this.emitResult(ctx, id, outcome);
-    return { summary: { tool_call_id: id, name: call.name, connector: null, tool: call.name, args: call.args ?? {}, status: outcome.status }, modelResult: this.modelResult(outcome) };
+    return {
+      summary: {
+        tool_call_id: id,
+        name: call.name,
+        connector: null,
+        tool: call.name,
+        args: call.args ?? {},
+        status: outcome.status,
+      },
+      modelResult: this.modelResult(outcome),
+    };
   }
 
   private modelResult(o: ToolOutcome): unknown {
@@ -164,36 +259,90 @@ export class ToolRunner {
     });
   }
 
-  private async runExecute(ctx: ToolRunContext, id: string, call: LlmToolCall): Promise<{ summary: StoredToolCallSummary; modelResult: unknown }> {
+  private async runExecute(
+    ctx: ToolRunContext,
+    id: string,
+    call: LlmToolCall,
+  ): Promise<{ summary: StoredToolCallSummary; modelResult: unknown }> {
     const input = parseExecuteInput(call.args ?? {});
     const tool = await this.resolveTool(ctx.orgId, input.tool, input.connector);
-    const qualified = tool?.qualifiedName ?? (input.connector && !input.tool.includes('.') ? `${input.connector}.${input.tool}` : input.tool);
-    const connector = tool?.connector ?? input.connector ?? (input.tool.includes('.') ? input.tool.split('.')[0] : null);
+    const qualified =
+      tool?.qualifiedName ??
+      (input.connector && !input.tool.includes('.') ? `${input.connector}.${input.tool}` : input.tool);
+    const connector =
+      tool?.connector ?? input.connector ?? (input.tool.includes('.') ? input.tool.split('.')[0] : null);
     const shownArgs = redact(input.args) as Record<string, unknown>;
-    ctx.emit?.('tool_call_start', { tool_call_id: id, name: EXECUTE_TOOL, connector, tool: qualified, args: shownArgs });
-    const summary = (status: string): StoredToolCallSummary => ({ tool_call_id: id, name: EXECUTE_TOOL, connector, tool: qualified, args: shownArgs, status });
+    ctx.emit?.('tool_call_start', {
+      tool_call_id: id,
+      name: EXECUTE_TOOL,
+      connector,
+      tool: qualified,
+      args: shownArgs,
+    });
+    const summary = (status: string): StoredToolCallSummary => ({
+      tool_call_id: id,
+      name: EXECUTE_TOOL,
+      connector,
+      tool: qualified,
+      args: shownArgs,
+      status,
+    });
     const base: Partial<ToolCallEntity> = {
-      id, orgId: ctx.orgId, conversationId: ctx.conversationId, turnId: ctx.turnId, messageId: ctx.messageId, source: ctx.source, name: EXECUTE_TOOL,
-      llmCallId: call.id, tool: qualified, connector, sourceId: tool?.sourceId ?? null, args: shownArgs, effect: tool?.effect ?? null, requestedBy: ctx.actor.userId,
+      id,
+      orgId: ctx.orgId,
+      conversationId: ctx.conversationId,
+      turnId: ctx.turnId,
+      messageId: ctx.messageId,
+      source: ctx.source,
+      name: EXECUTE_TOOL,
+      llmCallId: call.id,
+      tool: qualified,
+      connector,
+      sourceId: tool?.sourceId ?? null,
+      args: shownArgs,
+      effect: tool?.effect ?? null,
+      requestedBy: ctx.actor.userId,
     };
     const pre = await this.preflight(ctx, tool, input.tool, input.args);
     if (pre) {
-      await this.repo.insertToolCall({ ...base, status: pre.status, error: pre.error ?? null, policy: pre.policy ?? null, completedAt: new Date(), usageMs: 0 });
+      await this.repo.insertToolCall({
+        ...base,
+        status: pre.status,
+        error: pre.error ?? null,
+        policy: pre.policy ?? null,
+        completedAt: new Date(),
+        usageMs: 0,
+      });
       const o: ToolOutcome = { status: pre.status, error: pre.error, usageMs: 0 };
       this.emitResult(ctx, id, o);
       return { summary: summary(o.status), modelResult: this.modelResult(o) };
     }
     const gate = decideGate(tool!, ctx.security.approvalDefaults, ctx.agent.approvalDefaults);
     if (gate.decision === 'approve') {
-      await this.repo.insertToolCall({ ...base, status: 'pending_approval', policy: { decision: 'approve', policy: gate.policy } });
+      await this.repo.insertToolCall({
+        ...base,
+        status: 'pending_approval',
+        policy: { decision: 'approve', policy: gate.policy },
+      });
       const approval = await this.createApproval(ctx, id, tool!, input.args, gate);
       await this.repo.updateToolCall(id, { approvalId: approval.id });
       ctx.emit?.('approval_required', {
-        approval_id: approval.id, tool_call_id: id, name: EXECUTE_TOOL, tool: qualified, connector, args: shownArgs,
-        effect: tool!.effect, reason: gate.reason, expires_at: approval.expiresAt.toISOString(),
+        approval_id: approval.id,
+        tool_call_id: id,
+        name: EXECUTE_TOOL,
+        tool: qualified,
+        connector,
+        args: shownArgs,
+        effect: tool!.effect,
+        reason: gate.reason,
+        expires_at: approval.expiresAt.toISOString(),
       });
       const decision = await this.waitForDecision(approval, ctx.isCancelled);
-      ctx.emit?.('approval_resolved', { approval_id: approval.id, decision: decision.status === 'cancelled' ? 'expired' : decision.status, note: decision.note });
+      ctx.emit?.('approval_resolved', {
+        approval_id: approval.id,
+        decision: decision.status === 'cancelled' ? 'expired' : decision.status,
+        note: decision.note,
+      });
       const o = await this.applyDecision(ctx.orgId, id, tool!, input.args, decision);
       this.emitResult(ctx, id, o);
       return { summary: summary(o.status), modelResult: this.modelResult(o) };
@@ -205,45 +354,124 @@ export class ToolRunner {
   }
 
   /** Route + allow-list + argument validation + deny defaults; a non-null answer ends the call without running it. */
-  async preflight(ctx: Pick<ToolRunContext, 'orgId' | 'agent' | 'realm' | 'security' | 'actor' | 'conversationId'>, tool: CatalogTool | undefined, requested: string, args: Record<string, unknown>): Promise<{ status: ToolCallStatus; error: ToolError; policy?: Record<string, unknown> } | null> {
-    if (tool && !inRealm(tool, ctx.realm)) tool = undefined;
-    if (!tool) return { status: 'failed', error: { code: 'tool_not_found', message: `No tool "${requested}" in the catalog; use ${SEARCH_TOOLS} to find one` } };
+  async preflight(
+    ctx: Pick<ToolRunContext, 'orgId' | 'agent' | 'realm' | 'security' | 'actor' | 'conversationId'>,
+    tool: CatalogTool | undefined,
+    requested: string,
+    args: Record<string, unknown>,
+  ): Promise<{ status: ToolCallStatus; error: ToolError; policy?: Record<string, unknown> } | null> {
+    if (tool && !inRealm(tool, ctx.realm)) {
+      tool = undefined;
+    }
+    if (!tool) {
+      return {
+        status: 'failed',
+        error: {
+          code: 'tool_not_found',
+          message: `No tool "${requested}" in the catalog; use ${SEARCH_TOOLS} to find one`,
+        },
+      };
+    }
     if (!this.allowedByAgent(ctx.agent, tool)) {
       await this.auditPolicy(ctx, tool, 'agent-connectors-allowlist');
-      return { status: 'denied', error: { code: 'policy_denied', message: `Connector ${tool.connector} is not allowed for agent ${ctx.agent.name}` }, policy: { decision: 'deny', policy: 'agent-connectors-allowlist' } };
+      return {
+        status: 'denied',
+        error: {
+          code: 'policy_denied',
+          message: `Connector ${tool.connector} is not allowed for agent ${ctx.agent.name}`,
+        },
+        policy: { decision: 'deny', policy: 'agent-connectors-allowlist' },
+      };
     }
     const problems = validateArgs(tool.inputSchema as Record<string, unknown>, args);
-    if (problems.length) return { status: 'failed', error: { code: 'invalid_arguments', message: problems.join('; '), details: { problems } } };
+    if (problems.length) {
+      return {
+        status: 'failed',
+        error: { code: 'invalid_arguments', message: problems.join('; '), details: { problems } },
+      };
+    }
     const gate = decideGate(tool, ctx.security.approvalDefaults, ctx.agent.approvalDefaults);
     if (gate.decision === 'deny') {
       await this.auditPolicy(ctx, tool, gate.policy);
-      return { status: 'denied', error: { code: 'policy_denied', message: gate.reason }, policy: { decision: 'deny', policy: gate.policy } };
+      return {
+        status: 'denied',
+        error: { code: 'policy_denied', message: gate.reason },
+        policy: { decision: 'deny', policy: gate.policy },
+      };
     }
     return null;
   }
 
-  private async auditPolicy(ctx: Pick<ToolRunContext, 'orgId' | 'actor' | 'conversationId'>, tool: CatalogTool, policy: string): Promise<void> {
+  private async auditPolicy(
+    ctx: Pick<ToolRunContext, 'orgId' | 'actor' | 'conversationId'>,
+    tool: CatalogTool,
+    policy: string,
+  ): Promise<void> {
     await this.audit.record({
-      orgId: ctx.orgId, category: 'policy', action: 'chat.tool.execute', result: 'denied',
+      orgId: ctx.orgId,
+      category: 'policy',
+      action: 'chat.tool.execute',
+      result: 'denied',
       actor: ctx.actor.userId ? { userId: ctx.actor.userId, email: ctx.actor.email ?? '' } : null,
-      target: { type: 'tool', id: tool.qualifiedName, conversation_id: ctx.conversationId }, details: { policy, effect: tool.effect },
+      target: { type: 'tool', id: tool.qualifiedName, conversation_id: ctx.conversationId },
+      details: { policy, effect: tool.effect },
     });
   }
 
-  async createApproval(ctx: Pick<ToolRunContext, 'orgId' | 'conversationId' | 'turnId' | 'messageId' | 'source' | 'actor' | 'security'>, toolCallId: string, tool: CatalogTool, args: Record<string, unknown>, gate: GateDecision): Promise<ApprovalEntity> {
+  async createApproval(
+    ctx: Pick<ToolRunContext, 'orgId' | 'conversationId' | 'turnId' | 'messageId' | 'source' | 'actor' | 'security'>,
+    toolCallId: string,
+    tool: CatalogTool,
+    args: Record<string, unknown>,
+    gate: GateDecision,
+  ): Promise<ApprovalEntity> {
     const approval = await this.repo.insertApproval({
-      id: newId('apr'), orgId: ctx.orgId, conversationId: ctx.conversationId, turnId: ctx.turnId, messageId: ctx.messageId, toolCallId,
-      tool: tool.qualifiedName, connector: tool.connector, args: redact(args) as Record<string, unknown>, argsSealed: this.box.sealJson(args), argsHash: argsHash(args),
-      effect: tool.effect, reason: gate.reason, status: 'pending', source: ctx.source === 'manual' ? 'manual' : ctx.source === 'chat' ? 'chat' : ctx.source === 'incoming' ? 'channel' : 'task',
-      requestedBy: ctx.actor.userId, expiresAt: new Date(Date.now() + ctx.security.approvalTimeoutSecs * 1000),
+      id: newId('apr'),
+      orgId: ctx.orgId,
+      conversationId: ctx.conversationId,
+      turnId: ctx.turnId,
+      messageId: ctx.messageId,
+      toolCallId,
+      tool: tool.qualifiedName,
+      connector: tool.connector,
+      args: redact(args) as Record<string, unknown>,
+      argsSealed: this.box.sealJson(args),
+      argsHash: argsHash(args),
+      effect: tool.effect,
+      reason: gate.reason,
+      status: 'pending',
+      source:
+        ctx.source === 'manual'
+          ? 'manual'
+          : ctx.source === 'chat'
+            ? 'chat'
+            : ctx.source === 'incoming'
+              ? 'channel'
+              : 'task',
+      requestedBy: ctx.actor.userId,
+      expiresAt: new Date(Date.now() + ctx.security.approvalTimeoutSecs * 1000),
     });
     await this.audit.record({
-      orgId: ctx.orgId, category: 'approval', action: 'approval.requested', result: 'success',
+      orgId: ctx.orgId,
+      category: 'approval',
+      action: 'approval.requested',
+      result: 'success',
       actor: ctx.actor.userId ? { userId: ctx.actor.userId, email: ctx.actor.email ?? '' } : null,
-      target: { type: 'approval', id: approval.id, tool: approval.tool, conversation_id: ctx.conversationId }, details: { effect: approval.effect, reason: gate.reason, args_hash: approval.argsHash },
+      target: { type: 'approval', id: approval.id, tool: approval.tool, conversation_id: ctx.conversationId },
+      details: { effect: approval.effect, reason: gate.reason, args_hash: approval.argsHash },
     });
     await this.bus
-      .publish(`org:${ctx.orgId}:events`, { type: 'approval.requested', data: { approval_id: approval.id, conversation_id: ctx.conversationId, tool: approval.tool, effect: approval.effect, expires_at: approval.expiresAt.toISOString() }, ts: new Date().toISOString() })
+      .publish(`org:${ctx.orgId}:events`, {
+        type: 'approval.requested',
+        data: {
+          approval_id: approval.id,
+          conversation_id: ctx.conversationId,
+          tool: approval.tool,
+          effect: approval.effect,
+          expires_at: approval.expiresAt.toISOString(),
+        },
+        ts: new Date().toISOString(),
+      })
       .catch(() => undefined);
     return approval;
   }
@@ -253,7 +481,10 @@ export class ToolRunner {
    * deciding publishes there), re-checking the row every CHAT_APPROVAL_POLL_MS in case a message
    * was lost, and expiring it itself at `expires_at`. `isCancelled` aborts the wait (the approval is expired).
    */
-  async waitForDecision(approval: Pick<ApprovalEntity, 'id' | 'expiresAt'>, isCancelled?: () => Promise<boolean>): Promise<ApprovalDecision> {
+  async waitForDecision(
+    approval: Pick<ApprovalEntity, 'id' | 'expiresAt'>,
+    isCancelled?: () => Promise<boolean>,
+  ): Promise<ApprovalDecision> {
     let settled = false;
     let resolveFn!: (d: ApprovalDecision) => void;
     const result = new Promise<ApprovalDecision>((r) => (resolveFn = r));
@@ -262,14 +493,18 @@ export class ToolRunner {
     const timers: NodeJS.Timeout[] = [];
     let unsubscribe: (() => Promise<void>) | undefined;
     const finish = (d: ApprovalDecision) => {
-      if (settled) return;
+      if (settled) {
+        return;
+      }
       settled = true;
       timers.forEach((t) => clearTimeout(t));
       void unsubscribe?.();
       resolveFn(d);
     };
     const check = async (): Promise<void> => {
-      if (settled) return;
+      if (settled) {
+        return;
+      }
       if (checking) {
         recheck = true;
         return;
@@ -277,18 +512,30 @@ export class ToolRunner {
       checking = true;
       try {
         const row = await this.repo.findApprovalById(approval.id);
-        if (!row) return finish({ status: 'expired', note: null });
-        if (row.status !== 'pending') return finish({ status: row.status, note: row.note });
+        if (!row) {
+          return finish({ status: 'expired', note: null });
+        }
+        if (row.status !== 'pending') {
+          return finish({ status: row.status, note: row.note });
+        }
         if (row.expiresAt.getTime() <= Date.now()) {
-          if (await this.repo.expireIfDue(row.id)) await this.publishDecision(row.id, 'expired', null);
+          if (await this.repo.expireIfDue(row.id)) {
+            await this.publishDecision(row.id, 'expired', null);
+          }
           const again = await this.repo.findApprovalById(row.id);
-          if (again && again.status !== 'pending') return finish({ status: again.status, note: again.note });
+          if (again && again.status !== 'pending') {
+            return finish({ status: again.status, note: again.note });
+          }
         }
         if (isCancelled && (await isCancelled())) {
           const res = await this.repo.expirePending(row.id);
-          if (res) await this.publishDecision(row.id, 'expired', 'turn cancelled');
+          if (res) {
+            await this.publishDecision(row.id, 'expired', 'turn cancelled');
+          }
           const again = await this.repo.findApprovalById(row.id);
-          if (again && again.status !== 'pending' && again.status !== 'expired') return finish({ status: again.status, note: again.note });
+          if (again && again.status !== 'pending' && again.status !== 'expired') {
+            return finish({ status: again.status, note: again.note });
+          }
           return finish({ status: 'cancelled', note: 'turn cancelled' });
         }
       } catch (err) {
@@ -307,9 +554,13 @@ export class ToolRunner {
       this.logger.warn(`approval subscribe failed (polling only): ${(err as Error).message}`);
     }
     const poll = () => {
-      if (settled) return;
+      if (settled) {
+        return;
+      }
       void check().finally(() => {
-        if (!settled) timers.push(setTimeout(poll, this.config.chat.approvalPollMs));
+        if (!settled) {
+          timers.push(setTimeout(poll, this.config.chat.approvalPollMs));
+        }
       });
     };
     poll();
@@ -329,14 +580,30 @@ export class ToolRunner {
   }
 
   /** Turns a decision into the tool call's outcome; an approved call runs once (pending_approval → running is conditional). */
-  async applyDecision(orgId: string, toolCallId: string, tool: CatalogTool | undefined, args: Record<string, unknown>, d: ApprovalDecision): Promise<ToolOutcome> {
+  async applyDecision(
+    orgId: string,
+    toolCallId: string,
+    tool: CatalogTool | undefined,
+    args: Record<string, unknown>,
+    d: ApprovalDecision,
+  ): Promise<ToolOutcome> {
     if (d.status === 'approved') {
       if (!tool) {
-        const o: ToolOutcome = { status: 'failed', error: { code: 'tool_not_found', message: 'The approved tool is no longer in the catalog' }, usageMs: 0 };
-        await this.repo.transitionToolCall(toolCallId, ['pending_approval'], { status: 'failed', error: o.error, completedAt: new Date() });
+        const o: ToolOutcome = {
+          status: 'failed',
+          error: { code: 'tool_not_found', message: 'The approved tool is no longer in the catalog' },
+          usageMs: 0,
+        };
+        await this.repo.transitionToolCall(toolCallId, ['pending_approval'], {
+          status: 'failed',
+          error: o.error,
+          completedAt: new Date(),
+        });
         return o;
       }
-      if (!(await this.repo.transitionToolCall(toolCallId, ['pending_approval'], { status: 'running' }))) return this.storedOutcome(orgId, toolCallId);
+      if (!(await this.repo.transitionToolCall(toolCallId, ['pending_approval'], { status: 'running' }))) {
+        return this.storedOutcome(orgId, toolCallId);
+      }
       return this.executeAndStore(orgId, toolCallId, tool, args, true);
     }
     const error: ToolError =
@@ -346,18 +613,36 @@ export class ToolRunner {
           ? { code: 'cancelled', message: 'The turn was cancelled while waiting for approval' }
           : { code: 'approval_expired', message: 'No decision before the approval expired' };
     const status: ToolCallStatus = d.status === 'denied' ? 'denied' : d.status === 'cancelled' ? 'failed' : 'expired';
-    await this.repo.transitionToolCall(toolCallId, ['pending_approval', 'running'], { status, error, completedAt: new Date(), usageMs: 0 });
+    await this.repo.transitionToolCall(toolCallId, ['pending_approval', 'running'], {
+      status,
+      error,
+      completedAt: new Date(),
+      usageMs: 0,
+    });
     return this.storedOutcome(orgId, toolCallId);
   }
 
   async storedOutcome(orgId: string, toolCallId: string): Promise<ToolOutcome> {
     const row = await this.repo.findToolCall(orgId, toolCallId);
-    if (!row) return { status: 'failed', error: { code: 'tool_failed', message: 'tool call vanished' } };
-    return { status: row.status, result: row.result ?? undefined, error: row.error ?? undefined, usageMs: row.usageMs ?? 0 };
+    if (!row) {
+      return { status: 'failed', error: { code: 'tool_failed', message: 'tool call vanished' } };
+    }
+    return {
+      status: row.status,
+      result: row.result ?? undefined,
+      error: row.error ?? undefined,
+      usageMs: row.usageMs ?? 0,
+    };
   }
 
   /** Runs the backend with a timeout and stores the outcome on the tool call row (already `running`). */
-  async executeAndStore(orgId: string, toolCallId: string, tool: CatalogTool, args: Record<string, unknown>, approved = false): Promise<ToolOutcome> {
+  async executeAndStore(
+    orgId: string,
+    toolCallId: string,
+    tool: CatalogTool,
+    args: Record<string, unknown>,
+    approved = false,
+  ): Promise<ToolOutcome> {
     const started = Date.now();
     const ctrl = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -366,7 +651,12 @@ export class ToolRunner {
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           ctrl.abort();
-          reject(new ToolExecutionError('tool_timeout', `${tool.qualifiedName} did not answer within ${this.config.chat.toolTimeoutMs} ms`));
+          reject(
+            new ToolExecutionError(
+              'tool_timeout',
+              `${tool.qualifiedName} did not answer within ${this.config.chat.toolTimeoutMs} ms`,
+            ),
+          );
         }, this.config.chat.toolTimeoutMs);
       });
       const result = await Promise.race([this.deps.executeTool(orgId, tool, args, ctrl.signal), timeout]);
@@ -374,15 +664,34 @@ export class ToolRunner {
     } catch (err) {
       const e = err as { code?: unknown; message?: string; details?: Record<string, unknown> };
       const code = err instanceof ToolExecutionError || typeof e.code === 'string' ? String(e.code) : 'tool_failed';
-      outcome = { status: 'failed', error: { code, message: e.message ?? 'tool failed', ...(e.details && Object.keys(e.details).length ? { details: e.details } : {}) } };
+      outcome = {
+        status: 'failed',
+        error: {
+          code,
+          message: e.message ?? 'tool failed',
+          ...(e.details && Object.keys(e.details).length ? { details: e.details } : {}),
+        },
+      };
     } finally {
-      if (timer) clearTimeout(timer);
+      if (timer) {
+        clearTimeout(timer);
+      }
     }
     outcome.usageMs = Date.now() - started;
-    await this.repo.updateToolCall(toolCallId, { status: outcome.status, result: outcome.result ?? null, error: outcome.error ?? null, usageMs: outcome.usageMs, completedAt: new Date() });
+    await this.repo.updateToolCall(toolCallId, {
+      status: outcome.status,
+      result: outcome.result ?? null,
+      error: outcome.error ?? null,
+      usageMs: outcome.usageMs,
+      completedAt: new Date(),
+    });
     await this.audit.record({
-      orgId, category: 'tool', action: 'chat.tool.execute', result: outcome.status === 'completed' ? 'success' : 'failure',
-      target: { type: 'tool', id: tool.qualifiedName, tool_call_id: toolCallId }, details: { effect: tool.effect, approved, usage_ms: outcome.usageMs, error_code: outcome.error?.code },
+      orgId,
+      category: 'tool',
+      action: 'chat.tool.execute',
+      result: outcome.status === 'completed' ? 'success' : 'failure',
+      target: { type: 'tool', id: tool.qualifiedName, tool_call_id: toolCallId },
+      details: { effect: tool.effect, approved, usage_ms: outcome.usageMs, error_code: outcome.error?.code },
     });
     return outcome;
   }
@@ -395,9 +704,28 @@ export class ToolRunner {
 
   async listConnectors(orgId: string, scope: CatalogScope) {
     const tools = this.visible(await this.deps.listTools(orgId), scope);
-    const bySource = new Map<string, { name: string; display_name: string; connector: string; source_id: string; realm: string; tool_count: number; status: string }>();
+    const bySource = new Map<
+      string,
+      {
+        name: string;
+        display_name: string;
+        connector: string;
+        source_id: string;
+        realm: string;
+        tool_count: number;
+        status: string;
+      }
+    >();
     for (const t of tools) {
-      const c = bySource.get(t.sourceId) ?? { name: t.sourceName, display_name: t.connectorDisplayName, connector: t.connector, source_id: t.sourceId, realm: t.realm, tool_count: 0, status: 'active' };
+      const c = bySource.get(t.sourceId) ?? {
+        name: t.sourceName,
+        display_name: t.connectorDisplayName,
+        connector: t.connector,
+        source_id: t.sourceId,
+        realm: t.realm,
+        tool_count: 0,
+        status: 'active',
+      };
       c.tool_count += 1;
       bySource.set(t.sourceId, c);
     }
@@ -412,12 +740,27 @@ export class ToolRunner {
   }
 
   private async requestAccess(ctx: ToolRunContext, connector: string, reason: string) {
-    if (!connector.trim()) throw new ToolExecutionError('invalid_arguments', '"connector" is required: the connector (or source) you need access to');
-    const request = await this.deps.openAccessRequest({ orgId: ctx.orgId, userId: ctx.actor.userId, connector: connector.trim(), reason, conversationId: ctx.conversationId });
+    if (!connector.trim()) {
+      throw new ToolExecutionError(
+        'invalid_arguments',
+        '"connector" is required: the connector (or source) you need access to',
+      );
+    }
+    const request = await this.deps.openAccessRequest({
+      orgId: ctx.orgId,
+      userId: ctx.actor.userId,
+      connector: connector.trim(),
+      reason,
+      conversationId: ctx.conversationId,
+    });
     await this.audit.record({
-      orgId: ctx.orgId, category: 'chat', action: 'chat.connector_access.requested', result: 'success',
+      orgId: ctx.orgId,
+      category: 'chat',
+      action: 'chat.connector_access.requested',
+      result: 'success',
       actor: ctx.actor.userId ? { userId: ctx.actor.userId, email: ctx.actor.email ?? '' } : null,
-      target: { type: 'access_request', id: request.id, connector, conversation_id: ctx.conversationId }, details: { reason },
+      target: { type: 'access_request', id: request.id, connector, conversation_id: ctx.conversationId },
+      details: { reason },
     });
     return { request_id: request.id, status: request.status };
   }

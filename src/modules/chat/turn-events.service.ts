@@ -1,7 +1,7 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { AppConfig } from '@libs/config';
 import { RedisService } from '@libs/redis';
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type Redis from 'ioredis';
 
 export interface TurnEvent {
   /** sequence number within the turn (SSE `id:`) */
@@ -61,7 +61,9 @@ export class TurnEventsService implements OnModuleDestroy {
 
   emit(turnId: string, event: string, data: Record<string, unknown>): TurnEvent {
     const t = this.local.get(turnId);
-    if (!t) throw new Error(`turn ${turnId} is not open on this replica`);
+    if (!t) {
+      throw new Error(`turn ${turnId} is not open on this replica`);
+    }
     const e: TurnEvent = { id: ++t.seq, event, data };
     t.lastEmitAt = Date.now();
     t.events.push(e);
@@ -77,8 +79,12 @@ export class TurnEventsService implements OnModuleDestroy {
     // one chain per turn keeps XADD order even if a command is retried
     t.redisChain = t.redisChain
       .then(async () => {
-        const multi = this.redis.client.multi().xadd(key, 'MAXLEN', '~', '20000', `0-${e.id}`, 'e', event, 'd', JSON.stringify(data));
-        if (first || event === TERMINAL_EVENT) multi.expire(key, this.config.chat.turnEventsTtlSecs);
+        const multi = this.redis.client
+          .multi()
+          .xadd(key, 'MAXLEN', '~', '20000', `0-${e.id}`, 'e', event, 'd', JSON.stringify(data));
+        if (first || event === TERMINAL_EVENT) {
+          multi.expire(key, this.config.chat.turnEventsTtlSecs);
+        }
         await multi.exec();
       })
       .catch((err) => this.logger.warn(`XADD ${key} failed: ${(err as Error).message}`));
@@ -88,7 +94,9 @@ export class TurnEventsService implements OnModuleDestroy {
   /** Marks the local turn finished; listeners get no more events. Kept briefly for late local readers. */
   async end(turnId: string): Promise<void> {
     const t = this.local.get(turnId);
-    if (!t) return;
+    if (!t) {
+      return;
+    }
     t.ended = true;
     t.listeners.clear();
     await t.redisChain;
@@ -98,9 +106,17 @@ export class TurnEventsService implements OnModuleDestroy {
   /** Replays local events after `afterSeq`, then delivers live ones; returns an unsubscribe function. */
   subscribeLocal(turnId: string, afterSeq: number, listener: Listener): (() => void) | undefined {
     const t = this.local.get(turnId);
-    if (!t) return undefined;
-    for (const e of t.events) if (e.id > afterSeq) listener(e);
-    if (t.ended) return () => undefined;
+    if (!t) {
+      return undefined;
+    }
+    for (const e of t.events) {
+      if (e.id > afterSeq) {
+        listener(e);
+      }
+    }
+    if (t.ended) {
+      return () => undefined;
+    }
     t.listeners.add(listener);
     return () => t.listeners.delete(listener);
   }
@@ -109,7 +125,9 @@ export class TurnEventsService implements OnModuleDestroy {
     const out: TurnEvent[] = [];
     for (const [id, fields] of entries ?? []) {
       const f: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]] = fields[i + 1];
+      for (let i = 0; i + 1 < fields.length; i += 2) {
+        f[fields[i]] = fields[i + 1];
+      }
       let data: Record<string, unknown> = {};
       try {
         data = JSON.parse(f.d ?? '{}') as Record<string, unknown>;
@@ -123,12 +141,18 @@ export class TurnEventsService implements OnModuleDestroy {
 
   /** Events of a turn stored in Redis after `afterSeq` (non-blocking). */
   async backlog(turnId: string, afterSeq = 0): Promise<TurnEvent[]> {
-    const entries = (await this.redis.client.xrange(this.streamKey(turnId), `(0-${afterSeq}`, '+')) as [string, string[]][];
+    const entries = (await this.redis.client.xrange(this.streamKey(turnId), `(0-${afterSeq}`, '+')) as [
+      string,
+      string[],
+    ][];
     return this.parseEntries(entries);
   }
 
   async lastSeq(turnId: string): Promise<number> {
-    const entries = (await this.redis.client.xrevrange(this.streamKey(turnId), '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const entries = (await this.redis.client.xrevrange(this.streamKey(turnId), '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
     return entries.length ? Number(entries[0][0].split('-')[1]) : 0;
   }
 
@@ -136,7 +160,11 @@ export class TurnEventsService implements OnModuleDestroy {
   async appendRemote(turnId: string, event: string, data: Record<string, unknown>): Promise<TurnEvent> {
     const key = this.streamKey(turnId);
     const seq = (await this.lastSeq(turnId)) + 1;
-    await this.redis.client.multi().xadd(key, `0-${seq}`, 'e', event, 'd', JSON.stringify(data)).expire(key, this.config.chat.turnEventsTtlSecs).exec();
+    await this.redis.client
+      .multi()
+      .xadd(key, `0-${seq}`, 'e', event, 'd', JSON.stringify(data))
+      .expire(key, this.config.chat.turnEventsTtlSecs)
+      .exec();
     return { id: seq, event, data };
   }
 
@@ -145,12 +173,19 @@ export class TurnEventsService implements OnModuleDestroy {
    * ones until `message_end`, until `stillRunning()` says the turn is over (checked whenever a block
    * times out), or until `signal` aborts. Uses its own connection for the blocking reads.
    */
-  async *follow(turnId: string, afterSeq: number, stillRunning: () => Promise<boolean>, signal: AbortSignal): AsyncGenerator<TurnEvent> {
+  async *follow(
+    turnId: string,
+    afterSeq: number,
+    stillRunning: () => Promise<boolean>,
+    signal: AbortSignal,
+  ): AsyncGenerator<TurnEvent> {
     let last = afterSeq;
     for (const e of await this.backlog(turnId, last)) {
       yield e;
       last = e.id;
-      if (e.event === TERMINAL_EVENT) return;
+      if (e.event === TERMINAL_EVENT) {
+        return;
+      }
     }
     if (!(await stillRunning())) {
       // finished (or its events expired): whatever arrived meanwhile, then stop without blocking
@@ -166,9 +201,12 @@ export class TurnEventsService implements OnModuleDestroy {
       while (!signal.aborted) {
         let res: [string, [string, string[]][]][] | null;
         try {
-          res = (await conn.xread('BLOCK', blockMs, 'STREAMS', this.streamKey(turnId), `0-${last}`)) as [string, [string, string[]][]][] | null;
+          res = (await conn.xread('BLOCK', blockMs, 'STREAMS', this.streamKey(turnId), `0-${last}`)) as
+            [string, [string, string[]][]][] | null;
         } catch (err) {
-          if (signal.aborted) return;
+          if (signal.aborted) {
+            return;
+          }
           throw err;
         }
         if (!res) {
@@ -182,7 +220,9 @@ export class TurnEventsService implements OnModuleDestroy {
         for (const e of this.parseEntries(res[0]?.[1])) {
           yield e;
           last = e.id;
-          if (e.event === TERMINAL_EVENT) return;
+          if (e.event === TERMINAL_EVENT) {
+            return;
+          }
         }
       }
     } finally {
@@ -203,14 +243,20 @@ export class TurnEventsService implements OnModuleDestroy {
       for (const e of events) {
         yield e;
         last = e.id;
-        if (e.event === TERMINAL_EVENT) return;
+        if (e.event === TERMINAL_EVENT) {
+          return;
+        }
       }
-      if (attempt === 0) await new Promise((r) => setTimeout(r, 300));
+      if (attempt === 0) {
+        await new Promise((r) => setTimeout(r, 300));
+      }
     }
   }
 
   onModuleDestroy() {
-    for (const c of this.readers) c.disconnect();
+    for (const c of this.readers) {
+      c.disconnect();
+    }
     this.readers.clear();
   }
 }

@@ -1,16 +1,24 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { ConflictException } from '@libs/errors';
 import type { LlmMessage, LlmProvider, LlmToolCall, LlmUsage } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
-import { catalogRealm, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
-import { ConversationEntity, MessageEntity, StoredToolCallSummary, ToolCallSource, TurnEntity, TurnKind, TurnStatus } from './chat.entity';
-import { ChatRepository, TurnLockedError } from './chat.repository';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { ChatRuntime } from './chat-runtime.service';
+import { catalogRealm, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
+import {
+  ConversationEntity,
+  MessageEntity,
+  StoredToolCallSummary,
+  ToolCallSource,
+  TurnEntity,
+  TurnKind,
+  TurnStatus,
+} from './chat.entity';
+import { ChatRepository, TurnLockedError } from './chat.repository';
 import { DEFAULT_SYSTEM_PROMPT, EXECUTE_TOOL, META_TOOLS } from './meta-tools';
-import { ToolRunner, errorResult } from './tool-runner.service';
+import { errorResult, ToolRunner } from './tool-runner.service';
 import { TurnEventsService } from './turn-events.service';
 
 export type FinishReason = 'end_turn' | 'max_iterations' | 'cancelled' | 'error' | 'interrupted';
@@ -41,7 +49,13 @@ export interface StartedTurn {
   done: Promise<TurnOutcome>;
 }
 
-const STATUS_OF: Record<FinishReason, TurnStatus> = { end_turn: 'completed', max_iterations: 'completed', cancelled: 'cancelled', error: 'failed', interrupted: 'interrupted' };
+const STATUS_OF: Record<FinishReason, TurnStatus> = {
+  end_turn: 'completed',
+  max_iterations: 'completed',
+  cancelled: 'cancelled',
+  error: 'failed',
+  interrupted: 'interrupted',
+};
 
 /**
  * Runs chat turns: one agent loop for every entry point (chat SSE, agent runs, inbound webhooks).
@@ -73,19 +87,36 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async start(input: StartTurnInput): Promise<StartedTurn> {
     const { orgId, conversation } = input;
-    const [agent, security] = await Promise.all([this.deps.agent(orgId, conversation.agentId ?? conversation.agent), this.deps.security(orgId)]);
+    const [agent, security] = await Promise.all([
+      this.deps.agent(orgId, conversation.agentId ?? conversation.agent),
+      this.deps.security(orgId),
+    ]);
     const assistantMessageId = randomUUID();
     let started: { turn: TurnEntity; userMessage: MessageEntity | null };
     try {
       started = await this.repo.startTurn(
         {
-          orgId, conversationId: conversation.id, kind: input.kind, agent: agent.name, agentId: agent.id, status: 'running',
-          ownerInstance: this.runtime.instanceId, assistantMessageId, input: input.content, createdBy: input.actor.userId,
+          orgId,
+          conversationId: conversation.id,
+          kind: input.kind,
+          agent: agent.name,
+          agentId: agent.id,
+          status: 'running',
+          ownerInstance: this.runtime.instanceId,
+          assistantMessageId,
+          input: input.content,
+          createdBy: input.actor.userId,
         },
         { id: randomUUID(), content: input.content },
       );
     } catch (err) {
-      if (err instanceof TurnLockedError) throw new ConflictException('A turn is already running in this conversation', { conversation_id: conversation.id }, 'turn_in_progress');
+      if (err instanceof TurnLockedError) {
+        throw new ConflictException(
+          'A turn is already running in this conversation',
+          { conversation_id: conversation.id },
+          'turn_in_progress',
+        );
+      }
       throw err;
     }
     const turn = started.turn;
@@ -101,38 +132,66 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   // ---------- the loop ----------
 
-  private async run(turn: TurnEntity, conversation: ConversationEntity, agent: ChatAgent, security: ChatSecurity, input: StartTurnInput): Promise<TurnOutcome> {
+  private async run(
+    turn: TurnEntity,
+    conversation: ConversationEntity,
+    agent: ChatAgent,
+    security: ChatSecurity,
+    input: StartTurnInput,
+  ): Promise<TurnOutcome> {
     const startedAt = Date.now();
     const emit = (event: string, data: Record<string, unknown>) => {
       this.events.emit(turn.id, event, data);
     };
     const pingMs = this.config.ssePingIntervalMs;
-    const ping = setInterval(() => {
-      if (this.events.msSinceLastEvent(turn.id) >= pingMs) emit('ping', {});
-    }, Math.max(25, Math.floor(pingMs / 4)));
+    const ping = setInterval(
+      () => {
+        if (this.events.msSinceLastEvent(turn.id) >= pingMs) {
+          emit('ping', {});
+        }
+      },
+      Math.max(25, Math.floor(pingMs / 4)),
+    );
     ping.unref();
 
     let content = '';
     const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
     const summaries: StoredToolCallSummary[] = [];
-    let finish: FinishReason = 'end_turn';
+    let finish: FinishReason;
     let error: { code: string; message: string } | null = null;
     const isCancelled = () => this.runtime.isCancelled(turn.id);
     // a cancel also aborts a model call that is already streaming
     const abort = new AbortController();
     const cancelPoll = setInterval(() => {
-      void isCancelled().then((c) => c && abort.abort(), () => undefined);
+      void isCancelled().then(
+        (c) => c && abort.abort(),
+        () => undefined,
+      );
     }, 500);
     cancelPoll.unref();
 
     try {
-      emit('message_start', { message_id: turn.assistantMessageId, conversation_id: conversation.id, turn_id: turn.id, role: 'assistant' });
+      emit('message_start', {
+        message_id: turn.assistantMessageId,
+        conversation_id: conversation.id,
+        turn_id: turn.id,
+        role: 'assistant',
+      });
       const provider = await this.deps.llm(input.orgId, agent.model);
       const messages = await this.transcript(conversation.id);
       const system = agent.systemPrompt ? `${DEFAULT_SYSTEM_PROMPT}\n\n${agent.systemPrompt}` : DEFAULT_SYSTEM_PROMPT;
       const ctx = {
-        orgId: input.orgId, conversationId: conversation.id, turnId: turn.id, messageId: turn.assistantMessageId, source: input.source,
-        actor: input.actor, agent, realm: catalogRealm(agent, conversation.realm), security, emit, isCancelled,
+        orgId: input.orgId,
+        conversationId: conversation.id,
+        turnId: turn.id,
+        messageId: turn.assistantMessageId,
+        source: input.source,
+        actor: input.actor,
+        agent,
+        realm: catalogRealm(agent, conversation.realm),
+        security,
+        emit,
+        isCancelled,
       };
       outer: for (let iteration = 0; ; iteration++) {
         if (await isCancelled()) {
@@ -140,7 +199,11 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
           break;
         }
         const withTools = iteration < agent.maxIterations;
-        const step = await this.callModel(provider, { system, messages, withTools, model: agent.model ?? undefined, signal: abort.signal }, emit);
+        const step = await this.callModel(
+          provider,
+          { system, messages, withTools, model: agent.model ?? undefined, signal: abort.signal },
+          emit,
+        );
         content += step.text;
         usage.inputTokens += step.usage.inputTokens;
         usage.outputTokens += step.usage.outputTokens;
@@ -181,20 +244,58 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
       clearInterval(ping);
       clearInterval(cancelPoll);
     }
-    if (error) emit('error', error);
-    const usageOut = { input_tokens: usage.inputTokens, output_tokens: usage.outputTokens, tool_calls: summaries.length, duration_ms: Date.now() - startedAt };
-    const outcome: TurnOutcome = { turnId: turn.id, conversationId: conversation.id, messageId: turn.assistantMessageId, content, finishReason: finish, usage: usageOut, toolCalls: summaries, status: STATUS_OF[finish] };
+    if (error) {
+      emit('error', error);
+    }
+    const usageOut = {
+      input_tokens: usage.inputTokens,
+      output_tokens: usage.outputTokens,
+      tool_calls: summaries.length,
+      duration_ms: Date.now() - startedAt,
+    };
+    const outcome: TurnOutcome = {
+      turnId: turn.id,
+      conversationId: conversation.id,
+      messageId: turn.assistantMessageId,
+      content,
+      finishReason: finish,
+      usage: usageOut,
+      toolCalls: summaries,
+      status: STATUS_OF[finish],
+    };
     try {
-      await this.repo.insertMessage({ id: turn.assistantMessageId, orgId: input.orgId, conversationId: conversation.id, turnId: turn.id, role: 'assistant', content, toolCalls: summaries, finishReason: finish, usage: usageOut });
+      await this.repo.insertMessage({
+        id: turn.assistantMessageId,
+        orgId: input.orgId,
+        conversationId: conversation.id,
+        turnId: turn.id,
+        role: 'assistant',
+        content,
+        toolCalls: summaries,
+        finishReason: finish,
+        usage: usageOut,
+      });
       await this.repo.touchConversation(conversation.id);
-      await this.repo.finishTurn(turn.id, this.runtime.instanceId, { status: outcome.status, finishReason: finish, output: content, usage: usageOut, error });
+      await this.repo.finishTurn(turn.id, this.runtime.instanceId, {
+        status: outcome.status,
+        finishReason: finish,
+        output: content,
+        usage: usageOut,
+        error,
+      });
     } catch (err) {
       this.logger.error(`storing turn ${turn.id} failed: ${(err as Error).message}`);
     }
     emit('message_end', { finish_reason: finish, usage: usageOut, message_id: turn.assistantMessageId });
     await this.events.end(turn.id);
     if (input.kind !== 'chat') {
-      await this.bus.publish(`org:${input.orgId}:events`, { type: 'agent_run.finished', data: { run_id: turn.id, conversation_id: conversation.id, status: outcome.status }, ts: new Date().toISOString() }).catch(() => undefined);
+      await this.bus
+        .publish(`org:${input.orgId}:events`, {
+          type: 'agent_run.finished',
+          data: { run_id: turn.id, conversation_id: conversation.id, status: outcome.status },
+          ts: new Date().toISOString(),
+        })
+        .catch(() => undefined);
     }
     return outcome;
   }
@@ -208,23 +309,40 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     const toolCalls: LlmToolCall[] = [];
     const usage: LlmUsage = { inputTokens: 0, outputTokens: 0 };
     try {
-      for await (const ev of provider.stream({ system: req.system, messages: req.messages, tools: req.withTools ? META_TOOLS : [], model: req.model, signal: req.signal })) {
+      for await (const ev of provider.stream({
+        system: req.system,
+        messages: req.messages,
+        tools: req.withTools ? META_TOOLS : [],
+        model: req.model,
+        signal: req.signal,
+      })) {
         if (ev.type === 'text_delta') {
-          if (!ev.delta) continue;
+          if (!ev.delta) {
+            continue;
+          }
           text += ev.delta;
           emit('content_delta', { delta: ev.delta });
         } else if (ev.type === 'tool_call') {
           // provider metadata (e.g. Gemini thought signatures) must travel back with the call
-          if (req.withTools) toolCalls.push({ ...ev.call, id: ev.call.id || randomUUID(), args: ev.call.args ?? {} });
+          if (req.withTools) {
+            toolCalls.push({ ...ev.call, id: ev.call.id || randomUUID(), args: ev.call.args ?? {} });
+          }
         } else if (ev.type === 'finish') {
           usage.inputTokens += ev.usage?.inputTokens ?? 0;
           usage.outputTokens += ev.usage?.outputTokens ?? 0;
-          if (ev.finishReason === 'error' && !text && !toolCalls.length) return { text, toolCalls, usage, error: { code: 'llm_error', message: 'The model ended with an error' } };
+          if (ev.finishReason === 'error' && !text && !toolCalls.length) {
+            return { text, toolCalls, usage, error: { code: 'llm_error', message: 'The model ended with an error' } };
+          }
         }
       }
     } catch (err) {
       const e = err as { code?: string; message?: string };
-      return { text, toolCalls: [], usage, error: { code: typeof e.code === 'string' ? e.code : 'llm_error', message: e.message ?? 'LLM request failed' } };
+      return {
+        text,
+        toolCalls: [],
+        usage,
+        error: { code: typeof e.code === 'string' ? e.code : 'llm_error', message: e.message ?? 'LLM request failed' },
+      };
     }
     return { text, toolCalls, usage };
   }
@@ -234,9 +352,11 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     const rows = await this.repo.transcript(conversationId);
     const out: LlmMessage[] = [];
     for (const m of rows) {
-      if (m.role === 'user') out.push({ role: 'user', content: m.content });
-      else if (m.role === 'assistant' && m.content) out.push({ role: 'assistant', content: m.content });
-      else if (m.role === 'tool' && m.toolCallId) {
+      if (m.role === 'user') {
+        out.push({ role: 'user', content: m.content });
+      } else if (m.role === 'assistant' && m.content) {
+        out.push({ role: 'assistant', content: m.content });
+      } else if (m.role === 'tool' && m.toolCallId) {
         const call = m.toolCalls?.[0];
         let parsed: unknown = m.content;
         try {
@@ -244,9 +364,17 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
         } catch {
           /* plain text */
         }
-        out.push({ role: 'assistant', content: '', toolCalls: [{ id: m.toolCallId, name: EXECUTE_TOOL, args: { tool: call?.tool ?? '', arguments: call?.args ?? {} } }] });
+        out.push({
+          role: 'assistant',
+          content: '',
+          toolCalls: [
+            { id: m.toolCallId, name: EXECUTE_TOOL, args: { tool: call?.tool ?? '', arguments: call?.args ?? {} } },
+          ],
+        });
         out.push({ role: 'tool', toolCallId: m.toolCallId, toolName: EXECUTE_TOOL, content: parsed });
-      } else if (m.role === 'system' && m.content) out.push({ role: 'user', content: `[context] ${m.content}` });
+      } else if (m.role === 'system' && m.content) {
+        out.push({ role: 'user', content: `[context] ${m.content}` });
+      }
     }
     return out;
   }
@@ -255,7 +383,9 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
 
   async cancel(orgId: string, conversationId: string): Promise<TurnEntity | null> {
     const turn = await this.repo.runningTurn(conversationId);
-    if (!turn || turn.orgId !== orgId) return null;
+    if (!turn || turn.orgId !== orgId) {
+      return null;
+    }
     await this.runtime.requestCancel(turn.id);
     return turn;
   }
@@ -268,32 +398,56 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     this.sweepTimer.unref();
   }
 
-  async onModuleDestroy() {
+  onModuleDestroy() {
     this.stopped = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.sweepTimer) {
+      clearInterval(this.sweepTimer);
+    }
   }
 
   /** Expires due approvals (waking their waiters) and adopts turns whose replica is gone. */
   async sweep(): Promise<void> {
-    if (this.sweeping || this.stopped) return;
+    if (this.sweeping || this.stopped) {
+      return;
+    }
     this.sweeping = true;
     try {
       for (const a of await this.repo.expireDue()) {
         await this.tools.publishDecision(a.id, 'expired', null);
-        await this.audit.record({ orgId: a.orgId, category: 'approval', action: 'approval.expired', result: 'success', target: { type: 'approval', id: a.id, tool: a.tool, conversation_id: a.conversationId } });
-        if (a.source === 'manual') await this.tools.applyDecision(a.orgId, a.toolCallId, undefined, {}, { status: 'expired', note: null });
+        await this.audit.record({
+          orgId: a.orgId,
+          category: 'approval',
+          action: 'approval.expired',
+          result: 'success',
+          target: { type: 'approval', id: a.id, tool: a.tool, conversation_id: a.conversationId },
+        });
+        if (a.source === 'manual') {
+          await this.tools.applyDecision(a.orgId, a.toolCallId, undefined, {}, { status: 'expired', note: null });
+        }
       }
       for (const turn of await this.repo.runningTurns()) {
-        if (this.active.has(turn.id) || this.adopting.has(turn.id) || !this.runtime.sameDeployment(turn.ownerInstance)) continue;
-        if (turn.ownerInstance !== this.runtime.instanceId && (await this.runtime.isAlive(turn.ownerInstance))) continue;
-        if (!(await this.repo.adoptTurn(turn.id, turn.ownerInstance, this.runtime.instanceId))) continue;
+        if (
+          this.active.has(turn.id) ||
+          this.adopting.has(turn.id) ||
+          !this.runtime.sameDeployment(turn.ownerInstance)
+        ) {
+          continue;
+        }
+        if (turn.ownerInstance !== this.runtime.instanceId && (await this.runtime.isAlive(turn.ownerInstance))) {
+          continue;
+        }
+        if (!(await this.repo.adoptTurn(turn.id, turn.ownerInstance, this.runtime.instanceId))) {
+          continue;
+        }
         this.adopting.add(turn.id);
         void this.closeOrphan(turn)
           .catch((err) => this.logger.error(`recovering turn ${turn.id} failed: ${(err as Error).message}`))
           .finally(() => this.adopting.delete(turn.id));
       }
     } catch (err) {
-      if (!this.stopped) this.logger.warn(`chat sweep failed: ${(err as Error).message}`);
+      if (!this.stopped) {
+        this.logger.warn(`chat sweep failed: ${(err as Error).message}`);
+      }
     } finally {
       this.sweeping = false;
     }
@@ -312,35 +466,106 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     for (const call of calls) {
       if (call.status === 'pending_approval' && call.approvalId) {
         const approval = await this.repo.findApprovalById(call.approvalId);
-        if (!approval) continue;
+        if (!approval) {
+          continue;
+        }
         const decision = await this.tools.waitForDecision(approval);
-        await this.events.appendRemote(turn.id, 'approval_resolved', { approval_id: approval.id, decision: decision.status, note: decision.note }).catch(() => undefined);
+        await this.events
+          .appendRemote(turn.id, 'approval_resolved', {
+            approval_id: approval.id,
+            decision: decision.status,
+            note: decision.note,
+          })
+          .catch(() => undefined);
         const args = await this.tools.approvedArgs(approval.id);
         const tool = call.tool ? await this.tools.resolveTool(turn.orgId, call.tool) : undefined;
         const o = await this.tools.applyDecision(turn.orgId, call.id, tool, args, decision);
-        await this.events.appendRemote(turn.id, 'tool_result', { tool_call_id: call.id, status: o.status, result: o.error ? errorResult(o.error) : (o.result ?? null), ...(o.error ? { error: o.error } : {}), usage_ms: o.usageMs ?? 0 }).catch(() => undefined);
+        await this.events
+          .appendRemote(turn.id, 'tool_result', {
+            tool_call_id: call.id,
+            status: o.status,
+            result: o.error ? errorResult(o.error) : (o.result ?? null),
+            ...(o.error ? { error: o.error } : {}),
+            usage_ms: o.usageMs ?? 0,
+          })
+          .catch(() => undefined);
       } else if (call.status === 'running') {
-        const error = { code: 'interrupted', message: 'The API process running this tool call stopped before it finished' };
+        const error = {
+          code: 'interrupted',
+          message: 'The API process running this tool call stopped before it finished',
+        };
         await this.repo.transitionToolCall(call.id, ['running'], { status: 'failed', error, completedAt: new Date() });
-        await this.events.appendRemote(turn.id, 'tool_result', { tool_call_id: call.id, status: 'failed', result: errorResult(error), error }).catch(() => undefined);
+        await this.events
+          .appendRemote(turn.id, 'tool_result', {
+            tool_call_id: call.id,
+            status: 'failed',
+            result: errorResult(error),
+            error,
+          })
+          .catch(() => undefined);
       }
     }
     const finalCalls = await this.repo.toolCallsOfTurn(turn.id);
-    const summaries: StoredToolCallSummary[] = finalCalls.map((c) => ({ tool_call_id: c.id, name: c.name, connector: c.connector, tool: c.tool, args: c.args, status: c.status }));
+    const summaries: StoredToolCallSummary[] = finalCalls.map((c) => ({
+      tool_call_id: c.id,
+      name: c.name,
+      connector: c.connector,
+      tool: c.tool,
+      args: c.args,
+      status: c.status,
+    }));
     let content = '';
     try {
-      for (const e of await this.events.backlog(turn.id, 0)) if (e.event === 'content_delta' && typeof e.data.delta === 'string') content += e.data.delta;
+      for (const e of await this.events.backlog(turn.id, 0)) {
+        if (e.event === 'content_delta' && typeof e.data.delta === 'string') {
+          content += e.data.delta;
+        }
+      }
     } catch {
       /* stream gone: store without text */
     }
-    const usage = { input_tokens: 0, output_tokens: 0, tool_calls: summaries.length, duration_ms: Date.now() - turn.createdAt.getTime() };
+    const usage = {
+      input_tokens: 0,
+      output_tokens: 0,
+      tool_calls: summaries.length,
+      duration_ms: Date.now() - turn.createdAt.getTime(),
+    };
     const exists = await this.repo.findMessage(turn.assistantMessageId);
     if (!exists) {
-      await this.repo.insertMessage({ id: turn.assistantMessageId, orgId: turn.orgId, conversationId: turn.conversationId, turnId: turn.id, role: 'assistant', content, toolCalls: summaries, finishReason: 'interrupted', usage });
+      await this.repo.insertMessage({
+        id: turn.assistantMessageId,
+        orgId: turn.orgId,
+        conversationId: turn.conversationId,
+        turnId: turn.id,
+        role: 'assistant',
+        content,
+        toolCalls: summaries,
+        finishReason: 'interrupted',
+        usage,
+      });
     }
     await this.repo.touchConversation(turn.conversationId);
-    await this.repo.finishTurn(turn.id, this.runtime.instanceId, { status: 'interrupted', finishReason: 'interrupted', output: content, usage, error: { code: 'interrupted', message: 'The API process running this turn stopped' } });
-    await this.events.appendRemote(turn.id, 'message_end', { finish_reason: 'interrupted', usage, message_id: turn.assistantMessageId }).catch(() => undefined);
-    await this.audit.record({ orgId: turn.orgId, category: 'chat', action: 'chat.turn.recovered', result: 'success', target: { type: 'turn', id: turn.id, conversation_id: turn.conversationId }, details: { previous_owner: turn.ownerInstance, tool_calls: summaries.length } });
+    await this.repo.finishTurn(turn.id, this.runtime.instanceId, {
+      status: 'interrupted',
+      finishReason: 'interrupted',
+      output: content,
+      usage,
+      error: { code: 'interrupted', message: 'The API process running this turn stopped' },
+    });
+    await this.events
+      .appendRemote(turn.id, 'message_end', {
+        finish_reason: 'interrupted',
+        usage,
+        message_id: turn.assistantMessageId,
+      })
+      .catch(() => undefined);
+    await this.audit.record({
+      orgId: turn.orgId,
+      category: 'chat',
+      action: 'chat.turn.recovered',
+      result: 'success',
+      target: { type: 'turn', id: turn.id, conversation_id: turn.conversationId },
+      details: { previous_owner: turn.ownerInstance, tool_calls: summaries.length },
+    });
   }
 }

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction, NoAudit } from '@libs/audit';
 import { Authenticated, CurrentPrincipal, type Principal } from '@libs/auth';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CypherRequestDto,
   CypherResultDto,
@@ -28,7 +28,10 @@ export class GraphController {
 
   @Get('nodes')
   @Authenticated()
-  @ApiOperation({ operationId: 'graph_list_nodes', summary: 'List / full-text search nodes of the org (page envelope + facets)' })
+  @ApiOperation({
+    operationId: 'graph_list_nodes',
+    summary: 'List / full-text search nodes of the org (page envelope + facets)',
+  })
   @ApiOkResponse({ type: NodeSearchPageDto })
   listNodes(@CurrentPrincipal() p: Principal, @Query() q: NodeSearchQuery): Promise<NodeSearchPageDto> {
     return this.graph.searchNodes(p, q);
@@ -46,7 +49,11 @@ export class GraphController {
   @Authenticated()
   @ApiOperation({ operationId: 'graph_get_node', summary: 'One node with all properties and its degree' })
   @ApiOkResponse({ type: GraphNodeDetailDto })
-  getNode(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: IncludeArchivedQuery): Promise<GraphNodeDetailDto> {
+  getNode(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() q: IncludeArchivedQuery,
+  ): Promise<GraphNodeDetailDto> {
     return this.graph.getNode(p, id, q.include_archived ?? false);
   }
 
@@ -70,7 +77,10 @@ export class GraphController {
 
   @Get('stats')
   @Authenticated()
-  @ApiOperation({ operationId: 'graph_stats', summary: 'Node/edge counts of the org by label, realm, source and edge type' })
+  @ApiOperation({
+    operationId: 'graph_stats',
+    summary: 'Node/edge counts of the org by label, realm, source and edge type',
+  })
   @ApiOkResponse({ type: GraphStatsDto })
   stats(@CurrentPrincipal() p: Principal, @Query() q: StatsQuery): Promise<GraphStatsDto> {
     return this.graph.stats(p, q);
@@ -78,7 +88,10 @@ export class GraphController {
 
   @Get('schema')
   @Authenticated()
-  @ApiOperation({ operationId: 'graph_schema', summary: 'Labels, edge types and property keys seen in the org (overall and per realm)' })
+  @ApiOperation({
+    operationId: 'graph_schema',
+    summary: 'Labels, edge types and property keys seen in the org (overall and per realm)',
+  })
   @ApiOkResponse({ type: GraphSchemaDto })
   schema(@CurrentPrincipal() p: Principal): Promise<GraphSchemaDto> {
     return this.graph.schema(p);
@@ -90,7 +103,8 @@ export class GraphController {
   @AuditAction('graph.cypher', 'api', 'graph')
   @ApiOperation({
     operationId: 'graph_cypher',
-    summary: 'Read-only Cypher, scoped to the caller\'s org (see docs/graph-tenancy.md). Rejected queries: 400 cypher_rejected.',
+    summary:
+      "Read-only Cypher, scoped to the caller's org (see docs/graph-tenancy.md). Rejected queries: 400 cypher_rejected.",
   })
   @ApiOkResponse({ type: CypherResultDto })
   cypher(@CurrentPrincipal() p: Principal, @Body() body: CypherRequestDto): Promise<CypherResultDto> {

@@ -4,7 +4,11 @@ import type { CypherRejectedError } from '@libs/graph';
 /** 400 `cypher_rejected` with the guard's reason. */
 export class CypherRejectedException extends ValidationException {
   constructor(err: CypherRejectedError | { reason: string; message: string; at?: number }) {
-    super(`Cypher query rejected: ${err.message}`, { reason: err.reason, message: err.message, ...(err.at !== undefined ? { position: err.at } : {}) }, 'cypher_rejected');
+    super(
+      `Cypher query rejected: ${err.message}`,
+      { reason: err.reason, message: err.message, ...(err.at !== undefined ? { position: err.at } : {}) },
+      'cypher_rejected',
+    );
   }
 }
 

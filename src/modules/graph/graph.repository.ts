@@ -1,8 +1,8 @@
+import { AppConfig } from '@libs/config';
+import { ENTITY_SEARCH_INDEX, GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
 import { Injectable } from '@nestjs/common';
 import neo4j, { Node, Relationship } from 'neo4j-driver';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@libs/config';
-import { ENTITY_SEARCH_INDEX, GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
 
 export interface NodeFilters {
   orgId: string;
@@ -61,10 +61,17 @@ export class GraphRepository {
   async sourceInfo(orgId: string, ids: string[]): Promise<Map<string, { connector: string; name: string }>> {
     const out = new Map<string, { connector: string; name: string }>();
     const uuids = ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i));
-    if (!uuids.length) return out;
+    if (!uuids.length) {
+      return out;
+    }
     try {
-      const rows = (await this.ds.query(`SELECT id::text AS id, source_type, name FROM sources WHERE org_id = $1 AND id::text = ANY($2)`, [orgId, uuids])) as { id: string; source_type: string; name: string }[];
-      for (const r of rows) out.set(r.id, { connector: r.source_type, name: r.name });
+      const rows = (await this.ds.query(
+        `SELECT id::text AS id, source_type, name FROM sources WHERE org_id = $1 AND id::text = ANY($2)`,
+        [orgId, uuids],
+      )) as { id: string; source_type: string; name: string }[];
+      for (const r of rows) {
+        out.set(r.id, { connector: r.source_type, name: r.name });
+      }
     } catch {
       // sources table missing (area not installed): no connector names
     }
@@ -74,7 +81,10 @@ export class GraphRepository {
   /** Source ids of the org whose connector type, name or id is one of `refs`. */
   async sourceIdsFor(orgId: string, refs: string[]): Promise<string[]> {
     try {
-      const rows = (await this.ds.query(`SELECT id::text AS id FROM sources WHERE org_id = $1 AND (source_type = ANY($2) OR name = ANY($2) OR id::text = ANY($2))`, [orgId, refs])) as { id: string }[];
+      const rows = (await this.ds.query(
+        `SELECT id::text AS id FROM sources WHERE org_id = $1 AND (source_type = ANY($2) OR name = ANY($2) OR id::text = ANY($2))`,
+        [orgId, refs],
+      )) as { id: string }[];
       return rows.map((r) => r.id);
     } catch {
       return [];
@@ -87,17 +97,37 @@ export class GraphRepository {
 
   private nodeWhere(f: NodeFilters, v = 'n'): string {
     const parts = [`${v}.org_id = $org`];
-    if (!f.includeArchived) parts.push(`${v}.archived_at IS NULL`);
-    if (f.labels?.length) parts.push(`any(l IN labels(${v}) WHERE l IN $labels)`);
-    if (f.realms?.length) parts.push(`${v}.realm IN $realms`);
-    if (f.sources?.length) parts.push(`(${v}.source_id IN $sources OR ${v}.connector IN $sources)`);
-    if (f.since !== undefined) parts.push(`${v}.updated_at >= $since`);
-    if (f.until !== undefined) parts.push(`${v}.updated_at < $until`);
+    if (!f.includeArchived) {
+      parts.push(`${v}.archived_at IS NULL`);
+    }
+    if (f.labels?.length) {
+      parts.push(`any(l IN labels(${v}) WHERE l IN $labels)`);
+    }
+    if (f.realms?.length) {
+      parts.push(`${v}.realm IN $realms`);
+    }
+    if (f.sources?.length) {
+      parts.push(`(${v}.source_id IN $sources OR ${v}.connector IN $sources)`);
+    }
+    if (f.since !== undefined) {
+      parts.push(`${v}.updated_at >= $since`);
+    }
+    if (f.until !== undefined) {
+      parts.push(`${v}.updated_at < $until`);
+    }
     return parts.join(' AND ');
   }
 
   private nodeParams(f: NodeFilters): Record<string, unknown> {
-    return { org: f.orgId, lucene: f.lucene ?? null, labels: f.labels ?? [], realms: f.realms ?? [], sources: f.sources ?? [], since: f.since ?? null, until: f.until ?? null };
+    return {
+      org: f.orgId,
+      lucene: f.lucene ?? null,
+      labels: f.labels ?? [],
+      realms: f.realms ?? [],
+      sources: f.sources ?? [],
+      since: f.since ?? null,
+      until: f.until ?? null,
+    };
   }
 
   /** MATCH part yielding `n` and a numeric sort key `score` (full-text score, or created_at). */
@@ -123,14 +153,26 @@ export class GraphRepository {
     );
     const r = res.records[0];
     const out: SearchAggregates = { total: 0, labels: {}, realms: {}, sources: {}, histogram: [] };
-    if (!r) return out;
+    if (!r) {
+      return out;
+    }
     out.total = Number(r.get('total'));
-    for (const x of r.get('realms') as unknown[]) inc(out.realms, x);
-    for (const x of r.get('sources') as unknown[]) inc(out.sources, x);
-    for (const ls of r.get('labels') as string[][]) for (const l of ls) inc(out.labels, l);
+    for (const x of r.get('realms') as unknown[]) {
+      inc(out.realms, x);
+    }
+    for (const x of r.get('sources') as unknown[]) {
+      inc(out.sources, x);
+    }
+    for (const ls of r.get('labels') as string[][]) {
+      for (const l of ls) {
+        inc(out.labels, l);
+      }
+    }
     const hist: Record<string, number> = {};
     for (const u of r.get('updated') as unknown[]) {
-      if (typeof u !== 'number') continue;
+      if (typeof u !== 'number') {
+        continue;
+      }
       inc(hist, new Date(Math.floor(u / DAY_MS) * DAY_MS).toISOString());
     }
     out.histogram = Object.entries(hist)
@@ -139,7 +181,11 @@ export class GraphRepository {
     return out;
   }
 
-  async searchPage(f: NodeFilters, limit: number, after?: { k: number; id: string }): Promise<{ node: Node; score: number }[]> {
+  async searchPage(
+    f: NodeFilters,
+    limit: number,
+    after?: { k: number; id: string },
+  ): Promise<{ node: Node; score: number }[]> {
     await this.schema.ready();
     const res = await this.read(
       `${this.base(f)}
@@ -153,7 +199,11 @@ export class GraphRepository {
     return res.records.map((r) => ({ node: r.get('n') as Node, score: Number(r.get('score')) }));
   }
 
-  async findNode(orgId: string, id: string, includeArchived: boolean): Promise<{ node: Node; in: number; out: number } | undefined> {
+  async findNode(
+    orgId: string,
+    id: string,
+    includeArchived: boolean,
+  ): Promise<{ node: Node; in: number; out: number } | undefined> {
     await this.schema.ready();
     const live = includeArchived ? '' : 'AND m.archived_at IS NULL AND r.archived_at IS NULL';
     const res = await this.read(
@@ -164,7 +214,9 @@ export class GraphRepository {
       { id, org: orgId },
     );
     const r = res.records[0];
-    if (!r) return undefined;
+    if (!r) {
+      return undefined;
+    }
     return { node: r.get('n') as Node, in: Number(r.get('din')), out: Number(r.get('dout')) };
   }
 
@@ -172,16 +224,28 @@ export class GraphRepository {
    * Breadth-first expansion, one query per level. Nodes are capped at `limit` (truncated=true
    * when more were reachable); edges are kept when both ends are in the result.
    */
-  async expand(o: ExpandOptions): Promise<{ nodes: Node[]; edges: { rel: Relationship; from: string; to: string }[]; truncated: boolean; found: number }> {
+  async expand(o: ExpandOptions): Promise<{
+    nodes: Node[];
+    edges: { rel: Relationship; from: string; to: string }[];
+    truncated: boolean;
+    found: number;
+  }> {
     await this.schema.ready();
     const nodeCond = (v: string) => {
       const p = [`${v}.org_id = $org`];
-      if (!o.includeArchived) p.push(`${v}.archived_at IS NULL`);
-      if (o.realms?.length) p.push(`${v}.realm IN $realms`);
+      if (!o.includeArchived) {
+        p.push(`${v}.archived_at IS NULL`);
+      }
+      if (o.realms?.length) {
+        p.push(`${v}.realm IN $realms`);
+      }
       return p.join(' AND ');
     };
     const params = { org: o.orgId, realms: o.realms ?? [], types: o.edgeTypes ?? [] };
-    const startRes = await this.read(`MATCH (n:Entity) WHERE n.id IN $ids AND ${nodeCond('n')} RETURN n`, { ...params, ids: o.nodeIds });
+    const startRes = await this.read(`MATCH (n:Entity) WHERE n.id IN $ids AND ${nodeCond('n')} RETURN n`, {
+      ...params,
+      ids: o.nodeIds,
+    });
     const nodes = new Map<string, Node>();
     for (const r of startRes.records) {
       const n = r.get('n') as Node;
@@ -192,7 +256,11 @@ export class GraphRepository {
     let frontier = [...nodes.keys()];
     let truncated = false;
     const pattern = o.direction === 'out' ? '(a)-[r]->(b)' : o.direction === 'in' ? '(a)<-[r]-(b)' : '(a)-[r]-(b)';
-    const relCond = [o.includeArchived ? 'true' : 'r.archived_at IS NULL', o.edgeTypes?.length ? 'type(r) IN $types' : 'true', o.realms?.length ? 'r.realm IN $realms' : 'true'].join(' AND ');
+    const relCond = [
+      o.includeArchived ? 'true' : 'r.archived_at IS NULL',
+      o.edgeTypes?.length ? 'type(r) IN $types' : 'true',
+      o.realms?.length ? 'r.realm IN $realms' : 'true',
+    ].join(' AND ');
     const rowCap = Math.min(20_000, o.limit * 10 + 1);
     for (let level = 0; level < o.depth && frontier.length; level++) {
       const res = await this.read(
@@ -204,7 +272,9 @@ export class GraphRepository {
          LIMIT $cap`,
         { ...params, frontier, cap: neo4j.int(rowCap) },
       );
-      if (res.records.length >= rowCap) truncated = true;
+      if (res.records.length >= rowCap) {
+        truncated = true;
+      }
       const next: string[] = [];
       for (const rec of res.records) {
         const b = rec.get('b') as Node;
@@ -220,7 +290,9 @@ export class GraphRepository {
         const rel = rec.get('r') as Relationship;
         const from = String(rec.get('from') ?? rel.startNodeElementId);
         const to = String(rec.get('to') ?? rel.endNodeElementId);
-        if (nodes.has(from) && nodes.has(to)) edges.set(rel.elementId, { rel, from, to });
+        if (nodes.has(from) && nodes.has(to)) {
+          edges.set(rel.elementId, { rel, from, to });
+        }
       }
       frontier = next;
     }
@@ -234,20 +306,30 @@ export class GraphRepository {
     const params = this.nodeParams(f);
     const relWhere = `a.org_id = $org ${includeArchived ? '' : 'AND a.archived_at IS NULL AND b.archived_at IS NULL AND r.archived_at IS NULL'} ${realms?.length ? 'AND r.realm IN $realms' : ''}`;
     const [byRealm, byLabel, bySource, byType] = await Promise.all([
-      this.read(`MATCH (n:Entity) WHERE ${where} RETURN n.realm AS k, count(*) AS c, max(n.updated_at) AS last`, params),
-      this.read(`MATCH (n:Entity) WHERE ${where} UNWIND labels(n) AS l WITH l WHERE l <> 'Entity' RETURN l AS k, count(*) AS c`, params),
+      this.read(
+        `MATCH (n:Entity) WHERE ${where} RETURN n.realm AS k, count(*) AS c, max(n.updated_at) AS last`,
+        params,
+      ),
+      this.read(
+        `MATCH (n:Entity) WHERE ${where} UNWIND labels(n) AS l WITH l WHERE l <> 'Entity' RETURN l AS k, count(*) AS c`,
+        params,
+      ),
       this.read(`MATCH (n:Entity) WHERE ${where} RETURN n.source_id AS k, count(*) AS c`, params),
       this.read(`MATCH (a:Entity)-[r]->(b) WHERE ${relWhere} RETURN type(r) AS k, count(*) AS c`, params),
     ]);
     const collect = (rows: typeof byRealm) => {
       const m: Record<string, number> = {};
-      for (const r of rows.records) inc(m, r.get('k'), Number(r.get('c')));
+      for (const r of rows.records) {
+        inc(m, r.get('k'), Number(r.get('c')));
+      }
       return m;
     };
     let last: number | null = null;
     for (const r of byRealm.records) {
       const v = r.get('last');
-      if (typeof v === 'number' && (last === null || v > last)) last = v;
+      if (typeof v === 'number' && (last === null || v > last)) {
+        last = v;
+      }
     }
     const by_realm = collect(byRealm);
     const by_edge_type = collect(byType);
@@ -282,14 +364,31 @@ export class GraphRepository {
       ),
     ]);
     return {
-      nodes: nodesRes.records.map((r) => ({ realm: r.get('realm') as string | null, label: r.get('l') as string, keys: r.get('keys') as string[] })),
-      rels: relsRes.records.map((r) => ({ realm: r.get('realm') as string | null, type: r.get('t') as string, keys: (r.get('keys') as (string | null)[]).filter((k): k is string => !!k) })),
+      nodes: nodesRes.records.map((r) => ({
+        realm: r.get('realm') as string | null,
+        label: r.get('l') as string,
+        keys: r.get('keys') as string[],
+      })),
+      rels: relsRes.records.map((r) => ({
+        realm: r.get('realm') as string | null,
+        type: r.get('t') as string,
+        keys: (r.get('keys') as (string | null)[]).filter((k): k is string => !!k),
+      })),
     };
   }
 
   /** Runs a guarded query in a READ transaction with a timeout; stops pulling after maxRows. */
-  async runCypher(query: string, params: Record<string, unknown>, timeoutMs: number, maxRows: number): Promise<CypherRun> {
-    const session = this.neo4j.driver.session({ database: this.config.neo4j.database, defaultAccessMode: neo4j.session.READ, fetchSize: Math.min(1000, maxRows + 1) });
+  async runCypher(
+    query: string,
+    params: Record<string, unknown>,
+    timeoutMs: number,
+    maxRows: number,
+  ): Promise<CypherRun> {
+    const session = this.neo4j.driver.session({
+      database: this.config.neo4j.database,
+      defaultAccessMode: neo4j.session.READ,
+      fetchSize: Math.min(1000, maxRows + 1),
+    });
     const tx = session.beginTransaction({ timeout: timeoutMs, metadata: { app: 'agentcy', kind: 'graph.cypher' } });
     try {
       const result = tx.run(query, params);
@@ -297,14 +396,18 @@ export class GraphRepository {
       let truncated = false;
       let columns: string[] = [];
       for await (const rec of result) {
-        if (!columns.length) columns = [...rec.keys] as string[];
+        if (!columns.length) {
+          columns = [...rec.keys] as string[];
+        }
         if (records.length >= maxRows) {
           truncated = true;
           break;
         }
         records.push(rec.keys.map((k) => rec.get(k)));
       }
-      if (!columns.length) columns = [...(await result.keys())] as string[];
+      if (!columns.length) {
+        columns = [...(await result.keys())] as string[];
+      }
       return { columns, records, truncated };
     } finally {
       await tx.rollback().catch(() => undefined);

@@ -1,7 +1,7 @@
+import { Public } from '@libs/auth/auth.decorators';
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { Public } from '@libs/auth/auth.decorators';
 import { HealthResponseDto } from './dto/health-response.dto';
 import { HealthService } from './health.service';
 

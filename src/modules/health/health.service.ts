@@ -1,9 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig } from '@libs/config';
 import { FeatureFlagService } from '@libs/features';
 import { Neo4jService } from '@libs/graph/neo4j.service';
 import { RedisService } from '@libs/redis/redis.service';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { HealthResponseDto } from './dto/health-response.dto';
 
 type DepState = 'ok' | 'error' | 'disabled';
@@ -25,7 +25,13 @@ export class HealthService {
       timer = setTimeout(() => resolve('error'), this.config.healthCheckTimeoutMs);
     });
     try {
-      return await Promise.race([check().then(() => 'ok' as const, () => 'error' as const), timeout]);
+      return await Promise.race([
+        check().then(
+          () => 'ok' as const,
+          () => 'error' as const,
+        ),
+        timeout,
+      ]);
     } finally {
       clearTimeout(timer);
     }
@@ -33,7 +39,9 @@ export class HealthService {
 
   private llmState(): DepState {
     const llm = this.config.llm;
-    if (llm.provider === 'offline') return 'ok';
+    if (llm.provider === 'offline') {
+      return 'ok';
+    }
     return llm.apiKey || llm.baseUrl ? 'ok' : 'error';
   }
 
@@ -45,7 +53,9 @@ export class HealthService {
    * busy load balancer or a benchmark cannot turn /health into load on the dependencies.
    */
   check(): Promise<HealthResponseDto> {
-    if (this.last && Date.now() - this.last.at < this.config.healthCacheMs) return Promise.resolve(this.last.body);
+    if (this.last && Date.now() - this.last.at < this.config.healthCacheMs) {
+      return Promise.resolve(this.last.body);
+    }
     this.inFlight ??= this.probeAll()
       .then((body) => {
         this.last = { at: Date.now(), body };

@@ -1,18 +1,24 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, UploadedFile, UseInterceptors } from '@nestjs/common';
+import { NoAudit } from '@libs/audit/audit.decorators';
+import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
+import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
+import type { Principal } from '@libs/auth/principal';
+import { MAX_FILE_BYTES } from '@libs/connectors/file-source';
+import { ValidationException } from '@libs/errors';
+import { ApiPageResponse, type Page, PageQuery } from '@libs/pagination';
+import { Controller, Get, HttpCode, Param, Post, Query, Req, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request } from 'express';
-import { NoAudit } from '@libs/audit/audit.decorators';
-import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
-import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
-import type { Principal } from '@libs/auth/principal';
-import { ValidationException } from '@libs/errors';
-import { ApiPageResponse, type Page, PageQuery } from '@libs/pagination';
-import { MAX_FILE_BYTES } from '@libs/connectors/file-source';
 import { JobDto } from '../sources/dto/source-response.dto';
-import { ListIngestionJobsQuery, SourceStatusDto, StartIngestionDto, UploadIngestDto, UploadResultDto } from './dto/ingestion.dto';
+import {
+  ListIngestionJobsQuery,
+  SourceStatusDto,
+  StartIngestionDto,
+  UploadIngestDto,
+  UploadResultDto,
+} from './dto/ingestion.dto';
 import { IngestionService } from './ingestion.service';
 
 const meta = (m: RequestMeta) => ({ requestId: m.requestId ?? undefined, ip: m.ip ?? undefined });
@@ -22,7 +28,12 @@ async function validateFields<T extends object>(cls: new () => T, raw: Record<st
   const dto = plainToInstance(cls, raw ?? {});
   const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
   if (errors.length) {
-    const fields = errors.map((e) => ({ field: e.property, errors: Object.values(e.constraints ?? { invalid: 'invalid value' }).map((m) => (m.includes('should not exist') ? 'unknown field' : m)) }));
+    const fields = errors.map((e) => ({
+      field: e.property,
+      errors: Object.values(e.constraints ?? { invalid: 'invalid value' }).map((m) =>
+        m.includes('should not exist') ? 'unknown field' : m,
+      ),
+    }));
     throw new ValidationException(fields.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; '), { fields });
   }
   return dto;
@@ -41,8 +52,16 @@ export class IngestionController {
   @Authenticated({ minRole: 'member' })
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_FILE_BYTES, files: 1 } }))
   @ApiConsumes('application/json', 'multipart/form-data')
-  @ApiBody({ type: StartIngestionDto, description: 'JSON `{source_id, mode?}`; or multipart `file` + the fields of POST /ingestion/upload (then `file_id` and `source` are added to the job)' })
-  @ApiOperation({ operationId: 'ingestion_start', summary: 'Start an ingestion job for a source (same as POST /sources/:id/sync), or upload a csv/json file (multipart)' })
+  @ApiBody({
+    type: StartIngestionDto,
+    description:
+      'JSON `{source_id, mode?}`; or multipart `file` + the fields of POST /ingestion/upload (then `file_id` and `source` are added to the job)',
+  })
+  @ApiOperation({
+    operationId: 'ingestion_start',
+    summary:
+      'Start an ingestion job for a source (same as POST /sources/:id/sync), or upload a csv/json file (multipart)',
+  })
   @ApiAcceptedResponse({ type: JobDto })
   async start(
     @CurrentPrincipal() p: Principal,
@@ -64,7 +83,13 @@ export class IngestionController {
   @NoAudit()
   @Authenticated({ minRole: 'member' })
   @UseInterceptors(FileInterceptor('file', { limits: { fileSize: MAX_FILE_BYTES, files: 1 } }))
-  @ApiConsumes('multipart/form-data', 'text/csv', 'application/json', 'application/x-ndjson', 'application/octet-stream')
+  @ApiConsumes(
+    'multipart/form-data',
+    'text/csv',
+    'application/json',
+    'application/x-ndjson',
+    'application/octet-stream',
+  )
   @ApiBody({
     schema: {
       type: 'object',
@@ -81,7 +106,10 @@ export class IngestionController {
       },
     },
   })
-  @ApiOperation({ operationId: 'ingestion_upload', summary: 'Upload a csv/json file (multipart `file`, or a raw body with options as query parameters) and ingest it' })
+  @ApiOperation({
+    operationId: 'ingestion_upload',
+    summary: 'Upload a csv/json file (multipart `file`, or a raw body with options as query parameters) and ingest it',
+  })
   @ApiAcceptedResponse({ type: UploadResultDto })
   async upload(
     @CurrentPrincipal() p: Principal,
@@ -100,14 +128,21 @@ export class IngestionController {
     } else if (req.body && typeof req.body === 'object' && Object.keys(req.body).length) {
       // application/json bodies are parsed by the global parser: take the bytes it kept
       const raw = (req as Request & { rawBody?: Buffer }).rawBody;
-      f = { buffer: raw ?? Buffer.from(JSON.stringify(req.body)), originalname: q.filename ?? 'upload.json', mimetype: 'application/json' };
+      f = {
+        buffer: raw ?? Buffer.from(JSON.stringify(req.body)),
+        originalname: q.filename ?? 'upload.json',
+        mimetype: 'application/json',
+      };
     }
     return this.ingestion.upload(p, f, fields, meta(m));
   }
 
   @Get('jobs')
   @Authenticated()
-  @ApiOperation({ operationId: 'ingestion_jobs', summary: 'Sync/ingest jobs across sources (filters status, source_id, since)' })
+  @ApiOperation({
+    operationId: 'ingestion_jobs',
+    summary: 'Sync/ingest jobs across sources (filters status, source_id, since)',
+  })
   @ApiPageResponse(JobDto)
   jobs(@CurrentPrincipal() p: Principal, @Query() q: ListIngestionJobsQuery): Promise<Page<JobDto>> {
     return this.ingestion.listJobs(p, q);
@@ -133,7 +168,10 @@ export class IngestionController {
 
   @Get('status')
   @Authenticated()
-  @ApiOperation({ operationId: 'ingestion_status', summary: 'Per source: status, last job, next scheduled run, live node count' })
+  @ApiOperation({
+    operationId: 'ingestion_status',
+    summary: 'Per source: status, last job, next scheduled run, live node count',
+  })
   @ApiPageResponse(SourceStatusDto)
   status(@CurrentPrincipal() p: Principal, @Query() q: PageQuery): Promise<Page<SourceStatusDto>> {
     return this.ingestion.status(p, q);

@@ -1,8 +1,8 @@
-import { Controller, Get } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
 import { Public } from '@libs/auth/auth.decorators';
 import { ServiceUnavailableException } from '@libs/errors';
 import { OpenApiDocumentHolder } from '@libs/openapi/openapi-document.holder';
+import { Controller, Get } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
 
 @ApiExcludeController()
 @Controller()
@@ -12,7 +12,9 @@ export class OpenApiController {
   @Get('openapi.json')
   @Public()
   document() {
-    if (!this.holder.document) throw new ServiceUnavailableException('OpenAPI document is not built yet');
+    if (!this.holder.document) {
+      throw new ServiceUnavailableException('OpenAPI document is not built yet');
+    }
     return this.holder.document;
   }
 }

@@ -1,5 +1,5 @@
-import { Global, Module } from '@nestjs/common';
 import { OpenApiDocumentHolder } from '@libs/openapi/openapi-document.holder';
+import { Global, Module } from '@nestjs/common';
 import { OpenApiController } from './openapi.controller';
 
 @Global()

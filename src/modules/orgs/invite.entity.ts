@@ -1,6 +1,6 @@
-import { Column, Entity } from 'typeorm';
-import { BaseEntity } from '@libs/database/base.entity';
 import type { Role } from '@libs/auth/principal';
+import { BaseEntity } from '@libs/database/base.entity';
+import { Column, Entity } from 'typeorm';
 
 export type InviteStatus = 'pending' | 'accepted' | 'revoked' | 'expired';
 
@@ -35,8 +35,14 @@ export class InviteEntity extends BaseEntity {
 }
 
 export function inviteStatus(i: InviteEntity, now = new Date()): InviteStatus {
-  if (i.acceptedAt) return 'accepted';
-  if (i.revokedAt) return 'revoked';
-  if (i.expiresAt.getTime() <= now.getTime()) return 'expired';
+  if (i.acceptedAt) {
+    return 'accepted';
+  }
+  if (i.revokedAt) {
+    return 'revoked';
+  }
+  if (i.expiresAt.getTime() <= now.getTime()) {
+    return 'expired';
+  }
   return 'pending';
 }

@@ -1,7 +1,7 @@
+import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { Page, PageQuery, paginate } from '@libs/pagination';
 import { InviteEntity } from './invite.entity';
 
 /** Invites. Org-scoped methods take the org id; `undefined` is only passed by platform-admin code. */
@@ -20,12 +20,23 @@ export class InvitesRepository {
 
   /** Locks the row (for accepting it once). */
   findByTokenHashForUpdate(m: EntityManager, tokenHash: string): Promise<InviteEntity | null> {
-    return m.getRepository(InviteEntity).createQueryBuilder('i').setLock('pessimistic_write').where('i.token_hash = :tokenHash', { tokenHash }).getOne();
+    return m
+      .getRepository(InviteEntity)
+      .createQueryBuilder('i')
+      .setLock('pessimistic_write')
+      .where('i.token_hash = :tokenHash', { tokenHash })
+      .getOne();
   }
 
-  list<R>(orgId: string | undefined, query: PageQuery & { status?: string }, map: (i: InviteEntity) => R): Promise<Page<R>> {
+  list<R>(
+    orgId: string | undefined,
+    query: PageQuery & { status?: string },
+    map: (i: InviteEntity) => R,
+  ): Promise<Page<R>> {
     const qb = this.repo.createQueryBuilder('i');
-    if (orgId) qb.where('i.org_id = :orgId', { orgId });
+    if (orgId) {
+      qb.where('i.org_id = :orgId', { orgId });
+    }
     switch (query.status) {
       case 'accepted':
         qb.andWhere('i.accepted_at IS NOT NULL');
@@ -38,6 +49,8 @@ export class InvitesRepository {
         break;
       case 'pending':
         qb.andWhere('i.accepted_at IS NULL AND i.revoked_at IS NULL AND i.expires_at > now()');
+        break;
+      case undefined:
         break;
     }
     return paginate(qb, query, { scope: `invites:${orgId ?? '*'}:${query.status ?? ''}`, map });

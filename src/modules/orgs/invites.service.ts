@@ -1,11 +1,11 @@
-import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { roleRank, type Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
 import { ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import { CreateInviteDto, InviteCreatedDto, InviteDto, ListInvitesQuery, toInviteDto } from './dto/invite.dto';
 import { InviteEntity, inviteStatus } from './invite.entity';
 import { InvitesRepository } from './invites.repository';
@@ -29,17 +29,37 @@ export class InvitesService {
   async create(orgId: string, inviter: Principal | null, dto: CreateInviteDto): Promise<InviteCreatedDto> {
     const role = dto.role ?? 'member';
     if (inviter && !inviter.platformAdmin && roleRank(role) > roleRank(inviter.role)) {
-      throw new ForbiddenException(`You cannot invite with role ${role} (your role is ${inviter.role})`, { role, your_role: inviter.role });
+      throw new ForbiddenException(`You cannot invite with role ${role} (your role is ${inviter.role})`, {
+        role,
+        your_role: inviter.role,
+      });
     }
-    if (!(await this.orgs.findById(orgId))) throw new NotFoundException('Organization');
+    if (!(await this.orgs.findById(orgId))) {
+      throw new NotFoundException('Organization');
+    }
     let expiresAt = new Date(Date.now() + (dto.expires_in_secs ?? INVITE_TTL_SECS) * 1000);
     if (dto.expires_at) {
       expiresAt = new Date(dto.expires_at);
-      if (expiresAt.getTime() <= Date.now()) throw new ValidationException('expires_at must be in the future', { fields: [{ field: 'expires_at', errors: ['expires_at must be in the future'] }] });
+      if (expiresAt.getTime() <= Date.now()) {
+        throw new ValidationException('expires_at must be in the future', {
+          fields: [{ field: 'expires_at', errors: ['expires_at must be in the future'] }],
+        });
+      }
     }
     const token = `inv_${randomBytes(32).toString('base64url')}`;
-    const invite = await this.invites.create({ orgId, email: dto.email.trim(), role, tokenHash: sha256Hex(token), expiresAt, createdBy: inviter?.userId ?? null });
-    return { ...toInviteDto(invite), token, accept_url: `${this.config.frontendUrl}/invite?token=${encodeURIComponent(token)}` };
+    const invite = await this.invites.create({
+      orgId,
+      email: dto.email.trim(),
+      role,
+      tokenHash: sha256Hex(token),
+      expiresAt,
+      createdBy: inviter?.userId ?? null,
+    });
+    return {
+      ...toInviteDto(invite),
+      token,
+      accept_url: `${this.config.frontendUrl}/invite?token=${encodeURIComponent(token)}`,
+    };
   }
 
   list(orgId: string | undefined, query: ListInvitesQuery): Promise<Page<InviteDto>> {
@@ -48,14 +68,20 @@ export class InvitesService {
 
   async get(orgId: string | undefined, id: string): Promise<InviteDto> {
     const invite = await this.invites.find(orgId, id);
-    if (!invite) throw new NotFoundException('Invite');
+    if (!invite) {
+      throw new NotFoundException('Invite');
+    }
     return toInviteDto(invite);
   }
 
   async revoke(orgId: string | undefined, id: string): Promise<void> {
     const invite = await this.invites.find(orgId, id);
-    if (!invite) throw new NotFoundException('Invite');
-    if (inviteStatus(invite) !== 'pending') return;
+    if (!invite) {
+      throw new NotFoundException('Invite');
+    }
+    if (inviteStatus(invite) !== 'pending') {
+      return;
+    }
     await this.invites.update(id, { revokedAt: new Date() });
   }
 
@@ -67,10 +93,18 @@ export class InvitesService {
     const invite = await this.invites.findByTokenHashForUpdate(m, sha256Hex(token.trim()));
     const status = invite ? inviteStatus(invite) : undefined;
     if (!invite || status !== 'pending') {
-      throw new ValidationException('The invite token is invalid, expired, revoked or already used', { reason: 'invalid_invite', ...(status ? { status } : {}) }, 'invalid_invite');
+      throw new ValidationException(
+        'The invite token is invalid, expired, revoked or already used',
+        { reason: 'invalid_invite', ...(status ? { status } : {}) },
+        'invalid_invite',
+      );
     }
     if (email && email.trim().toLowerCase() !== invite.email.toLowerCase()) {
-      throw new ValidationException('This invite was issued for another email address', { reason: 'invite_email_mismatch' }, 'invalid_invite');
+      throw new ValidationException(
+        'This invite was issued for another email address',
+        { reason: 'invite_email_mismatch' },
+        'invalid_invite',
+      );
     }
     return invite;
   }

@@ -1,7 +1,7 @@
+import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { Page, PageQuery, paginate } from '@libs/pagination';
 import { OrganizationEntity } from './organization.entity';
 
 @Injectable()
@@ -27,9 +27,17 @@ export class OrgsRepository {
 
   list<R>(query: PageQuery & { q?: string; disabled?: boolean }, map: (o: OrganizationEntity) => R): Promise<Page<R>> {
     const qb = this.repo.createQueryBuilder('o');
-    if (query.q) qb.andWhere('(o.name ILIKE :q OR o.display_name ILIKE :q)', { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
-    if (query.disabled === true) qb.andWhere('o.disabled_at IS NOT NULL');
-    if (query.disabled === false) qb.andWhere('o.disabled_at IS NULL');
+    if (query.q) {
+      qb.andWhere('(o.name ILIKE :q OR o.display_name ILIKE :q)', {
+        q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
+      });
+    }
+    if (query.disabled === true) {
+      qb.andWhere('o.disabled_at IS NOT NULL');
+    }
+    if (query.disabled === false) {
+      qb.andWhere('o.disabled_at IS NULL');
+    }
     return paginate(qb, query, { scope: `orgs:${query.q ?? ''}:${query.disabled ?? ''}`, map });
   }
 
@@ -39,13 +47,21 @@ export class OrgsRepository {
 
   /** Members per org, for the given org ids. */
   async userCounts(ids: string[]): Promise<Map<string, number>> {
-    if (!ids.length) return new Map();
-    const rows = (await this.repo.query(`SELECT organization_id AS id, count(*)::int AS n FROM users WHERE organization_id = ANY($1::uuid[]) GROUP BY organization_id`, [ids])) as { id: string; n: number }[];
+    if (!ids.length) {
+      return new Map();
+    }
+    const rows = (await this.repo.query(
+      `SELECT organization_id AS id, count(*)::int AS n FROM users WHERE organization_id = ANY($1::uuid[]) GROUP BY organization_id`,
+      [ids],
+    )) as { id: string; n: number }[];
     return new Map(rows.map((r) => [r.id, r.n]));
   }
 
   async apiKeyCount(id: string): Promise<number> {
-    const [row] = (await this.repo.query(`SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND (revoked_at IS NULL OR revoked_at > now())`, [id])) as { n: number }[];
+    const [row] = (await this.repo.query(
+      `SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND (revoked_at IS NULL OR revoked_at > now())`,
+      [id],
+    )) as { n: number }[];
     return row?.n ?? 0;
   }
 

@@ -1,6 +1,6 @@
-import { Column, Entity } from 'typeorm';
-import { BaseEntity } from '@libs/database/base.entity';
 import type { Role } from '@libs/auth/principal';
+import { BaseEntity } from '@libs/database/base.entity';
+import { Column, Entity } from 'typeorm';
 
 @Entity('users')
 export class UserEntity extends BaseEntity {

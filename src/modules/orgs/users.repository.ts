@@ -1,7 +1,7 @@
+import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
-import { Page, PageQuery, paginate } from '@libs/pagination';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 
@@ -23,7 +23,9 @@ export class UsersRepository {
       .addSelect('o.disabled_at IS NOT NULL', 'org_disabled')
       .where('u.id = :id', { id })
       .getRawAndEntities<{ org_disabled: boolean }>();
-    if (!entities[0]) return null;
+    if (!entities[0]) {
+      return null;
+    }
     return { user: entities[0], orgDisabled: raw[0]?.org_disabled === true };
   }
 
@@ -53,19 +55,40 @@ export class UsersRepository {
   }
 
   /** Org members (or, with `orgId` undefined, every user: platform admins only). */
-  list<R>(orgId: string | undefined, query: PageQuery & { q?: string; role?: string; disabled?: boolean }, map: (u: UserEntity) => R, scope: string): Promise<Page<R>> {
+  list<R>(
+    orgId: string | undefined,
+    query: PageQuery & { q?: string; role?: string; disabled?: boolean },
+    map: (u: UserEntity) => R,
+    scope: string,
+  ): Promise<Page<R>> {
     const qb = this.repo.createQueryBuilder('u');
-    if (orgId) qb.andWhere('u.organization_id = :orgId', { orgId });
-    if (query.q) qb.andWhere('(u.email ILIKE :q OR u.name ILIKE :q)', { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
-    if (query.role) qb.andWhere('u.role = :role', { role: query.role });
-    if (query.disabled === true) qb.andWhere('u.disabled_at IS NOT NULL');
-    if (query.disabled === false) qb.andWhere('u.disabled_at IS NULL');
-    return paginate(qb, query, { scope: `${scope}:${orgId ?? '*'}:${query.q ?? ''}:${query.role ?? ''}:${query.disabled ?? ''}`, map });
+    if (orgId) {
+      qb.andWhere('u.organization_id = :orgId', { orgId });
+    }
+    if (query.q) {
+      qb.andWhere('(u.email ILIKE :q OR u.name ILIKE :q)', { q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` });
+    }
+    if (query.role) {
+      qb.andWhere('u.role = :role', { role: query.role });
+    }
+    if (query.disabled === true) {
+      qb.andWhere('u.disabled_at IS NOT NULL');
+    }
+    if (query.disabled === false) {
+      qb.andWhere('u.disabled_at IS NULL');
+    }
+    return paginate(qb, query, {
+      scope: `${scope}:${orgId ?? '*'}:${query.q ?? ''}:${query.role ?? ''}:${query.disabled ?? ''}`,
+      map,
+    });
   }
 
   /** Enabled owners of the org, locked until the transaction ends (last-owner checks). */
   async lockOwners(m: EntityManager, orgId: string): Promise<string[]> {
-    const rows = (await m.query(`SELECT id FROM users WHERE organization_id = $1 AND role = 'owner' AND disabled_at IS NULL ORDER BY id FOR UPDATE`, [orgId])) as { id: string }[];
+    const rows = (await m.query(
+      `SELECT id FROM users WHERE organization_id = $1 AND role = 'owner' AND disabled_at IS NULL ORDER BY id FOR UPDATE`,
+      [orgId],
+    )) as { id: string }[];
     return rows.map((r) => r.id);
   }
 

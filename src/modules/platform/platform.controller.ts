@@ -1,17 +1,33 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { NoIdempotency } from '@libs/idempotency';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction, NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { NotFoundException } from '@libs/errors';
+import { NoIdempotency } from '@libs/idempotency';
 import { ApiPageResponse, type Page } from '@libs/pagination';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthService } from 'src/modules/auth/auth.service';
 import { LoginResponseDto } from 'src/modules/auth/dto/auth-response.dto';
-import { AcceptInviteDto, CreateInviteDto, InviteCreatedDto, InviteDto, PlatformCreateInviteDto, PlatformListInvitesQuery } from 'src/modules/orgs/dto/invite.dto';
+import {
+  AcceptInviteDto,
+  CreateInviteDto,
+  InviteCreatedDto,
+  InviteDto,
+  PlatformCreateInviteDto,
+  PlatformListInvitesQuery,
+} from 'src/modules/orgs/dto/invite.dto';
 import { UserDto } from 'src/modules/users/dto/user.dto';
-import { CreateOrgDto, ListOrgsQuery, OrgCreatedDto, OrgDetailDto, OrgDto, PlatformListUsersQuery, PlatformUpdateUserDto, UpdateOrgDto } from './dto/platform.dto';
+import {
+  CreateOrgDto,
+  ListOrgsQuery,
+  OrgCreatedDto,
+  OrgDetailDto,
+  OrgDto,
+  PlatformListUsersQuery,
+  PlatformUpdateUserDto,
+  UpdateOrgDto,
+} from './dto/platform.dto';
 import { PlatformService } from './platform.service';
 
 const id = (what: string) => new ParseUUIDPipe({ exceptionFactory: () => new NotFoundException(what) });
@@ -84,9 +100,16 @@ export class PlatformController {
   @NoIdempotency()
   @PA()
   @AuditAction('platform.invites.create', 'platform_admin', 'invite')
-  @ApiOperation({ operationId: 'platform_create_org_invite', summary: 'Invite someone into an org; the token is returned once' })
+  @ApiOperation({
+    operationId: 'platform_create_org_invite',
+    summary: 'Invite someone into an org; the token is returned once',
+  })
   @ApiCreatedResponse({ type: InviteCreatedDto })
-  createOrgInvite(@CurrentPrincipal() p: Principal, @Param('id', id('Organization')) orgId: string, @Body() dto: CreateInviteDto): Promise<InviteCreatedDto> {
+  createOrgInvite(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', id('Organization')) orgId: string,
+    @Body() dto: CreateInviteDto,
+  ): Promise<InviteCreatedDto> {
     return this.platform.createInvite(p, orgId, dto);
   }
 
@@ -94,7 +117,10 @@ export class PlatformController {
   @NoIdempotency()
   @Public()
   @NoAudit()
-  @ApiOperation({ operationId: 'platform_accept_invite', summary: 'Accept an invite: creates the invited user and logs in' })
+  @ApiOperation({
+    operationId: 'platform_accept_invite',
+    summary: 'Accept an invite: creates the invited user and logs in',
+  })
   @ApiCreatedResponse({ type: LoginResponseDto })
   acceptInvite(@Body() dto: AcceptInviteDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
     return this.auth.acceptInvite(dto, meta);
@@ -104,7 +130,10 @@ export class PlatformController {
   @NoIdempotency()
   @PA()
   @AuditAction('platform.invites.create', 'platform_admin', 'invite')
-  @ApiOperation({ operationId: 'platform_create_invite', summary: 'Invite someone into the org given by org_id; the token is returned once' })
+  @ApiOperation({
+    operationId: 'platform_create_invite',
+    summary: 'Invite someone into the org given by org_id; the token is returned once',
+  })
   @ApiCreatedResponse({ type: InviteCreatedDto })
   createInvite(@CurrentPrincipal() p: Principal, @Body() dto: PlatformCreateInviteDto): Promise<InviteCreatedDto> {
     const { org_id, ...rest } = dto;
@@ -113,7 +142,10 @@ export class PlatformController {
 
   @Get('invites')
   @PA()
-  @ApiOperation({ operationId: 'platform_list_invites', summary: 'Invites across the install (filter by org_id, status)' })
+  @ApiOperation({
+    operationId: 'platform_list_invites',
+    summary: 'Invites across the install (filter by org_id, status)',
+  })
   @ApiPageResponse(InviteDto)
   listInvites(@Query() q: PlatformListInvitesQuery): Promise<Page<InviteDto>> {
     return this.platform.listInvites(q);
@@ -131,7 +163,10 @@ export class PlatformController {
 
   @Get('users')
   @PA()
-  @ApiOperation({ operationId: 'platform_list_users', summary: 'Users across all orgs (q, org_id, role, disabled filters)' })
+  @ApiOperation({
+    operationId: 'platform_list_users',
+    summary: 'Users across all orgs (q, org_id, role, disabled filters)',
+  })
   @ApiPageResponse(UserDto)
   listUsers(@Query() q: PlatformListUsersQuery): Promise<Page<UserDto>> {
     return this.platform.listUsers(q);
@@ -142,7 +177,11 @@ export class PlatformController {
   @AuditAction('platform.users.update', 'platform_admin', 'user')
   @ApiOperation({ operationId: 'platform_update_user', summary: 'Disable/enable a user, change role or permissions' })
   @ApiOkResponse({ type: UserDto })
-  updateUser(@CurrentPrincipal() p: Principal, @Param('id', id('User')) userId: string, @Body() dto: PlatformUpdateUserDto): Promise<UserDto> {
+  updateUser(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', id('User')) userId: string,
+    @Body() dto: PlatformUpdateUserDto,
+  ): Promise<UserDto> {
     return this.platform.updateUser(p, userId, dto);
   }
 
@@ -150,7 +189,10 @@ export class PlatformController {
   @HttpCode(200)
   @PA()
   @AuditAction('platform.users.disable', 'platform_admin', 'user')
-  @ApiOperation({ operationId: 'platform_disable_user', summary: 'Disable a user: their tokens and API keys stop working at once' })
+  @ApiOperation({
+    operationId: 'platform_disable_user',
+    summary: 'Disable a user: their tokens and API keys stop working at once',
+  })
   @ApiOkResponse({ type: UserDto })
   disableUser(@CurrentPrincipal() p: Principal, @Param('id', id('User')) userId: string): Promise<UserDto> {
     return this.platform.updateUser(p, userId, { disabled: true });

@@ -1,15 +1,30 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth/principal';
 import { ConflictException, NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
-import { CreateInviteDto, InviteCreatedDto, InviteDto, PlatformListInvitesQuery } from 'src/modules/orgs/dto/invite.dto';
+import { Injectable } from '@nestjs/common';
+import {
+  CreateInviteDto,
+  InviteCreatedDto,
+  InviteDto,
+  PlatformListInvitesQuery,
+} from 'src/modules/orgs/dto/invite.dto';
 import { InvitesService } from 'src/modules/orgs/invites.service';
 import { OrganizationEntity } from 'src/modules/orgs/organization.entity';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { toUserDto, UserDto } from 'src/modules/users/dto/user.dto';
-import { CreateOrgDto, ListOrgsQuery, OrgCreatedDto, OrgDetailDto, OrgDto, PlatformListUsersQuery, PlatformUpdateUserDto, toOrgDto, UpdateOrgDto } from './dto/platform.dto';
+import {
+  CreateOrgDto,
+  ListOrgsQuery,
+  OrgCreatedDto,
+  OrgDetailDto,
+  OrgDto,
+  PlatformListUsersQuery,
+  PlatformUpdateUserDto,
+  toOrgDto,
+  UpdateOrgDto,
+} from './dto/platform.dto';
 
 /** Install-wide administration; callers are platform admins (checked by the guard). */
 @Injectable()
@@ -27,27 +42,48 @@ export class PlatformService {
   }
 
   async createOrg(p: Principal, dto: CreateOrgDto): Promise<OrgCreatedDto> {
-    if (await this.orgs.findByName(dto.name)) throw new ConflictException(`An org named "${dto.name}" already exists`, { field: 'name' }, 'already_exists');
-    const org = await this.orgs.create({ name: dto.name, displayName: dto.display_name ?? dto.name, plan: dto.plan ?? 'free', settings: {} });
+    if (await this.orgs.findByName(dto.name)) {
+      throw new ConflictException(`An org named "${dto.name}" already exists`, { field: 'name' }, 'already_exists');
+    }
+    const org = await this.orgs.create({
+      name: dto.name,
+      displayName: dto.display_name ?? dto.name,
+      plan: dto.plan ?? 'free',
+      settings: {},
+    });
     const out: OrgCreatedDto = toOrgDto(org, 0);
-    if (dto.owner_email) out.owner_invite = await this.invites.create(org.id, p, { email: dto.owner_email, role: 'owner' });
+    if (dto.owner_email) {
+      out.owner_invite = await this.invites.create(org.id, p, { email: dto.owner_email, role: 'owner' });
+    }
     return out;
   }
 
   async getOrg(id: string): Promise<OrgDetailDto> {
     const org = await this.findOrg(id);
     const users = (await this.orgs.userCounts([id])).get(id) ?? 0;
-    return { ...toOrgDto(org, users), usage: { users, api_keys: await this.orgs.apiKeyCount(id) }, settings_keys: Object.keys(org.settings ?? {}) };
+    return {
+      ...toOrgDto(org, users),
+      usage: { users, api_keys: await this.orgs.apiKeyCount(id) },
+      settings_keys: Object.keys(org.settings ?? {}),
+    };
   }
 
   async updateOrg(id: string, dto: UpdateOrgDto): Promise<OrgDetailDto> {
     const org = await this.findOrg(id);
     const patch: Partial<OrganizationEntity> = {};
-    if (dto.display_name !== undefined) patch.displayName = dto.display_name;
-    if (dto.plan !== undefined) patch.plan = dto.plan;
+    if (dto.display_name !== undefined) {
+      patch.displayName = dto.display_name;
+    }
+    if (dto.plan !== undefined) {
+      patch.plan = dto.plan;
+    }
     const disabled = dto.disabled ?? dto.suspended;
-    if (disabled !== undefined) patch.disabledAt = disabled ? (org.disabledAt ?? new Date()) : null;
-    if (Object.keys(patch).length) await this.orgs.update(id, patch);
+    if (disabled !== undefined) {
+      patch.disabledAt = disabled ? (org.disabledAt ?? new Date()) : null;
+    }
+    if (Object.keys(patch).length) {
+      await this.orgs.update(id, patch);
+    }
     return this.getOrg(id);
   }
 
@@ -70,29 +106,43 @@ export class PlatformService {
   async updateUser(p: Principal, id: string, dto: PlatformUpdateUserDto): Promise<UserDto> {
     return this.users.transaction(async (m) => {
       const found = await this.users.findById(id);
-      if (!found) throw new NotFoundException('User');
+      if (!found) {
+        throw new NotFoundException('User');
+      }
       const owners = await this.users.lockOwners(m, found.orgId);
       const patch: Partial<UserEntity> = {};
       if (dto.disabled !== undefined) {
-        if (dto.disabled && id === p.userId) throw new ValidationException('You cannot disable yourself', { reason: 'self_disable' });
+        if (dto.disabled && id === p.userId) {
+          throw new ValidationException('You cannot disable yourself', { reason: 'self_disable' });
+        }
         patch.disabledAt = dto.disabled ? (found.disabledAt ?? new Date()) : null;
       }
       if (dto.role !== undefined) {
         if (found.role === 'owner' && dto.role !== 'owner' && owners.length <= 1 && owners.includes(id)) {
-          throw new ConflictException('The last owner of the org cannot be demoted', { reason: 'last_owner' }, 'last_owner');
+          throw new ConflictException(
+            'The last owner of the org cannot be demoted',
+            { reason: 'last_owner' },
+            'last_owner',
+          );
         }
         patch.role = dto.role;
         patch.roles = [dto.role];
       }
-      if (dto.permissions !== undefined) patch.permissions = [...new Set(dto.permissions)];
-      if (Object.keys(patch).length) await this.users.updateInOrg(found.orgId, id, patch, m);
+      if (dto.permissions !== undefined) {
+        patch.permissions = [...new Set(dto.permissions)];
+      }
+      if (Object.keys(patch).length) {
+        await this.users.updateInOrg(found.orgId, id, patch, m);
+      }
       return toUserDto({ ...found, ...patch } as UserEntity);
     });
   }
 
   private async findOrg(id: string): Promise<OrganizationEntity> {
     const org = await this.orgs.findById(id);
-    if (!org) throw new NotFoundException('Organization');
+    if (!org) {
+      throw new NotFoundException('Organization');
+    }
     return org;
   }
 }

@@ -1,9 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '@libs/audit';
 import { Authenticated, CurrentPrincipal, type Principal } from '@libs/auth';
 import { ApiPageResponse, Page } from '@libs/pagination';
-import { AvailableRealmDto, CreateRealmDto, DeleteRealmQuery, RealmDto, RealmListQuery, UpdateRealmDto } from './dto/realm.dto';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  AvailableRealmDto,
+  CreateRealmDto,
+  DeleteRealmQuery,
+  RealmDto,
+  RealmListQuery,
+  UpdateRealmDto,
+} from './dto/realm.dto';
 import { RealmsService } from './realms.service';
 
 @ApiTags('realms')
@@ -13,7 +20,10 @@ export class RealmsController {
 
   @Get()
   @Authenticated()
-  @ApiOperation({ operationId: 'realms_list', summary: 'Built-in and custom realms of the org with node, edge and source counts' })
+  @ApiOperation({
+    operationId: 'realms_list',
+    summary: 'Built-in and custom realms of the org with node, edge and source counts',
+  })
   @ApiPageResponse(RealmDto)
   list(@CurrentPrincipal() p: Principal, @Query() q: RealmListQuery): Promise<Page<RealmDto>> {
     return this.realms.list(p, q);
@@ -47,7 +57,7 @@ export class RealmsController {
   @Patch(':id')
   @Authenticated({ minRole: 'admin' })
   @AuditAction('realms.update', 'api', 'realm')
-  @ApiOperation({ operationId: 'realms_update', summary: 'Update a custom realm\'s description (names are immutable)' })
+  @ApiOperation({ operationId: 'realms_update', summary: "Update a custom realm's description (names are immutable)" })
   @ApiOkResponse({ type: RealmDto })
   update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() body: UpdateRealmDto): Promise<RealmDto> {
     return this.realms.update(p, id, body);

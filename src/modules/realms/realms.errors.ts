@@ -14,6 +14,10 @@ export class RealmExistsException extends ConflictException {
 
 export class RealmInUseException extends ConflictException {
   constructor(name: string, usage: { nodes: number; edges: number; sources: number }) {
-    super(`Realm "${name}" is still in use; pass ?force=true to archive its data and reset references`, { realm: name, ...usage }, 'in_use');
+    super(
+      `Realm "${name}" is still in use; pass ?force=true to archive its data and reset references`,
+      { realm: name, ...usage },
+      'in_use',
+    );
   }
 }

@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
 import type { Principal } from '@libs/auth';
 import { NotFoundException } from '@libs/errors';
-import { EventBus } from '@libs/redis';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT, Page, PageQuery } from '@libs/pagination';
+import { EventBus } from '@libs/redis';
+import { Injectable } from '@nestjs/common';
 import { AvailableRealmDto, CreateRealmDto, RealmDto, UpdateRealmDto } from './dto/realm.dto';
 import { RealmEntity } from './realm.entity';
 import { BUILTIN_REALM_NAMES, BUILTIN_REALMS } from './realms.constants';
@@ -30,7 +30,11 @@ function pageOf<T extends { id: string }, R>(all: T[], q: PageQuery, scope: stri
   const slice = all.slice(start, start + limit);
   const more = start + limit < all.length;
   const last = slice[slice.length - 1];
-  return { items: slice.map(map), next_cursor: more && last ? encodeCursor(scope, { k: start + slice.length, id: last.id }) : null, total: all.length };
+  return {
+    items: slice.map(map),
+    next_cursor: more && last ? encodeCursor(scope, { k: start + slice.length, id: last.id }) : null,
+    total: all.length,
+  };
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -46,13 +50,27 @@ export class RealmsService {
   private async rows(orgId: string): Promise<RealmRow[]> {
     const [custom, orgCreated] = await Promise.all([this.repo.listCustom(orgId), this.repo.orgCreatedAt(orgId)]);
     return [
-      ...BUILTIN_REALMS.map((b) => ({ id: b.name, name: b.name, description: b.description, builtin: true, createdAt: orgCreated, updatedAt: orgCreated })),
+      ...BUILTIN_REALMS.map((b) => ({
+        id: b.name,
+        name: b.name,
+        description: b.description,
+        builtin: true,
+        createdAt: orgCreated,
+        updatedAt: orgCreated,
+      })),
       ...custom.map((c) => this.fromEntity(c)),
     ];
   }
 
   private fromEntity(c: RealmEntity): RealmRow {
-    return { id: c.id, name: c.name, description: c.description, builtin: false, createdAt: c.createdAt, updatedAt: c.updatedAt };
+    return {
+      id: c.id,
+      name: c.name,
+      description: c.description,
+      builtin: false,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+    };
   }
 
   private async withCounts(orgId: string, rows: RealmRow[]): Promise<RealmDto[]> {
@@ -78,7 +96,12 @@ export class RealmsService {
 
   async available(p: Principal, q: PageQuery): Promise<Page<AvailableRealmDto>> {
     const rows = await this.rows(p.orgId);
-    return pageOf(rows, q, `realms.available:${p.orgId}`, (r) => ({ id: r.id, name: r.name, description: r.description, builtin: r.builtin }));
+    return pageOf(rows, q, `realms.available:${p.orgId}`, (r) => ({
+      id: r.id,
+      name: r.name,
+      description: r.description,
+      builtin: r.builtin,
+    }));
   }
 
   private async resolve(orgId: string, idOrName: string): Promise<RealmRow> {
@@ -86,7 +109,9 @@ export class RealmsService {
       return (await this.rows(orgId)).find((r) => r.name === idOrName)!;
     }
     const found = (await this.repo.findById(orgId, idOrName)) ?? (await this.repo.findByName(orgId, idOrName));
-    if (!found) throw new NotFoundException('Realm');
+    if (!found) {
+      throw new NotFoundException('Realm');
+    }
     return this.fromEntity(found);
   }
 
@@ -96,33 +121,65 @@ export class RealmsService {
   }
 
   async create(p: Principal, dto: CreateRealmDto): Promise<RealmDto> {
-    if (BUILTIN_REALM_NAMES.has(dto.name)) throw new BuiltinRealmException(dto.name, 'created');
-    if (await this.repo.findByName(p.orgId, dto.name)) throw new RealmExistsException(dto.name);
+    if (BUILTIN_REALM_NAMES.has(dto.name)) {
+      throw new BuiltinRealmException(dto.name, 'created');
+    }
+    if (await this.repo.findByName(p.orgId, dto.name)) {
+      throw new RealmExistsException(dto.name);
+    }
     const saved = await this.repo.insert(p.orgId, dto.name, dto.description ?? null, p.userId ?? null);
-    if (!saved) throw new RealmExistsException(dto.name);
+    if (!saved) {
+      throw new RealmExistsException(dto.name);
+    }
     return (await this.withCounts(p.orgId, [this.fromEntity(saved)]))[0];
   }
 
   async update(p: Principal, idOrName: string, dto: UpdateRealmDto): Promise<RealmDto> {
     const row = await this.resolve(p.orgId, idOrName);
-    if (row.builtin) throw new BuiltinRealmException(row.name, 'changed');
-    const updated = dto.description === undefined ? await this.repo.findById(p.orgId, row.id) : await this.repo.updateDescription(p.orgId, row.id, dto.description);
-    if (!updated) throw new NotFoundException('Realm');
+    if (row.builtin) {
+      throw new BuiltinRealmException(row.name, 'changed');
+    }
+    const updated =
+      dto.description === undefined
+        ? await this.repo.findById(p.orgId, row.id)
+        : await this.repo.updateDescription(p.orgId, row.id, dto.description);
+    if (!updated) {
+      throw new NotFoundException('Realm');
+    }
     return (await this.withCounts(p.orgId, [this.fromEntity(updated)]))[0];
   }
 
   async remove(p: Principal, idOrName: string, force: boolean): Promise<void> {
     const row = await this.resolve(p.orgId, idOrName);
-    if (row.builtin) throw new BuiltinRealmException(row.name, 'deleted');
+    if (row.builtin) {
+      throw new BuiltinRealmException(row.name, 'deleted');
+    }
     const [graph, sources] = await Promise.all([this.repo.graphCounts(p.orgId), this.repo.sourceCounts(p.orgId)]);
-    const usage = { nodes: graph.nodes[row.name] ?? 0, edges: graph.edges[row.name] ?? 0, sources: sources[row.name] ?? 0 };
-    if (!force && (usage.nodes > 0 || usage.edges > 0 || usage.sources > 0)) throw new RealmInUseException(row.name, usage);
+    const usage = {
+      nodes: graph.nodes[row.name] ?? 0,
+      edges: graph.edges[row.name] ?? 0,
+      sources: sources[row.name] ?? 0,
+    };
+    if (!force && (usage.nodes > 0 || usage.edges > 0 || usage.sources > 0)) {
+      throw new RealmInUseException(row.name, usage);
+    }
     if (force) {
       const archived = await this.repo.archiveGraph(p.orgId, row.name);
       await this.repo.resetSourceRealm(p.orgId, row.name);
       if (archived > 0) {
         await this.bus
-          .publish(`org:${p.orgId}:events`, { type: 'graph.changed', ts: new Date().toISOString(), data: { org_id: p.orgId, realm: row.name, reason: 'realm_deleted', nodes_upserted: 0, edges_upserted: 0, nodes_archived: archived } })
+          .publish(`org:${p.orgId}:events`, {
+            type: 'graph.changed',
+            ts: new Date().toISOString(),
+            data: {
+              org_id: p.orgId,
+              realm: row.name,
+              reason: 'realm_deleted',
+              nodes_upserted: 0,
+              edges_upserted: 0,
+              nodes_archived: archived,
+            },
+          })
           .catch(() => undefined);
       }
     }

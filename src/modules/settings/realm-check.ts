@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import type { Principal } from '@libs/auth/principal';
 import { ValidationException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { RealmsService } from '../realms/realms.service';
 
 /**
@@ -21,19 +21,29 @@ export class RealmCheck {
   }
 
   async assertExists(p: Principal, realm: string | null | undefined, field: string): Promise<void> {
-    if (!realm) return;
+    if (!realm) {
+      return;
+    }
     const realms = this.realmsService();
-    if (!realms) return;
+    if (!realms) {
+      return;
+    }
     const names = new Set<string>();
     let cursor: string | undefined;
     for (let i = 0; i < 50; i++) {
       const page = await realms.available(p, { limit: 200, cursor });
-      for (const r of page.items) names.add(r.name);
-      if (names.has(realm) || !page.next_cursor) break;
+      for (const r of page.items) {
+        names.add(r.name);
+      }
+      if (names.has(realm) || !page.next_cursor) {
+        break;
+      }
       cursor = page.next_cursor;
     }
     if (!names.has(realm)) {
-      throw new ValidationException(`Unknown realm "${realm}"`, { fields: [{ field, errors: [`realm "${realm}" does not exist in this organization`] }] });
+      throw new ValidationException(`Unknown realm "${realm}"`, {
+        fields: [{ field, errors: [`realm "${realm}" does not exist in this organization`] }],
+      });
     }
   }
 }

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
 import { LlmModule } from '@libs/llm/llm.module';
+import { Module } from '@nestjs/common';
 import { RealmCheck } from './realm-check';
 import { SettingsController } from './settings.controller';
 import { SettingsRepository } from './settings.repository';

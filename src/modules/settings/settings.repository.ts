@@ -15,7 +15,9 @@ export class SettingsRepository {
   constructor(private readonly ds: DataSource) {}
 
   async find(orgId: string): Promise<OrgSettingsRow | null> {
-    const rows = (await this.ds.query(`SELECT id, name, display_name, settings FROM organizations WHERE id = $1`, [orgId])) as {
+    const rows = (await this.ds.query(`SELECT id, name, display_name, settings FROM organizations WHERE id = $1`, [
+      orgId,
+    ])) as {
       id: string;
       name: string;
       display_name: string;
@@ -34,21 +36,25 @@ export class SettingsRepository {
     mutate: (current: StoredSettings) => { settings: StoredSettings; displayName?: string },
   ): Promise<OrgSettingsRow | null> {
     return this.ds.transaction(async (m) => {
-      const rows = (await m.query(`SELECT id, name, display_name, settings FROM organizations WHERE id = $1 FOR UPDATE`, [orgId])) as {
+      const rows = (await m.query(
+        `SELECT id, name, display_name, settings FROM organizations WHERE id = $1 FOR UPDATE`,
+        [orgId],
+      )) as {
         id: string;
         name: string;
         display_name: string;
         settings: StoredSettings | null;
       }[];
       const r = rows[0];
-      if (!r) return null;
+      if (!r) {
+        return null;
+      }
       const next = mutate(r.settings ?? {});
       const displayName = next.displayName ?? r.display_name;
-      await m.query(`UPDATE organizations SET settings = $2::jsonb, display_name = $3, updated_at = now() WHERE id = $1`, [
-        orgId,
-        JSON.stringify(next.settings),
-        displayName,
-      ]);
+      await m.query(
+        `UPDATE organizations SET settings = $2::jsonb, display_name = $3, updated_at = now() WHERE id = $1`,
+        [orgId, JSON.stringify(next.settings), displayName],
+      );
       return { id: r.id, name: r.name, displayName, settings: next.settings };
     });
   }

@@ -1,12 +1,12 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { mask, SecretBox } from '@libs/crypto';
 import { NotFoundException, ValidationException } from '@libs/errors';
 import { FEATURE_FLAGS, FeatureFlag, FeatureFlagService } from '@libs/features';
-import { ConfiguredLlmProviderFactory } from '@libs/llm/llm-provider.factory';
 import { DEFAULT_MODELS, LlmConfig, OPENAI_COMPATIBLE_PROVIDERS } from '@libs/llm/llm-config';
+import { ConfiguredLlmProviderFactory } from '@libs/llm/llm-provider.factory';
 import { toLlmError } from '@libs/llm/llm.errors';
+import { Injectable, OnModuleInit } from '@nestjs/common';
 import type { FeatureOverridesUpdateDto, FeaturesSettingsDto } from './dto/features-settings.dto';
 import type { LlmSettingsDto, LlmSettingsUpdateDto, LlmTestDto, LlmTestResultDto } from './dto/llm-settings.dto';
 import type { OrgSettingsDto, OrgSettingsUpdateDto } from './dto/org-settings.dto';
@@ -16,11 +16,11 @@ import { SettingsRepository, type OrgSettingsRow } from './settings.repository';
 import {
   DEFAULT_APPROVAL_DEFAULTS,
   DEFAULT_APPROVAL_TIMEOUT_SECS,
+  TOOL_EFFECTS,
   type OrgSecurity,
   type StoredLlm,
   type StoredSecurity,
   type StoredSettings,
-  TOOL_EFFECTS,
 } from './settings.types';
 
 /** Request facts for audit entries (the controller passes them; the service never sees the request). */
@@ -66,17 +66,29 @@ export class SettingsService implements OnModuleInit {
   }
 
   async updateOrgSettings(p: Principal, dto: OrgSettingsUpdateDto, meta: AuditMeta = {}): Promise<OrgSettingsDto> {
-    if (dto.features) this.assertFeaturesAllowed(dto.features);
+    if (dto.features) {
+      this.assertFeaturesAllowed(dto.features);
+    }
     await this.realms.assertExists(p, dto.default_realm, 'default_realm');
     const row = await this.repo.update(p.orgId, (cur) => {
       const next: StoredSettings = { ...cur };
-      if (dto.timezone !== undefined) next.timezone = dto.timezone;
-      if (dto.default_realm !== undefined) next.default_realm = dto.default_realm;
-      if (dto.security) next.security = mergeSecurity(cur.security, dto.security);
-      if (dto.features) next.features = mergeFeatures(cur.features, dto.features, false);
+      if (dto.timezone !== undefined) {
+        next.timezone = dto.timezone;
+      }
+      if (dto.default_realm !== undefined) {
+        next.default_realm = dto.default_realm;
+      }
+      if (dto.security) {
+        next.security = mergeSecurity(cur.security, dto.security);
+      }
+      if (dto.features) {
+        next.features = mergeFeatures(cur.features, dto.features, false);
+      }
       return { settings: next, displayName: dto.display_name };
     });
-    if (!row) throw new NotFoundException('Organization');
+    if (!row) {
+      throw new NotFoundException('Organization');
+    }
     this.featureCache.delete(p.orgId);
     await this.record(p, 'settings.update', { changes: dto }, meta);
     return this.toOrgSettingsDto(row);
@@ -88,7 +100,12 @@ export class SettingsService implements OnModuleInit {
   async getSecurity(orgId: string): Promise<OrgSecurity> {
     const row = await this.repo.find(orgId);
     const s = effectiveSecurity(row?.settings.security, row?.settings.timezone);
-    return { approvalDefaults: s.approval_defaults, approvalTimeoutSecs: s.approval_timeout_secs, orgTimezone: s.org_timezone, allowSelfApproval: s.allow_self_approval };
+    return {
+      approvalDefaults: s.approval_defaults,
+      approvalTimeoutSecs: s.approval_timeout_secs,
+      orgTimezone: s.org_timezone,
+      allowSelfApproval: s.allow_self_approval,
+    };
   }
 
   async getSecuritySettings(p: Principal): Promise<SecuritySettingsDto> {
@@ -96,9 +113,17 @@ export class SettingsService implements OnModuleInit {
     return effectiveSecurity(row.settings.security, row.settings.timezone);
   }
 
-  async updateSecuritySettings(p: Principal, dto: SecuritySettingsUpdateDto, meta: AuditMeta = {}): Promise<SecuritySettingsDto> {
-    const row = await this.repo.update(p.orgId, (cur) => ({ settings: { ...cur, security: mergeSecurity(cur.security, dto) } }));
-    if (!row) throw new NotFoundException('Organization');
+  async updateSecuritySettings(
+    p: Principal,
+    dto: SecuritySettingsUpdateDto,
+    meta: AuditMeta = {},
+  ): Promise<SecuritySettingsDto> {
+    const row = await this.repo.update(p.orgId, (cur) => ({
+      settings: { ...cur, security: mergeSecurity(cur.security, dto) },
+    }));
+    if (!row) {
+      throw new NotFoundException('Organization');
+    }
     const result = effectiveSecurity(row.settings.security, row.settings.timezone);
     await this.record(p, 'settings.security.update', { changes: dto, result }, meta);
     return result;
@@ -110,7 +135,9 @@ export class SettingsService implements OnModuleInit {
   async getLlmConfig(orgId: string): Promise<LlmConfig | undefined> {
     const row = await this.repo.find(orgId);
     const llm = row?.settings.llm;
-    if (!llm || !llm.provider) return undefined;
+    if (!llm || !llm.provider) {
+      return undefined;
+    }
     return {
       provider: llm.provider,
       model: llm.model ?? undefined,
@@ -118,7 +145,9 @@ export class SettingsService implements OnModuleInit {
       apiKey: this.openKey(llm.api_key_sealed),
       temperature: llm.temperature ?? undefined,
       maxOutputTokens: llm.max_output_tokens ?? undefined,
-      fallback: llm.fallback?.provider ? { provider: llm.fallback.provider, model: llm.fallback.model ?? undefined } : undefined,
+      fallback: llm.fallback?.provider
+        ? { provider: llm.fallback.provider, model: llm.fallback.model ?? undefined }
+        : undefined,
     };
   }
 
@@ -162,9 +191,16 @@ export class SettingsService implements OnModuleInit {
       };
       return { settings: { ...cur, llm } };
     });
-    if (!row) throw new NotFoundException('Organization');
+    if (!row) {
+      throw new NotFoundException('Organization');
+    }
     const { api_key: _secret, ...safe } = dto;
-    await this.record(p, 'settings.llm.update', { changes: safe, api_key_changed: keyChanged, api_key_set: !!row.settings.llm?.api_key_sealed }, meta);
+    await this.record(
+      p,
+      'settings.llm.update',
+      { changes: safe, api_key_changed: keyChanged, api_key_set: !!row.settings.llm?.api_key_sealed },
+      meta,
+    );
     return this.toLlmDto(row.settings.llm);
   }
 
@@ -174,7 +210,9 @@ export class SettingsService implements OnModuleInit {
       const { llm: _removed, ...rest } = cur;
       return { settings: rest };
     });
-    if (!row) throw new NotFoundException('Organization');
+    if (!row) {
+      throw new NotFoundException('Organization');
+    }
     await this.record(p, 'settings.llm.reset', {}, meta);
     return this.toLlmDto(undefined);
   }
@@ -185,13 +223,20 @@ export class SettingsService implements OnModuleInit {
     if (dto.provider) {
       const stored = await this.getLlmConfig(p.orgId);
       const env = this.llmFactory.envConfig().config;
-      const inheritedKey = stored?.provider === dto.provider ? stored.apiKey : env.provider === dto.provider ? env.apiKey : undefined;
+      const inheritedKey =
+        stored?.provider === dto.provider ? stored.apiKey : env.provider === dto.provider ? env.apiKey : undefined;
       config = { provider: dto.provider, model: dto.model, baseUrl: dto.base_url, apiKey: dto.api_key ?? inheritedKey };
     } else {
       config = { ...(await this.llmFactory.resolve(p.orgId)).config };
-      if (dto.model) config.model = dto.model;
-      if (dto.base_url) config.baseUrl = dto.base_url;
-      if (dto.api_key) config.apiKey = dto.api_key;
+      if (dto.model) {
+        config.model = dto.model;
+      }
+      if (dto.base_url) {
+        config.baseUrl = dto.base_url;
+      }
+      if (dto.api_key) {
+        config.apiKey = dto.api_key;
+      }
     }
     config.model = config.model || DEFAULT_MODELS[config.provider];
     config.maxOutputTokens = 16;
@@ -201,10 +246,22 @@ export class SettingsService implements OnModuleInit {
     const signal = AbortSignal.timeout(LLM_TEST_TIMEOUT_MS);
     let sample = '';
     try {
-      for await (const ev of provider.stream({ messages: [{ role: 'user', content: 'Reply with the single word: pong' }], tools: [], signal })) {
-        if (ev.type === 'text_delta' && sample.length < 100) sample += ev.delta;
+      for await (const ev of provider.stream({
+        messages: [{ role: 'user', content: 'Reply with the single word: pong' }],
+        tools: [],
+        signal,
+      })) {
+        if (ev.type === 'text_delta' && sample.length < 100) {
+          sample += ev.delta;
+        }
       }
-      return { ok: true, provider: config.provider, model: provider.model, latency_ms: Date.now() - started, sample: sample.slice(0, 100) };
+      return {
+        ok: true,
+        provider: config.provider,
+        model: provider.model,
+        latency_ms: Date.now() - started,
+        sample: sample.slice(0, 100),
+      };
     } catch (err) {
       const e = toLlmError(err, signal) as Error & { code?: string };
       const timedOut = signal.aborted;
@@ -226,24 +283,42 @@ export class SettingsService implements OnModuleInit {
     return this.toFeaturesDto(row.settings.features);
   }
 
-  async updateFeatures(p: Principal, dto: FeatureOverridesUpdateDto, replace: boolean, meta: AuditMeta = {}): Promise<FeaturesSettingsDto> {
+  async updateFeatures(
+    p: Principal,
+    dto: FeatureOverridesUpdateDto,
+    replace: boolean,
+    meta: AuditMeta = {},
+  ): Promise<FeaturesSettingsDto> {
     this.assertFeaturesAllowed(dto);
-    const row = await this.repo.update(p.orgId, (cur) => ({ settings: { ...cur, features: mergeFeatures(cur.features, dto, replace) } }));
-    if (!row) throw new NotFoundException('Organization');
+    const row = await this.repo.update(p.orgId, (cur) => ({
+      settings: { ...cur, features: mergeFeatures(cur.features, dto, replace) },
+    }));
+    if (!row) {
+      throw new NotFoundException('Organization');
+    }
     this.featureCache.delete(p.orgId);
     const result = this.toFeaturesDto(row.settings.features);
-    await this.record(p, replace ? 'settings.features.replace' : 'settings.features.update', { changes: dto, overrides: result.overrides }, meta);
+    await this.record(
+      p,
+      replace ? 'settings.features.replace' : 'settings.features.update',
+      { changes: dto, overrides: result.overrides },
+      meta,
+    );
     return result;
   }
 
   /** The override source of FeatureFlagService (cached briefly; local writes invalidate). */
   async featureOverrides(orgId: string): Promise<Partial<Record<FeatureFlag, boolean>>> {
     const hit = this.featureCache.get(orgId);
-    if (hit && Date.now() - hit.at < FEATURE_CACHE_TTL_MS) return hit.value;
+    if (hit && Date.now() - hit.at < FEATURE_CACHE_TTL_MS) {
+      return hit.value;
+    }
     const row = await this.repo.find(orgId);
     const value = cleanOverrides(row?.settings.features);
     this.featureCache.set(orgId, { at: Date.now(), value });
-    if (this.featureCache.size > 10000) this.featureCache.clear();
+    if (this.featureCache.size > 10000) {
+      this.featureCache.clear();
+    }
     return value;
   }
 
@@ -251,9 +326,17 @@ export class SettingsService implements OnModuleInit {
     const defaults = this.flags.defaults();
     const bad = FEATURE_FLAGS.filter((f) => dto[f] === true && !defaults[f]);
     if (bad.length) {
-      throw new ValidationException(`Feature(s) ${bad.join(', ')} are disabled for this installation and cannot be enabled per org`, {
-        fields: bad.map((f) => ({ field: f, errors: [`${f} is off at install level (AGENTCY_FEATURES_${f.toUpperCase()}); an org can only switch installed features off`] })),
-      });
+      throw new ValidationException(
+        `Feature(s) ${bad.join(', ')} are disabled for this installation and cannot be enabled per org`,
+        {
+          fields: bad.map((f) => ({
+            field: f,
+            errors: [
+              `${f} is off at install level (AGENTCY_FEATURES_${f.toUpperCase()}); an org can only switch installed features off`,
+            ],
+          })),
+        },
+      );
     }
   }
 
@@ -273,12 +356,16 @@ export class SettingsService implements OnModuleInit {
 
   private async load(orgId: string): Promise<OrgSettingsRow> {
     const row = await this.repo.find(orgId);
-    if (!row) throw new NotFoundException('Organization');
+    if (!row) {
+      throw new NotFoundException('Organization');
+    }
     return row;
   }
 
   private openKey(sealed: string | null | undefined): string | undefined {
-    if (!sealed) return undefined;
+    if (!sealed) {
+      return undefined;
+    }
     try {
       return this.secrets.open(Buffer.from(sealed, 'base64')).toString('utf8');
     } catch {
@@ -324,7 +411,11 @@ export class SettingsService implements OnModuleInit {
     const timezone = typeof s.timezone === 'string' ? s.timezone : 'UTC';
     const defaultRealm = typeof s.default_realm === 'string' ? s.default_realm : null;
     const visible: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(rest)) if (!/secret|password|token|api_key/i.test(k)) visible[k] = v;
+    for (const [k, v] of Object.entries(rest)) {
+      if (!/secret|password|token|api_key/i.test(k)) {
+        visible[k] = v;
+      }
+    }
     return {
       org: { id: row.id, name: row.name, display_name: row.displayName },
       display_name: row.displayName,
@@ -360,11 +451,14 @@ function effectiveSecurity(stored: StoredSecurity | undefined, orgTimezone?: unk
   const defaults = { ...DEFAULT_APPROVAL_DEFAULTS };
   for (const e of TOOL_EFFECTS) {
     const v = stored?.approval_defaults?.[e];
-    if (v === 'allow' || v === 'approve' || v === 'deny') defaults[e] = v;
+    if (v === 'allow' || v === 'approve' || v === 'deny') {
+      defaults[e] = v;
+    }
   }
   return {
     approval_defaults: defaults,
-    approval_timeout_secs: typeof stored?.approval_timeout_secs === 'number' ? stored.approval_timeout_secs : DEFAULT_APPROVAL_TIMEOUT_SECS,
+    approval_timeout_secs:
+      typeof stored?.approval_timeout_secs === 'number' ? stored.approval_timeout_secs : DEFAULT_APPROVAL_TIMEOUT_SECS,
     org_timezone: stored?.org_timezone ?? (typeof orgTimezone === 'string' ? orgTimezone : 'UTC'),
     allow_self_approval: stored?.allow_self_approval ?? true,
   };
@@ -374,29 +468,52 @@ function mergeSecurity(cur: StoredSecurity | undefined, dto: SecuritySettingsUpd
   const next: StoredSecurity = { ...(cur ?? {}) };
   if (dto.approval_defaults) {
     const ad = { ...(cur?.approval_defaults ?? {}) };
-    for (const e of TOOL_EFFECTS) if (dto.approval_defaults[e] !== undefined) ad[e] = dto.approval_defaults[e];
+    for (const e of TOOL_EFFECTS) {
+      if (dto.approval_defaults[e] !== undefined) {
+        ad[e] = dto.approval_defaults[e];
+      }
+    }
     next.approval_defaults = ad;
   }
-  if (dto.approval_timeout_secs !== undefined) next.approval_timeout_secs = dto.approval_timeout_secs;
-  if (dto.org_timezone !== undefined) next.org_timezone = dto.org_timezone;
-  if (dto.allow_self_approval !== undefined) next.allow_self_approval = dto.allow_self_approval;
+  if (dto.approval_timeout_secs !== undefined) {
+    next.approval_timeout_secs = dto.approval_timeout_secs;
+  }
+  if (dto.org_timezone !== undefined) {
+    next.org_timezone = dto.org_timezone;
+  }
+  if (dto.allow_self_approval !== undefined) {
+    next.allow_self_approval = dto.allow_self_approval;
+  }
   return next;
 }
 
 /** Only `false` is stored; `true`/`null` remove the override. `replace` drops flags not in the body. */
-function mergeFeatures(cur: StoredSettings['features'], dto: FeatureOverridesUpdateDto, replace: boolean): Partial<Record<FeatureFlag, boolean>> {
+function mergeFeatures(
+  cur: StoredSettings['features'],
+  dto: FeatureOverridesUpdateDto,
+  replace: boolean,
+): Partial<Record<FeatureFlag, boolean>> {
   const next: Partial<Record<FeatureFlag, boolean>> = replace ? {} : cleanOverrides(cur);
   for (const f of FEATURE_FLAGS) {
     const v = dto[f];
-    if (v === false) next[f] = false;
-    else if (v === true || v === null) delete next[f];
+    if (v === false) {
+      next[f] = false;
+    } else if (v === true || v === null) {
+      delete next[f];
+    }
   }
   return next;
 }
 
 function cleanOverrides(stored: StoredSettings['features']): Partial<Record<FeatureFlag, boolean>> {
   const out: Partial<Record<FeatureFlag, boolean>> = {};
-  if (!stored || typeof stored !== 'object') return out;
-  for (const f of FEATURE_FLAGS) if (stored[f] === false) out[f] = false;
+  if (!stored || typeof stored !== 'object') {
+    return out;
+  }
+  for (const f of FEATURE_FLAGS) {
+    if (stored[f] === false) {
+      out[f] = false;
+    }
+  }
   return out;
 }

@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { ApiPageResponse, type Page } from '@libs/pagination';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessRequestsService } from './access-requests.service';
 import { AccessRequestDto, DecideAccessRequestDto, ListAccessRequestsQuery } from './dto/access-request.dto';
 
@@ -14,7 +14,10 @@ export class AccessRequestsController {
 
   @Get()
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'sources_access_requests_list', summary: 'Connector access requests of the org, newest first (?status=pending)' })
+  @ApiOperation({
+    operationId: 'sources_access_requests_list',
+    summary: 'Connector access requests of the org, newest first (?status=pending)',
+  })
   @ApiPageResponse(AccessRequestDto)
   list(@CurrentPrincipal() p: Principal, @Query() q: ListAccessRequestsQuery): Promise<Page<AccessRequestDto>> {
     return this.requests.list(p, q);
@@ -33,16 +36,27 @@ export class AccessRequestsController {
   @Authenticated({ minRole: 'admin' })
   @ApiOperation({ operationId: 'sources_access_requests_grant', summary: 'Grant a pending request (409 once decided)' })
   @ApiOkResponse({ type: AccessRequestDto })
-  grant(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: DecideAccessRequestDto): Promise<AccessRequestDto> {
+  grant(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: DecideAccessRequestDto,
+  ): Promise<AccessRequestDto> {
     return this.requests.decide(p, id, 'granted', dto);
   }
 
   @Post(':id/reject')
   @HttpCode(200)
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'sources_access_requests_reject', summary: 'Reject a pending request (409 once decided)' })
+  @ApiOperation({
+    operationId: 'sources_access_requests_reject',
+    summary: 'Reject a pending request (409 once decided)',
+  })
   @ApiOkResponse({ type: AccessRequestDto })
-  reject(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: DecideAccessRequestDto): Promise<AccessRequestDto> {
+  reject(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: DecideAccessRequestDto,
+  ): Promise<AccessRequestDto> {
     return this.requests.decide(p, id, 'rejected', dto);
   }
 }

@@ -1,14 +1,16 @@
+import { paginate, type Page, type PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { paginate, type Page, type PageQuery } from '@libs/pagination';
 import { AccessRequestEntity, type AccessRequestStatus } from './access-request.entity';
 
 @Injectable()
 export class AccessRequestsRepository {
   constructor(@InjectRepository(AccessRequestEntity) private readonly repo: Repository<AccessRequestEntity>) {}
 
-  async insert(row: Pick<AccessRequestEntity, 'id' | 'orgId' | 'userId' | 'connector' | 'reason' | 'conversationId'>): Promise<AccessRequestEntity> {
+  async insert(
+    row: Pick<AccessRequestEntity, 'id' | 'orgId' | 'userId' | 'connector' | 'reason' | 'conversationId'>,
+  ): Promise<AccessRequestEntity> {
     await this.repo.insert({ ...row, status: 'pending' });
     return (await this.find(row.orgId, row.id))!;
   }
@@ -17,14 +19,26 @@ export class AccessRequestsRepository {
     return this.repo.findOne({ where: { orgId, id } });
   }
 
-  list<R>(orgId: string, q: PageQuery & { status?: AccessRequestStatus }, map: (e: AccessRequestEntity) => R): Promise<Page<R>> {
+  list<R>(
+    orgId: string,
+    q: PageQuery & { status?: AccessRequestStatus },
+    map: (e: AccessRequestEntity) => R,
+  ): Promise<Page<R>> {
     const qb = this.repo.createQueryBuilder('r').where('r.org_id = :orgId', { orgId });
-    if (q.status) qb.andWhere('r.status = :status', { status: q.status });
+    if (q.status) {
+      qb.andWhere('r.status = :status', { status: q.status });
+    }
     return paginate(qb, q, { scope: `access_requests:${orgId}:${q.status ?? ''}`, map });
   }
 
   /** Conditional update: only a pending request can be decided; null when it was not pending (or is absent). */
-  async decide(orgId: string, id: string, status: Exclude<AccessRequestStatus, 'pending'>, decidedBy: string | null, note: string | null): Promise<AccessRequestEntity | null> {
+  async decide(
+    orgId: string,
+    id: string,
+    status: Exclude<AccessRequestStatus, 'pending'>,
+    decidedBy: string | null,
+    note: string | null,
+  ): Promise<AccessRequestEntity | null> {
     const res = await this.repo
       .createQueryBuilder()
       .update()

@@ -1,11 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { Principal } from '@libs/auth/principal';
 import { AccessRequestPort, type AccessRequestInput } from '@libs/connectors/access-request.port';
 import { ConflictException, NotFoundException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { AccessRequestsRepository } from './access-requests.repository';
-import { AccessRequestDto, DecideAccessRequestDto, ListAccessRequestsQuery, toAccessRequestDto } from './dto/access-request.dto';
+import {
+  AccessRequestDto,
+  DecideAccessRequestDto,
+  ListAccessRequestsQuery,
+  toAccessRequestDto,
+} from './dto/access-request.dto';
 import { SourceRuntime } from './source-runtime.service';
 
 /**
@@ -32,7 +37,11 @@ export class AccessRequestsService extends AccessRequestPort {
       reason: input.reason,
       conversationId: input.conversationId,
     });
-    await this.runtime.publish(input.orgId, 'access_request.created', toAccessRequestDto(row) as unknown as Record<string, unknown>);
+    await this.runtime.publish(
+      input.orgId,
+      'access_request.created',
+      toAccessRequestDto(row) as unknown as Record<string, unknown>,
+    );
     return { id: row.id, status: 'pending' };
   }
 
@@ -42,16 +51,29 @@ export class AccessRequestsService extends AccessRequestPort {
 
   async get(p: Principal, id: string): Promise<AccessRequestDto> {
     const row = await this.repo.find(p.orgId, id);
-    if (!row) throw new NotFoundException('Access request');
+    if (!row) {
+      throw new NotFoundException('Access request');
+    }
     return toAccessRequestDto(row);
   }
 
-  async decide(p: Principal, id: string, decision: 'granted' | 'rejected', dto: DecideAccessRequestDto): Promise<AccessRequestDto> {
+  async decide(
+    p: Principal,
+    id: string,
+    decision: 'granted' | 'rejected',
+    dto: DecideAccessRequestDto,
+  ): Promise<AccessRequestDto> {
     const updated = await this.repo.decide(p.orgId, id, decision, p.userId, dto.note ?? null);
     if (!updated) {
       const current = await this.repo.find(p.orgId, id);
-      if (!current) throw new NotFoundException('Access request');
-      throw new ConflictException(`The access request was already ${current.status}`, { access_request_id: id, status: current.status }, 'access_request_already_decided');
+      if (!current) {
+        throw new NotFoundException('Access request');
+      }
+      throw new ConflictException(
+        `The access request was already ${current.status}`,
+        { access_request_id: id, status: current.status },
+        'access_request_already_decided',
+      );
     }
     const view = toAccessRequestDto(updated);
     await this.runtime.publish(p.orgId, 'access_request.decided', view as unknown as Record<string, unknown>);

@@ -1,14 +1,14 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Job, UnrecoverableError } from 'bullmq';
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { assertConfigShape } from '@libs/connectors/config-validation';
 import { ConnectorConfigError, type GraphEdgeInput, type GraphNodeInput } from '@libs/connectors/connector';
 import { AppException } from '@libs/errors';
 import { GraphWriteError, GraphWriter, type WriteScope } from '@libs/graph/graph-writer';
-import { IngestWorker, INGEST_ATTEMPTS, type IngestJobPayload } from '@libs/queue';
+import { INGEST_ATTEMPTS, IngestWorker, type IngestJobPayload } from '@libs/queue';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { RedisService } from '@libs/redis/redis.service';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
 import { SourceRuntime } from './source-runtime.service';
 import { toJobDto } from './sources.mappers';
 import { SourcesRepository } from './sources.repository';
@@ -22,24 +22,55 @@ class CancelledError extends Error {
   }
 }
 
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ServiceUnavailable', 'SessionExpired']);
+const TRANSIENT_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ServiceUnavailable',
+  'SessionExpired',
+]);
 
 /** Retry only what may succeed later: unreachable upstreams, network blips, Neo4j transient errors. */
 export function isTransient(err: unknown): boolean {
-  if (err instanceof ConnectorConfigError) return err.kind === 'unreachable';
-  if (err instanceof AppException) return err.status === 422 && (err.details as { kind?: string } | undefined)?.kind === 'unreachable';
-  if (err instanceof GraphWriteError) return false;
+  if (err instanceof ConnectorConfigError) {
+    return err.kind === 'unreachable';
+  }
+  if (err instanceof AppException) {
+    return err.status === 422 && (err.details as { kind?: string } | undefined)?.kind === 'unreachable';
+  }
+  if (err instanceof GraphWriteError) {
+    return false;
+  }
   const e = err as { code?: string; retriable?: boolean };
-  if (typeof e?.code === 'string' && (TRANSIENT_CODES.has(e.code) || e.code.startsWith('Neo.TransientError'))) return true;
+  if (typeof e?.code === 'string' && (TRANSIENT_CODES.has(e.code) || e.code.startsWith('Neo.TransientError'))) {
+    return true;
+  }
   return e?.retriable === true;
 }
 
 function errorInfo(err: unknown): { code: string; message: string; details?: Record<string, unknown> } {
-  if (err instanceof ConnectorConfigError) return { code: err.kind === 'shape' ? 'invalid_config' : 'source_validation_failed', message: err.message, details: { kind: err.kind, ...err.details } };
-  if (err instanceof AppException) return { code: err.code, message: err.message, details: err.details };
-  if (err instanceof GraphWriteError) return { code: 'graph_write_failed', message: err.message };
+  if (err instanceof ConnectorConfigError) {
+    return {
+      code: err.kind === 'shape' ? 'invalid_config' : 'source_validation_failed',
+      message: err.message,
+      details: { kind: err.kind, ...err.details },
+    };
+  }
+  if (err instanceof AppException) {
+    return { code: err.code, message: err.message, details: err.details };
+  }
+  if (err instanceof GraphWriteError) {
+    return { code: 'graph_write_failed', message: err.message };
+  }
   const e = err as { code?: string; message?: string };
-  return { code: 'ingest_failed', message: e?.message ?? String(err), details: e?.code ? { cause_code: e.code } : undefined };
+  return {
+    code: 'ingest_failed',
+    message: e?.message ?? String(err),
+    details: e?.code ? { cause_code: e.code } : undefined,
+  };
 }
 
 /**
@@ -63,7 +94,9 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap() {
-    if (!this.config.ingestRunInApi) return;
+    if (!this.config.ingestRunInApi) {
+      return;
+    }
     this.worker = new IngestWorker(this.redis, this.config, (payload, job) => this.run(payload, job));
     this.worker.start();
     void this.writer.sweepStale().catch((err) => this.logger.warn(`staging sweep failed: ${(err as Error).message}`));
@@ -80,8 +113,12 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
   async run(payload: IngestJobPayload, bullJob?: Job<IngestJobPayload>): Promise<Record<string, unknown>> {
     const { jobId, orgId, sourceId } = payload;
     const job = await this.repo.findJobById(jobId);
-    if (!job || job.orgId !== orgId || job.sourceId !== sourceId) return { skipped: 'job_not_found' };
-    if (!['queued', 'validating', 'running'].includes(job.status)) return { skipped: job.status };
+    if (!job || job.orgId !== orgId || job.sourceId !== sourceId) {
+      return { skipped: 'job_not_found' };
+    }
+    if (!['queued', 'validating', 'running'].includes(job.status)) {
+      return { skipped: job.status };
+    }
     const attempt = (bullJob?.attemptsMade ?? 0) + 1;
     const maxAttempts = bullJob?.opts.attempts ?? INGEST_ATTEMPTS;
     const source = await this.repo.findSourceById(sourceId);
@@ -103,17 +140,35 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       await checkCancel();
       // a re-delivered job (stalled worker, retry) starts from a clean staging area
       await this.writer.discard(jobId);
-      await this.repo.transitionJob(jobId, ['queued', 'validating', 'running'], { status: 'validating', startedAt: new Date(), attempts: attempt, stats });
-      await this.runtime.publish(orgId, 'job.progress', { job_id: jobId, source_id: sourceId, status: 'validating', attempt, stats });
+      await this.repo.transitionJob(jobId, ['queued', 'validating', 'running'], {
+        status: 'validating',
+        startedAt: new Date(),
+        attempts: attempt,
+        stats,
+      });
+      await this.runtime.publish(orgId, 'job.progress', {
+        job_id: jobId,
+        source_id: sourceId,
+        status: 'validating',
+        attempt,
+        stats,
+      });
       const def = this.runtime.definition(source);
-      if (!def || typeof def.ingest !== 'function') throw new ConnectorConfigError('shape', `Connector "${source.sourceType}" is not available for ingestion`);
+      if (!def || typeof def.ingest !== 'function') {
+        throw new ConnectorConfigError('shape', `Connector "${source.sourceType}" is not available for ingestion`);
+      }
       const ctx = this.runtime.contextFor(source, ac.signal);
       // every run re-validates; an invalid config never starts writing
       assertConfigShape(def, ctx.config);
       await runValidation(def, () => ctx);
       await checkCancel();
       await this.repo.transitionJob(jobId, ['validating'], { status: 'running' });
-      await this.runtime.publish(orgId, 'job.progress', { job_id: jobId, source_id: sourceId, status: 'running', stats });
+      await this.runtime.publish(orgId, 'job.progress', {
+        job_id: jobId,
+        source_id: sourceId,
+        status: 'running',
+        stats,
+      });
       const size = this.config.ingestBatchSize;
       for await (const batch of def.ingest(ctx)) {
         await checkCancel();
@@ -126,10 +181,19 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
           stats.batches++;
         }
         await this.repo.updateJob(jobId, { stats });
-        await this.runtime.publish(orgId, 'job.progress', { job_id: jobId, source_id: sourceId, status: 'running', stats });
+        await this.runtime.publish(orgId, 'job.progress', {
+          job_id: jobId,
+          source_id: sourceId,
+          status: 'running',
+          stats,
+        });
       }
       await checkCancel();
-      const res = await this.writer.commit(scope, { archive: job.mode === 'full', atomicMaxRows: this.config.ingestAtomicMaxRows, batchSize: Math.max(size, 500) });
+      const res = await this.writer.commit(scope, {
+        archive: job.mode === 'full',
+        atomicMaxRows: this.config.ingestAtomicMaxRows,
+        batchSize: Math.max(size, 500),
+      });
       stats.atomic_publish = res.atomic;
       stats.nodes_written = res.nodesWritten;
       stats.edges_written = res.edgesWritten;
@@ -138,10 +202,21 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       stats.edges_archived = res.edgesArchived;
       stats.archived = res.nodesArchived + res.edgesArchived;
       const finishedAt = new Date();
-      await this.repo.transitionJob(jobId, ['running', 'validating', 'queued'], { status: 'succeeded', finishedAt, stats, error: null });
-      await this.repo.setSourceStatus(orgId, sourceId, { status: source.enabled ? 'ready' : 'disabled', statusDetail: { last_success_at: finishedAt.toISOString() } });
+      await this.repo.transitionJob(jobId, ['running', 'validating', 'queued'], {
+        status: 'succeeded',
+        finishedAt,
+        stats,
+        error: null,
+      });
+      await this.repo.setSourceStatus(orgId, sourceId, {
+        status: source.enabled ? 'ready' : 'disabled',
+        statusDetail: { last_success_at: finishedAt.toISOString() },
+      });
       const done = await this.repo.findJobById(jobId);
-      await this.runtime.publish(orgId, 'job.completed', { job: done ? toJobDto(done, source.name) : { id: jobId }, source_id: sourceId });
+      await this.runtime.publish(orgId, 'job.completed', {
+        job: done ? toJobDto(done, source.name) : { id: jobId },
+        source_id: sourceId,
+      });
       await this.runtime.publish(orgId, 'graph.changed', {
         source_id: sourceId,
         realm: source.realm,
@@ -152,13 +227,23 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       });
       return { ...stats };
     } catch (err) {
-      await this.writer.discard(jobId).catch((e) => this.logger.warn(`discarding staging of ${jobId} failed: ${(e as Error).message}`));
+      await this.writer
+        .discard(jobId)
+        .catch((e) => this.logger.warn(`discarding staging of ${jobId} failed: ${(e as Error).message}`));
       if (err instanceof CancelledError || (ac.signal.aborted && (await this.isCancelled(jobId)))) {
-        const ok = await this.repo.transitionJob(jobId, ['queued', 'validating', 'running'], { status: 'cancelled', finishedAt: new Date(), stats, error: { code: 'cancelled', message: 'Cancelled while running' } });
+        const ok = await this.repo.transitionJob(jobId, ['queued', 'validating', 'running'], {
+          status: 'cancelled',
+          finishedAt: new Date(),
+          stats,
+          error: { code: 'cancelled', message: 'Cancelled while running' },
+        });
         if (ok) {
           await this.repo.setSourceStatus(orgId, sourceId, { status: source.enabled ? 'ready' : 'disabled' });
           const cur = await this.repo.findJobById(jobId);
-          await this.runtime.publish(orgId, 'job.cancelled', { job: cur ? toJobDto(cur, source.name) : { id: jobId }, source_id: sourceId });
+          await this.runtime.publish(orgId, 'job.cancelled', {
+            job: cur ? toJobDto(cur, source.name) : { id: jobId },
+            source_id: sourceId,
+          });
         }
         return { cancelled: true };
       }
@@ -166,12 +251,24 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       stats.errors++;
       const transient = isTransient(err);
       if (transient && attempt < maxAttempts) {
-        await this.repo.transitionJob(jobId, ['queued', 'validating', 'running'], { status: 'queued', stats, error: { ...info, details: { ...(info.details ?? {}), attempt, will_retry: true } } });
-        await this.runtime.publish(orgId, 'job.progress', { job_id: jobId, source_id: sourceId, status: 'queued', retry: attempt, error: info });
+        await this.repo.transitionJob(jobId, ['queued', 'validating', 'running'], {
+          status: 'queued',
+          stats,
+          error: { ...info, details: { ...(info.details ?? {}), attempt, will_retry: true } },
+        });
+        await this.runtime.publish(orgId, 'job.progress', {
+          job_id: jobId,
+          source_id: sourceId,
+          status: 'queued',
+          retry: attempt,
+          error: info,
+        });
         throw err;
       }
       await this.finishFailed(job, info, stats, source.name);
-      if (transient) throw err;
+      if (transient) {
+        throw err;
+      }
       throw new UnrecoverableError(info.message);
     } finally {
       await unsubscribe?.().catch(() => undefined);
@@ -179,12 +276,39 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async finishFailed(job: SyncJobEntity, error: { code: string; message: string; details?: Record<string, unknown> }, stats?: JobStats, sourceName?: string) {
-    const ok = await this.repo.transitionJob(job.id, ['queued', 'validating', 'running'], { status: 'failed', finishedAt: new Date(), error, ...(stats ? { stats } : {}) });
-    if (!ok) return;
-    await this.repo.setSourceStatus(job.orgId, job.sourceId, { status: 'error', statusDetail: { last_error: error, failed_at: new Date().toISOString() } });
-    await this.audit.record({ orgId: job.orgId, category: 'connectors', action: 'sources.sync.failed', result: 'failure', actor: null, target: { type: 'sync_job', id: job.id, source_id: job.sourceId, source_name: sourceName ?? null }, details: { error } });
+  private async finishFailed(
+    job: SyncJobEntity,
+    error: { code: string; message: string; details?: Record<string, unknown> },
+    stats?: JobStats,
+    sourceName?: string,
+  ) {
+    const ok = await this.repo.transitionJob(job.id, ['queued', 'validating', 'running'], {
+      status: 'failed',
+      finishedAt: new Date(),
+      error,
+      ...(stats ? { stats } : {}),
+    });
+    if (!ok) {
+      return;
+    }
+    await this.repo.setSourceStatus(job.orgId, job.sourceId, {
+      status: 'error',
+      statusDetail: { last_error: error, failed_at: new Date().toISOString() },
+    });
+    await this.audit.record({
+      orgId: job.orgId,
+      category: 'connectors',
+      action: 'sources.sync.failed',
+      result: 'failure',
+      actor: null,
+      target: { type: 'sync_job', id: job.id, source_id: job.sourceId, source_name: sourceName ?? null },
+      details: { error },
+    });
     const cur = await this.repo.findJobById(job.id);
-    await this.runtime.publish(job.orgId, 'job.failed', { job: cur ? toJobDto(cur, sourceName ?? null) : { id: job.id }, source_id: job.sourceId, error });
+    await this.runtime.publish(job.orgId, 'job.failed', {
+      job: cur ? toJobDto(cur, sourceName ?? null) : { id: job.id },
+      source_id: job.sourceId,
+      error,
+    });
   }
 }

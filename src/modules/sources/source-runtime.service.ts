@@ -1,14 +1,23 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { resolve } from 'node:path';
 import { AppConfig } from '@libs/config';
 import type { ConnectorContext, ConnectorDefinition } from '@libs/connectors/connector';
 import { ConnectorRegistry } from '@libs/connectors/connector-registry';
 import { SecretBox } from '@libs/crypto';
 import { EventBus } from '@libs/redis/event-bus.service';
+import { Injectable, Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
 import { splitConfig } from './source-config';
 import type { SourceEntity } from './source.entity';
 
-export type OrgEventType = 'graph.changed' | 'job.queued' | 'job.progress' | 'job.completed' | 'job.failed' | 'job.cancelled' | 'source.updated' | 'access_request.created' | 'access_request.decided';
+export type OrgEventType =
+  | 'graph.changed'
+  | 'job.queued'
+  | 'job.progress'
+  | 'job.completed'
+  | 'job.failed'
+  | 'job.cancelled'
+  | 'source.updated'
+  | 'access_request.created'
+  | 'access_request.decided';
 
 /** Builds connector contexts from stored sources (decrypting secrets) and publishes org events. */
 @Injectable()
@@ -66,7 +75,11 @@ export class SourceRuntime {
   }
 
   contextFor(s: SourceEntity, signal?: AbortSignal): ConnectorContext<any> {
-    return this.context({ orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm }, this.fullConfig(s), signal);
+    return this.context(
+      { orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm },
+      this.fullConfig(s),
+      signal,
+    );
   }
 
   async publish(orgId: string, type: OrgEventType, data: Record<string, unknown>): Promise<void> {

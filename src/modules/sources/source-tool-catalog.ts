@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { toolArgumentProblems } from '@libs/connectors/config-validation';
 import { ToolExecutionError, type ConnectorToolSpec } from '@libs/connectors/connector';
-import { type CatalogTool, ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
+import { ToolCatalogPort, type CatalogTool } from '@libs/connectors/tool-catalog.port';
+import { Injectable, Logger } from '@nestjs/common';
 import { SourceRuntime } from './source-runtime.service';
 import type { SourceEntity } from './source.entity';
 import { SourcesRepository } from './sources.repository';
@@ -11,7 +11,9 @@ const EXEC_TIMEOUT_MS = 30_000;
 
 function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(onTimeout()), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(onTimeout()), ms)))]).finally(
+    () => clearTimeout(timer),
+  );
 }
 
 /**
@@ -51,9 +53,15 @@ export class SourceToolCatalog extends ToolCatalogPort {
     const lists = await Promise.all(
       sources.map(async (s) => {
         const def = this.runtime.definition(s);
-        if (!def) return [];
+        if (!def) {
+          return [];
+        }
         try {
-          const specs = await withTimeout(def.tools(this.runtime.contextFor(s)), LIST_TIMEOUT_MS, () => new Error('tool listing timed out'));
+          const specs = await withTimeout(
+            def.tools(this.runtime.contextFor(s)),
+            LIST_TIMEOUT_MS,
+            () => new Error('tool listing timed out'),
+          );
           return specs.map((t) => this.toCatalog(s, def.displayName, t));
         } catch (err) {
           this.logger.warn(`listing tools of source ${s.id} failed: ${(err as Error).message}`);
@@ -67,30 +75,54 @@ export class SourceToolCatalog extends ToolCatalogPort {
   async findTool(orgId: string, qualifiedName: string): Promise<CatalogTool | undefined> {
     const tools = await this.listTools(orgId);
     const exact = tools.find((t) => t.qualifiedName === qualifiedName);
-    if (exact) return exact;
+    if (exact) {
+      return exact;
+    }
     // `<connector type>.<tool>` or a bare tool name when unambiguous
     const dot = qualifiedName.lastIndexOf('.');
     const prefix = dot > 0 ? qualifiedName.slice(0, dot) : undefined;
     const name = dot > 0 ? qualifiedName.slice(dot + 1) : qualifiedName;
-    const candidates = tools.filter((t) => t.name === name && (!prefix || t.connector === prefix || t.sourceName.toLowerCase() === prefix.toLowerCase()));
+    const candidates = tools.filter(
+      (t) =>
+        t.name === name && (!prefix || t.connector === prefix || t.sourceName.toLowerCase() === prefix.toLowerCase()),
+    );
     return candidates.length === 1 ? candidates[0] : candidates.length > 1 && prefix ? candidates[0] : undefined;
   }
 
-  async execute(orgId: string, tool: CatalogTool, args: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
+  async execute(
+    orgId: string,
+    tool: CatalogTool,
+    args: Record<string, unknown>,
+    signal?: AbortSignal,
+  ): Promise<unknown> {
     const source = await this.repo.findSource(orgId, tool.sourceId);
-    if (!source || !source.enabled) throw new ToolExecutionError('tool_not_found', `Tool ${tool.qualifiedName} is not available`);
+    if (!source || !source.enabled) {
+      throw new ToolExecutionError('tool_not_found', `Tool ${tool.qualifiedName} is not available`);
+    }
     const def = this.runtime.definition(source);
-    if (!def) throw new ToolExecutionError('tool_not_found', `Connector ${source.sourceType} is not enabled`);
+    if (!def) {
+      throw new ToolExecutionError('tool_not_found', `Connector ${source.sourceType} is not enabled`);
+    }
     const problems = toolArgumentProblems(tool.inputSchema, args ?? {});
     if (problems.length) {
-      throw new ToolExecutionError('invalid_arguments', problems.map((p) => `${p.field.replace(/^config/, 'args')}: ${p.errors.join(', ')}`).join('; '), { fields: problems });
+      throw new ToolExecutionError(
+        'invalid_arguments',
+        problems.map((p) => `${p.field.replace(/^config/, 'args')}: ${p.errors.join(', ')}`).join('; '),
+        { fields: problems },
+      );
     }
     const timeout = AbortSignal.timeout(EXEC_TIMEOUT_MS);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
-      return await withTimeout(def.executeTool(this.runtime.contextFor(source, combined), tool.name, args ?? {}), EXEC_TIMEOUT_MS, () => new ToolExecutionError('tool_timeout', `${tool.qualifiedName} timed out after ${EXEC_TIMEOUT_MS} ms`));
+      return await withTimeout(
+        def.executeTool(this.runtime.contextFor(source, combined), tool.name, args ?? {}),
+        EXEC_TIMEOUT_MS,
+        () => new ToolExecutionError('tool_timeout', `${tool.qualifiedName} timed out after ${EXEC_TIMEOUT_MS} ms`),
+      );
     } catch (err) {
-      if (err instanceof ToolExecutionError) throw err;
+      if (err instanceof ToolExecutionError) {
+        throw err;
+      }
       throw new ToolExecutionError('tool_failed', (err as Error).message ?? String(err));
     }
   }

@@ -1,5 +1,5 @@
-import { Column, Entity } from 'typeorm';
 import { BaseEntity } from '@libs/database/base.entity';
+import { Column, Entity } from 'typeorm';
 
 export type SourceStatus = 'ready' | 'invalid' | 'syncing' | 'error' | 'disabled';
 export type SyncMode = 'full' | 'incremental';

@@ -1,12 +1,40 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Redirect } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiFoundResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { ApiPageResponse, type Page } from '@libs/pagination';
-import { CreateSourceDto, ExecuteToolDto, HistoryQuery, ListJobsQuery, ListSourcesQuery, OAuthStartDto, SyncRequestDto, UpdateSourceDto, ValidateSourceDto } from './dto/source-request.dto';
-import { ConnectorTypeDto, JobDto, OAuthStartResponseDto, SourceDto, SourceToolDto, SyncHistoryDto, ToolResultDto, ValidateResultDto } from './dto/source-response.dto';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Redirect } from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiCreatedResponse,
+  ApiFoundResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import {
+  CreateSourceDto,
+  ExecuteToolDto,
+  HistoryQuery,
+  ListJobsQuery,
+  ListSourcesQuery,
+  OAuthStartDto,
+  SyncRequestDto,
+  UpdateSourceDto,
+  ValidateSourceDto,
+} from './dto/source-request.dto';
+import {
+  ConnectorTypeDto,
+  JobDto,
+  OAuthStartResponseDto,
+  SourceDto,
+  SourceToolDto,
+  SyncHistoryDto,
+  ToolResultDto,
+  ValidateResultDto,
+} from './dto/source-response.dto';
 import { SourcesOAuthService } from './oauth.service';
 import { SourcesService } from './sources.service';
 import { SyncService } from './sync.service';
@@ -22,21 +50,36 @@ export class SourcesOAuthController {
   @Post(':provider/start')
   @HttpCode(200)
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'sources_oauth_start', summary: 'Start an OAuth connect flow; returns the provider authorize URL' })
+  @ApiOperation({
+    operationId: 'sources_oauth_start',
+    summary: 'Start an OAuth connect flow; returns the provider authorize URL',
+  })
   @ApiOkResponse({ type: OAuthStartResponseDto })
-  start(@CurrentPrincipal() p: Principal, @Param('provider') provider: string, @Body() dto: OAuthStartDto): Promise<OAuthStartResponseDto> {
+  start(
+    @CurrentPrincipal() p: Principal,
+    @Param('provider') provider: string,
+    @Body() dto: OAuthStartDto,
+  ): Promise<OAuthStartResponseDto> {
     return this.oauth.start(p, provider, dto);
   }
 
   @Get(':provider/callback')
   @Public()
   @Redirect()
-  @ApiOperation({ operationId: 'sources_oauth_callback', summary: 'OAuth redirect target; 302 to the console with ?connected= or ?error=' })
+  @ApiOperation({
+    operationId: 'sources_oauth_callback',
+    summary: 'OAuth redirect target; 302 to the console with ?connected= or ?error=',
+  })
   @ApiFoundResponse({ description: 'Redirect to the admin console' })
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'error', required: false })
-  async callback(@Param('provider') provider: string, @Query('code') code?: string, @Query('state') state?: string, @Query('error') error?: string): Promise<{ url: string; statusCode: number }> {
+  async callback(
+    @Param('provider') provider: string,
+    @Query('code') code?: string,
+    @Query('state') state?: string,
+    @Query('error') error?: string,
+  ): Promise<{ url: string; statusCode: number }> {
     return { url: await this.oauth.callback(provider, { code, state, error }), statusCode: 302 };
   }
 }
@@ -80,7 +123,11 @@ export class SourcesController {
   @Authenticated({ minRole: 'admin' })
   @ApiOperation({ operationId: 'sources_create', summary: 'Create a source (validates the config first)' })
   @ApiCreatedResponse({ type: SourceDto })
-  create(@CurrentPrincipal() p: Principal, @Body() dto: CreateSourceDto, @ReqMeta() m: RequestMeta): Promise<SourceDto> {
+  create(
+    @CurrentPrincipal() p: Principal,
+    @Body() dto: CreateSourceDto,
+    @ReqMeta() m: RequestMeta,
+  ): Promise<SourceDto> {
     return this.sources.create(p, dto, meta(m));
   }
 
@@ -95,9 +142,17 @@ export class SourcesController {
   @Patch(':id')
   @NoAudit()
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'sources_update', summary: 'Update name/config/realm/schedule/enabled (config is merged; "***" keeps a secret)' })
+  @ApiOperation({
+    operationId: 'sources_update',
+    summary: 'Update name/config/realm/schedule/enabled (config is merged; "***" keeps a secret)',
+  })
   @ApiOkResponse({ type: SourceDto })
-  update(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: UpdateSourceDto, @ReqMeta() m: RequestMeta): Promise<SourceDto> {
+  update(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: UpdateSourceDto,
+    @ReqMeta() m: RequestMeta,
+  ): Promise<SourceDto> {
     return this.sources.update(p, id, dto, meta(m));
   }
 
@@ -124,17 +179,33 @@ export class SourcesController {
   @HttpCode(202)
   @NoAudit()
   @Authenticated({ minRole: 'member' })
-  @ApiOperation({ operationId: 'sources_sync', summary: 'Start a sync job (409 sync_in_progress while one is queued or running)' })
+  @ApiOperation({
+    operationId: 'sources_sync',
+    summary: 'Start a sync job (409 sync_in_progress while one is queued or running)',
+  })
   @ApiAcceptedResponse({ type: JobDto })
-  async startSync(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: SyncRequestDto, @ReqMeta() m: RequestMeta): Promise<JobDto> {
-    return this.sync.start(await this.sources.requireSource(p.orgId, id), actor(p), { mode: dto.mode, trigger: 'manual', ...meta(m) });
+  async startSync(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Body() dto: SyncRequestDto,
+    @ReqMeta() m: RequestMeta,
+  ): Promise<JobDto> {
+    return this.sync.start(await this.sources.requireSource(p.orgId, id), actor(p), {
+      mode: dto.mode,
+      trigger: 'manual',
+      ...meta(m),
+    });
   }
 
   @Get(':id/jobs')
   @Authenticated()
   @ApiOperation({ operationId: 'sources_jobs', summary: 'Sync jobs of a source' })
   @ApiPageResponse(JobDto)
-  async jobs(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: ListJobsQuery): Promise<Page<JobDto>> {
+  async jobs(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() q: ListJobsQuery,
+  ): Promise<Page<JobDto>> {
     await this.sources.requireSource(p.orgId, id);
     return this.sync.listJobs(p.orgId, { sourceId: id, status: q.status }, q, 'source-jobs');
   }
@@ -143,7 +214,11 @@ export class SourcesController {
   @Authenticated()
   @ApiOperation({ operationId: 'sources_job', summary: 'One sync job with stats and error' })
   @ApiOkResponse({ type: JobDto })
-  async job(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('job_id') jobId: string): Promise<JobDto> {
+  async job(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('job_id') jobId: string,
+  ): Promise<JobDto> {
     await this.sources.requireSource(p.orgId, id);
     return this.sync.getJob(p.orgId, jobId, id);
   }
@@ -152,9 +227,16 @@ export class SourcesController {
   @HttpCode(200)
   @NoAudit()
   @Authenticated({ minRole: 'member' })
-  @ApiOperation({ operationId: 'sources_job_cancel', summary: 'Cancel a queued or running job (nothing of it is published)' })
+  @ApiOperation({
+    operationId: 'sources_job_cancel',
+    summary: 'Cancel a queued or running job (nothing of it is published)',
+  })
   @ApiOkResponse({ type: JobDto })
-  async cancel(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('job_id') jobId: string): Promise<JobDto> {
+  async cancel(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('job_id') jobId: string,
+  ): Promise<JobDto> {
     await this.sources.requireSource(p.orgId, id);
     return this.sync.cancel(p.orgId, id, jobId, actor(p));
   }
@@ -163,7 +245,11 @@ export class SourcesController {
   @Authenticated()
   @ApiOperation({ operationId: 'sources_history', summary: 'Sync history: runs per day plus a summary' })
   @ApiOkResponse({ type: SyncHistoryDto })
-  async history(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: HistoryQuery): Promise<SyncHistoryDto> {
+  async history(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() q: HistoryQuery,
+  ): Promise<SyncHistoryDto> {
     return this.sync.history(p.orgId, await this.sources.requireSource(p.orgId, id), q);
   }
 
@@ -171,7 +257,11 @@ export class SourcesController {
   @Authenticated()
   @ApiOperation({ operationId: 'sources_sync_history', summary: 'Alias of /sources/:id/history' })
   @ApiOkResponse({ type: SyncHistoryDto })
-  async syncHistory(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: HistoryQuery): Promise<SyncHistoryDto> {
+  async syncHistory(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Query() q: HistoryQuery,
+  ): Promise<SyncHistoryDto> {
     return this.sync.history(p.orgId, await this.sources.requireSource(p.orgId, id), q);
   }
 
@@ -188,9 +278,18 @@ export class SourcesController {
   @HttpCode(200)
   @NoAudit()
   @Authenticated({ minRole: 'member' })
-  @ApiOperation({ operationId: 'sources_tool_execute', summary: 'Run a tool that needs no approval (read tools; write tools need admin)' })
+  @ApiOperation({
+    operationId: 'sources_tool_execute',
+    summary: 'Run a tool that needs no approval (read tools; write tools need admin)',
+  })
   @ApiOkResponse({ type: ToolResultDto })
-  execute(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Param('tool') tool: string, @Body() dto: ExecuteToolDto, @ReqMeta() m: RequestMeta): Promise<ToolResultDto> {
+  execute(
+    @CurrentPrincipal() p: Principal,
+    @Param('id') id: string,
+    @Param('tool') tool: string,
+    @Body() dto: ExecuteToolDto,
+    @ReqMeta() m: RequestMeta,
+  ): Promise<ToolResultDto> {
     return this.sources.executeTool(p, id, tool, dto.args ?? {}, meta(m));
   }
 }

@@ -24,7 +24,13 @@ export function toJobDto(j: SyncJobEntity, sourceName?: string | null): JobDto {
   };
 }
 
-export function toSourceDto(s: SourceEntity, def: ConnectorDefinition<any> | undefined, secretKeys: string[], lastJob: SyncJobEntity | null, toolCount: number | null = null): SourceDto {
+export function toSourceDto(
+  s: SourceEntity,
+  def: ConnectorDefinition<any> | undefined,
+  secretKeys: string[],
+  lastJob: SyncJobEntity | null,
+  toolCount: number | null = null,
+): SourceDto {
   return {
     id: s.id,
     name: s.name,
@@ -36,7 +42,14 @@ export function toSourceDto(s: SourceEntity, def: ConnectorDefinition<any> | und
     sync_mode: s.syncMode,
     status: s.status,
     status_detail: s.statusDetail ?? null,
-    last_sync: lastJob ? { job_id: lastJob.id, status: lastJob.status, finished_at: lastJob.finishedAt?.toISOString() ?? null, nodes_written: lastJob.stats?.nodes_written ?? 0 } : null,
+    last_sync: lastJob
+      ? {
+          job_id: lastJob.id,
+          status: lastJob.status,
+          finished_at: lastJob.finishedAt?.toISOString() ?? null,
+          nodes_written: lastJob.stats?.nodes_written ?? 0,
+        }
+      : null,
     tool_count: toolCount,
     created_by: s.createdBy,
     created_at: s.createdAt.toISOString(),

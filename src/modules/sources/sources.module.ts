@@ -1,10 +1,10 @@
-import { Global, Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { ConnectorsModule } from '@libs/connectors/connectors.module';
 import { AccessRequestPort } from '@libs/connectors/access-request.port';
+import { ConnectorsModule } from '@libs/connectors/connectors.module';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
 import { GraphWriter } from '@libs/graph/graph-writer';
 import { QueueModule } from '@libs/queue/queue.module';
+import { Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessRequestEntity } from './access-request.entity';
 import { AccessRequestsController } from './access-requests.controller';
 import { AccessRequestsRepository } from './access-requests.repository';
@@ -28,10 +28,37 @@ import { SyncService } from './sync.service';
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity, AccessRequestEntity]), ConnectorsModule, QueueModule],
+  imports: [
+    TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity, AccessRequestEntity]),
+    ConnectorsModule,
+    QueueModule,
+  ],
   controllers: [SourcesOAuthController, AccessRequestsController, SourcesController],
-  providers: [SourcesRepository, SourceRuntime, SourcesService, SyncService, SourcesOAuthService, GraphWriter, IngestRunner, SyncScheduler, SourceToolCatalog, { provide: ToolCatalogPort, useExisting: SourceToolCatalog },
-    AccessRequestsRepository, AccessRequestsService, { provide: AccessRequestPort, useExisting: AccessRequestsService }],
-  exports: [ToolCatalogPort, AccessRequestPort, SourcesService, SyncService, SourcesRepository, SourceRuntime, GraphWriter, ConnectorsModule, QueueModule],
+  providers: [
+    SourcesRepository,
+    SourceRuntime,
+    SourcesService,
+    SyncService,
+    SourcesOAuthService,
+    GraphWriter,
+    IngestRunner,
+    SyncScheduler,
+    SourceToolCatalog,
+    { provide: ToolCatalogPort, useExisting: SourceToolCatalog },
+    AccessRequestsRepository,
+    AccessRequestsService,
+    { provide: AccessRequestPort, useExisting: AccessRequestsService },
+  ],
+  exports: [
+    ToolCatalogPort,
+    AccessRequestPort,
+    SourcesService,
+    SyncService,
+    SourcesRepository,
+    SourceRuntime,
+    GraphWriter,
+    ConnectorsModule,
+    QueueModule,
+  ],
 })
 export class SourcesModule {}

@@ -1,11 +1,11 @@
+import { ConflictException } from '@libs/errors';
+import { paginate, type Page, type PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Not, QueryFailedError, Repository } from 'typeorm';
-import { ConflictException } from '@libs/errors';
-import { paginate, type Page, type PageQuery } from '@libs/pagination';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { SourceEntity } from './source.entity';
-import { ACTIVE_JOB_STATUSES, type JobStatus, SyncJobEntity } from './sync-job.entity';
+import { ACTIVE_JOB_STATUSES, SyncJobEntity, type JobStatus } from './sync-job.entity';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -35,19 +35,34 @@ export class SourcesRepository {
   ) {}
 
   findSource(orgId: string, id: string): Promise<SourceEntity | null> {
-    if (!isUuid(id)) return Promise.resolve(null);
+    if (!isUuid(id)) {
+      return Promise.resolve(null);
+    }
     return this.sources.findOne({ where: { orgId, id } });
   }
 
   findSourceByName(orgId: string, name: string): Promise<SourceEntity | null> {
-    return this.sources.createQueryBuilder('s').where('s.org_id = :orgId AND lower(s.name) = lower(:name)', { orgId, name }).getOne();
+    return this.sources
+      .createQueryBuilder('s')
+      .where('s.org_id = :orgId AND lower(s.name) = lower(:name)', { orgId, name })
+      .getOne();
   }
 
-  listSources<R>(orgId: string, q: PageQuery & { type?: string; realm?: string; status?: string }, map: (s: SourceEntity) => R): Promise<Page<R>> {
+  listSources<R>(
+    orgId: string,
+    q: PageQuery & { type?: string; realm?: string; status?: string },
+    map: (s: SourceEntity) => R,
+  ): Promise<Page<R>> {
     const qb = this.sources.createQueryBuilder('s').where('s.org_id = :orgId', { orgId });
-    if (q.type) qb.andWhere('s.source_type = :type', { type: q.type });
-    if (q.realm) qb.andWhere('s.realm = :realm', { realm: q.realm });
-    if (q.status) qb.andWhere('s.status = :status', { status: q.status });
+    if (q.type) {
+      qb.andWhere('s.source_type = :type', { type: q.type });
+    }
+    if (q.realm) {
+      qb.andWhere('s.realm = :realm', { realm: q.realm });
+    }
+    if (q.status) {
+      qb.andWhere('s.status = :status', { status: q.status });
+    }
     return paginate(qb, q, { scope: `sources:${orgId}:${q.type ?? ''}:${q.realm ?? ''}:${q.status ?? ''}`, map });
   }
 
@@ -68,7 +83,9 @@ export class SourcesRepository {
     try {
       return await this.sources.save(this.sources.create(s));
     } catch (err) {
-      if (uniqueViolation(err, 'sources_org_name_uq')) throw new ConflictException(`A source named "${s.name}" already exists`, { field: 'name' }, 'already_exists');
+      if (uniqueViolation(err, 'sources_org_name_uq')) {
+        throw new ConflictException(`A source named "${s.name}" already exists`, { field: 'name' }, 'already_exists');
+      }
       throw err;
     }
   }
@@ -77,12 +94,18 @@ export class SourcesRepository {
     try {
       return await this.sources.save(s);
     } catch (err) {
-      if (uniqueViolation(err, 'sources_org_name_uq')) throw new ConflictException(`A source named "${s.name}" already exists`, { field: 'name' }, 'already_exists');
+      if (uniqueViolation(err, 'sources_org_name_uq')) {
+        throw new ConflictException(`A source named "${s.name}" already exists`, { field: 'name' }, 'already_exists');
+      }
       throw err;
     }
   }
 
-  async setSourceStatus(orgId: string, id: string, patch: Partial<Pick<SourceEntity, 'status' | 'statusDetail' | 'lastJobId' | 'syncCursor'>>): Promise<void> {
+  async setSourceStatus(
+    orgId: string,
+    id: string,
+    patch: Partial<Pick<SourceEntity, 'status' | 'statusDetail' | 'lastJobId' | 'syncCursor'>>,
+  ): Promise<void> {
     await this.sources.update({ orgId, id }, patch as never);
   }
 
@@ -98,7 +121,11 @@ export class SourcesRepository {
     } catch (err) {
       if (uniqueViolation(err, 'sync_jobs_one_active_uq')) {
         const active = await this.activeJob(j.orgId!, j.sourceId!);
-        throw new ConflictException('A sync of this source is already queued or running', { job_id: active?.id ?? null, status: active?.status ?? null }, 'sync_in_progress');
+        throw new ConflictException(
+          'A sync of this source is already queued or running',
+          { job_id: active?.id ?? null, status: active?.status ?? null },
+          'sync_in_progress',
+        );
       }
       throw err;
     }
@@ -109,7 +136,9 @@ export class SourcesRepository {
   }
 
   findJob(orgId: string, jobId: string, sourceId?: string): Promise<SyncJobEntity | null> {
-    if (!isUuid(jobId)) return Promise.resolve(null);
+    if (!isUuid(jobId)) {
+      return Promise.resolve(null);
+    }
     return this.jobs.findOne({ where: { orgId, id: jobId, ...(sourceId ? { sourceId } : {}) } });
   }
 
@@ -137,12 +166,27 @@ export class SourcesRepository {
     await this.jobs.update({ id: jobId }, patch as never);
   }
 
-  listJobs<R>(orgId: string, f: JobFilter, q: PageQuery, map: (j: SyncJobEntity) => R, scopeName = 'jobs'): Promise<Page<R>> {
+  listJobs<R>(
+    orgId: string,
+    f: JobFilter,
+    q: PageQuery,
+    map: (j: SyncJobEntity) => R,
+    scopeName = 'jobs',
+  ): Promise<Page<R>> {
     const qb = this.jobs.createQueryBuilder('j').where('j.org_id = :orgId', { orgId });
-    if (f.sourceId) qb.andWhere('j.source_id = :sourceId', { sourceId: f.sourceId });
-    if (f.status) qb.andWhere('j.status = :status', { status: f.status });
-    if (f.since) qb.andWhere('j.created_at >= :since', { since: f.since });
-    return paginate(qb, q, { scope: `${scopeName}:${orgId}:${f.sourceId ?? ''}:${f.status ?? ''}:${f.since?.toISOString() ?? ''}`, map });
+    if (f.sourceId) {
+      qb.andWhere('j.source_id = :sourceId', { sourceId: f.sourceId });
+    }
+    if (f.status) {
+      qb.andWhere('j.status = :status', { status: f.status });
+    }
+    if (f.since) {
+      qb.andWhere('j.created_at >= :since', { since: f.since });
+    }
+    return paginate(qb, q, {
+      scope: `${scopeName}:${orgId}:${f.sourceId ?? ''}:${f.status ?? ''}:${f.since?.toISOString() ?? ''}`,
+      map,
+    });
   }
 
   jobsSince(orgId: string, sourceId: string, since: Date): Promise<SyncJobEntity[]> {
@@ -155,7 +199,9 @@ export class SourcesRepository {
 
   jobsByIds(ids: string[]): Promise<SyncJobEntity[]> {
     const valid = ids.filter(Boolean);
-    if (!valid.length) return Promise.resolve([]);
+    if (!valid.length) {
+      return Promise.resolve([]);
+    }
     return this.jobs.find({ where: { id: In(valid) } });
   }
 
@@ -163,15 +209,20 @@ export class SourcesRepository {
 
   async insertState(s: Partial<OAuthStateEntity>): Promise<void> {
     await this.states.insert(s as never);
-    await this.states.createQueryBuilder().delete().where('expires_at < now() - interval \'1 day\'').execute();
+    await this.states.createQueryBuilder().delete().where("expires_at < now() - interval '1 day'").execute();
   }
 
   /** Single use: deletes and returns the state if it exists (expiry is checked by the caller). */
   async consumeState(state: string, provider: string): Promise<OAuthStateEntity | null> {
-    const rows = (await this.ds.query(`DELETE FROM oauth_states WHERE state = $1 AND provider = $2 RETURNING *`, [state, provider])) as [Record<string, unknown>[], number] | Record<string, unknown>[];
+    const rows = (await this.ds.query(`DELETE FROM oauth_states WHERE state = $1 AND provider = $2 RETURNING *`, [
+      state,
+      provider,
+    ])) as [Record<string, unknown>[], number] | Record<string, unknown>[];
     const list = Array.isArray(rows[0]) ? (rows[0] as Record<string, unknown>[]) : (rows as Record<string, unknown>[]);
     const r = list[0];
-    if (!r) return null;
+    if (!r) {
+      return null;
+    }
     return this.states.create({
       state: r.state as string,
       orgId: r.org_id as string,

@@ -1,16 +1,34 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { parseExpression } from 'cron-parser';
 import { AuditService } from '@libs/audit';
-import { AppConfig } from '@libs/config';
 import type { Principal } from '@libs/auth/principal';
+import { AppConfig } from '@libs/config';
 import { assertConfigShape, schemaProblems, toHttpError } from '@libs/connectors/config-validation';
-import { ConnectorConfigError, ToolExecutionError, type ConnectorDefinition, type ConnectorToolSpec } from '@libs/connectors/connector';
+import {
+  ConnectorConfigError,
+  ToolExecutionError,
+  type ConnectorDefinition,
+  type ConnectorToolSpec,
+} from '@libs/connectors/connector';
 import { ConnectorRegistry } from '@libs/connectors/connector-registry';
-import { AppException, ConflictException, ForbiddenException, NotFoundException, UnprocessableException, ValidationException } from '@libs/errors';
+import {
+  AppException,
+  ConflictException,
+  ForbiddenException,
+  NotFoundException,
+  UnprocessableException,
+  ValidationException,
+} from '@libs/errors';
 import { GraphWriter } from '@libs/graph/graph-writer';
 import type { Page } from '@libs/pagination';
+import { Injectable, Logger } from '@nestjs/common';
+import { parseExpression } from 'cron-parser';
 import type { CreateSourceDto, ListSourcesQuery, UpdateSourceDto, ValidateSourceDto } from './dto/source-request.dto';
-import type { ConnectorTypeDto, SourceDto, SourceToolDto, ToolResultDto, ValidateResultDto } from './dto/source-response.dto';
+import type {
+  ConnectorTypeDto,
+  SourceDto,
+  SourceToolDto,
+  ToolResultDto,
+  ValidateResultDto,
+} from './dto/source-response.dto';
 import { hasMaskedValues, mergeConfig } from './source-config';
 import { SourceRuntime } from './source-runtime.service';
 import type { SourceEntity } from './source.entity';
@@ -21,11 +39,19 @@ import type { SyncJobEntity } from './sync-job.entity';
 const VALIDATE_TIMEOUT_MS = 20_000;
 
 export function toolDto(t: ConnectorToolSpec) {
-  return { name: t.name, description: t.description, effect: t.effect, requires_approval: t.requiresApproval ?? t.effect === 'destructive', input_schema: t.inputSchema as Record<string, unknown> };
+  return {
+    name: t.name,
+    description: t.description,
+    effect: t.effect,
+    requires_approval: t.requiresApproval ?? t.effect === 'destructive',
+    input_schema: t.inputSchema as Record<string, unknown>,
+  };
 }
 
 function assertSchedule(schedule: string | null | undefined) {
-  if (schedule === undefined || schedule === null || schedule === '') return;
+  if (schedule === undefined || schedule === null || schedule === '') {
+    return;
+  }
   const fields = schedule.trim().split(/\s+/);
   let ok = fields.length === 5;
   if (ok) {
@@ -35,23 +61,38 @@ function assertSchedule(schedule: string | null | undefined) {
       ok = false;
     }
   }
-  if (!ok) throw new ValidationException('schedule must be a 5-field cron expression', { fields: [{ field: 'schedule', errors: ['must be a 5-field cron expression (UTC)'] }] });
+  if (!ok) {
+    throw new ValidationException('schedule must be a 5-field cron expression', {
+      fields: [{ field: 'schedule', errors: ['must be a 5-field cron expression (UTC)'] }],
+    });
+  }
 }
 
 /** Runs a connector's validate with a deadline; errors mapped onto 400/422. */
-export async function runValidation(def: ConnectorDefinition<any>, ctxFactory: (signal: AbortSignal) => Parameters<ConnectorDefinition<any>['validate']>[0]): Promise<Record<string, unknown>> {
+export async function runValidation(
+  def: ConnectorDefinition<any>,
+  ctxFactory: (signal: AbortSignal) => Parameters<ConnectorDefinition<any>['validate']>[0],
+): Promise<Record<string, unknown>> {
   const ac = new AbortController();
   const timer = setTimeout(() => ac.abort(), VALIDATE_TIMEOUT_MS);
   try {
     const r = await Promise.race([
       def.validate(ctxFactory(ac.signal)),
-      new Promise<never>((_, rej) => ac.signal.addEventListener('abort', () => rej(new ConnectorConfigError('unreachable', `validation timed out after ${VALIDATE_TIMEOUT_MS} ms`)))),
+      new Promise<never>((_, rej) =>
+        ac.signal.addEventListener('abort', () =>
+          rej(new ConnectorConfigError('unreachable', `validation timed out after ${VALIDATE_TIMEOUT_MS} ms`)),
+        ),
+      ),
     ]);
     return r?.info ?? {};
   } catch (err) {
     const mapped = toHttpError(err);
-    if (mapped instanceof AppException) throw mapped;
-    throw new UnprocessableException('source_validation_failed', `Validation failed: ${(err as Error).message}`, { kind: 'unreachable' });
+    if (mapped instanceof AppException) {
+      throw mapped;
+    }
+    throw new UnprocessableException('source_validation_failed', `Validation failed: ${(err as Error).message}`, {
+      kind: 'unreachable',
+    });
   } finally {
     clearTimeout(timer);
   }
@@ -92,7 +133,7 @@ export class SourcesService {
 
   private dto(s: SourceEntity, last: SyncJobEntity | null, toolCount: number | null = null): SourceDto {
     const def = this.runtime.definition(s);
-    let secretKeys: string[] = [];
+    let secretKeys: string[];
     try {
       secretKeys = Object.keys(this.runtime.secrets(s));
     } catch {
@@ -103,7 +144,9 @@ export class SourcesService {
 
   async requireSource(orgId: string, id: string): Promise<SourceEntity> {
     const s = await this.repo.findSource(orgId, id);
-    if (!s) throw new NotFoundException('Source');
+    if (!s) {
+      throw new NotFoundException('Source');
+    }
     return s;
   }
 
@@ -122,7 +165,10 @@ export class SourcesService {
       try {
         let timer: NodeJS.Timeout | undefined;
         toolCount = (
-          await Promise.race([def.tools(this.runtime.contextFor(s)), new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('timeout')), 3000)))]).finally(() => clearTimeout(timer))
+          await Promise.race([
+            def.tools(this.runtime.contextFor(s)),
+            new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error('timeout')), 3000))),
+          ]).finally(() => clearTimeout(timer))
         ).length;
       } catch {
         toolCount = null;
@@ -134,9 +180,13 @@ export class SourcesService {
   /** Configs that act on the API host itself are an install-level privilege (CONNECTOR_HOST_ACCESS). */
   private assertHostAccess(p: Principal, def: ConnectorDefinition<any>, config: Record<string, unknown>): void {
     const access = def.hostAccess?.(config);
-    if (!access) return;
+    if (!access) {
+      return;
+    }
     const policy = this.config.connectorHostAccess;
-    if (policy === 'org_admin' || (policy === 'platform_admin' && p.platformAdmin)) return;
+    if (policy === 'org_admin' || (policy === 'platform_admin' && p.platformAdmin)) {
+      return;
+    }
     throw new ForbiddenException(
       `This ${def.type} configuration ${access}; ${policy === 'off' ? 'this server does not allow that' : 'only platform admins may set it up'}`,
       { source_type: def.type, host_access: access, policy },
@@ -144,7 +194,11 @@ export class SourcesService {
     );
   }
 
-  private async validateFull(def: ConnectorDefinition<any>, base: { orgId: string; sourceId: string; sourceName: string; realm: string }, config: Record<string, unknown>) {
+  private async validateFull(
+    def: ConnectorDefinition<any>,
+    base: { orgId: string; sourceId: string; sourceName: string; realm: string },
+    config: Record<string, unknown>,
+  ) {
     assertConfigShape(def, config);
     return runValidation(def, (signal) => this.runtime.context(base, config, signal));
   }
@@ -153,11 +207,21 @@ export class SourcesService {
     const def = this.registry.require(dto.source_type);
     assertSchedule(dto.schedule);
     const masked = hasMaskedValues(dto.config);
-    if (masked.length) throw new ValidationException('config contains masked values', { fields: masked.map((k) => ({ field: `config.${k}`, errors: ['"***" is a placeholder; send the real value'] })) });
+    if (masked.length) {
+      throw new ValidationException('config contains masked values', {
+        fields: masked.map((k) => ({ field: `config.${k}`, errors: ['"***" is a placeholder; send the real value'] })),
+      });
+    }
     this.assertHostAccess(p, def, dto.config);
     const realm = dto.realm ?? def.defaultRealm;
-    if (await this.repo.findSourceByName(p.orgId, dto.name.trim())) throw new ConflictException(`A source named "${dto.name}" already exists`, { field: 'name' }, 'already_exists');
-    const info = await this.validateFull(def, { orgId: p.orgId, sourceId: '', sourceName: dto.name, realm }, dto.config);
+    if (await this.repo.findSourceByName(p.orgId, dto.name.trim())) {
+      throw new ConflictException(`A source named "${dto.name}" already exists`, { field: 'name' }, 'already_exists');
+    }
+    const info = await this.validateFull(
+      def,
+      { orgId: p.orgId, sourceId: '', sourceName: dto.name, realm },
+      dto.config,
+    );
     const entity: Partial<SourceEntity> = {
       orgId: p.orgId,
       name: dto.name.trim(),
@@ -172,19 +236,40 @@ export class SourcesService {
     };
     this.runtime.applyConfig(entity as SourceEntity, def, dto.config);
     const saved = await this.repo.insertSource(entity);
-    await this.audit.record({ orgId: p.orgId, category: 'connectors', action: 'sources.create', result: 'success', actor: p, target: { type: 'source', id: saved.id, name: saved.name, source_type: saved.sourceType }, requestId: meta.requestId, ip: meta.ip });
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'connectors',
+      action: 'sources.create',
+      result: 'success',
+      actor: p,
+      target: { type: 'source', id: saved.id, name: saved.name, source_type: saved.sourceType },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
     return this.dto(saved, null);
   }
 
-  async update(p: Principal, id: string, dto: UpdateSourceDto, meta: { requestId?: string; ip?: string }): Promise<SourceDto> {
+  async update(
+    p: Principal,
+    id: string,
+    dto: UpdateSourceDto,
+    meta: { requestId?: string; ip?: string },
+  ): Promise<SourceDto> {
     const s = await this.requireSource(p.orgId, id);
     const def = this.registry.get(s.sourceType);
-    if (!def) throw new UnprocessableException('connector_disabled', `Connector "${s.sourceType}" is not enabled on this server`);
+    if (!def) {
+      throw new UnprocessableException(
+        'connector_disabled',
+        `Connector "${s.sourceType}" is not enabled on this server`,
+      );
+    }
     assertSchedule(dto.schedule);
     const changed: string[] = [];
     if (dto.name !== undefined && dto.name.trim() !== s.name) {
       const other = await this.repo.findSourceByName(p.orgId, dto.name.trim());
-      if (other && other.id !== s.id) throw new ConflictException(`A source named "${dto.name}" already exists`, { field: 'name' }, 'already_exists');
+      if (other && other.id !== s.id) {
+        throw new ConflictException(`A source named "${dto.name}" already exists`, { field: 'name' }, 'already_exists');
+      }
       s.name = dto.name.trim();
       changed.push('name');
     }
@@ -203,21 +288,42 @@ export class SourcesService {
     if (dto.config !== undefined) {
       const full = mergeConfig(this.runtime.fullConfig(s), dto.config);
       this.assertHostAccess(p, def, full);
-      const info = await this.validateFull(def, { orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm }, full);
+      const info = await this.validateFull(
+        def,
+        { orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm },
+        full,
+      );
       this.runtime.applyConfig(s, def, full);
       s.statusDetail = { validated_at: new Date().toISOString(), info };
-      if (s.status === 'invalid') s.status = 'ready';
+      if (s.status === 'invalid') {
+        s.status = 'ready';
+      }
       changed.push('config');
     }
     if (dto.enabled !== undefined && dto.enabled !== s.enabled) {
       s.enabled = dto.enabled;
       changed.push('enabled');
-      if (!dto.enabled) s.status = 'disabled';
-      else if (s.status === 'disabled') s.status = 'ready';
+      if (!dto.enabled) {
+        s.status = 'disabled';
+      } else if (s.status === 'disabled') {
+        s.status = 'ready';
+      }
     }
     const saved = await this.repo.saveSource(s);
-    if (changed.includes('config') || changed.includes('enabled')) await this.registry.release(s.sourceType, s.id).catch(() => undefined);
-    await this.audit.record({ orgId: p.orgId, category: 'connectors', action: 'sources.update', result: 'success', actor: p, target: { type: 'source', id: s.id, name: s.name }, details: { changed }, requestId: meta.requestId, ip: meta.ip });
+    if (changed.includes('config') || changed.includes('enabled')) {
+      await this.registry.release(s.sourceType, s.id).catch(() => undefined);
+    }
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'connectors',
+      action: 'sources.update',
+      result: 'success',
+      actor: p,
+      target: { type: 'source', id: s.id, name: s.name },
+      details: { changed },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
     const last = saved.lastJobId ? await this.repo.findJob(p.orgId, saved.lastJobId) : null;
     return this.dto(saved, last);
   }
@@ -232,28 +338,67 @@ export class SourcesService {
     } catch (err) {
       this.logger.warn(`archiving graph data of deleted source ${id} failed: ${(err as Error).message}`);
     }
-    await this.audit.record({ orgId: p.orgId, category: 'connectors', action: 'sources.delete', result: 'success', actor: p, target: { type: 'source', id, name: s.name, source_type: s.sourceType }, details: { nodes_archived: archived }, requestId: meta.requestId, ip: meta.ip });
-    if (archived) await this.runtime.publish(p.orgId, 'graph.changed', { source_id: id, realm: s.realm, reason: 'source_deleted', nodes_archived: archived });
+    await this.audit.record({
+      orgId: p.orgId,
+      category: 'connectors',
+      action: 'sources.delete',
+      result: 'success',
+      actor: p,
+      target: { type: 'source', id, name: s.name, source_type: s.sourceType },
+      details: { nodes_archived: archived },
+      requestId: meta.requestId,
+      ip: meta.ip,
+    });
+    if (archived) {
+      await this.runtime.publish(p.orgId, 'graph.changed', {
+        source_id: id,
+        realm: s.realm,
+        reason: 'source_deleted',
+        nodes_archived: archived,
+      });
+    }
   }
 
   async validateUnsaved(p: Principal, dto: ValidateSourceDto): Promise<ValidateResultDto> {
     const def = this.registry.require(dto.source_type);
     this.assertHostAccess(p, def, dto.config);
-    const info = await this.validateFull(def, { orgId: p.orgId, sourceId: '', sourceName: 'validation', realm: def.defaultRealm }, dto.config);
+    const info = await this.validateFull(
+      def,
+      { orgId: p.orgId, sourceId: '', sourceName: 'validation', realm: def.defaultRealm },
+      dto.config,
+    );
     return { ok: true, source_type: def.type, info };
   }
 
   async validateStored(p: Principal, id: string): Promise<ValidateResultDto> {
     const s = await this.requireSource(p.orgId, id);
     const def = this.registry.get(s.sourceType);
-    if (!def) throw new UnprocessableException('connector_disabled', `Connector "${s.sourceType}" is not enabled on this server`);
+    if (!def) {
+      throw new UnprocessableException(
+        'connector_disabled',
+        `Connector "${s.sourceType}" is not enabled on this server`,
+      );
+    }
     try {
-      const info = await this.validateFull(def, { orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm }, this.runtime.fullConfig(s));
-      await this.repo.setSourceStatus(p.orgId, id, { status: s.status === 'invalid' ? (s.enabled ? 'ready' : 'disabled') : s.status, statusDetail: { validated_at: new Date().toISOString(), info } });
+      const info = await this.validateFull(
+        def,
+        { orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm },
+        this.runtime.fullConfig(s),
+      );
+      await this.repo.setSourceStatus(p.orgId, id, {
+        status: s.status === 'invalid' ? (s.enabled ? 'ready' : 'disabled') : s.status,
+        statusDetail: { validated_at: new Date().toISOString(), info },
+      });
       return { ok: true, source_type: def.type, info };
     } catch (err) {
       if (err instanceof AppException) {
-        await this.repo.setSourceStatus(p.orgId, id, { status: 'invalid', statusDetail: { validated_at: new Date().toISOString(), error: { code: err.code, message: err.message, details: err.details ?? {} } } });
+        await this.repo.setSourceStatus(p.orgId, id, {
+          status: 'invalid',
+          statusDetail: {
+            validated_at: new Date().toISOString(),
+            error: { code: err.code, message: err.message, details: err.details ?? {} },
+          },
+        });
       }
       throw err;
     }
@@ -262,37 +407,92 @@ export class SourcesService {
   async tools(p: Principal, id: string): Promise<SourceToolDto[]> {
     const s = await this.requireSource(p.orgId, id);
     const def = this.runtime.definition(s);
-    if (!def) return [];
+    if (!def) {
+      return [];
+    }
     let specs: ConnectorToolSpec[];
     try {
       specs = await def.tools(this.runtime.contextFor(s));
     } catch (err) {
-      throw toHttpError(err instanceof ConnectorConfigError ? err : new ConnectorConfigError('unreachable', (err as Error).message));
+      throw toHttpError(
+        err instanceof ConnectorConfigError ? err : new ConnectorConfigError('unreachable', (err as Error).message),
+      );
     }
-    return specs.map((t) => ({ ...toolDto(t), qualified_name: `${s.name}.${t.name}`, source_id: s.id, connector: s.sourceType }));
+    return specs.map((t) => ({
+      ...toolDto(t),
+      qualified_name: `${s.name}.${t.name}`,
+      source_id: s.id,
+      connector: s.sourceType,
+    }));
   }
 
   /** Direct execution of a tool that needs no approval (tools needing approval go through chat). */
-  async executeTool(p: Principal, id: string, tool: string, args: Record<string, unknown>, meta: { requestId?: string; ip?: string }): Promise<ToolResultDto> {
+  async executeTool(
+    p: Principal,
+    id: string,
+    tool: string,
+    args: Record<string, unknown>,
+    meta: { requestId?: string; ip?: string },
+  ): Promise<ToolResultDto> {
     const s = await this.requireSource(p.orgId, id);
     const def = this.runtime.definition(s);
-    if (!def || !s.enabled) throw new NotFoundException('Tool');
+    if (!def || !s.enabled) {
+      throw new NotFoundException('Tool');
+    }
     const specs = await def.tools(this.runtime.contextFor(s));
     const spec = specs.find((t) => t.name === tool);
-    if (!spec) throw new NotFoundException('Tool');
-    if (spec.requiresApproval || spec.effect === 'destructive') {
-      throw new ForbiddenException(`${s.name}.${tool} requires approval; run it through a chat turn`, { effect: spec.effect }, 'approval_required');
+    if (!spec) {
+      throw new NotFoundException('Tool');
     }
-    if (spec.effect !== 'read' && !['admin', 'owner'].includes(p.role)) throw new ForbiddenException(`${spec.effect} tools need the admin role`);
+    if (spec.requiresApproval || spec.effect === 'destructive') {
+      throw new ForbiddenException(
+        `${s.name}.${tool} requires approval; run it through a chat turn`,
+        { effect: spec.effect },
+        'approval_required',
+      );
+    }
+    if (spec.effect !== 'read' && !['admin', 'owner'].includes(p.role)) {
+      throw new ForbiddenException(`${spec.effect} tools need the admin role`);
+    }
     const problems = schemaProblems(spec.inputSchema, args);
-    if (problems.length) throw new ValidationException('Invalid tool arguments', { fields: problems.map((f) => ({ ...f, field: f.field.replace(/^config/, 'args') })) }, 'invalid_arguments');
+    if (problems.length) {
+      throw new ValidationException(
+        'Invalid tool arguments',
+        { fields: problems.map((f) => ({ ...f, field: f.field.replace(/^config/, 'args') })) },
+        'invalid_arguments',
+      );
+    }
     try {
       const result = await def.executeTool(this.runtime.contextFor(s, AbortSignal.timeout(30_000)), tool, args);
-      await this.audit.record({ orgId: p.orgId, category: 'tool', action: 'sources.tool.execute', result: 'success', actor: p, target: { type: 'tool', source_id: s.id, tool: `${s.name}.${tool}` }, requestId: meta.requestId, ip: meta.ip });
+      await this.audit.record({
+        orgId: p.orgId,
+        category: 'tool',
+        action: 'sources.tool.execute',
+        result: 'success',
+        actor: p,
+        target: { type: 'tool', source_id: s.id, tool: `${s.name}.${tool}` },
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
       return { tool: `${s.name}.${tool}`, result };
     } catch (err) {
-      await this.audit.record({ orgId: p.orgId, category: 'tool', action: 'sources.tool.execute', result: 'failure', actor: p, target: { type: 'tool', source_id: s.id, tool: `${s.name}.${tool}` }, details: { error: (err as Error).message }, requestId: meta.requestId, ip: meta.ip });
-      if (err instanceof ToolExecutionError) throw new UnprocessableException('tool_execution_failed', err.message, { tool_error: err.code, ...err.details });
+      await this.audit.record({
+        orgId: p.orgId,
+        category: 'tool',
+        action: 'sources.tool.execute',
+        result: 'failure',
+        actor: p,
+        target: { type: 'tool', source_id: s.id, tool: `${s.name}.${tool}` },
+        details: { error: (err as Error).message },
+        requestId: meta.requestId,
+        ip: meta.ip,
+      });
+      if (err instanceof ToolExecutionError) {
+        throw new UnprocessableException('tool_execution_failed', err.message, {
+          tool_error: err.code,
+          ...err.details,
+        });
+      }
       throw err;
     }
   }

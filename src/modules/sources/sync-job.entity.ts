@@ -1,5 +1,5 @@
-import { Column, Entity } from 'typeorm';
 import { BaseEntity } from '@libs/database/base.entity';
+import { Column, Entity } from 'typeorm';
 
 export type JobStatus = 'queued' | 'validating' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export const ACTIVE_JOB_STATUSES: JobStatus[] = ['queued', 'validating', 'running'];
@@ -23,7 +23,18 @@ export interface JobStats {
 }
 
 export function emptyStats(): JobStats {
-  return { nodes_written: 0, edges_written: 0, nodes_staged: 0, edges_staged: 0, edges_skipped: 0, nodes_archived: 0, edges_archived: 0, archived: 0, batches: 0, errors: 0 };
+  return {
+    nodes_written: 0,
+    edges_written: 0,
+    nodes_staged: 0,
+    edges_staged: 0,
+    edges_skipped: 0,
+    nodes_archived: 0,
+    edges_archived: 0,
+    archived: 0,
+    batches: 0,
+    errors: 0,
+  };
 }
 
 @Entity('sync_jobs')

@@ -1,9 +1,9 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { parseExpression } from 'cron-parser';
-import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@libs/config';
 import { AppException } from '@libs/errors';
 import { RedisService } from '@libs/redis/redis.service';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { parseExpression } from 'cron-parser';
+import { randomUUID } from 'node:crypto';
 import { SourcesRepository } from './sources.repository';
 import { SyncService } from './sync.service';
 
@@ -29,19 +29,28 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap() {
-    if (!this.config.ingestRunInApi) return;
-    this.timer = setInterval(() => void this.tick().catch((err) => this.logger.warn(`schedule tick failed: ${(err as Error).message}`)), TICK_MS);
+    if (!this.config.ingestRunInApi) {
+      return;
+    }
+    this.timer = setInterval(
+      () => void this.tick().catch((err) => this.logger.warn(`schedule tick failed: ${(err as Error).message}`)),
+      TICK_MS,
+    );
     this.timer.unref();
   }
 
   onModuleDestroy() {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) {
+      clearInterval(this.timer);
+    }
   }
 
   /** One scheduling pass at `now`; returns the ids of the jobs it started. */
   async tick(now = new Date()): Promise<string[]> {
     const lock = this.redis.key('lock', 'ingest-scheduler');
-    if ((await this.redis.client.set(lock, this.id, 'PX', TICK_MS - 5000, 'NX')) !== 'OK') return [];
+    if ((await this.redis.client.set(lock, this.id, 'PX', TICK_MS - 5000, 'NX')) !== 'OK') {
+      return [];
+    }
     const started: string[] = [];
     try {
       for (const s of await this.repo.listScheduledSources()) {
@@ -57,18 +66,24 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
           await this.redis.client.set(key, String(prev.getTime()), 'EX', 90 * 86400);
           continue;
         }
-        if (prev.getTime() <= last) continue;
+        if (prev.getTime() <= last) {
+          continue;
+        }
         await this.redis.client.set(key, String(prev.getTime()), 'EX', 90 * 86400);
         try {
           const job = await this.sync.start(s, null, { trigger: 'schedule' });
           started.push(job.id);
         } catch (err) {
-          if (err instanceof AppException && err.status === 409) continue; // active job, disabled connector…
+          if (err instanceof AppException && err.status === 409) {
+            continue;
+          } // active job, disabled connector…
           this.logger.warn(`scheduled sync of ${s.id} failed to start: ${(err as Error).message}`);
         }
       }
     } finally {
-      if ((await this.redis.client.get(lock)) === this.id) await this.redis.client.del(lock);
+      if ((await this.redis.client.get(lock)) === this.id) {
+        await this.redis.client.del(lock);
+      }
     }
     return started;
   }

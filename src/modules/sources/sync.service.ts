@@ -1,15 +1,15 @@
-import { Injectable, Logger } from '@nestjs/common';
 import { AuditService } from '@libs/audit';
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@libs/errors';
 import { paginateArray, type Page, type PageQuery } from '@libs/pagination';
 import { IngestQueue } from '@libs/queue/ingest-queue.service';
-import { RedisService } from '@libs/redis/redis.service';
 import { EventBus } from '@libs/redis/event-bus.service';
+import { RedisService } from '@libs/redis/redis.service';
+import { Injectable, Logger } from '@nestjs/common';
 import type { HistoryDayDto, JobDto, SyncHistoryDto } from './dto/source-response.dto';
 import { SourceRuntime } from './source-runtime.service';
 import type { SourceEntity } from './source.entity';
 import { toJobDto } from './sources.mappers';
-import { type JobFilter, SourcesRepository } from './sources.repository';
+import { SourcesRepository, type JobFilter } from './sources.repository';
 import { ACTIVE_JOB_STATUSES, emptyStats, type JobTrigger, type SyncJobEntity } from './sync-job.entity';
 
 export interface SyncActor {
@@ -37,11 +37,29 @@ export class SyncService {
     private readonly bus: EventBus,
   ) {}
 
-  async start(source: SourceEntity, actor: SyncActor | null, opts: { mode?: 'full' | 'incremental'; trigger?: JobTrigger; requestId?: string; ip?: string } = {}): Promise<JobDto> {
-    if (!source.enabled) throw new ConflictException('The source is disabled', { source_id: source.id }, 'source_disabled');
+  async start(
+    source: SourceEntity,
+    actor: SyncActor | null,
+    opts: { mode?: 'full' | 'incremental'; trigger?: JobTrigger; requestId?: string; ip?: string } = {},
+  ): Promise<JobDto> {
+    if (!source.enabled) {
+      throw new ConflictException('The source is disabled', { source_id: source.id }, 'source_disabled');
+    }
     const def = this.runtime.definition(source);
-    if (!def) throw new ConflictException(`Connector "${source.sourceType}" is not enabled on this server`, { source_type: source.sourceType }, 'connector_disabled');
-    if (typeof def.ingest !== 'function') throw new ConflictException(`Connector "${source.sourceType}" does not ingest (tools only)`, { source_type: source.sourceType }, 'ingest_not_supported');
+    if (!def) {
+      throw new ConflictException(
+        `Connector "${source.sourceType}" is not enabled on this server`,
+        { source_type: source.sourceType },
+        'connector_disabled',
+      );
+    }
+    if (typeof def.ingest !== 'function') {
+      throw new ConflictException(
+        `Connector "${source.sourceType}" does not ingest (tools only)`,
+        { source_type: source.sourceType },
+        'ingest_not_supported',
+      );
+    }
     const supportsIncremental = Boolean((def as { supportsIncremental?: boolean }).supportsIncremental);
     const requested = opts.mode ?? source.syncMode ?? 'full';
     const mode = requested === 'incremental' && supportsIncremental ? 'incremental' : 'full';
@@ -59,7 +77,11 @@ export class SyncService {
     try {
       await this.queue.enqueue({ jobId: job.id, orgId: source.orgId, sourceId: source.id });
     } catch (err) {
-      await this.repo.transitionJob(job.id, ['queued'], { status: 'failed', finishedAt: new Date(), error: { code: 'queue_unavailable', message: (err as Error).message } });
+      await this.repo.transitionJob(job.id, ['queued'], {
+        status: 'failed',
+        finishedAt: new Date(),
+        error: { code: 'queue_unavailable', message: (err as Error).message },
+      });
       await this.repo.setSourceStatus(source.orgId, source.id, { status: 'error' });
       throw new ServiceUnavailableException('The ingestion queue is unavailable', {}, 'sidecar_unavailable');
     }
@@ -75,16 +97,30 @@ export class SyncService {
       ip: opts.ip,
     });
     const dto = toJobDto(job);
-    await this.runtime.publish(source.orgId, 'job.queued', { job: dto, source_id: source.id, source_name: source.name });
+    await this.runtime.publish(source.orgId, 'job.queued', {
+      job: dto,
+      source_id: source.id,
+      source_name: source.name,
+    });
     return dto;
   }
 
   async cancel(orgId: string, sourceId: string | undefined, jobId: string, actor: SyncActor): Promise<JobDto> {
     const job = await this.repo.findJob(orgId, jobId, sourceId);
-    if (!job) throw new NotFoundException('Job');
-    if (!ACTIVE_JOB_STATUSES.includes(job.status)) throw new ConflictException(`The job already ${job.status}`, { status: job.status }, 'job_not_active');
+    if (!job) {
+      throw new NotFoundException('Job');
+    }
+    if (!ACTIVE_JOB_STATUSES.includes(job.status)) {
+      throw new ConflictException(`The job already ${job.status}`, { status: job.status }, 'job_not_active');
+    }
     if (job.status === 'queued' && (await this.queue.removeIfWaiting(job.id))) {
-      if (await this.repo.transitionJob(job.id, ['queued'], { status: 'cancelled', finishedAt: new Date(), error: { code: 'cancelled', message: 'Cancelled before it started' } })) {
+      if (
+        await this.repo.transitionJob(job.id, ['queued'], {
+          status: 'cancelled',
+          finishedAt: new Date(),
+          error: { code: 'cancelled', message: 'Cancelled before it started' },
+        })
+      ) {
         await this.afterCancel(orgId, job, actor);
       }
     } else {
@@ -94,10 +130,18 @@ export class SyncService {
       const deadline = Date.now() + 15_000;
       while (Date.now() < deadline) {
         const cur = await this.repo.findJob(orgId, jobId);
-        if (!cur || !ACTIVE_JOB_STATUSES.includes(cur.status)) break;
+        if (!cur || !ACTIVE_JOB_STATUSES.includes(cur.status)) {
+          break;
+        }
         // a job bounced back to the delayed set (fair-slot wait, retry backoff) can be removed now
         if (cur.status === 'queued' && (await this.queue.removeIfWaiting(cur.id))) {
-          if (await this.repo.transitionJob(cur.id, ['queued'], { status: 'cancelled', finishedAt: new Date(), error: { code: 'cancelled', message: 'Cancelled before it started' } })) {
+          if (
+            await this.repo.transitionJob(cur.id, ['queued'], {
+              status: 'cancelled',
+              finishedAt: new Date(),
+              error: { code: 'cancelled', message: 'Cancelled before it started' },
+            })
+          ) {
             await this.redis.client.del(cancelKey(this.redis, cur.id));
             await this.afterCancel(orgId, cur, actor);
             return toJobDto((await this.repo.findJob(orgId, jobId)) ?? cur);
@@ -105,7 +149,14 @@ export class SyncService {
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      await this.audit.record({ orgId, category: 'connectors', action: 'sources.sync.cancel', result: 'success', actor: { userId: actor.userId, email: actor.email ?? '', apiKeyId: actor.apiKeyId }, target: { type: 'sync_job', id: job.id, source_id: job.sourceId } });
+      await this.audit.record({
+        orgId,
+        category: 'connectors',
+        action: 'sources.sync.cancel',
+        result: 'success',
+        actor: { userId: actor.userId, email: actor.email ?? '', apiKeyId: actor.apiKeyId },
+        target: { type: 'sync_job', id: job.id, source_id: job.sourceId },
+      });
     }
     const fresh = await this.repo.findJob(orgId, jobId);
     return toJobDto(fresh ?? job);
@@ -113,15 +164,26 @@ export class SyncService {
 
   private async afterCancel(orgId: string, job: SyncJobEntity, actor: SyncActor) {
     const source = await this.repo.findSource(orgId, job.sourceId);
-    if (source && source.status === 'syncing') await this.repo.setSourceStatus(orgId, job.sourceId, { status: source.enabled ? 'ready' : 'disabled' });
-    await this.audit.record({ orgId, category: 'connectors', action: 'sources.sync.cancel', result: 'success', actor: { userId: actor.userId, email: actor.email ?? '', apiKeyId: actor.apiKeyId }, target: { type: 'sync_job', id: job.id, source_id: job.sourceId } });
+    if (source && source.status === 'syncing') {
+      await this.repo.setSourceStatus(orgId, job.sourceId, { status: source.enabled ? 'ready' : 'disabled' });
+    }
+    await this.audit.record({
+      orgId,
+      category: 'connectors',
+      action: 'sources.sync.cancel',
+      result: 'success',
+      actor: { userId: actor.userId, email: actor.email ?? '', apiKeyId: actor.apiKeyId },
+      target: { type: 'sync_job', id: job.id, source_id: job.sourceId },
+    });
     const fresh = await this.repo.findJob(orgId, job.id);
     await this.runtime.publish(orgId, 'job.cancelled', { job: toJobDto(fresh ?? job), source_id: job.sourceId });
   }
 
   async getJob(orgId: string, jobId: string, sourceId?: string): Promise<JobDto> {
     const job = await this.repo.findJob(orgId, jobId, sourceId);
-    if (!job) throw new NotFoundException('Job');
+    if (!job) {
+      throw new NotFoundException('Job');
+    }
     const source = await this.repo.findSource(orgId, job.sourceId);
     return toJobDto(job, source?.name ?? null);
   }
@@ -129,7 +191,9 @@ export class SyncService {
   async listJobs(orgId: string, filter: JobFilter, q: PageQuery, scope = 'jobs'): Promise<Page<JobDto>> {
     const page = await this.repo.listJobs(orgId, filter, q, (j) => j, scope);
     const names = new Map<string, string>();
-    for (const s of await this.repo.listAllSources(orgId)) names.set(s.id, s.name);
+    for (const s of await this.repo.listAllSources(orgId)) {
+      names.set(s.id, s.name);
+    }
     return { ...page, items: page.items.map((j) => toJobDto(j, names.get(j.sourceId) ?? null)) };
   }
 
@@ -144,9 +208,15 @@ export class SyncService {
       const date = j.createdAt.toISOString().slice(0, 10);
       const d = byDay.get(date) ?? { date, runs: 0, succeeded: 0, failed: 0, cancelled: 0, nodes_written: 0 };
       d.runs++;
-      if (j.status === 'succeeded') d.succeeded++;
-      if (j.status === 'failed') d.failed++;
-      if (j.status === 'cancelled') d.cancelled++;
+      if (j.status === 'succeeded') {
+        d.succeeded++;
+      }
+      if (j.status === 'failed') {
+        d.failed++;
+      }
+      if (j.status === 'cancelled') {
+        d.cancelled++;
+      }
       d.nodes_written += j.stats?.nodes_written ?? 0;
       byDay.set(date, d);
       if (j.startedAt && j.finishedAt && j.status === 'succeeded') {
@@ -155,7 +225,12 @@ export class SyncService {
       }
     }
     const all = [...byDay.values()].sort((a, b) => (a.date < b.date ? 1 : -1));
-    const page = paginateArray(all, q, { scope: `history:${source.id}:${days}`, key: (d) => d.date, id: (d) => d.date, map: (d) => d });
+    const page = paginateArray(all, q, {
+      scope: `history:${source.id}:${days}`,
+      key: (d) => d.date,
+      id: (d) => d.date,
+      map: (d) => d,
+    });
     const lastSuccess = jobs.find((j) => j.status === 'succeeded');
     const lastFailure = jobs.find((j) => j.status === 'failed');
     return {

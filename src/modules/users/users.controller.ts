@@ -1,11 +1,11 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
-import { NoIdempotency } from '@libs/idempotency';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditAction } from '@libs/audit/audit.decorators';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { NotFoundException } from '@libs/errors';
+import { NoIdempotency } from '@libs/idempotency';
 import { ApiPageResponse, type Page } from '@libs/pagination';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CreateInviteDto, InviteCreatedDto, InviteDto, ListInvitesQuery } from 'src/modules/orgs/dto/invite.dto';
 import { InvitesService } from 'src/modules/orgs/invites.service';
 import { ListUsersQuery, UpdateMeDto, UpdateUserRoleDto, UserDto, UserProfileDto } from './dto/user.dto';
@@ -51,7 +51,10 @@ export class UsersController {
   @NoIdempotency()
   @Authenticated({ minRole: 'admin' })
   @AuditAction('invites.create', 'platform_admin', 'invite')
-  @ApiOperation({ operationId: 'users_create_invite', summary: 'Invite someone into your org (role ≤ yours); the token is returned once' })
+  @ApiOperation({
+    operationId: 'users_create_invite',
+    summary: 'Invite someone into your org (role ≤ yours); the token is returned once',
+  })
   @ApiCreatedResponse({ type: InviteCreatedDto })
   createInvite(@CurrentPrincipal() p: Principal, @Body() dto: CreateInviteDto): Promise<InviteCreatedDto> {
     return this.invites.create(p.orgId, p, dto);
@@ -94,9 +97,16 @@ export class UsersController {
   @Patch(':id')
   @Authenticated({ minRole: 'admin' })
   @AuditAction('users.role_change', 'platform_admin', 'user')
-  @ApiOperation({ operationId: 'users_update_role', summary: 'Change a member\'s role (the last owner cannot be demoted)' })
+  @ApiOperation({
+    operationId: 'users_update_role',
+    summary: "Change a member's role (the last owner cannot be demoted)",
+  })
   @ApiOkResponse({ type: UserDto })
-  changeRole(@CurrentPrincipal() p: Principal, @Param('id', userId) id: string, @Body() dto: UpdateUserRoleDto): Promise<UserDto> {
+  changeRole(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', userId) id: string,
+    @Body() dto: UpdateUserRoleDto,
+  ): Promise<UserDto> {
     return this.users.changeRole(p, id, dto);
   }
 

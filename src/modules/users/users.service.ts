@@ -1,8 +1,14 @@
-import { Injectable } from '@nestjs/common';
 import { hashPassword, verifyPassword } from '@libs/auth/passwords';
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
-import { ConflictException, ForbiddenException, NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
+import {
+  ConflictException,
+  ForbiddenException,
+  NotFoundException,
+  UnauthorizedException,
+  ValidationException,
+} from '@libs/errors';
 import type { Page } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
 import { AuthService } from 'src/modules/auth/auth.service';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
@@ -27,14 +33,26 @@ export class UsersService {
   async updateMe(p: Principal, dto: UpdateMeDto): Promise<UserProfileDto> {
     const user = await this.find(p.orgId, p.userId);
     const patch: Partial<UserEntity> = {};
-    if (dto.name !== undefined) patch.name = dto.name.trim() || null;
+    if (dto.name !== undefined) {
+      patch.name = dto.name.trim() || null;
+    }
     if (dto.password !== undefined) {
-      if (user.authProvider !== 'local' || !user.passwordHash) throw new ValidationException('Only local users have a password', { reason: 'not_a_local_user' });
-      if (!dto.current_password) throw new ValidationException('current_password is required to change the password', { fields: [{ field: 'current_password', errors: ['current_password is required'] }] });
-      if (!(await verifyPassword(user.passwordHash, dto.current_password))) throw new UnauthorizedException('Current password is wrong', { reason: 'invalid_credentials' });
+      if (user.authProvider !== 'local' || !user.passwordHash) {
+        throw new ValidationException('Only local users have a password', { reason: 'not_a_local_user' });
+      }
+      if (!dto.current_password) {
+        throw new ValidationException('current_password is required to change the password', {
+          fields: [{ field: 'current_password', errors: ['current_password is required'] }],
+        });
+      }
+      if (!(await verifyPassword(user.passwordHash, dto.current_password))) {
+        throw new UnauthorizedException('Current password is wrong', { reason: 'invalid_credentials' });
+      }
       patch.passwordHash = await hashPassword(dto.password);
     }
-    if (Object.keys(patch).length) await this.users.updateInOrg(p.orgId, p.userId, patch);
+    if (Object.keys(patch).length) {
+      await this.users.updateInOrg(p.orgId, p.userId, patch);
+    }
     return this.me(p);
   }
 
@@ -53,7 +71,11 @@ export class UsersService {
       const target = await this.find(p.orgId, id);
       this.ensureCanManage(p, target, dto.role);
       if (target.role === 'owner' && dto.role !== 'owner' && owners.length <= 1 && owners.includes(target.id)) {
-        throw new ConflictException('The last owner of the org cannot be demoted', { reason: 'last_owner' }, 'last_owner');
+        throw new ConflictException(
+          'The last owner of the org cannot be demoted',
+          { reason: 'last_owner' },
+          'last_owner',
+        );
       }
       await this.users.updateInOrg(p.orgId, id, { role: dto.role, roles: [dto.role] }, m);
       return toUserDto({ ...target, role: dto.role } as UserEntity);
@@ -65,22 +87,37 @@ export class UsersService {
     await this.users.transaction(async (m) => {
       const owners = await this.users.lockOwners(m, p.orgId);
       const target = await this.find(p.orgId, id);
-      if (target.id !== p.userId) this.ensureCanManage(p, target);
+      if (target.id !== p.userId) {
+        this.ensureCanManage(p, target);
+      }
       if (target.role === 'owner' && owners.length <= 1 && owners.includes(target.id)) {
-        throw new ConflictException('The last owner of the org cannot be removed', { reason: 'last_owner' }, 'last_owner');
+        throw new ConflictException(
+          'The last owner of the org cannot be removed',
+          { reason: 'last_owner' },
+          'last_owner',
+        );
       }
       await this.users.deleteInOrg(p.orgId, id, m);
     });
   }
 
   private ensureCanManage(p: Principal, target: UserEntity, newRole?: Role): void {
-    if (roleRank(target.role) > roleRank(p.role)) throw new ForbiddenException(`You cannot manage a user with role ${target.role}`, { role: target.role, your_role: p.role });
-    if (newRole && roleRank(newRole) > roleRank(p.role)) throw new ForbiddenException(`You cannot grant role ${newRole}`, { role: newRole, your_role: p.role });
+    if (roleRank(target.role) > roleRank(p.role)) {
+      throw new ForbiddenException(`You cannot manage a user with role ${target.role}`, {
+        role: target.role,
+        your_role: p.role,
+      });
+    }
+    if (newRole && roleRank(newRole) > roleRank(p.role)) {
+      throw new ForbiddenException(`You cannot grant role ${newRole}`, { role: newRole, your_role: p.role });
+    }
   }
 
   private async find(orgId: string, id: string): Promise<UserEntity> {
     const user = await this.users.findInOrg(orgId, id);
-    if (!user) throw new NotFoundException('User');
+    if (!user) {
+      throw new NotFoundException('User');
+    }
     return user;
   }
 }

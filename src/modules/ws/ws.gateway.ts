@@ -1,12 +1,12 @@
+import { PrincipalResolver, type Principal } from '@libs/auth';
+import { AppException } from '@libs/errors';
+import { EventBus } from '@libs/redis';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { DataSource } from 'typeorm';
 import WebSocket, { WebSocketServer } from 'ws';
-import { PrincipalResolver, type Principal } from '@libs/auth';
-import { AppException } from '@libs/errors';
-import { EventBus } from '@libs/redis';
 
 /** Paths served (the API prefix one and a bare alias). */
 export const WS_PATHS = ['/api/v1/ws', '/ws'];
@@ -62,22 +62,35 @@ interface OrgEntry {
 
 function tokenFrom(req: IncomingMessage, url: URL): { token?: string; protocol?: string } {
   const q = url.searchParams.get('token');
-  if (q) return { token: q };
+  if (q) {
+    return { token: q };
+  }
   const h = req.headers.authorization;
   const m = h ? /^Bearer\s+(.+)$/i.exec(h.trim()) : null;
-  if (m) return { token: m[1].trim() };
+  if (m) {
+    return { token: m[1].trim() };
+  }
   const protos = String(req.headers['sec-websocket-protocol'] ?? '')
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const bearer = protos.find((p) => p.startsWith('bearer.'));
-  if (bearer) return { token: bearer.slice('bearer.'.length), protocol: bearer };
+  if (bearer) {
+    return { token: bearer.slice('bearer.'.length), protocol: bearer };
+  }
   return {};
 }
 
 function refuse(socket: Duplex, status: number, code: string, message: string) {
   const body = JSON.stringify({ error: { code, message } });
-  const reason = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : status === 503 ? 'Service Unavailable' : 'Bad Request';
+  const reason =
+    status === 401
+      ? 'Unauthorized'
+      : status === 403
+        ? 'Forbidden'
+        : status === 503
+          ? 'Service Unavailable'
+          : 'Bad Request';
   socket.write(
     `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
   );
@@ -98,7 +111,8 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly orgs = new Map<string, OrgEntry>();
   private pingTimer: NodeJS.Timeout | undefined;
   private pingIntervalMs = 30_000;
-  private readonly onUpgradeBound = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head);
+  private readonly onUpgradeBound = (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+    void this.onUpgrade(req, socket, head);
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -109,13 +123,19 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap() {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    if (!server) return;
+    if (!server) {
+      return;
+    }
     this.server = server;
     this.wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_MESSAGE_BYTES,
       handleProtocols: (protocols) => {
-        for (const p of protocols) if (p.startsWith('bearer.')) return p;
+        for (const p of protocols) {
+          if (p.startsWith('bearer.')) {
+            return p;
+          }
+        }
         return false;
       },
     });
@@ -124,9 +144,15 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy() {
-    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.pingTimer) {
+      clearInterval(this.pingTimer);
+    }
     this.server?.off('upgrade', this.onUpgradeBound);
-    for (const entry of this.orgs.values()) for (const c of entry.clients) c.ws.close(1001, 'server shutting down');
+    for (const entry of this.orgs.values()) {
+      for (const c of entry.clients) {
+        c.ws.close(1001, 'server shutting down');
+      }
+    }
     const unsubs = [...this.orgs.values()].map((e) => e.ready.then((u) => u()).catch(() => undefined));
     this.orgs.clear();
     await Promise.all(unsubs);
@@ -141,9 +167,13 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Number of connected clients per org (diagnostics/tests). */
   clientCount(orgId?: string): number {
-    if (orgId) return this.orgs.get(orgId)?.clients.size ?? 0;
+    if (orgId) {
+      return this.orgs.get(orgId)?.clients.size ?? 0;
+    }
     let n = 0;
-    for (const e of this.orgs.values()) n += e.clients.size;
+    for (const e of this.orgs.values()) {
+      n += e.clients.size;
+    }
     return n;
   }
 
@@ -153,7 +183,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private restartPings() {
-    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.pingTimer) {
+      clearInterval(this.pingTimer);
+    }
     this.pingTimer = setInterval(() => this.pingAll(), this.pingIntervalMs);
     this.pingTimer.unref();
   }
@@ -166,7 +198,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
           continue;
         }
         c.missedPongs += 1;
-        if (Date.now() - c.authCheckedAt > AUTH_RECHECK_MS) void this.recheck(c);
+        if (Date.now() - c.authCheckedAt > AUTH_RECHECK_MS) {
+          void this.recheck(c);
+        }
         try {
           c.ws.ping();
         } catch {
@@ -184,16 +218,31 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    if (!WS_PATHS.includes(path)) return; // not ours: another upgrade handler may take it
-    if (!this.wss) return refuse(socket, 503, 'service_unavailable', 'WebSocket endpoint not ready');
+    if (!WS_PATHS.includes(path)) {
+      return;
+    } // not ours: another upgrade handler may take it
+    if (!this.wss) {
+      return refuse(socket, 503, 'service_unavailable', 'WebSocket endpoint not ready');
+    }
     const { token } = tokenFrom(req, url);
-    if (!token) return refuse(socket, 401, 'unauthorized', 'Missing token (use ?token=, Authorization: Bearer, or Sec-WebSocket-Protocol bearer.<token>)');
+    if (!token) {
+      return refuse(
+        socket,
+        401,
+        'unauthorized',
+        'Missing token (use ?token=, Authorization: Bearer, or Sec-WebSocket-Protocol bearer.<token>)',
+      );
+    }
     let principal: Principal;
     try {
       principal = await this.resolver.resolve(token, req as never);
     } catch (err) {
-      if (err instanceof AppException && err.status === 401) return refuse(socket, 401, err.code, err.message);
-      if (err instanceof AppException) return refuse(socket, err.status, err.code, err.message);
+      if (err instanceof AppException && err.status === 401) {
+        return refuse(socket, 401, err.code, err.message);
+      }
+      if (err instanceof AppException) {
+        return refuse(socket, err.status, err.code, err.message);
+      }
       this.logger.warn(`ws auth failed: ${(err as Error).message}`);
       return refuse(socket, 401, 'unauthorized', 'Invalid token');
     }
@@ -205,7 +254,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     c.authCheckedAt = Date.now();
     try {
       const p = await this.resolver.resolve(c.token, c.req as never);
-      if (p.orgId !== c.principal.orgId) throw new Error('org changed');
+      if (p.orgId !== c.principal.orgId) {
+        throw new Error('org changed');
+      }
       c.principal = p;
       return true;
     } catch {
@@ -228,7 +279,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
 
   private release(orgId: string, client: Client) {
     const entry = this.orgs.get(orgId);
-    if (!entry) return;
+    if (!entry) {
+      return;
+    }
     entry.clients.delete(client);
     if (entry.clients.size === 0) {
       this.orgs.delete(orgId);
@@ -237,7 +290,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private send(c: Client, msg: Record<string, unknown>) {
-    if (c.ws.readyState !== WebSocket.OPEN) return;
+    if (c.ws.readyState !== WebSocket.OPEN) {
+      return;
+    }
     c.ws.send(JSON.stringify({ ts: new Date().toISOString(), ...msg }));
   }
 
@@ -251,18 +306,28 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     ws.on('close', () => this.release(principal.orgId, client));
     ws.on('error', () => ws.terminate());
     ws.on('message', (raw, isBinary) => void this.onMessage(client, raw, isBinary));
-    this.send(client, { type: 'welcome', data: { org_id: principal.orgId, user_id: principal.userId, topics: Object.keys(WS_TOPICS) } });
+    this.send(client, {
+      type: 'welcome',
+      data: { org_id: principal.orgId, user_id: principal.userId, topics: Object.keys(WS_TOPICS) },
+    });
   }
 
   private async onMessage(c: Client, raw: WebSocket.RawData, isBinary: boolean) {
     c.missedPongs = 0;
     let msg: { type?: unknown; topics?: unknown; id?: unknown };
     try {
-      if (isBinary) throw new Error('binary');
+      if (isBinary) {
+        throw new Error('binary');
+      }
       msg = JSON.parse(raw.toString());
-      if (!msg || typeof msg !== 'object') throw new Error('not an object');
+      if (!msg || typeof msg !== 'object') {
+        throw new Error('not an object');
+      }
     } catch {
-      return this.send(c, { type: 'error', data: { code: 'invalid_message', message: 'Messages must be JSON objects with a "type"' } });
+      return this.send(c, {
+        type: 'error',
+        data: { code: 'invalid_message', message: 'Messages must be JSON objects with a "type"' },
+      });
     }
     const reqId = typeof msg.id === 'string' || typeof msg.id === 'number' ? { id: msg.id } : {};
     switch (msg.type) {
@@ -272,43 +337,81 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       case 'unsubscribe': {
         const topics = Array.isArray(msg.topics) ? msg.topics : typeof msg.topics === 'string' ? [msg.topics] : null;
         if (!topics || !topics.every((t) => typeof t === 'string') || topics.length > MAX_TOPICS) {
-          return this.send(c, { type: 'error', ...reqId, data: { code: 'invalid_message', message: '"topics" must be an array of strings' } });
+          return this.send(c, {
+            type: 'error',
+            ...reqId,
+            data: { code: 'invalid_message', message: '"topics" must be an array of strings' },
+          });
         }
         if (msg.type === 'unsubscribe') {
-          for (const t of topics as string[]) c.topics.delete(t);
+          for (const t of topics as string[]) {
+            c.topics.delete(t);
+          }
           return this.send(c, { type: 'unsubscribed', ...reqId, data: { topics: [...c.topics] } });
         }
-        if (!(await this.recheck(c))) return;
+        if (!(await this.recheck(c))) {
+          return;
+        }
         const rejected: { topic: string; code: string }[] = [];
         for (const t of topics as string[]) {
           const verdict = await this.authorizeTopic(c.principal, t);
-          if (verdict === 'ok') c.topics.add(t);
-          else rejected.push({ topic: t, code: verdict });
+          if (verdict === 'ok') {
+            c.topics.add(t);
+          } else {
+            rejected.push({ topic: t, code: verdict });
+          }
         }
         // the ack goes out once this process is subscribed to the org channel on Redis
         try {
           await this.orgs.get(c.principal.orgId)?.ready;
         } catch {
-          return this.send(c, { type: 'error', ...reqId, data: { code: 'service_unavailable', message: 'Event bus unavailable' } });
+          return this.send(c, {
+            type: 'error',
+            ...reqId,
+            data: { code: 'service_unavailable', message: 'Event bus unavailable' },
+          });
         }
-        for (const r of rejected) this.send(c, { type: 'error', ...reqId, data: { code: r.code, topic: r.topic, message: `Cannot subscribe to "${r.topic}"` } });
-        return this.send(c, { type: 'subscribed', ...reqId, data: { topics: [...c.topics], rejected: rejected.map((r) => r.topic) } });
+        for (const r of rejected) {
+          this.send(c, {
+            type: 'error',
+            ...reqId,
+            data: { code: r.code, topic: r.topic, message: `Cannot subscribe to "${r.topic}"` },
+          });
+        }
+        return this.send(c, {
+          type: 'subscribed',
+          ...reqId,
+          data: { topics: [...c.topics], rejected: rejected.map((r) => r.topic) },
+        });
       }
       default:
-        return this.send(c, { type: 'error', ...reqId, data: { code: 'unknown_message_type', message: `Unknown message type ${JSON.stringify(msg.type)}` } });
+        return this.send(c, {
+          type: 'error',
+          ...reqId,
+          data: { code: 'unknown_message_type', message: `Unknown message type ${JSON.stringify(msg.type)}` },
+        });
     }
   }
 
   /** Plain topics are org-scoped by construction; `<kind>:<id>` must name a row of the caller's org. */
   private async authorizeTopic(p: Principal, topic: string): Promise<'ok' | 'unknown_topic' | 'not_found'> {
-    if (topic in WS_TOPICS) return 'ok';
+    if (topic in WS_TOPICS) {
+      return 'ok';
+    }
     const m = /^([a-z_]+):(.{1,200})$/.exec(topic);
-    if (!m || !(m[1] in ID_TOPICS)) return 'unknown_topic';
+    if (!m || !(m[1] in ID_TOPICS)) {
+      return 'unknown_topic';
+    }
     const spec = ID_TOPICS[m[1]];
     const id = m[2].replace(/^[a-z]+_/, '');
-    if (!/^[0-9a-f-]{36}$/i.test(id)) return 'not_found';
+    if (!/^[0-9a-f-]{36}$/i.test(id)) {
+      return 'not_found';
+    }
     try {
-      const rows = (await this.ds.query(`SELECT 1 FROM ${spec.table} WHERE id = $1 AND org_id = $2`, [id, p.orgId])) as unknown[];
+      const rows = (await this.ds.query(`SELECT 1 FROM ${spec.table} WHERE id = $1 AND org_id = $2`, [
+        id,
+        p.orgId,
+      ])) as unknown[];
       return rows.length ? 'ok' : 'not_found';
     } catch {
       return 'not_found';
@@ -318,29 +421,50 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   /** Does a subscription to `topic` receive this event? */
   static matches(topic: string, ev: OrgEvent): boolean {
     const plain = WS_TOPICS[topic];
-    if (plain) return plain.some((pre) => ev.type.startsWith(pre));
+    if (plain) {
+      return plain.some((pre) => ev.type.startsWith(pre));
+    }
     const m = /^([a-z_]+):(.+)$/.exec(topic);
     const spec = m ? ID_TOPICS[m[1]] : undefined;
-    if (!m || !spec || !spec.prefixes.some((pre) => ev.type.startsWith(pre))) return false;
+    if (!m || !spec || !spec.prefixes.some((pre) => ev.type.startsWith(pre))) {
+      return false;
+    }
     const want = m[2];
     const bare = want.replace(/^[a-z]+_/, '');
     return spec.fields.some((f) => {
-      const v = f.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), ev.data);
+      const v = f
+        .split('.')
+        .reduce<unknown>(
+          (o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined),
+          ev.data,
+        );
       return typeof v === 'string' && (v === want || v === bare || v.replace(/^[a-z]+_/, '') === bare);
     });
   }
 
   private relay(orgId: string, raw: unknown) {
-    if (!raw || typeof raw !== 'object' || typeof (raw as OrgEvent).type !== 'string') return;
+    if (!raw || typeof raw !== 'object' || typeof (raw as OrgEvent).type !== 'string') {
+      return;
+    }
     const ev = raw as OrgEvent;
     // an event that names another org is never relayed (defence in depth; channels are per org)
     const evOrg = (ev.data as { org_id?: unknown } | undefined)?.org_id;
-    if (typeof evOrg === 'string' && evOrg !== orgId) return;
+    if (typeof evOrg === 'string' && evOrg !== orgId) {
+      return;
+    }
     const entry = this.orgs.get(orgId);
-    if (!entry) return;
-    const out = JSON.stringify({ type: ev.type, ts: typeof ev.ts === 'string' ? ev.ts : new Date().toISOString(), data: ev.data ?? {} });
+    if (!entry) {
+      return;
+    }
+    const out = JSON.stringify({
+      type: ev.type,
+      ts: typeof ev.ts === 'string' ? ev.ts : new Date().toISOString(),
+      data: ev.data ?? {},
+    });
     for (const c of entry.clients) {
-      if (c.principal.orgId !== orgId || c.ws.readyState !== WebSocket.OPEN) continue;
+      if (c.principal.orgId !== orgId || c.ws.readyState !== WebSocket.OPEN) {
+        continue;
+      }
       for (const t of c.topics) {
         if (WsGateway.matches(t, ev)) {
           c.ws.send(out);

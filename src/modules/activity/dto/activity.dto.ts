@@ -1,7 +1,7 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsDateString, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { AUDIT_CATEGORIES, AUDIT_RESULTS, AuditEntryEntity, type AuditCategory, type AuditResult } from '@libs/audit';
 import { PageQuery } from '@libs/pagination';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsDateString, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class AuditQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Actor: user id, API key id or email' })
@@ -141,7 +141,12 @@ export class AuditEntryDto {
   @ApiProperty({ type: 'object', additionalProperties: true, nullable: true })
   details: Record<string, unknown> | null;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, nullable: true, description: 'Same as target (policies.md entry shape)' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description: 'Same as target (policies.md entry shape)',
+  })
   resource: Record<string, unknown> | null;
 
   @ApiProperty({ type: AuditContextDto, description: 'Same as ip/request_id (policies.md entry shape)' })
@@ -189,8 +194,12 @@ export class ActivityItemDto {
 }
 
 function actorOf(e: AuditEntryEntity): AuditActorDto {
-  if (e.actorApiKeyId) return { type: 'api_key', id: e.actorApiKeyId, email: e.actorEmail };
-  if (e.actorUserId) return { type: 'user', id: e.actorUserId, email: e.actorEmail };
+  if (e.actorApiKeyId) {
+    return { type: 'api_key', id: e.actorApiKeyId, email: e.actorEmail };
+  }
+  if (e.actorUserId) {
+    return { type: 'user', id: e.actorUserId, email: e.actorEmail };
+  }
   return { type: 'anonymous', id: null, email: e.actorEmail };
 }
 
@@ -218,7 +227,9 @@ export function toAuditEntryDto(e: AuditEntryEntity): AuditEntryDto {
 
 export function toActivityItemDto(e: AuditEntryEntity): ActivityItemDto {
   const a = actorOf(e);
-  const verb = e.action.includes('.') ? e.action.slice(e.action.lastIndexOf('.') + 1) : e.action.split(' ')[0].toLowerCase();
+  const verb = e.action.includes('.')
+    ? e.action.slice(e.action.lastIndexOf('.') + 1)
+    : e.action.split(' ')[0].toLowerCase();
   const type = typeof e.target?.type === 'string' ? e.target.type : 'unknown';
   const id = typeof e.target?.id === 'string' ? e.target.id : null;
   const name = typeof e.target?.name === 'string' ? e.target.name : null;

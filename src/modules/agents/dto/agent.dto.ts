@@ -1,7 +1,20 @@
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { PageQuery } from '@libs/pagination';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { ApprovalDefaultsPatchDto } from '../../settings/dto/security-settings.dto';
 import { APPROVAL_MODES, type ApprovalMode } from '../../settings/settings.types';
 
@@ -31,7 +44,12 @@ export class CreateAgentDto {
   @MaxLength(100_000)
   system_prompt?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'gpt-4.1', description: 'Overrides the org model (same provider)' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'gpt-4.1',
+    description: 'Overrides the org model (same provider)',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
@@ -52,7 +70,12 @@ export class CreateAgentDto {
   @Matches(ITEM_RE, { each: true, message: 'each skill must be a slug' })
   skills?: string[];
 
-  @ApiPropertyOptional({ type: [String], nullable: true, example: ['kubernetes', 'github'], description: 'Connector types or source names the agent may use; null = all' })
+  @ApiPropertyOptional({
+    type: [String],
+    nullable: true,
+    example: ['kubernetes', 'github'],
+    description: 'Connector types or source names the agent may use; null = all',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(200)
@@ -68,7 +91,11 @@ export class CreateAgentDto {
   @Matches(ITEM_RE, { each: true, message: 'each connector must be a connector type or source name' })
   connectors_allowlist?: string[] | null;
 
-  @ApiPropertyOptional({ type: ApprovalDefaultsPatchDto, nullable: true, description: 'Per-effect overrides of the org approval defaults (allow | approve | deny)' })
+  @ApiPropertyOptional({
+    type: ApprovalDefaultsPatchDto,
+    nullable: true,
+    description: 'Per-effect overrides of the org approval defaults (allow | approve | deny)',
+  })
   @IsOptional()
   @IsObject()
   @ValidateNested()
@@ -115,12 +142,20 @@ export class AgentDto {
   @ApiProperty({ type: String, nullable: true }) model: string | null;
   @ApiProperty({ type: String, nullable: true }) realm: string | null;
   @ApiProperty({ type: [String] }) skills: string[];
-  @ApiProperty({ type: [String], nullable: true, description: 'null = every connector' }) allowed_connectors: string[] | null;
-  @ApiProperty({ type: [String], nullable: true, description: 'Same as allowed_connectors (spec name)' }) connectors_allowlist: string[] | null;
-  @ApiProperty({ type: AgentApprovalOverridesDto, nullable: true, description: 'null = org defaults' }) approval_overrides: AgentApprovalOverridesDto | null;
-  @ApiProperty({ type: AgentApprovalOverridesDto, nullable: true, description: 'Same as approval_overrides (spec name)' }) approval_defaults: AgentApprovalOverridesDto | null;
+  @ApiProperty({ type: [String], nullable: true, description: 'null = every connector' }) allowed_connectors:
+    string[] | null;
+  @ApiProperty({ type: [String], nullable: true, description: 'Same as allowed_connectors (spec name)' })
+  connectors_allowlist: string[] | null;
+  @ApiProperty({ type: AgentApprovalOverridesDto, nullable: true, description: 'null = org defaults' })
+  approval_overrides: AgentApprovalOverridesDto | null;
+  @ApiProperty({
+    type: AgentApprovalOverridesDto,
+    nullable: true,
+    description: 'Same as approval_overrides (spec name)',
+  })
+  approval_defaults: AgentApprovalOverridesDto | null;
   @ApiProperty({ example: 20 }) max_iterations: number;
-  @ApiProperty({ description: 'true for the org\'s `default` agent (cannot be deleted or renamed)' }) builtin: boolean;
+  @ApiProperty({ description: "true for the org's `default` agent (cannot be deleted or renamed)" }) builtin: boolean;
   @ApiProperty({ type: String, nullable: true }) created_by: string | null;
   @ApiProperty({ format: 'date-time' }) created_at: string;
   @ApiProperty({ format: 'date-time' }) updated_at: string;

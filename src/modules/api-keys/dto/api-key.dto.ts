@@ -1,10 +1,27 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsDateString, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { ROLES, type Role } from '@libs/auth/principal';
 import { PageQuery } from '@libs/pagination';
-import { parseCidr } from '../ip-allow-list';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDateString,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { ApiKeyEntity, isKeyExpired, isKeyRevoked } from '../api-key.entity';
+import { parseCidr } from '../ip-allow-list';
 
 @ValidatorConstraint({ name: 'isCidr' })
 class IsCidrConstraint implements ValidatorConstraintInterface {
@@ -24,12 +41,16 @@ export class CreateApiKeyDto {
   @Matches(/\S/, { message: 'name must not be blank' })
   name: string;
 
-  @ApiPropertyOptional({ enum: ROLES, default: 'member', description: 'May not exceed the creator\'s role' })
+  @ApiPropertyOptional({ enum: ROLES, default: 'member', description: "May not exceed the creator's role" })
   @IsOptional()
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ format: 'date-time', nullable: true, description: 'Must be in the future; null = never expires' })
+  @ApiPropertyOptional({
+    format: 'date-time',
+    nullable: true,
+    description: 'Must be in the future; null = never expires',
+  })
   @IsOptional()
   @IsDateString({ strict: true })
   expires_at?: string | null;
@@ -49,7 +70,12 @@ export class CreateApiKeyDto {
 }
 
 export class RotateApiKeyDto {
-  @ApiPropertyOptional({ default: 0, minimum: 0, maximum: 2592000, description: 'Grace period during which the old key keeps working; 0 revokes it at once' })
+  @ApiPropertyOptional({
+    default: 0,
+    minimum: 0,
+    maximum: 2592000,
+    description: 'Grace period during which the old key keeps working; 0 revokes it at once',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -97,7 +123,12 @@ export class ApiKeyDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   last_used_at: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When the key was (or will be, during a rotation grace period) revoked' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the key was (or will be, during a rotation grace period) revoked',
+  })
   revoked_at: string | null;
 
   @ApiProperty({ description: 'Not revoked and not expired' })

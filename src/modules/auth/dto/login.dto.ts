@@ -38,7 +38,7 @@ export class RegisterDto {
   @MaxLength(255)
   org_name?: string;
 
-  @ApiPropertyOptional({ description: 'Joins the org of an invite with the invite\'s role' })
+  @ApiPropertyOptional({ description: "Joins the org of an invite with the invite's role" })
   @IsOptional()
   @IsString()
   @MaxLength(512)

@@ -17,7 +17,11 @@ export class RunAgentDto {
   stream?: boolean;
 
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) @Matches(/^[a-z0-9][a-z0-9_-]*$/i) realm?: string;
-  @ApiPropertyOptional({ description: 'optional title of the run conversation' }) @IsOptional() @IsString() @MaxLength(300) title?: string;
+  @ApiPropertyOptional({ description: 'optional title of the run conversation' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(300)
+  title?: string;
 }
 
 export class AgentRunDto {
@@ -30,7 +34,10 @@ export class AgentRunDto {
   @ApiProperty({ nullable: true, type: String }) output: string | null;
   @ApiProperty({ nullable: true, type: String }) finish_reason: string | null;
   @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
-  @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true }) error: Record<string, unknown> | null;
+  @ApiPropertyOptional({ nullable: true, type: 'object', additionalProperties: true }) error: Record<
+    string,
+    unknown
+  > | null;
   @ApiProperty({ type: [ToolCallSummaryDto] }) tool_calls: ToolCallSummaryDto[];
   @ApiProperty() created_at: string;
   @ApiProperty({ nullable: true, type: String }) finished_at: string | null;

@@ -1,9 +1,23 @@
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
-import { PageQuery } from '@libs/pagination';
+import {
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+} from 'class-validator';
 
-const toBool = ({ value }: { value: unknown }) => (value === 'true' || value === true ? true : value === 'false' || value === false ? false : value);
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' || value === true ? true : value === 'false' || value === false ? false : value;
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
 
 // ---------- requests ----------
@@ -112,7 +126,10 @@ export class ListApprovalsQuery extends PageQuery {
 }
 
 export class ManualToolCallDto {
-  @ApiProperty({ example: 'prod-cluster.list_pods', description: 'Qualified `<source>.<tool>`, or a bare tool name with `connector`' })
+  @ApiProperty({
+    example: 'prod-cluster.list_pods',
+    description: 'Qualified `<source>.<tool>`, or a bare tool name with `connector`',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(300)
@@ -195,7 +212,8 @@ export class ApprovalDto {
 
 export class ConversationDetailDto extends ConversationDto {
   @ApiProperty({ type: [ApprovalDto] }) pending_approvals: ApprovalDto[];
-  @ApiProperty({ nullable: true, type: String, description: 'id of the running turn, if any' }) active_turn_id: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'id of the running turn, if any' }) active_turn_id:
+    string | null;
 }
 
 export class ToolCallSummaryDto {

@@ -4,7 +4,11 @@ import { ToolCallSummaryDto, UsageDto } from './chat.dto';
 
 export class CreateIncomingEndpointDto {
   @ApiProperty({ example: 'website webchat' }) @IsString() @IsNotEmpty() @MaxLength(200) name: string;
-  @ApiPropertyOptional({ example: 'default', description: 'Agent id or name that answers' }) @IsOptional() @IsString() @MaxLength(200) agent?: string;
+  @ApiPropertyOptional({ example: 'default', description: 'Agent id or name that answers' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  agent?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(100) @Matches(/^[a-z0-9][a-z0-9_-]*$/i) realm?: string;
 }
 
@@ -36,8 +40,15 @@ export class IncomingMessageDto {
   @ApiPropertyOptional({ description: 'alias of text' }) @IsOptional() @IsString() @MaxLength(100_000) content?: string;
   @ApiPropertyOptional({ description: 'alias of text' }) @IsOptional() @IsString() @MaxLength(100_000) message?: string;
   @ApiPropertyOptional({ example: 'visitor-123' }) @IsOptional() @IsString() @MaxLength(200) from?: string;
-  @ApiPropertyOptional({ example: 't-9', description: 'messages of one thread share a conversation' }) @IsOptional() @IsString() @MaxLength(200) thread?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() metadata?: Record<string, unknown>;
+  @ApiPropertyOptional({ example: 't-9', description: 'messages of one thread share a conversation' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  thread?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() metadata?: Record<
+    string,
+    unknown
+  >;
 }
 
 export class IncomingReplyMessageDto {

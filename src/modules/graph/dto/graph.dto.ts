@@ -1,21 +1,45 @@
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
-import { PageQuery } from '@libs/pagination';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 
 /** `?x=a&x=b` and `?x=a,b` both become ['a','b']. */
 export const toList = ({ value }: { value: unknown }): unknown => {
-  if (value === undefined || value === null || value === '') return undefined;
+  if (value === undefined || value === null || value === '') {
+    return undefined;
+  }
   const arr = Array.isArray(value) ? value : [value];
-  return arr.flatMap((v) => (typeof v === 'string' ? v.split(',') : [v])).map((v) => (typeof v === 'string' ? v.trim() : v)).filter((v) => v !== '');
+  return arr
+    .flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]))
+    .map((v) => (typeof v === 'string' ? v.trim() : v))
+    .filter((v) => v !== '');
 };
 
-export const toBool = ({ value }: { value: unknown }): unknown => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value);
+export const toBool = ({ value }: { value: unknown }): unknown =>
+  value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value;
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export class NodeSearchQuery extends PageQuery {
-  @ApiPropertyOptional({ description: 'Full-text query (case-insensitive; words match as terms or substrings). At least 2 characters.' })
+  @ApiPropertyOptional({
+    description: 'Full-text query (case-insensitive; words match as terms or substrings). At least 2 characters.',
+  })
   @IsOptional()
   @IsString()
   @MinLength(2)
@@ -48,7 +72,10 @@ export class NodeSearchQuery extends PageQuery {
   @MaxLength(100, { each: true })
   source_id?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Source by connector type (e.g. kubernetes), source name or id (repeatable)' })
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'Source by connector type (e.g. kubernetes), source name or id (repeatable)',
+  })
   @IsOptional()
   @Transform(toList)
   @IsArray()
@@ -339,7 +366,11 @@ export class SearchFacetsDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'by source_id' })
   sources: Record<string, number>;
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'by connector type of the source (kubernetes, csv, …)' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'by connector type of the source (kubernetes, csv, …)',
+  })
   connectors: Record<string, number>;
 }
 
@@ -390,7 +421,11 @@ export class GraphStatsDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' } })
   by_edge_type: Record<string, number>;
 
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'integer' }, description: 'nodes by connector type of their source' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'integer' },
+    description: 'nodes by connector type of their source',
+  })
   by_connector: Record<string, number>;
 
   @ApiPropertyOptional({ nullable: true, type: String })
@@ -409,7 +444,11 @@ export class RealmSchemaDto {
 }
 
 export class GraphSchemaDto extends RealmSchemaDto {
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } }, description: 'property keys per label' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'array', items: { type: 'string' } },
+    description: 'property keys per label',
+  })
   label_properties: Record<string, string[]>;
 
   @ApiProperty({ type: 'object', additionalProperties: { $ref: '#/components/schemas/RealmSchemaDto' } })

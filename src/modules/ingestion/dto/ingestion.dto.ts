@@ -1,7 +1,7 @@
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
-import { PageQuery } from '@libs/pagination';
 import { JOB_STATUS_VALUES, REALM_RE, SYNC_MODES } from '../../sources/dto/source-request.dto';
 import { JobDto, SourceDto } from '../../sources/dto/source-response.dto';
 
@@ -60,7 +60,9 @@ export class UploadIngestDto {
 
   @ApiPropertyOptional({ default: 'Record' })
   @IsOptional()
-  @Matches(/^[A-Z][A-Za-z0-9_]{0,63}$/, { message: 'label must start with an uppercase letter and contain letters, digits or _' })
+  @Matches(/^[A-Z][A-Za-z0-9_]{0,63}$/, {
+    message: 'label must start with an uppercase letter and contain letters, digits or _',
+  })
   label?: string;
 
   @ApiPropertyOptional({ description: 'csv key column / json key field' })

@@ -1,8 +1,20 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEmail, IsIn, IsOptional, IsString, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import { ROLES, type Role } from '@libs/auth/principal';
 import { PageQuery } from '@libs/pagination';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsEmail,
+  IsIn,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  MinLength,
+} from 'class-validator';
 import { InviteCreatedDto } from 'src/modules/orgs/dto/invite.dto';
 import { OrganizationEntity } from 'src/modules/orgs/organization.entity';
 import { ListUsersQuery } from 'src/modules/users/dto/user.dto';
@@ -48,7 +60,7 @@ export class UpdateOrgDto {
   @IsIn(PLANS)
   plan?: (typeof PLANS)[number];
 
-  @ApiPropertyOptional({ description: 'A disabled org\'s members get 403 org_disabled on every request' })
+  @ApiPropertyOptional({ description: "A disabled org's members get 403 org_disabled on every request" })
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
@@ -81,7 +93,7 @@ export class PlatformListUsersQuery extends ListUsersQuery {
 }
 
 export class PlatformUpdateUserDto {
-  @ApiPropertyOptional({ description: 'A disabled user\'s tokens and API keys stop working at once' })
+  @ApiPropertyOptional({ description: "A disabled user's tokens and API keys stop working at once" })
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
@@ -159,4 +171,3 @@ export function toOrgDto(o: OrganizationEntity, userCount: number): OrgDto {
     created_at: o.createdAt.toISOString(),
   };
 }
-

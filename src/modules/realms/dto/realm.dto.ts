@@ -1,7 +1,7 @@
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PageQuery } from '@libs/pagination';
 import { REALM_NAME_PATTERN } from '../realms.constants';
 
 export class CreateRealmDto {
@@ -28,9 +28,14 @@ export class UpdateRealmDto {
 export class RealmListQuery extends PageQuery {}
 
 export class DeleteRealmQuery {
-  @ApiPropertyOptional({ default: false, description: 'Archive the realm\'s graph data and move its sources to `default`' })
+  @ApiPropertyOptional({
+    default: false,
+    description: "Archive the realm's graph data and move its sources to `default`",
+  })
   @IsOptional()
-  @Transform(({ value }) => (value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value))
+  @Transform(({ value }) =>
+    value === 'true' || value === '1' ? true : value === 'false' || value === '0' ? false : value,
+  )
   @IsBoolean()
   force?: boolean;
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsOptional } from 'class-validator';
 
-const OVERRIDE_DOC = 'false switches the feature off for this org; true or null removes the override. An org cannot enable a feature that is off at install level.';
+const OVERRIDE_DOC =
+  'false switches the feature off for this org; true or null removes the override. An org cannot enable a feature that is off at install level.';
 
 /** Body of PUT (replace) / PATCH (merge) /settings/features. */
 export class FeatureOverridesUpdateDto {

@@ -1,7 +1,20 @@
+import { LLM_PROVIDERS, type LlmProviderName } from '@libs/llm/llm-config';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, IsUrl, Max, MaxLength, Min, MinLength, ValidateNested } from 'class-validator';
-import { LLM_PROVIDERS, type LlmProviderName } from '@libs/llm/llm-config';
+import {
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 
 export class LlmFallbackDto {
   @ApiProperty({ enum: LLM_PROVIDERS })
@@ -24,20 +37,35 @@ export class LlmSettingsUpdateDto {
   @IsIn(LLM_PROVIDERS)
   provider: LlmProviderName;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'gpt-4.1', description: 'Provider default when omitted' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'gpt-4.1',
+    description: 'Provider default when omitted',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(200)
   model?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'http://127.0.0.1:11434/v1', description: 'Required for ollama, vllm and lmstudio' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'http://127.0.0.1:11434/v1',
+    description: 'Required for ollama, vllm and lmstudio',
+  })
   @IsOptional()
   @IsUrl(URL_OPTS)
   @MaxLength(2048)
   base_url?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, writeOnly: true, description: 'Write-only; stored encrypted, never returned' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    writeOnly: true,
+    description: 'Write-only; stored encrypted, never returned',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(4096)
@@ -114,7 +142,9 @@ export class LlmSettingsDto {
   @ApiProperty({ type: String, nullable: true })
   base_url: string | null;
 
-  @ApiProperty({ description: 'Whether an API key is stored (org) or configured (env); the key itself is never returned' })
+  @ApiProperty({
+    description: 'Whether an API key is stored (org) or configured (env); the key itself is never returned',
+  })
   api_key_set: boolean;
 
   @ApiProperty({ type: String, nullable: true, example: 'sk-p****', description: 'First characters of the key' })
@@ -132,7 +162,10 @@ export class LlmSettingsDto {
   @ApiProperty({ type: LlmFallbackViewDto, nullable: true })
   fallback: LlmFallbackViewDto | null;
 
-  @ApiProperty({ enum: ['org', 'env', 'default'], description: 'org = /settings/llm, env = LLM_* variables, default = built-in offline provider' })
+  @ApiProperty({
+    enum: ['org', 'env', 'default'],
+    description: 'org = /settings/llm, env = LLM_* variables, default = built-in offline provider',
+  })
   source: 'org' | 'env' | 'default';
 
   @ApiProperty({ type: String, nullable: true, format: 'date-time' })

@@ -1,6 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsObject, IsOptional, IsString, IsTimeZone, Matches, MaxLength, MinLength, ValidateNested } from 'class-validator';
+import {
+  IsObject,
+  IsOptional,
+  IsString,
+  IsTimeZone,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
 import { FeatureOverridesUpdateDto } from './features-settings.dto';
 import { SecuritySettingsUpdateDto } from './security-settings.dto';
 
@@ -18,7 +27,12 @@ export class OrgSettingsUpdateDto {
   @IsTimeZone()
   timezone?: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'infrastructure', description: 'Realm new conversations use when none is given; null clears it' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'infrastructure',
+    description: 'Realm new conversations use when none is given; null clears it',
+  })
   @IsOptional()
   @IsString()
   @Matches(/^[a-z0-9][a-z0-9_-]{0,62}$/, { message: 'default_realm must be a realm slug' })
@@ -59,7 +73,8 @@ export class OrgSettingsDto {
   default_realm: string | null;
 
   @ApiProperty({
-    description: 'The whole settings document without secrets: timezone, default_realm, security, llm (api_key_set instead of the key), features (org overrides), plus keys other modules keep there',
+    description:
+      'The whole settings document without secrets: timezone, default_realm, security, llm (api_key_set instead of the key), features (org overrides), plus keys other modules keep there',
     type: 'object',
     additionalProperties: true,
   })

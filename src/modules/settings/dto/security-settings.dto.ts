@@ -1,7 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsTimeZone, Max, Min, ValidateNested } from 'class-validator';
-import { APPROVAL_MODES, type ApprovalMode, MAX_APPROVAL_TIMEOUT_SECS, MIN_APPROVAL_TIMEOUT_SECS } from '../settings.types';
+import {
+  APPROVAL_MODES,
+  type ApprovalMode,
+  MAX_APPROVAL_TIMEOUT_SECS,
+  MIN_APPROVAL_TIMEOUT_SECS,
+} from '../settings.types';
 
 export class ApprovalDefaultsPatchDto {
   @ApiPropertyOptional({ enum: APPROVAL_MODES, default: 'allow' })

@@ -1,6 +1,6 @@
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
-import { PageQuery } from '@libs/pagination';
 import { ACCESS_REQUEST_STATUSES, type AccessRequestEntity } from '../access-request.entity';
 
 export class ListAccessRequestsQuery extends PageQuery {

@@ -1,7 +1,23 @@
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength, ValidateIf } from 'class-validator';
-import { PageQuery } from '@libs/pagination';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 export const REALM_RE = /^[a-z][a-z0-9_-]{1,62}$/; // same rule as /realms names
 export const SOURCE_STATUSES = ['ready', 'invalid', 'syncing', 'error', 'disabled'] as const;
@@ -21,7 +37,11 @@ export class CreateSourceDto {
   @MaxLength(64)
   source_type: string;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: "connector config; secret fields are write-only" })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: 'connector config; secret fields are write-only',
+  })
   @IsObject()
   config: Record<string, unknown>;
 
@@ -57,7 +77,11 @@ export class UpdateSourceDto {
   @Matches(/\S/, { message: 'name must not be blank' })
   name?: string;
 
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'merged into the stored config; `"***"` keeps a stored secret, null removes a key' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'merged into the stored config; `"***"` keeps a stored secret, null removes a key',
+  })
   @IsOptional()
   @IsObject()
   config?: Record<string, unknown>;

@@ -13,13 +13,18 @@ export class SourceDto {
   @ApiProperty() source_type: string;
   @ApiProperty() realm: string;
   @ApiProperty() enabled: boolean;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'secret fields are shown as "***"' }) config: Record<string, unknown>;
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'secret fields are shown as "***"' })
+  config: Record<string, unknown>;
   @ApiProperty({ type: String, nullable: true }) schedule: string | null;
   @ApiProperty({ enum: ['full', 'incremental'] }) sync_mode: string;
   @ApiProperty({ enum: ['ready', 'invalid', 'syncing', 'error', 'disabled'] }) status: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) status_detail: Record<string, unknown> | null;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, nullable: true }) status_detail: Record<
+    string,
+    unknown
+  > | null;
   @ApiProperty({ type: LastSyncDto, nullable: true }) last_sync: LastSyncDto | null;
-  @ApiPropertyOptional({ type: Number, nullable: true, description: 'only on GET /sources/:id' }) tool_count: number | null;
+  @ApiPropertyOptional({ type: Number, nullable: true, description: 'only on GET /sources/:id' }) tool_count:
+    number | null;
   @ApiProperty({ type: String, nullable: true }) created_by: string | null;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
@@ -122,7 +127,8 @@ export class HistorySummaryDto {
 }
 
 export class SyncHistoryDto {
-  @ApiProperty({ type: [HistoryDayDto], description: 'one row per day with runs, newest first' }) items: HistoryDayDto[];
+  @ApiProperty({ type: [HistoryDayDto], description: 'one row per day with runs, newest first' })
+  items: HistoryDayDto[];
   @ApiProperty({ type: String, nullable: true }) next_cursor: string | null;
   @ApiProperty() total: number;
   @ApiProperty({ type: HistorySummaryDto }) summary: HistorySummaryDto;

@@ -1,8 +1,8 @@
+import { ROLES, type Role } from '@libs/auth/principal';
+import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
-import { ROLES, type Role } from '@libs/auth/principal';
-import { PageQuery } from '@libs/pagination';
 import { MeResponseDto, OrgSummaryDto } from 'src/modules/auth/dto/auth-response.dto';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 
