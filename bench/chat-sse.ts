@@ -145,10 +145,7 @@ async function json(url: string, method: string, headers: Record<string, string>
 async function main() {
   const fake = await startFakeOpenAI();
   const api = await spawnApiProcess({
-    LLM_PROVIDER: 'openai',
-    LLM_BASE_URL: fake.baseUrl,
-    LLM_API_KEY: 'bench',
-    LLM_MODEL: 'fake-model',
+    ...fake.apiEnv,
     RATE_LIMIT_PER_MIN: '100000000',
     MIGRATIONS_RUN: 'true',
     DATABASE_POOL_SIZE: '20',

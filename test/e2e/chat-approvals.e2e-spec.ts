@@ -29,10 +29,7 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     fake = await startFakeOpenAI();
     kube = await withFakeKube();
     t = await startTestApp({
-      LLM_PROVIDER: 'openai',
-      LLM_BASE_URL: fake.baseUrl,
-      LLM_API_KEY: 'test',
-      LLM_MODEL: 'fake-model',
+      ...fake.apiEnv,
       SSE_PING_INTERVAL_MS: '250',
       CHAT_APPROVAL_POLL_MS: '200',
       CHAT_SWEEP_INTERVAL_MS: '300',

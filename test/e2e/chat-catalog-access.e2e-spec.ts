@@ -16,12 +16,7 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
   beforeAll(async () => {
     fake = await startFakeOpenAI();
     kube = await withFakeKube();
-    t = await startTestApp({
-      LLM_PROVIDER: 'openai',
-      LLM_BASE_URL: fake.baseUrl,
-      LLM_API_KEY: 'test',
-      LLM_MODEL: 'fake-model',
-    });
+    t = await startTestApp(fake.apiEnv);
     owner = await registerOwner(t, 'catalogacr');
     member = await addMember(t, owner, 'member', 'catalogacrm');
     await createKubeSource(t.baseUrl, owner.auth, kube, 'prod-cluster'); // realm infrastructure (the connector default)

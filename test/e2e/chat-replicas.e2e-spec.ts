@@ -26,10 +26,7 @@ describe('chat across replicas: decide on another process, disconnect + re-attac
   let kube: FakeKubeApi;
   let u: TestUser;
   const env = () => ({
-    LLM_PROVIDER: 'openai',
-    LLM_BASE_URL: fake.baseUrl,
-    LLM_API_KEY: 'test',
-    LLM_MODEL: 'fake-model',
+    ...fake.apiEnv,
     SSE_PING_INTERVAL_MS: '300',
     CHAT_APPROVAL_POLL_MS: '200',
     CHAT_SWEEP_INTERVAL_MS: '300',

@@ -39,8 +39,10 @@ describe('sources: configs that act on the API host (CONNECTOR_HOST_ACCESS)', ()
     rmSync(repo, { recursive: true, force: true });
   });
 
-  const forbidden = (body: any, hostAccess: string) => {
-    expect(body.error).toMatchObject({
+  /** sends the request as the org owner and expects the 403 naming what the config would do */
+  const refused = async (method: 'post' | 'patch', url: string, body: object, hostAccess: string) => {
+    const res = await t.http()[method](url).set(owner.auth).send(body).expect(403);
+    expect(res.body.error).toMatchObject({
       code: 'host_access_forbidden',
       details: { host_access: expect.stringContaining(hostAccess), policy: 'platform_admin' },
     });
@@ -49,61 +51,18 @@ describe('sources: configs that act on the API host (CONNECTOR_HOST_ACCESS)', ()
   it('an org owner cannot create, validate or reconfigure such sources (403, nothing stored, nothing run)', async () => {
     const marker = path.join(repo, 'pwned');
     const stdio = { transport: 'stdio', command: 'touch', args: [marker] };
-    forbidden(
-      (
-        await t
-          .http()
-          .post('/api/v1/sources')
-          .set(owner.auth)
-          .send({ name: 'shell', source_type: 'mcp', config: stdio })
-          .expect(403)
-      ).body,
-      'runs a command',
-    );
-    forbidden(
-      (
-        await t
-          .http()
-          .post('/api/v1/sources/validate')
-          .set(owner.auth)
-          .send({ source_type: 'mcp', config: stdio })
-          .expect(403)
-      ).body,
-      'runs a command',
-    );
-    forbidden(
-      (
-        await t
-          .http()
-          .post('/api/v1/sources')
-          .set(owner.auth)
-          .send({ name: 'host-repo', source_type: 'git', config: { path: repo } })
-          .expect(403)
-      ).body,
+    await refused('post', '/api/v1/sources', { name: 'shell', source_type: 'mcp', config: stdio }, 'runs a command');
+    await refused('post', '/api/v1/sources/validate', { source_type: 'mcp', config: stdio }, 'runs a command');
+    await refused(
+      'post',
+      '/api/v1/sources',
+      { name: 'repo', source_type: 'git', config: { path: repo } },
       'file system',
     );
-    forbidden(
-      (
-        await t
-          .http()
-          .post('/api/v1/sources/validate')
-          .set(owner.auth)
-          .send({ source_type: 'git', config: { url: `file://${repo}` } })
-          .expect(403)
-      ).body,
-      'file system',
-    );
-    forbidden(
-      (
-        await t
-          .http()
-          .post('/api/v1/sources/validate')
-          .set(owner.auth)
-          .send({ source_type: 'kubernetes', config: { kubeconfig: '/etc/hostname' } })
-          .expect(403)
-      ).body,
-      'kubeconfig file',
-    );
+    const fileUrl = { source_type: 'git', config: { url: `file://${repo}` } };
+    await refused('post', '/api/v1/sources/validate', fileUrl, 'file system');
+    const kubeconfigPath = { source_type: 'kubernetes', config: { kubeconfig: '/etc/hostname' } };
+    await refused('post', '/api/v1/sources/validate', kubeconfigPath, 'kubeconfig file');
     expect(existsSync(marker)).toBe(false);
 
     // a remote cluster is fine; switching it to the API's own service account is not
@@ -113,15 +72,10 @@ describe('sources: configs that act on the API host (CONNECTOR_HOST_ACCESS)', ()
       .set(owner.auth)
       .send({ name: 'remote', source_type: 'kubernetes', config: { server: kube.url, token: kube.token } })
       .expect(201);
-    forbidden(
-      (
-        await t
-          .http()
-          .patch(`/api/v1/sources/${k.body.id}`)
-          .set(owner.auth)
-          .send({ config: { in_cluster: true, server: null } })
-          .expect(403)
-      ).body,
+    await refused(
+      'patch',
+      `/api/v1/sources/${k.body.id}`,
+      { config: { in_cluster: true, server: null } },
       'service account',
     );
     expect((await t.http().get('/api/v1/sources').set(owner.auth).expect(200)).body.total).toBe(1);

@@ -7,7 +7,7 @@
  *     { text: 'There are 3 pods.', usage: { prompt_tokens: 50, completion_tokens: 6 } },
  *   );
  *   // point a provider at it: { provider: 'openai' | 'vllm' | ..., baseUrl: fake.baseUrl, apiKey: 'test' }
- *   // ... or the whole app: startTestApp({ LLM_PROVIDER: 'openai', LLM_BASE_URL: fake.baseUrl, LLM_API_KEY: 'test' })
+ *   // ... or the whole app: startTestApp(fake.apiEnv)
  *   expect(fake.requests[0].body.messages).toEqual(...);
  *   await fake.close();
  *
@@ -67,6 +67,8 @@ export interface RecordedRequest {
 export interface FakeOpenAI {
   /** e.g. `http://127.0.0.1:41234/v1` — use as base URL of an OpenAI-compatible client */
   baseUrl: string;
+  /** environment that points an API process at this server as its default (OpenAI-compatible) model */
+  apiEnv: Record<string, string>;
   /** appends responses to the queue */
   script(...responses: FakeResponse[]): void;
   /** answer used when the queue is empty (default: a 500 error) */
@@ -276,6 +278,12 @@ export async function startFakeOpenAI(): Promise<FakeOpenAI> {
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
+    apiEnv: {
+      LLM_PROVIDER: 'openai',
+      LLM_BASE_URL: `http://127.0.0.1:${port}/v1`,
+      LLM_API_KEY: 'test',
+      LLM_MODEL: 'fake-model',
+    },
     requests,
     script: (...responses) => {
       queue.push(...responses);
