@@ -2,7 +2,7 @@ import type { ConnectorToolSpec, ToolEffect } from './connector';
 
 /** A connector tool as the catalog and the chat see it. */
 export interface CatalogTool {
-  /** `<source name>.<tool>`, unique within the org */
+  /** `<connector type>.<tool>` when the org has one source of that type, else `<source name>.<tool>`; unique within the org */
   qualifiedName: string;
   sourceId: string;
   sourceName: string;
@@ -25,7 +25,7 @@ export interface CatalogTool {
  */
 export abstract class ToolCatalogPort {
   abstract listTools(orgId: string): Promise<CatalogTool[]>;
-  /** Resolves `<source>.<tool>` (or a bare tool name when unambiguous); undefined if absent. */
+  /** Resolves a qualified name, `<connector type|source name>.<tool>` or a bare tool name; undefined when absent or ambiguous. */
   abstract findTool(orgId: string, qualifiedName: string): Promise<CatalogTool | undefined>;
   /** Runs the tool. Throws ToolExecutionError for failures the model should see. */
   abstract execute(

@@ -51,19 +51,30 @@ export async function paginate<E extends ObjectLiteral, R>(
   return { items: pageRows.map(opts.map), next_cursor: next, total };
 }
 
-/** Pages an in-memory list already sorted by (key desc, id desc); for small non-SQL collections. */
+/**
+ * Pages an in-memory list already sorted by (key, id), descending unless `direction: 'ASC'`; for
+ * small non-SQL collections.
+ */
 export function paginateArray<T, R>(
   all: T[],
   query: PageQuery,
-  opts: { scope: string; key: (t: T) => string | number; id: (t: T) => string; map: (t: T) => R },
+  opts: {
+    scope: string;
+    key: (t: T) => string | number;
+    id: (t: T) => string;
+    map: (t: T) => R;
+    direction?: 'ASC' | 'DESC';
+  },
 ): Page<R> {
   const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
   let start = 0;
   if (query.cursor) {
     const pos = decodeCursor(opts.scope, query.cursor);
+    const after = opts.direction === 'ASC';
     const idx = all.findIndex((t) => {
       const k = opts.key(t);
-      return k < pos.k || (k === pos.k && opts.id(t) < pos.id);
+      const id = opts.id(t);
+      return after ? k > pos.k || (k === pos.k && id > pos.id) : k < pos.k || (k === pos.k && id < pos.id);
     });
     start = idx === -1 ? all.length : idx;
   }

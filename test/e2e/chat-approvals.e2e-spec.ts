@@ -65,7 +65,7 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
       approval_id: expect.any(String),
       tool_call_id: expect.any(String),
       name: 'execute_connector_tool',
-      tool: 'prod-cluster.delete_pod',
+      tool: 'kubernetes.delete_pod',
       effect: 'destructive',
       args: { namespace: 'prod', name: POD },
       expires_at: expect.any(String),
@@ -90,7 +90,7 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     await s.waitFor((e) => e.event === 'ping' && Number(e.id) > Number(req.id));
     const detail = await t.http().get(`/api/v1/chat/conversations/${conv}`).set(u.auth).expect(200);
     expect(detail.body.pending_approvals).toEqual([
-      expect.objectContaining({ id: req.data.approval_id, status: 'pending', tool: 'prod-cluster.delete_pod' }),
+      expect.objectContaining({ id: req.data.approval_id, status: 'pending', tool: 'kubernetes.delete_pod' }),
     ]);
     const inbox = await t.http().get('/api/v1/chat/approvals?status=pending').set(u.auth).expect(200);
     expect(inbox.body.items.map((a: any) => a.id)).toContain(req.data.approval_id);
@@ -139,7 +139,7 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
         expect.objectContaining({
           tool_call_id: req.data.tool_call_id,
           status: 'completed',
-          tool: 'prod-cluster.delete_pod',
+          tool: 'kubernetes.delete_pod',
         }),
       ],
     });
@@ -191,7 +191,7 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
         {
           name: 'execute_connector_tool',
           arguments: {
-            tool: 'prod-cluster.scale_deployment',
+            tool: 'kubernetes.scale_deployment',
             arguments: { namespace: 'prod', name: 'web', replicas: 3 },
           },
         },

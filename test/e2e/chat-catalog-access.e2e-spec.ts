@@ -95,7 +95,7 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
     ]);
     expect(list2.data.result.connectors.map((c: any) => c.name)).toEqual(['prod-cluster']);
     expect(search2.data.result.tools[0]).toMatchObject({
-      qualified: 'prod-cluster.list_pods',
+      qualified: 'kubernetes.list_pods',
       realm: 'infrastructure',
     });
   });

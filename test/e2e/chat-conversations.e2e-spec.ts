@@ -138,7 +138,7 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
       ).toHaveLength(1);
     }
     const exec = starts.find((e) => e.data.name === 'execute_connector_tool')!;
-    expect(exec.data).toMatchObject({ connector: 'kubernetes', tool: 'prod-cluster.list_pods' });
+    expect(exec.data).toMatchObject({ connector: 'kubernetes', tool: 'kubernetes.list_pods' });
     const result = s.events.find((e) => e.event === 'tool_result' && e.data.tool_call_id === exec.data.tool_call_id)!;
     expect(result.data.status).toBe('completed');
     expect(JSON.stringify(result.data.result)).toContain('worker-5c6b7d8e9f-klmno');
@@ -197,7 +197,7 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
     expect(tc.body).toMatchObject({
       tool_call_id: exec.data.tool_call_id,
       status: 'completed',
-      tool: 'prod-cluster.list_pods',
+      tool: 'kubernetes.list_pods',
     });
   });
 
@@ -207,7 +207,9 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
     const page = await t.http().get('/api/v1/chat/catalog?limit=3').set(u.auth).expect(200);
     const kubeTools = (await t.http().get('/api/v1/chat/catalog?limit=200').set(u.auth).expect(200)).body.items;
     expect(kubeTools.length).toBeGreaterThanOrEqual(10);
-    expect(kubeTools.every((x: any) => x.connector === 'kubernetes' && x.qualified.startsWith('k8s-eu.'))).toBe(true);
+    expect(kubeTools.every((x: any) => x.connector === 'kubernetes' && x.qualified.startsWith('kubernetes.'))).toBe(
+      true,
+    );
     expect(page.body.total).toBe(kubeTools.length);
     expect(page.body.items).toHaveLength(3);
     expect(page.body.next_cursor).toEqual(expect.any(String));
@@ -221,14 +223,29 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
       kubeTools.map((x: any) => x.qualified),
     );
     const s1 = await t.http().get('/api/v1/chat/catalog/search?q=delete%20a%20pod').set(u.auth).expect(200);
-    expect(s1.body.tools[0].qualified).toBe('k8s-eu.delete_pod');
+    expect(s1.body.tools[0].qualified).toBe('kubernetes.delete_pod');
     expect(s1.body.tools[0].score).toBe(1);
     const s2 = await t.http().get('/api/v1/chat/catalog/search?q=delete%20a%20pod').set(u.auth).expect(200);
     expect(s2.body.tools).toEqual(s1.body.tools);
     const logs = await t.http().get('/api/v1/chat/catalog/search?q=pod%20logs&top_k=2').set(u.auth).expect(200);
     expect(logs.body.tools).toHaveLength(2);
-    expect(logs.body.tools[0].qualified).toBe('k8s-eu.get_pod_logs');
+    expect(logs.body.tools[0].qualified).toBe('kubernetes.get_pod_logs');
     const one = await t.http().get('/api/v1/chat/catalog/kubernetes/tools/delete_pod').set(u.auth).expect(200);
-    expect(one.body).toMatchObject({ qualified: 'k8s-eu.delete_pod', effect: 'destructive', requires_approval: true });
+    expect(one.body).toMatchObject({
+      qualified: 'kubernetes.delete_pod',
+      effect: 'destructive',
+      requires_approval: true,
+    });
+
+    // a second cluster: tools are then qualified by source name, and a bare connector type is ambiguous
+    await createKubeSource(t.baseUrl, u.auth, kube, 'k8s-us');
+    const both = (await t.http().get('/api/v1/chat/catalog?limit=200').set(u.auth).expect(200)).body.items;
+    expect(both.filter((x: any) => x.tool === 'delete_pod').map((x: any) => x.qualified)).toEqual([
+      'k8s-eu.delete_pod',
+      'k8s-us.delete_pod',
+    ]);
+    await t.http().get('/api/v1/chat/catalog/kubernetes/tools/delete_pod').set(u.auth).expect(404);
+    const us = await t.http().get('/api/v1/chat/catalog/k8s-us/tools/delete_pod').set(u.auth).expect(200);
+    expect(us.body).toMatchObject({ qualified: 'k8s-us.delete_pod', source: 'k8s-us' });
   });
 });

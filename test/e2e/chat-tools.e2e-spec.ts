@@ -172,7 +172,7 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     expect(r1.body.message.content.length).toBeGreaterThan(0);
     expect(r1.body.tool_calls.map((c: any) => c.name)).toContain('execute_connector_tool');
     expect(r1.body.tool_calls.find((c: any) => c.name === 'execute_connector_tool')).toMatchObject({
-      tool: 'prod-cluster.list_pods',
+      tool: 'kubernetes.list_pods',
       status: 'completed',
     });
     const r2 = await api(
@@ -240,7 +240,7 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     });
     expect(done).toMatchObject({ run_id: run.body.run_id, status: 'completed', finish_reason: 'end_turn' });
     expect(done.output.length).toBeGreaterThan(0);
-    expect(done.tool_calls.map((c: any) => c.tool)).toContain('prod-cluster.list_pods');
+    expect(done.tool_calls.map((c: any) => c.tool)).toContain('kubernetes.list_pods');
 
     const s = await openSse(`${t.baseUrl}/api/v1/agents/default/run`, {
       headers: u.auth,

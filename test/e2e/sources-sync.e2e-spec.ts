@@ -313,7 +313,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     expect(tools.body.items.find((x: { name: string }) => x.name === 'execute')).toMatchObject({
       effect: 'destructive',
       requires_approval: true,
-      qualified_name: 'shop.execute',
+      qualified_name: 'postgres.execute',
     });
     const q = await t
       .http()
@@ -366,7 +366,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     // ToolCatalogPort (what chat uses)
     const catalog = t.app.get(ToolCatalogPort);
     const all = await catalog.listTools(a.orgId);
-    const query = all.find((x) => x.qualifiedName === 'shop.query')!;
+    const query = all.find((x) => x.qualifiedName === 'postgres.query')!;
     expect(query).toMatchObject({ sourceId: id, connector: 'postgres', effect: 'read', requiresApproval: false });
     expect(await catalog.findTool(a.orgId, 'shop.query')).toMatchObject({ sourceId: id });
     expect(await catalog.findTool(b.orgId, 'shop.query')).toBeUndefined();
@@ -377,7 +377,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     await expect(catalog.execute(b.orgId, query, { sql: 'SELECT 1' })).rejects.toMatchObject({
       code: 'tool_not_found',
     });
-    const exec = all.find((x) => x.qualifiedName === 'shop.execute')!;
+    const exec = all.find((x) => x.qualifiedName === 'postgres.execute')!;
     const done = (await catalog.execute(a.orgId, exec, {
       sql: "INSERT INTO app.users VALUES (50, 'z@example.test', 'Zed')",
     })) as { command: string; row_count: number };

@@ -1,7 +1,7 @@
 import type { Principal } from '@libs/auth/principal';
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { NotFoundException } from '@libs/errors';
-import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, Page } from '@libs/pagination';
+import { Page, paginateArray } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { ChatDeps } from './chat.deps';
 import { CatalogQuery, CatalogSearchQuery, CatalogSearchResponseDto, CatalogToolDto } from './dto/chat.dto';
@@ -22,24 +22,13 @@ export class CatalogService {
 
   async list(p: Principal, q: CatalogQuery): Promise<Page<CatalogToolDto>> {
     const tools = (await this.visibleTools(p)).sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
-    const scope = `catalog:${p.orgId}:${p.role === 'viewer' ? 'r' : 'all'}`;
-    let start = 0;
-    if (q.cursor) {
-      const pos = decodeCursor(scope, q.cursor);
-      const idx = tools.findIndex((t) => t.qualifiedName.localeCompare(String(pos.k)) > 0);
-      start = idx === -1 ? tools.length : idx;
-    }
-    const limit = q.limit ?? DEFAULT_PAGE_LIMIT;
-    const slice = tools.slice(start, start + limit);
-    const last = slice[slice.length - 1];
-    return {
-      items: slice.map(toolView),
-      next_cursor:
-        start + limit < tools.length && last
-          ? encodeCursor(scope, { k: last.qualifiedName, id: last.qualifiedName })
-          : null,
-      total: tools.length,
-    };
+    return paginateArray(tools, q, {
+      scope: `catalog:${p.orgId}:${p.role === 'viewer' ? 'r' : 'all'}`,
+      key: (t) => t.qualifiedName,
+      id: (t) => t.qualifiedName,
+      map: toolView,
+      direction: 'ASC',
+    });
   }
 
   async search(p: Principal, q: CatalogSearchQuery): Promise<CatalogSearchResponseDto> {
@@ -49,10 +38,8 @@ export class CatalogService {
   }
 
   async getTool(p: Principal, connector: string, tool: string): Promise<CatalogToolDto> {
-    const t = (await this.visibleTools(p)).find(
-      (x) => x.name === tool && (x.sourceName === connector || x.connector === connector),
-    );
-    if (!t) {
+    const t = await this.tools.resolveTool(p.orgId, tool, connector);
+    if (!t || (p.role === 'viewer' && t.effect !== 'read')) {
       throw new NotFoundException('Tool', { connector, tool }, 'tool_not_found');
     }
     return toolView(t);

@@ -34,7 +34,7 @@ export const META_TOOLS: LlmToolDefinition[] = [
       properties: {
         tool: {
           type: 'string',
-          description: 'Qualified tool name `<source>.<tool>` as returned by search_connector_tools',
+          description: 'Qualified tool name (e.g. `kubernetes.list_pods`) as returned by search_connector_tools',
         },
         arguments: { type: 'object', description: "Arguments matching the tool's input schema" },
       },

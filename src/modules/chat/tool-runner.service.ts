@@ -136,26 +136,12 @@ export class ToolRunner {
     private readonly config: AppConfig,
   ) {}
 
-  /** Resolves `<source>.<tool>`, a bare tool name, or connector + tool (connector = source name or connector type). */
-  async resolveTool(orgId: string, name: string, connector?: string): Promise<CatalogTool | undefined> {
+  /** `{tool}` (qualified or bare) or `{connector, tool}`; undefined when absent or ambiguous. */
+  resolveTool(orgId: string, name: string, connector?: string): Promise<CatalogTool | undefined> {
     if (!name) {
-      return undefined;
+      return Promise.resolve(undefined);
     }
-    const qualified = connector && !name.includes('.') ? `${connector}.${name}` : name;
-    const direct = await this.deps.findTool(orgId, qualified);
-    if (direct) {
-      return direct;
-    }
-    const all = await this.deps.listTools(orgId);
-    const [prefix, bare] = qualified.includes('.')
-      ? [qualified.slice(0, qualified.lastIndexOf('.')), qualified.slice(qualified.lastIndexOf('.') + 1)]
-      : [connector, qualified];
-    const matches = all.filter(
-      (t) =>
-        t.name === bare &&
-        (!prefix || t.sourceName === prefix || t.connector === prefix || t.qualifiedName === qualified),
-    );
-    return matches.sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName))[0];
+    return this.deps.findTool(orgId, connector && !name.includes('.') ? `${connector}.${name}` : name);
   }
 
   allowedByAgent(agent: ChatAgent, tool: CatalogTool): boolean {

@@ -17,7 +17,28 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
 }
 
 /**
- * ToolCatalogPort over the org's enabled sources: tools are `<source name>.<tool>`; execution
+ * Qualifier of each source's tools: the connector type when the org has one source of that type
+ * (`kubernetes.delete_pod`, as the spec names tools), else the source name (`prod.delete_pod`,
+ * `staging.delete_pod`). A type is not used when another source is named like it, so qualified
+ * names stay unique within the org.
+ */
+export function toolQualifiers(sources: SourceEntity[]): Map<string, string> {
+  const perType = new Map<string, number>();
+  for (const s of sources) {
+    perType.set(s.sourceType, (perType.get(s.sourceType) ?? 0) + 1);
+  }
+  const names = new Set(sources.map((s) => s.name.toLowerCase()));
+  return new Map(
+    sources.map((s) => {
+      const byType =
+        perType.get(s.sourceType) === 1 && (!names.has(s.sourceType) || s.name.toLowerCase() === s.sourceType);
+      return [s.id, byType ? s.sourceType : s.name];
+    }),
+  );
+}
+
+/**
+ * ToolCatalogPort over the org's enabled sources (names: see toolQualifiers); execution
  * decrypts the source config, validates arguments against the input schema and enforces a timeout.
  * Policy and approval checks are the caller's (chat) job.
  */
@@ -32,9 +53,9 @@ export class SourceToolCatalog extends ToolCatalogPort {
     super();
   }
 
-  private toCatalog(s: SourceEntity, displayName: string, t: ConnectorToolSpec): CatalogTool {
+  private toCatalog(s: SourceEntity, qualifier: string, displayName: string, t: ConnectorToolSpec): CatalogTool {
     return {
-      qualifiedName: `${s.name}.${t.name}`,
+      qualifiedName: `${qualifier}.${t.name}`,
       sourceId: s.id,
       sourceName: s.name,
       connector: s.sourceType,
@@ -50,6 +71,7 @@ export class SourceToolCatalog extends ToolCatalogPort {
 
   async listTools(orgId: string): Promise<CatalogTool[]> {
     const sources = await this.repo.listEnabledSources(orgId);
+    const qualifier = toolQualifiers(sources);
     const lists = await Promise.all(
       sources.map(async (s) => {
         const def = this.runtime.definition(s);
@@ -62,7 +84,7 @@ export class SourceToolCatalog extends ToolCatalogPort {
             LIST_TIMEOUT_MS,
             () => new Error('tool listing timed out'),
           );
-          return specs.map((t) => this.toCatalog(s, def.displayName, t));
+          return specs.map((t) => this.toCatalog(s, qualifier.get(s.id)!, def.displayName, t));
         } catch (err) {
           this.logger.warn(`listing tools of source ${s.id} failed: ${(err as Error).message}`);
           return [];
@@ -78,15 +100,15 @@ export class SourceToolCatalog extends ToolCatalogPort {
     if (exact) {
       return exact;
     }
-    // `<connector type>.<tool>` or a bare tool name when unambiguous
+    // `<connector type>.<tool>`, `<source name>.<tool>` or a bare tool name, when only one tool fits:
+    // an ambiguous name never picks one of several sources
     const dot = qualifiedName.lastIndexOf('.');
-    const prefix = dot > 0 ? qualifiedName.slice(0, dot) : undefined;
+    const prefix = dot > 0 ? qualifiedName.slice(0, dot).toLowerCase() : undefined;
     const name = dot > 0 ? qualifiedName.slice(dot + 1) : qualifiedName;
     const candidates = tools.filter(
-      (t) =>
-        t.name === name && (!prefix || t.connector === prefix || t.sourceName.toLowerCase() === prefix.toLowerCase()),
+      (t) => t.name === name && (!prefix || t.connector === prefix || t.sourceName.toLowerCase() === prefix),
     );
-    return candidates.length === 1 ? candidates[0] : candidates.length > 1 && prefix ? candidates[0] : undefined;
+    return candidates.length === 1 ? candidates[0] : undefined;
   }
 
   async execute(

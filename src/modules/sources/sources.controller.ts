@@ -267,7 +267,7 @@ export class SourcesController {
 
   @Get(':id/tools')
   @Authenticated()
-  @ApiOperation({ operationId: 'sources_tools', summary: 'Tools this source exposes (`<source name>.<tool>`)' })
+  @ApiOperation({ operationId: 'sources_tools', summary: 'Tools this source exposes, with their qualified names' })
   @ApiPageResponse(SourceToolDto)
   async tools(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<Page<SourceToolDto>> {
     const items = await this.sources.tools(p, id);

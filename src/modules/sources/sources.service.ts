@@ -31,6 +31,7 @@ import type {
 } from './dto/source-response.dto';
 import { hasMaskedValues, mergeConfig } from './source-config';
 import { SourceRuntime } from './source-runtime.service';
+import { toolQualifiers } from './source-tool-catalog';
 import type { SourceEntity } from './source.entity';
 import { toSourceDto } from './sources.mappers';
 import { SourcesRepository } from './sources.repository';
@@ -418,9 +419,10 @@ export class SourcesService {
         err instanceof ConnectorConfigError ? err : new ConnectorConfigError('unreachable', (err as Error).message),
       );
     }
+    const qualifier = toolQualifiers(await this.repo.listEnabledSources(p.orgId)).get(s.id) ?? s.name;
     return specs.map((t) => ({
       ...toolDto(t),
-      qualified_name: `${s.name}.${t.name}`,
+      qualified_name: `${qualifier}.${t.name}`,
       source_id: s.id,
       connector: s.sourceType,
     }));

@@ -128,7 +128,7 @@ export class ListApprovalsQuery extends PageQuery {
 export class ManualToolCallDto {
   @ApiProperty({
     example: 'prod-cluster.list_pods',
-    description: 'Qualified `<source>.<tool>`, or a bare tool name with `connector`',
+    description: 'Qualified `<connector type|source name>.<tool>`, or a bare tool name with `connector`',
   })
   @IsString()
   @IsNotEmpty()
