@@ -256,4 +256,30 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     const other = await registerOwner(t, 'chattoolsother');
     await t.http().get(`/api/v1/agents/default/runs/${run.body.run_id}`).set(other.auth).expect(404);
   });
+
+  it('an approved call runs on the source it was requested for, even after tool names change', async () => {
+    const o = await registerOwner(t, 'chatrename');
+    await createKubeSource(t.baseUrl, o.auth, kube, 'prod');
+    const c = (await t.http().post('/api/v1/chat/conversations').set(o.auth).send({ title: 'rename' }).expect(201)).body
+      .id;
+    const req = await t
+      .http()
+      .post(`/api/v1/chat/conversations/${c}/tool-calls`)
+      .set(o.auth)
+      .send({ tool: 'kubernetes.delete_pod', arguments: { namespace: 'prod', name: 'web-7d9f8b6c5d-fghij' } })
+      .expect(202);
+    // a second cluster renames the tools to prod.delete_pod / staging.delete_pod
+    await createKubeSource(t.baseUrl, o.auth, kube, 'staging');
+    await t
+      .http()
+      .post(`/api/v1/chat/approvals/${req.body.approval_id}`)
+      .set(o.auth)
+      .send({ approved: true })
+      .expect(200);
+    const done = await eventually(async () => {
+      const r = await t.http().get(`/api/v1/chat/conversations/${c}/tool-calls/${req.body.tool_call_id}`).set(o.auth);
+      return r.body.status !== 'pending_approval' && r.body.status !== 'running' ? r.body : undefined;
+    });
+    expect(done).toMatchObject({ status: 'completed' }); // the pod still exists: an earlier test denied its deletion
+  });
 });

@@ -131,7 +131,7 @@ export class ToolCallsService {
       return;
     }
     const args = a.status === 'approved' ? await this.tools.approvedArgs(a.id) : {};
-    const tool = a.status === 'approved' ? await this.tools.resolveTool(a.orgId, a.tool) : undefined;
+    const tool = a.status === 'approved' ? await this.tools.resolveRecorded(a.orgId, call) : undefined;
     const o = await this.tools.applyDecision(a.orgId, a.toolCallId, tool, args, {
       status: a.status as 'approved' | 'denied' | 'expired',
       note: a.note,

@@ -144,6 +144,25 @@ export class ToolRunner {
     return this.deps.findTool(orgId, connector && !name.includes('.') ? `${connector}.${name}` : name);
   }
 
+  /**
+   * The tool a recorded call was made against, by its source id: names can change between the
+   * approval request and its decision (a second source of the type renames `kubernetes.x` to
+   * `<source>.x`), the source cannot. Falls back to the name for calls recorded without a source.
+   */
+  async resolveRecorded(
+    orgId: string,
+    call: Pick<ToolCallEntity, 'sourceId' | 'tool'>,
+  ): Promise<CatalogTool | undefined> {
+    if (!call.tool) {
+      return undefined;
+    }
+    if (!call.sourceId) {
+      return this.resolveTool(orgId, call.tool);
+    }
+    const name = call.tool.slice(call.tool.lastIndexOf('.') + 1);
+    return (await this.deps.listTools(orgId)).find((t) => t.sourceId === call.sourceId && t.name === name);
+  }
+
   allowedByAgent(agent: ChatAgent, tool: CatalogTool): boolean {
     if (!agent.connectorsAllowlist || !agent.connectorsAllowlist.length) {
       return true;

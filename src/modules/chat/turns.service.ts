@@ -478,7 +478,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
           })
           .catch(() => undefined);
         const args = await this.tools.approvedArgs(approval.id);
-        const tool = call.tool ? await this.tools.resolveTool(turn.orgId, call.tool) : undefined;
+        const tool = await this.tools.resolveRecorded(turn.orgId, call);
         const o = await this.tools.applyDecision(turn.orgId, call.id, tool, args, decision);
         await this.events
           .appendRemote(turn.id, 'tool_result', {
