@@ -5,10 +5,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_deps
 bash "$ROOT/scripts/stack-up.sh"
 cd "$ROOT"
-log "type-checking, linting, checking formatting"
+log "type-checking, linting (code and openapi.json), checking formatting"
 npx tsc --noEmit -p tsconfig.json
 npm run --silent lint
 npm run --silent format:check
+npm run --silent lint:openapi
 ensure_build
 log "running tests"
 set +e

@@ -68,8 +68,41 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       ];
     }
   }
+  doc.tags = tagsOf(doc);
   to31(doc);
   return sortKeys(doc) as OpenAPIObject;
+}
+
+/** What each route group is for, shown by generated clients and the reference page. */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  activity: 'Activity feed and audit log',
+  agents: 'Registered agents and their runs',
+  'api-keys': 'API keys of the org: create, rotate, revoke',
+  auth: 'Login, registration, the current user, OIDC',
+  chat: 'Conversations, streamed messages (SSE), tool calls, approvals, the tool catalog, inbound chat',
+  graph: 'Knowledge graph search, expansion, stats, schema and read-only Cypher',
+  health: 'Readiness, feature flags and dependency status',
+  ingestion: 'Ingestion jobs across sources, per-source status, uploads',
+  platform: 'Install-level administration: orgs, invites, users',
+  realms: 'Built-in and org realms',
+  settings: 'Org settings, approval defaults, LLM configuration, feature flags',
+  sources: 'Connector sources: CRUD, validation, sync jobs, tools, OAuth, access requests',
+  users: 'The current profile, org members and invites',
+};
+
+/** Every tag an operation uses, declared once at the top level (sorted). */
+function tagsOf(doc: OpenAPIObject): { name: string; description?: string }[] {
+  const names = new Set<string>();
+  for (const item of Object.values(doc.paths)) {
+    for (const op of Object.values(item as Json)) {
+      for (const tag of (op as { tags?: string[] })?.tags ?? []) {
+        names.add(tag);
+      }
+    }
+  }
+  return [...names]
+    .sort()
+    .map((name) => (TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name }));
 }
 
 /** Deterministic output so the committed openapi.json diffs cleanly. */
