@@ -42,6 +42,20 @@ describe('GET /health', () => {
     }
   });
 
+  it('an LLM that is not usable leaves the API ready: 200 degraded; /health/live answers without checks', async () => {
+    const t = await startTestApp({ LLM_PROVIDER: 'anthropic', LLM_API_KEY: '', LLM_BASE_URL: '' });
+    try {
+      const res = await t.http().get('/api/v1/health').expect(200);
+      expect(res.body).toMatchObject({
+        status: 'degraded',
+        dependencies: { postgres: 'ok', neo4j: 'ok', redis: 'ok', llm: 'error' },
+      });
+      expect((await t.http().get('/api/v1/health/live').expect(200)).body).toEqual({ status: 'ok' });
+    } finally {
+      await t.close();
+    }
+  });
+
   it('a hanging dependency does not hang the check: 503 with the same body, bounded by the timeout', async () => {
     const hole = await blackHole();
     const t = await startTestApp({ NEO4J_URI: `bolt://127.0.0.1:${hole.port}`, HEALTH_CHECK_TIMEOUT_MS: '500' });
@@ -49,7 +63,7 @@ describe('GET /health', () => {
       const started = Date.now();
       const res = await t.http().get('/api/v1/health').expect(503);
       expect(Date.now() - started).toBeLessThan(5000);
-      expect(res.body.status).toBe('degraded');
+      expect(res.body.status).toBe('down');
       expect(res.body.dependencies).toEqual({ postgres: 'ok', neo4j: 'error', redis: 'ok', llm: 'ok' });
     } finally {
       await t.close().catch(() => undefined);

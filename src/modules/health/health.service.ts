@@ -74,11 +74,13 @@ export class HealthService {
       this.probe(() => this.neo4j.ping()),
     ]);
     const f = this.flags.defaults();
+    const llm = this.llmState();
     const required = [postgres, redis, neo4j];
+    const status = !required.every((s) => s === 'ok') ? 'down' : llm === 'error' ? 'degraded' : 'ok';
     return {
-      status: required.every((s) => s === 'ok') ? 'ok' : 'degraded',
+      status,
       features: { rag: f.rag, workers: f.workers, orchestrator: f.orchestrator, voice: f.voice, policies: f.policies },
-      dependencies: { postgres, neo4j, redis, llm: this.llmState() },
+      dependencies: { postgres, neo4j, redis, llm },
     };
   }
 }

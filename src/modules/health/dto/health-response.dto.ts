@@ -17,9 +17,16 @@ export class HealthDependenciesDto {
   @ApiProperty({ enum: STATES }) llm: string;
 }
 
+export class LivenessDto {
+  @ApiProperty({ enum: ['ok'] }) status: 'ok';
+}
+
 export class HealthResponseDto {
-  @ApiProperty({ enum: ['ok', 'degraded'] })
-  status: 'ok' | 'degraded';
+  @ApiProperty({
+    enum: ['ok', 'degraded', 'down'],
+    description: '`down` (HTTP 503) when PostgreSQL, Neo4j or Redis fails; `degraded` (200) when only the LLM does',
+  })
+  status: 'ok' | 'degraded' | 'down';
 
   @ApiProperty({ type: HealthFeaturesDto })
   features: HealthFeaturesDto;
