@@ -133,6 +133,7 @@ export class AppConfig {
   readonly connectors: string[];
   readonly ingestOrgConcurrency: number;
   readonly ingestRunInApi: boolean;
+  readonly orgPurgeAfterDays: number;
   /** who may configure sources that act on the API host (see CONNECTOR_HOST_ACCESS) */
   readonly connectorHostAccess: 'platform_admin' | 'org_admin' | 'off';
   readonly ingestAtomicMaxRows: number;
@@ -259,6 +260,7 @@ export class AppConfig {
     this.connectors = l('AGENTCY_CONNECTORS');
     this.ingestOrgConcurrency = n('INGEST_ORG_CONCURRENCY') || Math.max(1, Math.floor(this.ingestConcurrency / 2));
     this.ingestRunInApi = b('INGEST_RUN_IN_API');
+    this.orgPurgeAfterDays = n('ORG_PURGE_AFTER_DAYS');
     this.connectorHostAccess = s('CONNECTOR_HOST_ACCESS') as AppConfig['connectorHostAccess'];
     this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
     this.oauth = {

@@ -199,6 +199,15 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Comma-separated emails that are platform admins (/platform).',
   },
   {
+    name: 'ORG_PURGE_AFTER_DAYS',
+    kind: 'int',
+    default: '30',
+    min: 0,
+    max: 3650,
+    description:
+      'Days a deleted org (DELETE /platform/orgs/:id) can still be restored before its data is purged (the purge runs hourly).',
+  },
+  {
     name: 'SEED_ADMIN',
     kind: 'bool',
     default: 'true',

@@ -9,7 +9,7 @@ import type { Response } from 'express';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { AuthService } from './auth.service';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
-import { LoginDto, OidcCallbackQuery, RegisterDto } from './dto/login.dto';
+import { LoginDto, OidcCallbackQuery, RegisterDto, ResetPasswordDto } from './dto/login.dto';
 import { OidcLoginService } from './oidc-login.service';
 
 @ApiTags('auth')
@@ -61,6 +61,20 @@ export class AuthController {
   @ApiCreatedResponse({ type: LoginResponseDto })
   acceptInvite(@Body() dto: AcceptInviteDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
     return this.auth.acceptInvite(dto, meta);
+  }
+
+  @Post('reset-password')
+  @NoIdempotency()
+  @HttpCode(200)
+  @Public()
+  @NoAudit()
+  @ApiOperation({
+    operationId: 'auth_reset_password',
+    summary: 'Set a new password with a one-time reset token (from a platform admin) and log in',
+  })
+  @ApiOkResponse({ type: LoginResponseDto })
+  resetPassword(@Body() dto: ResetPasswordDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
+    return this.auth.resetPassword(dto, meta);
   }
 
   @Get('me')

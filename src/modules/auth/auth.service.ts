@@ -3,6 +3,7 @@ import type { RequestMeta } from '@libs/audit/request-meta';
 import { dummyHash, hashPassword, verifyPassword } from '@libs/auth/passwords';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
+import { sha256Hex } from '@libs/crypto';
 import {
   AppException,
   ConflictException,
@@ -18,11 +19,12 @@ import { createHash } from 'node:crypto';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { InvitesService } from 'src/modules/orgs/invites.service';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
+import { PasswordResetsRepository } from 'src/modules/orgs/password-resets.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { DataSource } from 'typeorm';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
-import { LoginDto, RegisterDto } from './dto/login.dto';
+import { LoginDto, RegisterDto, ResetPasswordDto } from './dto/login.dto';
 import { TokenService } from './token.service';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
@@ -42,6 +44,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly limits: RateLimitService,
     private readonly redis: RedisService,
+    private readonly resets: PasswordResetsRepository,
   ) {}
 
   /** Seeds admin@localhost / admin as owner of org `default` when the install has no user. */
@@ -262,6 +265,40 @@ export class AuthService implements OnApplicationBootstrap {
       ip: meta.ip,
       requestId: meta.requestId,
       details: { via: dto.invite_token ? 'invite' : 'org_name', role: user.role },
+    });
+    return this.session(user);
+  }
+
+  /**
+   * Sets a new password with a one-time reset token and logs the user in. Every way a token can be
+   * unusable (unknown, used, expired, disabled user) answers the same 400, and attempts count
+   * against the login rate limit of the caller's IP.
+   */
+  async resetPassword(dto: ResetPasswordDto, meta: RequestMeta): Promise<LoginResponseDto> {
+    await this.limits.enforce([`login:ip:${meta.ip ?? 'unknown'}`], this.config.loginRateLimitPerMin);
+    const passwordHash = await hashPassword(dto.password);
+    const user = await this.ds.transaction(async (m) => {
+      const userId = await this.resets.consume(m, sha256Hex(dto.token));
+      const found = userId ? await this.users.findById(userId) : null;
+      if (!found || found.disabledAt || found.authProvider !== 'local') {
+        throw new ValidationException(
+          'The reset token is invalid, used or expired',
+          { reason: 'invalid_reset_token' },
+          'invalid_reset_token',
+        );
+      }
+      await this.users.updateInOrg(found.orgId, found.id, { passwordHash }, m);
+      return found;
+    });
+    await this.audit.record({
+      orgId: user.orgId,
+      category: 'auth',
+      action: 'auth.password_reset',
+      result: 'success',
+      actor: { userId: user.id, email: user.email },
+      target: { type: 'user', id: user.id },
+      ip: meta.ip,
+      requestId: meta.requestId,
     });
     return this.session(user);
   }

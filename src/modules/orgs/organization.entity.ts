@@ -17,4 +17,8 @@ export class OrganizationEntity extends BaseEntity {
 
   @Column({ name: 'disabled_at', type: 'timestamptz', precision: 3, nullable: true })
   disabledAt: Date | null;
+
+  /** soft delete: the org is disabled at once and purged ORG_PURGE_AFTER_DAYS later */
+  @Column({ name: 'deleted_at', type: 'timestamptz', precision: 3, nullable: true })
+  deletedAt: Date | null;
 }

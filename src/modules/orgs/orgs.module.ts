@@ -5,14 +5,16 @@ import { InvitesRepository } from './invites.repository';
 import { InvitesService } from './invites.service';
 import { OrganizationEntity } from './organization.entity';
 import { OrgsRepository } from './orgs.repository';
+import { PasswordResetEntity } from './password-reset.entity';
+import { PasswordResetsRepository } from './password-resets.repository';
 import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
 /** Organizations, users and invites: the tenancy root every other module reads. */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([OrganizationEntity, UserEntity, InviteEntity])],
-  providers: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService],
-  exports: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService],
+  imports: [TypeOrmModule.forFeature([OrganizationEntity, UserEntity, InviteEntity, PasswordResetEntity])],
+  providers: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService, PasswordResetsRepository],
+  exports: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService, PasswordResetsRepository],
 })
 export class OrgsModule {}

@@ -25,8 +25,14 @@ export class OrgsRepository {
     await this.repo.update({ id }, { settings: settings as never });
   }
 
-  list<R>(query: PageQuery & { q?: string; disabled?: boolean }, map: (o: OrganizationEntity) => R): Promise<Page<R>> {
-    const qb = this.repo.createQueryBuilder('o');
+  /** Deleted orgs are left out unless `deleted` is true (then only they are listed). */
+  list<R>(
+    query: PageQuery & { q?: string; disabled?: boolean; deleted?: boolean },
+    map: (o: OrganizationEntity) => R,
+  ): Promise<Page<R>> {
+    const qb = this.repo
+      .createQueryBuilder('o')
+      .where(query.deleted ? 'o.deleted_at IS NOT NULL' : 'o.deleted_at IS NULL');
     if (query.q) {
       qb.andWhere('(o.name ILIKE :q OR o.display_name ILIKE :q)', {
         q: `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`,
@@ -38,7 +44,29 @@ export class OrgsRepository {
     if (query.disabled === false) {
       qb.andWhere('o.disabled_at IS NULL');
     }
-    return paginate(qb, query, { scope: `orgs:${query.q ?? ''}:${query.disabled ?? ''}`, map });
+    return paginate(qb, query, { scope: `orgs:${query.q ?? ''}:${query.disabled ?? ''}:${query.deleted ?? ''}`, map });
+  }
+
+  /** Orgs deleted before `before`, oldest first. */
+  async dueForPurge(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('o')
+      .select('o.id', 'id')
+      .where('o.deleted_at < :before', { before })
+      .orderBy('o.deleted_at', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  /** Deletes the org row (every org-scoped table cascades) if it is still deleted before `before`. */
+  async purge(id: string, before: Date): Promise<boolean> {
+    const res = await this.repo
+      .createQueryBuilder()
+      .delete()
+      .where('id = :id AND deleted_at < :before', { id, before })
+      .execute();
+    return (res.affected ?? 0) > 0;
   }
 
   async update(id: string, patch: Partial<OrganizationEntity>): Promise<void> {

@@ -24,6 +24,7 @@ import {
   OrgCreatedDto,
   OrgDetailDto,
   OrgDto,
+  PasswordResetIssuedDto,
   PlatformListUsersQuery,
   PlatformUpdateUserDto,
   UpdateOrgDto,
@@ -94,6 +95,29 @@ export class PlatformController {
   @ApiOkResponse({ type: OrgDetailDto })
   enableOrg(@Param('id', id('Organization')) orgId: string): Promise<OrgDetailDto> {
     return this.platform.updateOrg(orgId, { disabled: false });
+  }
+
+  @Delete('orgs/:id')
+  @HttpCode(204)
+  @PA()
+  @AuditAction('platform.orgs.delete', 'platform_admin', 'org')
+  @ApiOperation({
+    operationId: 'platform_delete_org',
+    summary: 'Delete an org: disabled at once, restorable until its data is purged (ORG_PURGE_AFTER_DAYS)',
+  })
+  @ApiNoContentResponse()
+  deleteOrg(@CurrentPrincipal() p: Principal, @Param('id', id('Organization')) orgId: string): Promise<void> {
+    return this.platform.deleteOrg(p, orgId);
+  }
+
+  @Post('orgs/:id/restore')
+  @HttpCode(200)
+  @PA()
+  @AuditAction('platform.orgs.restore', 'platform_admin', 'org')
+  @ApiOperation({ operationId: 'platform_restore_org', summary: 'Restore a deleted org before it is purged' })
+  @ApiOkResponse({ type: OrgDetailDto })
+  restoreOrg(@Param('id', id('Organization')) orgId: string): Promise<OrgDetailDto> {
+    return this.platform.restoreOrg(orgId);
   }
 
   @Post('orgs/:id/invites')
@@ -183,6 +207,23 @@ export class PlatformController {
     @Body() dto: PlatformUpdateUserDto,
   ): Promise<UserDto> {
     return this.platform.updateUser(p, userId, dto);
+  }
+
+  @Post('users/:id/reset-password')
+  @HttpCode(200)
+  @NoIdempotency()
+  @PA()
+  @AuditAction('platform.users.reset_password', 'platform_admin', 'user')
+  @ApiOperation({
+    operationId: 'platform_reset_user_password',
+    summary: 'Issue a one-time password reset token for a local user (shown once, 24 h, see POST /auth/reset-password)',
+  })
+  @ApiOkResponse({ type: PasswordResetIssuedDto })
+  resetPassword(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', id('User')) userId: string,
+  ): Promise<PasswordResetIssuedDto> {
+    return this.platform.issuePasswordReset(p, userId);
   }
 
   @Post('users/:id/disable')

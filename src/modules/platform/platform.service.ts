@@ -1,7 +1,10 @@
 import type { Principal } from '@libs/auth/principal';
+import { AppConfig } from '@libs/config';
+import { sha256Hex } from '@libs/crypto';
 import { ConflictException, NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
 import {
   CreateInviteDto,
   InviteCreatedDto,
@@ -11,6 +14,7 @@ import {
 import { InvitesService } from 'src/modules/orgs/invites.service';
 import { OrganizationEntity } from 'src/modules/orgs/organization.entity';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
+import { PasswordResetsRepository } from 'src/modules/orgs/password-resets.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { toUserDto, UserDto } from 'src/modules/users/dto/user.dto';
@@ -20,11 +24,14 @@ import {
   OrgCreatedDto,
   OrgDetailDto,
   OrgDto,
+  PasswordResetIssuedDto,
   PlatformListUsersQuery,
   PlatformUpdateUserDto,
   toOrgDto,
   UpdateOrgDto,
 } from './dto/platform.dto';
+
+const PASSWORD_RESET_TTL_MS = 24 * 3600_000;
 
 /** Install-wide administration; callers are platform admins (checked by the guard). */
 @Injectable()
@@ -33,12 +40,18 @@ export class PlatformService {
     private readonly orgs: OrgsRepository,
     private readonly users: UsersRepository,
     private readonly invites: InvitesService,
+    private readonly resets: PasswordResetsRepository,
+    private readonly config: AppConfig,
   ) {}
+
+  private dto(o: OrganizationEntity, users: number): OrgDto {
+    return toOrgDto(o, users, this.config.orgPurgeAfterDays);
+  }
 
   async listOrgs(q: ListOrgsQuery): Promise<Page<OrgDto>> {
     const page = await this.orgs.list(q, (o) => o);
     const counts = await this.orgs.userCounts(page.items.map((o) => o.id));
-    return { ...page, items: page.items.map((o) => toOrgDto(o, counts.get(o.id) ?? 0)) };
+    return { ...page, items: page.items.map((o) => this.dto(o, counts.get(o.id) ?? 0)) };
   }
 
   async createOrg(p: Principal, dto: CreateOrgDto): Promise<OrgCreatedDto> {
@@ -51,7 +64,7 @@ export class PlatformService {
       plan: dto.plan ?? 'free',
       settings: {},
     });
-    const out: OrgCreatedDto = toOrgDto(org, 0);
+    const out: OrgCreatedDto = this.dto(org, 0);
     if (dto.owner_email) {
       out.owner_invite = await this.invites.create(org.id, p, { email: dto.owner_email, role: 'owner' });
     }
@@ -62,7 +75,7 @@ export class PlatformService {
     const org = await this.findOrg(id);
     const users = (await this.orgs.userCounts([id])).get(id) ?? 0;
     return {
-      ...toOrgDto(org, users),
+      ...this.dto(org, users),
       usage: { users, api_keys: await this.orgs.apiKeyCount(id) },
       settings_keys: Object.keys(org.settings ?? {}),
     };
@@ -78,6 +91,13 @@ export class PlatformService {
       patch.plan = dto.plan;
     }
     const disabled = dto.disabled ?? dto.suspended;
+    if (disabled === false && org.deletedAt) {
+      throw new ConflictException(
+        'The org is deleted; restore it instead',
+        { deleted_at: org.deletedAt },
+        'org_deleted',
+      );
+    }
     if (disabled !== undefined) {
       patch.disabledAt = disabled ? (org.disabledAt ?? new Date()) : null;
     }
@@ -85,6 +105,49 @@ export class PlatformService {
       await this.orgs.update(id, patch);
     }
     return this.getOrg(id);
+  }
+
+  /**
+   * Soft delete: the org is disabled at once (members get 403 `org_disabled`), hidden from the org
+   * list, restorable until ORG_PURGE_AFTER_DAYS have passed; then OrgPurgeService removes its data.
+   */
+  async deleteOrg(p: Principal, id: string): Promise<void> {
+    const org = await this.findOrg(id);
+    if (org.id === p.orgId) {
+      throw new ConflictException('You cannot delete your own org', undefined, 'own_org');
+    }
+    if (!org.deletedAt) {
+      const now = new Date();
+      await this.orgs.update(id, { deletedAt: now, disabledAt: org.disabledAt ?? now });
+    }
+  }
+
+  async restoreOrg(id: string): Promise<OrgDetailDto> {
+    const org = await this.findOrg(id);
+    if (!org.deletedAt) {
+      throw new ConflictException('The org is not deleted', undefined, 'org_not_deleted');
+    }
+    await this.orgs.update(id, { deletedAt: null, disabledAt: null });
+    return this.getOrg(id);
+  }
+
+  /** A one-time token (24 h) with which a local user sets a new password at POST /auth/reset-password. */
+  async issuePasswordReset(p: Principal, userId: string): Promise<PasswordResetIssuedDto> {
+    const user = await this.users.findById(userId);
+    if (!user) {
+      throw new NotFoundException('User');
+    }
+    if (user.authProvider !== 'local') {
+      throw new ConflictException(
+        'Only local users have a password',
+        { auth_provider: user.authProvider },
+        'not_a_local_user',
+      );
+    }
+    const token = `pwr_${randomBytes(32).toString('base64url')}`;
+    const expiresAt = new Date(Date.now() + PASSWORD_RESET_TTL_MS);
+    await this.resets.issue({ userId, tokenHash: sha256Hex(token), createdBy: p.userId, expiresAt });
+    return { user_id: userId, reset_token: token, expires_at: expiresAt.toISOString() };
   }
 
   createInvite(p: Principal, orgId: string, dto: CreateInviteDto): Promise<InviteCreatedDto> {

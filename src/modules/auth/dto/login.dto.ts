@@ -45,6 +45,20 @@ export class RegisterDto {
   invite_token?: string;
 }
 
+export class ResetPasswordDto {
+  @ApiProperty({ description: 'token from POST /platform/users/:id/reset-password', example: 'pwr_…' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(512)
+  token: string;
+
+  @ApiProperty({ minLength: 8 })
+  @IsString()
+  @MinLength(8)
+  @MaxLength(1024)
+  password: string;
+}
+
 export class OidcCallbackQuery {
   @ApiProperty()
   @IsString()

@@ -83,6 +83,14 @@ export class ListOrgsQuery extends PageQuery {
   @Transform(toBool)
   @IsBoolean()
   disabled?: boolean;
+
+  @ApiPropertyOptional({
+    description: 'true lists the deleted orgs (restorable until purged); by default they are left out',
+  })
+  @IsOptional()
+  @Transform(toBool)
+  @IsBoolean()
+  deleted?: boolean;
 }
 
 export class PlatformListUsersQuery extends ListUsersQuery {
@@ -131,6 +139,12 @@ export class OrgDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   disabled_at: string | null;
 
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'set while the org is deleted' })
+  deleted_at: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'when a deleted org is purged' })
+  purge_at: string | null;
+
   @ApiProperty()
   user_count: number;
 
@@ -159,7 +173,13 @@ export class OrgCreatedDto extends OrgDto {
   owner_invite?: InviteCreatedDto;
 }
 
-export function toOrgDto(o: OrganizationEntity, userCount: number): OrgDto {
+export class PasswordResetIssuedDto {
+  @ApiProperty() user_id: string;
+  @ApiProperty({ description: 'one-time token for POST /auth/reset-password; shown once' }) reset_token: string;
+  @ApiProperty({ format: 'date-time' }) expires_at: string;
+}
+
+export function toOrgDto(o: OrganizationEntity, userCount: number, purgeAfterDays: number): OrgDto {
   return {
     id: o.id,
     name: o.name,
@@ -167,6 +187,8 @@ export function toOrgDto(o: OrganizationEntity, userCount: number): OrgDto {
     plan: o.plan,
     disabled: !!o.disabledAt,
     disabled_at: o.disabledAt?.toISOString() ?? null,
+    deleted_at: o.deletedAt?.toISOString() ?? null,
+    purge_at: o.deletedAt ? new Date(o.deletedAt.getTime() + purgeAfterDays * 86_400_000).toISOString() : null,
     user_count: userCount,
     created_at: o.createdAt.toISOString(),
   };

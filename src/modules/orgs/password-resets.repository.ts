@@ -1,0 +1,28 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, IsNull, Repository } from 'typeorm';
+import { PasswordResetEntity } from './password-reset.entity';
+
+@Injectable()
+export class PasswordResetsRepository {
+  constructor(@InjectRepository(PasswordResetEntity) private readonly repo: Repository<PasswordResetEntity>) {}
+
+  /** Issues a reset and retires the user's earlier unused ones (only the newest token works). */
+  async issue(row: Pick<PasswordResetEntity, 'userId' | 'tokenHash' | 'createdBy' | 'expiresAt'>): Promise<void> {
+    await this.repo.manager.transaction(async (m) => {
+      await m.update(PasswordResetEntity, { userId: row.userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
+      await m.insert(PasswordResetEntity, row);
+    });
+  }
+
+  /** Marks the token used if it is unused and not expired; the user id, or null. Single use under races. */
+  async consume(m: EntityManager, tokenHash: string): Promise<string | null> {
+    const rows = (await m.query(
+      `UPDATE password_resets SET used_at = now()
+       WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+       RETURNING user_id`,
+      [tokenHash],
+    )) as [{ user_id: string }[], number];
+    return rows[0]?.[0]?.user_id ?? null;
+  }
+}

@@ -1,0 +1,66 @@
+import { AppConfig } from '@libs/config';
+import { Neo4jService } from '@libs/graph/neo4j.service';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
+
+const PURGE_EVERY_MS = 3600_000;
+const ORGS_PER_RUN = 20;
+const GRAPH_BATCH = 5000;
+
+/**
+ * Removes the data of orgs deleted more than ORG_PURGE_AFTER_DAYS ago: graph nodes and edges,
+ * uploaded files, then the org row, which cascades to every org-scoped PostgreSQL table. Runs hourly
+ * in every API process; the final conditional delete makes concurrent runs harmless, and each step
+ * can be repeated, so a run interrupted half-way is finished by the next one.
+ */
+@Injectable()
+export class OrgPurgeService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(OrgPurgeService.name);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly orgs: OrgsRepository,
+    private readonly neo4j: Neo4jService,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => {
+      this.purgeDue().catch((err: Error) => this.logger.warn(`org purge failed: ${err.message}`));
+    }, PURGE_EVERY_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Purges the orgs whose grace period has ended by `now`; returns their ids. */
+  async purgeDue(now = new Date()): Promise<string[]> {
+    const before = new Date(now.getTime() - this.config.orgPurgeAfterDays * 86_400_000);
+    const purged: string[] = [];
+    for (const id of await this.orgs.dueForPurge(before, ORGS_PER_RUN)) {
+      await this.deleteGraph(id);
+      await rm(join(this.config.uploadDir, id), { recursive: true, force: true });
+      if (await this.orgs.purge(id, before)) {
+        purged.push(id);
+        this.logger.log(`purged deleted org ${id}`);
+      }
+    }
+    return purged;
+  }
+
+  private async deleteGraph(orgId: string): Promise<void> {
+    for (;;) {
+      const res = await this.neo4j.write<{ n: number }>(
+        `MATCH (n) WHERE n.org_id = $orgId WITH n LIMIT ${GRAPH_BATCH} DETACH DELETE n RETURN count(*) AS n`,
+        { orgId },
+      );
+      if (!res.records[0] || res.records[0].get('n') < GRAPH_BATCH) {
+        return;
+      }
+    }
+  }
+}
