@@ -1,4 +1,8 @@
+import { AppConfig } from '@libs/config';
+import { gitCacheDir } from '@libs/connectors/git/git.connector';
 import { Neo4jService } from '@libs/graph/neo4j.service';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { OrgPurgeService } from 'src/modules/platform/org-purge.service';
 import { addMember, createApiKey, loginAdmin, registerOwner, TestUser } from '../factories/users';
@@ -64,6 +68,15 @@ describe('identity: deleting and purging orgs, password resets (/platform)', () 
     await neo4j.write('CREATE (:Entity:PurgeProbe {org_id: $org, realm: "data", source_id: "s", key: "k1"})', {
       org: gone.orgId,
     });
+    const uploadDir = t.app.get(AppConfig).uploadDir;
+    const files = [
+      join(uploadDir, gone.orgId, 'upl_probe'),
+      join(gitCacheDir(uploadDir, gone.orgId), 'probe.git', 'HEAD'),
+    ];
+    for (const f of files) {
+      mkdirSync(dirname(f), { recursive: true });
+      writeFileSync(f, 'x');
+    }
     const recent = await registerOwner(t, 'purgelater');
 
     await t.http().delete(`/api/v1/platform/orgs/${gone.orgId}`).set(admin.auth).expect(204);
@@ -80,6 +93,7 @@ describe('identity: deleting and purging orgs, password resets (/platform)', () 
     expect(await count('SELECT count(*) AS n FROM realms WHERE org_id = $1')).toBe(0);
     const nodes = await neo4j.read('MATCH (n) WHERE n.org_id = $org RETURN count(n) AS n', { org: gone.orgId });
     expect(nodes.records[0].get('n')).toBe(0);
+    expect(files.filter((f) => existsSync(f))).toEqual([]);
     await t.http().get(`/api/v1/platform/orgs/${recent.orgId}`).set(admin.auth).expect(200);
     await t.http().get(`/api/v1/platform/orgs/${gone.orgId}`).set(admin.auth).expect(404);
   });

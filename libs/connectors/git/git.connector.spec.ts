@@ -235,11 +235,11 @@ describe('git connector on a real repository built by the test', () => {
     ]);
   });
 
-  it('clones a url into the cache dir under UPLOAD_DIR and fetches new commits', async () => {
+  it("clones a url into the org's cache dir under UPLOAD_DIR and fetches new commits", async () => {
     const config: GitConfig = { url: `file://${repo}`, branch: 'main' };
     const v = await gitConnector.validate(ctx(config));
     expect(v.info).toMatchObject({ head: shas[3], commits: 4 });
-    expect(execFileSync('ls', [path.join(root, 'uploads', 'git')], { encoding: 'utf8' })).toMatch(/\.git/);
+    expect(execFileSync('ls', [path.join(root, 'uploads', 'git', 'org')], { encoding: 'utf8' })).toMatch(/\.git/);
     writeFileSync(path.join(repo, 'new.txt'), 'new\n');
     commit('After clone', undefined, '2026-06-01T10:00:00Z');
     const v2 = await gitConnector.validate(ctx(config)); // validate fetches
@@ -249,7 +249,7 @@ describe('git connector on a real repository built by the test', () => {
     // the runtime's uploadDir (ConnectorContext.uploadDir) wins over the environment
     const other = path.join(root, 'uploads-ctx');
     await gitConnector.validate({ ...ctx(config), uploadDir: other });
-    expect(execFileSync('ls', [path.join(other, 'git')], { encoding: 'utf8' })).toMatch(/\.git/);
+    expect(execFileSync('ls', [path.join(other, 'git', 'org')], { encoding: 'utf8' })).toMatch(/\.git/);
   });
 
   it('maps a remote that demands credentials to a credentials error without leaking the token', async () => {

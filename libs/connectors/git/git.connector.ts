@@ -153,10 +153,11 @@ function isSafeRef(ref: unknown): ref is string {
   );
 }
 
-function cacheRoot(uploadDir?: string): string {
+/** Where an org's bare clones live: `<UPLOAD_DIR>/git/<org id>/` (removed when the org is purged). */
+export function gitCacheDir(uploadDir?: string, orgId?: string): string {
   const dir = uploadDir || process.env.UPLOAD_DIR;
   const base = dir ? path.resolve(dir) : os.tmpdir();
-  return path.join(base, 'git');
+  return path.join(base, 'git', orgId || '_');
 }
 
 function authUrl(c: GitConfig): string {
@@ -191,7 +192,7 @@ async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Returns the git dir to run commands in (cloning / fetching remotes as needed). */
-/** `orgId` keys the clone cache: orgs never share a clone, so one org's fetch never serves another's reads. */
+/** Clones are cached per org (gitCacheDir): one org's fetch never serves another org's reads. */
 export async function resolveRepo(
   c: GitConfig,
   opts: { fresh?: boolean; signal?: AbortSignal; uploadDir?: string; orgId?: string } = {},
@@ -211,11 +212,8 @@ export async function resolveRepo(
     return p;
   }
   const dir = path.join(
-    cacheRoot(opts.uploadDir),
-    createHash('sha256')
-      .update(`${opts.orgId ?? ''}\n${c.url!.trim()}`)
-      .digest('hex')
-      .slice(0, 24) + '.git',
+    gitCacheDir(opts.uploadDir, opts.orgId),
+    createHash('sha256').update(c.url!.trim()).digest('hex').slice(0, 24) + '.git',
   );
   return withLock(dir, async () => {
     try {

@@ -1,4 +1,5 @@
 import { AppConfig } from '@libs/config';
+import { gitCacheDir } from '@libs/connectors/git/git.connector';
 import { Neo4jService } from '@libs/graph/neo4j.service';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
@@ -11,7 +12,7 @@ const GRAPH_BATCH = 5000;
 
 /**
  * Removes the data of orgs deleted more than ORG_PURGE_AFTER_DAYS ago: graph nodes and edges,
- * uploaded files, then the org row, which cascades to every org-scoped PostgreSQL table. Runs hourly
+ * uploaded files and git clones, then the org row, which cascades to every org-scoped PostgreSQL table. Runs hourly
  * in every API process; the final conditional delete makes concurrent runs harmless, and each step
  * can be repeated, so a run interrupted half-way is finished by the next one.
  */
@@ -44,6 +45,7 @@ export class OrgPurgeService implements OnApplicationBootstrap, OnModuleDestroy 
     for (const id of await this.orgs.dueForPurge(before, ORGS_PER_RUN)) {
       await this.deleteGraph(id);
       await rm(join(this.config.uploadDir, id), { recursive: true, force: true });
+      await rm(gitCacheDir(this.config.uploadDir, id), { recursive: true, force: true });
       if (await this.orgs.purge(id, before)) {
         purged.push(id);
         this.logger.log(`purged deleted org ${id}`);
