@@ -19,14 +19,23 @@ export interface CatalogTool {
   requiresApproval: boolean;
 }
 
+export interface ToolRouteHints {
+  sourceId?: string | null;
+  realm?: string | null;
+}
+
 /**
  * What the chat needs from the sources side: the org's tools and a way to run one.
  * Implemented by the sources module, consumed by chat/agents/tasks.
  */
 export abstract class ToolCatalogPort {
   abstract listTools(orgId: string): Promise<CatalogTool[]>;
-  /** Resolves a qualified name, `<connector type|source name>.<tool>` or a bare tool name; undefined when absent or ambiguous. */
-  abstract findTool(orgId: string, qualifiedName: string): Promise<CatalogTool | undefined>;
+  /**
+   * Resolves a qualified name, `<connector type|source name>.<tool>` or a bare tool name. When several
+   * sources fit (tools-and-catalog.md §5, route): `hints.sourceId` picks one, else the one in
+   * `hints.realm`, else the first created. Undefined when none fits.
+   */
+  abstract findTool(orgId: string, name: string, hints?: ToolRouteHints): Promise<CatalogTool | undefined>;
   /** Runs the tool. Throws ToolExecutionError for failures the model should see. */
   abstract execute(
     orgId: string,

@@ -237,14 +237,15 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
       requires_approval: true,
     });
 
-    // a second cluster: tools are then qualified by source name, and a bare connector type is ambiguous
+    // a second cluster: tools are then qualified by source name; the bare connector type routes to the first created
     await createKubeSource(t.baseUrl, u.auth, kube, 'k8s-us');
     const both = (await t.http().get('/api/v1/chat/catalog?limit=200').set(u.auth).expect(200)).body.items;
     expect(both.filter((x: any) => x.tool === 'delete_pod').map((x: any) => x.qualified)).toEqual([
       'k8s-eu.delete_pod',
       'k8s-us.delete_pod',
     ]);
-    await t.http().get('/api/v1/chat/catalog/kubernetes/tools/delete_pod').set(u.auth).expect(404);
+    const first = await t.http().get('/api/v1/chat/catalog/kubernetes/tools/delete_pod').set(u.auth).expect(200);
+    expect(first.body.qualified).toBe('k8s-eu.delete_pod');
     const us = await t.http().get('/api/v1/chat/catalog/k8s-us/tools/delete_pod').set(u.auth).expect(200);
     expect(us.body).toMatchObject({ qualified: 'k8s-us.delete_pod', source: 'k8s-us' });
   });

@@ -282,4 +282,36 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     });
     expect(done).toMatchObject({ status: 'completed' }); // the pod still exists: an earlier test denied its deletion
   });
+
+  it('a call that fits several sources goes to source_id, else the conversation realm, else the first created', async () => {
+    const o = await registerOwner(t, 'chatroute');
+    const prod = await createKubeSource(t.baseUrl, o.auth, kube, 'prod'); // realm infrastructure
+    const staging = await t
+      .http()
+      .post('/api/v1/sources')
+      .set(o.auth)
+      .send({
+        name: 'staging',
+        source_type: 'kubernetes',
+        realm: 'development',
+        config: { server: kube.url, token: kube.token },
+      })
+      .expect(201);
+    const conv = async (realm?: string) =>
+      (await t.http().post('/api/v1/chat/conversations').set(o.auth).send({ title: 'route', realm }).expect(201)).body
+        .id;
+    const call = async (c: string, body: Record<string, unknown>) =>
+      (await t.http().post(`/api/v1/chat/conversations/${c}/tool-calls`).set(o.auth).send(body).expect(200)).body;
+    const plain = { connector: 'kubernetes', tool: 'list_pods', args: { namespace: 'prod' } };
+
+    expect(await call(await conv(), plain)).toMatchObject({ status: 'completed', tool: 'prod.list_pods' });
+    expect(await call(await conv('development'), plain)).toMatchObject({
+      status: 'completed',
+      tool: 'staging.list_pods',
+    });
+    const picked = await call(await conv(), { ...plain, args: { namespace: 'prod', source_id: staging.body.id } });
+    expect(picked).toMatchObject({ status: 'completed', tool: 'staging.list_pods' });
+    const top = await call(await conv('development'), { ...plain, source_id: prod.id });
+    expect(top).toMatchObject({ status: 'completed', tool: 'prod.list_pods' });
+  });
 });

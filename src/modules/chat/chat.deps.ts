@@ -2,7 +2,7 @@ import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { AccessRequestPort, type AccessRequestInput } from '@libs/connectors/access-request.port';
 import type { ToolEffect } from '@libs/connectors/connector';
-import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
+import type { CatalogTool, ToolRouteHints } from '@libs/connectors/tool-catalog.port';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
 import { NotFoundException, ServiceUnavailableException } from '@libs/errors';
 import { LlmProvider, LlmProviderFactory } from '@libs/llm/llm.port';
@@ -115,9 +115,9 @@ export class ChatDeps {
     return port ? port.listTools(orgId) : [];
   }
 
-  async findTool(orgId: string, name: string): Promise<CatalogTool | undefined> {
+  async findTool(orgId: string, name: string, hints?: ToolRouteHints): Promise<CatalogTool | undefined> {
     const port = this.catalogPort();
-    return port ? port.findTool(orgId, name) : undefined;
+    return port ? port.findTool(orgId, name, hints) : undefined;
   }
 
   async executeTool(

@@ -37,6 +37,15 @@ export const META_TOOLS: LlmToolDefinition[] = [
           description: 'Qualified tool name (e.g. `kubernetes.list_pods`) as returned by search_connector_tools',
         },
         arguments: { type: 'object', description: "Arguments matching the tool's input schema" },
+        connector: {
+          type: 'string',
+          description:
+            'Connector type or source name, when `tool` is a bare tool name (e.g. `kubernetes` + `list_pods`)',
+        },
+        source_id: {
+          type: 'string',
+          description: 'Only when several sources offer the tool: the source_id (from list_connectors) to run it on',
+        },
       },
       required: ['tool'],
     },

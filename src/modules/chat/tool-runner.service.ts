@@ -1,7 +1,7 @@
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { ToolExecutionError } from '@libs/connectors/connector';
-import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
+import type { CatalogTool, ToolRouteHints } from '@libs/connectors/tool-catalog.port';
 import { SecretBox } from '@libs/crypto';
 import type { LlmToolCall } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
@@ -37,6 +37,8 @@ export interface ToolRunContext {
   agent: ChatAgent;
   /** the catalog is limited to sources of this realm (see catalogRealm); null = every realm */
   realm: string | null;
+  /** the conversation's realm: routes a call that fits several sources to the one in this realm */
+  conversationRealm: string | null;
   security: ChatSecurity;
   /** SSE emitter of the running turn (absent for manual calls) */
   emit?: (event: string, data: Record<string, unknown>) => void;
@@ -60,13 +62,27 @@ const MAX_MODEL_RESULT_CHARS = 32 * 1024;
 export function parseExecuteInput(raw: Record<string, unknown>): {
   tool: string;
   connector?: string;
+  /** picks one of several sources of a connector type: `source_id` beside `tool` or inside `args` */
+  sourceId?: string;
   args: Record<string, unknown>;
 } {
   const tool = typeof raw.tool === 'string' ? raw.tool : typeof raw.name === 'string' ? raw.name : '';
   const connector = typeof raw.connector === 'string' && raw.connector ? raw.connector : undefined;
   const a = raw.arguments ?? raw.args ?? raw.parameters ?? {};
   const args = a && typeof a === 'object' && !Array.isArray(a) ? (a as Record<string, unknown>) : {};
-  return { tool, connector, args };
+  const sourceId =
+    typeof raw.source_id === 'string' ? raw.source_id : typeof args.source_id === 'string' ? args.source_id : undefined;
+  return { tool, connector, sourceId, args };
+}
+
+/** The tool's own arguments: a routing `source_id` is dropped unless the tool itself declares one. */
+export function toolArgs(tool: CatalogTool | undefined, args: Record<string, unknown>): Record<string, unknown> {
+  const declared = (tool?.inputSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  if (!('source_id' in args) || 'source_id' in declared) {
+    return args;
+  }
+  const { source_id: _routing, ...rest } = args;
+  return rest;
 }
 
 /** Precedence: a `deny` default (org or agent) refuses; then the tool's requiresApproval; then agent override; then org default. */
@@ -136,12 +152,17 @@ export class ToolRunner {
     private readonly config: AppConfig,
   ) {}
 
-  /** `{tool}` (qualified or bare) or `{connector, tool}`; undefined when absent or ambiguous. */
-  resolveTool(orgId: string, name: string, connector?: string): Promise<CatalogTool | undefined> {
+  /** `{tool}` (qualified or bare) or `{connector, tool}`; several fitting sources are routed by `hints`. */
+  resolveTool(
+    orgId: string,
+    name: string,
+    connector?: string,
+    hints?: ToolRouteHints,
+  ): Promise<CatalogTool | undefined> {
     if (!name) {
       return Promise.resolve(undefined);
     }
-    return this.deps.findTool(orgId, connector && !name.includes('.') ? `${connector}.${name}` : name);
+    return this.deps.findTool(orgId, connector && !name.includes('.') ? `${connector}.${name}` : name, hints);
   }
 
   /**
@@ -269,8 +290,12 @@ export class ToolRunner {
     id: string,
     call: LlmToolCall,
   ): Promise<{ summary: StoredToolCallSummary; modelResult: unknown }> {
-    const input = parseExecuteInput(call.args ?? {});
-    const tool = await this.resolveTool(ctx.orgId, input.tool, input.connector);
+    const parsed = parseExecuteInput(call.args ?? {});
+    const tool = await this.resolveTool(ctx.orgId, parsed.tool, parsed.connector, {
+      sourceId: parsed.sourceId,
+      realm: ctx.conversationRealm,
+    });
+    const input = { ...parsed, args: toolArgs(tool, parsed.args) };
     const qualified =
       tool?.qualifiedName ??
       (input.connector && !input.tool.includes('.') ? `${input.connector}.${input.tool}` : input.tool);

@@ -189,6 +189,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
         actor: input.actor,
         agent,
         realm: catalogRealm(agent, conversation.realm),
+        conversationRealm: conversation.realm,
         security,
         emit,
         isCancelled,

@@ -1,6 +1,6 @@
 import { toolArgumentProblems } from '@libs/connectors/config-validation';
 import { ToolExecutionError, type ConnectorToolSpec } from '@libs/connectors/connector';
-import { ToolCatalogPort, type CatalogTool } from '@libs/connectors/tool-catalog.port';
+import { ToolCatalogPort, type CatalogTool, type ToolRouteHints } from '@libs/connectors/tool-catalog.port';
 import { Injectable, Logger } from '@nestjs/common';
 import { SourceRuntime } from './source-runtime.service';
 import type { SourceEntity } from './source.entity';
@@ -94,21 +94,21 @@ export class SourceToolCatalog extends ToolCatalogPort {
     return lists.flat();
   }
 
-  async findTool(orgId: string, qualifiedName: string): Promise<CatalogTool | undefined> {
-    const tools = await this.listTools(orgId);
-    const exact = tools.find((t) => t.qualifiedName === qualifiedName);
-    if (exact) {
-      return exact;
-    }
-    // `<connector type>.<tool>`, `<source name>.<tool>` or a bare tool name, when only one tool fits:
-    // an ambiguous name never picks one of several sources
+  async findTool(orgId: string, qualifiedName: string, hints: ToolRouteHints = {}): Promise<CatalogTool | undefined> {
+    const tools = await this.listTools(orgId); // in source creation order
     const dot = qualifiedName.lastIndexOf('.');
     const prefix = dot > 0 ? qualifiedName.slice(0, dot).toLowerCase() : undefined;
     const name = dot > 0 ? qualifiedName.slice(dot + 1) : qualifiedName;
-    const candidates = tools.filter(
-      (t) => t.name === name && (!prefix || t.connector === prefix || t.sourceName.toLowerCase() === prefix),
-    );
-    return candidates.length === 1 ? candidates[0] : undefined;
+    let candidates = tools.filter((t) => t.qualifiedName === qualifiedName);
+    if (!candidates.length) {
+      candidates = tools.filter(
+        (t) => t.name === name && (!prefix || t.connector === prefix || t.sourceName.toLowerCase() === prefix),
+      );
+    }
+    if (hints.sourceId) {
+      return candidates.find((t) => t.sourceId === hints.sourceId);
+    }
+    return (hints.realm && candidates.find((t) => t.realm === hints.realm)) || candidates[0];
   }
 
   async execute(

@@ -10,6 +10,7 @@ import {
   IsObject,
   IsOptional,
   IsString,
+  IsUUID,
   Matches,
   Max,
   MaxLength,
@@ -150,6 +151,15 @@ export class ManualToolCallDto {
   @IsString()
   @MaxLength(200)
   connector?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description:
+      'Which source runs the tool when several fit (also accepted as `args.source_id`); else the one in the conversation realm, else the first created',
+  })
+  @IsOptional()
+  @IsUUID()
+  source_id?: string;
 }
 
 export class CatalogQuery extends PageQuery {
