@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 
 export const AUDIT_CATEGORIES = [
@@ -47,16 +48,16 @@ const INSERT_BATCH = `
   WITH input AS (
     SELECT x.*, coalesce(x.org_id, '${NO_ORG_KEY}'::uuid) AS org_key
     FROM jsonb_to_recordset($1::jsonb) AS x(
-      i int, org_id uuid, ts timestamptz, category text, action text, result text, actor_user_id uuid,
+      i int, id uuid, org_id uuid, ts timestamptz, category text, action text, result text, actor_user_id uuid,
       actor_api_key_id uuid, actor_email text, target jsonb, ip text, request_id text, details jsonb)),
   counts AS (SELECT org_key, count(*) AS n FROM input GROUP BY org_key),
   bumped AS (
     INSERT INTO audit_seq (org_key, seq) SELECT org_key, n FROM counts ORDER BY org_key
     ON CONFLICT (org_key) DO UPDATE SET seq = audit_seq.seq + excluded.seq
     RETURNING org_key, seq AS last_seq)
-  INSERT INTO audit_log (org_id, seq, ts, category, action, result, actor_user_id, actor_api_key_id,
+  INSERT INTO audit_log (id, org_id, seq, ts, category, action, result, actor_user_id, actor_api_key_id,
                          actor_email, target, ip, request_id, details)
-  SELECT input.org_id,
+  SELECT input.id, input.org_id,
          bumped.last_seq - counts.n + row_number() OVER (PARTITION BY input.org_key ORDER BY input.i),
          input.ts, input.category, input.action, input.result, input.actor_user_id, input.actor_api_key_id,
          input.actor_email, input.target, input.ip, input.request_id, input.details
@@ -84,10 +85,11 @@ export class AuditService {
 
   constructor(private readonly ds: DataSource) {}
 
-  /** Resolves once the entry is stored (or its failure logged); never rejects. */
-  record(input: AuditInput): Promise<void> {
-    return new Promise<void>((done) => {
-      this.queue.push({ row: toRow(input), action: input.action, done });
+  /** Resolves with the entry's id once it is stored (or its failure logged); never rejects. */
+  record(input: AuditInput): Promise<string> {
+    const id = randomUUID();
+    return new Promise<string>((resolve) => {
+      this.queue.push({ row: { id, ...toRow(input) }, action: input.action, done: () => resolve(id) });
       if (!this.writing) {
         void this.drain();
       }

@@ -45,6 +45,15 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     expect(
       msgs.body.items.find((m: any) => m.role === 'tool' && m.tool_call_id === res.body.tool_call_id),
     ).toBeTruthy();
+    // the gate decision is audited and linked from the call
+    expect(res.body.policy).toMatchObject({ decision: 'allow', audit_id: expect.any(String) });
+    const entry = await t.http().get(`/api/v1/activity/audit/${res.body.policy.audit_id}`).set(u.auth).expect(200);
+    expect(entry.body).toMatchObject({
+      category: 'policy',
+      action: 'chat.tool.execute',
+      result: 'success',
+      details: { decision: 'allow' },
+    });
     // connector + bare tool name (spec shape) works too
     await t
       .http()

@@ -90,12 +90,13 @@ export class ToolCallsService {
       throw new AppException(404, pre.error.code, pre.error.message, { tool_call_id: id });
     }
     const gate = decideGate(tool, security.approvalDefaults, agent.approvalDefaults);
+    const policy = {
+      decision: gate.decision,
+      policy: gate.policy,
+      audit_id: await this.tools.auditDecision(ctx, tool, gate.decision, gate.policy),
+    };
     if (gate.decision === 'approve') {
-      await this.repo.insertToolCall({
-        ...base,
-        status: 'pending_approval',
-        policy: { decision: 'approve', policy: gate.policy },
-      });
+      await this.repo.insertToolCall({ ...base, status: 'pending_approval', policy });
       const approval = await this.tools.createApproval(ctx, id, tool, input.args, gate);
       await this.repo.updateToolCall(id, { approvalId: approval.id });
       return {
@@ -109,11 +110,11 @@ export class ToolCallsService {
           effect: tool.effect,
           reason: gate.reason,
           expires_at: approval.expiresAt.toISOString(),
-          policy: { decision: 'approve', policy: gate.policy },
+          policy,
         },
       };
     }
-    await this.repo.insertToolCall({ ...base, status: 'running', policy: { decision: 'allow', policy: gate.policy } });
+    await this.repo.insertToolCall({ ...base, status: 'running', policy });
     const o = await this.tools.executeAndStore(p.orgId, id, tool, input.args);
     await this.appendToolMessage(p.orgId, c.id, id, tool.qualifiedName, tool.connector, shownArgs, o);
     const row = await this.repo.findToolCall(p.orgId, id);

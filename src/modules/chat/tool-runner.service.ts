@@ -348,12 +348,13 @@ export class ToolRunner {
       return { summary: summary(o.status), modelResult: this.modelResult(o) };
     }
     const gate = decideGate(tool!, ctx.security.approvalDefaults, ctx.agent.approvalDefaults);
+    const policy = {
+      decision: gate.decision,
+      policy: gate.policy,
+      audit_id: await this.auditDecision(ctx, tool!, gate.decision, gate.policy),
+    };
     if (gate.decision === 'approve') {
-      await this.repo.insertToolCall({
-        ...base,
-        status: 'pending_approval',
-        policy: { decision: 'approve', policy: gate.policy },
-      });
+      await this.repo.insertToolCall({ ...base, status: 'pending_approval', policy });
       const approval = await this.createApproval(ctx, id, tool!, input.args, gate);
       await this.repo.updateToolCall(id, { approvalId: approval.id });
       ctx.emit?.('approval_required', {
@@ -377,7 +378,7 @@ export class ToolRunner {
       this.emitResult(ctx, id, o);
       return { summary: summary(o.status), modelResult: this.modelResult(o) };
     }
-    await this.repo.insertToolCall({ ...base, status: 'running', policy: { decision: 'allow', policy: gate.policy } });
+    await this.repo.insertToolCall({ ...base, status: 'running', policy });
     const o = await this.executeAndStore(ctx.orgId, id, tool!, input.args);
     this.emitResult(ctx, id, o);
     return { summary: summary(o.status), modelResult: this.modelResult(o) };
@@ -403,14 +404,14 @@ export class ToolRunner {
       };
     }
     if (!this.allowedByAgent(ctx.agent, tool)) {
-      await this.auditPolicy(ctx, tool, 'agent-connectors-allowlist');
+      const auditId = await this.auditDecision(ctx, tool, 'deny', 'agent-connectors-allowlist');
       return {
         status: 'denied',
         error: {
           code: 'policy_denied',
           message: `Connector ${tool.connector} is not allowed for agent ${ctx.agent.name}`,
         },
-        policy: { decision: 'deny', policy: 'agent-connectors-allowlist' },
+        policy: { decision: 'deny', policy: 'agent-connectors-allowlist', audit_id: auditId },
       };
     }
     const problems = validateArgs(tool.inputSchema as Record<string, unknown>, args);
@@ -422,29 +423,31 @@ export class ToolRunner {
     }
     const gate = decideGate(tool, ctx.security.approvalDefaults, ctx.agent.approvalDefaults);
     if (gate.decision === 'deny') {
-      await this.auditPolicy(ctx, tool, gate.policy);
+      const auditId = await this.auditDecision(ctx, tool, 'deny', gate.policy);
       return {
         status: 'denied',
         error: { code: 'policy_denied', message: gate.reason },
-        policy: { decision: 'deny', policy: gate.policy },
+        policy: { decision: 'deny', policy: gate.policy, audit_id: auditId },
       };
     }
     return null;
   }
 
-  private async auditPolicy(
+  /** Every gate decision is audited (category `policy`); the entry id goes into the call's `policy.audit_id`. */
+  auditDecision(
     ctx: Pick<ToolRunContext, 'orgId' | 'actor' | 'conversationId'>,
     tool: CatalogTool,
+    decision: 'allow' | 'approve' | 'deny',
     policy: string,
-  ): Promise<void> {
-    await this.audit.record({
+  ): Promise<string> {
+    return this.audit.record({
       orgId: ctx.orgId,
       category: 'policy',
       action: 'chat.tool.execute',
-      result: 'denied',
+      result: decision === 'deny' ? 'denied' : 'success',
       actor: ctx.actor.userId ? { userId: ctx.actor.userId, email: ctx.actor.email ?? '' } : null,
       target: { type: 'tool', id: tool.qualifiedName, conversation_id: ctx.conversationId },
-      details: { policy, effect: tool.effect },
+      details: { decision, policy, effect: tool.effect },
     });
   }
 
