@@ -211,6 +211,12 @@ describe('chat: conversations, offline quick start, SSE framing', () => {
       true,
     );
     expect(page.body.total).toBe(kubeTools.length);
+    const byRealm = async (realm: string) =>
+      (await t.http().get(`/api/v1/chat/catalog?realm=${realm}`).set(u.auth).expect(200)).body.total;
+    expect(await byRealm('infrastructure')).toBe(kubeTools.length);
+    expect(await byRealm('development')).toBe(0);
+    const none = await t.http().get('/api/v1/chat/catalog/search?q=delete%20pod&realm=development').set(u.auth);
+    expect(none.body.tools).toEqual([]);
     expect(page.body.items).toHaveLength(3);
     expect(page.body.next_cursor).toEqual(expect.any(String));
     const rest = await t

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { ChatDeps } from './chat.deps';
 import { CatalogQuery, CatalogSearchQuery, CatalogSearchResponseDto, CatalogToolDto } from './dto/chat.dto';
 import { ToolRunner, toolView } from './tool-runner.service';
+import { rankTools } from './tool-search';
 
 /** The org's connector tools as the catalog endpoints show them. Viewers see read tools only. */
 @Injectable()
@@ -15,15 +16,16 @@ export class CatalogService {
     private readonly tools: ToolRunner,
   ) {}
 
-  private async visibleTools(p: Principal): Promise<CatalogTool[]> {
+  /** Viewers see read tools only; `realm` keeps the tools of sources in that realm. */
+  private async visibleTools(p: Principal, realm?: string): Promise<CatalogTool[]> {
     const all = await this.deps.listTools(p.orgId);
-    return p.role === 'viewer' ? all.filter((t) => t.effect === 'read') : all;
+    return all.filter((t) => (p.role !== 'viewer' || t.effect === 'read') && (!realm || t.realm === realm));
   }
 
   async list(p: Principal, q: CatalogQuery): Promise<Page<CatalogToolDto>> {
-    const tools = (await this.visibleTools(p)).sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
+    const tools = (await this.visibleTools(p, q.realm)).sort((a, b) => a.qualifiedName.localeCompare(b.qualifiedName));
     return paginateArray(tools, q, {
-      scope: `catalog:${p.orgId}:${p.role === 'viewer' ? 'r' : 'all'}`,
+      scope: `catalog:${p.orgId}:${p.role === 'viewer' ? 'r' : 'all'}:${q.realm ?? ''}`,
       key: (t) => t.qualifiedName,
       id: (t) => t.qualifiedName,
       map: toolView,
@@ -32,8 +34,8 @@ export class CatalogService {
   }
 
   async search(p: Principal, q: CatalogSearchQuery): Promise<CatalogSearchResponseDto> {
-    const res = await this.tools.searchTools(p.orgId, q.q, q.top_k ?? 5);
-    const tools = p.role === 'viewer' ? res.tools.filter((t) => t.effect === 'read') : res.tools;
+    const ranked = rankTools(await this.visibleTools(p, q.realm), q.q, q.top_k ?? 5);
+    const tools = ranked.map((r) => ({ ...toolView(r.tool), score: r.score }));
     return { tools, items: tools, next_cursor: null, total: tools.length };
   }
 

@@ -765,10 +765,9 @@ export class ToolRunner {
     return { connectors: [...bySource.values()].sort((a, b) => a.name.localeCompare(b.name)) };
   }
 
-  async searchTools(orgId: string, query: string, topK: number, scope?: CatalogScope) {
+  async searchTools(orgId: string, query: string, topK: number, scope: CatalogScope) {
     const k = Number.isInteger(topK) && topK > 0 ? Math.min(topK, 20) : 5;
-    const all = await this.deps.listTools(orgId);
-    const tools = scope ? this.visible(all, scope) : all;
+    const tools = this.visible(await this.deps.listTools(orgId), scope);
     return { tools: rankTools(tools, query, k).map((r) => ({ ...toolView(r.tool), score: r.score })) };
   }
 
