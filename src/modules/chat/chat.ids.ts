@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 
-export function newId(prefix: 'tc' | 'apr' | 'acr'): string {
+export function newId(prefix: 'tc' | 'apr'): string {
   return `${prefix}_${randomUUID().replace(/-/g, '')}`;
 }
 
