@@ -2,6 +2,7 @@ import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { addMember, registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
+import { openWs } from '../support/ws-client';
 import { createKubeSource, openSse, withFakeKube, type SseEvent } from './chat-helpers';
 
 const call = (name: string, args: Record<string, unknown>) => ({ toolCalls: [{ name, arguments: args }] });
@@ -101,6 +102,8 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
   });
 
   it('request_connector_access stores a pending request that admins list, grant or reject exactly once', async () => {
+    const admins = await openWs(t.baseUrl, { token: owner.token });
+    await admins.subscribe(['access_requests']);
     const conv = await conversation(member);
     const [r, bad] = await turn(member, conv, [
       ['request_connector_access', { connector: 'github', reason: 'need to read pull requests' }],
@@ -140,6 +143,16 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
       note: 'added the GitHub source',
       decided_at: expect.any(String),
     });
+    // the org's admins were told over the WebSocket: the request, then the decision
+    expect((await admins.next((m) => m.type === 'access_request.created')).data).toMatchObject({
+      id,
+      status: 'pending',
+    });
+    expect((await admins.next((m) => m.type === 'access_request.decided')).data).toMatchObject({
+      id,
+      status: 'granted',
+    });
+    await admins.close();
     const again = await t
       .http()
       .post(`/api/v1/sources/access-requests/${id}/reject`)
