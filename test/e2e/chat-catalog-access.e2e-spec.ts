@@ -104,6 +104,12 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
   it('request_connector_access stores a pending request that admins list, grant or reject exactly once', async () => {
     const admins = await openWs(t.baseUrl, { token: owner.token });
     await admins.subscribe(['access_requests']);
+    // members may not follow access requests, not even through `*`
+    const members = await openWs(t.baseUrl, { token: member.token });
+    expect((await members.subscribe(['access_requests', '*'])).data).toMatchObject({
+      topics: ['*'],
+      rejected: ['access_requests'],
+    });
     const conv = await conversation(member);
     const [r, bad] = await turn(member, conv, [
       ['request_connector_access', { connector: 'github', reason: 'need to read pull requests' }],
@@ -152,7 +158,8 @@ describe('chat catalog: list_connectors shape, realm scoping, request_connector_
       id,
       status: 'granted',
     });
-    await admins.close();
+    expect(members.messages.filter((m) => m.type.startsWith('access_request.'))).toEqual([]);
+    await Promise.all([admins.close(), members.close()]);
     const again = await t
       .http()
       .post(`/api/v1/sources/access-requests/${id}/reject`)

@@ -1,4 +1,4 @@
-import { PrincipalResolver, type Principal } from '@libs/auth';
+import { PrincipalResolver, roleRank, type Principal } from '@libs/auth';
 import { AppException } from '@libs/errors';
 import { EventBus } from '@libs/redis';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
@@ -10,6 +10,13 @@ import WebSocket, { WebSocketServer } from 'ws';
 
 /** Paths served (the API prefix one and a bare alias). */
 export const WS_PATHS = ['/api/v1/ws', '/ws'];
+
+/** Event types only org admins receive (whatever topic they came through, `*` included). */
+const ADMIN_EVENT_PREFIXES = ['access_request.'];
+
+function visibleTo(p: Principal, type: string): boolean {
+  return roleRank(p.role) >= roleRank('admin') || !ADMIN_EVENT_PREFIXES.some((pre) => type.startsWith(pre));
+}
 
 /** Topic → event type prefixes it receives. `*` receives every org event. */
 export const WS_TOPICS: Record<string, string[]> = {
@@ -394,9 +401,12 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Plain topics are org-scoped by construction; `<kind>:<id>` must name a row of the caller's org. */
-  private async authorizeTopic(p: Principal, topic: string): Promise<'ok' | 'unknown_topic' | 'not_found'> {
+  private async authorizeTopic(
+    p: Principal,
+    topic: string,
+  ): Promise<'ok' | 'unknown_topic' | 'not_found' | 'forbidden'> {
     if (topic in WS_TOPICS) {
-      return 'ok';
+      return WS_TOPICS[topic].every((pre) => pre && !visibleTo(p, pre)) ? 'forbidden' : 'ok';
     }
     const m = /^([a-z_]+):(.{1,200})$/.exec(topic);
     if (!m || !(m[1] in ID_TOPICS)) {
@@ -462,7 +472,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       data: ev.data ?? {},
     });
     for (const c of entry.clients) {
-      if (c.principal.orgId !== orgId || c.ws.readyState !== WebSocket.OPEN) {
+      if (c.principal.orgId !== orgId || c.ws.readyState !== WebSocket.OPEN || !visibleTo(c.principal, ev.type)) {
         continue;
       }
       for (const t of c.topics) {
