@@ -9,7 +9,7 @@ import { ChatRepository } from './chat.repository';
 import { ConversationsService } from './conversations.service';
 import { ManualToolCallDto, ToolCallDto } from './dto/chat.dto';
 import { EXECUTE_TOOL } from './meta-tools';
-import { decideGate, parseExecuteInput, toolArgs, ToolOutcome, ToolRunner } from './tool-runner.service';
+import { decideGate, ToolOutcome, ToolRunner } from './tool-runner.service';
 
 /** `POST /chat/conversations/:id/tool-calls`: one tool through the same gates as the loop, without the model. */
 @Injectable()
@@ -27,15 +27,14 @@ export class ToolCallsService {
     dto: ManualToolCallDto,
   ): Promise<{ status: number; body: ToolCallDto | Record<string, unknown> }> {
     const c = await this.conversations.readable(p, conversationId);
-    const parsed = parseExecuteInput(dto as unknown as Record<string, unknown>);
-    const tool = await this.tools.resolveTool(p.orgId, parsed.tool, parsed.connector, {
-      sourceId: parsed.sourceId,
-      realm: c.realm,
-    });
+    const { tool, input } = await this.tools.resolveExecuteCall(
+      p.orgId,
+      dto as unknown as Record<string, unknown>,
+      c.realm,
+    );
     if (!tool) {
-      throw new NotFoundException('Tool', { tool: parsed.tool, connector: parsed.connector }, 'tool_not_found');
+      throw new NotFoundException('Tool', { tool: input.tool, connector: input.connector }, 'tool_not_found');
     }
-    const input = { ...parsed, args: toolArgs(tool, parsed.args) };
     const [agent, security] = await Promise.all([
       this.deps.agent(p.orgId, c.agentId ?? c.agent).catch(() => this.deps.agent(p.orgId, 'default')),
       this.deps.security(p.orgId),

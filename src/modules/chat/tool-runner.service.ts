@@ -76,7 +76,7 @@ export function parseExecuteInput(raw: Record<string, unknown>): {
 }
 
 /** The tool's own arguments: a routing `source_id` is dropped unless the tool itself declares one. */
-export function toolArgs(tool: CatalogTool | undefined, args: Record<string, unknown>): Record<string, unknown> {
+function toolArgs(tool: CatalogTool | undefined, args: Record<string, unknown>): Record<string, unknown> {
   const declared = (tool?.inputSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
   if (!('source_id' in args) || 'source_id' in declared) {
     return args;
@@ -182,6 +182,23 @@ export class ToolRunner {
     }
     const name = call.tool.slice(call.tool.lastIndexOf('.') + 1);
     return (await this.deps.listTools(orgId)).find((t) => t.sourceId === call.sourceId && t.name === name);
+  }
+
+  /**
+   * An `execute_connector_tool` call (from the model or the manual endpoint): its tool, routed by
+   * `source_id` and the conversation realm, and the tool's own arguments.
+   */
+  async resolveExecuteCall(
+    orgId: string,
+    raw: Record<string, unknown>,
+    conversationRealm: string | null,
+  ): Promise<{ tool: CatalogTool | undefined; input: ReturnType<typeof parseExecuteInput> }> {
+    const parsed = parseExecuteInput(raw);
+    const tool = await this.resolveTool(orgId, parsed.tool, parsed.connector, {
+      sourceId: parsed.sourceId,
+      realm: conversationRealm,
+    });
+    return { tool, input: { ...parsed, args: toolArgs(tool, parsed.args) } };
   }
 
   allowedByAgent(agent: ChatAgent, tool: CatalogTool): boolean {
@@ -290,12 +307,7 @@ export class ToolRunner {
     id: string,
     call: LlmToolCall,
   ): Promise<{ summary: StoredToolCallSummary; modelResult: unknown }> {
-    const parsed = parseExecuteInput(call.args ?? {});
-    const tool = await this.resolveTool(ctx.orgId, parsed.tool, parsed.connector, {
-      sourceId: parsed.sourceId,
-      realm: ctx.conversationRealm,
-    });
-    const input = { ...parsed, args: toolArgs(tool, parsed.args) };
+    const { tool, input } = await this.resolveExecuteCall(ctx.orgId, call.args ?? {}, ctx.conversationRealm);
     const qualified =
       tool?.qualifiedName ??
       (input.connector && !input.tool.includes('.') ? `${input.connector}.${input.tool}` : input.tool);
