@@ -25,6 +25,7 @@ import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { DataSource } from 'typeorm';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
 import { LoginDto, RegisterDto, ResetPasswordDto } from './dto/login.dto';
+import { isPlatformAdmin } from './platform-admin';
 import { TokenService } from './token.service';
 
 export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
@@ -110,33 +111,12 @@ export class AuthService implements OnApplicationBootstrap {
       throw new UnauthorizedException('Invalid email or password', { reason: 'invalid_credentials' });
     }
     const org = await this.orgs.findById(user.orgId);
-    const platformAdmin =
-      this.config.platformAdminEmails.includes(user.email.toLowerCase()) || user.permissions.includes('platform:admin');
-    if (org?.disabledAt && !platformAdmin) {
-      await this.audit.record({
-        orgId: user.orgId,
-        category: 'auth',
-        action: 'auth.login',
-        result: 'denied',
-        actor: { userId: user.id, email: user.email },
-        target: { type: 'user', id: user.id },
-        ip: meta.ip,
-        requestId: meta.requestId,
-        details: { reason: 'org_disabled' },
-      });
+    if (org?.disabledAt && !isPlatformAdmin(user, this.config.platformAdminEmails)) {
+      await this.auditUser(user, 'auth.login', meta, { result: 'denied', details: { reason: 'org_disabled' } });
       throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }
     await this.users.update(user.id, { lastLoginAt: new Date() });
-    await this.audit.record({
-      orgId: user.orgId,
-      category: 'auth',
-      action: 'auth.login',
-      result: 'success',
-      actor: { userId: user.id, email: user.email },
-      target: { type: 'user', id: user.id },
-      ip: meta.ip,
-      requestId: meta.requestId,
-    });
+    await this.auditUser(user, 'auth.login', meta);
     return this.session(user);
   }
 
@@ -255,15 +235,7 @@ export class AuthService implements OnApplicationBootstrap {
         );
       });
     }
-    await this.audit.record({
-      orgId: user.orgId,
-      category: 'auth',
-      action: 'auth.register',
-      result: 'success',
-      actor: { userId: user.id, email: user.email },
-      target: { type: 'user', id: user.id },
-      ip: meta.ip,
-      requestId: meta.requestId,
+    await this.auditUser(user, 'auth.register', meta, {
       details: { via: dto.invite_token ? 'invite' : 'org_name', role: user.role },
     });
     return this.session(user);
@@ -290,33 +262,34 @@ export class AuthService implements OnApplicationBootstrap {
       await this.users.updateInOrg(found.orgId, found.id, { passwordHash }, m);
       return found;
     });
-    await this.audit.record({
+    await this.auditUser(user, 'auth.password_reset', meta);
+    return this.session(user);
+  }
+
+  /** An auth event of a known user (category `auth`, the user as actor and target). */
+  auditUser(
+    user: Pick<UserEntity, 'id' | 'orgId' | 'email'>,
+    action: string,
+    meta: RequestMeta,
+    extra: { result?: 'success' | 'denied'; details?: Record<string, unknown> } = {},
+  ): Promise<string> {
+    return this.audit.record({
       orgId: user.orgId,
       category: 'auth',
-      action: 'auth.password_reset',
-      result: 'success',
+      action,
+      result: extra.result ?? 'success',
       actor: { userId: user.id, email: user.email },
       target: { type: 'user', id: user.id },
       ip: meta.ip,
       requestId: meta.requestId,
+      details: extra.details,
     });
-    return this.session(user);
   }
 
   /** `POST /platform/invites/accept` and `/auth/invites/accept`: creates the invited user. */
   async acceptInvite(dto: AcceptInviteDto, meta: RequestMeta): Promise<LoginResponseDto> {
     const user = await this.joinWithInvite(dto.token, undefined, await hashPassword(dto.password), dto.name ?? null);
-    await this.audit.record({
-      orgId: user.orgId,
-      category: 'auth',
-      action: 'invites.accept',
-      result: 'success',
-      actor: { userId: user.id, email: user.email },
-      target: { type: 'user', id: user.id },
-      ip: meta.ip,
-      requestId: meta.requestId,
-      details: { role: user.role },
-    });
+    await this.auditUser(user, 'invites.accept', meta, { details: { role: user.role } });
     return this.session(user);
   }
 

@@ -82,16 +82,7 @@ export class OidcLoginService {
       if (user.disabledAt) {
         throw new UnauthorizedException('User is disabled', { reason: 'user_disabled' });
       }
-      await this.audit.record({
-        orgId: user.orgId,
-        category: 'auth',
-        action: 'auth.oidc_login',
-        result: 'success',
-        actor: { userId: user.id, email: user.email },
-        target: { type: 'user', id: user.id },
-        ip: meta.ip,
-        requestId: meta.requestId,
-      });
+      await this.auth.auditUser(user, 'auth.oidc_login', meta);
       return this.auth.session(user);
     } catch (err) {
       if (err instanceof UnauthorizedException) {

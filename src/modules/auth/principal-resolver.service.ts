@@ -15,6 +15,7 @@ import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { OidcUsersService } from './oidc-users.service';
 import { OidcVerifier } from './oidc-verifier.service';
+import { isPlatformAdmin } from './platform-admin';
 import { TokenService } from './token.service';
 
 const TOUCH_EVERY_MS = 30_000;
@@ -122,17 +123,10 @@ export class BearerPrincipalResolver extends PrincipalResolver {
       orgId: user.orgId,
       role: user.role,
       email: user.email,
-      platformAdmin: this.isPlatformAdmin(user),
+      platformAdmin: isPlatformAdmin(user, this.config.platformAdminEmails),
       authProvider: user.authProvider,
       ...extra,
     };
-  }
-
-  isPlatformAdmin(user: Pick<UserEntity, 'email' | 'permissions'>): boolean {
-    return (
-      this.config.platformAdminEmails.includes(user.email.toLowerCase()) ||
-      (user.permissions ?? []).includes('platform:admin')
-    );
   }
 
   private touch(id: string): void {
