@@ -234,10 +234,7 @@ export class SourcesOAuthService {
       tokenFields.token_expires_at = new Date(Date.now() + tokens.expires_in * 1000).toISOString();
     }
     if (source) {
-      const def = this.runtime.definition(source);
-      if (!def) {
-        throw new UnprocessableException('connector_disabled', 'connector disabled');
-      }
+      const def = this.runtime.requireDefinition(source);
       const full = { ...this.runtime.fullConfig(source), ...this.onlyKnown(def.configSchema.properties, tokenFields) };
       this.runtime.applyConfig(source, def, full);
       source.status = 'ready';

@@ -2,6 +2,7 @@ import { AppConfig } from '@libs/config';
 import type { ConnectorContext, ConnectorDefinition } from '@libs/connectors/connector';
 import { ConnectorRegistry } from '@libs/connectors/connector-registry';
 import { SecretBox } from '@libs/crypto';
+import { UnprocessableException } from '@libs/errors';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
@@ -37,6 +38,18 @@ export class SourceRuntime {
 
   definition(s: SourceEntity): ConnectorDefinition<any> | undefined {
     return this.registry.get(s.sourceType);
+  }
+
+  /** The source's connector; 422 `connector_disabled` when this server does not enable it. */
+  requireDefinition(s: SourceEntity): ConnectorDefinition<any> {
+    const def = this.registry.get(s.sourceType);
+    if (!def) {
+      throw new UnprocessableException(
+        'connector_disabled',
+        `Connector "${s.sourceType}" is not enabled on this server`,
+      );
+    }
+    return def;
   }
 
   secrets(s: SourceEntity): Record<string, unknown> {

@@ -257,13 +257,7 @@ export class SourcesService {
     meta: { requestId?: string; ip?: string },
   ): Promise<SourceDto> {
     const s = await this.requireSource(p.orgId, id);
-    const def = this.registry.get(s.sourceType);
-    if (!def) {
-      throw new UnprocessableException(
-        'connector_disabled',
-        `Connector "${s.sourceType}" is not enabled on this server`,
-      );
-    }
+    const def = this.runtime.requireDefinition(s);
     assertSchedule(dto.schedule);
     const changed: string[] = [];
     if (dto.name !== undefined && dto.name.trim() !== s.name) {
@@ -373,13 +367,7 @@ export class SourcesService {
 
   async validateStored(p: Principal, id: string): Promise<ValidateResultDto> {
     const s = await this.requireSource(p.orgId, id);
-    const def = this.registry.get(s.sourceType);
-    if (!def) {
-      throw new UnprocessableException(
-        'connector_disabled',
-        `Connector "${s.sourceType}" is not enabled on this server`,
-      );
-    }
+    const def = this.runtime.requireDefinition(s);
     try {
       const info = await this.validateFull(
         def,
