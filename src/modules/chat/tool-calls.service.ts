@@ -1,7 +1,7 @@
 import type { Principal } from '@libs/auth/principal';
 import { AppException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
 import { Injectable } from '@nestjs/common';
-import { catalogRealm, ChatDeps } from './chat.deps';
+import { ChatDeps } from './chat.deps';
 import { ApprovalEntity } from './chat.entity';
 import { newId, redact } from './chat.ids';
 import { toToolCallDto } from './chat.mappers';
@@ -47,7 +47,6 @@ export class ToolCallsService {
       source: 'manual' as const,
       actor: { userId: p.userId, email: p.email },
       agent,
-      realm: catalogRealm(agent, c.realm),
       conversationRealm: c.realm,
       security,
     };

@@ -7,7 +7,7 @@ import type { LlmToolCall } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
 import { Injectable, Logger } from '@nestjs/common';
 import { validateArgs } from './args-validator';
-import { ApprovalDefaults, ApprovalMode, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
+import { ApprovalDefaults, ApprovalMode, catalogRealm, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
 import { ApprovalEntity, StoredToolCallSummary, ToolCallEntity, ToolCallSource, ToolCallStatus } from './chat.entity';
 import { argsHash, newId, redact } from './chat.ids';
 import { ChatRepository } from './chat.repository';
@@ -35,9 +35,10 @@ export interface ToolRunContext {
   source: ToolCallSource;
   actor: { userId: string | null; email: string | null };
   agent: ChatAgent;
-  /** the catalog is limited to sources of this realm (see catalogRealm); null = every realm */
-  realm: string | null;
-  /** the conversation's realm: routes a call that fits several sources to the one in this realm */
+  /**
+   * The conversation's realm: it routes a call that fits several sources, and limits the catalog
+   * when the agent has a realm (catalogRealm).
+   */
   conversationRealm: string | null;
   security: ChatSecurity;
   /** SSE emitter of the running turn (absent for manual calls) */
@@ -398,12 +399,12 @@ export class ToolRunner {
 
   /** Route + allow-list + argument validation + deny defaults; a non-null answer ends the call without running it. */
   async preflight(
-    ctx: Pick<ToolRunContext, 'orgId' | 'agent' | 'realm' | 'security' | 'actor' | 'conversationId'>,
+    ctx: Pick<ToolRunContext, 'orgId' | 'agent' | 'conversationRealm' | 'security' | 'actor' | 'conversationId'>,
     tool: CatalogTool | undefined,
     requested: string,
     args: Record<string, unknown>,
   ): Promise<{ status: ToolCallStatus; error: ToolError; policy?: Record<string, unknown> } | null> {
-    if (tool && !inRealm(tool, ctx.realm)) {
+    if (tool && !inCatalog(tool, ctx)) {
       tool = undefined;
     }
     if (!tool) {
@@ -744,7 +745,7 @@ export class ToolRunner {
   // ---------- the other meta-tools ----------
 
   private visible(tools: CatalogTool[], scope: CatalogScope): CatalogTool[] {
-    return tools.filter((t) => this.allowedByAgent(scope.agent, t) && inRealm(t, scope.realm));
+    return tools.filter((t) => this.allowedByAgent(scope.agent, t) && inCatalog(t, scope));
   }
 
   async listConnectors(orgId: string, scope: CatalogScope) {
@@ -811,9 +812,10 @@ export class ToolRunner {
 }
 
 /** What the model may see of the catalog: the agent's allow-list and the conversation's realm. */
-export type CatalogScope = Pick<ToolRunContext, 'agent' | 'realm'>;
+export type CatalogScope = Pick<ToolRunContext, 'agent' | 'conversationRealm'>;
 
-function inRealm(t: CatalogTool, realm: string | null): boolean {
+function inCatalog(t: CatalogTool, scope: CatalogScope): boolean {
+  const realm = catalogRealm(scope.agent, scope.conversationRealm);
   return !realm || t.realm === realm;
 }
 

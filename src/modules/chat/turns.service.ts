@@ -6,7 +6,7 @@ import { EventBus } from '@libs/redis';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ChatRuntime } from './chat-runtime.service';
-import { catalogRealm, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
+import { ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
 import {
   ConversationEntity,
   MessageEntity,
@@ -188,7 +188,6 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
         source: input.source,
         actor: input.actor,
         agent,
-        realm: catalogRealm(agent, conversation.realm),
         conversationRealm: conversation.realm,
         security,
         emit,
