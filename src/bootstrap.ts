@@ -1,5 +1,6 @@
 import { AppConfig } from '@libs/config';
-import { AppException } from '@libs/errors';
+import { AppException, ValidationException } from '@libs/errors';
+import { inputGuard, jsonDepthExceeds, MAX_JSON_DEPTH, securityHeaders } from '@libs/http';
 import { createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
 import { buildOpenApiDocument } from '@libs/openapi/build-document';
 import { OpenApiDocumentHolder } from '@libs/openapi/openapi-document.holder';
@@ -16,6 +17,9 @@ import { AppModule } from './app.module';
 export const API_PREFIX = 'api/v1';
 
 function bodyError(err: { type?: string; message?: string }): AppException {
+  if (err instanceof AppException) {
+    return err; // raised by a verify hook (nesting too deep)
+  }
   if (err.type === 'entity.too.large') {
     return new AppException(413, 'payload_too_large', 'Request body is too large');
   }
@@ -30,8 +34,19 @@ function bodyParsers(limit: number) {
   const keepRaw = (req: Request & { rawBody?: Buffer }, _res: Response, buf: Buffer) => {
     req.rawBody = buf;
   };
+  const keepRawShallow = (req: Request & { rawBody?: Buffer }, res: Response, buf: Buffer) => {
+    keepRaw(req, res, buf);
+    // before JSON.parse: nothing recursive (transformers, validators, hashing) ever sees a deep value
+    if (jsonDepthExceeds(buf, MAX_JSON_DEPTH)) {
+      throw new ValidationException(`Request body nests deeper than ${MAX_JSON_DEPTH} levels`, {
+        location: 'body',
+        reason: 'too_deep',
+        max_depth: MAX_JSON_DEPTH,
+      });
+    }
+  };
   const parsers = [
-    express.json({ limit, verify: keepRaw, type: ['application/json', 'application/*+json'] }),
+    express.json({ limit, verify: keepRawShallow, type: ['application/json', 'application/*+json'] }),
     express.urlencoded({ limit, extended: true, verify: keepRaw }),
     express.raw({
       limit,
@@ -67,10 +82,12 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   });
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
+  app.use(securityHeaders(`/${API_PREFIX}/docs`));
   app.use(requestContext(logger));
   for (const p of bodyParsers(config.bodyLimitBytes)) {
     app.use(p);
   }
+  app.use(inputGuard());
   app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
   app.setGlobalPrefix(API_PREFIX);
   // the document and the reference page are set up before init: routes added after it would

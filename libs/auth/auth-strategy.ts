@@ -12,3 +12,12 @@ export interface ServiceAuthStrategy {
   readonly kind: ServiceAuthKind;
   authenticate(req: Request): Promise<ServiceCaller>;
 }
+
+/**
+ * Whether an org may still act (neither disabled nor deleted). The guard checks it for service
+ * credentials that carry an org (inbound chat webhooks, signed hooks, pipeline and preview
+ * tokens); user credentials are checked by the PrincipalResolver.
+ */
+export abstract class OrgStatusPort {
+  abstract isActive(orgId: string): Promise<boolean>;
+}

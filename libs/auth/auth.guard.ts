@@ -4,7 +4,7 @@ import { AppException, ForbiddenException, UnauthorizedException } from '@libs/e
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { PrincipalResolver } from './auth-strategy';
+import { OrgStatusPort, PrincipalResolver } from './auth-strategy';
 import { AUTH_METADATA, AuthRequirement } from './auth.decorators';
 import { roleRank, type Principal, type ServiceCaller } from './principal';
 import { ServiceAuthRegistry } from './service-auth.registry';
@@ -47,6 +47,7 @@ export class AuthGuard implements CanActivate {
     private readonly resolver: PrincipalResolver,
     private readonly services: ServiceAuthRegistry,
     private readonly audit: AuditService,
+    private readonly orgStatus: OrgStatusPort,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -95,7 +96,12 @@ export class AuthGuard implements CanActivate {
         return true;
       }
       default: {
-        req.caller = await this.services.get(requirement.kind).authenticate(req);
+        const caller = await this.services.get(requirement.kind).authenticate(req);
+        if (caller.orgId && !(await this.orgStatus.isActive(caller.orgId))) {
+          req.authFailure = { orgId: caller.orgId };
+          throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
+        }
+        req.caller = caller;
         return true;
       }
     }

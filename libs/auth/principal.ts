@@ -19,6 +19,14 @@ export interface Principal {
   apiKeyId?: string;
   platformAdmin: boolean;
   authProvider: 'local' | 'oidc';
+  /** the bearer token's session (JWTs only; API keys have none): what `POST /auth/logout` ends */
+  session?: SessionRef;
+}
+
+/** A JWT session: a stable id (local: `jti`; OIDC: hash of the token) and its expiry (epoch seconds). */
+export interface SessionRef {
+  id: string;
+  expiresAt: number;
 }
 
 /** Identity of non-user callers (worker daemons, signed webhooks, pipeline agents, preview iframes). */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppConfig, ConfigValidationError, renderEnvTable } from './app-config';
 import { ENV_VARS } from './env.schema';
 
@@ -36,6 +37,54 @@ describe('AppConfig', () => {
       /JWT_SECRET[\s\S]*ENCRYPTION_KEY|ENCRYPTION_KEY[\s\S]*JWT_SECRET/,
     );
     expect(() => AppConfig.fromEnv({ AUTH_PROVIDER: 'oidc' })).toThrow(/JWKS_URL[\s\S]*JWT_ISSUER/);
+  });
+
+  describe('production refuses development secrets and the default admin password', () => {
+    const prod = {
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://db.internal:5432/agentcy',
+      REDIS_URL: 'redis://redis.internal:6379',
+      JWT_SECRET: 'a-real-production-secret-with-enough-length',
+      ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+      ADMIN_PASSWORD: 'a-strong-admin-password',
+    };
+    const devKey = createHash('sha256').update('agentcy-development-encryption-key').digest('base64');
+
+    it('accepts real secrets', () => {
+      const c = AppConfig.fromEnv(prod);
+      expect(c.adminPassword).toBe('a-strong-admin-password');
+      expect(c.registration).toBe('invite');
+    });
+
+    it('refuses the development JWT secret and encryption key', () => {
+      expect(() => AppConfig.fromEnv({ ...prod, JWT_SECRET: 'agentcy-development-jwt-secret-change-me-now' })).toThrow(
+        /JWT_SECRET: the development secret is refused/,
+      );
+      expect(() => AppConfig.fromEnv({ ...prod, ENCRYPTION_KEY: devKey })).toThrow(
+        /ENCRYPTION_KEY: the development key is refused/,
+      );
+      // outside production the same values are fine
+      expect(() =>
+        AppConfig.fromEnv({ JWT_SECRET: 'agentcy-development-jwt-secret-change-me-now', ENCRYPTION_KEY: devKey }),
+      ).not.toThrow();
+    });
+
+    it('SEED_ADMIN (default true) needs ADMIN_PASSWORD; SEED_ADMIN=false does not', () => {
+      const { ADMIN_PASSWORD: _omit, ...noPassword } = prod;
+      expect(() => AppConfig.fromEnv(noPassword)).toThrow(/ADMIN_PASSWORD: required when SEED_ADMIN=true/);
+      expect(() => AppConfig.fromEnv({ ...noPassword, SEED_ADMIN: 'false' })).not.toThrow();
+      expect(() => AppConfig.fromEnv({ ...prod, ADMIN_PASSWORD: 'admin' })).toThrow(/ADMIN_PASSWORD: must be at least/);
+      expect(AppConfig.fromEnv({}).adminPassword).toBeUndefined();
+    });
+  });
+
+  it('REGISTRATION: open outside production, invite in production, or as set', () => {
+    expect(AppConfig.fromEnv({}).registration).toBe('open');
+    expect(AppConfig.fromEnv({ NODE_ENV: 'test' }).registration).toBe('open');
+    expect(AppConfig.fromEnv({ REGISTRATION: 'closed' }).registration).toBe('closed');
+    expect(() => AppConfig.fromEnv({ REGISTRATION: 'anyone' })).toThrow(
+      /REGISTRATION: must be one of open, invite, closed/,
+    );
   });
 
   it('rejects an encryption key that is not 32 bytes', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { EgressPolicy } from '../egress/egress-policy';
 import { ENV_VARS, EnvVar } from './env.schema';
 
 export class ConfigValidationError extends Error {
@@ -61,6 +62,29 @@ function parseOne(v: EnvVar, raw: string, problems: string[]): Value {
 }
 
 const DEV_JWT_SECRET = 'agentcy-development-jwt-secret-change-me-now';
+const DEV_ENCRYPTION_KEY = createHash('sha256').update('agentcy-development-encryption-key').digest();
+const MIN_ADMIN_PASSWORD = 8;
+
+export type RegistrationMode = 'open' | 'invite' | 'closed';
+
+/**
+ * Production refuses the published development secrets (anyone could forge tokens or open
+ * sealed secrets with them) and a seeded admin without its own password.
+ */
+function productionProblems(values: Record<string, Value>): string[] {
+  const problems: string[] = [];
+  if (values.JWT_SECRET === DEV_JWT_SECRET) {
+    problems.push('JWT_SECRET: the development secret is refused when NODE_ENV=production');
+  }
+  const key = values.ENCRYPTION_KEY as string | undefined;
+  if (key !== undefined && Buffer.from(key, 'base64').equals(DEV_ENCRYPTION_KEY)) {
+    problems.push('ENCRYPTION_KEY: the development key is refused when NODE_ENV=production');
+  }
+  if (values.SEED_ADMIN === true && !values.ADMIN_PASSWORD) {
+    problems.push('ADMIN_PASSWORD: required when SEED_ADMIN=true and NODE_ENV=production (or set SEED_ADMIN=false)');
+  }
+  return problems;
+}
 
 /** Typed, validated view of the environment. The only place that reads process.env is main/worker. */
 export class AppConfig {
@@ -99,8 +123,13 @@ export class AppConfig {
     clientSecret?: string;
   };
   readonly workerToken?: string;
-  readonly platformAdminEmails: string[];
   readonly seedAdmin: boolean;
+  /** password of the seeded admin; undefined = `admin` (refused in production) */
+  readonly adminPassword?: string;
+  /** local self-registration (REGISTRATION; default open, invite in production) */
+  readonly registration: RegistrationMode;
+  readonly authAnonRateLimitPerMin: number;
+  readonly passwordHashing: { concurrency: number; queueMax: number };
   readonly rateLimitPerMin: number;
   readonly loginRateLimitPerMin: number;
   readonly features: {
@@ -136,6 +165,10 @@ export class AppConfig {
   readonly orgPurgeAfterDays: number;
   /** who may configure sources that act on the API host (see CONNECTOR_HOST_ACCESS) */
   readonly connectorHostAccess: 'platform_admin' | 'org_admin' | 'off';
+  /** postgres sources may use superuser / server-file / server-program roles (CONNECTOR_PG_ALLOW_SUPERUSER) */
+  readonly connectorPgAllowSuperuser: boolean;
+  /** destinations opened to org-configured connections although not public (EGRESS_ALLOW) */
+  readonly egressAllow: string[];
   readonly ingestAtomicMaxRows: number;
   readonly oauth: {
     github: { clientId?: string; clientSecret?: string; webUrl: string; apiUrl?: string };
@@ -172,6 +205,19 @@ export class AppConfig {
     if (key !== undefined && Buffer.from(key, 'base64').length !== 32) {
       problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
     }
+    const adminPassword = values.ADMIN_PASSWORD as string | undefined;
+    if (adminPassword !== undefined && adminPassword.length < MIN_ADMIN_PASSWORD) {
+      problems.push(`ADMIN_PASSWORD: must be at least ${MIN_ADMIN_PASSWORD} characters`);
+    }
+    if (production) {
+      problems.push(...productionProblems(values));
+    }
+    for (const entry of (values.EGRESS_ALLOW as string[] | undefined) ?? []) {
+      const problem = EgressPolicy.validateEntry(entry);
+      if (problem) {
+        problems.push(`EGRESS_ALLOW: "${entry}" is neither a CIDR, an IP address nor a host name (${problem})`);
+      }
+    }
     if (problems.length) {
       throw new ConfigValidationError(problems);
     }
@@ -206,9 +252,7 @@ export class AppConfig {
     };
     this.healthCheckTimeoutMs = n('HEALTH_CHECK_TIMEOUT_MS');
     this.healthCacheMs = n('HEALTH_CACHE_MS');
-    this.encryptionKey = o('ENCRYPTION_KEY')
-      ? Buffer.from(s('ENCRYPTION_KEY'), 'base64')
-      : createHash('sha256').update('agentcy-development-encryption-key').digest();
+    this.encryptionKey = o('ENCRYPTION_KEY') ? Buffer.from(s('ENCRYPTION_KEY'), 'base64') : DEV_ENCRYPTION_KEY;
     this.auth = {
       provider: s('AUTH_PROVIDER') as 'local' | 'oidc',
       jwtSecret: o('JWT_SECRET') ?? DEV_JWT_SECRET,
@@ -226,8 +270,11 @@ export class AppConfig {
       clientSecret: o('OIDC_CLIENT_SECRET'),
     };
     this.workerToken = o('WORKER_TOKEN');
-    this.platformAdminEmails = l('PLATFORM_ADMIN_EMAILS').map((e) => e.toLowerCase());
     this.seedAdmin = b('SEED_ADMIN');
+    this.adminPassword = o('ADMIN_PASSWORD');
+    this.registration = (o('REGISTRATION') ?? (this.nodeEnv === 'production' ? 'invite' : 'open')) as RegistrationMode;
+    this.authAnonRateLimitPerMin = n('AUTH_ANON_RATE_LIMIT_PER_MIN');
+    this.passwordHashing = { concurrency: n('PASSWORD_HASH_CONCURRENCY'), queueMax: n('PASSWORD_HASH_QUEUE_MAX') };
     this.rateLimitPerMin = n('RATE_LIMIT_PER_MIN');
     this.loginRateLimitPerMin = n('LOGIN_RATE_LIMIT_PER_MIN');
     this.features = {
@@ -262,6 +309,8 @@ export class AppConfig {
     this.ingestRunInApi = b('INGEST_RUN_IN_API');
     this.orgPurgeAfterDays = n('ORG_PURGE_AFTER_DAYS');
     this.connectorHostAccess = s('CONNECTOR_HOST_ACCESS') as AppConfig['connectorHostAccess'];
+    this.connectorPgAllowSuperuser = b('CONNECTOR_PG_ALLOW_SUPERUSER');
+    this.egressAllow = l('EGRESS_ALLOW');
     this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
     this.oauth = {
       github: {

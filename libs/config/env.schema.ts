@@ -193,12 +193,6 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Shared secret of worker daemons on /workers daemon routes; unset disables them.',
   },
   {
-    name: 'PLATFORM_ADMIN_EMAILS',
-    kind: 'list',
-    default: 'admin@localhost',
-    description: 'Comma-separated emails that are platform admins (/platform).',
-  },
-  {
     name: 'ORG_PURGE_AFTER_DAYS',
     kind: 'int',
     default: '30',
@@ -211,7 +205,22 @@ export const ENV_VARS: readonly EnvVar[] = [
     name: 'SEED_ADMIN',
     kind: 'bool',
     default: 'true',
-    description: 'Seed admin@localhost / admin (owner of org `default`) when no user exists.',
+    description:
+      'Seed admin@localhost (owner of org `default`, platform admin) when no user exists; password ADMIN_PASSWORD, or `admin` outside production.',
+  },
+  {
+    name: 'ADMIN_PASSWORD',
+    kind: 'string',
+    secret: true,
+    description:
+      'Password of the seeded admin@localhost (at least 8 characters); required when SEED_ADMIN=true and NODE_ENV=production.',
+  },
+  {
+    name: 'REGISTRATION',
+    kind: 'enum',
+    values: ['open', 'invite', 'closed'],
+    description:
+      'Local self-registration: `open` (anyone may create an org), `invite` (only with an invite token), `closed` (no new local accounts: register and invite accept answer 403). Default: `open`, `invite` when NODE_ENV=production.',
   },
   {
     name: 'RATE_LIMIT_PER_MIN',
@@ -226,6 +235,30 @@ export const ENV_VARS: readonly EnvVar[] = [
     default: '10',
     min: 1,
     description: 'Login attempts per minute per IP and per account.',
+  },
+  {
+    name: 'AUTH_ANON_RATE_LIMIT_PER_MIN',
+    kind: 'int',
+    default: '30',
+    min: 1,
+    description:
+      'Requests per minute per client IP to the anonymous auth routes together (login, register, reset-password, invite accept, OIDC login/callback).',
+  },
+  {
+    name: 'PASSWORD_HASH_CONCURRENCY',
+    kind: 'int',
+    default: '2',
+    min: 1,
+    max: 64,
+    description: 'Password hashes/verifications (argon2id) computed at once per process; others wait in a queue.',
+  },
+  {
+    name: 'PASSWORD_HASH_QUEUE_MAX',
+    kind: 'int',
+    default: '64',
+    min: 0,
+    description:
+      'Password hashes that may wait for a slot; beyond it the request answers 503 `server_busy` (Retry-After).',
   },
 
   { name: 'AGENTCY_FEATURES_RAG', kind: 'bool', default: 'true', description: 'Mounts /rag.' },
@@ -364,6 +397,20 @@ export const ENV_VARS: readonly EnvVar[] = [
     max: 10000000,
     description:
       'Sync runs with at most this many staged nodes+edges are published in one Neo4j transaction (all or nothing for readers); larger runs are published in INGEST_BATCH_SIZE batches after staging.',
+  },
+  {
+    name: 'EGRESS_ALLOW',
+    kind: 'list',
+    default: '',
+    description:
+      'Comma-separated CIDRs and host names (`*.corp.example` allowed) that org-configured connections may reach although they are loopback, private, link-local or otherwise non-public (e.g. `127.0.0.1/32,db.internal`); empty = public addresses only.',
+  },
+  {
+    name: 'CONNECTOR_PG_ALLOW_SUPERUSER',
+    kind: 'bool',
+    default: 'false',
+    description:
+      'Lets postgres sources connect as a superuser or as a member of `pg_execute_server_program`, `pg_read_server_files` or `pg_write_server_files` (refused by default: such a role can run programs and read files on the database host).',
   },
   {
     name: 'CONNECTOR_HOST_ACCESS',

@@ -1,11 +1,11 @@
+import { findEgressError } from '@libs/egress/egress.errors';
 import { AppException, UnprocessableException, ValidationException } from '@libs/errors';
-import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import { ErrorObject, ValidateFunction } from 'ajv';
 import { ConnectorConfigError, ConnectorDefinition } from './connector';
+import { createSchemaAjv } from './schema-ajv';
 
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: false });
-// date-time, uri, email, ... as used by connector and OpenAPI-derived tool schemas
-addFormats(ajv);
+// tool schemas come from org-supplied OpenAPI documents and MCP servers: linear-time patterns
+const ajv = createSchemaAjv({ useDefaults: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 function validator(schema: object): ValidateFunction {
@@ -66,6 +66,11 @@ export function assertConfigShape(def: ConnectorDefinition<any>, config: unknown
  * plus `kind`. Anything else is re-thrown untouched.
  */
 export function toHttpError(err: unknown): unknown {
+  // a refused outbound connection stays 422 `egress_forbidden`, whatever wrapped it
+  const refused = findEgressError(err);
+  if (refused) {
+    return refused;
+  }
   if (err instanceof AppException) {
     return err;
   }

@@ -1,3 +1,4 @@
+import type { OrgEgress } from '@libs/egress/org-egress';
 /**
  * Connector SDK. A connector declares its config schema, validates config, ingests as an async
  * stream of node/edge batches, and declares tools with an execute function. One registry
@@ -31,6 +32,12 @@ export interface ConnectorLogger {
 /** Everything a connector sees of a source at run time. Secrets are already decrypted. */
 export interface ConnectorContext<C = Record<string, unknown>> {
   orgId: string;
+  /**
+   * The egress guard bound to this org: every network connection the connector opens goes through
+   * it (`egress.fetch`, `egress.dispatcher`, `egress.httpsAgent()`, or `egress.resolve(host)` and a
+   * connect to the returned address).
+   */
+  egress: OrgEgress;
   sourceId: string;
   sourceName: string;
   realm: string;
@@ -113,6 +120,13 @@ export interface ConnectorDefinition<C = Record<string, unknown>> {
   configSchema: JsonSchemaObject;
   /** config keys stored encrypted and never returned */
   secretFields: readonly string[];
+  /**
+   * Config keys that name where the stored secrets are sent (url, base_url, host, server, ...).
+   * Changing one clears the stored secrets unless new ones come in the same request.
+   * Default (`destinationFieldsOf`): schema properties named url/uri/host/hostname/port/server/endpoint
+   * or ending in `_url`/`_uri`/`_host`/`_server`/`_endpoint`.
+   */
+  destinationFields?: readonly string[];
   /**
    * What this config makes the connector do on the API host itself (run a command, read its files,
    * use its credentials), as a phrase such as "runs a command on the API host"; null when nothing.

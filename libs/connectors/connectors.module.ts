@@ -1,6 +1,6 @@
 import { AppConfig } from '@libs/config';
 import { Global, Module } from '@nestjs/common';
-import { ALL_CONNECTORS } from './all-connectors';
+import { allConnectors } from './all-connectors';
 import { ConnectorRegistry } from './connector-registry';
 
 /** Provides the process-wide ConnectorRegistry (AGENTCY_CONNECTORS restricts it). */
@@ -10,7 +10,11 @@ import { ConnectorRegistry } from './connector-registry';
     {
       provide: ConnectorRegistry,
       inject: [AppConfig],
-      useFactory: (c: AppConfig) => new ConnectorRegistry(ALL_CONNECTORS, c.connectors),
+      useFactory: (c: AppConfig) =>
+        new ConnectorRegistry(
+          allConnectors({ postgres: { allowSuperuser: c.connectorPgAllowSuperuser } }),
+          c.connectors,
+        ),
     },
   ],
   exports: [ConnectorRegistry],

@@ -1,7 +1,17 @@
 import type { ConnectorDefinition } from './connector';
 import { csvConnector } from './csv/csv.connector';
 import { jsonConnector } from './json/json.connector';
-import { postgresConnector } from './postgres/postgres.connector';
+import { postgresConnector, type PostgresConnectorOptions } from './postgres/postgres.connector';
+
+/** Operator switches the core connectors read (from AppConfig). */
+export interface CoreConnectorOptions {
+  postgres?: PostgresConnectorOptions;
+}
 
 /** csv, json, postgres (owned by the sources/ingestion area). */
-export const CORE_CONNECTORS: ConnectorDefinition<any>[] = [csvConnector, jsonConnector, postgresConnector];
+export function coreConnectors(options: CoreConnectorOptions = {}): ConnectorDefinition<any>[] {
+  return [csvConnector, jsonConnector, postgresConnector(options.postgres)];
+}
+
+/** The core connectors with the safe defaults. */
+export const CORE_CONNECTORS: ConnectorDefinition<any>[] = coreConnectors();

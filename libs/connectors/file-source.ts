@@ -1,3 +1,4 @@
+import { findEgressError } from '@libs/egress/egress.errors';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -83,12 +84,16 @@ export async function openFileSource(ctx: ConnectorContext<FileSourceConfig>): P
   }
   let res: Response;
   try {
-    res = await fetch(src.url, {
+    res = await ctx.egress.fetch(src.url, {
       headers: ctx.config.headers ?? {},
       signal: ctx.signal ?? AbortSignal.timeout(30_000),
       redirect: 'follow',
     });
   } catch (err) {
+    const refused = findEgressError(err);
+    if (refused) {
+      throw refused;
+    }
     throw new ConnectorConfigError('unreachable', `Cannot fetch ${src.url}: ${(err as Error).message}`, {
       url: src.url,
     });

@@ -1,6 +1,7 @@
 import { ValidationException } from '@libs/errors';
 import { assertConfigShape, toolArgumentProblems } from './config-validation';
 import { INTEGRATION_CONNECTORS } from './integration-connectors';
+import { testEgress } from './testing';
 
 const logger = { info: () => undefined, warn: () => undefined };
 
@@ -46,6 +47,7 @@ describe('integration connectors list', () => {
         orgId: 'o',
         sourceId: 's',
         sourceName: 'n',
+        egress: testEgress,
         realm: c.defaultRealm,
         config: {},
         logger,
@@ -118,6 +120,7 @@ describe('integration connector configs and tool schemas under the shared valida
       orgId: 'o',
       sourceId: 's',
       sourceName: 'n',
+      egress: testEgress,
       realm: 'infrastructure',
       config: {},
       logger,

@@ -1,7 +1,12 @@
+import { EgressPolicy } from '@libs/egress/egress-policy';
+import { OrgEgress } from '@libs/egress/org-egress';
 import type { ConnectorContext } from './connector';
 
 /** Test helpers shared by the connector specs. */
 export const silentLogger = { info: () => undefined, warn: () => undefined };
+
+/** The connector specs' egress guard: like a test install with EGRESS_ALLOW=127.0.0.1. */
+export const testEgress = new OrgEgress('org', new EgressPolicy(['127.0.0.1']));
 
 export function connectorContext<C>(config: C, overrides: Partial<ConnectorContext<C>> = {}): ConnectorContext<C> {
   return {
@@ -10,6 +15,7 @@ export function connectorContext<C>(config: C, overrides: Partial<ConnectorConte
     sourceName: 'source',
     realm: 'development',
     config,
+    egress: testEgress,
     logger: silentLogger,
     ...overrides,
   };

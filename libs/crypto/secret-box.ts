@@ -1,9 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const VERSION = 1;
 
 /** AES-256-GCM for secrets at rest: version byte || 12-byte nonce || ciphertext || 16-byte tag. */
 export class SecretBox {
+  private macKey: Buffer | undefined;
+
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) {
       throw new Error('SecretBox needs a 32-byte key');
@@ -34,6 +36,15 @@ export class SecretBox {
 
   openJson<T>(sealed: Buffer): T {
     return JSON.parse(this.open(sealed).toString('utf8')) as T;
+  }
+
+  /**
+   * Keyed digest (HMAC-SHA256 under a subkey of the box key), hex: a fingerprint of a value that
+   * cannot be reversed by guessing the value offline (unlike a plain SHA-256 of a short body).
+   */
+  mac(value: string | Buffer): string {
+    this.macKey ??= createHmac('sha256', this.key).update('agentcy:mac:v1').digest();
+    return createHmac('sha256', this.macKey).update(value).digest('hex');
   }
 }
 

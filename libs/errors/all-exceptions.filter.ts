@@ -1,3 +1,4 @@
+import { redactUrl } from '@libs/logging/redact';
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { QueryFailedError } from 'typeorm';
@@ -25,6 +26,24 @@ const HTTP_CODES: Record<number, string> = {
   429: 'rate_limited',
   503: 'service_unavailable',
 };
+
+/**
+ * PostgreSQL errors caused by the value a client sent, not by the server: class 22 (data
+ * exception: malformed uuid/json 22P02, out of range 22003/22008, NUL or bad encoding 22021/22P05,
+ * too long 22001) and class 54 (program limit exceeded: value too large or too complex).
+ */
+function inputRejectedByDatabase(sqlState: string): Mapped | null {
+  if (sqlState === '22P02') {
+    return { status: 400, code: 'validation_failed', message: 'Malformed identifier or value' };
+  }
+  if (sqlState.startsWith('22')) {
+    return { status: 400, code: 'validation_failed', message: 'A value is out of range or not valid for its field' };
+  }
+  if (sqlState.startsWith('54')) {
+    return { status: 400, code: 'validation_failed', message: 'A value is too large or too complex to store' };
+  }
+  return null;
+}
 
 /** Maps any thrown value to the error envelope; the one place that knows driver error shapes. */
 export function mapError(err: unknown): Mapped {
@@ -73,9 +92,20 @@ export function mapError(err: unknown): Mapped {
     if (pg?.code === '23503') {
       return { status: 409, code: 'in_use', message: 'The record is referenced by another record' };
     }
-    if (pg?.code === '22P02') {
-      return { status: 400, code: 'validation_failed', message: 'Malformed identifier or value' };
+    const bad = pg?.code ? inputRejectedByDatabase(pg.code) : null;
+    if (bad) {
+      return bad;
     }
+  }
+  // other http-errors raised before Nest routes the request (router: undecodable path parameter)
+  const httpStatus = e?.status ?? e?.statusCode;
+  if (
+    (e as { expose?: boolean })?.expose === true &&
+    typeof httpStatus === 'number' &&
+    httpStatus >= 400 &&
+    httpStatus < 500
+  ) {
+    return { status: httpStatus, code: HTTP_CODES[httpStatus] ?? 'bad_request', message: e.message ?? 'Bad request' };
   }
   if (e?.name === 'Neo4jError' && (e.code === 'ServiceUnavailable' || e.code === 'SessionExpired')) {
     return { status: 503, code: 'graph_unavailable', message: 'The graph database is unavailable' };
@@ -97,7 +127,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const mapped = mapError(exception);
     const requestId = req.id ?? String(res.getHeader('x-request-id') ?? '');
     if (mapped.status >= 500) {
-      this.logger.error({ err: exception, requestId, path: req.originalUrl }, 'unhandled error');
+      this.logger.error({ err: exception, requestId, path: redactUrl(req.originalUrl) }, 'unhandled error');
       mapped.details = { ...(mapped.details ?? {}), request_id: requestId };
     }
     if (res.headersSent) {

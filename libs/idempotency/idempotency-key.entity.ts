@@ -15,6 +15,7 @@ export class IdempotencyKeyEntity {
   @Column({ type: 'text' })
   route: string;
 
+  /** HMAC (SecretBox.mac) of URL + body, never the body itself */
   @Column({ name: 'body_hash', type: 'text' })
   bodyHash: string;
 
@@ -24,6 +25,7 @@ export class IdempotencyKeyEntity {
   @Column({ name: 'status_code', type: 'int', nullable: true })
   statusCode: number | null;
 
+  /** stored as `{ sealed: <SecretBox, base64> }`; IdempotencyRepository seals and opens it */
   @Column({ type: 'jsonb', nullable: true })
   response: unknown;
 

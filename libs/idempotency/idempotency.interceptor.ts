@@ -1,4 +1,5 @@
 import type { Principal, ServiceCaller } from '@libs/auth/principal';
+import { SecretBox } from '@libs/crypto';
 import { AppException, ConflictException, ValidationException } from '@libs/errors';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -33,7 +34,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * `Idempotency-Key` on POST: the first request claims a PostgreSQL row (primary key on the
- * scope hash, so concurrent requests race on one insert), runs, and stores status + body.
+ * scope hash, so concurrent requests race on one insert), runs, and stores status + body
+ * (sealed with SecretBox: API keys, invite tokens and other one-time secrets are in such bodies).
  * A replay with the same body gets the stored response; a different body is 422.
  */
 @Injectable()
@@ -41,6 +43,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly repo: IdempotencyRepository,
     private readonly reflector: Reflector,
+    private readonly box: SecretBox,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -67,9 +70,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
         : `anon:${req.ip}`;
     const route = `${req.method} ${req.baseUrl ?? ''}${req.route?.path ?? req.path}`;
     const scopeHash = createHash('sha256').update(`${principal}\0${route}\0${key}`).digest('hex');
-    const bodyHash = createHash('sha256')
-      .update(`${req.originalUrl}\0${stableStringify(req.body)}`)
-      .digest('hex');
+    // keyed: the stored fingerprint of a body holding a password or secret cannot be brute-forced offline
+    const bodyHash = this.box.mac(`${req.originalUrl}\0${stableStringify(req.body)}`);
 
     return from(this.acquire(scopeHash, { key, principal, route, bodyHash })).pipe(
       mergeMap((replay) => {

@@ -1,4 +1,5 @@
 export * from './llm-config';
+export * from './llm-endpoint';
 export * from './llm-provider.factory';
 export * from './llm.errors';
 export * from './llm.module';

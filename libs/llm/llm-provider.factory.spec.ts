@@ -1,11 +1,31 @@
+import type { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
+import { EgressGuard } from '@libs/egress';
+import { startRecordingServer } from '../../test/support/recording-server';
 import { ConfiguredLlmProviderFactory } from './llm-provider.factory';
+import type { LlmProvider } from './llm.port';
 import { AiSdkLlmProvider } from './providers/ai-sdk.provider';
 import { OfflineLlmProvider } from './providers/offline.provider';
 
+const audit = { record: async () => undefined } as unknown as AuditService;
+const guards: EgressGuard[] = [];
+afterAll(() => Promise.all(guards.map((g) => g.onModuleDestroy())));
+
 function factory(env: Record<string, string> = {}) {
-  const config = AppConfig.fromEnv({ NODE_ENV: 'test', ...env });
-  return new ConfiguredLlmProviderFactory(config);
+  const config = AppConfig.fromEnv({ NODE_ENV: 'test', EGRESS_ALLOW: '127.0.0.1', ...env });
+  const guard = new EgressGuard(config, audit);
+  guards.push(guard);
+  return new ConfiguredLlmProviderFactory(config, guard);
+}
+
+async function drain(p: LlmProvider): Promise<string> {
+  let text = '';
+  for await (const ev of p.stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] })) {
+    if (ev.type === 'text_delta') {
+      text += ev.delta;
+    }
+  }
+  return text;
 }
 
 describe('ConfiguredLlmProviderFactory', () => {
@@ -60,6 +80,84 @@ describe('ConfiguredLlmProviderFactory', () => {
     expect([env.name, env.model]).toEqual(['openai', 'gpt-override']);
     expect((await f.resolve('unknown')).source).toBe('env');
     expect((await f.resolve('a')).source).toBe('org');
+  });
+});
+
+describe('install keys and the egress guard', () => {
+  const INSTALL = { LLM_PROVIDER: 'openai', LLM_API_KEY: 'sk-llm-install', OPENAI_API_KEY: 'sk-install-secret' };
+
+  it('an org base URL never gets an install key; its own key only', async () => {
+    const rec = await startRecordingServer();
+    try {
+      const f = factory(INSTALL);
+      f.setOrgConfigSource(async (orgId) =>
+        orgId === 'own'
+          ? { provider: 'openai', baseUrl: rec.baseUrl, apiKey: 'sk-own' }
+          : { provider: 'openai', baseUrl: rec.baseUrl },
+      );
+      expect((await f.resolve('keyless')).config.apiKey).toBeUndefined();
+      expect(await drain(await f.forOrg('keyless'))).toBe('pong');
+      expect(rec.requests[0].headers.authorization).toBeUndefined();
+      expect(await drain(await f.forOrg('own'))).toBe('pong');
+      expect(rec.requests[1].headers.authorization).toBe('Bearer sk-own');
+      expect(rec.sawSecret('sk-install-secret') || rec.sawSecret('sk-llm-install')).toBe(false);
+    } finally {
+      await rec.close();
+    }
+  });
+
+  it('the SDK cannot fall back to the process environment either', async () => {
+    const rec = await startRecordingServer();
+    const saved = { openai: process.env.OPENAI_API_KEY, anthropic: process.env.ANTHROPIC_API_KEY };
+    process.env.OPENAI_API_KEY = 'sk-install-secret';
+    process.env.ANTHROPIC_API_KEY = 'sk-install-secret';
+    try {
+      const f = factory();
+      for (const provider of ['openai', 'anthropic'] as const) {
+        f.setOrgConfigSource(async () => ({ provider, baseUrl: rec.baseUrl }));
+        await drain(await f.forOrg('x')).catch(() => undefined);
+      }
+      expect(rec.requests).toHaveLength(2);
+      expect(rec.requests.map((r) => [r.headers.authorization, r.headers['x-api-key']])).toEqual([
+        [undefined, undefined],
+        [undefined, undefined],
+      ]);
+      expect(rec.sawSecret('sk-install-secret')).toBe(false);
+    } finally {
+      process.env.OPENAI_API_KEY = saved.openai;
+      process.env.ANTHROPIC_API_KEY = saved.anthropic;
+      if (saved.openai === undefined) {
+        delete process.env.OPENAI_API_KEY;
+      }
+      if (saved.anthropic === undefined) {
+        delete process.env.ANTHROPIC_API_KEY;
+      }
+      await rec.close();
+    }
+  });
+
+  it('org endpoints go through the egress guard; the install endpoint does not', async () => {
+    const internal = await startRecordingServer('127.0.0.2');
+    try {
+      const f = factory({ LLM_PROVIDER: 'vllm', LLM_BASE_URL: internal.baseUrl, LLM_API_KEY: 'sk-llm-install' });
+      // the operator's own endpoint on an internal address is reached, with the install key
+      expect(await drain(await f.forOrg('env-org'))).toBe('pong');
+      expect(internal.requests[0].headers.authorization).toBe('Bearer sk-llm-install');
+      // an org pointing at another path of that internal server is refused before connecting
+      const other = `${internal.origin}/other/v1`;
+      f.setOrgConfigSource(async () => ({ provider: 'vllm', baseUrl: other, apiKey: 'own' }));
+      await expect(drain(await f.forOrg('org'))).rejects.toMatchObject({ code: 'egress_forbidden' });
+      await expect(f.assertReachable('org', { provider: 'vllm', baseUrl: other })).rejects.toMatchObject({
+        code: 'egress_forbidden',
+      });
+      // the same internal URL as LLM_BASE_URL is the install endpoint
+      f.setOrgConfigSource(async () => ({ provider: 'vllm', baseUrl: internal.baseUrl }));
+      await expect(f.assertReachable('org', { provider: 'vllm', baseUrl: internal.baseUrl })).resolves.toBeUndefined();
+      expect(await drain(await f.forOrg('org'))).toBe('pong');
+      expect(internal.requests).toHaveLength(2);
+    } finally {
+      await internal.close();
+    }
   });
 });
 

@@ -1,3 +1,5 @@
+import { findEgressError } from '@libs/egress/egress.errors';
+
 /**
  * Errors thrown by `LlmProvider.stream()` iterators. The agent loop catches them:
  * - `LlmAbortedError` (name `AbortError`) when `request.signal` fired;
@@ -6,7 +8,10 @@
 export class LlmProviderError extends Error {
   constructor(
     message: string,
-    /** `llm_unavailable` (network), `llm_auth_failed` (401/403), `llm_rate_limited` (429), `llm_error` */
+    /**
+     * `llm_unavailable` (network), `llm_auth_failed` (401/403), `llm_rate_limited` (429),
+     * `egress_forbidden` (the org's base URL is refused by the egress guard), `llm_error`
+     */
     readonly code: string = 'llm_error',
     readonly statusCode?: number,
     override readonly cause?: unknown,
@@ -30,6 +35,10 @@ export function toLlmError(err: unknown, signal?: AbortSignal): Error {
   }
   if (signal?.aborted || (err instanceof Error && err.name === 'AbortError')) {
     return new LlmAbortedError();
+  }
+  const refused = findEgressError(err);
+  if (refused) {
+    return new LlmProviderError(refused.message, 'egress_forbidden', refused.status, refused);
   }
   const e = err as { message?: string; statusCode?: number; name?: string; cause?: unknown } | undefined;
   const status = typeof e?.statusCode === 'number' ? e.statusCode : undefined;

@@ -4,15 +4,18 @@ import type { AuthedRequest } from '@libs/auth/auth.guard';
 import { AppConfig } from '@libs/config';
 import { AppException } from '@libs/errors';
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { ANONYMOUS_RATE_LIMIT } from './rate-limit.decorators';
 import { RateLimitService } from './rate-limit.service';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
  * Global guard registered after AuthGuard: RATE_LIMIT_PER_MIN requests per minute per caller
- * (API key, user, or service caller). Anonymous requests on public routes are not counted
- * here; login has its own per-IP and per-account limit. A refused mutating request is audited
- * (it never reaches the audit interceptor).
+ * (API key, user, or service caller). Anonymous requests are counted only on routes marked
+ * `@AnonymousRateLimit()`: AUTH_ANON_RATE_LIMIT_PER_MIN per client IP (login also has its own
+ * per-IP and per-account limit). A refused mutating request is audited (it never reaches the
+ * audit interceptor).
  */
 @Injectable()
 export class RateLimitGuard implements CanActivate {
@@ -20,6 +23,7 @@ export class RateLimitGuard implements CanActivate {
     private readonly limits: RateLimitService,
     private readonly config: AppConfig,
     private readonly audit: AuditService,
+    private readonly reflector: Reflector,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -36,6 +40,13 @@ export class RateLimitGuard implements CanActivate {
         ? `svc:${req.caller.kind}:${req.caller.subject}`
         : undefined;
     if (!who) {
+      // refusals of anonymous floods are not audited: one write per refused request would be the flood's amplifier
+      if (this.reflector.getAllAndOverride<boolean>(ANONYMOUS_RATE_LIMIT, [ctx.getHandler(), ctx.getClass()])) {
+        await this.limits.enforce(
+          [`anon:ip:${requestMetaOf(req).ip ?? 'unknown'}`],
+          this.config.authAnonRateLimitPerMin,
+        );
+      }
       return true;
     }
     try {

@@ -2,7 +2,8 @@ import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
-import { createKubeSource, names, openSse, withFakeKube } from './chat-helpers';
+import { openWs } from '../support/ws-client';
+import { allowSelfApproval, createKubeSource, names, openSse, withFakeKube } from './chat-helpers';
 
 const POD = 'web-7d9f8b6c5d-abcde';
 const deletePodCall = (id = 'call_del') => ({
@@ -35,6 +36,7 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
       CHAT_SWEEP_INTERVAL_MS: '300',
     });
     u = await registerOwner(t, 'chatapr');
+    await allowSelfApproval(t.baseUrl, u.auth);
     await createKubeSource(t.baseUrl, u.auth, kube, 'prod-cluster');
   });
   afterAll(async () => {
@@ -55,6 +57,30 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
     ).body.id as string;
   const send = (conv: string, content: string, user = u) =>
     openSse(`${t.baseUrl}/api/v1/chat/conversations/${conv}/messages`, { headers: user.auth, body: { content } });
+
+  it('the WebSocket topic approvals carries approval.created and approval.resolved', async () => {
+    const ws = await openWs(t.baseUrl, { token: u.token });
+    try {
+      await ws.next((m) => m.type === 'welcome');
+      await ws.subscribe(['approvals']);
+      fake.script(deletePodCall('call_ws'), { text: 'Pod deleted.' });
+      const s = await send(await newConversation(), 'delete the web pod');
+      const req = await s.waitFor((e) => e.event === 'approval_required');
+      const created = await ws.next((m) => m.type === 'approval.created');
+      expect(created.data).toMatchObject({ approval_id: req.data.approval_id, tool: 'kubernetes.delete_pod' });
+      await t
+        .http()
+        .post(`/api/v1/chat/approvals/${req.data.approval_id}`)
+        .set(u.auth)
+        .send({ approved: false })
+        .expect(200);
+      const resolved = await ws.next((m) => m.type === 'approval.resolved');
+      expect(resolved.data).toMatchObject({ approval_id: req.data.approval_id, decision: 'denied' });
+      await s.waitFor((e) => e.event === 'message_end');
+    } finally {
+      await ws.close();
+    }
+  });
 
   it('approve: waits with pings, 409 on a concurrent turn, executes once after approval, a second decision is 409', async () => {
     fake.script(deletePodCall(), { text: 'Pod deleted.' });

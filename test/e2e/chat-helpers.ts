@@ -188,3 +188,14 @@ export async function api(
   }
   return { status: res.status, body: parsed };
 }
+
+/**
+ * Turns on `allow_self_approval` for the caller's org: suites about the approval mechanics approve
+ * their own destructive calls (off by default; the rule itself: hostile-tenant/tool-gate.e2e-spec.ts).
+ */
+export async function allowSelfApproval(baseUrl: string, auth: Record<string, string>): Promise<void> {
+  const res = await api(baseUrl, 'POST', '/settings/security', auth, { allow_self_approval: true });
+  if (res.status !== 200) {
+    throw new Error(`enabling self-approval failed: ${res.status} ${JSON.stringify(res.body)}`);
+  }
+}

@@ -3,7 +3,7 @@ import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
 import { spawnApiProcess, SpawnedApi } from '../support/spawn-api';
-import { api, createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
+import { allowSelfApproval, api, createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
 
 const POD = 'web-7d9f8b6c5d-fghij';
 const deletePod = (name: string) => ({
@@ -39,6 +39,7 @@ describe('chat across replicas: decide on another process, disconnect + re-attac
     t = await startTestApp(env());
     child = await spawnApiProcess({ MIGRATIONS_RUN: 'false', ...env() });
     u = await registerOwner(t, 'chatrep');
+    await allowSelfApproval(t.baseUrl, u.auth);
     await createKubeSource(t.baseUrl, u.auth, kube, 'prod-cluster');
   }, 120_000);
   afterAll(async () => {

@@ -1,7 +1,7 @@
 import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
-import { api, createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
+import { allowSelfApproval, api, createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
 
 describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline provider)', () => {
   let t: TestApp;
@@ -13,6 +13,7 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
     kube = await withFakeKube();
     t = await startTestApp({ LLM_PROVIDER: 'offline', CHAT_APPROVAL_POLL_MS: '200', CHAT_SWEEP_INTERVAL_MS: '300' });
     u = await registerOwner(t, 'chattools');
+    await allowSelfApproval(t.baseUrl, u.auth);
     await createKubeSource(t.baseUrl, u.auth, kube, 'prod-cluster');
     conv = (await t.http().post('/api/v1/chat/conversations').set(u.auth).send({ title: 'manual' }).expect(201)).body
       .id;
@@ -268,6 +269,7 @@ describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline pr
 
   it('an approved call runs on the source it was requested for, even after tool names change', async () => {
     const o = await registerOwner(t, 'chatrename');
+    await allowSelfApproval(t.baseUrl, o.auth);
     await createKubeSource(t.baseUrl, o.auth, kube, 'prod');
     const c = (await t.http().post('/api/v1/chat/conversations').set(o.auth).send({ title: 'rename' }).expect(201)).body
       .id;

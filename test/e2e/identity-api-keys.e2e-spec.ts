@@ -30,6 +30,7 @@ describe('identity: API keys (/api-keys and the bearer guard)', () => {
       expires_at: null,
       allowed_ips: ['10.20.0.0/16'],
       notes: 'posts deploy summaries',
+      scopes: [],
       created_by: owner.userId,
       created_at: expect.any(String),
       last_used_at: null,

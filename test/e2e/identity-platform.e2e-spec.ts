@@ -26,9 +26,13 @@ describe('identity: /platform (platform admins)', () => {
       expect(res.body.error.code).toBe('forbidden');
     }
     await t.http().get('/api/v1/platform/orgs').expect(401);
-    // an API key of a platform admin carries the flag; a key of an owner does not
+    // a key of an owner has no platform power; a platform admin's key only with the platform scope
     const ownerKey = await createApiKey(t, owner, { role: 'owner' });
     await t.http().get('/api/v1/platform/orgs').set(ownerKey.auth).expect(403);
+    const adminKey = await createApiKey(t, admin, { role: 'owner' });
+    await t.http().get('/api/v1/platform/orgs').set(adminKey.auth).expect(403);
+    const platformKey = await createApiKey(t, admin, { role: 'admin', scopes: ['platform'] });
+    await t.http().get('/api/v1/platform/orgs').set(platformKey.auth).expect(200);
   });
 
   it('orgs: create, list (paginated, with user_count and plan), get, update, duplicate name 409', async () => {
@@ -238,7 +242,11 @@ describe('identity: /platform (platform admins)', () => {
     await t.http().get('/api/v1/auth/me').set(o.auth).expect(200);
 
     await t.http().post(`/api/v1/platform/users/${member.userId}/enable`).set(admin.auth).expect(200);
-    await t.http().get('/api/v1/auth/me').set(member.auth).expect(200);
+    // the sessions issued before the disable stay ended; API keys (not sessions) work again
+    expect((await t.http().get('/api/v1/auth/me').set(member.auth).expect(401)).body.error.details.reason).toBe(
+      'session_revoked',
+    );
+    await t.http().post('/api/v1/auth/login').send({ email: member.email, password: 'password-123' }).expect(200);
     await t.http().get('/api/v1/auth/me').set(key.auth).expect(200);
     await t
       .http()

@@ -146,7 +146,8 @@ describe('identity: non-user credentials through the global guard (real HTTP)', 
 
   it('pipeline and preview tokens minted by ServiceTokenService', async () => {
     const tokens = t.app.get(ServiceTokenService);
-    const pipe = await tokens.mintPipelineToken('00000000-0000-0000-0000-000000000001', 'run-1', 60);
+    const org = (await registerOwner(t, 'svc-tokens')).orgId;
+    const pipe = await tokens.mintPipelineToken(org, 'run-1', 60);
     const ok = await t.http().get('/api/v1/__probe/pipeline').set('Authorization', `Bearer ${pipe}`).expect(200);
     expect(ok.body).toMatchObject({ kind: 'pipeline', subject: 'pipeline:run-1', claims: { run_id: 'run-1' } });
     await t.http().get('/api/v1/__probe/pipeline').expect(401);
@@ -155,12 +156,16 @@ describe('identity: non-user credentials through the global guard (real HTTP)', 
       .get('/api/v1/__probe/pipeline')
       .set('Authorization', `Bearer ${await tokens.mintPipelineToken('o', 'r', -5)}`)
       .expect(401);
-    const preview = await tokens.mintPreviewToken('00000000-0000-0000-0000-000000000001', 'sess-1', 5173, 60);
+    const preview = await tokens.mintPreviewToken(org, 'sess-1', 5173, 60);
     await t.http().get(`/api/v1/__probe/preview/sess-1/5173?token=${preview}`).expect(200);
     await t.http().get(`/api/v1/__probe/preview/sess-2/5173?token=${preview}`).expect(401);
     await t.http().get(`/api/v1/__probe/preview/sess-1/5173?token=${pipe}`).expect(401);
     await t.http().get('/api/v1/__probe/preview/sess-1/5173').expect(401);
     // a pipeline token is not a user session
     await t.http().get('/api/v1/auth/me').set('Authorization', `Bearer ${pipe}`).expect(401);
+    // a valid token of an org that does not exist (purged) acts for nobody
+    const orphan = await tokens.mintPipelineToken('00000000-0000-0000-0000-000000000001', 'run-2', 60);
+    const gone = await t.http().get('/api/v1/__probe/pipeline').set('Authorization', `Bearer ${orphan}`).expect(403);
+    expect(gone.body.error.code).toBe('org_disabled');
   });
 });

@@ -344,9 +344,21 @@ describe('identity: register/login/me, roles and /users', () => {
         .expect(200);
       expect(res.body.role).toBe('admin');
       await t.http().post('/api/v1/api-keys').set(member.auth).send({ name: 'm-key' }).expect(201);
-      // demotion applies at once too
+      // demotion applies at once too: it ends the sessions issued before, and a new one has the lower role
       await t.http().patch(`/api/v1/users/${member.userId}`).set(o.auth).send({ role: 'viewer' }).expect(200);
-      await t.http().post('/api/v1/api-keys').set(member.auth).send({ name: 'm-key-2' }).expect(403);
+      const ended = await t.http().post('/api/v1/api-keys').set(member.auth).send({ name: 'm-key-2' }).expect(401);
+      expect(ended.body.error.details.reason).toBe('session_revoked');
+      const again = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ email: member.email, password: 'password-123' })
+        .expect(200);
+      await t
+        .http()
+        .post('/api/v1/api-keys')
+        .set('Authorization', `Bearer ${again.body.token}`)
+        .send({ name: 'm-key-2' })
+        .expect(403);
     });
 
     it('viewers are read-only; members cannot manage keys, settings or users', async () => {

@@ -19,7 +19,7 @@ describe('/settings and /settings/security', () => {
       approval_defaults: { read: 'allow', write: 'approve', destructive: 'approve' },
       approval_timeout_secs: 300,
       org_timezone: 'UTC',
-      allow_self_approval: true,
+      allow_self_approval: false,
     });
   });
 
@@ -58,7 +58,7 @@ describe('/settings and /settings/security', () => {
       approvalDefaults: { read: 'approve', write: 'allow', destructive: 'deny' },
       approvalTimeoutSecs: 60,
       orgTimezone: 'UTC',
-      allowSelfApproval: true,
+      allowSelfApproval: false,
     });
     // other orgs are unaffected
     const other = await t.http().get('/api/v1/settings/security').set(owner.auth).expect(200);

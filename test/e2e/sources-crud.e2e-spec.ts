@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { createScratchDb, dropScratchDb, suitePrefix, testUploadDir } from './sources-helpers';
+import { createScratchDb, dropScratchDb, PG_READER, suitePrefix, testUploadDir } from './sources-helpers';
 
 describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
   let t: TestApp;
@@ -33,7 +33,7 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
     host: '127.0.0.1',
     port: 5432,
     database: scratch,
-    user: 'postgres',
+    user: PG_READER,
     password: 'hunter2-secret-pw',
     schemas: ['app'],
   });
@@ -296,10 +296,12 @@ describe('sources CRUD, masking, encryption at rest, validation (e2e)', () => {
         .query({ code: 'x', state: start.body.state })
         .expect(302);
       expect(wrong.headers.location).toContain('error=invalid_state');
-      // the user denied at the provider: state is consumed, error forwarded
+      // the user denied at the provider: state is consumed, error forwarded (to the browser that started it)
+      const binding = (start.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
       const denied = await t
         .http()
         .get('/api/v1/sources/oauth/github/callback')
+        .set('Cookie', binding)
         .query({ error: 'access_denied', state: start.body.state })
         .expect(302);
       expect(denied.headers.location).toContain('error=access_denied');

@@ -5,6 +5,13 @@ import { Client } from 'pg';
 import type { TestApp } from '../setup/test-app';
 
 export const PG_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The non-superuser login role postgres sources use in tests (created by the global setup). */
+export const PG_READER = 'agentcy_reader';
+
+/** Connection string of a scratch database as the reader role. */
+export function readerUrl(db: string): string {
+  return `postgres://${PG_READER}@127.0.0.1:5432/${db}`;
+}
 
 /** Own Redis prefix per suite: queues are per prefix, so parallel suites never run each other's jobs. */
 export function suitePrefix(tag: string): string {
@@ -15,7 +22,7 @@ export function testUploadDir(): string {
   return mkdtempSync(join(tmpdir(), 'agentcy-uploads-'));
 }
 
-/** Creates a throw-away database with an `app` schema (users, orders → users FK, rows). */
+/** Creates a throw-away database with an `app` schema (users, orders → users FK, rows) the reader role may read; returns the superuser URL. */
 export async function createScratchDb(name: string): Promise<string> {
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
@@ -32,6 +39,8 @@ export async function createScratchDb(name: string): Promise<string> {
     CREATE TABLE app.orders (id int PRIMARY KEY, user_id int NOT NULL REFERENCES app.users(id), total numeric(10,2), created_at timestamptz DEFAULT now());
     INSERT INTO app.users VALUES (1, 'ada@example.test', 'Ada'), (2, 'bob@example.test', 'Bob'), (3, 'cy@example.test', 'Cy');
     INSERT INTO app.orders VALUES (10, 1, 12.5), (11, 1, 3.2), (12, 2, 99);
+    GRANT USAGE ON SCHEMA app TO ${PG_READER};
+    GRANT SELECT ON ALL TABLES IN SCHEMA app TO ${PG_READER};
   `);
   await c.end();
   return url;

@@ -35,9 +35,12 @@ describe('sources: GitHub OAuth connect flow with the token exchange (GitHub Ent
     expect(authorize.origin + authorize.pathname).toBe(`${gh.url}/login/oauth/authorize`);
     const challenge = authorize.searchParams.get('code_challenge')!;
     const code = gh.oauth.issueCode(tamper === 'challenge' ? `${challenge}x` : challenge, token);
+    // the browser that started the flow carries its binding cookie back to the callback
+    const binding = (start.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
     const cb = await t
       .http()
       .get('/api/v1/sources/oauth/github/callback')
+      .set('Cookie', binding)
       .query({ code: tamper === 'code' ? `${code}-tampered` : code, state: start.body.state })
       .expect(302);
     return new URL(cb.headers.location);

@@ -8,7 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
-import { createScratchDb, dropScratchDb, suitePrefix, testUploadDir, waitForJob } from './sources-helpers';
+import {
+  createScratchDb,
+  dropScratchDb,
+  PG_READER,
+  readerUrl,
+  suitePrefix,
+  testUploadDir,
+  waitForJob,
+} from './sources-helpers';
 
 /** A tiny file server whose content and latency the test controls. */
 function fileServer() {
@@ -47,6 +55,11 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
 
   beforeAll(async () => {
     pgUrl = await createScratchDb(scratch);
+    // the approved execute tool below inserts as the (non-superuser) reader role
+    const grant = new Client({ connectionString: pgUrl });
+    await grant.connect();
+    await grant.query(`GRANT INSERT ON app.users TO ${PG_READER}`);
+    await grant.end();
     await new Promise<void>((r) => fs.server.listen(0, '127.0.0.1', () => r()));
     base = `http://127.0.0.1:${(fs.server.address() as AddressInfo).port}`;
     t = await startTestApp({
@@ -266,7 +279,7 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
       .send({
         name: 'shop',
         source_type: 'postgres',
-        config: { connection_string: pgUrl, schemas: ['app'], row_tables: ['app.users'] },
+        config: { connection_string: readerUrl(scratch), schemas: ['app'], row_tables: ['app.users'] },
       })
       .expect(201);
     expect(src.body.config.connection_string).toBe('***');
@@ -334,15 +347,18 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
       .post(`/api/v1/sources/${id}/tools/query/execute`)
       .set(a.auth)
       .send({ args: { sql: "INSERT INTO app.users VALUES (99, 'evil@example.test', 'Evil')" } })
-      .expect(422);
-    expect(ins.body.error.details.tool_error).toBe('read_only_violation');
+      .expect(400);
+    expect(ins.body.error).toMatchObject({
+      code: 'invalid_arguments',
+      details: { tool_error: 'invalid_arguments', reason: 'not_a_select' },
+    });
     const escape = await t
       .http()
       .post(`/api/v1/sources/${id}/tools/query/execute`)
       .set(a.auth)
       .send({ args: { sql: "COMMIT; INSERT INTO app.users VALUES (98, 'e@x', 'E')" } })
-      .expect(422);
-    expect(escape.body.error.code).toBe('tool_execution_failed');
+      .expect(400);
+    expect(escape.body.error.details.reason).toBe('multiple_statements');
     const viaExecute = await t
       .http()
       .post(`/api/v1/sources/${id}/tools/execute/execute`)
@@ -371,7 +387,8 @@ describe('sources sync: csv/json/postgres into Neo4j, snapshots, 409, cancel, to
     expect(await catalog.findTool(a.orgId, 'shop.query')).toMatchObject({ sourceId: id });
     expect(await catalog.findTool(b.orgId, 'shop.query')).toBeUndefined();
     await expect(catalog.execute(a.orgId, query, { sql: "UPDATE app.users SET name = 'x'" })).rejects.toMatchObject({
-      code: 'read_only_violation',
+      code: 'invalid_arguments',
+      details: { reason: 'not_a_select' },
     });
     await expect(catalog.execute(a.orgId, query, { bogus: 1 })).rejects.toBeInstanceOf(ToolExecutionError);
     await expect(catalog.execute(b.orgId, query, { sql: 'SELECT 1' })).rejects.toMatchObject({

@@ -7,3 +7,5 @@ process.env.REDIS_PREFIX = `agentcy-test-${process.pid}-${Math.random().toString
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.RATE_LIMIT_PER_MIN = process.env.RATE_LIMIT_PER_MIN ?? '100000';
 process.env.LOGIN_RATE_LIMIT_PER_MIN = process.env.LOGIN_RATE_LIMIT_PER_MIN ?? '100000';
+process.env.AUTH_ANON_RATE_LIMIT_PER_MIN = process.env.AUTH_ANON_RATE_LIMIT_PER_MIN ?? '100000';
+process.env.EGRESS_ALLOW = process.env.EGRESS_ALLOW ?? '127.0.0.1';

@@ -19,6 +19,10 @@ export default async function globalSetup() {
   );
   await admin.query(`DROP DATABASE IF EXISTS "${db}"`);
   await admin.query(`CREATE DATABASE "${db}"`);
+  // postgres sources in tests connect as this non-superuser role (roles are cluster-wide; parallel runs may race)
+  await admin.query(
+    `DO $$ BEGIN CREATE ROLE agentcy_reader LOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`,
+  );
   await admin.end();
   // on CI, drop the keys of earlier runs (every test file uses its own agentcy-test-* prefix);
   // locally other runs may be in progress on the same Redis, so their keys are left alone

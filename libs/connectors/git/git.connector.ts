@@ -1,6 +1,8 @@
+import type { OrgEgress } from '@libs/egress/org-egress';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -48,12 +50,12 @@ export class GitCommandError extends Error {
 
 export function runGit(
   args: string[],
-  opts: { cwd?: string; timeoutMs?: number; signal?: AbortSignal; maxBuffer?: number } = {},
+  opts: { cwd?: string; timeoutMs?: number; signal?: AbortSignal; maxBuffer?: number; config?: string[] } = {},
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile(
       'git',
-      args,
+      [...(opts.config ?? []).flatMap((kv) => ['-c', kv]), ...args],
       {
         cwd: opts.cwd,
         timeout: opts.timeoutMs ?? 60_000,
@@ -67,6 +69,8 @@ export function runGit(
           GIT_SSH_COMMAND: process.env.GIT_SSH_COMMAND ?? 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
           GIT_ALLOW_PROTOCOL: ALLOWED_PROTOCOLS,
           GIT_CONFIG_NOSYSTEM: '1',
+          // the API user's ~/.gitconfig (credential helpers, url rewrites) is install-level, never an org's
+          GIT_CONFIG_GLOBAL: '/dev/null',
           LC_ALL: 'C',
         },
         encoding: 'utf8',
@@ -103,7 +107,7 @@ function checkShape(c: GitConfig): void {
   }
   if (hasUrl) {
     const u = c.url!.trim();
-    const scp = /^[\w.-]+@[\w.-]+:[\w./~-]+$/.test(u);
+    const scp = SCP_LIKE.test(u);
     let proto = '';
     try {
       proto = new URL(u).protocol;
@@ -129,6 +133,21 @@ function checkShape(c: GitConfig): void {
       field: 'max_commits',
     });
   }
+}
+
+/** `user@host:path` (ssh) */
+const SCP_LIKE = /^[\w.-]+@[\w.-]+:[\w./~-]+$/;
+
+/**
+ * ssh and git:// remotes are connected by ssh/git themselves, not through a connection the egress
+ * guard pins (ssh also authenticates with the API host's own keys), so they are host access.
+ */
+function unguardedRemote(c: GitConfig | undefined): string | null {
+  const u = typeof c?.url === 'string' ? c.url.trim() : '';
+  if (/^ssh:/i.test(u) || SCP_LIKE.test(u)) {
+    return "connects over SSH with the API host's SSH keys";
+  }
+  return /^git:/i.test(u) ? 'connects over the git:// protocol outside the egress guard' : null;
 }
 
 /** A local path, or a `file:` URL: both read whatever repository the API process can see. */
@@ -160,15 +179,41 @@ export function gitCacheDir(uploadDir?: string, orgId?: string): string {
   return path.join(base, 'git', orgId || '_');
 }
 
-function authUrl(c: GitConfig): string {
-  const u = c.url!.trim();
-  if (!c.token || !/^https?:/.test(u)) {
-    return u;
+/** The remote as git gets it, and the `-c` options that keep git on the address the guard checked. */
+interface GuardedRemote {
+  url: string;
+  config: string[];
+}
+
+/**
+ * Checks a remote with the org's egress guard before git connects. http(s): the host is resolved
+ * and checked once, and curl is pinned to that address (`http.curloptResolve`), with no redirects
+ * and no proxy; git gets the normalised URL so curl parses the host the guard checked. ssh/git://
+ * (host access, see unguardedRemote): the host is resolved and checked. `file:` reads the host's
+ * files (host access) and opens no connection.
+ */
+export async function guardRemote(c: GitConfig, egress: OrgEgress): Promise<GuardedRemote> {
+  const raw = c.url!.trim();
+  if (/^file:/i.test(raw)) {
+    return { url: raw, config: [] };
   }
-  const parsed = new URL(u);
-  parsed.username = parsed.username || 'x-access-token';
-  parsed.password = c.token;
-  return parsed.toString();
+  if (!/^https?:/i.test(raw)) {
+    const at = raw.indexOf('@');
+    await egress.resolve(SCP_LIKE.test(raw) ? raw.slice(at + 1, raw.indexOf(':', at)) : new URL(raw).hostname);
+    return { url: raw, config: [] };
+  }
+  const u = new URL(raw);
+  const { host, address } = await egress.checkUrl(u);
+  if (c.token) {
+    u.username = u.username || 'x-access-token';
+    u.password = c.token;
+  }
+  const config = ['http.followRedirects=false', 'http.proxy='];
+  if (!isIP(host)) {
+    const port = u.port || (u.protocol === 'https:' ? '443' : '80');
+    config.push(`http.curloptResolve=${host}:${port}:${isIP(address) === 6 ? `[${address}]` : address}`);
+  }
+  return { url: u.toString(), config };
 }
 
 function redact(msg: string, c: GitConfig): string {
@@ -195,7 +240,7 @@ async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
 /** Clones are cached per org (gitCacheDir): one org's fetch never serves another org's reads. */
 export async function resolveRepo(
   c: GitConfig,
-  opts: { fresh?: boolean; signal?: AbortSignal; uploadDir?: string; orgId?: string } = {},
+  opts: { egress: OrgEgress; fresh?: boolean; signal?: AbortSignal; uploadDir?: string; orgId?: string },
 ): Promise<string> {
   checkShape(c);
   const timeoutMs = c.timeout_ms ?? 120_000;
@@ -219,14 +264,20 @@ export async function resolveRepo(
     try {
       if (!existsSync(path.join(dir, 'HEAD'))) {
         mkdirSync(path.dirname(dir), { recursive: true });
-        await runGit(['clone', '--bare', '--quiet', '--', authUrl(c), dir], { timeoutMs, signal: opts.signal });
+        const remote = await guardRemote(c, opts.egress);
+        await runGit(['clone', '--bare', '--quiet', '--', remote.url, dir], {
+          timeoutMs,
+          signal: opts.signal,
+          config: remote.config,
+        });
         // keep the token out of the cached config
         await runGit(['remote', 'set-url', 'origin', c.url!.trim()], { cwd: dir });
         lastFetch.set(dir, Date.now());
       } else if (opts.fresh || Date.now() - (lastFetch.get(dir) ?? 0) > FETCH_INTERVAL_MS) {
+        const remote = await guardRemote(c, opts.egress);
         await runGit(
-          ['fetch', '--quiet', '--prune', '--', authUrl(c), '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
-          { cwd: dir, timeoutMs, signal: opts.signal },
+          ['fetch', '--quiet', '--prune', '--', remote.url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
+          { cwd: dir, timeoutMs, signal: opts.signal, config: remote.config },
         );
         lastFetch.set(dir, Date.now());
       }
@@ -427,7 +478,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
   if (!GIT_TOOLS.some((t) => t.name === tool)) {
     throw new ToolExecutionError('tool_not_found', `git has no tool "${tool}"`, { tool });
   }
-  const dir = await resolveRepo(c, { signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
+  const dir = await resolveRepo(c, { egress: ctx.egress, signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
   switch (tool) {
     case 'log': {
       const ref = argRef(args, 'ref', false) ?? c.branch ?? 'HEAD';
@@ -533,6 +584,7 @@ async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): P
 
 async function validate(ctx: Ctx) {
   const dir = await resolveRepo(ctx.config, {
+    egress: ctx.egress,
     fresh: true,
     signal: ctx.signal,
     uploadDir: ctx.uploadDir,
@@ -554,7 +606,13 @@ async function currentBranch(dir: string): Promise<string | null> {
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const c = ctx.config;
-  const dir = await resolveRepo(c, { fresh: true, signal: ctx.signal, uploadDir: ctx.uploadDir, orgId: ctx.orgId });
+  const dir = await resolveRepo(c, {
+    egress: ctx.egress,
+    fresh: true,
+    signal: ctx.signal,
+    uploadDir: ctx.uploadDir,
+    orgId: ctx.orgId,
+  });
   const branch = await resolveBranch(dir, c, ctx.signal);
   const max = c.max_commits ?? 1000;
   const commits = parseLog(
@@ -671,7 +729,7 @@ export const gitConnector: ConnectorDefinition<GitConfig> = {
     additionalProperties: false,
   },
   secretFields: ['token'],
-  hostAccess: (c) => (readsHostFiles(c) ? "reads a repository from the API host's file system" : null),
+  hostAccess: (c) => (readsHostFiles(c) ? "reads a repository from the API host's file system" : unguardedRemote(c)),
   validate,
   ingest,
   tools() {

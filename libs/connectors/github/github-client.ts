@@ -1,14 +1,20 @@
+import { EgressForbiddenError, findEgressError } from '@libs/egress/egress.errors';
+import type { GuardedFetch } from '@libs/egress/org-egress';
 import { Octokit } from '@octokit/rest';
 
 /**
  * GitHub REST client: the official `@octokit/rest` SDK (v20, the last CommonJS build; v21+ is ESM-only
  * and cannot be loaded by the CommonJS build or jest). The `fetch` handed to Octokit adds the per-request
  * timeout, the caller's abort signal (Octokit's paginator does not forward `request.signal` to later
- * pages) and one retry of idempotent calls on a dropped keep-alive socket.
+ * pages) and one retry of idempotent calls on a dropped keep-alive socket. It is the org's egress-guarded
+ * fetch: base URL and redirects are checked, and a refusal surfaces as the EgressForbiddenError itself
+ * (Octokit would turn it into a status-500 RequestError with only the message).
  */
 export const DEFAULT_GITHUB_API = 'https://api.github.com';
 
 export interface GitHubClientOptions {
+  /** the org's egress-guarded fetch (`ctx.egress.fetch`) */
+  fetch: GuardedFetch;
   token: string;
   baseUrl?: string;
   timeoutMs?: number;
@@ -17,18 +23,37 @@ export interface GitHubClientOptions {
 
 export function createGitHubClient(o: GitHubClientOptions): Octokit {
   const baseUrl = (o.baseUrl || DEFAULT_GITHUB_API).replace(/\/+$/, '');
-  return new Octokit({
+  const refusal: { error?: EgressForbiddenError } = {};
+  const octokit = new Octokit({
     auth: o.token,
     baseUrl,
-    request: { fetch: guardedFetch(baseUrl, o.timeoutMs ?? 30_000, o.signal) },
+    request: { fetch: retryingFetch(o.fetch, refusal, baseUrl, o.timeoutMs ?? 30_000, o.signal) },
     userAgent: 'agentcy',
   });
+  octokit.hook.wrap('request', async (request, options) => {
+    try {
+      return await request(options);
+    } catch (e) {
+      // a request that got no response because the egress guard refused the connection
+      if (refusal.error && !(e as { response?: unknown }).response) {
+        throw refusal.error;
+      }
+      throw e;
+    }
+  });
+  return octokit;
 }
 
 const IDEMPOTENT = ['GET', 'HEAD', 'PUT', 'DELETE'];
 const DROPPED_SOCKET = ['ECONNRESET', 'UND_ERR_SOCKET', 'EPIPE'];
 
-function guardedFetch(baseUrl: string, timeoutMs: number, callerSignal?: AbortSignal): typeof fetch {
+function retryingFetch(
+  fetch: GuardedFetch,
+  refusal: { error?: EgressForbiddenError },
+  baseUrl: string,
+  timeoutMs: number,
+  callerSignal?: AbortSignal,
+): typeof globalThis.fetch {
   return async (input, init = {}) => {
     const signal = AbortSignal.any([
       AbortSignal.timeout(timeoutMs),
@@ -54,6 +79,11 @@ function guardedFetch(baseUrl: string, timeoutMs: number, callerSignal?: AbortSi
       // a caller abort propagates as is (Octokit rethrows AbortError untouched)
       if (callerSignal?.aborted || init.signal?.aborted) {
         throw e;
+      }
+      const refused = findEgressError(e);
+      if (refused) {
+        refusal.error = refused;
+        throw refused;
       }
       const cause = (e as any)?.cause?.code ?? (e as any)?.cause?.message ?? (e as Error).message;
       // Octokit wraps this in a RequestError without `response`, keeping the message

@@ -72,8 +72,14 @@ function checkShape(c: GitHubConfig): void {
   }
 }
 
-function client(c: GitHubConfig, signal?: AbortSignal): Octokit {
-  return createGitHubClient({ token: c.token.trim(), baseUrl: c.base_url, timeoutMs: c.timeout_ms ?? 30_000, signal });
+function client({ config: c, egress, signal }: Ctx): Octokit {
+  return createGitHubClient({
+    fetch: egress.fetch,
+    token: c.token.trim(),
+    baseUrl: c.base_url,
+    timeoutMs: c.timeout_ms ?? 30_000,
+    signal,
+  });
 }
 
 /** at most `max` items of a paginated list (100 per page), stopping once enough are fetched */
@@ -368,7 +374,7 @@ async function listRepos(c: GitHubConfig, gh: Octokit, max: number, owner?: stri
 
 async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
   const c = ctx.config;
-  const gh = client(c, ctx.signal);
+  const gh = client(ctx);
   switch (tool) {
     case 'list_repos': {
       const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
@@ -611,7 +617,7 @@ function toToolError(e: unknown): unknown {
 async function validate(ctx: Ctx) {
   const c = ctx.config;
   checkShape(c);
-  const gh = client(c, ctx.signal);
+  const gh = client(ctx);
   try {
     const me = await gh.rest.users.getAuthenticated();
     const scopes = parseScopes(me.headers['x-oauth-scopes']);
@@ -682,7 +688,7 @@ async function validate(ctx: Ctx) {
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const c = ctx.config;
-  const gh = client(c, ctx.signal);
+  const gh = client(ctx);
   const maxItems = c.max_items_per_repo ?? 1000;
   const users = new Map<string, GraphNodeInput>();
   const userNode = (u: any): string | undefined => {

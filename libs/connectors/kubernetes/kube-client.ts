@@ -1,6 +1,8 @@
 import { AppsV1Api, CoreV1Api, HttpError, KubeConfig } from '@kubernetes/client-node';
+import { findEgressError } from '@libs/egress/egress.errors';
+import type { OrgEgress } from '@libs/egress/org-egress';
 import { existsSync, readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { Agent, IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ConnectorConfigError } from '../connector';
 
@@ -267,7 +269,22 @@ type SdkResponse = { response: IncomingMessage; body: unknown };
 /** One page of a list call: `(continueToken, limit) => api.listX(...)`. */
 export type ListPage = (cont: string | undefined, limit: number) => Promise<SdkResponse>;
 
-/** The SDK's API clients for one source config, with its timeout and the caller's abort signal. */
+/** What the SDK's `request` options get from the interceptor. */
+interface RequestOptions {
+  timeout?: number;
+  agentOptions?: Record<string, unknown>;
+  agent?: Agent;
+  followRedirect?: boolean;
+  proxy?: false;
+  json?: boolean;
+}
+
+/**
+ * The SDK's API clients for one source config, with its timeout and the caller's abort signal. Every
+ * request goes through the org's egress guard: a guarded node:http(s) agent (the SDK's `request`
+ * library applies the TLS options per request), no redirects (`request` would drop the agent on an
+ * http/https switch) and no proxy from the environment (it would bypass the agent).
+ */
 export class KubeClient {
   readonly server: string;
   readonly core: CoreV1Api;
@@ -277,6 +294,7 @@ export class KubeClient {
 
   constructor(
     kc: KubeConfig,
+    egress: OrgEgress,
     timeoutMs = 30_000,
     private readonly signal?: AbortSignal,
   ) {
@@ -290,20 +308,23 @@ export class KubeClient {
     if (base.protocol !== 'http:' && base.protocol !== 'https:') {
       throw new ConnectorConfigError('shape', 'Kubernetes API server URL must be http(s)', { field: 'server' });
     }
-    const prepare = (opts: { timeout?: number; agentOptions?: object }) => {
+    const prepare = (opts: RequestOptions) => {
       if (signal?.aborted) {
         throw abortError(signal);
       }
       opts.timeout = timeoutMs;
       // one-shot connections: Node 20's global agents keep sockets alive past the source's use
-      opts.agentOptions = { ...opts.agentOptions, keepAlive: false };
+      const agentOptions = { ...opts.agentOptions, keepAlive: false };
+      opts.agent = base.protocol === 'https:' ? egress.httpsAgent(agentOptions) : egress.httpAgent(agentOptions);
+      opts.followRedirect = false;
+      opts.proxy = false;
     };
     this.core = kc.makeApiClient(CoreV1Api);
     this.core.addInterceptor(prepare);
     this.apps = kc.makeApiClient(AppsV1Api);
     this.apps.addInterceptor(prepare);
     this.logs = kc.makeApiClient(CoreV1Api);
-    this.logs.addInterceptor((opts: { timeout?: number; json?: boolean }) => {
+    this.logs.addInterceptor((opts: RequestOptions) => {
       prepare(opts);
       opts.json = false;
     });
@@ -320,6 +341,10 @@ export class KubeClient {
     } catch (e) {
       if (e instanceof HttpError || (e instanceof Error && e.name === 'AbortError')) {
         throw e;
+      }
+      const refused = findEgressError(e);
+      if (refused) {
+        throw refused;
       }
       const err = e as NodeJS.ErrnoException;
       throw new KubeUnreachableError(

@@ -1,4 +1,5 @@
 import { HttpError, PatchUtils } from '@kubernetes/client-node';
+import { findEgressError } from '@libs/egress/egress.errors';
 import {
   ConnectorConfigError,
   ConnectorContext,
@@ -26,8 +27,8 @@ type Ctx = ConnectorContext<KubernetesConfig>;
 const BATCH = 500;
 const MAX_LOG_CHARS = 64_000;
 
-export function kubeClient(config: KubernetesConfig, signal?: AbortSignal): KubeClient {
-  return new KubeClient(resolveKubeConfig(config), config.timeout_ms ?? 30_000, signal);
+export function kubeClient({ config, egress, signal }: Ctx): KubeClient {
+  return new KubeClient(resolveKubeConfig(config), egress, config.timeout_ms ?? 30_000, signal);
 }
 
 function checkShape(config: KubernetesConfig): void {
@@ -381,7 +382,7 @@ const mergePatch = { headers: { 'Content-Type': PatchUtils.PATCH_FORMAT_JSON_MER
 
 async function runTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
   const config = ctx.config;
-  const client = kubeClient(config, ctx.signal);
+  const client = kubeClient(ctx);
   switch (tool) {
     case 'list_pods': {
       const limit = argInt(args, 'limit', { min: 1, max: 1000 }) ?? 200;
@@ -621,7 +622,7 @@ function* chunk(nodes: GraphNodeInput[], edges: GraphEdgeInput[]): Generator<Ing
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   const config = ctx.config;
-  const client = kubeClient(config, ctx.signal);
+  const client = kubeClient(ctx);
   const allowed = scopedNamespaces(config);
 
   // Namespaces
@@ -846,6 +847,10 @@ function toConfigError(e: unknown): unknown {
   if (e instanceof ConnectorConfigError) {
     return e;
   }
+  const refused = findEgressError(e);
+  if (refused) {
+    return refused;
+  }
   if (e instanceof KubeUnreachableError) {
     return new ConnectorConfigError('unreachable', e.message, { code: e.causeCode });
   }
@@ -869,7 +874,7 @@ function toConfigError(e: unknown): unknown {
 
 async function validate(ctx: Ctx) {
   checkShape(ctx.config);
-  const client = kubeClient(ctx.config, ctx.signal);
+  const client = kubeClient(ctx);
   const allowed = scopedNamespaces(ctx.config);
   try {
     let names: string[];
@@ -953,6 +958,7 @@ export const kubernetesConnector: ConnectorDefinition<KubernetesConfig> = {
     additionalProperties: false,
   },
   secretFields: ['kubeconfig', 'kubeconfig_data', 'token'],
+  destinationFields: ['server', 'kubeconfig', 'kubeconfig_data'],
   hostAccess: (c) => {
     const kc = c?.kubeconfig_data ?? c?.kubeconfig;
     if (typeof kc === 'string' && kc.trim()) {

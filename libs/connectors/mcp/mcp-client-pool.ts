@@ -1,9 +1,12 @@
+import type { OrgEgress } from '@libs/egress/org-egress';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { createHash } from 'node:crypto';
+import { createSchemaAjv } from '../schema-ajv';
 
 export type McpTransportKind = 'stdio' | 'http' | 'streamable_http' | 'sse';
 
@@ -33,6 +36,16 @@ export interface McpToolInfo {
   };
 }
 
+/**
+ * Whose client it is: the source, and the egress guard of its org. Clients are pooled per org too,
+ * so a client connected through one org's guard never serves another org (validation runs without a
+ * source id).
+ */
+export interface McpOwner {
+  sourceId: string;
+  egress: OrgEgress;
+}
+
 interface Entry {
   key: string;
   client: Client;
@@ -46,7 +59,7 @@ export const MCP_IDLE_CLOSE_MS = 5 * 60_000;
 export const MCP_TOOLS_TTL_MS = 5 * 60_000;
 
 /**
- * One live MCP client per (source, config) with idle close. A config change yields a new key, so the
+ * One live MCP client per (source, org, config) with idle close. A config change yields a new key, so the
  * next call reconnects; the stale client closes when idle. Tool lists are cached for 5 minutes.
  */
 export class McpClientPool {
@@ -58,8 +71,9 @@ export class McpClientPool {
     private readonly toolsTtlMs = MCP_TOOLS_TTL_MS,
   ) {}
 
-  static keyFor(sourceId: string, config: McpConfig): string {
-    return `${sourceId}:${createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16)}`;
+  static keyFor(owner: McpOwner, config: McpConfig): string {
+    const hash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+    return `${owner.sourceId}:${owner.egress.orgId}:${hash}`;
   }
 
   get size(): number {
@@ -67,11 +81,11 @@ export class McpClientPool {
   }
 
   /** Runs `fn` with a connected client; a broken connection is dropped so the next call reconnects. */
-  async use<T>(sourceId: string, config: McpConfig, fn: (client: Client, entry: Entry) => Promise<T>): Promise<T> {
-    const key = McpClientPool.keyFor(sourceId, config);
+  async use<T>(owner: McpOwner, config: McpConfig, fn: (client: Client, entry: Entry) => Promise<T>): Promise<T> {
+    const key = McpClientPool.keyFor(owner, config);
     let p = this.entries.get(key);
     if (!p) {
-      const connecting = connect(key, config);
+      const connecting = connect(key, config, owner.egress);
       p = connecting;
       this.entries.set(key, connecting);
       connecting.catch(() => {
@@ -86,7 +100,7 @@ export class McpClientPool {
       if (this.entries.get(key) === p) {
         this.entries.delete(key);
       }
-      return this.use(sourceId, config, fn);
+      return this.use(owner, config, fn);
     }
     entry.lastUsed = Date.now();
     try {
@@ -97,11 +111,11 @@ export class McpClientPool {
   }
 
   async listTools(
-    sourceId: string,
+    owner: McpOwner,
     config: McpConfig,
     opts: { fresh?: boolean; timeoutMs?: number } = {},
   ): Promise<McpToolInfo[]> {
-    return this.use(sourceId, config, async (client, entry) => {
+    return this.use(owner, config, async (client, entry) => {
       if (!opts.fresh && entry.tools && Date.now() - entry.tools.at < this.toolsTtlMs) {
         return entry.tools.list;
       }
@@ -118,8 +132,8 @@ export class McpClientPool {
   }
 
   /** stderr tail of a stdio server (for error messages) */
-  stderrOf(sourceId: string, config: McpConfig): Promise<string> {
-    const p = this.entries.get(McpClientPool.keyFor(sourceId, config));
+  stderrOf(owner: McpOwner, config: McpConfig): Promise<string> {
+    const p = this.entries.get(McpClientPool.keyFor(owner, config));
     return p ? p.then((e) => e.stderr.join('').slice(-2000)).catch(() => '') : Promise.resolve('');
   }
 
@@ -174,7 +188,7 @@ export class McpClientPool {
   }
 }
 
-function buildTransport(config: McpConfig, stderr: string[]): Transport {
+function buildTransport(config: McpConfig, stderr: string[], egress: OrgEgress): Transport {
   if (config.transport === 'stdio') {
     const t = new StdioClientTransport({
       command: config.command!,
@@ -193,17 +207,26 @@ function buildTransport(config: McpConfig, stderr: string[]): Transport {
   }
   const url = new URL(config.url!);
   const requestInit = { headers: config.headers ?? {} };
-  // requestInit headers go on both the event stream and the POSTs
+  // requestInit headers go on both the event stream and the POSTs; every request (the event
+  // stream, the announced SSE endpoint, redirects) connects through the org's egress guard
   if (config.transport === 'sse') {
-    return new SSEClientTransport(url, { requestInit });
+    return new SSEClientTransport(url, { requestInit, fetch: egress.fetch });
   }
-  return new StreamableHTTPClientTransport(url, { requestInit });
+  return new StreamableHTTPClientTransport(url, { requestInit, fetch: egress.fetch });
 }
 
-async function connect(key: string, config: McpConfig): Promise<Entry> {
+async function connect(key: string, config: McpConfig, egress: OrgEgress): Promise<Entry> {
+  if (config.transport !== 'stdio') {
+    // a refused destination fails here with EgressForbiddenError, not wrapped by the SDK
+    await egress.checkUrl(config.url!);
+  }
   const stderr: string[] = [];
-  const transport = buildTransport(config, stderr);
-  const client = new Client({ name: 'agentcy', version: '1.0.0' }, { capabilities: {} });
+  const transport = buildTransport(config, stderr, egress);
+  // the server's tool output schemas are compiled by the SDK: with linear-time patterns, one ajv per client
+  const client = new Client(
+    { name: 'agentcy', version: '1.0.0' },
+    { capabilities: {}, jsonSchemaValidator: new AjvJsonSchemaValidator(createSchemaAjv({ validateSchema: false })) },
+  );
   const entry: Entry = { key, client, stderr, lastUsed: Date.now(), closed: false };
   client.onclose = () => {
     entry.closed = true;

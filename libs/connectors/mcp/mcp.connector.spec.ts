@@ -75,7 +75,7 @@ describe('mcp connector over stdio (@modelcontextprotocol/server-everything)', (
   });
 
   it('reconnects after the server connection drops', async () => {
-    await mcpClientPool.use('src-stdio', config, (client) => client.close());
+    await mcpClientPool.use(c, config, (client) => client.close());
     const echo: any = await mcpConnector.executeTool(c, 'echo', { message: 'back again' });
     expect(echo.text).toBe('Echo: back again');
   });
@@ -236,14 +236,14 @@ describe('mcp connector over streamable HTTP (in-process McpServer)', () => {
 
   it('closes idle clients', async () => {
     const pool = new McpClientPool(50, 1000);
-    await pool.listTools('s1', config());
+    await pool.listTools(ctx('s1', config()), config());
     expect(pool.size).toBe(1);
     await pool.sweep(Date.now() + 10);
     expect(pool.size).toBe(1);
     await pool.sweep(Date.now() + 100);
     expect(pool.size).toBe(0);
     // reconnects transparently afterwards
-    expect((await pool.listTools('s1', config())).length).toBe(4);
+    expect((await pool.listTools(ctx('s1', config()), config())).length).toBe(4);
     await pool.closeAll();
   });
 });

@@ -1,3 +1,4 @@
+import { findEgressError } from '@libs/egress/egress.errors';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
   ConnectorConfigError,
@@ -134,11 +135,11 @@ function httpStatus(e: unknown): number | undefined {
 async function validate(ctx: Ctx) {
   checkShape(ctx.config);
   try {
-    const tools = await mcpClientPool.listTools(ctx.sourceId, ctx.config, {
+    const tools = await mcpClientPool.listTools(ctx, ctx.config, {
       fresh: true,
       timeoutMs: timeoutOf(ctx.config),
     });
-    const info = await mcpClientPool.use(ctx.sourceId, ctx.config, (client) =>
+    const info = await mcpClientPool.use(ctx, ctx.config, (client) =>
       Promise.resolve({
         server: client.getServerVersion() ?? null,
         capabilities: Object.keys(client.getServerCapabilities() ?? {}),
@@ -151,6 +152,10 @@ async function validate(ctx: Ctx) {
   } catch (e) {
     if (e instanceof ConnectorConfigError) {
       throw e;
+    }
+    const refused = findEgressError(e);
+    if (refused) {
+      throw refused;
     }
     const status = httpStatus(e);
     if (status === 401) {
@@ -169,7 +174,7 @@ async function validate(ctx: Ctx) {
 
 async function tools(ctx: Ctx): Promise<ConnectorToolSpec[]> {
   checkShape(ctx.config);
-  const list = await mcpClientPool.listTools(ctx.sourceId, ctx.config, { timeoutMs: timeoutOf(ctx.config) });
+  const list = await mcpClientPool.listTools(ctx, ctx.config, { timeoutMs: timeoutOf(ctx.config) });
   return list.map(toToolSpec);
 }
 
@@ -207,7 +212,7 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
   }
   let list: McpToolInfo[];
   try {
-    list = await mcpClientPool.listTools(ctx.sourceId, ctx.config, { timeoutMs: timeoutOf(ctx.config) });
+    list = await mcpClientPool.listTools(ctx, ctx.config, { timeoutMs: timeoutOf(ctx.config) });
   } catch (e) {
     throw mapCallError(e);
   }
@@ -215,7 +220,7 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
   if (!target) {
     // the server may have changed since the cached listing
     list = await mcpClientPool
-      .listTools(ctx.sourceId, ctx.config, { fresh: true, timeoutMs: timeoutOf(ctx.config) })
+      .listTools(ctx, ctx.config, { fresh: true, timeoutMs: timeoutOf(ctx.config) })
       .catch(() => list);
     target = list.find((t) => toolNameFor(t.name) === tool || t.name === tool);
   }
@@ -228,7 +233,7 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
   const name = target.name;
   let result: any;
   try {
-    result = await mcpClientPool.use(ctx.sourceId, ctx.config, (client) =>
+    result = await mcpClientPool.use(ctx, ctx.config, (client) =>
       client.callTool({ name, arguments: args ?? {} }, undefined, {
         timeout: timeoutOf(ctx.config),
         signal: ctx.signal,
@@ -253,6 +258,10 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
 function mapCallError(e: unknown): unknown {
   if (e instanceof ToolExecutionError) {
     return e;
+  }
+  const refused = findEgressError(e);
+  if (refused) {
+    return refused;
   }
   if (e instanceof McpError) {
     if (e.code === ErrorCode.InvalidParams) {
@@ -286,7 +295,7 @@ function mapCallError(e: unknown): unknown {
 /** Resources (if the server offers them) become `McpResource` nodes; tools become `McpTool` nodes. */
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
   checkShape(ctx.config);
-  const tools = await mcpClientPool.listTools(ctx.sourceId, ctx.config, {
+  const tools = await mcpClientPool.listTools(ctx, ctx.config, {
     fresh: true,
     timeoutMs: timeoutOf(ctx.config),
   });
@@ -303,7 +312,7 @@ async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
     }),
     edges: [],
   };
-  const resources: GraphNodeInput[] = await mcpClientPool.use(ctx.sourceId, ctx.config, async (client) => {
+  const resources: GraphNodeInput[] = await mcpClientPool.use(ctx, ctx.config, async (client) => {
     if (!client.getServerCapabilities()?.resources) {
       return [];
     }
@@ -361,6 +370,8 @@ export const mcpConnector: ConnectorDefinition<McpConfig> = {
     additionalProperties: false,
   },
   secretFields: ['headers', 'env'],
+  // `env` goes to the spawned command, `headers` to the url
+  destinationFields: ['transport', 'url', 'command', 'args', 'cwd'],
   hostAccess: (c) => (c?.transport === 'stdio' ? 'runs a command on the API host' : null),
   validate,
   ingest,

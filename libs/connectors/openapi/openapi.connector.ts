@@ -1,3 +1,5 @@
+import { findEgressError } from '@libs/egress/egress.errors';
+import type { OrgEgress } from '@libs/egress/org-egress';
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import {
@@ -116,17 +118,21 @@ function parseDoc(text: string, field: string): any {
   }
 }
 
-async function fetchDoc(c: OpenApiConfig, signal?: AbortSignal): Promise<any> {
+async function fetchDoc(c: OpenApiConfig, egress: OrgEgress, signal?: AbortSignal): Promise<any> {
   const url = c.spec_url!;
   // credentials only go to the API's own origin
   const sameOrigin = !c.base_url || new URL(c.base_url).origin === new URL(url).origin;
   let res: Response;
   try {
-    res = await fetch(url, {
+    res = await egress.fetch(url, {
       headers: { Accept: 'application/json, application/yaml;q=0.9, */*;q=0.5', ...(sameOrigin ? authHeaders(c) : {}) },
       signal: AbortSignal.any([AbortSignal.timeout(c.timeout_ms ?? 30_000), ...(signal ? [signal] : [])]),
     });
   } catch (e) {
+    const refused = findEgressError(e);
+    if (refused) {
+      throw refused;
+    }
     throw new ConnectorConfigError(
       'unreachable',
       `cannot fetch the OpenAPI document: ${(e as any)?.cause?.code ?? (e as Error).message}`,
@@ -156,7 +162,7 @@ function cacheKey(c: OpenApiConfig): string {
 
 export async function loadSpec(
   c: OpenApiConfig,
-  opts: { signal?: AbortSignal; fresh?: boolean } = {},
+  opts: { egress: OrgEgress; signal?: AbortSignal; fresh?: boolean },
 ): Promise<LoadedSpec> {
   checkShape(c);
   const key = cacheKey(c);
@@ -169,7 +175,7 @@ export async function loadSpec(
       ? typeof c.spec === 'string'
         ? parseDoc(c.spec, 'spec')
         : c.spec
-      : await fetchDoc(c, opts.signal);
+      : await fetchDoc(c, opts.egress, opts.signal);
   if (
     !doc ||
     typeof doc !== 'object' ||
@@ -433,6 +439,22 @@ function buildOperations(doc: any, includeTags?: string[]): OpenApiOperation[] {
 
 // ---------- connector ----------
 
+/**
+ * A base URL (configured or taken from the document's `servers`) that points somewhere the org may
+ * not reach is refused up front; an unresolvable one is left for call time. Every call is checked
+ * again by the guarded fetch (the document may change, DNS may answer differently).
+ */
+async function assertBaseUrlAllowed(egress: OrgEgress, baseUrl: string): Promise<void> {
+  try {
+    await egress.checkUrl(baseUrl);
+  } catch (e) {
+    const refused = findEgressError(e);
+    if (refused) {
+      throw refused;
+    }
+  }
+}
+
 function toSpec(op: OpenApiOperation): ConnectorToolSpec {
   return {
     name: op.name,
@@ -444,7 +466,8 @@ function toSpec(op: OpenApiOperation): ConnectorToolSpec {
 }
 
 async function validate(ctx: Ctx) {
-  const spec = await loadSpec(ctx.config, { signal: ctx.signal, fresh: true });
+  const spec = await loadSpec(ctx.config, { egress: ctx.egress, signal: ctx.signal, fresh: true });
+  await assertBaseUrlAllowed(ctx.egress, spec.baseUrl);
   return {
     ok: true as const,
     info: {
@@ -460,7 +483,7 @@ async function validate(ctx: Ctx) {
 async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>): Promise<unknown> {
   let spec: LoadedSpec;
   try {
-    spec = await loadSpec(ctx.config, { signal: ctx.signal });
+    spec = await loadSpec(ctx.config, { egress: ctx.egress, signal: ctx.signal });
   } catch (e) {
     if (e instanceof ConnectorConfigError) {
       throw new ToolExecutionError(
@@ -521,7 +544,7 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
     AbortSignal.timeout(ctx.config.timeout_ms ?? 30_000),
     ...(ctx.signal ? [ctx.signal] : []),
   ]);
-  const send = () => fetch(url, { method: op.method, headers, body, signal });
+  const send = () => ctx.egress.fetch(url, { method: op.method, headers, body, signal });
   let res: Response;
   try {
     try {
@@ -541,6 +564,10 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
   } catch (e) {
     if (ctx.signal?.aborted) {
       throw e;
+    }
+    const refused = findEgressError(e);
+    if (refused) {
+      throw refused;
     }
     if ((e as Error)?.name === 'TimeoutError') {
       throw new ToolExecutionError('tool_timeout', `${op.method} ${url} timed out`);
@@ -588,7 +615,7 @@ async function executeTool(ctx: Ctx, tool: string, args: Record<string, unknown>
 }
 
 async function* ingest(ctx: Ctx): AsyncIterable<IngestBatch> {
-  const spec = await loadSpec(ctx.config, { signal: ctx.signal, fresh: true });
+  const spec = await loadSpec(ctx.config, { egress: ctx.egress, signal: ctx.signal, fresh: true });
   const schemas: Record<string, any> = spec.doc.components?.schemas ?? spec.doc.definitions ?? {};
   const nodes: GraphNodeInput[] = [];
   const edges: GraphEdgeInput[] = [];
@@ -674,10 +701,12 @@ export const openapiConnector: ConnectorDefinition<OpenApiConfig> = {
     additionalProperties: false,
   },
   secretFields: ['bearer_token', 'api_key'],
+  // an inline `spec` names the call destination through its `servers`
+  destinationFields: ['spec_url', 'spec', 'base_url'],
   validate,
   ingest,
   async tools(ctx) {
-    const spec = await loadSpec(ctx.config, { signal: ctx.signal });
+    const spec = await loadSpec(ctx.config, { egress: ctx.egress, signal: ctx.signal });
     return spec.operations.map(toSpec);
   },
   executeTool,

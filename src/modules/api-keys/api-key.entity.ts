@@ -45,7 +45,14 @@ export class ApiKeyEntity extends BaseEntity {
   /** sha256(creator + Idempotency-Key) of the creating request, for replays within 24 h */
   @Column({ name: 'idempotency_hash', type: 'char', length: 64, nullable: true, select: true })
   idempotencyHash: string | null;
+
+  /** extra powers beyond the role; `platform` = the creator's platform-admin power (admin+ keys only) */
+  @Column({ type: 'text', array: true, default: '{}' })
+  scopes: ApiKeyScope[];
 }
+
+export const API_KEY_SCOPES = ['platform'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export function isKeyRevoked(k: Pick<ApiKeyEntity, 'revokedAt'>, now = new Date()): boolean {
   return !!k.revokedAt && k.revokedAt.getTime() <= now.getTime();

@@ -10,7 +10,8 @@ import {
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { ApiKeyEntity, isKeyRevoked } from './api-key.entity';
+import { apiKeyScopeRefusal } from './api-key-scopes';
+import { ApiKeyEntity, isKeyRevoked, type ApiKeyScope } from './api-key.entity';
 import { ApiKeysRepository } from './api-keys.repository';
 import {
   ApiKeyCreatedDto,
@@ -31,7 +32,8 @@ export function generateApiKey(): { key: string; hash: string; fingerprint: stri
 }
 
 /**
- * API keys: created per org by admins, with a role no higher than the creator's. There is no
+ * API keys: created per org by admins, with a role no higher than the creator's; platform power
+ * only through the `platform` scope (see api-key-scopes.ts). There is no
  * cache of keys: every request looks the hash up, so revocation is immediate on all replicas.
  */
 @Injectable()
@@ -56,6 +58,7 @@ export class ApiKeysService {
     idempotencyKey?: string,
   ): Promise<{ key: ApiKeyCreatedDto | ApiKeyDto; replayed: boolean }> {
     const role: Role = dto.role ?? 'member';
+    const scopes: ApiKeyScope[] = [...(dto.scopes ?? [])].sort();
     let idempotencyHash: string | null = null;
     if (idempotencyKey) {
       if (idempotencyKey.length > 255) {
@@ -69,6 +72,7 @@ export class ApiKeysService {
           previous.role === role &&
           (previous.expiresAt?.getTime() ?? null) === (dto.expires_at ? new Date(dto.expires_at).getTime() : null) &&
           JSON.stringify(previous.allowedIps) === JSON.stringify(dto.allowed_ips ?? []) &&
+          JSON.stringify(previous.scopes) === JSON.stringify(scopes) &&
           previous.notes === (dto.notes ?? null);
         if (!same) {
           throw new AppException(
@@ -88,6 +92,10 @@ export class ApiKeysService {
         role,
         your_role: p.role,
       });
+    }
+    const refusal = apiKeyScopeRefusal(p, role, scopes);
+    if (refusal) {
+      throw refusal;
     }
     let expiresAt: Date | null = null;
     if (dto.expires_at) {
@@ -109,6 +117,7 @@ export class ApiKeysService {
         expiresAt,
         allowedIps: dto.allowed_ips ?? [],
         notes: dto.notes ?? null,
+        scopes,
         idempotencyHash,
       }),
       replayed: false,
@@ -135,6 +144,10 @@ export class ApiKeysService {
         your_role: p.role,
       });
     }
+    const refusal = apiKeyScopeRefusal(p, old.role, old.scopes);
+    if (refusal) {
+      throw refusal;
+    }
     const grace = dto.revoke_old_after_secs ?? 0;
     const base = old.name.replace(/-rotated(-\d+)?$/, '');
     let name = `${base}-rotated`;
@@ -143,7 +156,14 @@ export class ApiKeysService {
     }
     const created = await this.insert(
       p,
-      { name, role: old.role, expiresAt: old.expiresAt, allowedIps: old.allowedIps, notes: old.notes },
+      {
+        name,
+        role: old.role,
+        expiresAt: old.expiresAt,
+        allowedIps: old.allowedIps,
+        notes: old.notes,
+        scopes: old.scopes,
+      },
       async (fresh, m) => {
         await this.keys.update(
           p.orgId,
@@ -166,7 +186,7 @@ export class ApiKeysService {
 
   private async insert(
     p: Principal,
-    data: Pick<ApiKeyEntity, 'name' | 'role' | 'expiresAt' | 'allowedIps' | 'notes'> & {
+    data: Pick<ApiKeyEntity, 'name' | 'role' | 'expiresAt' | 'allowedIps' | 'notes' | 'scopes'> & {
       idempotencyHash?: string | null;
     },
     alsoInTx?: (k: ApiKeyEntity, m: import('typeorm').EntityManager) => Promise<void>,

@@ -1,10 +1,18 @@
-import { NoAudit } from '@libs/audit/audit.decorators';
+import { AuditAction, NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { NoIdempotency } from '@libs/idempotency';
+import { AnonymousRateLimit } from '@libs/rate-limit/rate-limit.decorators';
 import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
-import { ApiCreatedResponse, ApiFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiFoundResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { AuthService } from './auth.service';
@@ -24,6 +32,7 @@ export class AuthController {
   @NoIdempotency()
   @HttpCode(200)
   @Public()
+  @AnonymousRateLimit()
   @NoAudit()
   @ApiOperation({ operationId: 'auth_login', summary: 'Log in with email and password' })
   @ApiOkResponse({ type: LoginResponseDto })
@@ -34,6 +43,7 @@ export class AuthController {
   @Post('register')
   @NoIdempotency()
   @Public()
+  @AnonymousRateLimit()
   @NoAudit()
   @ApiOperation({
     operationId: 'auth_register',
@@ -53,6 +63,7 @@ export class AuthController {
   @Post('invites/accept')
   @NoIdempotency()
   @Public()
+  @AnonymousRateLimit()
   @NoAudit()
   @ApiOperation({
     operationId: 'auth_accept_invite',
@@ -67,6 +78,7 @@ export class AuthController {
   @NoIdempotency()
   @HttpCode(200)
   @Public()
+  @AnonymousRateLimit()
   @NoAudit()
   @ApiOperation({
     operationId: 'auth_reset_password',
@@ -75,6 +87,20 @@ export class AuthController {
   @ApiOkResponse({ type: LoginResponseDto })
   resetPassword(@Body() dto: ResetPasswordDto, @ReqMeta() meta: RequestMeta): Promise<LoginResponseDto> {
     return this.auth.resetPassword(dto, meta);
+  }
+
+  @Post('logout')
+  @NoIdempotency()
+  @HttpCode(204)
+  @Authenticated()
+  @AuditAction('auth.logout', 'auth', 'user')
+  @ApiOperation({
+    operationId: 'auth_logout',
+    summary: 'End the calling session (this token only; other sessions of the user go on)',
+  })
+  @ApiNoContentResponse({ description: 'The token is refused from now on' })
+  async logout(@CurrentPrincipal() principal: Principal): Promise<void> {
+    await this.auth.logout(principal);
   }
 
   @Get('me')
@@ -87,6 +113,7 @@ export class AuthController {
 
   @Get('oidc/login')
   @Public()
+  @AnonymousRateLimit()
   @ApiOperation({
     operationId: 'auth_oidc_login',
     summary: 'Start an OIDC login: 302 to the IdP (PKCE S256, server-side state)',
@@ -98,6 +125,7 @@ export class AuthController {
 
   @Get('oidc/callback')
   @Public()
+  @AnonymousRateLimit()
   @ApiOperation({
     operationId: 'auth_oidc_callback',
     summary: 'Finish an OIDC login: exchanges the code and returns a local session (login shape)',

@@ -1,4 +1,5 @@
-import { PrincipalResolver } from '@libs/auth/auth-strategy';
+import { OrgStatusPort, PrincipalResolver } from '@libs/auth/auth-strategy';
+import { PasswordHasher } from '@libs/auth/password-hasher';
 import { ServiceAuthRegistry } from '@libs/auth/service-auth.registry';
 import { SharedSecretResolver, WebhookSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { ServiceTokenService } from '@libs/auth/service-token.service';
@@ -12,12 +13,15 @@ import {
 import { AppConfig } from '@libs/config';
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
+import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
+import { AdminSeedService } from './admin-seed.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { OidcLoginService } from './oidc-login.service';
 import { OidcUsersService } from './oidc-users.service';
 import { OidcVerifier } from './oidc-verifier.service';
 import { BearerPrincipalResolver } from './principal-resolver.service';
+import { SessionRevocations } from './session-revocations.service';
 import { TokenService } from './token.service';
 
 /**
@@ -30,16 +34,21 @@ import { TokenService } from './token.service';
   controllers: [AuthController],
   providers: [
     AuthService,
+    AdminSeedService,
     TokenService,
     OidcVerifier,
     OidcUsersService,
     OidcLoginService,
     BearerPrincipalResolver,
     { provide: PrincipalResolver, useExisting: BearerPrincipalResolver },
+    { provide: OrgStatusPort, useExisting: OrgsRepository },
     ServiceAuthRegistry,
     ServiceTokenService,
+    SessionRevocations,
+    PasswordHasher,
   ],
   exports: [
+    OrgStatusPort,
     AuthService,
     TokenService,
     PrincipalResolver,
@@ -47,6 +56,8 @@ import { TokenService } from './token.service';
     ServiceAuthRegistry,
     ServiceTokenService,
     OidcVerifier,
+    SessionRevocations,
+    PasswordHasher,
   ],
 })
 export class AuthModule implements OnModuleInit {

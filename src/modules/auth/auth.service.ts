@@ -1,6 +1,6 @@
 import { AuditService } from '@libs/audit/audit.service';
 import type { RequestMeta } from '@libs/audit/request-meta';
-import { dummyHash, hashPassword, verifyPassword } from '@libs/auth/passwords';
+import { PasswordHasher } from '@libs/auth/password-hasher';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
@@ -14,7 +14,7 @@ import {
 } from '@libs/errors';
 import { RateLimitService } from '@libs/rate-limit/rate-limit.service';
 import { RedisService } from '@libs/redis/redis.service';
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { AcceptInviteDto } from 'src/modules/orgs/dto/invite.dto';
 import { InvitesService } from 'src/modules/orgs/invites.service';
@@ -25,16 +25,13 @@ import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { DataSource } from 'typeorm';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
 import { LoginDto, RegisterDto, ResetPasswordDto } from './dto/login.dto';
-import { isPlatformAdmin } from './platform-admin';
+import { isPlatformAdmin, PLATFORM_ADMIN_PERMISSION } from './platform-admin';
+import { ensureRegistrationAllowed } from './registration-policy';
+import { SessionRevocations } from './session-revocations.service';
 import { TokenService } from './token.service';
 
-export const DEFAULT_ADMIN_EMAIL = 'admin@localhost';
-export const DEFAULT_ADMIN_PASSWORD = 'admin';
-
 @Injectable()
-export class AuthService implements OnApplicationBootstrap {
-  private readonly logger = new Logger(AuthService.name);
-
+export class AuthService {
   constructor(
     private readonly users: UsersRepository,
     private readonly orgs: OrgsRepository,
@@ -46,41 +43,9 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly limits: RateLimitService,
     private readonly redis: RedisService,
     private readonly resets: PasswordResetsRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly revocations: SessionRevocations,
   ) {}
-
-  /** Seeds admin@localhost / admin as owner of org `default` when the install has no user. */
-  async onApplicationBootstrap() {
-    if (!this.config.seedAdmin) {
-      return;
-    }
-    await this.ds.transaction(async (m) => {
-      await m.query('SELECT pg_advisory_xact_lock(7203114002)');
-      if ((await m.getRepository(UserEntity).count()) > 0) {
-        return;
-      }
-      const org =
-        (await this.orgs.findByName('default')) ??
-        (await this.orgs.create({ name: 'default', displayName: 'Default', settings: {} }, m));
-      await this.users.create(
-        {
-          orgId: org.id,
-          email: DEFAULT_ADMIN_EMAIL,
-          name: 'Admin',
-          role: 'owner',
-          roles: ['owner', 'admin'],
-          passwordHash: await hashPassword(DEFAULT_ADMIN_PASSWORD),
-          authProvider: 'local',
-          emailVerified: true,
-        },
-        m,
-      );
-      this.logger.warn(`seeded ${DEFAULT_ADMIN_EMAIL} with the default password: change it now`);
-    });
-    const admin = await this.users.findByEmail(DEFAULT_ADMIN_EMAIL);
-    if (admin?.passwordHash && (await verifyPassword(admin.passwordHash, DEFAULT_ADMIN_PASSWORD))) {
-      this.logger.warn(`${DEFAULT_ADMIN_EMAIL} still has the default password: change it now`);
-    }
-  }
 
   /**
    * LOGIN_RATE_LIMIT_PER_MIN attempts per minute per client IP and per account (email),
@@ -94,8 +59,8 @@ export class AuthService implements OnApplicationBootstrap {
     );
     const user = await this.users.findByEmail(email);
     const ok = user?.passwordHash
-      ? await verifyPassword(user.passwordHash, dto.password)
-      : (await verifyPassword(await dummyHash(), dto.password), false);
+      ? await this.hasher.verify(user.passwordHash, dto.password)
+      : await this.hasher.verifyNobody(dto.password);
     if (!user || !ok || user.disabledAt) {
       await this.audit.record({
         orgId: user?.orgId ?? null,
@@ -111,7 +76,7 @@ export class AuthService implements OnApplicationBootstrap {
       throw new UnauthorizedException('Invalid email or password', { reason: 'invalid_credentials' });
     }
     const org = await this.orgs.findById(user.orgId);
-    if (org?.disabledAt && !isPlatformAdmin(user, this.config.platformAdminEmails)) {
+    if (org?.disabledAt && !isPlatformAdmin(user)) {
       await this.auditUser(user, 'auth.login', meta, { result: 'denied', details: { reason: 'org_disabled' } });
       throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }
@@ -167,7 +132,7 @@ export class AuthService implements OnApplicationBootstrap {
         );
       }
       const user = await this.users.findById(prev.userId);
-      if (!user?.passwordHash || user.disabledAt || !(await verifyPassword(user.passwordHash, dto.password))) {
+      if (!user?.passwordHash || user.disabledAt || !(await this.hasher.verify(user.passwordHash, dto.password))) {
         throw new AppException(
           422,
           'idempotency_key_reused',
@@ -191,6 +156,10 @@ export class AuthService implements OnApplicationBootstrap {
     }
   }
 
+  /**
+   * REGISTRATION decides who may register (see registration-policy.ts). Every cheap refusal
+   * (mode, duplicates, unusable invite) comes before the password is hashed.
+   */
   private async doRegister(dto: RegisterDto, meta: RequestMeta): Promise<LoginResponseDto> {
     if (this.config.auth.provider !== 'local') {
       throw new ValidationException('Local registration is disabled', { reason: 'local_registration_disabled' });
@@ -201,66 +170,100 @@ export class AuthService implements OnApplicationBootstrap {
         fields: [{ field: 'org_name', errors: ['org_name and invite_token are mutually exclusive'] }],
       });
     }
-    const passwordHash = await hashPassword(dto.password);
+    const withInvite = !!dto.invite_token;
+    ensureRegistrationAllowed(this.config.registration, {
+      withInvite,
+      installEmpty: !withInvite && !(await this.users.hasAny()),
+    });
     let user: UserEntity;
     if (dto.invite_token) {
+      await this.invites.check(dto.invite_token, email);
+      await this.ensureEmailFree(email);
+      const passwordHash = await this.hasher.hash(dto.password);
       user = await this.joinWithInvite(dto.invite_token, email, passwordHash, dto.name ?? null);
     } else {
-      const firstUser = (await this.users.count()) === 0;
-      const orgName = dto.org_name ?? (firstUser ? 'default' : undefined);
-      if (!orgName) {
-        throw new ValidationException('org_name or invite_token is required', {
-          fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }],
-        });
-      }
-      if (await this.users.findByEmail(email)) {
-        throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
-      }
-      if (await this.orgs.findByName(orgName)) {
+      await this.ensureEmailFree(email);
+      if (dto.org_name && (await this.orgs.findByName(dto.org_name))) {
         throw new ConflictException('An org with this name already exists', { field: 'org_name' }, 'already_exists');
       }
-      user = await this.ds.transaction(async (m) => {
-        const org = await this.orgs.create({ name: orgName, displayName: orgName, settings: {} }, m);
-        return this.users.create(
-          {
-            orgId: org.id,
-            email,
-            name: dto.name ?? null,
-            role: 'owner',
-            roles: ['owner'],
-            passwordHash,
-            authProvider: 'local',
-          },
-          m,
-        );
-      });
+      const passwordHash = await this.hasher.hash(dto.password);
+      user = await this.createOrgOwner(dto, email, passwordHash);
     }
     await this.auditUser(user, 'auth.register', meta, {
-      details: { via: dto.invite_token ? 'invite' : 'org_name', role: user.role },
+      details: {
+        via: dto.invite_token ? 'invite' : 'org_name',
+        role: user.role,
+        ...(isPlatformAdmin(user) ? { bootstrap: true } : {}),
+      },
     });
     return this.session(user);
   }
 
   /**
-   * Sets a new password with a one-time reset token and logs the user in. Every way a token can be
-   * unusable (unknown, used, expired, disabled user) answers the same 400, and attempts count
-   * against the login rate limit of the caller's IP.
+   * A new org with the user as owner. The first account of an empty install (decided again
+   * under the bootstrap lock, so two racing first registrations cannot both get it) is the
+   * bootstrap account: org `default` unless named, and platform admin.
+   */
+  private createOrgOwner(dto: RegisterDto, email: string, passwordHash: string): Promise<UserEntity> {
+    return this.ds.transaction(async (m) => {
+      await this.users.lockBootstrap(m);
+      const bootstrap = ensureRegistrationAllowed(this.config.registration, {
+        withInvite: false,
+        installEmpty: !(await this.users.hasAny(m)),
+      });
+      const orgName = dto.org_name ?? (bootstrap ? 'default' : undefined);
+      if (!orgName) {
+        throw new ValidationException('org_name or invite_token is required', {
+          fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }],
+        });
+      }
+      if (await this.orgs.findByName(orgName)) {
+        throw new ConflictException('An org with this name already exists', { field: 'org_name' }, 'already_exists');
+      }
+      const org = await this.orgs.create({ name: orgName, displayName: orgName, settings: {} }, m);
+      return this.users.create(
+        {
+          orgId: org.id,
+          email,
+          name: dto.name ?? null,
+          role: 'owner',
+          roles: ['owner'],
+          permissions: bootstrap ? [PLATFORM_ADMIN_PERMISSION] : [],
+          passwordHash,
+          authProvider: 'local',
+        },
+        m,
+      );
+    });
+  }
+
+  private async ensureEmailFree(email: string): Promise<void> {
+    if (await this.users.findByEmail(email)) {
+      throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
+    }
+  }
+
+  /**
+   * Sets a new password with a one-time reset token and logs the user in; every session issued
+   * before ends. Every way a token can be unusable (unknown, used, expired, disabled user)
+   * answers the same 400, before the new password is hashed, and attempts count against the
+   * login rate limit of the caller's IP.
    */
   async resetPassword(dto: ResetPasswordDto, meta: RequestMeta): Promise<LoginResponseDto> {
     await this.limits.enforce([`login:ip:${meta.ip ?? 'unknown'}`], this.config.loginRateLimitPerMin);
-    const passwordHash = await hashPassword(dto.password);
+    const tokenHash = sha256Hex(dto.token);
+    if (!(await this.resets.isUsable(tokenHash))) {
+      throw invalidResetToken();
+    }
+    const passwordHash = await this.hasher.hash(dto.password);
     const user = await this.ds.transaction(async (m) => {
-      const userId = await this.resets.consume(m, sha256Hex(dto.token));
+      const userId = await this.resets.consume(m, tokenHash);
       const found = userId ? await this.users.findById(userId) : null;
       if (!found || found.disabledAt || found.authProvider !== 'local') {
-        throw new ValidationException(
-          'The reset token is invalid, used or expired',
-          { reason: 'invalid_reset_token' },
-          'invalid_reset_token',
-        );
+        throw invalidResetToken();
       }
-      await this.users.updateInOrg(found.orgId, found.id, { passwordHash }, m);
-      return found;
+      const tokenVersion = await this.users.updateAndEndSessions(found.orgId, found.id, { passwordHash }, m);
+      return { ...found, tokenVersion: tokenVersion ?? found.tokenVersion } as UserEntity;
     });
     await this.auditUser(user, 'auth.password_reset', meta);
     return this.session(user);
@@ -288,7 +291,10 @@ export class AuthService implements OnApplicationBootstrap {
 
   /** `POST /platform/invites/accept` and `/auth/invites/accept`: creates the invited user. */
   async acceptInvite(dto: AcceptInviteDto, meta: RequestMeta): Promise<LoginResponseDto> {
-    const user = await this.joinWithInvite(dto.token, undefined, await hashPassword(dto.password), dto.name ?? null);
+    ensureRegistrationAllowed(this.config.registration, { withInvite: true, installEmpty: false });
+    await this.invites.check(dto.token);
+    const passwordHash = await this.hasher.hash(dto.password);
+    const user = await this.joinWithInvite(dto.token, undefined, passwordHash, dto.name ?? null);
     await this.auditUser(user, 'invites.accept', meta, { details: { role: user.role } });
     return this.session(user);
   }
@@ -342,13 +348,36 @@ export class AuthService implements OnApplicationBootstrap {
     };
   }
 
+  /**
+   * Ends the session of the calling token (a per-session deny-list until the token expires); the
+   * user's other sessions go on. API keys are not sessions (revoke them with DELETE /api-keys/:id).
+   */
+  async logout(principal: Principal): Promise<void> {
+    if (!principal.session) {
+      throw new ValidationException(
+        'Only a session token can be logged out; revoke an API key with DELETE /api-keys/:id',
+        { reason: 'not_a_session' },
+      );
+    }
+    await this.revocations.revoke(principal.session);
+  }
+
   async session(user: UserEntity): Promise<LoginResponseDto> {
     const { token, expiresAt } = await this.tokens.issue({
       sub: user.id,
       org_id: user.orgId,
       role: user.role,
       email: user.email,
+      tv: user.tokenVersion,
     });
     return { token, expires_at: expiresAt.toISOString(), user: { id: user.id, email: user.email, role: user.role } };
   }
+}
+
+function invalidResetToken(): ValidationException {
+  return new ValidationException(
+    'The reset token is invalid, used or expired',
+    { reason: 'invalid_reset_token' },
+    'invalid_reset_token',
+  );
 }

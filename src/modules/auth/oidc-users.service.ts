@@ -9,6 +9,7 @@ import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { QueryFailedError } from 'typeorm';
+import { roleChangeEndsSessions } from './session-policy';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -45,7 +46,11 @@ export class OidcUsersService {
     if (!user.lastLoginAt || Date.now() - user.lastLoginAt.getTime() > 60_000) {
       patch.lastLoginAt = new Date();
     }
-    if (Object.keys(patch).length) {
+    if (patch.role && roleChangeEndsSessions(user.role, patch.role)) {
+      // a lower role from the IdP ends the local sessions issued by the login callback
+      const tokenVersion = await this.users.updateAndEndSessions(user.orgId, user.id, patch);
+      Object.assign(user, patch, { tokenVersion: tokenVersion ?? user.tokenVersion });
+    } else if (Object.keys(patch).length) {
       await this.users.update(user.id, patch);
       Object.assign(user, patch);
     }

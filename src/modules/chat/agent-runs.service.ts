@@ -4,6 +4,7 @@ import { Injectable } from '@nestjs/common';
 import { ChatDeps } from './chat.deps';
 import { ChatRepository } from './chat.repository';
 import { AgentRunDto, RunAgentDto } from './dto/agent-run.dto';
+import { toolActor } from './tool-runner.service';
 import { StartedTurn, TurnsService } from './turns.service';
 
 /** `POST /agents/:id/run`: the chat loop on a fresh conversation, streamed or polled as a run record. */
@@ -30,7 +31,7 @@ export class AgentRunsService {
       orgId: p.orgId,
       conversation,
       content: dto.input,
-      actor: { userId: p.userId, email: p.email },
+      actor: toolActor(p),
       kind: 'agent_run',
       source: 'agent_run',
     });

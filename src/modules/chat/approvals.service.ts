@@ -1,8 +1,9 @@
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
-import { ConflictException, ForbiddenException, NotFoundException } from '@libs/errors';
+import { ConflictException, NotFoundException } from '@libs/errors';
 import { Page } from '@libs/pagination';
 import { EventBus } from '@libs/redis';
+import { ToolGate } from '@libs/tool-gate';
 import { Injectable, Logger } from '@nestjs/common';
 import { ChatDeps } from './chat.deps';
 import { ApprovalEntity } from './chat.entity';
@@ -25,6 +26,7 @@ export class ApprovalsService {
     private readonly audit: AuditService,
     private readonly bus: EventBus,
     private readonly deps: ChatDeps,
+    private readonly gate: ToolGate,
   ) {}
 
   /** Members see approvals of their conversations (or that they requested); admins see the whole org. */
@@ -71,26 +73,15 @@ export class ApprovalsService {
   ): Promise<ApprovalDto> {
     const a = await this.visible(p, id, conversationId);
     const status = dto.approved ? 'approved' : 'denied';
-    if (
-      dto.approved &&
-      a.requestedBy === p.userId &&
-      a.status === 'pending' &&
-      !(await this.deps.security(p.orgId)).allowSelfApproval
-    ) {
-      await this.audit.record({
+    if (dto.approved && a.status === 'pending') {
+      await this.gate.assertMayApprove({
         orgId: p.orgId,
-        category: 'approval',
-        action: 'approval.decide',
-        result: 'denied',
-        actor: p,
-        target: { type: 'approval', id: a.id, tool: a.tool },
-        details: { reason: 'self_approval_forbidden' },
+        approval: a,
+        decider: p,
+        allowSelfApproval: (await this.deps.security(p.orgId)).allowSelfApproval,
+        requestId: meta.requestId,
+        ip: meta.ip,
       });
-      throw new ForbiddenException(
-        'This organization does not allow approving your own tool calls',
-        { approval_id: a.id },
-        'self_approval_forbidden',
-      );
     }
     const decided = await this.repo.decide(p.orgId, a.id, status, p.userId, dto.note ?? null);
     if (!decided) {
@@ -145,7 +136,7 @@ export class ApprovalsService {
     });
     await this.bus
       .publish(`org:${p.orgId}:events`, {
-        type: 'approval.decided',
+        type: 'approval.resolved',
         data: {
           approval_id: decided.id,
           conversation_id: decided.conversationId,

@@ -1,8 +1,7 @@
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { validateArgs } from './args-validator';
-import { DEFAULT_APPROVAL_DEFAULTS } from './chat.deps';
 import { argsHash, canonicalJson, redact } from './chat.ids';
-import { decideGate, parseExecuteInput } from './tool-runner.service';
+import { parseExecuteInput } from './tool-runner.service';
 import { rankTools, tokenize } from './tool-search';
 
 const tool = (name: string, description: string, extra: Partial<CatalogTool> = {}): CatalogTool => ({
@@ -57,43 +56,6 @@ describe('tool search ranking', () => {
   it('leaves out tools sharing no token and honours top_k', () => {
     expect(rankTools(catalog, 'weather forecast')).toEqual([]);
     expect(rankTools(catalog, 'list', 2)).toHaveLength(2);
-  });
-});
-
-describe('approval gate', () => {
-  const read = { effect: 'read' as const, requiresApproval: false };
-  const write = { effect: 'write' as const, requiresApproval: false };
-  const destructive = { effect: 'destructive' as const, requiresApproval: false };
-
-  it('defaults: read allow, write and destructive approve', () => {
-    expect(decideGate(read, DEFAULT_APPROVAL_DEFAULTS).decision).toBe('allow');
-    expect(decideGate(write, DEFAULT_APPROVAL_DEFAULTS).decision).toBe('approve');
-    const d = decideGate(destructive, DEFAULT_APPROVAL_DEFAULTS);
-    expect(d).toMatchObject({ decision: 'approve', policy: 'default-destructive' });
-    expect(d.reason).toContain('destructive tool requires approval');
-  });
-
-  it('requiresApproval forces approval even when the default allows', () => {
-    expect(decideGate({ effect: 'read', requiresApproval: true }, DEFAULT_APPROVAL_DEFAULTS)).toMatchObject({
-      decision: 'approve',
-      policy: 'tool-requires-approval',
-    });
-  });
-
-  it('deny refuses; agent overrides win over org defaults', () => {
-    expect(decideGate(write, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }).decision).toBe('deny');
-    expect(
-      decideGate({ effect: 'write', requiresApproval: true }, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }).decision,
-    ).toBe('deny');
-    expect(decideGate(write, DEFAULT_APPROVAL_DEFAULTS, { write: 'allow' })).toMatchObject({
-      decision: 'allow',
-      policy: 'agent-write',
-    });
-    expect(decideGate(read, DEFAULT_APPROVAL_DEFAULTS, { read: 'approve' }).decision).toBe('approve');
-    expect(decideGate(write, { ...DEFAULT_APPROVAL_DEFAULTS, write: 'deny' }, { write: 'approve' }).decision).toBe(
-      'approve',
-    );
-    expect(decideGate(read, DEFAULT_APPROVAL_DEFAULTS, { read: 'deny' }).decision).toBe('deny');
   });
 });
 

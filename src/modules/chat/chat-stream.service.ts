@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ChatRepository } from './chat.repository';
 import { ConversationsService } from './conversations.service';
 import { SendMessageDto } from './dto/chat.dto';
+import { toolActor } from './tool-runner.service';
 import { TurnEvent, TurnEventsService } from './turn-events.service';
 import { StartedTurn, TurnsService } from './turns.service';
 
@@ -23,7 +24,7 @@ export class ChatStreamService {
       orgId: p.orgId,
       conversation: c,
       content: dto.content,
-      actor: { userId: p.userId, email: p.email },
+      actor: toolActor(p),
       kind: 'chat',
       source: 'chat',
     });

@@ -1,24 +1,22 @@
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { AccessRequestPort, type AccessRequestInput } from '@libs/connectors/access-request.port';
-import type { ToolEffect } from '@libs/connectors/connector';
 import type { CatalogTool, ToolRouteHints } from '@libs/connectors/tool-catalog.port';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
 import { NotFoundException, ServiceUnavailableException } from '@libs/errors';
 import { LlmProvider, LlmProviderFactory } from '@libs/llm/llm.port';
+import { DEFAULT_APPROVAL_DEFAULTS, type ApprovalDefaults, type ApprovalMode } from '@libs/tool-gate';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { SettingsService } from 'src/modules/settings/settings.service';
 
-export type ApprovalMode = 'allow' | 'approve' | 'deny';
-export type ApprovalDefaults = Record<ToolEffect, ApprovalMode>;
-
-export const DEFAULT_APPROVAL_DEFAULTS: ApprovalDefaults = { read: 'allow', write: 'approve', destructive: 'approve' };
+export { DEFAULT_APPROVAL_DEFAULTS, type ApprovalDefaults, type ApprovalMode };
 export const DEFAULT_APPROVAL_TIMEOUT_SECS = 300;
 
 export interface ChatSecurity {
   approvalDefaults: ApprovalDefaults;
   approvalTimeoutSecs: number;
+  /** whether the user who triggered a destructive call may approve it (off unless the org turns it on) */
   allowSelfApproval: boolean;
 }
 
@@ -161,7 +159,7 @@ export class ChatDeps {
     return {
       approvalDefaults: { ...DEFAULT_APPROVAL_DEFAULTS, ...defaults },
       approvalTimeoutSecs: Number.isFinite(timeout) && timeout > 0 ? timeout : DEFAULT_APPROVAL_TIMEOUT_SECS,
-      allowSelfApproval: pick(raw, 'allow_self_approval', 'allowSelfApproval') !== false,
+      allowSelfApproval: pick(raw, 'allow_self_approval', 'allowSelfApproval') === true,
     };
   }
 

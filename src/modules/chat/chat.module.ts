@@ -1,4 +1,5 @@
 import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
+import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentRunsController } from './agent-runs.controller';
@@ -39,6 +40,7 @@ import { TurnsService } from './turns.service';
       ApprovalEntity,
       IncomingEndpointEntity,
     ]),
+    ToolGateModule,
   ],
   controllers: [
     ConversationsController,

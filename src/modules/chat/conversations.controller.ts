@@ -191,10 +191,11 @@ export class ConversationsController {
   }
 
   @Post(':id/tool-calls')
-  @Authenticated({ minRole: 'member' })
+  @Authenticated()
   @ApiOperation({
     operationId: 'chat_run_tool_call',
-    summary: 'Run one connector tool through policy and approval (200 completed/failed, 202 pending_approval)',
+    summary:
+      'Run one connector tool through the tool gate (200 completed/failed, 202 pending_approval, 403 policy_denied; viewers: read tools only)',
   })
   @ApiOkResponse({ type: ToolCallDto })
   @ApiAcceptedResponse({ type: ToolCallDto, description: 'pending_approval: poll GET .../tool-calls/:tool_call_id' })

@@ -230,7 +230,7 @@ export class IncomingService {
       orgId: e.orgId,
       conversation,
       content: text,
-      actor: { userId: null, email: null },
+      actor: { userId: null, email: null, role: null },
       kind: 'incoming',
       source: 'incoming',
     });

@@ -9,7 +9,7 @@ import { ChatRepository } from './chat.repository';
 import { ConversationsService } from './conversations.service';
 import { ManualToolCallDto, ToolCallDto } from './dto/chat.dto';
 import { EXECUTE_TOOL } from './meta-tools';
-import { decideGate, ToolOutcome, ToolRunner } from './tool-runner.service';
+import { policyRecord, toolActor, ToolOutcome, ToolRunner } from './tool-runner.service';
 
 /** `POST /chat/conversations/:id/tool-calls`: one tool through the same gates as the loop, without the model. */
 @Injectable()
@@ -45,7 +45,7 @@ export class ToolCallsService {
       turnId: null,
       messageId: null,
       source: 'manual' as const,
-      actor: { userId: p.userId, email: p.email },
+      actor: toolActor(p),
       agent,
       conversationRealm: c.realm,
       security,
@@ -65,34 +65,33 @@ export class ToolCallsService {
       effect: tool.effect,
       requestedBy: p.userId,
     };
-    const pre = await this.tools.preflight(ctx, tool, input.tool, input.args);
-    if (pre) {
+    const { stop, verdict: gate } = await this.tools.preflight(ctx, tool, input.tool, input.args);
+    if (stop) {
       await this.repo.insertToolCall({
         ...base,
-        status: pre.status,
-        error: pre.error,
-        policy: pre.policy ?? null,
+        status: stop.status,
+        error: stop.error,
+        policy: stop.policy ?? null,
         usageMs: 0,
         completedAt: new Date(),
       });
-      if (pre.error.code === 'invalid_arguments') {
+      if (stop.error.code === 'invalid_arguments') {
         throw new ValidationException(
-          pre.error.message,
-          { tool_call_id: id, ...(pre.error.details ?? {}) },
+          stop.error.message,
+          { tool_call_id: id, ...(stop.error.details ?? {}) },
           'invalid_arguments',
         );
       }
-      if (pre.error.code === 'policy_denied') {
-        throw new ForbiddenException(pre.error.message, { tool_call_id: id, policy: pre.policy }, 'policy_denied');
+      if (stop.error.code === 'policy_denied') {
+        throw new ForbiddenException(
+          stop.error.message,
+          { tool_call_id: id, policy: stop.policy, audit_id: stop.policy?.audit_id },
+          'policy_denied',
+        );
       }
-      throw new AppException(404, pre.error.code, pre.error.message, { tool_call_id: id });
+      throw new AppException(404, stop.error.code, stop.error.message, { tool_call_id: id });
     }
-    const gate = decideGate(tool, security.approvalDefaults, agent.approvalDefaults);
-    const policy = {
-      decision: gate.decision,
-      policy: gate.policy,
-      audit_id: await this.tools.auditDecision(ctx, tool, gate.decision, gate.policy),
-    };
+    const policy = policyRecord(gate);
     if (gate.decision === 'approve') {
       await this.repo.insertToolCall({ ...base, status: 'pending_approval', policy });
       const approval = await this.tools.createApproval(ctx, id, tool, input.args, gate);

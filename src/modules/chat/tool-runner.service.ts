@@ -1,13 +1,15 @@
 import { AuditService } from '@libs/audit';
+import type { Principal, Role } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { ToolExecutionError } from '@libs/connectors/connector';
 import type { CatalogTool, ToolRouteHints } from '@libs/connectors/tool-catalog.port';
 import { SecretBox } from '@libs/crypto';
 import type { LlmToolCall } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
+import { allowedByAgent, type GateDecision, type GateVerdict, ToolGate } from '@libs/tool-gate';
 import { Injectable, Logger } from '@nestjs/common';
 import { validateArgs } from './args-validator';
-import { ApprovalDefaults, ApprovalMode, catalogRealm, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
+import { catalogRealm, ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
 import { ApprovalEntity, StoredToolCallSummary, ToolCallEntity, ToolCallSource, ToolCallStatus } from './chat.entity';
 import { argsHash, newId, redact } from './chat.ids';
 import { ChatRepository } from './chat.repository';
@@ -33,7 +35,7 @@ export interface ToolRunContext {
   turnId: string | null;
   messageId: string | null;
   source: ToolCallSource;
-  actor: { userId: string | null; email: string | null };
+  actor: ToolActor;
   agent: ChatAgent;
   /**
    * The conversation's realm: it routes a call that fits several sources, and limits the catalog
@@ -46,10 +48,23 @@ export interface ToolRunContext {
   isCancelled?: () => Promise<boolean>;
 }
 
-export interface GateDecision {
-  decision: ApprovalMode;
-  reason: string;
-  policy: string;
+/** Who triggered the call: a user with their role, or nobody (inbound chat webhook: role null). */
+export interface ToolActor {
+  userId: string | null;
+  email: string | null;
+  role: Role | null;
+  apiKeyId?: string | null;
+}
+
+export function toolActor(p: Principal): ToolActor {
+  return { userId: p.userId, email: p.email, role: p.role, apiKeyId: p.apiKeyId ?? null };
+}
+
+/** Why a call ends before it runs (not found, denied by the gate, invalid arguments). */
+export interface ToolStop {
+  status: ToolCallStatus;
+  error: ToolError;
+  policy?: Record<string, unknown>;
 }
 
 export interface ApprovalDecision {
@@ -86,44 +101,6 @@ function toolArgs(tool: CatalogTool | undefined, args: Record<string, unknown>):
   return rest;
 }
 
-/** Precedence: a `deny` default (org or agent) refuses; then the tool's requiresApproval; then agent override; then org default. */
-export function decideGate(
-  tool: Pick<CatalogTool, 'effect' | 'requiresApproval'>,
-  org: ApprovalDefaults,
-  agent?: Partial<ApprovalDefaults> | null,
-): GateDecision {
-  const effect = tool.effect;
-  const agentMode = agent?.[effect];
-  const orgMode = org[effect];
-  if (agentMode === 'deny') {
-    return {
-      decision: 'deny',
-      reason: `${effect} tools are denied for this agent (policy: agent-${effect})`,
-      policy: `agent-${effect}`,
-    };
-  }
-  if (!agentMode && orgMode === 'deny') {
-    return {
-      decision: 'deny',
-      reason: `${effect} tools are denied (policy: default-${effect})`,
-      policy: `default-${effect}`,
-    };
-  }
-  if (tool.requiresApproval) {
-    return {
-      decision: 'approve',
-      reason: `tool requires approval (policy: tool-requires-approval)`,
-      policy: 'tool-requires-approval',
-    };
-  }
-  const mode = agentMode ?? orgMode;
-  const policy = agentMode ? `agent-${effect}` : `default-${effect}`;
-  if (mode === 'approve') {
-    return { decision: 'approve', reason: `${effect} tool requires approval (policy: ${policy})`, policy };
-  }
-  return { decision: 'allow', reason: `${effect} tool allowed (policy: ${policy})`, policy };
-}
-
 export function errorResult(error: ToolError): { error: ToolError } {
   return { error: { code: error.code, message: error.message } };
 }
@@ -151,6 +128,7 @@ export class ToolRunner {
     private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly config: AppConfig,
+    private readonly gate: ToolGate,
   ) {}
 
   /** `{tool}` (qualified or bare) or `{connector, tool}`; several fitting sources are routed by `hints`. */
@@ -200,13 +178,6 @@ export class ToolRunner {
       realm: conversationRealm,
     });
     return { tool, input: { ...parsed, args: toolArgs(tool, parsed.args) } };
-  }
-
-  allowedByAgent(agent: ChatAgent, tool: CatalogTool): boolean {
-    if (!agent.connectorsAllowlist || !agent.connectorsAllowlist.length) {
-      return true;
-    }
-    return agent.connectorsAllowlist.some((c) => c === tool.connector || c === tool.sourceName);
   }
 
   // ---------- agent loop: one meta-tool call ----------
@@ -347,25 +318,21 @@ export class ToolRunner {
       requestedBy: ctx.actor.userId,
     };
     const pre = await this.preflight(ctx, tool, input.tool, input.args);
-    if (pre) {
+    if (pre.stop) {
       await this.repo.insertToolCall({
         ...base,
-        status: pre.status,
-        error: pre.error ?? null,
-        policy: pre.policy ?? null,
+        status: pre.stop.status,
+        error: pre.stop.error ?? null,
+        policy: pre.stop.policy ?? null,
         completedAt: new Date(),
         usageMs: 0,
       });
-      const o: ToolOutcome = { status: pre.status, error: pre.error, usageMs: 0 };
+      const o: ToolOutcome = { status: pre.stop.status, error: pre.stop.error, usageMs: 0 };
       this.emitResult(ctx, id, o);
       return { summary: summary(o.status), modelResult: this.modelResult(o) };
     }
-    const gate = decideGate(tool!, ctx.security.approvalDefaults, ctx.agent.approvalDefaults);
-    const policy = {
-      decision: gate.decision,
-      policy: gate.policy,
-      audit_id: await this.auditDecision(ctx, tool!, gate.decision, gate.policy),
-    };
+    const gate = pre.verdict;
+    const policy = policyRecord(gate);
     if (gate.decision === 'approve') {
       await this.repo.insertToolCall({ ...base, status: 'pending_approval', policy });
       const approval = await this.createApproval(ctx, id, tool!, input.args, gate);
@@ -397,71 +364,61 @@ export class ToolRunner {
     return { summary: summary(o.status), modelResult: this.modelResult(o) };
   }
 
-  /** Route + allow-list + argument validation + deny defaults; a non-null answer ends the call without running it. */
+  /**
+   * Route, then the gate (role, agent allow-list, policy, approval defaults; audited), then argument
+   * validation. A `stop` ends the call without running it; otherwise the gate's verdict (allow or approve).
+   */
   async preflight(
-    ctx: Pick<ToolRunContext, 'orgId' | 'agent' | 'conversationRealm' | 'security' | 'actor' | 'conversationId'>,
+    ctx: Pick<
+      ToolRunContext,
+      'orgId' | 'agent' | 'conversationRealm' | 'security' | 'actor' | 'conversationId' | 'source'
+    >,
     tool: CatalogTool | undefined,
     requested: string,
     args: Record<string, unknown>,
-  ): Promise<{ status: ToolCallStatus; error: ToolError; policy?: Record<string, unknown> } | null> {
+  ): Promise<{ stop: ToolStop; verdict?: undefined } | { stop?: undefined; verdict: GateVerdict }> {
     if (tool && !inCatalog(tool, ctx)) {
       tool = undefined;
     }
     if (!tool) {
       return {
-        status: 'failed',
-        error: {
-          code: 'tool_not_found',
-          message: `No tool "${requested}" in the catalog; use ${SEARCH_TOOLS} to find one`,
+        stop: {
+          status: 'failed',
+          error: {
+            code: 'tool_not_found',
+            message: `No tool "${requested}" in the catalog; use ${SEARCH_TOOLS} to find one`,
+          },
         },
       };
     }
-    if (!this.allowedByAgent(ctx.agent, tool)) {
-      const auditId = await this.auditDecision(ctx, tool, 'deny', 'agent-connectors-allowlist');
+    const verdict = await this.gate.decide({
+      orgId: ctx.orgId,
+      caller: ctx.actor,
+      tool,
+      approvalDefaults: ctx.security.approvalDefaults,
+      agent: ctx.agent,
+      entry: ctx.source,
+      context: { conversation_id: ctx.conversationId },
+    });
+    if (verdict.decision === 'deny') {
       return {
-        status: 'denied',
-        error: {
-          code: 'policy_denied',
-          message: `Connector ${tool.connector} is not allowed for agent ${ctx.agent.name}`,
+        stop: {
+          status: 'denied',
+          error: { code: 'policy_denied', message: verdict.reason },
+          policy: policyRecord(verdict),
         },
-        policy: { decision: 'deny', policy: 'agent-connectors-allowlist', audit_id: auditId },
       };
     }
     const problems = validateArgs(tool.inputSchema as Record<string, unknown>, args);
     if (problems.length) {
       return {
-        status: 'failed',
-        error: { code: 'invalid_arguments', message: problems.join('; '), details: { problems } },
+        stop: {
+          status: 'failed',
+          error: { code: 'invalid_arguments', message: problems.join('; '), details: { problems } },
+        },
       };
     }
-    const gate = decideGate(tool, ctx.security.approvalDefaults, ctx.agent.approvalDefaults);
-    if (gate.decision === 'deny') {
-      const auditId = await this.auditDecision(ctx, tool, 'deny', gate.policy);
-      return {
-        status: 'denied',
-        error: { code: 'policy_denied', message: gate.reason },
-        policy: { decision: 'deny', policy: gate.policy, audit_id: auditId },
-      };
-    }
-    return null;
-  }
-
-  /** Every gate decision is audited (category `policy`); the entry id goes into the call's `policy.audit_id`. */
-  auditDecision(
-    ctx: Pick<ToolRunContext, 'orgId' | 'actor' | 'conversationId'>,
-    tool: CatalogTool,
-    decision: 'allow' | 'approve' | 'deny',
-    policy: string,
-  ): Promise<string> {
-    return this.audit.record({
-      orgId: ctx.orgId,
-      category: 'policy',
-      action: 'chat.tool.execute',
-      result: decision === 'deny' ? 'denied' : 'success',
-      actor: ctx.actor.userId ? { userId: ctx.actor.userId, email: ctx.actor.email ?? '' } : null,
-      target: { type: 'tool', id: tool.qualifiedName, conversation_id: ctx.conversationId },
-      details: { decision, policy, effect: tool.effect },
-    });
+    return { verdict };
   }
 
   async createApproval(
@@ -508,7 +465,7 @@ export class ToolRunner {
     });
     await this.bus
       .publish(`org:${ctx.orgId}:events`, {
-        type: 'approval.requested',
+        type: 'approval.created',
         data: {
           approval_id: approval.id,
           conversation_id: ctx.conversationId,
@@ -744,8 +701,14 @@ export class ToolRunner {
 
   // ---------- the other meta-tools ----------
 
+  /** Viewers see read tools only (tools-and-catalog.md §4); the gate refuses the others anyway. */
   private visible(tools: CatalogTool[], scope: CatalogScope): CatalogTool[] {
-    return tools.filter((t) => this.allowedByAgent(scope.agent, t) && inCatalog(t, scope));
+    return tools.filter(
+      (t) =>
+        allowedByAgent(scope.agent, t) &&
+        inCatalog(t, scope) &&
+        (scope.actor?.role !== 'viewer' || t.effect === 'read'),
+    );
   }
 
   async listConnectors(orgId: string, scope: CatalogScope) {
@@ -812,7 +775,12 @@ export class ToolRunner {
 }
 
 /** What the model may see of the catalog: the agent's allow-list and the conversation's realm. */
-export type CatalogScope = Pick<ToolRunContext, 'agent' | 'conversationRealm'>;
+export type CatalogScope = Pick<ToolRunContext, 'agent' | 'conversationRealm'> & Partial<Pick<ToolRunContext, 'actor'>>;
+
+/** The gate's verdict as stored on the tool call and returned by the manual endpoint (`policy`). */
+export function policyRecord(v: GateVerdict): Record<string, unknown> {
+  return { decision: v.decision, policy: v.policy, audit_id: v.auditId };
+}
 
 function inCatalog(t: CatalogTool, scope: CatalogScope): boolean {
   const realm = catalogRealm(scope.agent, scope.conversationRealm);

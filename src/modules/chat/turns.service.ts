@@ -1,10 +1,11 @@
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
-import { ConflictException } from '@libs/errors';
+import { ConflictException, ForbiddenException } from '@libs/errors';
 import type { LlmMessage, LlmProvider, LlmToolCall, LlmUsage } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { ChatRuntime } from './chat-runtime.service';
 import { ChatAgent, ChatDeps, ChatSecurity } from './chat.deps';
 import {
@@ -18,7 +19,7 @@ import {
 } from './chat.entity';
 import { ChatRepository, TurnLockedError } from './chat.repository';
 import { DEFAULT_SYSTEM_PROMPT, EXECUTE_TOOL, META_TOOLS } from './meta-tools';
-import { errorResult, ToolRunner } from './tool-runner.service';
+import { errorResult, ToolActor, ToolRunner } from './tool-runner.service';
 import { TurnEventsService } from './turn-events.service';
 
 export type FinishReason = 'end_turn' | 'max_iterations' | 'cancelled' | 'error' | 'interrupted';
@@ -38,7 +39,7 @@ export interface StartTurnInput {
   orgId: string;
   conversation: ConversationEntity;
   content: string;
-  actor: { userId: string | null; email: string | null };
+  actor: ToolActor;
   kind: TurnKind;
   source: ToolCallSource;
 }
@@ -81,12 +82,17 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly audit: AuditService,
     private readonly bus: EventBus,
     private readonly config: AppConfig,
+    private readonly orgs: OrgsRepository,
   ) {}
 
   // ---------- start ----------
 
   async start(input: StartTurnInput): Promise<StartedTurn> {
     const { orgId, conversation } = input;
+    // every entry point (chat, agent runs, inbound webhooks) starts here, with or without a user request
+    if (!(await this.orgs.isActive(orgId))) {
+      throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
+    }
     const [agent, security] = await Promise.all([
       this.deps.agent(orgId, conversation.agentId ?? conversation.agent),
       this.deps.security(orgId),
@@ -196,6 +202,12 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
       outer: for (let iteration = 0; ; iteration++) {
         if (await isCancelled()) {
           finish = 'cancelled';
+          break;
+        }
+        // an org disabled while its turn runs stops at the next model call
+        if (!(await this.orgs.isActive(input.orgId))) {
+          finish = 'cancelled';
+          error = { code: 'org_disabled', message: 'This organization is disabled' };
           break;
         }
         const withTools = iteration < agent.maxIterations;

@@ -18,6 +18,10 @@ export class InvitesRepository {
     return this.repo.findOne({ where: orgId ? { id, orgId } : { id } });
   }
 
+  findByTokenHash(tokenHash: string): Promise<InviteEntity | null> {
+    return this.repo.findOne({ where: { tokenHash } });
+  }
+
   /** Locks the row (for accepting it once). */
   findByTokenHashForUpdate(m: EntityManager, tokenHash: string): Promise<InviteEntity | null> {
     return m

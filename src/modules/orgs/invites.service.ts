@@ -27,6 +27,13 @@ export class InvitesService {
 
   /** `inviter` null = platform admin acting on any org (no role ceiling). */
   async create(orgId: string, inviter: Principal | null, dto: CreateInviteDto): Promise<InviteCreatedDto> {
+    if (this.config.registration === 'closed') {
+      throw new ForbiddenException(
+        'Invites cannot be accepted while registration is closed on this install',
+        { registration: 'closed' },
+        'registration_closed',
+      );
+    }
     const role = dto.role ?? 'member';
     if (inviter && !inviter.platformAdmin && roleRank(role) > roleRank(inviter.role)) {
       throw new ForbiddenException(`You cannot invite with role ${role} (your role is ${inviter.role})`, {
@@ -85,12 +92,20 @@ export class InvitesService {
     await this.invites.update(id, { revokedAt: new Date() });
   }
 
+  /** Refuses an unusable invite without locking it: a cheap look before a password is hashed. */
+  async check(token: string, email?: string): Promise<void> {
+    this.usable(await this.invites.findByTokenHash(sha256Hex(token.trim())), email);
+  }
+
   /**
    * Locks a pending invite for acceptance inside the caller's transaction. The caller creates
    * the user, then calls `markAccepted`. Any unusable token is the same 400.
    */
   async claim(m: EntityManager, token: string, email?: string): Promise<InviteEntity> {
-    const invite = await this.invites.findByTokenHashForUpdate(m, sha256Hex(token.trim()));
+    return this.usable(await this.invites.findByTokenHashForUpdate(m, sha256Hex(token.trim())), email);
+  }
+
+  private usable(invite: InviteEntity | null, email?: string): InviteEntity {
     const status = invite ? inviteStatus(invite) : undefined;
     if (!invite || status !== 'pending') {
       throw new ValidationException(

@@ -4,12 +4,26 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { OrganizationEntity } from './organization.entity';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 @Injectable()
 export class OrgsRepository {
   constructor(@InjectRepository(OrganizationEntity) private readonly repo: Repository<OrganizationEntity>) {}
 
   findById(id: string): Promise<OrganizationEntity | null> {
     return this.repo.findOne({ where: { id } });
+  }
+
+  /** Neither disabled nor deleted: work done for the org without a user request checks this first. */
+  async isActive(id: string): Promise<boolean> {
+    if (!UUID.test(id)) {
+      return false;
+    }
+    const n = await this.repo
+      .createQueryBuilder('o')
+      .where('o.id = :id AND o.disabled_at IS NULL AND o.deleted_at IS NULL', { id })
+      .getCount();
+    return n === 1;
   }
 
   findByName(name: string): Promise<OrganizationEntity | null> {

@@ -15,6 +15,15 @@ export class PasswordResetsRepository {
     });
   }
 
+  /** Whether the token is unused and not expired (a cheap look before the new password is hashed). */
+  async isUsable(tokenHash: string): Promise<boolean> {
+    const rows = (await this.repo.query(
+      `SELECT 1 FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`,
+      [tokenHash],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
   /** Marks the token used if it is unused and not expired; the user id, or null. Single use under races. */
   async consume(m: EntityManager, tokenHash: string): Promise<string | null> {
     const rows = (await m.query(

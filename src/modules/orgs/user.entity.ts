@@ -42,4 +42,8 @@ export class UserEntity extends BaseEntity {
 
   @Column({ name: 'last_login_at', type: 'timestamptz', precision: 3, nullable: true })
   lastLoginAt: Date | null;
+
+  /** the `tv` claim of local tokens must equal it: bumping it ends every session issued before */
+  @Column({ name: 'token_version', type: 'integer', default: 0 })
+  tokenVersion: number;
 }

@@ -45,6 +45,19 @@ export class UsersRepository {
     return this.repo.count();
   }
 
+  /** Whether the install has any user (the first account is the bootstrap account). */
+  async hasAny(m?: EntityManager): Promise<boolean> {
+    const rows = (await (m ?? this.repo.manager).query(`SELECT EXISTS (SELECT 1 FROM users) AS found`)) as {
+      found: boolean;
+    }[];
+    return rows[0]?.found === true;
+  }
+
+  /** Serialises the creation of the install's first account (seed and bootstrap registration). */
+  async lockBootstrap(m: EntityManager): Promise<void> {
+    await m.query('SELECT pg_advisory_xact_lock(7203114002)');
+  }
+
   create(data: Partial<UserEntity>, manager?: EntityManager): Promise<UserEntity> {
     const repo = manager ? manager.getRepository(UserEntity) : this.repo;
     return repo.save(repo.create(data));
@@ -94,6 +107,36 @@ export class UsersRepository {
 
   async updateInOrg(orgId: string, id: string, patch: Partial<UserEntity>, m?: EntityManager): Promise<void> {
     await (m ? m.getRepository(UserEntity) : this.repo).update({ id, orgId }, patch);
+  }
+
+  /**
+   * Applies the patch and bumps token_version in one statement, which ends every session issued
+   * before; returns the new version (for a session issued right after), or null if no such user.
+   */
+  async updateAndEndSessions(
+    orgId: string,
+    id: string,
+    patch: Partial<UserEntity>,
+    m?: EntityManager,
+  ): Promise<number | null> {
+    const res = await (m ? m.getRepository(UserEntity) : this.repo)
+      .createQueryBuilder()
+      .update(UserEntity)
+      .set({ ...patch, tokenVersion: () => 'token_version + 1' })
+      .where('id = :id AND organization_id = :orgId', { id, orgId })
+      .returning('token_version')
+      .execute();
+    const row = (res.raw as { token_version: number }[])[0];
+    return row ? row.token_version : null;
+  }
+
+  /** Enabled platform admins, locked until the transaction ends (last-platform-admin checks). */
+  async lockPlatformAdmins(m: EntityManager, permission: string): Promise<string[]> {
+    const rows = (await m.query(
+      `SELECT id FROM users WHERE $1 = ANY(permissions) AND disabled_at IS NULL ORDER BY id FOR UPDATE`,
+      [permission],
+    )) as { id: string }[];
+    return rows.map((r) => r.id);
   }
 
   async deleteInOrg(orgId: string, id: string, m?: EntityManager): Promise<void> {

@@ -5,6 +5,7 @@ import type { Principal } from '@libs/auth/principal';
 import { NotFoundException } from '@libs/errors';
 import { NoIdempotency } from '@libs/idempotency';
 import { ApiPageResponse, type Page } from '@libs/pagination';
+import { AnonymousRateLimit } from '@libs/rate-limit/rate-limit.decorators';
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuthService } from 'src/modules/auth/auth.service';
@@ -25,6 +26,7 @@ import {
   OrgDetailDto,
   OrgDto,
   PasswordResetIssuedDto,
+  PlatformAdminStatusDto,
   PlatformListUsersQuery,
   PlatformUpdateUserDto,
   UpdateOrgDto,
@@ -140,6 +142,7 @@ export class PlatformController {
   @Post('invites/accept')
   @NoIdempotency()
   @Public()
+  @AnonymousRateLimit()
   @NoAudit()
   @ApiOperation({
     operationId: 'platform_accept_invite',
@@ -209,6 +212,37 @@ export class PlatformController {
     return this.platform.updateUser(p, userId, dto);
   }
 
+  @Post('users/:id/platform-admin')
+  @HttpCode(200)
+  @PA()
+  @AuditAction('platform.users.grant_platform_admin', 'platform_admin', 'user')
+  @ApiOperation({
+    operationId: 'platform_grant_platform_admin',
+    summary: 'Make a user a platform admin (the platform:admin permission, held by the user id)',
+  })
+  @ApiOkResponse({ type: PlatformAdminStatusDto })
+  grantPlatformAdmin(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', id('User')) userId: string,
+  ): Promise<PlatformAdminStatusDto> {
+    return this.platform.setPlatformAdmin(p, userId, true);
+  }
+
+  @Delete('users/:id/platform-admin')
+  @PA()
+  @AuditAction('platform.users.revoke_platform_admin', 'platform_admin', 'user')
+  @ApiOperation({
+    operationId: 'platform_revoke_platform_admin',
+    summary: "Take platform admin away (ends the user's sessions; the last platform admin cannot lose it: 409)",
+  })
+  @ApiOkResponse({ type: PlatformAdminStatusDto })
+  revokePlatformAdmin(
+    @CurrentPrincipal() p: Principal,
+    @Param('id', id('User')) userId: string,
+  ): Promise<PlatformAdminStatusDto> {
+    return this.platform.setPlatformAdmin(p, userId, false);
+  }
+
   @Post('users/:id/reset-password')
   @HttpCode(200)
   @NoIdempotency()
@@ -216,7 +250,8 @@ export class PlatformController {
   @AuditAction('platform.users.reset_password', 'platform_admin', 'user')
   @ApiOperation({
     operationId: 'platform_reset_user_password',
-    summary: 'Issue a one-time password reset token for a local user (shown once, 24 h, see POST /auth/reset-password)',
+    summary:
+      "Issue a one-time password reset token for a local user (shown once, 24 h, see POST /auth/reset-password); the user's sessions end",
   })
   @ApiOkResponse({ type: PasswordResetIssuedDto })
   resetPassword(

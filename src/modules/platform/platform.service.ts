@@ -5,6 +5,12 @@ import { ConflictException, NotFoundException, ValidationException } from '@libs
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { PLATFORM_ADMIN_PERMISSION } from 'src/modules/auth/platform-admin';
+import {
+  permissionsChangeEndsSessions,
+  revokesPlatformAdmin,
+  roleChangeEndsSessions,
+} from 'src/modules/auth/session-policy';
 import {
   CreateInviteDto,
   InviteCreatedDto,
@@ -18,6 +24,7 @@ import { PasswordResetsRepository } from 'src/modules/orgs/password-resets.repos
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { toUserDto, UserDto } from 'src/modules/users/dto/user.dto';
+import type { EntityManager } from 'typeorm';
 import {
   CreateOrgDto,
   ListOrgsQuery,
@@ -25,6 +32,7 @@ import {
   OrgDetailDto,
   OrgDto,
   PasswordResetIssuedDto,
+  PlatformAdminStatusDto,
   PlatformListUsersQuery,
   PlatformUpdateUserDto,
   toOrgDto,
@@ -131,7 +139,10 @@ export class PlatformService {
     return this.getOrg(id);
   }
 
-  /** A one-time token (24 h) with which a local user sets a new password at POST /auth/reset-password. */
+  /**
+   * A one-time token (24 h) with which a local user sets a new password at POST /auth/reset-password.
+   * The user's current sessions end now: a reset is issued because the account may be in other hands.
+   */
   async issuePasswordReset(p: Principal, userId: string): Promise<PasswordResetIssuedDto> {
     const user = await this.users.findById(userId);
     if (!user) {
@@ -147,6 +158,7 @@ export class PlatformService {
     const token = `pwr_${randomBytes(32).toString('base64url')}`;
     const expiresAt = new Date(Date.now() + PASSWORD_RESET_TTL_MS);
     await this.resets.issue({ userId, tokenHash: sha256Hex(token), createdBy: p.userId, expiresAt });
+    await this.users.updateAndEndSessions(user.orgId, user.id, {});
     return { user_id: userId, reset_token: token, expires_at: expiresAt.toISOString() };
   }
 
@@ -166,6 +178,10 @@ export class PlatformService {
     return this.users.list(q.org_id, q, toUserDto, 'platform-users');
   }
 
+  /**
+   * Disabling, demoting or taking a permission away ends the user's sessions issued before
+   * (token_version); the last enabled platform admin keeps platform:admin (409).
+   */
   async updateUser(p: Principal, id: string, dto: PlatformUpdateUserDto): Promise<UserDto> {
     return this.users.transaction(async (m) => {
       const found = await this.users.findById(id);
@@ -174,11 +190,13 @@ export class PlatformService {
       }
       const owners = await this.users.lockOwners(m, found.orgId);
       const patch: Partial<UserEntity> = {};
+      let endSessions = false;
       if (dto.disabled !== undefined) {
         if (dto.disabled && id === p.userId) {
           throw new ValidationException('You cannot disable yourself', { reason: 'self_disable' });
         }
         patch.disabledAt = dto.disabled ? (found.disabledAt ?? new Date()) : null;
+        endSessions ||= dto.disabled && !found.disabledAt;
       }
       if (dto.role !== undefined) {
         if (found.role === 'owner' && dto.role !== 'owner' && owners.length <= 1 && owners.includes(id)) {
@@ -190,15 +208,45 @@ export class PlatformService {
         }
         patch.role = dto.role;
         patch.roles = [dto.role];
+        endSessions ||= roleChangeEndsSessions(found.role, dto.role);
       }
       if (dto.permissions !== undefined) {
-        patch.permissions = [...new Set(dto.permissions)];
+        const next = [...new Set(dto.permissions)];
+        if (revokesPlatformAdmin(found.permissions, next)) {
+          await this.ensureNotLastPlatformAdmin(m, id);
+        }
+        patch.permissions = next;
+        endSessions ||= permissionsChangeEndsSessions(found.permissions, next);
       }
-      if (Object.keys(patch).length) {
+      if (endSessions) {
+        await this.users.updateAndEndSessions(found.orgId, id, patch, m);
+      } else if (Object.keys(patch).length) {
         await this.users.updateInOrg(found.orgId, id, patch, m);
       }
       return toUserDto({ ...found, ...patch } as UserEntity);
     });
+  }
+
+  /** Grants or revokes platform:admin (audited by the routes); revoking ends the user's sessions. */
+  async setPlatformAdmin(p: Principal, id: string, granted: boolean): Promise<PlatformAdminStatusDto> {
+    const found = await this.users.findById(id);
+    if (!found) {
+      throw new NotFoundException('User');
+    }
+    const others = found.permissions.filter((x) => x !== PLATFORM_ADMIN_PERMISSION);
+    await this.updateUser(p, id, { permissions: granted ? [...others, PLATFORM_ADMIN_PERMISSION] : others });
+    return { user_id: id, platform_admin: granted };
+  }
+
+  private async ensureNotLastPlatformAdmin(m: EntityManager, id: string): Promise<void> {
+    const admins = await this.users.lockPlatformAdmins(m, PLATFORM_ADMIN_PERMISSION);
+    if (admins.length <= 1 && admins.includes(id)) {
+      throw new ConflictException(
+        'The last platform admin cannot lose platform:admin',
+        { reason: 'last_platform_admin' },
+        'last_platform_admin',
+      );
+    }
   }
 
   private async findOrg(id: string): Promise<OrganizationEntity> {

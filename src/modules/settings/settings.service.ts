@@ -11,6 +11,7 @@ import type { FeatureOverridesUpdateDto, FeaturesSettingsDto } from './dto/featu
 import type { LlmSettingsDto, LlmSettingsUpdateDto, LlmTestDto, LlmTestResultDto } from './dto/llm-settings.dto';
 import type { OrgSettingsDto, OrgSettingsUpdateDto } from './dto/org-settings.dto';
 import type { SecuritySettingsDto, SecuritySettingsUpdateDto } from './dto/security-settings.dto';
+import { decideLlmKey, type LlmKeyDecision } from './llm-key';
 import { RealmCheck } from './realm-check';
 import { SettingsRepository, type OrgSettingsRow } from './settings.repository';
 import {
@@ -162,20 +163,29 @@ export class SettingsService implements OnModuleInit {
         fields: [{ field: 'base_url', errors: [`base_url is required for provider ${dto.provider}`] }],
       });
     }
-    let keyChanged = false;
+    await this.llmFactory.assertReachable(p.orgId, {
+      provider: dto.provider,
+      baseUrl: dto.base_url ?? undefined,
+      fallback: dto.fallback ? { provider: dto.fallback.provider, model: dto.fallback.model ?? undefined } : undefined,
+    });
+    let decision: LlmKeyDecision = { action: 'keep' };
     const row = await this.repo.update(p.orgId, (cur) => {
       const prev = cur.llm;
+      decision = decideLlmKey(
+        prev?.provider
+          ? { provider: prev.provider, base_url: prev.base_url, hasKey: !!prev.api_key_sealed }
+          : undefined,
+        { provider: dto.provider, base_url: dto.base_url },
+        dto.api_key,
+      );
       let sealed: string | null = null;
       let hint: string | null = null;
-      if (dto.api_key) {
-        sealed = this.secrets.seal(dto.api_key).toString('base64');
-        hint = mask(dto.api_key);
-        keyChanged = true;
-      } else if (dto.api_key === undefined && prev?.provider === dto.provider) {
-        sealed = prev.api_key_sealed ?? null;
-        hint = prev.api_key_hint ?? null;
-      } else {
-        keyChanged = !!prev?.api_key_sealed;
+      if (decision.action === 'set') {
+        sealed = this.secrets.seal(decision.key).toString('base64');
+        hint = mask(decision.key);
+      } else if (decision.action === 'keep') {
+        sealed = prev?.api_key_sealed ?? null;
+        hint = prev?.api_key_hint ?? null;
       }
       const llm: StoredLlm = {
         provider: dto.provider,
@@ -195,10 +205,18 @@ export class SettingsService implements OnModuleInit {
       throw new NotFoundException('Organization');
     }
     const { api_key: _secret, ...safe } = dto;
+    const applied = decision as LlmKeyDecision;
     await this.record(
       p,
       'settings.llm.update',
-      { changes: safe, api_key_changed: keyChanged, api_key_set: !!row.settings.llm?.api_key_sealed },
+      {
+        changes: safe,
+        api_key_changed: applied.action === 'set' || (applied.action === 'clear' && applied.reason !== 'none_stored'),
+        api_key_set: !!row.settings.llm?.api_key_sealed,
+        ...(applied.action === 'clear' && applied.reason === 'destination_changed'
+          ? { api_key_dropped: 'destination_changed' }
+          : {}),
+      },
       meta,
     );
     return this.toLlmDto(row.settings.llm);
@@ -217,31 +235,14 @@ export class SettingsService implements OnModuleInit {
     return this.toLlmDto(undefined);
   }
 
-  /** Sends a tiny prompt to the effective (or the given, unsaved) configuration. Never throws for provider errors. */
+  /**
+   * Sends a tiny prompt to the effective (or the given, unsaved) configuration. Never throws for
+   * provider errors; an endpoint the egress guard refuses is a 422 `egress_forbidden`.
+   */
   async testLlm(p: Principal, dto: LlmTestDto = {}): Promise<LlmTestResultDto> {
-    let config: LlmConfig;
-    if (dto.provider) {
-      const stored = await this.getLlmConfig(p.orgId);
-      const env = this.llmFactory.envConfig().config;
-      const inheritedKey =
-        stored?.provider === dto.provider ? stored.apiKey : env.provider === dto.provider ? env.apiKey : undefined;
-      config = { provider: dto.provider, model: dto.model, baseUrl: dto.base_url, apiKey: dto.api_key ?? inheritedKey };
-    } else {
-      config = { ...(await this.llmFactory.resolve(p.orgId)).config };
-      if (dto.model) {
-        config.model = dto.model;
-      }
-      if (dto.base_url) {
-        config.baseUrl = dto.base_url;
-      }
-      if (dto.api_key) {
-        config.apiKey = dto.api_key;
-      }
-    }
-    config.model = config.model || DEFAULT_MODELS[config.provider];
-    config.maxOutputTokens = 16;
-    config.fallback = undefined; // test the configured provider itself
-    const provider = this.llmFactory.create(config);
+    const config = await this.llmTestConfig(p.orgId, dto);
+    await this.llmFactory.assertReachable(p.orgId, config);
+    const provider = this.llmFactory.createForOrg(p.orgId, config);
     const started = Date.now();
     const signal = AbortSignal.timeout(LLM_TEST_TIMEOUT_MS);
     let sample = '';
@@ -274,6 +275,30 @@ export class SettingsService implements OnModuleInit {
         error_code: timedOut ? 'llm_timeout' : (e.code ?? 'llm_error'),
       };
     }
+  }
+
+  /**
+   * The configuration to test, with the org's own key only (the factory adds the install key
+   * where the key rule allows it): the effective one with the body's overrides, or the body's
+   * unsaved one. A stored key is carried only to the same destination.
+   */
+  private async llmTestConfig(orgId: string, dto: LlmTestDto): Promise<LlmConfig> {
+    const { config: current } = await this.llmFactory.orgTarget(orgId);
+    const next: LlmConfig = dto.provider
+      ? { provider: dto.provider, model: dto.model, baseUrl: dto.base_url }
+      : { ...current, model: dto.model ?? current.model, baseUrl: dto.base_url ?? current.baseUrl };
+    const key = decideLlmKey(
+      { provider: current.provider, base_url: current.baseUrl, hasKey: !!current.apiKey },
+      { provider: next.provider, base_url: next.baseUrl },
+      dto.api_key,
+    );
+    return {
+      ...next,
+      apiKey: key.action === 'set' ? key.key : key.action === 'keep' ? current.apiKey : undefined,
+      model: next.model || DEFAULT_MODELS[next.provider],
+      maxOutputTokens: 16,
+      fallback: undefined, // test the configured provider itself
+    };
   }
 
   // ---------------------------------------------------------------- features
@@ -460,7 +485,8 @@ function effectiveSecurity(stored: StoredSecurity | undefined, orgTimezone?: unk
     approval_timeout_secs:
       typeof stored?.approval_timeout_secs === 'number' ? stored.approval_timeout_secs : DEFAULT_APPROVAL_TIMEOUT_SECS,
     org_timezone: stored?.org_timezone ?? (typeof orgTimezone === 'string' ? orgTimezone : 'UTC'),
-    allow_self_approval: stored?.allow_self_approval ?? true,
+    // off unless the org turns it on: the user who triggered a destructive call cannot approve it
+    allow_self_approval: stored?.allow_self_approval ?? false,
   };
 }
 

@@ -2,13 +2,15 @@ import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { assertConfigShape } from '@libs/connectors/config-validation';
 import { ConnectorConfigError, type GraphEdgeInput, type GraphNodeInput } from '@libs/connectors/connector';
-import { AppException } from '@libs/errors';
+import { findEgressError } from '@libs/egress/egress.errors';
+import { AppException, ForbiddenException } from '@libs/errors';
 import { GraphWriteError, GraphWriter, type WriteScope } from '@libs/graph/graph-writer';
 import { INGEST_ATTEMPTS, IngestWorker, type IngestJobPayload } from '@libs/queue';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { RedisService } from '@libs/redis/redis.service';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
+import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { SourceRuntime } from './source-runtime.service';
 import { toJobDto } from './sources.mappers';
 import { SourcesRepository } from './sources.repository';
@@ -35,6 +37,9 @@ const TRANSIENT_CODES = new Set([
 
 /** Retry only what may succeed later: unreachable upstreams, network blips, Neo4j transient errors. */
 export function isTransient(err: unknown): boolean {
+  if (findEgressError(err)) {
+    return false;
+  }
   if (err instanceof ConnectorConfigError) {
     return err.kind === 'unreachable';
   }
@@ -52,6 +57,7 @@ export function isTransient(err: unknown): boolean {
 }
 
 function errorInfo(err: unknown): { code: string; message: string; details?: Record<string, unknown> } {
+  err = findEgressError(err) ?? err;
   if (err instanceof ConnectorConfigError) {
     return {
       code: err.kind === 'shape' ? 'invalid_config' : 'source_validation_failed',
@@ -91,6 +97,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly config: AppConfig,
     private readonly redis: RedisService,
     private readonly bus: EventBus,
+    private readonly orgs: OrgsRepository,
   ) {}
 
   onApplicationBootstrap() {
@@ -126,6 +133,14 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       await this.finishFailed(job, { code: 'source_deleted', message: 'The source was deleted' });
       return { skipped: 'source_deleted' };
     }
+    const orgDisabled = () =>
+      new ForbiddenException('The organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
+    // queued before the org was disabled (or scheduled by an older replica): nothing runs for it
+    if (!(await this.orgs.isActive(orgId))) {
+      const err = orgDisabled();
+      await this.finishFailed(job, { code: err.code, message: err.message, details: err.details });
+      return { skipped: 'org_disabled' };
+    }
     const ac = new AbortController();
     const unsubscribe = await this.bus.subscribe(cancelChannel(jobId), () => ac.abort()).catch(() => undefined);
     const scope: WriteScope = { orgId, sourceId, realm: source.realm, jobId };
@@ -134,6 +149,11 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       if (ac.signal.aborted || (await this.isCancelled(jobId))) {
         ac.abort();
         throw new CancelledError();
+      }
+      // disabled mid-run: stop before the next batch; staged data is discarded, nothing is published
+      if (!(await this.orgs.isActive(orgId))) {
+        ac.abort();
+        throw orgDisabled();
       }
     };
     try {

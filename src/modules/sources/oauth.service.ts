@@ -2,11 +2,15 @@ import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { ConnectorRegistry } from '@libs/connectors/connector-registry';
+import { EgressGuard } from '@libs/egress';
 import { AppException, NotFoundException, UnprocessableException } from '@libs/errors';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import type { OAuthStartDto } from './dto/source-request.dto';
 import type { OAuthStartResponseDto } from './dto/source-response.dto';
+import { isBrowserBound, oauthBindingCookie, type OAuthBindingCookie } from './oauth-binding';
+import { misdirectedTokenField, oauthClientFor } from './oauth-credentials';
+import type { OAuthStateEntity } from './oauth-state.entity';
 import { SourceRuntime } from './source-runtime.service';
 import type { SourceEntity } from './source.entity';
 import { SourcesRepository } from './sources.repository';
@@ -57,6 +61,7 @@ export class SourcesOAuthService {
     private readonly runtime: SourceRuntime,
     private readonly registry: ConnectorRegistry,
     private readonly audit: AuditService,
+    private readonly egress: EgressGuard,
   ) {
     this.providers = oauthProviders(config);
   }
@@ -78,16 +83,30 @@ export class SourcesOAuthService {
     source: SourceEntity | null,
   ): { clientId?: string; clientSecret?: string } {
     const fromEnv = (this.config.oauth as Record<string, { clientId?: string; clientSecret?: string }>)[provider] ?? {};
-    if (source) {
-      const c = this.runtime.fullConfig(source);
-      if (typeof c.client_id === 'string' && typeof c.client_secret === 'string') {
-        return { clientId: c.client_id, clientSecret: c.client_secret };
-      }
-    }
-    return fromEnv;
+    return oauthClientFor(fromEnv, source ? this.runtime.fullConfig(source) : null);
   }
 
-  async start(p: Principal, providerName: string, dto: OAuthStartDto): Promise<OAuthStartResponseDto> {
+  /** A token from the install's OAuth app is never stored into a source that would send it elsewhere. */
+  private assertTokenDestination(provider: string, spec: ProviderSpec, source: SourceEntity): void {
+    const config = this.runtime.fullConfig(source);
+    const def = this.runtime.definition(source);
+    const field =
+      def && oauthClientFor({}, config).install ? misdirectedTokenField(def, config, spec.apiBaseUrl) : null;
+    if (field) {
+      throw new UnprocessableException(
+        'oauth_destination_mismatch',
+        `This source sends its token to its own config.${field}; connect it with its own credentials instead of the ${provider} OAuth app of this server`,
+        { provider, field: `config.${field}` },
+      );
+    }
+  }
+
+  /** The authorize URL, and the cookie that binds the flow to the caller's browser (oauth-binding.ts). */
+  async start(
+    p: Principal,
+    providerName: string,
+    dto: OAuthStartDto,
+  ): Promise<{ body: OAuthStartResponseDto; binding: OAuthBindingCookie }> {
     const spec = this.provider(providerName);
     let source: SourceEntity | null = null;
     if (dto.source_id) {
@@ -97,6 +116,9 @@ export class SourcesOAuthService {
       }
     }
     const { clientId } = this.clientCredentials(providerName, source);
+    if (source) {
+      this.assertTokenDestination(providerName, spec, source);
+    }
     if (!clientId) {
       throw new UnprocessableException(
         'oauth_not_configured',
@@ -137,7 +159,10 @@ export class SourcesOAuthService {
     for (const [k, v] of Object.entries(params)) {
       url.searchParams.set(k, v);
     }
-    return { authorize_url: url.toString(), state, expires_at: expiresAt.toISOString() };
+    return {
+      body: { authorize_url: url.toString(), state, expires_at: expiresAt.toISOString() },
+      binding: oauthBindingCookie(state, this.config.publicBaseUrl, STATE_TTL_MS),
+    };
   }
 
   private front(params: Record<string, string>): string {
@@ -149,7 +174,11 @@ export class SourcesOAuthService {
   }
 
   /** Always resolves to a frontend URL (the user is in a browser): `?connected=` or `?error=`. */
-  async callback(providerName: string, q: { code?: string; state?: string; error?: string }): Promise<string> {
+  async callback(
+    providerName: string,
+    q: { code?: string; state?: string; error?: string },
+    cookieHeader?: string,
+  ): Promise<string> {
     const spec = this.providers[providerName];
     if (!spec) {
       return this.front({ error: 'unknown_provider', provider: providerName });
@@ -160,6 +189,11 @@ export class SourcesOAuthService {
     const st = await this.repo.consumeState(q.state, providerName);
     if (!st || st.expiresAt.getTime() < Date.now()) {
       return this.front({ error: 'invalid_state', provider: providerName });
+    }
+    // consumed above either way: a state that leaked cannot be tried twice
+    const refused = await this.refuseCallback(st, cookieHeader);
+    if (refused) {
+      return this.front({ error: refused, provider: providerName });
     }
     if (q.error) {
       return this.front({
@@ -177,7 +211,8 @@ export class SourcesOAuthService {
     const { clientId, clientSecret } = this.clientCredentials(providerName, source);
     let tokens: Record<string, unknown>;
     try {
-      const res = await fetch(spec.tokenUrl, {
+      // made for the org: through its egress guard like every other outbound connection
+      const res = await this.egress.forOrg(st.orgId).fetch(spec.tokenUrl, {
         method: 'POST',
         headers: { Accept: 'application/json', 'Content-Type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
@@ -216,6 +251,31 @@ export class SourcesOAuthService {
     }
   }
 
+  /**
+   * Only the browser that started the flow completes it, and only while its starter may still
+   * connect sources (active admin of an active org): a flow cannot be finished by someone else,
+   * nor outlive the starter's access.
+   */
+  private async refuseCallback(st: OAuthStateEntity, cookieHeader?: string): Promise<string | null> {
+    const reason = !isBrowserBound(st.state, cookieHeader)
+      ? 'state_not_bound'
+      : !(await this.repo.oauthStarterMayConnect(st.orgId, st.userId))
+        ? 'not_allowed'
+        : null;
+    if (reason) {
+      await this.audit.record({
+        orgId: st.orgId,
+        category: 'connectors',
+        action: 'sources.oauth.connect',
+        result: 'denied',
+        actor: { userId: st.userId, email: '' },
+        target: { type: 'source', id: st.sourceId, provider: st.provider },
+        details: { reason },
+      });
+    }
+    return reason;
+  }
+
   private async storeTokens(
     orgId: string,
     userId: string,
@@ -234,6 +294,7 @@ export class SourcesOAuthService {
       tokenFields.token_expires_at = new Date(Date.now() + tokens.expires_in * 1000).toISOString();
     }
     if (source) {
+      this.assertTokenDestination(provider, spec, source);
       const def = this.runtime.requireDefinition(source);
       const full = { ...this.runtime.fullConfig(source), ...this.onlyKnown(def.configSchema.properties, tokenFields) };
       this.runtime.applyConfig(source, def, full);

@@ -1,4 +1,6 @@
 import type { ConnectorDefinition } from '@libs/connectors/connector';
+import { changedDestinationFields } from '@libs/connectors/destination-fields';
+import { ValidationException } from '@libs/errors';
 
 export const MASK = '***';
 
@@ -54,6 +56,50 @@ export function mergeConfig(stored: Record<string, unknown>, patch: Record<strin
     }
   }
   return out;
+}
+
+/**
+ * PATCH of a stored source's config: `mergeConfig`, plus the rule that secrets never follow a
+ * source to a new destination. When a field naming where the secrets are sent changes (url,
+ * base_url, host, ...: `destinationFieldsOf`), a stored secret the patch does not resend is
+ * cleared, and a `"***"` placeholder for one is refused (400 `validation_failed`, one entry per
+ * secret to re-enter).
+ */
+export function mergeStoredConfig(
+  def: ConnectorDefinition<any>,
+  stored: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): { config: Record<string, unknown>; destinationChanged: string[]; secretsCleared: string[] } {
+  const merged = mergeConfig(stored, patch);
+  const changed = changedDestinationFields(def, stored, merged);
+  if (!changed.length) {
+    return { config: merged, destinationChanged: [], secretsCleared: [] };
+  }
+  const where = changed.map((f) => `config.${f}`).join(', ');
+  const placeholders = def.secretFields.filter((k) => patch[k] === MASK && k in stored);
+  if (placeholders.length) {
+    throw new ValidationException(
+      `The destination changed (${where}); stored secrets are not sent to a new destination`,
+      {
+        fields: placeholders.map((k) => ({
+          field: `config.${k}`,
+          errors: [`${where} changed: re-enter this secret (or omit it to clear it); "***" cannot carry it over`],
+        })),
+        destination_changed: changed.map((f) => `config.${f}`),
+      },
+    );
+  }
+  const config = { ...merged };
+  const secretsCleared: string[] = [];
+  for (const k of def.secretFields) {
+    if (patch[k] === MASK) {
+      delete config[k]; // a placeholder for a secret that is not stored: nothing to keep
+    } else if (k in stored && !(k in patch)) {
+      delete config[k];
+      secretsCleared.push(k);
+    }
+  }
+  return { config, destinationChanged: changed, secretsCleared };
 }
 
 /** Replaces `"***"` placeholders (validate of an unsaved config cannot resolve them). */

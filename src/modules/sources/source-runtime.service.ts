@@ -2,6 +2,7 @@ import { AppConfig } from '@libs/config';
 import type { ConnectorContext, ConnectorDefinition } from '@libs/connectors/connector';
 import { ConnectorRegistry } from '@libs/connectors/connector-registry';
 import { SecretBox } from '@libs/crypto';
+import { EgressGuard } from '@libs/egress';
 import { UnprocessableException } from '@libs/errors';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { Injectable, Logger } from '@nestjs/common';
@@ -30,6 +31,7 @@ export class SourceRuntime {
     private readonly box: SecretBox,
     private readonly config: AppConfig,
     private readonly bus: EventBus,
+    private readonly egress: EgressGuard,
   ) {}
 
   get uploadDir(): string {
@@ -77,6 +79,7 @@ export class SourceRuntime {
     return {
       ...base,
       config,
+      egress: this.egress.forOrg(base.orgId),
       signal,
       uploadDir: this.uploadDir,
       batchSize: this.config.ingestBatchSize,

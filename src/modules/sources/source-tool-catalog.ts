@@ -1,6 +1,7 @@
 import { toolArgumentProblems } from '@libs/connectors/config-validation';
 import { ToolExecutionError, type ConnectorToolSpec } from '@libs/connectors/connector';
 import { ToolCatalogPort, type CatalogTool, type ToolRouteHints } from '@libs/connectors/tool-catalog.port';
+import { findEgressError } from '@libs/egress/egress.errors';
 import { Injectable, Logger } from '@nestjs/common';
 import { SourceRuntime } from './source-runtime.service';
 import type { SourceEntity } from './source.entity';
@@ -144,6 +145,11 @@ export class SourceToolCatalog extends ToolCatalogPort {
     } catch (err) {
       if (err instanceof ToolExecutionError) {
         throw err;
+      }
+      // the model sees the refusal as a tool error with the refused host and address
+      const refused = findEgressError(err);
+      if (refused) {
+        throw new ToolExecutionError(refused.code, refused.message, refused.details ?? {});
       }
       throw new ToolExecutionError('tool_failed', (err as Error).message ?? String(err));
     }

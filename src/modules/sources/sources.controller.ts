@@ -3,7 +3,7 @@ import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { ApiPageResponse, type Page } from '@libs/pagination';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Redirect } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Redirect, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,
@@ -14,6 +14,7 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
 import {
   CreateSourceDto,
   ExecuteToolDto,
@@ -53,14 +54,19 @@ export class SourcesOAuthController {
   @ApiOperation({
     operationId: 'sources_oauth_start',
     summary: 'Start an OAuth connect flow; returns the provider authorize URL',
+    description:
+      'Also sets an HttpOnly cookie (path `/api/v1/sources/oauth`, 10 minutes) that binds the flow to this browser: the callback completes only where it is presented (a browser client calls this with `credentials: "include"`).',
   })
   @ApiOkResponse({ type: OAuthStartResponseDto })
-  start(
+  async start(
     @CurrentPrincipal() p: Principal,
     @Param('provider') provider: string,
     @Body() dto: OAuthStartDto,
+    @Res({ passthrough: true }) res: Response,
   ): Promise<OAuthStartResponseDto> {
-    return this.oauth.start(p, provider, dto);
+    const { body, binding } = await this.oauth.start(p, provider, dto);
+    res.cookie(binding.name, binding.value, binding.options);
+    return body;
   }
 
   @Get(':provider/callback')
@@ -75,12 +81,13 @@ export class SourcesOAuthController {
   @ApiQuery({ name: 'state', required: false })
   @ApiQuery({ name: 'error', required: false })
   async callback(
+    @Req() req: Request,
     @Param('provider') provider: string,
     @Query('code') code?: string,
     @Query('state') state?: string,
     @Query('error') error?: string,
   ): Promise<{ url: string; statusCode: number }> {
-    return { url: await this.oauth.callback(provider, { code, state, error }), statusCode: 302 };
+    return { url: await this.oauth.callback(provider, { code, state, error }, req.headers.cookie), statusCode: 302 };
   }
 }
 
@@ -277,10 +284,11 @@ export class SourcesController {
   @Post(':id/tools/:tool/execute')
   @HttpCode(200)
   @NoAudit()
-  @Authenticated({ minRole: 'member' })
+  @Authenticated()
   @ApiOperation({
     operationId: 'sources_tool_execute',
-    summary: 'Run a tool that needs no approval (read tools; write tools need admin)',
+    summary:
+      'Run a tool the tool gate allows without approval (viewers: read tools only); 403 approval_required or policy_denied otherwise',
   })
   @ApiOkResponse({ type: ToolResultDto })
   execute(

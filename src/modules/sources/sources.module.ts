@@ -1,14 +1,18 @@
 import { AccessRequestPort } from '@libs/connectors/access-request.port';
 import { ConnectorsModule } from '@libs/connectors/connectors.module';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
+import { EgressModule } from '@libs/egress';
 import { GraphWriter } from '@libs/graph/graph-writer';
 import { QueueModule } from '@libs/queue/queue.module';
+import { ToolGateModule } from '@libs/tool-gate';
 import { Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SettingsModule } from '../settings/settings.module';
 import { AccessRequestEntity } from './access-request.entity';
 import { AccessRequestsController } from './access-requests.controller';
 import { AccessRequestsRepository } from './access-requests.repository';
 import { AccessRequestsService } from './access-requests.service';
+import { DirectToolGate } from './direct-tool-gate';
 import { IngestRunner } from './ingest-runner.service';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { SourcesOAuthService } from './oauth.service';
@@ -32,12 +36,16 @@ import { SyncService } from './sync.service';
     TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity, AccessRequestEntity]),
     ConnectorsModule,
     QueueModule,
+    EgressModule,
+    ToolGateModule,
+    SettingsModule,
   ],
   controllers: [SourcesOAuthController, AccessRequestsController, SourcesController],
   providers: [
     SourcesRepository,
     SourceRuntime,
     SourcesService,
+    DirectToolGate,
     SyncService,
     SourcesOAuthService,
     GraphWriter,

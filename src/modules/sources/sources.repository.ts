@@ -2,7 +2,7 @@ import { ConflictException } from '@libs/errors';
 import { paginate, type Page, type PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, IsNull, Not, QueryFailedError, Repository } from 'typeorm';
+import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { SourceEntity } from './source.entity';
 import { ACTIVE_JOB_STATUSES, SyncJobEntity, type JobStatus } from './sync-job.entity';
@@ -71,8 +71,13 @@ export class SourcesRepository {
   }
 
   /** Every enabled source with a schedule, across orgs (the scheduler only). */
+  /** Enabled sources with a schedule, of orgs that are neither disabled nor deleted. */
   listScheduledSources(): Promise<SourceEntity[]> {
-    return this.sources.find({ where: { enabled: true, schedule: Not(IsNull()) } });
+    return this.sources
+      .createQueryBuilder('s')
+      .innerJoin('organizations', 'o', 'o.id = s.org_id AND o.disabled_at IS NULL AND o.deleted_at IS NULL')
+      .where('s.enabled = true AND s.schedule IS NOT NULL')
+      .getMany();
   }
 
   listAllSources(orgId: string): Promise<SourceEntity[]> {
@@ -210,6 +215,17 @@ export class SourcesRepository {
   async insertState(s: Partial<OAuthStateEntity>): Promise<void> {
     await this.states.insert(s as never);
     await this.states.createQueryBuilder().delete().where("expires_at < now() - interval '1 day'").execute();
+  }
+
+  /** The user who started an OAuth flow is still an enabled admin/owner of that org, and the org is active. */
+  async oauthStarterMayConnect(orgId: string, userId: string): Promise<boolean> {
+    const rows = (await this.ds.query(
+      `SELECT 1 FROM users u JOIN organizations o ON o.id = u.organization_id
+        WHERE u.id = $1 AND u.organization_id = $2 AND u.disabled_at IS NULL AND u.role IN ('admin', 'owner')
+          AND o.disabled_at IS NULL AND o.deleted_at IS NULL`,
+      [userId, orgId],
+    )) as unknown[];
+    return rows.length === 1;
   }
 
   /** Single use: deletes and returns the state if it exists (expiry is checked by the caller). */

@@ -9,6 +9,7 @@ import {
   type ConnectorToolSpec,
 } from '@libs/connectors/connector';
 import { ConnectorRegistry } from '@libs/connectors/connector-registry';
+import { findEgressError } from '@libs/egress/egress.errors';
 import {
   AppException,
   ConflictException,
@@ -21,6 +22,7 @@ import { GraphWriter } from '@libs/graph/graph-writer';
 import type { Page } from '@libs/pagination';
 import { Injectable, Logger } from '@nestjs/common';
 import { parseExpression } from 'cron-parser';
+import { DirectToolGate } from './direct-tool-gate';
 import type { CreateSourceDto, ListSourcesQuery, UpdateSourceDto, ValidateSourceDto } from './dto/source-request.dto';
 import type {
   ConnectorTypeDto,
@@ -29,7 +31,7 @@ import type {
   ToolResultDto,
   ValidateResultDto,
 } from './dto/source-response.dto';
-import { hasMaskedValues, mergeConfig } from './source-config';
+import { hasMaskedValues, mergeStoredConfig } from './source-config';
 import { SourceRuntime } from './source-runtime.service';
 import { toolQualifiers } from './source-tool-catalog';
 import type { SourceEntity } from './source.entity';
@@ -110,6 +112,7 @@ export class SourcesService {
     private readonly audit: AuditService,
     private readonly writer: GraphWriter,
     private readonly config: AppConfig,
+    private readonly toolGate: DirectToolGate,
   ) {}
 
   types(): ConnectorTypeDto[] {
@@ -260,6 +263,7 @@ export class SourcesService {
     const def = this.runtime.requireDefinition(s);
     assertSchedule(dto.schedule);
     const changed: string[] = [];
+    let secretsCleared: string[] = [];
     if (dto.name !== undefined && dto.name.trim() !== s.name) {
       const other = await this.repo.findSourceByName(p.orgId, dto.name.trim());
       if (other && other.id !== s.id) {
@@ -281,7 +285,10 @@ export class SourcesService {
       changed.push('sync_mode');
     }
     if (dto.config !== undefined) {
-      const full = mergeConfig(this.runtime.fullConfig(s), dto.config);
+      // secrets never follow the source to a new url/host (cleared, or 400 for a "***" placeholder)
+      const merged = mergeStoredConfig(def, this.runtime.fullConfig(s), dto.config);
+      const full = merged.config;
+      secretsCleared = merged.secretsCleared;
       this.assertHostAccess(p, def, full);
       const info = await this.validateFull(
         def,
@@ -315,7 +322,7 @@ export class SourcesService {
       result: 'success',
       actor: p,
       target: { type: 'source', id: s.id, name: s.name },
-      details: { changed },
+      details: secretsCleared.length ? { changed, secrets_cleared: secretsCleared } : { changed },
       requestId: meta.requestId,
       ip: meta.ip,
     });
@@ -404,7 +411,9 @@ export class SourcesService {
       specs = await def.tools(this.runtime.contextFor(s));
     } catch (err) {
       throw toHttpError(
-        err instanceof ConnectorConfigError ? err : new ConnectorConfigError('unreachable', (err as Error).message),
+        err instanceof ConnectorConfigError || findEgressError(err)
+          ? err
+          : new ConnectorConfigError('unreachable', (err as Error).message),
       );
     }
     const qualifier = toolQualifiers(await this.repo.listEnabledSources(p.orgId)).get(s.id) ?? s.name;
@@ -434,16 +443,7 @@ export class SourcesService {
     if (!spec) {
       throw new NotFoundException('Tool');
     }
-    if (spec.requiresApproval || spec.effect === 'destructive') {
-      throw new ForbiddenException(
-        `${s.name}.${tool} requires approval; run it through a chat turn`,
-        { effect: spec.effect },
-        'approval_required',
-      );
-    }
-    if (spec.effect !== 'read' && !['admin', 'owner'].includes(p.role)) {
-      throw new ForbiddenException(`${spec.effect} tools need the admin role`);
-    }
+    await this.toolGate.assertMayRun(p, s, spec, meta);
     const problems = schemaProblems(spec.inputSchema, args);
     if (problems.length) {
       throw new ValidationException(
@@ -477,6 +477,14 @@ export class SourcesService {
         requestId: meta.requestId,
         ip: meta.ip,
       });
+      const refused = findEgressError(err);
+      if (refused) {
+        throw refused;
+      }
+      if (err instanceof ToolExecutionError && err.code === 'invalid_arguments') {
+        // the connector refused the arguments themselves (e.g. SQL that is not a plain SELECT)
+        throw new ValidationException(err.message, { tool_error: err.code, ...err.details }, 'invalid_arguments');
+      }
       if (err instanceof ToolExecutionError) {
         throw new UnprocessableException('tool_execution_failed', err.message, {
           tool_error: err.code,

@@ -1,4 +1,4 @@
-import { hashPassword, verifyPassword } from '@libs/auth/passwords';
+import { PasswordHasher } from '@libs/auth/password-hasher';
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
 import {
   ConflictException,
@@ -10,18 +10,23 @@ import {
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { AuthService } from 'src/modules/auth/auth.service';
+import { roleChangeEndsSessions } from 'src/modules/auth/session-policy';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { ListUsersQuery, toUserDto, UpdateMeDto, UpdateUserRoleDto, UserDto, UserProfileDto } from './dto/user.dto';
 
-/** Org members: profile, roles, removal. Every lookup is scoped to the caller's org. */
+/**
+ * Org members: profile, roles, removal. Every lookup is scoped to the caller's org. A password
+ * change or a demotion ends the sessions issued before it (users.token_version).
+ */
 @Injectable()
 export class UsersService {
   constructor(
     private readonly users: UsersRepository,
     private readonly orgs: OrgsRepository,
     private readonly auth: AuthService,
+    private readonly hasher: PasswordHasher,
   ) {}
 
   async me(p: Principal): Promise<UserProfileDto> {
@@ -45,12 +50,15 @@ export class UsersService {
           fields: [{ field: 'current_password', errors: ['current_password is required'] }],
         });
       }
-      if (!(await verifyPassword(user.passwordHash, dto.current_password))) {
+      if (!(await this.hasher.verify(user.passwordHash, dto.current_password))) {
         throw new UnauthorizedException('Current password is wrong', { reason: 'invalid_credentials' });
       }
-      patch.passwordHash = await hashPassword(dto.password);
+      patch.passwordHash = await this.hasher.hash(dto.password);
     }
-    if (Object.keys(patch).length) {
+    if (patch.passwordHash) {
+      // every session ends, the caller's too: log in again with the new password
+      await this.users.updateAndEndSessions(p.orgId, p.userId, patch);
+    } else if (Object.keys(patch).length) {
       await this.users.updateInOrg(p.orgId, p.userId, patch);
     }
     return this.me(p);
@@ -77,7 +85,12 @@ export class UsersService {
           'last_owner',
         );
       }
-      await this.users.updateInOrg(p.orgId, id, { role: dto.role, roles: [dto.role] }, m);
+      const patch = { role: dto.role, roles: [dto.role] };
+      if (roleChangeEndsSessions(target.role, dto.role)) {
+        await this.users.updateAndEndSessions(p.orgId, id, patch, m);
+      } else {
+        await this.users.updateInOrg(p.orgId, id, patch, m);
+      }
       return toUserDto({ ...target, role: dto.role } as UserEntity);
     });
   }

@@ -67,11 +67,11 @@ interface OrgEntry {
   ready: Promise<() => Promise<void>>;
 }
 
+/**
+ * Header credentials first; `?token=` is only a fallback for clients that cannot set headers
+ * (query strings end up in proxy logs and browser history).
+ */
 function tokenFrom(req: IncomingMessage, url: URL): { token?: string; protocol?: string } {
-  const q = url.searchParams.get('token');
-  if (q) {
-    return { token: q };
-  }
   const h = req.headers.authorization;
   const m = h ? /^Bearer\s+(.+)$/i.exec(h.trim()) : null;
   if (m) {
@@ -85,7 +85,8 @@ function tokenFrom(req: IncomingMessage, url: URL): { token?: string; protocol?:
   if (bearer) {
     return { token: bearer.slice('bearer.'.length), protocol: bearer };
   }
-  return {};
+  const q = url.searchParams.get('token');
+  return q ? { token: q } : {};
 }
 
 function refuse(socket: Duplex, status: number, code: string, message: string) {

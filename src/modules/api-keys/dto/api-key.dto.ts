@@ -4,6 +4,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
+  ArrayUnique,
   IsArray,
   IsBoolean,
   IsDateString,
@@ -20,7 +21,7 @@ import {
   ValidatorConstraint,
   ValidatorConstraintInterface,
 } from 'class-validator';
-import { ApiKeyEntity, isKeyExpired, isKeyRevoked } from '../api-key.entity';
+import { API_KEY_SCOPES, ApiKeyEntity, type ApiKeyScope, isKeyExpired, isKeyRevoked } from '../api-key.entity';
 import { parseCidr } from '../ip-allow-list';
 
 @ValidatorConstraint({ name: 'isCidr' })
@@ -67,6 +68,19 @@ export class CreateApiKeyDto {
   @IsString()
   @MaxLength(2000)
   notes?: string;
+
+  @ApiPropertyOptional({
+    type: [String],
+    enum: API_KEY_SCOPES,
+    default: [],
+    description:
+      "`platform`: the key may use the creator's platform-admin power (/platform). Only platform admins may set it, and only on admin or owner keys; without it a key never has platform power.",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayUnique()
+  @IsIn(API_KEY_SCOPES, { each: true })
+  scopes?: ApiKeyScope[];
 }
 
 export class RotateApiKeyDto {
@@ -114,6 +128,9 @@ export class ApiKeyDto {
   @ApiProperty({ type: String, nullable: true })
   notes: string | null;
 
+  @ApiProperty({ type: [String], enum: API_KEY_SCOPES, description: 'Extra powers beyond the role' })
+  scopes: ApiKeyScope[];
+
   @ApiProperty({ description: 'User id of the creator (the key acts as this user)' })
   created_by: string;
 
@@ -149,6 +166,7 @@ export function toApiKeyDto(k: ApiKeyEntity): ApiKeyDto {
     expires_at: k.expiresAt?.toISOString() ?? null,
     allowed_ips: k.allowedIps,
     notes: k.notes,
+    scopes: k.scopes ?? [],
     created_by: k.createdBy,
     created_at: k.createdAt.toISOString(),
     last_used_at: k.lastUsedAt?.toISOString() ?? null,

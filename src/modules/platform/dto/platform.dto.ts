@@ -101,7 +101,9 @@ export class PlatformListUsersQuery extends ListUsersQuery {
 }
 
 export class PlatformUpdateUserDto {
-  @ApiPropertyOptional({ description: "A disabled user's tokens and API keys stop working at once" })
+  @ApiPropertyOptional({
+    description: "A disabled user's tokens and API keys stop working at once; the tokens stay ended after enabling",
+  })
   @IsOptional()
   @IsBoolean()
   disabled?: boolean;
@@ -111,7 +113,11 @@ export class PlatformUpdateUserDto {
   @IsIn(ROLES)
   role?: Role;
 
-  @ApiPropertyOptional({ type: [String], example: ['platform:admin'] })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['platform:admin'],
+    description: 'Replaces the permissions; removing one ends the sessions issued before',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(50)
@@ -171,6 +177,11 @@ export class OrgDetailDto extends OrgDto {
 export class OrgCreatedDto extends OrgDto {
   @ApiPropertyOptional({ type: InviteCreatedDto, description: 'Present when owner_email was given' })
   owner_invite?: InviteCreatedDto;
+}
+
+export class PlatformAdminStatusDto {
+  @ApiProperty() user_id: string;
+  @ApiProperty({ description: 'Holds the platform:admin permission' }) platform_admin: boolean;
 }
 
 export class PasswordResetIssuedDto {

@@ -31,7 +31,11 @@ export class LlmFallbackDto {
 
 const URL_OPTS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
 
-/** Body of PUT /settings/llm. `api_key` is write-only: omitted keeps the stored key (same provider), null or "" clears it. */
+/**
+ * Body of PUT /settings/llm. `api_key` is write-only: omitted (or a masked placeholder such as
+ * `***`) keeps the stored key only while provider and base_url stay the same and drops it when
+ * they change; null or "" clears it.
+ */
 export class LlmSettingsUpdateDto {
   @ApiProperty({ enum: LLM_PROVIDERS, example: 'openai' })
   @IsIn(LLM_PROVIDERS)
@@ -64,7 +68,8 @@ export class LlmSettingsUpdateDto {
     type: String,
     nullable: true,
     writeOnly: true,
-    description: 'Write-only; stored encrypted, never returned',
+    description:
+      'Write-only; stored encrypted, never returned. Omitted or masked ("***"): the stored key is kept for the same provider and base_url and dropped when either changes. With a base_url of its own an org uses only its own key (none: requests go without one).',
   })
   @IsOptional()
   @IsString()

@@ -46,7 +46,10 @@ export class SecuritySettingsUpdateDto {
   @IsTimeZone()
   org_timezone?: string;
 
-  @ApiPropertyOptional({ default: true })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Whether the user who triggered a destructive tool call may approve it themselves',
+  })
   @IsOptional()
   @IsBoolean()
   allow_self_approval?: boolean;
@@ -73,6 +76,6 @@ export class SecuritySettingsDto {
   @ApiProperty({ example: 'UTC' })
   org_timezone: string;
 
-  @ApiProperty({ example: true })
+  @ApiProperty({ example: false })
   allow_self_approval: boolean;
 }

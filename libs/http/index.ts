@@ -1,0 +1,4 @@
+export * from './input-guard.middleware';
+export * from './json-depth';
+export * from './security-headers';
+export * from './unsafe-text';

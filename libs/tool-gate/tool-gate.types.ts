@@ -1,0 +1,69 @@
+import type { Role } from '@libs/auth/principal';
+import type { ToolEffect } from '@libs/connectors/connector';
+
+/** Per tool effect: run at once, ask a human first, or refuse. */
+export type ApprovalMode = 'allow' | 'approve' | 'deny';
+export type ApprovalDefaults = Record<ToolEffect, ApprovalMode>;
+
+export const DEFAULT_APPROVAL_DEFAULTS: ApprovalDefaults = { read: 'allow', write: 'approve', destructive: 'approve' };
+
+/** The tool as the gate needs it (a `CatalogTool` fits). */
+export interface GateTool {
+  qualifiedName: string;
+  connector: string;
+  sourceName: string;
+  effect: ToolEffect;
+  requiresApproval: boolean;
+}
+
+/** The agent a call runs under (chat, agent runs, inbound chat); none for the direct execute endpoint. */
+export interface GateAgent {
+  name: string;
+  approvalDefaults: Partial<ApprovalDefaults> | null;
+  /** connector types or source names the agent may use; null or empty = every connector */
+  connectorsAllowlist: string[] | null;
+}
+
+export interface GateCaller {
+  userId: string | null;
+  email: string | null;
+  /** the user's role; null for a service caller (inbound chat webhook), where only org and agent rules apply */
+  role: Role | null;
+  apiKeyId?: string | null;
+}
+
+/** Where a tool call comes from (audited with the decision). */
+export type ToolCallEntry = 'chat' | 'manual' | 'agent_run' | 'incoming' | 'direct';
+
+export interface ToolGateInput {
+  orgId: string;
+  caller: GateCaller;
+  tool: GateTool;
+  /** the org's approval defaults (settings `approval_defaults`) */
+  approvalDefaults: ApprovalDefaults;
+  agent: GateAgent | null;
+  entry: ToolCallEntry;
+  /** ids that locate the call, stored on the audit entry (conversation_id, source_id, …) */
+  context?: Record<string, unknown>;
+  requestId?: string | null;
+  ip?: string | null;
+}
+
+export interface GateDecision {
+  decision: ApprovalMode;
+  /** the rule that decided, e.g. `default-write`, `agent-connectors-allowlist`, `role-viewer-read-only` */
+  policy: string;
+  reason: string;
+}
+
+export interface GateVerdict extends GateDecision {
+  /** id of the audit entry of this decision */
+  auditId: string;
+}
+
+/** What a policy engine may add to the built-in rules; null = no opinion. */
+export interface PolicyOpinion {
+  decision: 'approve' | 'deny';
+  policy: string;
+  reason: string;
+}
