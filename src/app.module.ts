@@ -4,13 +4,13 @@ import { AppConfig, ConfigModule } from '@libs/config';
 import { CryptoModule } from '@libs/crypto';
 import { DatabaseModule } from '@libs/database/database.module';
 import { AllExceptionsFilter, createValidationPipe } from '@libs/errors';
-import { FeatureFlagGuard, FeatureFlagService } from '@libs/features';
+import { FeatureFlagGuard, FeatureFlagService, MountedFeatures } from '@libs/features';
 import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
 import { RateLimitGuard, RateLimitModule } from '@libs/rate-limit';
 import { RedisModule } from '@libs/redis/redis.module';
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
 import { FEATURE_MODULES } from './feature-modules';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
@@ -28,6 +28,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
+        DiscoveryModule,
         DatabaseModule,
         RedisModule,
         GraphModule,
@@ -44,13 +45,14 @@ export class AppModule {
       ],
       providers: [
         FeatureFlagService,
+        MountedFeatures,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: FeatureFlagGuard },
       ],
-      exports: [FeatureFlagService],
+      exports: [FeatureFlagService, MountedFeatures],
       global: true,
     };
   }

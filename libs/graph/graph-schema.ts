@@ -3,7 +3,7 @@ import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/commo
 import { Neo4jService } from './neo4j.service';
 
 /** Name of the full-text index over `:Entity` nodes used by node search. */
-export const ENTITY_SEARCH_INDEX = 'entity_search';
+export const ENTITY_SEARCH_INDEX = 'entity_search_v2';
 
 /**
  * Constraints and indexes of the knowledge graph (docs/conventions.md "Graph conventions").
@@ -16,7 +16,9 @@ export const GRAPH_SCHEMA_STATEMENTS: readonly string[] = [
   'CREATE INDEX entity_realm IF NOT EXISTS FOR (n:Entity) ON (n.realm)',
   'CREATE INDEX entity_org_realm IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.realm)',
   'CREATE INDEX entity_org_source IF NOT EXISTS FOR (n:Entity) ON (n.org_id, n.source_id)',
-  `CREATE FULLTEXT INDEX ${ENTITY_SEARCH_INDEX} IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.description, n.key]`,
+  // v2 adds search_text (the node's property values); the v1 index is dropped on upgrade
+  'DROP INDEX entity_search IF EXISTS',
+  `CREATE FULLTEXT INDEX ${ENTITY_SEARCH_INDEX} IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.description, n.key, n.search_text]`,
 ];
 
 /**

@@ -24,7 +24,24 @@ const RESERVED_PROPS = new Set([
   'created_at',
   'updated_at',
   'content_hash',
+  'search_text',
 ]);
+
+/** Upper bound of a node's `search_text` (the property values the full-text index sees). */
+const SEARCH_TEXT_MAX = 8_000;
+
+/** Property values joined for the full-text index, so search finds a row by any of its values. */
+export function searchText(props: Record<string, unknown>): string {
+  const parts: string[] = [];
+  for (const v of Object.values(props)) {
+    for (const x of Array.isArray(v) ? v : [v]) {
+      if (typeof x === 'string' || typeof x === 'number') {
+        parts.push(String(x));
+      }
+    }
+  }
+  return parts.join(' ').slice(0, SEARCH_TEXT_MAX);
+}
 
 export class GraphWriteError extends Error {
   constructor(message: string) {
@@ -138,8 +155,10 @@ export class GraphWriter {
       if (typeof n.key !== 'string' || !n.key) {
         throw new GraphWriteError('node key must be a non-empty string');
       }
+      const props = flatProps(n.properties, n);
       const content = {
-        ...flatProps(n.properties, n),
+        ...props,
+        search_text: searchText(props),
         key: n.key,
         label: n.label,
         name: n.name ?? n.key,

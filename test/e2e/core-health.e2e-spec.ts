@@ -24,7 +24,7 @@ describe('GET /health', () => {
       const res = await t.http().get('/api/v1/health').expect(200);
       expect(res.body).toEqual({
         status: 'ok',
-        features: { rag: true, workers: false, orchestrator: false, voice: false, policies: false },
+        features: { rag: false, workers: false, orchestrator: false, voice: false, policies: false },
         dependencies: { postgres: 'ok', neo4j: 'ok', redis: 'ok', llm: 'ok' },
       });
     } finally {
@@ -32,8 +32,21 @@ describe('GET /health', () => {
     }
   });
 
-  it('features come from configuration', async () => {
-    const t = await startTestApp({ AGENTCY_FEATURES_VOICE: 'true', AGENTCY_FEATURES_RAG: 'false' });
+  it('features are the groups switched on by configuration and mounted by the build', async () => {
+    const bare = await startTestApp({ AGENTCY_FEATURES_VOICE: 'true', AGENTCY_FEATURES_RAG: 'true' });
+    try {
+      // switched on, but no /voice or /rag routes in this build: not reported as available
+      const res = await bare.http().get('/api/v1/health');
+      expect(res.body.features).toMatchObject({ voice: false, rag: false });
+      const admin = await loginAdmin(bare);
+      await bare.http().get('/api/v1/rag/status').set(admin.auth).expect(404);
+    } finally {
+      await bare.close();
+    }
+    const t = await startTestApp(
+      { AGENTCY_FEATURES_VOICE: 'true', AGENTCY_FEATURES_RAG: 'false' },
+      { extraModules: [CoreProbesModule] },
+    );
     try {
       const res = await t.http().get('/api/v1/health');
       expect(res.body.features).toMatchObject({ voice: true, rag: false });
@@ -48,7 +61,7 @@ describe('GET /health', () => {
       const res = await t.http().get('/api/v1/health').expect(200);
       expect(res.body).toMatchObject({
         status: 'degraded',
-        dependencies: { postgres: 'ok', neo4j: 'ok', redis: 'ok', llm: 'error' },
+        dependencies: { postgres: 'ok', neo4j: 'ok', redis: 'ok', llm: 'down' },
       });
       expect((await t.http().get('/api/v1/health/live').expect(200)).body).toEqual({ status: 'ok' });
     } finally {
@@ -64,7 +77,7 @@ describe('GET /health', () => {
       const res = await t.http().get('/api/v1/health').expect(503);
       expect(Date.now() - started).toBeLessThan(5000);
       expect(res.body.status).toBe('down');
-      expect(res.body.dependencies).toEqual({ postgres: 'ok', neo4j: 'error', redis: 'ok', llm: 'ok' });
+      expect(res.body.dependencies).toEqual({ postgres: 'ok', neo4j: 'down', redis: 'ok', llm: 'ok' });
     } finally {
       await t.close().catch(() => undefined);
       await hole.close();

@@ -133,7 +133,7 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
     await expectRejected('CALL db.labels() YIELD label RETURN label');
     await expectRejected('call db.relationshipTypes()');
     await expectRejected('CALL dbms.components()');
-    await expectRejected("CALL db.index.fulltext.queryNodes('entity_search', 'b') YIELD node RETURN node");
+    await expectRejected("CALL db.index.fulltext.queryNodes('entity_search_v2', 'b') YIELD node RETURN node");
     await expectRejected('MATCH (n) CALL apoc.path.expand(n, null, null, 1, 3) YIELD path RETURN path');
   });
 
@@ -191,7 +191,7 @@ describe('graph cypher tenancy (POST /graph/cypher)', () => {
       'MATCH (n) REMOVE n.name',
       "MATCH (n) FOREACH (x IN [1] | SET n.name = 'pwned')",
       'MATCH (n) WITH n LIMIT 1 CREATE (n)-[:X]->(m:Hacked)',
-      'DROP INDEX entity_search',
+      'DROP INDEX entity_search_v2',
       'MATCH (n) RETURN n NEXT MATCH (m) DELETE m',
       'INSERT (x:Hacked)',
       'MATCH (n) FINISH',

@@ -81,16 +81,17 @@ describe('graph reads (/graph nodes, expand, stats, schema)', () => {
     await t.close();
   });
 
-  it('the schema exists: constraints and the entity_search full-text index are online', async () => {
+  it('the schema exists: constraints and the entity_search_v2 full-text index are online', async () => {
     const res = await neo4j.read(
       `SHOW INDEXES YIELD name, type, state, labelsOrTypes, properties RETURN name, type, state, properties`,
     );
     const byName = Object.fromEntries(res.records.map((r) => [r.get('name'), r.toObject()]));
-    expect(byName.entity_search).toMatchObject({
+    expect(byName.entity_search_v2).toMatchObject({
       type: 'FULLTEXT',
       state: 'ONLINE',
-      properties: ['name', 'description', 'key'],
+      properties: ['name', 'description', 'key', 'search_text'],
     });
+    expect(byName.entity_search).toBeUndefined();
     expect(byName.entity_org_id).toMatchObject({ state: 'ONLINE', properties: ['org_id'] });
     expect(byName.entity_realm).toMatchObject({ state: 'ONLINE', properties: ['realm'] });
     const cons = await neo4j.read(`SHOW CONSTRAINTS YIELD name, type, properties RETURN name, type, properties`);

@@ -35,6 +35,43 @@ describe('ingestion: uploads, jobs across sources, status (e2e)', () => {
       labels: r.get('l') as string[],
     }));
 
+  it('a `name` (or `title`) column names the node; the other columns stay properties and are searchable', async () => {
+    const csv = 'id,name,city\n1,Ada Lovelace,Londonderry\n2,Grace Hopper,Arlington\n';
+    const r = await t
+      .http()
+      .post('/api/v1/ingestion/upload')
+      .set(a.auth)
+      .attach('file', Buffer.from(csv), { filename: 'people.csv', contentType: 'text/csv' })
+      .field('label', 'Person')
+      .expect(202);
+    expect((await waitForJob(t, a.auth, r.body.source.id, r.body.job.id)).status).toBe('succeeded');
+    const names = (await live(a.orgId, r.body.source.id)).map((n) => n.name).sort();
+    expect(names).toEqual(['Ada Lovelace', 'Grace Hopper']);
+
+    const found = await t.http().get('/api/v1/graph/nodes/search').query({ q: 'Ada' }).set(a.auth).expect(200);
+    const ada = found.body.items.find((n: { name: string }) => n.name === 'Ada Lovelace');
+    expect(ada).toBeDefined();
+    expect(ada.properties).toMatchObject({ id: '1', city: 'Londonderry' });
+    expect(ada.properties).not.toHaveProperty('prop_name');
+    expect(ada.properties).not.toHaveProperty('search_text');
+
+    // a property value, not only the name, finds the row; another org never sees it
+    const byCity = await t.http().get('/api/v1/graph/nodes/search').query({ q: 'Arlington' }).set(a.auth).expect(200);
+    expect(byCity.body.items.map((n: { name: string }) => n.name)).toContain('Grace Hopper');
+    const other = await t.http().get('/api/v1/graph/nodes/search').query({ q: 'Arlington' }).set(b.auth).expect(200);
+    expect(other.body.items).toEqual([]);
+
+    const json = JSON.stringify([{ title: 'Dune', year: 1965 }]);
+    const j = await t
+      .http()
+      .post('/api/v1/ingestion/upload')
+      .set(a.auth)
+      .attach('file', Buffer.from(json), { filename: 'books.json', contentType: 'application/json' })
+      .expect(202);
+    expect((await waitForJob(t, a.auth, j.body.source.id, j.body.job.id)).status).toBe('succeeded');
+    expect((await live(a.orgId, j.body.source.id)).map((n) => n.name)).toEqual(['Dune']);
+  });
+
   it('multipart csv upload creates an ad-hoc source, stores the file under UPLOAD_DIR and ingests it', async () => {
     const csv = 'sku,title,price\nA-1,Apple,1.5\nB-2,Banana,0.5\nC-3,Cherry,3\n';
     const r = await t

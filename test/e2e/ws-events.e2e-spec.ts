@@ -99,9 +99,9 @@ describe('WebSocket (/api/v1/ws): auth, topics, org isolation', () => {
     await ca.subscribe(['*']);
     await cb.subscribe(['*']);
     await publish(a.orgId, 'graph.changed', { secret: 'for-a-only' });
-    await publish(a.orgId, 'approval.requested', { secret: 'for-a-only' });
+    await publish(a.orgId, 'approval.created', { secret: 'for-a-only' });
     await publish(b.orgId, 'graph.changed', { marker: 'b' });
-    expect((await ca.next((m) => m.type === 'approval.requested')).data).toEqual({ secret: 'for-a-only' });
+    expect((await ca.next((m) => m.type === 'approval.created')).data).toEqual({ secret: 'for-a-only' });
     const firstB = await cb.next((m) => m.type !== 'welcome' && m.type !== 'subscribed');
     expect(firstB.data).toEqual({ marker: 'b' });
     await sleep(200);

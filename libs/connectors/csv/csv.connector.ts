@@ -14,6 +14,7 @@ import {
   toPropertyValue,
   type FileSourceConfig,
 } from '../file-source';
+import { defaultNameField } from '../record-name';
 
 export interface CsvConfig extends FileSourceConfig {
   label?: string;
@@ -64,17 +65,20 @@ function rowToNode(c: CsvConfig, row: Record<string, string>, n: number): GraphN
   if (key === undefined || key === '') {
     throw new ConnectorConfigError('shape', `Row ${n} has an empty key column "${c.key_column}"`, { row: n });
   }
+  const nameColumn = c.name_column ?? defaultNameField(row);
   const properties: Record<string, unknown> = { row_number: n };
   for (const [k, v] of Object.entries(row)) {
     const pv = toPropertyValue(v);
-    if (pv !== undefined && pv !== '') {
+    // a `name` column that names the node is the node's name, not a second `prop_name` property
+    if (pv !== undefined && pv !== '' && !(k === 'name' && k === nameColumn)) {
       properties[k] = pv;
     }
   }
+  const name = nameColumn ? row[nameColumn] : undefined;
   return {
     label: c.label ?? 'Record',
     key: String(key),
-    name: String((c.name_column ? row[c.name_column] : undefined) ?? key),
+    name: String(name === undefined || name === '' ? key : name),
     description: c.description_column ? row[c.description_column] : undefined,
     properties,
   };
@@ -92,7 +96,11 @@ export const csvConnector: ConnectorDefinition<CsvConfig> = {
       ...FILE_SOURCE_PROPERTIES,
       label: { type: 'string', pattern: LABEL_PATTERN, default: 'Record', description: 'node label of every row' },
       key_column: { type: 'string', minLength: 1, description: 'column holding a stable row id (default: row number)' },
-      name_column: { type: 'string', minLength: 1, description: 'column used as node name (default: the key)' },
+      name_column: {
+        type: 'string',
+        minLength: 1,
+        description: 'column used as node name (default: a `name` or else `title` column, else the key)',
+      },
       description_column: { type: 'string', minLength: 1 },
       delimiter: { type: 'string', minLength: 1, maxLength: 1, default: ',' },
     },

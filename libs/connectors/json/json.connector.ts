@@ -13,6 +13,7 @@ import {
   toPropertyValue,
   type FileSourceConfig,
 } from '../file-source';
+import { defaultNameField } from '../record-name';
 
 export interface JsonConfig extends FileSourceConfig {
   label?: string;
@@ -93,14 +94,20 @@ function recordToNode(c: JsonConfig, r: Record<string, unknown>, i: number): Gra
       fields: [{ field: 'config.key_field', errors: [`missing in record ${i}`] }],
     });
   }
-  const name = c.name_field ? getPath(r, c.name_field) : undefined;
+  const nameField = c.name_field ?? defaultNameField(r);
+  const name = nameField ? getPath(r, nameField) : undefined;
   const description = c.description_field ? getPath(r, c.description_field) : undefined;
+  const properties = flatten(r);
+  // a `name` key that names the node is the node's name, not a second `prop_name` property
+  if (nameField === 'name') {
+    delete properties.name;
+  }
   return {
     label: c.label ?? 'Record',
     key: String(rawKey),
-    name: String(name ?? rawKey),
+    name: String(name === undefined || name === null || name === '' ? rawKey : name),
     description: description === undefined || description === null ? undefined : String(description),
-    properties: flatten(r),
+    properties,
   };
 }
 
@@ -116,7 +123,11 @@ export const jsonConnector: ConnectorDefinition<JsonConfig> = {
       ...FILE_SOURCE_PROPERTIES,
       label: { type: 'string', pattern: LABEL_PATTERN, default: 'Record' },
       key_field: { type: 'string', minLength: 1, description: 'dot path of a stable record id (default: position)' },
-      name_field: { type: 'string', minLength: 1 },
+      name_field: {
+        type: 'string',
+        minLength: 1,
+        description: 'dot path of the node name (default: a `name` or else `title` key, else the key)',
+      },
       description_field: { type: 'string', minLength: 1 },
       records_path: { type: 'string', minLength: 1, description: 'dot path of the records array' },
     },

@@ -2,7 +2,7 @@ import neo4j, { Node, Path, Relationship } from 'neo4j-driver';
 import type { GraphEdgeDto, GraphNodeDto } from './dto/graph.dto';
 
 /** Properties never exposed by the API. */
-const HIDDEN = new Set(['org_id']);
+const HIDDEN = new Set(['org_id', 'search_text']);
 
 function isTemporal(v: unknown): boolean {
   return (
@@ -84,11 +84,16 @@ function str(v: unknown): string | null {
   return v === null || v === undefined ? null : String(v);
 }
 
+/**
+ * A node's properties as a client sees them. A source property whose name the graph reserves (a csv
+ * column `id` or `key`) is stored as `prop_<name>` and shown under its own name here; the graph's own
+ * value stays available in the DTO's top-level field (`id`, `key`, ...).
+ */
 export function publicProperties(props: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(props)) {
-    if (!HIDDEN.has(k)) {
-      out[k] = toPlain(v);
+    if (!HIDDEN.has(k) && !(`prop_${k}` in props)) {
+      out[k.startsWith('prop_') && k.slice(5) in props ? k.slice(5) : k] = toPlain(v);
     }
   }
   return out;

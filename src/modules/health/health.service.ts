@@ -1,12 +1,12 @@
 import { AppConfig } from '@libs/config';
-import { FeatureFlagService } from '@libs/features';
+import { FeatureFlag, FeatureFlagService, MountedFeatures } from '@libs/features';
 import { Neo4jService } from '@libs/graph/neo4j.service';
 import { RedisService } from '@libs/redis/redis.service';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { HealthResponseDto } from './dto/health-response.dto';
 
-type DepState = 'ok' | 'error' | 'disabled';
+type DepState = 'ok' | 'down' | 'disabled';
 
 /** Each dependency check is bounded, so a hung service cannot hang /health. */
 @Injectable()
@@ -16,19 +16,20 @@ export class HealthService {
     private readonly redis: RedisService,
     private readonly neo4j: Neo4jService,
     private readonly flags: FeatureFlagService,
+    private readonly mounted: MountedFeatures,
     private readonly config: AppConfig,
   ) {}
 
   private async probe(check: () => Promise<unknown>): Promise<DepState> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<DepState>((resolve) => {
-      timer = setTimeout(() => resolve('error'), this.config.healthCheckTimeoutMs);
+      timer = setTimeout(() => resolve('down'), this.config.healthCheckTimeoutMs);
     });
     try {
       return await Promise.race([
         check().then(
           () => 'ok' as const,
-          () => 'error' as const,
+          () => 'down' as const,
         ),
         timeout,
       ]);
@@ -42,7 +43,7 @@ export class HealthService {
     if (llm.provider === 'offline') {
       return 'ok';
     }
-    return llm.apiKey || llm.baseUrl ? 'ok' : 'error';
+    return llm.apiKey || llm.baseUrl ? 'ok' : 'down';
   }
 
   private inFlight: Promise<HealthResponseDto> | undefined;
@@ -73,13 +74,21 @@ export class HealthService {
       this.probe(() => this.redis.ping()),
       this.probe(() => this.neo4j.ping()),
     ]);
-    const f = this.flags.defaults();
+    const configured = this.flags.defaults();
+    // a flag counts only when its route group is mounted in this build
+    const f = (flag: FeatureFlag) => configured[flag] && this.mounted.has(flag);
     const llm = this.llmState();
     const required = [postgres, redis, neo4j];
-    const status = !required.every((s) => s === 'ok') ? 'down' : llm === 'error' ? 'degraded' : 'ok';
+    const status = !required.every((s) => s === 'ok') ? 'down' : llm === 'down' ? 'degraded' : 'ok';
     return {
       status,
-      features: { rag: f.rag, workers: f.workers, orchestrator: f.orchestrator, voice: f.voice, policies: f.policies },
+      features: {
+        rag: f('rag'),
+        workers: f('workers'),
+        orchestrator: f('orchestrator'),
+        voice: f('voice'),
+        policies: f('policies'),
+      },
       dependencies: { postgres, neo4j, redis, llm },
     };
   }

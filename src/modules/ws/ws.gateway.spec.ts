@@ -9,7 +9,7 @@ describe('WsGateway.matches (topic → event routing)', () => {
     expect(WsGateway.matches('jobs', ev('job.completed'))).toBe(true);
     expect(WsGateway.matches('jobs', ev('sync_job.updated'))).toBe(true);
     expect(WsGateway.matches('task_runs', ev('task_run.updated'))).toBe(true);
-    expect(WsGateway.matches('approvals', ev('approval.requested'))).toBe(true);
+    expect(WsGateway.matches('approvals', ev('approval.created'))).toBe(true);
     expect(WsGateway.matches('*', ev('anything.at_all'))).toBe(true);
     expect(WsGateway.matches('nope', ev('graph.changed'))).toBe(false);
   });

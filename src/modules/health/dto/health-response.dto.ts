@@ -1,7 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 
-const STATES = ['ok', 'error', 'disabled'];
+/** misc-routes.md §1; `degraded` is reserved for dependencies that answer but only in part */
+const STATES = ['ok', 'degraded', 'down', 'disabled'];
 
+/** Feature-gated route groups that are switched on AND mounted by this build. */
 export class HealthFeaturesDto {
   @ApiProperty() rag: boolean;
   @ApiProperty() workers: boolean;
