@@ -1,8 +1,8 @@
+import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { ConflictException, NotFoundException } from '@libs/errors';
 import { Page } from '@libs/pagination';
-import { EventBus } from '@libs/redis';
 import { ToolGate } from '@libs/tool-gate';
 import { Injectable, Logger } from '@nestjs/common';
 import { ChatDeps } from './chat.deps';
@@ -24,7 +24,7 @@ export class ApprovalsService {
     private readonly tools: ToolRunner,
     private readonly toolCalls: ToolCallsService,
     private readonly audit: AuditService,
-    private readonly bus: EventBus,
+    private readonly events: OrgEvents,
     private readonly deps: ChatDeps,
     private readonly gate: ToolGate,
   ) {}
@@ -134,18 +134,12 @@ export class ApprovalsService {
       requestId: meta.requestId,
       ip: meta.ip,
     });
-    await this.bus
-      .publish(`org:${p.orgId}:events`, {
-        type: 'approval.resolved',
-        data: {
-          approval_id: decided.id,
-          conversation_id: decided.conversationId,
-          decision: decided.status,
-          note: decided.note,
-        },
-        ts: new Date().toISOString(),
-      })
-      .catch(() => undefined);
+    await this.events.publish(p.orgId, 'approval.resolved', {
+      approval_id: decided.id,
+      conversation_id: decided.conversationId,
+      decision: decided.status,
+      note: decided.note,
+    });
     if (decided.source === 'manual') {
       void this.toolCalls
         .onManualDecision(decided)

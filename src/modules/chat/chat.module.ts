@@ -1,3 +1,4 @@
+import { EventsModule } from '@libs/events';
 import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
@@ -32,6 +33,7 @@ import { TurnsService } from './turns.service';
 /** `/chat` (conversations, SSE turns, approvals, catalog, tool calls, inbound webhooks) and `/agents/:id/run`. */
 @Module({
   imports: [
+    EventsModule,
     TypeOrmModule.forFeature([
       ConversationEntity,
       MessageEntity,

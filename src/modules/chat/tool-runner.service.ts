@@ -1,3 +1,4 @@
+import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import type { Principal, Role } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
@@ -125,6 +126,7 @@ export class ToolRunner {
     private readonly repo: ChatRepository,
     private readonly deps: ChatDeps,
     private readonly bus: EventBus,
+    private readonly events: OrgEvents,
     private readonly audit: AuditService,
     private readonly box: SecretBox,
     private readonly config: AppConfig,
@@ -463,19 +465,13 @@ export class ToolRunner {
       target: { type: 'approval', id: approval.id, tool: approval.tool, conversation_id: ctx.conversationId },
       details: { effect: approval.effect, reason: gate.reason, args_hash: approval.argsHash },
     });
-    await this.bus
-      .publish(`org:${ctx.orgId}:events`, {
-        type: 'approval.created',
-        data: {
-          approval_id: approval.id,
-          conversation_id: ctx.conversationId,
-          tool: approval.tool,
-          effect: approval.effect,
-          expires_at: approval.expiresAt.toISOString(),
-        },
-        ts: new Date().toISOString(),
-      })
-      .catch(() => undefined);
+    await this.events.publish(ctx.orgId, 'approval.created', {
+      approval_id: approval.id,
+      conversation_id: ctx.conversationId,
+      tool: approval.tool,
+      effect: approval.effect,
+      expires_at: approval.expiresAt.toISOString(),
+    });
     return approval;
   }
 

@@ -1,8 +1,8 @@
+import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { ConflictException, ForbiddenException } from '@libs/errors';
 import type { LlmMessage, LlmProvider, LlmToolCall, LlmUsage } from '@libs/llm/llm.port';
-import { EventBus } from '@libs/redis';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
@@ -80,7 +80,7 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly events: TurnEventsService,
     private readonly runtime: ChatRuntime,
     private readonly audit: AuditService,
-    private readonly bus: EventBus,
+    private readonly orgEvents: OrgEvents,
     private readonly config: AppConfig,
     private readonly orgs: OrgsRepository,
   ) {}
@@ -301,13 +301,11 @@ export class TurnsService implements OnApplicationBootstrap, OnModuleDestroy {
     emit('message_end', { finish_reason: finish, usage: usageOut, message_id: turn.assistantMessageId });
     await this.events.end(turn.id);
     if (input.kind !== 'chat') {
-      await this.bus
-        .publish(`org:${input.orgId}:events`, {
-          type: 'agent_run.finished',
-          data: { run_id: turn.id, conversation_id: conversation.id, status: outcome.status },
-          ts: new Date().toISOString(),
-        })
-        .catch(() => undefined);
+      await this.orgEvents.publish(input.orgId, 'agent_run.finished', {
+        run_id: turn.id,
+        conversation_id: conversation.id,
+        status: outcome.status,
+      });
     }
     return outcome;
   }

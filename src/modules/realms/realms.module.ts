@@ -1,3 +1,4 @@
+import { EventsModule } from '@libs/events';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { RealmEntity } from './realm.entity';
@@ -6,7 +7,7 @@ import { RealmsRepository } from './realms.repository';
 import { RealmsService } from './realms.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RealmEntity])],
+  imports: [TypeOrmModule.forFeature([RealmEntity]), EventsModule],
   controllers: [RealmsController],
   providers: [RealmsService, RealmsRepository],
   exports: [RealmsService],

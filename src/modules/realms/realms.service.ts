@@ -1,7 +1,7 @@
+import { OrgEvents } from '@libs/events';
 import type { Principal } from '@libs/auth';
 import { NotFoundException } from '@libs/errors';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT, Page, PageQuery } from '@libs/pagination';
-import { EventBus } from '@libs/redis';
 import { Injectable } from '@nestjs/common';
 import { AvailableRealmDto, CreateRealmDto, RealmDto, UpdateRealmDto } from './dto/realm.dto';
 import { RealmEntity } from './realm.entity';
@@ -43,7 +43,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 export class RealmsService {
   constructor(
     private readonly repo: RealmsRepository,
-    private readonly bus: EventBus,
+    private readonly events: OrgEvents,
   ) {}
 
   /** Built-ins first (fixed order), then the org's realms by name. */
@@ -167,20 +167,14 @@ export class RealmsService {
       const archived = await this.repo.archiveGraph(p.orgId, row.name);
       await this.repo.resetSourceRealm(p.orgId, row.name);
       if (archived > 0) {
-        await this.bus
-          .publish(`org:${p.orgId}:events`, {
-            type: 'graph.changed',
-            ts: new Date().toISOString(),
-            data: {
-              org_id: p.orgId,
-              realm: row.name,
-              reason: 'realm_deleted',
-              nodes_upserted: 0,
-              edges_upserted: 0,
-              nodes_archived: archived,
-            },
-          })
-          .catch(() => undefined);
+        await this.events.publish(p.orgId, 'graph.changed', {
+          org_id: p.orgId,
+          realm: row.name,
+          reason: 'realm_deleted',
+          nodes_upserted: 0,
+          edges_upserted: 0,
+          nodes_archived: archived,
+        });
       }
     }
     await this.repo.delete(p.orgId, row.id);

@@ -1,3 +1,4 @@
+import { OrgEvents } from '@libs/events';
 import type { Principal } from '@libs/auth/principal';
 import { AccessRequestPort, type AccessRequestInput } from '@libs/connectors/access-request.port';
 import { ConflictException, NotFoundException } from '@libs/errors';
@@ -11,7 +12,6 @@ import {
   ListAccessRequestsQuery,
   toAccessRequestDto,
 } from './dto/access-request.dto';
-import { SourceRuntime } from './source-runtime.service';
 
 /**
  * Connector access requests: opened by the chat's `request_connector_access`, listed and decided by
@@ -23,7 +23,7 @@ import { SourceRuntime } from './source-runtime.service';
 export class AccessRequestsService extends AccessRequestPort {
   constructor(
     private readonly repo: AccessRequestsRepository,
-    private readonly runtime: SourceRuntime,
+    private readonly events: OrgEvents,
   ) {
     super();
   }
@@ -37,11 +37,7 @@ export class AccessRequestsService extends AccessRequestPort {
       reason: input.reason,
       conversationId: input.conversationId,
     });
-    await this.runtime.publish(
-      input.orgId,
-      'access_request.created',
-      toAccessRequestDto(row) as unknown as Record<string, unknown>,
-    );
+    await this.events.publish(input.orgId, 'access_request.created', { ...toAccessRequestDto(row) });
     return { id: row.id, status: 'pending' };
   }
 
@@ -76,7 +72,7 @@ export class AccessRequestsService extends AccessRequestPort {
       );
     }
     const view = toAccessRequestDto(updated);
-    await this.runtime.publish(p.orgId, 'access_request.decided', view as unknown as Record<string, unknown>);
+    await this.events.publish(p.orgId, 'access_request.decided', { ...view });
     return view;
   }
 }

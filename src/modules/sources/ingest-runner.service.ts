@@ -1,3 +1,4 @@
+import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { assertConfigShape } from '@libs/connectors/config-validation';
@@ -98,6 +99,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly redis: RedisService,
     private readonly bus: EventBus,
     private readonly orgs: OrgsRepository,
+    private readonly events: OrgEvents,
   ) {}
 
   onApplicationBootstrap() {
@@ -166,7 +168,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
         attempts: attempt,
         stats,
       });
-      await this.runtime.publish(orgId, 'job.progress', {
+      await this.events.publish(orgId, 'job.progress', {
         job_id: jobId,
         source_id: sourceId,
         status: 'validating',
@@ -183,7 +185,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       await runValidation(def, () => ctx);
       await checkCancel();
       await this.repo.transitionJob(jobId, ['validating'], { status: 'running' });
-      await this.runtime.publish(orgId, 'job.progress', {
+      await this.events.publish(orgId, 'job.progress', {
         job_id: jobId,
         source_id: sourceId,
         status: 'running',
@@ -201,7 +203,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
           stats.batches++;
         }
         await this.repo.updateJob(jobId, { stats });
-        await this.runtime.publish(orgId, 'job.progress', {
+        await this.events.publish(orgId, 'job.progress', {
           job_id: jobId,
           source_id: sourceId,
           status: 'running',
@@ -233,11 +235,11 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
         statusDetail: { last_success_at: finishedAt.toISOString() },
       });
       const done = await this.repo.findJobById(jobId);
-      await this.runtime.publish(orgId, 'job.completed', {
+      await this.events.publish(orgId, 'job.completed', {
         job: done ? toJobDto(done, source.name) : { id: jobId },
         source_id: sourceId,
       });
-      await this.runtime.publish(orgId, 'graph.changed', {
+      await this.events.publish(orgId, 'graph.changed', {
         source_id: sourceId,
         realm: source.realm,
         job_id: jobId,
@@ -260,7 +262,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
         if (ok) {
           await this.repo.setSourceStatus(orgId, sourceId, { status: source.enabled ? 'ready' : 'disabled' });
           const cur = await this.repo.findJobById(jobId);
-          await this.runtime.publish(orgId, 'job.cancelled', {
+          await this.events.publish(orgId, 'job.cancelled', {
             job: cur ? toJobDto(cur, source.name) : { id: jobId },
             source_id: sourceId,
           });
@@ -276,7 +278,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
           stats,
           error: { ...info, details: { ...(info.details ?? {}), attempt, will_retry: true } },
         });
-        await this.runtime.publish(orgId, 'job.progress', {
+        await this.events.publish(orgId, 'job.progress', {
           job_id: jobId,
           source_id: sourceId,
           status: 'queued',
@@ -325,7 +327,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       details: { error },
     });
     const cur = await this.repo.findJobById(job.id);
-    await this.runtime.publish(job.orgId, 'job.failed', {
+    await this.events.publish(job.orgId, 'job.failed', {
       job: cur ? toJobDto(cur, sourceName ?? null) : { id: job.id },
       source_id: job.sourceId,
       error,

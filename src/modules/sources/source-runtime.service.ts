@@ -10,18 +10,8 @@ import { resolve } from 'node:path';
 import { splitConfig } from './source-config';
 import type { SourceEntity } from './source.entity';
 
-export type OrgEventType =
-  | 'graph.changed'
-  | 'job.queued'
-  | 'job.progress'
-  | 'job.completed'
-  | 'job.failed'
-  | 'job.cancelled'
-  | 'source.updated'
-  | 'access_request.created'
-  | 'access_request.decided';
 
-/** Builds connector contexts from stored sources (decrypting secrets) and publishes org events. */
+/** Builds connector contexts from stored sources (decrypting secrets and binding the org's egress guard). */
 @Injectable()
 export class SourceRuntime {
   private readonly logger = new Logger(SourceRuntime.name);
@@ -96,13 +86,5 @@ export class SourceRuntime {
       this.fullConfig(s),
       signal,
     );
-  }
-
-  async publish(orgId: string, type: OrgEventType, data: Record<string, unknown>): Promise<void> {
-    try {
-      await this.bus.publish(`org:${orgId}:events`, { type, data, ts: new Date().toISOString() });
-    } catch (err) {
-      this.logger.warn(`publishing ${type} failed: ${(err as Error).message}`);
-    }
   }
 }

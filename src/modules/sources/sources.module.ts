@@ -1,3 +1,4 @@
+import { EventsModule } from '@libs/events';
 import { AccessRequestPort } from '@libs/connectors/access-request.port';
 import { ConnectorsModule } from '@libs/connectors/connectors.module';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
@@ -37,6 +38,7 @@ import { SyncService } from './sync.service';
     ConnectorsModule,
     QueueModule,
     EgressModule,
+    EventsModule,
     ToolGateModule,
     SettingsModule,
   ],

@@ -1,3 +1,4 @@
+import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
@@ -113,6 +114,7 @@ export class SourcesService {
     private readonly writer: GraphWriter,
     private readonly config: AppConfig,
     private readonly toolGate: DirectToolGate,
+    private readonly events: OrgEvents,
   ) {}
 
   types(): ConnectorTypeDto[] {
@@ -352,7 +354,7 @@ export class SourcesService {
       ip: meta.ip,
     });
     if (archived) {
-      await this.runtime.publish(p.orgId, 'graph.changed', {
+      await this.events.publish(p.orgId, 'graph.changed', {
         source_id: id,
         realm: s.realm,
         reason: 'source_deleted',

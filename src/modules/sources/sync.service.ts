@@ -1,3 +1,4 @@
+import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@libs/errors';
 import { paginateArray, type Page, type PageQuery } from '@libs/pagination';
@@ -35,6 +36,7 @@ export class SyncService {
     private readonly audit: AuditService,
     private readonly redis: RedisService,
     private readonly bus: EventBus,
+    private readonly events: OrgEvents,
   ) {}
 
   async start(
@@ -97,7 +99,7 @@ export class SyncService {
       ip: opts.ip,
     });
     const dto = toJobDto(job);
-    await this.runtime.publish(source.orgId, 'job.queued', {
+    await this.events.publish(source.orgId, 'job.queued', {
       job: dto,
       source_id: source.id,
       source_name: source.name,
@@ -176,7 +178,7 @@ export class SyncService {
       target: { type: 'sync_job', id: job.id, source_id: job.sourceId },
     });
     const fresh = await this.repo.findJob(orgId, job.id);
-    await this.runtime.publish(orgId, 'job.cancelled', { job: toJobDto(fresh ?? job), source_id: job.sourceId });
+    await this.events.publish(orgId, 'job.cancelled', { job: toJobDto(fresh ?? job), source_id: job.sourceId });
   }
 
   async getJob(orgId: string, jobId: string, sourceId?: string): Promise<JobDto> {

@@ -1,11 +1,11 @@
+import { OrgEvents } from '@libs/events';
+import { SyncService } from '../sources/sync.service';
 import { PrincipalResolver, roleRank, type Principal } from '@libs/auth';
 import { AppException } from '@libs/errors';
-import { EventBus } from '@libs/redis';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { DataSource } from 'typeorm';
 import WebSocket, { WebSocketServer } from 'ws';
 
 /** Paths served (the API prefix one and a bare alias). */
@@ -23,19 +23,14 @@ export const WS_TOPICS: Record<string, string[]> = {
   graph: ['graph.'],
   jobs: ['job.', 'sync_job.'],
   sync_jobs: ['sync_job.', 'job.'],
-  task_runs: ['task_run.'],
-  pipelines: ['pipeline.', 'pipeline_run.'],
   approvals: ['approval.'],
   access_requests: ['access_request.'],
-  notifications: ['notification.'],
-  channels: ['channel.'],
   '*': [''],
 };
 
 /** Parameterised topics: `<kind>:<id>` receives events of that kind whose data carries the id. */
-const ID_TOPICS: Record<string, { prefixes: string[]; fields: string[]; table: string }> = {
-  job: { prefixes: ['job.', 'sync_job.'], fields: ['job_id', 'id', 'job.id'], table: 'sync_jobs' },
-  task_run: { prefixes: ['task_run.'], fields: ['run_id', 'id', 'run.id'], table: 'task_runs' },
+const ID_TOPICS: Record<string, { prefixes: string[]; fields: string[] }> = {
+  job: { prefixes: ['job.', 'sync_job.'], fields: ['job_id', 'id', 'job.id'] },
 };
 
 const MAX_TOPICS = 50;
@@ -125,8 +120,8 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly resolver: PrincipalResolver,
-    private readonly bus: EventBus,
-    private readonly ds: DataSource,
+    private readonly events: OrgEvents,
+    private readonly jobs: SyncService,
   ) {}
 
   onApplicationBootstrap() {
@@ -277,7 +272,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
   private ensureOrg(orgId: string): OrgEntry {
     let entry = this.orgs.get(orgId);
     if (!entry) {
-      const ready = this.bus.subscribe(`org:${orgId}:events`, (msg) => this.relay(orgId, msg));
+      const ready = this.events.subscribe(orgId, (msg) => this.relay(orgId, msg));
       entry = { clients: new Set(), ready };
       ready.catch((err) => this.logger.warn(`redis subscribe for org ${orgId} failed: ${(err as Error).message}`));
       this.orgs.set(orgId, entry);
@@ -419,11 +414,8 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       return 'not_found';
     }
     try {
-      const rows = (await this.ds.query(`SELECT 1 FROM ${spec.table} WHERE id = $1 AND org_id = $2`, [
-        id,
-        p.orgId,
-      ])) as unknown[];
-      return rows.length ? 'ok' : 'not_found';
+      await this.jobs.getJob(p.orgId, id);
+      return 'ok';
     } catch {
       return 'not_found';
     }

@@ -1,0 +1,60 @@
+import { EventBus } from '@libs/redis/event-bus.service';
+import { Injectable, Logger } from '@nestjs/common';
+
+type Data = Record<string, unknown>;
+
+/**
+ * Every event published to an org, with its payload. The WebSocket gateway relays them (topics by
+ * name prefix); later notifications and outbound webhooks subscribe to the same map.
+ */
+export interface OrgEventMap {
+  'graph.changed': Data & { reason?: string; realm?: string; source_id?: string };
+  'job.queued': Data & { source_id: string };
+  'job.progress': Data & { source_id: string };
+  'job.completed': Data & { source_id: string };
+  'job.failed': Data & { source_id: string };
+  'job.cancelled': Data & { source_id: string };
+  'source.updated': Data & { source_id: string };
+  'access_request.created': Data & { id: string };
+  'access_request.decided': Data & { id: string };
+  'approval.created': Data & { approval_id: string; conversation_id: string; tool: string };
+  'approval.resolved': Data & { approval_id: string; conversation_id: string; decision: string };
+  'agent_run.finished': Data & { run_id: string; conversation_id: string; status: string };
+}
+
+export type OrgEventName = keyof OrgEventMap;
+
+export interface OrgEvent<K extends OrgEventName = OrgEventName> {
+  type: K;
+  data: OrgEventMap[K];
+  /** ISO timestamp of publication */
+  ts: string;
+}
+
+/** The one name of an org's event channel on the EventBus. */
+export function orgEventsChannel(orgId: string): string {
+  return `org:${orgId}:events`;
+}
+
+/** Publishes and subscribes to typed org events across replicas (Redis pub/sub through EventBus). */
+@Injectable()
+export class OrgEvents {
+  private readonly logger = new Logger(OrgEvents.name);
+
+  constructor(private readonly bus: EventBus) {}
+
+  /** Best effort: an event that cannot be published is logged, never thrown to the caller. */
+  async publish<K extends OrgEventName>(orgId: string, type: K, data: OrgEventMap[K]): Promise<void> {
+    const event: OrgEvent<K> = { type, data, ts: new Date().toISOString() };
+    try {
+      await this.bus.publish(orgEventsChannel(orgId), event);
+    } catch (err) {
+      this.logger.warn(`publishing ${type} for org ${orgId} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Resolves once subscribed; returns the unsubscribe function. */
+  subscribe(orgId: string, handler: (event: OrgEvent) => void): Promise<() => Promise<void>> {
+    return this.bus.subscribe(orgEventsChannel(orgId), (msg) => handler(msg as OrgEvent));
+  }
+}
