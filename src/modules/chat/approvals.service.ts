@@ -1,7 +1,7 @@
-import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { ConflictException, NotFoundException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import { Page } from '@libs/pagination';
 import { ToolGate } from '@libs/tool-gate';
 import { Injectable, Logger } from '@nestjs/common';

@@ -1,5 +1,5 @@
-import { EventsModule } from '@libs/events';
 import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
+import { EventsModule } from '@libs/events';
 import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';

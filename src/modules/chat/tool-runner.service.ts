@@ -1,10 +1,10 @@
-import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import type { Principal, Role } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { ToolExecutionError } from '@libs/connectors/connector';
 import type { CatalogTool, ToolRouteHints } from '@libs/connectors/tool-catalog.port';
 import { SecretBox } from '@libs/crypto';
+import { OrgEvents } from '@libs/events';
 import type { LlmToolCall } from '@libs/llm/llm.port';
 import { EventBus } from '@libs/redis';
 import { allowedByAgent, type GateDecision, type GateVerdict, ToolGate } from '@libs/tool-gate';

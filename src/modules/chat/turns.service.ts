@@ -1,7 +1,7 @@
-import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { ConflictException, ForbiddenException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import type { LlmMessage, LlmProvider, LlmToolCall, LlmUsage } from '@libs/llm/llm.port';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';

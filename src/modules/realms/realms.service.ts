@@ -1,6 +1,6 @@
-import { OrgEvents } from '@libs/events';
 import type { Principal } from '@libs/auth';
 import { NotFoundException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT, Page, PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { AvailableRealmDto, CreateRealmDto, RealmDto, UpdateRealmDto } from './dto/realm.dto';

@@ -1,7 +1,7 @@
-import { OrgEvents } from '@libs/events';
 import type { Principal } from '@libs/auth/principal';
 import { AccessRequestPort, type AccessRequestInput } from '@libs/connectors/access-request.port';
 import { ConflictException, NotFoundException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';

@@ -1,10 +1,10 @@
-import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { assertConfigShape } from '@libs/connectors/config-validation';
 import { ConnectorConfigError, type GraphEdgeInput, type GraphNodeInput } from '@libs/connectors/connector';
 import { findEgressError } from '@libs/egress/egress.errors';
 import { AppException, ForbiddenException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import { GraphWriteError, GraphWriter, type WriteScope } from '@libs/graph/graph-writer';
 import { INGEST_ATTEMPTS, IngestWorker, type IngestJobPayload } from '@libs/queue';
 import { EventBus } from '@libs/redis/event-bus.service';

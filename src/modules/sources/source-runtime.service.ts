@@ -10,7 +10,6 @@ import { resolve } from 'node:path';
 import { splitConfig } from './source-config';
 import type { SourceEntity } from './source.entity';
 
-
 /** Builds connector contexts from stored sources (decrypting secrets and binding the org's egress guard). */
 @Injectable()
 export class SourceRuntime {

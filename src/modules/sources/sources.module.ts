@@ -1,8 +1,8 @@
-import { EventsModule } from '@libs/events';
 import { AccessRequestPort } from '@libs/connectors/access-request.port';
 import { ConnectorsModule } from '@libs/connectors/connectors.module';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
 import { EgressModule } from '@libs/egress';
+import { EventsModule } from '@libs/events';
 import { GraphWriter } from '@libs/graph/graph-writer';
 import { QueueModule } from '@libs/queue/queue.module';
 import { ToolGateModule } from '@libs/tool-gate';

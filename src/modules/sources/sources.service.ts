@@ -1,4 +1,3 @@
-import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
@@ -19,6 +18,7 @@ import {
   UnprocessableException,
   ValidationException,
 } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import { GraphWriter } from '@libs/graph/graph-writer';
 import type { Page } from '@libs/pagination';
 import { Injectable, Logger } from '@nestjs/common';

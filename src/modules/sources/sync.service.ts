@@ -1,6 +1,6 @@
-import { OrgEvents } from '@libs/events';
 import { AuditService } from '@libs/audit';
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import { paginateArray, type Page, type PageQuery } from '@libs/pagination';
 import { IngestQueue } from '@libs/queue/ingest-queue.service';
 import { EventBus } from '@libs/redis/event-bus.service';

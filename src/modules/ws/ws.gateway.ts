@@ -1,12 +1,12 @@
-import { OrgEvents } from '@libs/events';
-import { SyncService } from '../sources/sync.service';
 import { PrincipalResolver, roleRank, type Principal } from '@libs/auth';
 import { AppException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
+import { SyncService } from '../sources/sync.service';
 
 /** Paths served (the API prefix one and a bare alias). */
 export const WS_PATHS = ['/api/v1/ws', '/ws'];
@@ -408,12 +408,12 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     if (!m || !(m[1] in ID_TOPICS)) {
       return 'unknown_topic';
     }
-    const spec = ID_TOPICS[m[1]];
     const id = m[2].replace(/^[a-z]+_/, '');
     if (!/^[0-9a-f-]{36}$/i.test(id)) {
       return 'not_found';
     }
     try {
+      // the only id topic is `job:<id>`; the job must be the caller's org's
       await this.jobs.getJob(p.orgId, id);
       return 'ok';
     } catch {

@@ -1,6 +1,6 @@
 import { EventsModule } from '@libs/events';
-import { SourcesModule } from '../sources/sources.module';
 import { Module } from '@nestjs/common';
+import { SourcesModule } from '../sources/sources.module';
 import { WsGateway } from './ws.gateway';
 
 /** agentcy-ws: WebSocket endpoint at /api/v1/ws (and /ws) on the API's HTTP server. */
