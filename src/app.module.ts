@@ -1,21 +1,23 @@
 import { AuditModule } from '@libs/audit';
 import { AuthGuard } from '@libs/auth/auth.guard';
+import { SERVICE_CREDENTIAL_PROVIDERS } from '@libs/auth/service-credentials';
 import { AppConfig, ConfigModule } from '@libs/config';
 import { CryptoModule } from '@libs/crypto';
 import { DatabaseModule } from '@libs/database/database.module';
 import { AllExceptionsFilter, createValidationPipe } from '@libs/errors';
-import { FeatureFlagGuard, FeatureFlagService, MountedFeatures } from '@libs/features';
+import { FeatureFlagGuard } from '@libs/features';
 import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
 import { RateLimitGuard, RateLimitModule } from '@libs/rate-limit';
 import { RedisModule } from '@libs/redis/redis.module';
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE, DiscoveryModule } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { FEATURE_MODULES } from './feature-modules';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
+import { OrgFeaturesModule } from './modules/settings/org-settings.module';
 
 /**
  * Guards run in registration order: authentication (deny by default), then feature flags.
@@ -28,32 +30,30 @@ export class AppModule {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        DiscoveryModule,
         DatabaseModule,
         RedisModule,
         GraphModule,
         CryptoModule,
         IdempotencyModule,
         RateLimitModule,
+        OrgFeaturesModule,
         AuditModule,
         OpenApiModule,
         OrgsModule,
         AuthModule,
         HealthModule,
-        ...FEATURE_MODULES,
+        // before the feature modules: a port they also export (e.g. SharedSecretResolver) resolves to the extra module's
         ...extraModules,
+        ...FEATURE_MODULES,
       ],
       providers: [
-        FeatureFlagService,
-        MountedFeatures,
         { provide: APP_PIPE, useFactory: createValidationPipe },
         { provide: APP_FILTER, useClass: AllExceptionsFilter },
+        ...SERVICE_CREDENTIAL_PROVIDERS,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: FeatureFlagGuard },
       ],
-      exports: [FeatureFlagService, MountedFeatures],
-      global: true,
     };
   }
 }

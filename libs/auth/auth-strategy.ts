@@ -1,16 +1,14 @@
-import type { Request } from 'express';
-import type { ServiceAuthKind } from './auth.decorators';
-import type { Principal, ServiceCaller } from './principal';
+import type { IncomingMessage } from 'node:http';
+import type { Principal } from './principal';
 
-/** Resolves a bearer credential (JWT or API key) to a user principal, or throws UnauthorizedException. */
+/**
+ * Resolves a bearer credential (JWT or API key) to a user principal, or throws
+ * UnauthorizedException. Implemented by AuthModule: it picks the Passport strategy from the token
+ * itself (`ak_` prefix, JWT header `alg`) and runs it. `req` is the HTTP request, or the WebSocket
+ * upgrade request (whose bearer comes from a subprotocol, hence the explicit `bearer`).
+ */
 export abstract class PrincipalResolver {
-  abstract resolve(bearer: string, req: Request): Promise<Principal>;
-}
-
-/** Verifies one non-user credential kind; modules register theirs with ServiceAuthRegistry. */
-export interface ServiceAuthStrategy {
-  readonly kind: ServiceAuthKind;
-  authenticate(req: Request): Promise<ServiceCaller>;
+  abstract resolve(bearer: string, req: IncomingMessage): Promise<Principal>;
 }
 
 /**

@@ -3,39 +3,20 @@ import { requestMetaOf } from '@libs/audit/request-meta';
 import { AppException, ForbiddenException, UnauthorizedException } from '@libs/errors';
 import { CanActivate, ExecutionContext, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
 import { OrgStatusPort, PrincipalResolver } from './auth-strategy';
 import { AUTH_METADATA, AuthRequirement } from './auth.decorators';
-import { roleRank, type Principal, type ServiceCaller } from './principal';
-import { ServiceAuthRegistry } from './service-auth.registry';
+import { bearerOf, type AuthedRequest } from './authed-request';
+import { roleRank } from './principal';
+import { ServiceCredentials } from './service-credentials';
 
-/** What a verifier learnt about a credential it then refused (lets the audit entry land in the right org). */
-export interface AuthFailureContext {
-  orgId?: string | null;
-  userId?: string | null;
-  apiKeyId?: string | null;
-  email?: string | null;
-}
-
-export type AuthedRequest = Request & {
-  principal?: Principal;
-  caller?: ServiceCaller;
-  id?: string;
-  authFailure?: AuthFailureContext;
-};
-
-export function bearerOf(req: Request): string | undefined {
-  const h = req.headers.authorization;
-  if (!h) {
-    return undefined;
-  }
-  const m = /^Bearer\s+(.+)$/i.exec(h.trim());
-  return m ? m[1].trim() : undefined;
-}
+export { bearerOf, type AuthedRequest, type AuthFailureContext } from './authed-request';
 
 /**
  * Global guard, deny by default: a route must declare how it is authenticated
  * (@Public, @Authenticated, @WorkerToken or @Signed); one that declares nothing is refused.
+ * It composes the Passport strategies: a user route hands the bearer to PrincipalResolver (which
+ * picks the strategy from the token: API key, HS256 local JWT or RS256 OIDC JWT); a service route
+ * runs the strategy of its declared kind (ServiceCredentials).
  * Every refusal is audited: 401 as category `auth` (failure), 403 as category `policy` (denied).
  */
 @Injectable()
@@ -45,7 +26,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly resolver: PrincipalResolver,
-    private readonly services: ServiceAuthRegistry,
+    private readonly services: ServiceCredentials,
     private readonly audit: AuditService,
     private readonly orgStatus: OrgStatusPort,
   ) {}
@@ -96,7 +77,7 @@ export class AuthGuard implements CanActivate {
         return true;
       }
       default: {
-        const caller = await this.services.get(requirement.kind).authenticate(req);
+        const caller = await this.services.authenticate(requirement.kind, req);
         if (caller.orgId && !(await this.orgStatus.isActive(caller.orgId))) {
           req.authFailure = { orgId: caller.orgId };
           throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');

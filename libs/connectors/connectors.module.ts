@@ -1,10 +1,9 @@
 import { AppConfig } from '@libs/config';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { allConnectors } from './all-connectors';
 import { ConnectorRegistry } from './connector-registry';
 
 /** Provides the process-wide ConnectorRegistry (AGENTCY_CONNECTORS restricts it). */
-@Global()
 @Module({
   providers: [
     {

@@ -5,17 +5,17 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connectorContext, rejectsWith, testEgress } from '../../test/support/connectors/connector-context';
+import { startEgressTargets, type EgressTargets } from '../../test/support/connectors/fake-egress-targets';
 import type { ConnectorDefinition } from './connector';
 import { ConnectorConfigError } from './connector';
 import { csvConnector } from './csv/csv.connector';
-import { startEgressTargets, type EgressTargets } from './fake-egress-targets';
 import { gitConnector, guardRemote } from './git/git.connector';
 import { githubConnector } from './github/github.connector';
 import { kubernetesConnector } from './kubernetes/kubernetes.connector';
 import { McpClientPool } from './mcp/mcp-client-pool';
 import { mcpClientPool, mcpConnector } from './mcp/mcp.connector';
 import { openapiConnector } from './openapi/openapi.connector';
-import { connectorContext, rejectsWith, testEgress } from './testing';
 
 /**
  * Every connector that opens a network connection for an org goes through the org's egress guard

@@ -1,2 +1,3 @@
 export * from './connector';
+export * from './define-connector';
 export * from './tool-catalog.port';

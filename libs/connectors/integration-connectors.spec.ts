@@ -1,7 +1,7 @@
 import { ValidationException } from '@libs/errors';
+import { testEgress } from '../../test/support/connectors/connector-context';
 import { assertConfigShape, toolArgumentProblems } from './config-validation';
 import { INTEGRATION_CONNECTORS } from './integration-connectors';
-import { testEgress } from './testing';
 
 const logger = { info: () => undefined, warn: () => undefined };
 

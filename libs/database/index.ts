@@ -1,4 +1,6 @@
 export * from './base.entity';
+export * from './database-ping';
 export * from './database.module';
 export * from './migrations';
+export * from './transaction';
 export * from './typeorm.options';

@@ -1,7 +1,7 @@
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { ErrorEnvelope, FeatureDisabledException } from '@libs/errors';
-import { applyDecorators, CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { applyDecorators, CanActivate, ExecutionContext, Injectable, Optional, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiResponse } from '@nestjs/swagger';
 
@@ -17,18 +17,20 @@ export function RequiresFeature(flag: FeatureFlag) {
   );
 }
 
-/** Per-org overrides (from org settings); registered by the settings module. */
-export type FeatureOverrideSource = (orgId: string) => Promise<Partial<Record<FeatureFlag, boolean>>>;
+/**
+ * Port: the per-org feature overrides (provided by the settings module). Without it every org
+ * gets the install defaults.
+ */
+export abstract class FeatureOverridesPort {
+  abstract overrides(orgId: string): Promise<Partial<Record<FeatureFlag, boolean>>>;
+}
 
 @Injectable()
 export class FeatureFlagService {
-  private overrides: FeatureOverrideSource | undefined;
-
-  constructor(private readonly config: AppConfig) {}
-
-  setOverrideSource(source: FeatureOverrideSource): void {
-    this.overrides = source;
-  }
+  constructor(
+    private readonly config: AppConfig,
+    @Optional() private readonly overrides?: FeatureOverridesPort,
+  ) {}
 
   /** The install-wide flags from configuration (what /health reports). */
   defaults(): Record<FeatureFlag, boolean> {
@@ -40,7 +42,7 @@ export class FeatureFlagService {
     if (!orgId || !this.overrides) {
       return base;
     }
-    return { ...base, ...(await this.overrides(orgId)) };
+    return { ...base, ...(await this.overrides.overrides(orgId)) };
   }
 
   async isEnabled(flag: FeatureFlag, orgId?: string): Promise<boolean> {

@@ -1,2 +1,3 @@
 export * from './features';
+export * from './features.module';
 export * from './mounted-features';

@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { GraphSchemaService } from './graph-schema';
 import { Neo4jService } from './neo4j.service';
 
-@Global()
 @Module({ providers: [Neo4jService, GraphSchemaService], exports: [Neo4jService, GraphSchemaService] })
 export class GraphModule {}

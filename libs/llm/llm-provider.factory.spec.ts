@@ -2,7 +2,8 @@ import type { AuditService } from '@libs/audit';
 import { AppConfig } from '@libs/config';
 import { EgressGuard } from '@libs/egress';
 import { startRecordingServer } from '../../test/support/recording-server';
-import { ConfiguredLlmProviderFactory } from './llm-provider.factory';
+import type { LlmConfig } from './llm-config';
+import { ConfiguredLlmProviderFactory, OrgLlmConfigPort } from './llm-provider.factory';
 import type { LlmProvider } from './llm.port';
 import { AiSdkLlmProvider } from './providers/ai-sdk.provider';
 import { OfflineLlmProvider } from './providers/offline.provider';
@@ -11,11 +12,27 @@ const audit = { record: async () => undefined } as unknown as AuditService;
 const guards: EgressGuard[] = [];
 afterAll(() => Promise.all(guards.map((g) => g.onModuleDestroy())));
 
+/** The settings module's side of the port: each test sets what it returns. */
+class FakeOrgLlmConfig extends OrgLlmConfigPort {
+  private source: (orgId: string) => Promise<LlmConfig | undefined> = async () => undefined;
+
+  set(source: (orgId: string) => Promise<LlmConfig | undefined>): void {
+    this.source = source;
+  }
+
+  find(orgId: string): Promise<LlmConfig | undefined> {
+    return this.source(orgId);
+  }
+}
+
+let orgConfig = new FakeOrgLlmConfig();
+
 function factory(env: Record<string, string> = {}) {
   const config = AppConfig.fromEnv({ NODE_ENV: 'test', EGRESS_ALLOW: '127.0.0.1', ...env });
   const guard = new EgressGuard(config, audit);
   guards.push(guard);
-  return new ConfiguredLlmProviderFactory(config, guard);
+  orgConfig = new FakeOrgLlmConfig();
+  return new ConfiguredLlmProviderFactory(config, guard, orgConfig);
 }
 
 async function drain(p: LlmProvider): Promise<string> {
@@ -51,24 +68,21 @@ describe('ConfiguredLlmProviderFactory', () => {
   it('uses OPENAI_API_KEY / ANTHROPIC_API_KEY / GOOGLE_API_KEY when no other key is given', async () => {
     const f = factory({ LLM_PROVIDER: 'google', GOOGLE_API_KEY: 'g-env', ANTHROPIC_API_KEY: 'a-env' });
     expect((await f.resolve('x')).config.apiKey).toBe('g-env');
-    f.setOrgConfigSource(async () => ({ provider: 'anthropic' }));
+    orgConfig.set(async () => ({ provider: 'anthropic' }));
     expect((await f.resolve('x')).config.apiKey).toBe('a-env');
-    f.setOrgConfigSource(async () => ({ provider: 'anthropic', apiKey: 'a-org' }));
+    orgConfig.set(async () => ({ provider: 'anthropic', apiKey: 'a-org' }));
     expect((await f.resolve('x')).config.apiKey).toBe('a-org');
   });
 
   it('org settings override env; model override applies; env key is inherited for the same provider only', async () => {
     const f = factory({ LLM_PROVIDER: 'openai', LLM_API_KEY: 'sk-env' });
-    const orgs: Record<
-      string,
-      Awaited<ReturnType<Parameters<ConfiguredLlmProviderFactory['setOrgConfigSource']>[0]>>
-    > = {
+    const orgs: Record<string, LlmConfig | undefined> = {
       a: { provider: 'google', model: 'gemini-x', apiKey: 'g-key' },
       b: { provider: 'openai', model: 'gpt-x' },
       c: { provider: 'vllm', baseUrl: 'http://127.0.0.1:8000/v1' },
       d: { provider: 'offline' },
     };
-    f.setOrgConfigSource(async (orgId) => orgs[orgId]);
+    orgConfig.set(async (orgId) => orgs[orgId]);
     const a = await f.forOrg('a');
     expect([a.name, a.model]).toEqual(['google', 'gemini-x']);
     expect((await f.resolve('a')).config.apiKey).toBe('g-key');
@@ -90,7 +104,7 @@ describe('install keys and the egress guard', () => {
     const rec = await startRecordingServer();
     try {
       const f = factory(INSTALL);
-      f.setOrgConfigSource(async (orgId) =>
+      orgConfig.set(async (orgId) =>
         orgId === 'own'
           ? { provider: 'openai', baseUrl: rec.baseUrl, apiKey: 'sk-own' }
           : { provider: 'openai', baseUrl: rec.baseUrl },
@@ -114,7 +128,7 @@ describe('install keys and the egress guard', () => {
     try {
       const f = factory();
       for (const provider of ['openai', 'anthropic'] as const) {
-        f.setOrgConfigSource(async () => ({ provider, baseUrl: rec.baseUrl }));
+        orgConfig.set(async () => ({ provider, baseUrl: rec.baseUrl }));
         await drain(await f.forOrg('x')).catch(() => undefined);
       }
       expect(rec.requests).toHaveLength(2);
@@ -145,13 +159,13 @@ describe('install keys and the egress guard', () => {
       expect(internal.requests[0].headers.authorization).toBe('Bearer sk-llm-install');
       // an org pointing at another path of that internal server is refused before connecting
       const other = `${internal.origin}/other/v1`;
-      f.setOrgConfigSource(async () => ({ provider: 'vllm', baseUrl: other, apiKey: 'own' }));
+      orgConfig.set(async () => ({ provider: 'vllm', baseUrl: other, apiKey: 'own' }));
       await expect(drain(await f.forOrg('org'))).rejects.toMatchObject({ code: 'egress_forbidden' });
       await expect(f.assertReachable('org', { provider: 'vllm', baseUrl: other })).rejects.toMatchObject({
         code: 'egress_forbidden',
       });
       // the same internal URL as LLM_BASE_URL is the install endpoint
-      f.setOrgConfigSource(async () => ({ provider: 'vllm', baseUrl: internal.baseUrl }));
+      orgConfig.set(async () => ({ provider: 'vllm', baseUrl: internal.baseUrl }));
       await expect(f.assertReachable('org', { provider: 'vllm', baseUrl: internal.baseUrl })).resolves.toBeUndefined();
       expect(await drain(await f.forOrg('org'))).toBe('pong');
       expect(internal.requests).toHaveLength(2);
@@ -168,7 +182,7 @@ describe('fallback', () => {
     const backup = await startFakeOpenAI();
     try {
       const f = factory();
-      f.setOrgConfigSource(async () => ({
+      orgConfig.set(async () => ({
         provider: 'vllm',
         model: 'primary-model',
         baseUrl: primary.baseUrl,

@@ -1,20 +1,22 @@
 import { AppConfig } from '@libs/config';
 import { EgressForbiddenError, EgressGuard } from '@libs/egress';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { DEFAULT_MODELS, isLlmProviderName, LlmConfig, ResolvedLlmConfig } from './llm-config';
 import { InstallLlmKeys, llmEndpoint, sameLlmDestination, selectLlmAccess } from './llm-endpoint';
 import { LlmProvider, LlmProviderFactory } from './llm.port';
 import { createLlmProvider, FallbackLlmProvider } from './providers';
 
 /**
- * Per-org LLM configuration (the settings module registers it); undefined = the org has none.
- * Its `apiKey` is the org's own key only.
+ * Port: the per-org LLM configuration (provided by the settings module); undefined = the org has
+ * none. Its `apiKey` is the org's own key only. Without the port every org uses env / offline.
  */
-export type OrgLlmConfigSource = (orgId: string) => Promise<LlmConfig | undefined>;
+export abstract class OrgLlmConfigPort {
+  abstract find(orgId: string): Promise<LlmConfig | undefined>;
+}
 
 /**
  * The LlmProviderFactory of the app. Resolution order for an org:
- * 1. the org's `/settings/llm` (registered through `setOrgConfigSource`, keys decrypted there);
+ * 1. the org's `/settings/llm` (through `OrgLlmConfigPort`, keys decrypted there);
  * 2. the install env (`LLM_PROVIDER`, `LLM_MODEL`, `LLM_BASE_URL`, `LLM_API_KEY`) when
  *    `LLM_PROVIDER` is not `offline`;
  * 3. the built-in offline provider.
@@ -24,17 +26,12 @@ export type OrgLlmConfigSource = (orgId: string) => Promise<LlmConfig | undefine
  */
 @Injectable()
 export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
-  private orgSource: OrgLlmConfigSource | undefined;
-
   constructor(
     private readonly appConfig: AppConfig,
     private readonly egress: EgressGuard,
+    @Optional() private readonly orgConfig?: OrgLlmConfigPort,
   ) {
     super();
-  }
-
-  setOrgConfigSource(source: OrgLlmConfigSource): void {
-    this.orgSource = source;
   }
 
   /** The install-wide configuration (env), or offline when none. */
@@ -62,7 +59,7 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
    * without a key (the key rule adds the install key for the install endpoint).
    */
   async orgTarget(orgId: string): Promise<ResolvedLlmConfig> {
-    const org = this.orgSource ? await this.orgSource(orgId) : undefined;
+    const org = this.orgConfig ? await this.orgConfig.find(orgId) : undefined;
     if (org) {
       return { config: { ...org, model: org.model || DEFAULT_MODELS[org.provider] }, source: 'org' };
     }

@@ -1,7 +1,6 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { IngestQueue } from './ingest-queue.service';
 
 /** Queue producers shared by every module; consumers (workers) are started by the owning module. */
-@Global()
 @Module({ providers: [IngestQueue], exports: [IngestQueue] })
 export class QueueModule {}

@@ -6,6 +6,27 @@ export type ApprovalMode = 'allow' | 'approve' | 'deny';
 export type ApprovalDefaults = Record<ToolEffect, ApprovalMode>;
 
 export const DEFAULT_APPROVAL_DEFAULTS: ApprovalDefaults = { read: 'allow', write: 'approve', destructive: 'approve' };
+/** Seconds an approval stays pending before it expires (settings `approval_timeout_secs` when unset). */
+export const DEFAULT_APPROVAL_TIMEOUT_SECS = 300;
+
+function isApprovalMode(v: unknown): v is ApprovalMode {
+  return v === 'allow' || v === 'approve' || v === 'deny';
+}
+
+/** Keeps the valid per-effect modes of a stored/partial approval-defaults object; null when none. */
+export function normalizeApprovalDefaults(raw: unknown): Partial<ApprovalDefaults> | null {
+  if (!raw || typeof raw !== 'object') {
+    return null;
+  }
+  const r = raw as Record<string, unknown>;
+  const out: Partial<ApprovalDefaults> = {};
+  for (const e of ['read', 'write', 'destructive'] as const) {
+    if (isApprovalMode(r[e])) {
+      out[e] = r[e];
+    }
+  }
+  return Object.keys(out).length ? out : null;
+}
 
 /** The tool as the gate needs it (a `CatalogTool` fits). */
 export interface GateTool {

@@ -1,6 +1,6 @@
-import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { addMember, registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
+import type { FakeKubeApi } from '../support/connectors/fake-kube-api';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
 import { openWs } from '../support/ws-client';
 import { createKubeSource, openSse, withFakeKube, type SseEvent } from './chat-helpers';

@@ -1,7 +1,7 @@
-import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { randomUUID } from 'node:crypto';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
+import type { FakeKubeApi } from '../support/connectors/fake-kube-api';
 import { createKubeSource, names, openSse, withFakeKube } from './chat-helpers';
 
 describe('chat: conversations, offline quick start, SSE framing', () => {

@@ -1,5 +1,5 @@
 /** Helpers of the chat e2e suites: an SSE client over fetch, polling, and a kubernetes source on a fake API. */
-import { startFakeKubeApi, type FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
+import { startFakeKubeApi, type FakeKubeApi } from '../support/connectors/fake-kube-api';
 
 export interface SseEvent {
   id?: string;

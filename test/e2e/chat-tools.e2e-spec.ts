@@ -1,6 +1,6 @@
-import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
+import type { FakeKubeApi } from '../support/connectors/fake-kube-api';
 import { allowSelfApproval, api, createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
 
 describe('chat: manual tool calls, inbound chat webhooks, agent runs (offline provider)', () => {

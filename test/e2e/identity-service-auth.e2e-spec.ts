@@ -70,6 +70,7 @@ class ProbeController {
     { provide: WebhookSecretResolver, useClass: ProbeHookSecrets },
     { provide: SharedSecretResolver, useClass: ProbeChannelSecrets },
   ],
+  exports: [WebhookSecretResolver, SharedSecretResolver],
 })
 class ProbeModule {}
 

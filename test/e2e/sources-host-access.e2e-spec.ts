@@ -1,10 +1,10 @@
-import { startFakeKubeApi, type FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loginAdmin, registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
+import { startFakeKubeApi, type FakeKubeApi } from '../support/connectors/fake-kube-api';
 
 /**
  * Sources that act on the API host (mcp stdio runs a command, git `path`/`file:` and kubeconfig

@@ -1,6 +1,6 @@
-import { startFakeGitHubApi, type FakeGitHubApi } from '@libs/connectors/github/fake-github-api';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
+import { startFakeGitHubApi, type FakeGitHubApi } from '../support/connectors/fake-github-api';
 
 /**
  * The whole GitHub OAuth connect flow against a local server that answers like GitHub Enterprise

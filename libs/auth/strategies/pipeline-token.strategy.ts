@@ -1,17 +1,25 @@
 import { UnauthorizedException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import type { ServiceAuthStrategy } from '../auth-strategy';
-import { bearerOf } from '../auth.guard';
+import { Strategy as CustomStrategy } from 'passport-custom';
+import { bearerOf } from '../authed-request';
 import type { ServiceCaller } from '../principal';
-import type { ServiceTokenService } from '../service-token.service';
+import { ServiceTokenService } from '../service-token.service';
 
-/** `Authorization: Bearer <pipeline JWT>` minted by ServiceTokenService.mintPipelineToken. */
-export class PipelineTokenStrategy implements ServiceAuthStrategy {
+/**
+ * `Authorization: Bearer <pipeline JWT>` minted by ServiceTokenService.mintPipelineToken
+ * (HS256 pinned, its own derived key, `aud: agentcy:pipeline`, `typ: pipeline`).
+ */
+@Injectable()
+export class PipelineTokenStrategy extends PassportStrategy(CustomStrategy, 'agentcy-pipeline-token') {
   readonly kind = 'pipeline' as const;
 
-  constructor(private readonly tokens: ServiceTokenService) {}
+  constructor(private readonly tokens: ServiceTokenService) {
+    super();
+  }
 
-  async authenticate(req: Request): Promise<ServiceCaller> {
+  async validate(req: Request): Promise<ServiceCaller> {
     const token = bearerOf(req);
     if (!token) {
       throw new UnauthorizedException('Missing pipeline token', { reason: 'missing_token' });

@@ -1,19 +1,24 @@
 import { UnauthorizedException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import type { ServiceAuthStrategy } from '../auth-strategy';
+import { Strategy as CustomStrategy } from 'passport-custom';
 import type { ServiceCaller } from '../principal';
-import type { ServiceTokenService } from '../service-token.service';
+import { ServiceTokenService } from '../service-token.service';
 
 /**
  * `?token=<preview JWT>` scoped to `{session_id, port}`. When the route has a session id
  * (`:session_id`, `:sessionId` or `:sid`) or `:port` parameter, it must match the token.
  */
-export class PreviewTokenStrategy implements ServiceAuthStrategy {
+@Injectable()
+export class PreviewTokenStrategy extends PassportStrategy(CustomStrategy, 'agentcy-preview-token') {
   readonly kind = 'preview' as const;
 
-  constructor(private readonly tokens: ServiceTokenService) {}
+  constructor(private readonly tokens: ServiceTokenService) {
+    super();
+  }
 
-  async authenticate(req: Request): Promise<ServiceCaller> {
+  async validate(req: Request): Promise<ServiceCaller> {
     const q = req.query?.token;
     const token = typeof q === 'string' ? q : undefined;
     if (!token) {

@@ -1,9 +1,11 @@
 import { ServiceUnavailableException, UnauthorizedException } from '@libs/errors';
+import { Injectable, Optional } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { createHmac } from 'node:crypto';
-import type { ServiceAuthStrategy } from '../auth-strategy';
+import { Strategy as CustomStrategy } from 'passport-custom';
 import type { ServiceCaller } from '../principal';
-import type { WebhookSecretResolver } from '../service-secret.resolvers';
+import { WebhookSecretResolver } from '../service-secret.resolvers';
 import { constantTimeEqual } from './constant-time';
 
 export const SIGNATURE_HEADER = 'x-agentcy-signature';
@@ -14,27 +16,30 @@ export function signWebhookBody(secret: string, body: Buffer | string): string {
 
 /**
  * `X-Agentcy-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` over `req.rawBody`
- * (kept by the body parsers). The secret comes from the owning module's WebhookSecretResolver.
+ * (kept by the body parsers). The secret comes from the WebhookSecretResolver exported by the
+ * module that owns `/hooks/*`; without one, these routes answer 503 `auth_strategy_unavailable`.
  */
-export class WebhookSignatureStrategy implements ServiceAuthStrategy {
+@Injectable()
+export class WebhookSignatureStrategy extends PassportStrategy(CustomStrategy, 'agentcy-webhook') {
   readonly kind = 'webhook' as const;
 
-  constructor(private readonly resolver: () => WebhookSecretResolver | undefined) {}
+  constructor(@Optional() private readonly resolver?: WebhookSecretResolver) {
+    super();
+  }
 
-  async authenticate(req: Request & { rawBody?: Buffer }): Promise<ServiceCaller> {
+  async validate(req: Request & { rawBody?: Buffer }): Promise<ServiceCaller> {
     const header = req.header(SIGNATURE_HEADER);
     if (!header) {
       throw new UnauthorizedException('Missing signature', { reason: 'missing_signature' }, 'invalid_signature');
     }
-    const resolver = this.resolver();
-    if (!resolver) {
+    if (!this.resolver) {
       throw new ServiceUnavailableException(
         'No webhook secret resolver is registered',
         undefined,
         'auth_strategy_unavailable',
       );
     }
-    const found = await resolver.resolve(req);
+    const found = await this.resolver.resolve(req);
     if (!found) {
       throw new UnauthorizedException('Invalid signature', { reason: 'unknown_webhook' }, 'invalid_signature');
     }

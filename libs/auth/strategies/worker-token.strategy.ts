@@ -1,17 +1,22 @@
 import { UnauthorizedException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import type { ServiceAuthStrategy } from '../auth-strategy';
-import { bearerOf } from '../auth.guard';
+import { Strategy as CustomStrategy } from 'passport-custom';
+import { bearerOf } from '../authed-request';
 import type { ServiceCaller } from '../principal';
 import { constantTimeEqual } from './constant-time';
 
 /** `Authorization: Bearer <WORKER_TOKEN>`; unset WORKER_TOKEN refuses every worker call. */
-export class WorkerTokenStrategy implements ServiceAuthStrategy {
+@Injectable()
+export class WorkerTokenStrategy extends PassportStrategy(CustomStrategy, 'agentcy-worker-token') {
   readonly kind = 'worker' as const;
 
-  constructor(private readonly workerToken: string | undefined) {}
+  constructor(private readonly workerToken: string | undefined) {
+    super();
+  }
 
-  authenticate(req: Request): Promise<ServiceCaller> {
+  validate(req: Request): Promise<ServiceCaller> {
     try {
       return Promise.resolve(this.check(req));
     } catch (err) {

@@ -3,10 +3,10 @@ import {
   ConnectorConfigError,
   ToolExecutionError,
   type ConnectorContext,
-  type ConnectorDefinition,
   type GraphNodeInput,
   type IngestBatch,
 } from '../connector';
+import { defineConnector } from '../define-connector';
 import {
   FILE_SOURCE_PROPERTIES,
   LABEL_PATTERN,
@@ -84,7 +84,7 @@ function rowToNode(c: CsvConfig, row: Record<string, string>, n: number): GraphN
   };
 }
 
-export const csvConnector: ConnectorDefinition<CsvConfig> = {
+export const csvConnector = defineConnector<CsvConfig>({
   type: 'csv',
   displayName: 'CSV file',
   description: 'Rows of a CSV file (URL or upload) become nodes; columns become properties.',
@@ -162,11 +162,6 @@ export const csvConnector: ConnectorDefinition<CsvConfig> = {
     }
   },
 
-  tools() {
-    return Promise.resolve([]);
-  },
-
-  executeTool(_ctx, tool) {
-    return Promise.reject(new ToolExecutionError('tool_not_found', `csv has no tool ${tool}`));
-  },
-};
+  tools: [],
+  unknownTool: (tool) => new ToolExecutionError('tool_not_found', `csv has no tool ${tool}`),
+});

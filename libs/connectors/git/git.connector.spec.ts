@@ -4,8 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { connectorContext, rejectsWith } from '../../../test/support/connectors/connector-context';
 import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
-import { connectorContext, rejectsWith } from '../testing';
 import { GitConfig, gitConnector } from './git.connector';
 
 const ctx = (config: GitConfig) => connectorContext(config, { sourceName: 'repo' });

@@ -1,6 +1,6 @@
+import { connectorContext, rejectsWith } from '../../../test/support/connectors/connector-context';
+import { FakeGitHubApi, startFakeGitHubApi } from '../../../test/support/connectors/fake-github-api';
 import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, IngestBatch, ToolExecutionError } from '../connector';
-import { connectorContext, rejectsWith } from '../testing';
-import { FakeGitHubApi, startFakeGitHubApi } from './fake-github-api';
 import { GitHubConfig, githubConnector } from './github.connector';
 
 const ctx = (config: GitHubConfig) => connectorContext(config, { sourceName: 'github' });

@@ -2,10 +2,10 @@ import {
   ConnectorConfigError,
   ToolExecutionError,
   type ConnectorContext,
-  type ConnectorDefinition,
   type GraphNodeInput,
   type IngestBatch,
 } from '../connector';
+import { defineConnector } from '../define-connector';
 import {
   FILE_SOURCE_PROPERTIES,
   LABEL_PATTERN,
@@ -111,7 +111,7 @@ function recordToNode(c: JsonConfig, r: Record<string, unknown>, i: number): Gra
   };
 }
 
-export const jsonConnector: ConnectorDefinition<JsonConfig> = {
+export const jsonConnector = defineConnector<JsonConfig>({
   type: 'json',
   displayName: 'JSON file',
   description: 'Objects of a JSON (array, nested array via records_path, or NDJSON) file become nodes.',
@@ -153,11 +153,6 @@ export const jsonConnector: ConnectorDefinition<JsonConfig> = {
     }
   },
 
-  tools() {
-    return Promise.resolve([]);
-  },
-
-  executeTool(_ctx, tool) {
-    return Promise.reject(new ToolExecutionError('tool_not_found', `json has no tool ${tool}`));
-  },
-};
+  tools: [],
+  unknownTool: (tool) => new ToolExecutionError('tool_not_found', `json has no tool ${tool}`),
+});

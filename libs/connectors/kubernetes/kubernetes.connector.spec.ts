@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { connectorContext, rejectsWith } from '../../../test/support/connectors/connector-context';
+import { FakeKubeApi, startFakeKubeApi } from '../../../test/support/connectors/fake-kube-api';
 import { ConnectorConfigError, IngestBatch, ToolExecutionError } from '../connector';
-import { connectorContext, rejectsWith } from '../testing';
-import { FakeKubeApi, startFakeKubeApi } from './fake-kube-api';
 import { KubernetesConfig } from './kube-client';
 import { kubernetesConnector } from './kubernetes.connector';
 

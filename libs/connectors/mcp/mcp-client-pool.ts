@@ -243,3 +243,6 @@ async function connect(key: string, config: McpConfig, egress: OrgEgress): Promi
   }
   return entry;
 }
+
+/** Process-wide pool: one client per source (idle-closed after 5 minutes). */
+export const mcpClientPool = new McpClientPool();

@@ -5,9 +5,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { connectorContext, rejectsWith } from '../../../test/support/connectors/connector-context';
 import { toolArgumentProblems } from '../config-validation';
 import { ConnectorConfigError, GraphNodeInput, ToolExecutionError } from '../connector';
-import { connectorContext, rejectsWith } from '../testing';
 import { McpClientPool, McpConfig } from './mcp-client-pool';
 import { mcpClientPool, mcpConnector } from './mcp.connector';
 

@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerOwner, TestUser } from '../../../test/factories/users';
 import { startTestApp, TestApp } from '../../../test/setup/test-app';
+import { connectorContext, rejectsWith } from '../../../test/support/connectors/connector-context';
 import { toolArgumentProblems } from '../config-validation';
 import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
-import { connectorContext, rejectsWith } from '../testing';
 import { OpenApiConfig, openapiConnector } from './openapi.connector';
 
 const ctx = (config: OpenApiConfig) => connectorContext(config, { sourceName: 'agentcy' });

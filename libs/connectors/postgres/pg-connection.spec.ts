@@ -2,8 +2,8 @@ import { EgressForbiddenError } from '@libs/egress/egress.errors';
 import type { OrgEgress } from '@libs/egress/org-egress';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { TLSSocket } from 'node:tls';
+import { testEgress } from '../../../test/support/connectors/connector-context';
 import { ConnectorConfigError } from '../connector';
-import { testEgress } from '../testing';
 import { connectPg, pgTarget } from './pg-connection';
 
 // self-signed test certificate for CN/SAN db.test (EC P-256, valid until 2126); test material only

@@ -1,16 +1,17 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { RealmCheck } from '../settings/realm-check';
+import { SettingsModule } from '../settings/settings.module';
 import { AgentEntity } from './agent.entity';
+import { AgentsContract } from './agents.contract';
 import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 
 /** `/agents` CRUD. Exports AgentsService (`resolve(orgId, idOrName?)`, `registerUsageCheck`). */
 @Module({
-  imports: [TypeOrmModule.forFeature([AgentEntity])],
+  imports: [TypeOrmModule.forFeature([AgentEntity]), SettingsModule],
   controllers: [AgentsController],
-  providers: [AgentsRepository, AgentsService, RealmCheck],
-  exports: [AgentsService],
+  providers: [AgentsRepository, AgentsService, { provide: AgentsContract, useExisting: AgentsService }],
+  exports: [AgentsService, AgentsContract],
 })
 export class AgentsModule {}

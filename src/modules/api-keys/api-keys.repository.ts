@@ -1,13 +1,20 @@
+import { TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, Repository } from 'typeorm';
+import { Brackets, type Repository } from 'typeorm';
 import { ApiKeyEntity } from './api-key.entity';
 
-/** API keys. Every method except the bearer lookup is scoped to an org. */
+/**
+ * The only code touching the api_keys table. Every method except the bearer lookup is scoped to
+ * an org; each runs in the caller's `@Transactional()` transaction when there is one.
+ */
 @Injectable()
 export class ApiKeysRepository {
-  constructor(@InjectRepository(ApiKeyEntity) private readonly repo: Repository<ApiKeyEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<ApiKeyEntity> {
+    return this.txHost.tx.getRepository(ApiKeyEntity);
+  }
 
   /** Install-wide lookup by secret hash, for authentication only. */
   findByHash(keyHash: string): Promise<ApiKeyEntity | null> {
@@ -23,10 +30,9 @@ export class ApiKeysRepository {
   }
 
   /** A live (not revoked, not scheduled for revocation) key with this name. */
-  async liveNameExists(orgId: string, name: string, manager?: EntityManager): Promise<boolean> {
-    const repo = manager ? manager.getRepository(ApiKeyEntity) : this.repo;
+  async liveNameExists(orgId: string, name: string): Promise<boolean> {
     return (
-      (await repo
+      (await this.repo
         .createQueryBuilder('k')
         .where('k.org_id = :orgId', { orgId })
         .andWhere('lower(k.name) = lower(:name)', { name })
@@ -47,25 +53,28 @@ export class ApiKeysRepository {
     return paginate(qb, query, { scope: `api-keys:${orgId}:${query.active ?? ''}`, map });
   }
 
-  create(data: Partial<ApiKeyEntity>, manager?: EntityManager): Promise<ApiKeyEntity> {
-    const repo = manager ? manager.getRepository(ApiKeyEntity) : this.repo;
-    return repo.save(repo.create(data));
+  create(data: Partial<ApiKeyEntity>): Promise<ApiKeyEntity> {
+    return this.repo.save(this.repo.create(data));
   }
 
-  async update(orgId: string, id: string, patch: Partial<ApiKeyEntity>, manager?: EntityManager): Promise<void> {
-    const repo = manager ? manager.getRepository(ApiKeyEntity) : this.repo;
-    await repo.update({ orgId, id }, patch);
+  async update(orgId: string, id: string, patch: Partial<ApiKeyEntity>): Promise<void> {
+    await this.repo.update({ orgId, id }, patch);
+  }
+
+  /** Keys of the org not revoked yet (or revoked only later, after a rotation grace period). */
+  liveCount(orgId: string): Promise<number> {
+    return this.repo
+      .createQueryBuilder('k')
+      .where('k.org_id = :orgId', { orgId })
+      .andWhere(new Brackets((w) => w.where('k.revoked_at IS NULL').orWhere('k.revoked_at > now()')))
+      .getCount();
   }
 
   /** Throttled: writes at most once per minute per key. */
   async touch(id: string): Promise<void> {
-    await this.repo.query(
+    await this.txHost.tx.query(
       `UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '60 seconds')`,
       [id],
     );
-  }
-
-  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.repo.manager.transaction(fn);
   }
 }

@@ -1,5 +1,6 @@
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
 import { sha256Hex } from '@libs/crypto';
+import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import {
   AppException,
   ConflictException,
@@ -38,7 +39,10 @@ export function generateApiKey(): { key: string; hash: string; fingerprint: stri
  */
 @Injectable()
 export class ApiKeysService {
-  constructor(private readonly keys: ApiKeysRepository) {}
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
 
   list(p: Principal, query: ListApiKeysQuery): Promise<Page<ApiKeyDto>> {
     return this.keys.list(p.orgId, query, toApiKeyDto);
@@ -164,13 +168,11 @@ export class ApiKeysService {
         notes: old.notes,
         scopes: old.scopes,
       },
-      async (fresh, m) => {
-        await this.keys.update(
-          p.orgId,
-          old.id,
-          { revokedAt: new Date(Date.now() + grace * 1000), rotatedTo: fresh.id },
-          m,
-        );
+      async (fresh) => {
+        await this.keys.update(p.orgId, old.id, {
+          revokedAt: new Date(Date.now() + grace * 1000),
+          rotatedTo: fresh.id,
+        });
       },
     );
     return created;
@@ -184,24 +186,26 @@ export class ApiKeysService {
     return key;
   }
 
+  /** Creates the key and runs `alsoInTx` (the rotation's revocation of the old key) in one transaction. */
+  @Transactional()
   private async insert(
     p: Principal,
     data: Pick<ApiKeyEntity, 'name' | 'role' | 'expiresAt' | 'allowedIps' | 'notes' | 'scopes'> & {
       idempotencyHash?: string | null;
     },
-    alsoInTx?: (k: ApiKeyEntity, m: import('typeorm').EntityManager) => Promise<void>,
+    alsoInTx?: (k: ApiKeyEntity) => Promise<void>,
   ): Promise<ApiKeyCreatedDto> {
     const secret = generateApiKey();
-    const key = await this.keys.transaction(async (m) => {
-      const k = await this.keys.create(
-        { ...data, orgId: p.orgId, keyHash: secret.hash, keyFingerprint: secret.fingerprint, createdBy: p.userId },
-        m,
-      );
-      if (alsoInTx) {
-        await alsoInTx(k, m);
-      }
-      return k;
+    const key = await this.keys.create({
+      ...data,
+      orgId: p.orgId,
+      keyHash: secret.hash,
+      keyFingerprint: secret.fingerprint,
+      createdBy: p.userId,
     });
+    if (alsoInTx) {
+      await alsoInTx(key);
+    }
     return { ...toApiKeyDto(key), key: secret.key };
   }
 }

@@ -1,5 +1,6 @@
 import { PasswordHasher } from '@libs/auth/password-hasher';
 import { AppConfig } from '@libs/config';
+import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
@@ -22,6 +23,7 @@ export class AdminSeedService implements OnApplicationBootstrap {
     private readonly orgs: OrgsRepository,
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   async onApplicationBootstrap() {
@@ -29,30 +31,7 @@ export class AdminSeedService implements OnApplicationBootstrap {
       return;
     }
     const password = this.config.adminPassword ?? DEFAULT_ADMIN_PASSWORD;
-    const seeded = await this.users.transaction(async (m) => {
-      await this.users.lockBootstrap(m);
-      if (await this.users.hasAny(m)) {
-        return false;
-      }
-      const org =
-        (await this.orgs.findByName('default')) ??
-        (await this.orgs.create({ name: 'default', displayName: 'Default', settings: {} }, m));
-      await this.users.create(
-        {
-          orgId: org.id,
-          email: DEFAULT_ADMIN_EMAIL,
-          name: 'Admin',
-          role: 'owner',
-          roles: ['owner', 'admin'],
-          permissions: [PLATFORM_ADMIN_PERMISSION],
-          passwordHash: await this.hasher.hash(password),
-          authProvider: 'local',
-          emailVerified: true,
-        },
-        m,
-      );
-      return true;
-    });
+    const seeded = await this.seed(password);
     if (seeded) {
       this.logger.warn(
         this.config.adminPassword
@@ -64,5 +43,29 @@ export class AdminSeedService implements OnApplicationBootstrap {
     if (admin?.passwordHash && (await this.hasher.verify(admin.passwordHash, DEFAULT_ADMIN_PASSWORD))) {
       this.logger.warn(`${DEFAULT_ADMIN_EMAIL} still has the default password: change it now`);
     }
+  }
+
+  /** Creates the admin and its org when no user exists (under the bootstrap lock); true if it did. */
+  @Transactional()
+  private async seed(password: string): Promise<boolean> {
+    await this.users.lockBootstrap();
+    if (await this.users.hasAny()) {
+      return false;
+    }
+    const org =
+      (await this.orgs.findByName('default')) ??
+      (await this.orgs.create({ name: 'default', displayName: 'Default', settings: {} }));
+    await this.users.create({
+      orgId: org.id,
+      email: DEFAULT_ADMIN_EMAIL,
+      name: 'Admin',
+      role: 'owner',
+      roles: ['owner', 'admin'],
+      permissions: [PLATFORM_ADMIN_PERMISSION],
+      passwordHash: await this.hasher.hash(password),
+      authProvider: 'local',
+      emailVerified: true,
+    });
+    return true;
   }
 }

@@ -1,18 +1,10 @@
 import { OrgStatusPort, PrincipalResolver } from '@libs/auth/auth-strategy';
 import { PasswordHasher } from '@libs/auth/password-hasher';
-import { ServiceAuthRegistry } from '@libs/auth/service-auth.registry';
-import { SharedSecretResolver, WebhookSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { ServiceTokenService } from '@libs/auth/service-token.service';
-import {
-  PipelineTokenStrategy,
-  PreviewTokenStrategy,
-  SharedSecretStrategy,
-  WebhookSignatureStrategy,
-  WorkerTokenStrategy,
-} from '@libs/auth/strategies';
-import { AppConfig } from '@libs/config';
-import { Global, Module, OnModuleInit } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { RateLimitModule } from '@libs/rate-limit';
+import { Module } from '@nestjs/common';
+import { ApiKeysModule } from 'src/modules/api-keys/api-keys.module';
+import { OrgsModule } from 'src/modules/orgs/orgs.module';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { AdminSeedService } from './admin-seed.service';
 import { AuthController } from './auth.controller';
@@ -22,15 +14,20 @@ import { OidcUsersService } from './oidc-users.service';
 import { OidcVerifier } from './oidc-verifier.service';
 import { BearerPrincipalResolver } from './principal-resolver.service';
 import { SessionRevocations } from './session-revocations.service';
+import { ApiKeyStrategy } from './strategies/api-key.strategy';
+import { LocalJwtStrategy } from './strategies/local-jwt.strategy';
+import { OidcJwtStrategy } from './strategies/oidc-jwt.strategy';
 import { TokenService } from './token.service';
+import { UserPrincipals } from './user-principals.service';
 
 /**
- * `/auth`, the bearer resolver of the global AuthGuard, and the non-user credential strategies.
- * Webhook and shared-secret strategies look up the owning module's `WebhookSecretResolver` /
- * `SharedSecretResolver` provider at request time (anywhere in the app).
+ * `/auth`, and the user-credential side of the global AuthGuard: `PrincipalResolver` (token →
+ * Passport strategy: API key, local HS256 JWT, OIDC RS256 JWT). Modules that need a contract
+ * below (PrincipalResolver, AuthService, PasswordHasher, ServiceTokenService, OrgStatusPort)
+ * import AuthModule. The non-user strategies sit next to the guard (SERVICE_CREDENTIAL_PROVIDERS).
  */
-@Global()
 @Module({
+  imports: [OrgsModule, ApiKeysModule, RateLimitModule],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -39,49 +36,17 @@ import { TokenService } from './token.service';
     OidcVerifier,
     OidcUsersService,
     OidcLoginService,
+    SessionRevocations,
+    PasswordHasher,
+    ServiceTokenService,
+    UserPrincipals,
+    ApiKeyStrategy,
+    LocalJwtStrategy,
+    OidcJwtStrategy,
     BearerPrincipalResolver,
     { provide: PrincipalResolver, useExisting: BearerPrincipalResolver },
     { provide: OrgStatusPort, useExisting: OrgsRepository },
-    ServiceAuthRegistry,
-    ServiceTokenService,
-    SessionRevocations,
-    PasswordHasher,
   ],
-  exports: [
-    OrgStatusPort,
-    AuthService,
-    TokenService,
-    PrincipalResolver,
-    BearerPrincipalResolver,
-    ServiceAuthRegistry,
-    ServiceTokenService,
-    OidcVerifier,
-    SessionRevocations,
-    PasswordHasher,
-  ],
+  exports: [OrgStatusPort, PrincipalResolver, AuthService, PasswordHasher, ServiceTokenService],
 })
-export class AuthModule implements OnModuleInit {
-  constructor(
-    private readonly registry: ServiceAuthRegistry,
-    private readonly serviceTokens: ServiceTokenService,
-    private readonly config: AppConfig,
-    private readonly moduleRef: ModuleRef,
-  ) {}
-
-  onModuleInit() {
-    const lookup =
-      <T>(token: abstract new (...args: never[]) => T) =>
-      (): T | undefined => {
-        try {
-          return this.moduleRef.get(token as never, { strict: false }) as T;
-        } catch {
-          return undefined;
-        }
-      };
-    this.registry.register(new WorkerTokenStrategy(this.config.workerToken));
-    this.registry.register(new WebhookSignatureStrategy(lookup(WebhookSecretResolver)));
-    this.registry.register(new SharedSecretStrategy(lookup(SharedSecretResolver)));
-    this.registry.register(new PipelineTokenStrategy(this.serviceTokens));
-    this.registry.register(new PreviewTokenStrategy(this.serviceTokens));
-  }
-}
+export class AuthModule {}

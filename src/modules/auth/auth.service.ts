@@ -4,6 +4,7 @@ import { PasswordHasher } from '@libs/auth/password-hasher';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
+import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import {
   AppException,
   ConflictException,
@@ -22,7 +23,6 @@ import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { PasswordResetsRepository } from 'src/modules/orgs/password-resets.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
-import { DataSource } from 'typeorm';
 import { LoginResponseDto, MeResponseDto } from './dto/auth-response.dto';
 import { LoginDto, RegisterDto, ResetPasswordDto } from './dto/login.dto';
 import { isPlatformAdmin, PLATFORM_ADMIN_PERMISSION } from './platform-admin';
@@ -38,7 +38,7 @@ export class AuthService {
     private readonly invites: InvitesService,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
-    private readonly ds: DataSource,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly audit: AuditService,
     private readonly limits: RateLimitService,
     private readonly redis: RedisService,
@@ -204,36 +204,32 @@ export class AuthService {
    * under the bootstrap lock, so two racing first registrations cannot both get it) is the
    * bootstrap account: org `default` unless named, and platform admin.
    */
-  private createOrgOwner(dto: RegisterDto, email: string, passwordHash: string): Promise<UserEntity> {
-    return this.ds.transaction(async (m) => {
-      await this.users.lockBootstrap(m);
-      const bootstrap = ensureRegistrationAllowed(this.config.registration, {
-        withInvite: false,
-        installEmpty: !(await this.users.hasAny(m)),
+  @Transactional()
+  private async createOrgOwner(dto: RegisterDto, email: string, passwordHash: string): Promise<UserEntity> {
+    await this.users.lockBootstrap();
+    const bootstrap = ensureRegistrationAllowed(this.config.registration, {
+      withInvite: false,
+      installEmpty: !(await this.users.hasAny()),
+    });
+    const orgName = dto.org_name ?? (bootstrap ? 'default' : undefined);
+    if (!orgName) {
+      throw new ValidationException('org_name or invite_token is required', {
+        fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }],
       });
-      const orgName = dto.org_name ?? (bootstrap ? 'default' : undefined);
-      if (!orgName) {
-        throw new ValidationException('org_name or invite_token is required', {
-          fields: [{ field: 'org_name', errors: ['org_name or invite_token is required'] }],
-        });
-      }
-      if (await this.orgs.findByName(orgName)) {
-        throw new ConflictException('An org with this name already exists', { field: 'org_name' }, 'already_exists');
-      }
-      const org = await this.orgs.create({ name: orgName, displayName: orgName, settings: {} }, m);
-      return this.users.create(
-        {
-          orgId: org.id,
-          email,
-          name: dto.name ?? null,
-          role: 'owner',
-          roles: ['owner'],
-          permissions: bootstrap ? [PLATFORM_ADMIN_PERMISSION] : [],
-          passwordHash,
-          authProvider: 'local',
-        },
-        m,
-      );
+    }
+    if (await this.orgs.findByName(orgName)) {
+      throw new ConflictException('An org with this name already exists', { field: 'org_name' }, 'already_exists');
+    }
+    const org = await this.orgs.create({ name: orgName, displayName: orgName, settings: {} });
+    return this.users.create({
+      orgId: org.id,
+      email,
+      name: dto.name ?? null,
+      role: 'owner',
+      roles: ['owner'],
+      permissions: bootstrap ? [PLATFORM_ADMIN_PERMISSION] : [],
+      passwordHash,
+      authProvider: 'local',
     });
   }
 
@@ -256,17 +252,21 @@ export class AuthService {
       throw invalidResetToken();
     }
     const passwordHash = await this.hasher.hash(dto.password);
-    const user = await this.ds.transaction(async (m) => {
-      const userId = await this.resets.consume(m, tokenHash);
-      const found = userId ? await this.users.findById(userId) : null;
-      if (!found || found.disabledAt || found.authProvider !== 'local') {
-        throw invalidResetToken();
-      }
-      const tokenVersion = await this.users.updateAndEndSessions(found.orgId, found.id, { passwordHash }, m);
-      return { ...found, tokenVersion: tokenVersion ?? found.tokenVersion } as UserEntity;
-    });
+    const user = await this.consumeResetToken(tokenHash, passwordHash);
     await this.auditUser(user, 'auth.password_reset', meta);
     return this.session(user);
+  }
+
+  /** Uses the token once and sets the password, ending the sessions issued before. */
+  @Transactional()
+  private async consumeResetToken(tokenHash: string, passwordHash: string): Promise<UserEntity> {
+    const userId = await this.resets.consume(tokenHash);
+    const found = userId ? await this.users.findById(userId) : null;
+    if (!found || found.disabledAt || found.authProvider !== 'local') {
+      throw invalidResetToken();
+    }
+    const tokenVersion = await this.users.updateAndEndSessions(found.orgId, found.id, { passwordHash });
+    return { ...found, tokenVersion: tokenVersion ?? found.tokenVersion } as UserEntity;
   }
 
   /** An auth event of a known user (category `auth`, the user as actor and target). */
@@ -299,33 +299,29 @@ export class AuthService {
     return this.session(user);
   }
 
+  @Transactional()
   private async joinWithInvite(
     token: string,
     email: string | undefined,
     passwordHash: string,
     name: string | null,
   ): Promise<UserEntity> {
-    return this.ds.transaction(async (m) => {
-      const invite = await this.invites.claim(m, token, email);
-      const address = email ?? invite.email;
-      if (await this.users.findByEmail(address)) {
-        throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
-      }
-      const user = await this.users.create(
-        {
-          orgId: invite.orgId,
-          email: address,
-          name,
-          role: invite.role,
-          roles: [invite.role],
-          passwordHash,
-          authProvider: 'local',
-        },
-        m,
-      );
-      await this.invites.markAccepted(m, invite, user.id);
-      return user;
+    const invite = await this.invites.claim(token, email);
+    const address = email ?? invite.email;
+    if (await this.users.findByEmail(address)) {
+      throw new ConflictException('A user with this email already exists', undefined, 'already_exists');
+    }
+    const user = await this.users.create({
+      orgId: invite.orgId,
+      email: address,
+      name,
+      role: invite.role,
+      roles: [invite.role],
+      passwordHash,
+      authProvider: 'local',
     });
+    await this.invites.markAccepted(invite, user.id);
+    return user;
   }
 
   async me(principal: Principal): Promise<MeResponseDto> {

@@ -1,16 +1,18 @@
 import { AppConfig } from '@libs/config';
 import { UnauthorizedException } from '@libs/errors';
 import { Injectable } from '@nestjs/common';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { KeyObject } from 'node:crypto';
 
 /** After a fetch, an unknown `kid` triggers a refetch at most once per this many ms. */
 export const JWKS_REFETCH_COOLDOWN_MS = 1000;
 
 /**
- * RS256 bearer tokens from the configured IdP, verified with jose against the remote JWKS.
- * `createRemoteJWKSet` caches the key set for JWKS_TTL_SECS and refetches early when a token
- * names an unknown `kid`. Only RS256 is accepted, so `alg: none` and HS256 tokens (including
- * ones signed with the RSA public key as an HMAC secret) never verify here.
+ * The configured IdP's key set (jose `createRemoteJWKSet`: cached for JWKS_TTL_SECS, refetched
+ * early when a token names an unknown `kid`, at most once per JWKS_REFETCH_COOLDOWN_MS). It
+ * gives OidcJwtStrategy (bearer tokens, passport-jwt) the key for a token, and verifies the
+ * `id_token` of the code-exchange login itself. Only RS256 is accepted, so `alg: none` and HS256
+ * tokens (including ones signed with the RSA public key as an HMAC secret) never verify here.
  */
 @Injectable()
 export class OidcVerifier {
@@ -29,6 +31,18 @@ export class OidcVerifier {
 
   get enabled(): boolean {
     return !!this.jwks && !!this.config.auth.issuer;
+  }
+
+  /** The JWKS key the token's header names (`kid`, RS256); jose errors when there is none. */
+  async signingKey(token: string): Promise<KeyObject> {
+    if (!this.jwks || !this.config.auth.issuer) {
+      throw new UnauthorizedException('OIDC tokens are not accepted by this install', { reason: 'oidc_disabled' });
+    }
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== 'RS256') {
+      throw new joseErrors.JOSEAlgNotAllowed('"alg" (Algorithm) Header Parameter value not allowed');
+    }
+    return (await this.jwks(header, { payload: '', signature: '' })) as KeyObject;
   }
 
   async verify(token: string): Promise<JWTPayload & { sub: string }> {

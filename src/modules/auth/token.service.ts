@@ -1,8 +1,7 @@
 import type { Role } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
-import { UnauthorizedException } from '@libs/errors';
 import { Injectable } from '@nestjs/common';
-import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { randomUUID } from 'node:crypto';
 
 export interface LocalClaims {
@@ -23,8 +22,8 @@ export interface VerifiedLocalClaims extends LocalClaims {
 export const LOCAL_ISSUER = 'agentcy';
 
 /**
- * Local HS256 tokens: issue and verify. Every token has a unique `jti` (the session that
- * `POST /auth/logout` ends) and `tv` (compared with users.token_version on every request).
+ * Issues local HS256 tokens (verified by LocalJwtStrategy). Every token has a unique `jti` (the
+ * session that `POST /auth/logout` ends) and `tv` (compared with users.token_version on every request).
  */
 @Injectable()
 export class TokenService {
@@ -47,56 +46,4 @@ export class TokenService {
       .sign(this.key);
     return { token, expiresAt: new Date(exp * 1000) };
   }
-
-  /** Header algorithm without verifying; used to pick the verifier. */
-  algorithmOf(token: string): string | undefined {
-    try {
-      return decodeProtectedHeader(token).alg;
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Verifies a local token; on a refused but authentic token (e.g. expired), tells `ctx` whose it was. */
-  async verifyLocal(
-    token: string,
-    ctx?: { authFailure?: { orgId?: string | null; userId?: string | null } },
-  ): Promise<VerifiedLocalClaims> {
-    try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: LOCAL_ISSUER });
-      if (typeof payload.sub !== 'string' || typeof payload.org_id !== 'string') {
-        throw new UnauthorizedException('Invalid token', { reason: 'invalid_token' });
-      }
-      // tokens from before sessions were versioned carry neither; they end like any revoked session
-      if (!Number.isInteger(payload.tv) || typeof payload.jti !== 'string' || typeof payload.exp !== 'number') {
-        if (ctx) {
-          ctx.authFailure = { orgId: payload.org_id, userId: payload.sub };
-        }
-        throw new UnauthorizedException('Session ended; log in again', { reason: 'session_revoked' });
-      }
-      return payload as unknown as VerifiedLocalClaims;
-    } catch (err) {
-      const payload =
-        err instanceof joseErrors.JWTExpired || err instanceof joseErrors.JWTClaimValidationFailed
-          ? err.payload
-          : undefined;
-      if (ctx && typeof payload?.org_id === 'string' && typeof payload?.sub === 'string') {
-        ctx.authFailure = { orgId: payload.org_id, userId: payload.sub };
-      }
-      if (err instanceof UnauthorizedException) {
-        throw err;
-      }
-      throw tokenError(err);
-    }
-  }
-}
-
-export function tokenError(err: unknown): UnauthorizedException {
-  if (err instanceof joseErrors.JWTExpired) {
-    return new UnauthorizedException('Token expired', { reason: 'token_expired' });
-  }
-  if (err instanceof joseErrors.JWTClaimValidationFailed) {
-    return new UnauthorizedException('Token claims rejected', { reason: `invalid_${err.claim}` });
-  }
-  return new UnauthorizedException('Invalid token', { reason: 'invalid_token' });
 }

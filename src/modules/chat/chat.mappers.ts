@@ -1,6 +1,6 @@
-import type { ApprovalEntity, ConversationEntity, MessageEntity, ToolCallEntity } from './chat.entity';
-import type { ApprovalDto, ConversationDto, MessageDto, ToolCallDto } from './dto/chat.dto';
-import { EXECUTE_TOOL } from './meta-tools';
+import type { ApprovalEntity, ConversationEntity, MessageEntity, ToolCallEntity } from 'src/modules/chat/chat.entity';
+import type { ApprovalDto, ConversationDto, MessageDto, ToolCallDto } from 'src/modules/chat/dto/chat.dto';
+import { EXECUTE_TOOL } from 'src/modules/chat/tools/meta-tools';
 
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 

@@ -1,17 +1,24 @@
 import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
+import { CryptoModule } from '@libs/crypto/crypto.module';
 import { EventsModule } from '@libs/events';
 import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AgentRunsController } from './agent-runs.controller';
-import { AgentRunsService } from './agent-runs.service';
-import { ApprovalsController } from './approvals.controller';
-import { ApprovalsService } from './approvals.service';
-import { CatalogController } from './catalog.controller';
-import { CatalogService } from './catalog.service';
+import { AgentsModule } from '../agents/agents.module';
+import { OrgsModule } from '../orgs/orgs.module';
+import { OrgLlmModule } from '../settings/org-settings.module';
+import { SettingsModule } from '../settings/settings.module';
+import { SourcesModule } from '../sources/sources.module';
+import { AgentRunsController } from './agent-runs/agent-runs.controller';
+import { AgentRunsService } from './agent-runs/agent-runs.service';
+import { ApprovalOutcomes } from './approvals/approval-outcomes';
+import { ApprovalRequests } from './approvals/approval-requests';
+import { ApprovalSignals } from './approvals/approval-signals';
+import { ApprovalWaiter } from './approvals/approval-waiter';
+import { ApprovalsController } from './approvals/approvals.controller';
+import { ApprovalsRepository } from './approvals/approvals.repository';
+import { ApprovalsService } from './approvals/approvals.service';
 import { ChatRuntime } from './chat-runtime.service';
-import { ChatStreamService } from './chat-stream.service';
-import { ChatDeps } from './chat.deps';
 import {
   ApprovalEntity,
   ConversationEntity,
@@ -21,18 +28,42 @@ import {
   TurnEntity,
 } from './chat.entity';
 import { ChatRepository } from './chat.repository';
-import { ConversationsController } from './conversations.controller';
-import { ConversationsService } from './conversations.service';
-import { IncomingController, IncomingEndpointsController } from './incoming.controller';
-import { IncomingSecretResolver, IncomingService } from './incoming.service';
-import { ToolCallsService } from './tool-calls.service';
-import { ToolRunner } from './tool-runner.service';
-import { TurnEventsService } from './turn-events.service';
-import { TurnsService } from './turns.service';
+import { ChatAgents } from './context/chat-agent';
+import { ChatSecuritySettings } from './context/chat-security';
+import { ChatStreamService } from './conversations/chat-stream.service';
+import { ConversationsController } from './conversations/conversations.controller';
+import { ConversationsService } from './conversations/conversations.service';
+import { IncomingEndpointsRepository } from './incoming/incoming-endpoints.repository';
+import { IncomingController, IncomingEndpointsController } from './incoming/incoming.controller';
+import { IncomingSecretResolver, IncomingService } from './incoming/incoming.service';
+import { CatalogMetaTools } from './tools/catalog-meta-tools';
+import { CatalogController } from './tools/catalog.controller';
+import { CatalogService } from './tools/catalog.service';
+import { ToolCallsService } from './tools/tool-calls.service';
+import { ToolExecutor } from './tools/tool-executor';
+import { ToolPreflight } from './tools/tool-preflight';
+import { ToolResolver } from './tools/tool-resolver';
+import { ToolRunner } from './tools/tool-runner.service';
+import { ModelCall } from './turns/model-call';
+import { OrphanTurnRecovery } from './turns/orphan-turn-recovery';
+import { TurnContextBuilder } from './turns/turn-context';
+import { TurnEventsService } from './turns/turn-events.service';
+import { TurnFinisher } from './turns/turn-finisher';
+import { TurnLoop } from './turns/turn-loop';
+import { TurnRunner } from './turns/turn-runner';
+import { TurnSweeper } from './turns/turn-sweeper';
+import { TurnsService } from './turns/turns.service';
 
-/** `/chat` (conversations, SSE turns, approvals, catalog, tool calls, inbound webhooks) and `/agents/:id/run`. */
+/**
+ * `/chat` (conversations, SSE turns, approvals, catalog, tool calls, inbound webhooks) and
+ * `/agents/:id/run`. Other modules are reached through their exported contracts only: agents
+ * (AgentsContract), settings (SettingsContract, RealmCheck → RealmsContract), sources
+ * (ToolCatalogPort, AccessRequestPort), orgs (OrgsRepository), the LLM factory and the tool gate.
+ * Layout and the turn state machine: docs/chat.md.
+ */
 @Module({
   imports: [
+    CryptoModule,
     EventsModule,
     TypeOrmModule.forFeature([
       ConversationEntity,
@@ -43,6 +74,11 @@ import { TurnsService } from './turns.service';
       IncomingEndpointEntity,
     ]),
     ToolGateModule,
+    OrgLlmModule,
+    OrgsModule,
+    AgentsModule,
+    SettingsModule,
+    SourcesModule,
   ],
   controllers: [
     ConversationsController,
@@ -54,16 +90,39 @@ import { TurnsService } from './turns.service';
   ],
   providers: [
     ChatRepository,
-    ChatDeps,
+    ApprovalsRepository,
+    IncomingEndpointsRepository,
     ChatRuntime,
-    TurnEventsService,
+    // context from other modules
+    ChatAgents,
+    ChatSecuritySettings,
+    // tools
+    ToolResolver,
+    ToolPreflight,
+    ToolExecutor,
+    CatalogMetaTools,
     ToolRunner,
-    TurnsService,
-    ConversationsService,
-    ChatStreamService,
-    ApprovalsService,
     ToolCallsService,
     CatalogService,
+    // approvals
+    ApprovalSignals,
+    ApprovalRequests,
+    ApprovalWaiter,
+    ApprovalOutcomes,
+    ApprovalsService,
+    // turns
+    TurnEventsService,
+    ModelCall,
+    TurnContextBuilder,
+    TurnLoop,
+    TurnFinisher,
+    TurnRunner,
+    TurnsService,
+    OrphanTurnRecovery,
+    TurnSweeper,
+    // conversations, incoming, agent runs
+    ConversationsService,
+    ChatStreamService,
     IncomingService,
     AgentRunsService,
     IncomingSecretResolver,

@@ -1,7 +1,15 @@
+import { GraphModule } from '@libs/graph/graph.module';
 import { Module } from '@nestjs/common';
+import { SourcesStoreModule } from '../sources/sources-store.module';
+import { GraphContract } from './graph.contract';
 import { GraphController } from './graph.controller';
 import { GraphRepository } from './graph.repository';
 import { GraphService } from './graph.service';
 
-@Module({ controllers: [GraphController], providers: [GraphService, GraphRepository], exports: [GraphService] })
+@Module({
+  imports: [GraphModule, SourcesStoreModule],
+  controllers: [GraphController],
+  providers: [GraphService, GraphRepository, { provide: GraphContract, useExisting: GraphRepository }],
+  exports: [GraphService, GraphContract],
+})
 export class GraphApiModule {}

@@ -2,7 +2,7 @@ import { AppConfig } from '@libs/config';
 import { ENTITY_SEARCH_INDEX, GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
 import { Injectable } from '@nestjs/common';
 import neo4j, { Node, Relationship } from 'neo4j-driver';
-import { DataSource } from 'typeorm';
+import type { GraphContract } from './graph.contract';
 
 export interface NodeFilters {
   orgId: string;
@@ -41,6 +41,7 @@ export interface CypherRun {
 }
 
 const DAY_MS = 86_400_000;
+const PURGE_BATCH = 5000;
 
 function inc(map: Record<string, number>, key: unknown, by = 1) {
   const k = key === null || key === undefined || key === '' ? '(none)' : String(key);
@@ -49,47 +50,12 @@ function inc(map: Record<string, number>, key: unknown, by = 1) {
 
 /** The only code of the graph module that talks to Neo4j. Every query is filtered by org_id. */
 @Injectable()
-export class GraphRepository {
+export class GraphRepository implements GraphContract {
   constructor(
     private readonly neo4j: Neo4jService,
     private readonly schema: GraphSchemaService,
     private readonly config: AppConfig,
-    private readonly ds: DataSource,
   ) {}
-
-  /** source_id → { connector (source_type), name } from the sources table; empty when it does not exist. */
-  async sourceInfo(orgId: string, ids: string[]): Promise<Map<string, { connector: string; name: string }>> {
-    const out = new Map<string, { connector: string; name: string }>();
-    const uuids = ids.filter((i) => /^[0-9a-f-]{36}$/i.test(i));
-    if (!uuids.length) {
-      return out;
-    }
-    try {
-      const rows = (await this.ds.query(
-        `SELECT id::text AS id, source_type, name FROM sources WHERE org_id = $1 AND id::text = ANY($2)`,
-        [orgId, uuids],
-      )) as { id: string; source_type: string; name: string }[];
-      for (const r of rows) {
-        out.set(r.id, { connector: r.source_type, name: r.name });
-      }
-    } catch {
-      // sources table missing (area not installed): no connector names
-    }
-    return out;
-  }
-
-  /** Source ids of the org whose connector type, name or id is one of `refs`. */
-  async sourceIdsFor(orgId: string, refs: string[]): Promise<string[]> {
-    try {
-      const rows = (await this.ds.query(
-        `SELECT id::text AS id FROM sources WHERE org_id = $1 AND (source_type = ANY($2) OR name = ANY($2) OR id::text = ANY($2))`,
-        [orgId, refs],
-      )) as { id: string }[];
-      return rows.map((r) => r.id);
-    } catch {
-      return [];
-    }
-  }
 
   private read(cypher: string, params: Record<string, unknown>) {
     return this.neo4j.read(cypher, params).catch(graphUnavailable);
@@ -342,6 +308,28 @@ export class GraphRepository {
       by_edge_type,
       last_ingested_at: last === null ? null : new Date(last).toISOString(),
     };
+  }
+
+  /** GraphContract: live nodes per source_id (ingestion status). */
+  async liveNodeCountsBySource(orgId: string): Promise<Map<string, number>> {
+    const r = await this.read(
+      'MATCH (n:Entity {org_id: $org}) WHERE n.archived_at IS NULL RETURN n.source_id AS src, count(n) AS c',
+      { org: orgId },
+    );
+    return new Map(r.records.map((rec) => [rec.get('src') as string, Number(rec.get('c'))]));
+  }
+
+  /** GraphContract: deletes every node and edge of the org, in batches (purge of a deleted org). */
+  async deleteOrgGraph(orgId: string): Promise<void> {
+    for (;;) {
+      const res = await this.neo4j.write<{ n: number }>(
+        `MATCH (n) WHERE n.org_id = $orgId WITH n LIMIT ${PURGE_BATCH} DETACH DELETE n RETURN count(*) AS n`,
+        { orgId },
+      );
+      if (!res.records[0] || res.records[0].get('n') < PURGE_BATCH) {
+        return;
+      }
+    }
   }
 
   async schemaOf(orgId: string) {

@@ -4,6 +4,7 @@ import { CypherRejectedError, guardCypher, toLuceneQuery } from '@libs/graph';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import type { Node } from 'neo4j-driver';
+import { SourcesContract } from '../sources/sources.contract';
 import {
   CypherRequestDto,
   CypherResultDto,
@@ -40,7 +41,10 @@ function ms(iso?: string): number | undefined {
 
 @Injectable()
 export class GraphService {
-  constructor(private readonly repo: GraphRepository) {}
+  constructor(
+    private readonly repo: GraphRepository,
+    private readonly sources: SourcesContract,
+  ) {}
 
   async searchNodes(
     p: Principal,
@@ -57,7 +61,7 @@ export class GraphService {
     const sources = [...(q.source_id ?? []), ...(q.source ?? [])];
     // `source` may name a connector type or a source by name: resolve to source ids
     if (q.source?.length) {
-      sources.push(...(await this.repo.sourceIdsFor(p.orgId, q.source)));
+      sources.push(...(await this.sources.sourceIdsMatching(p.orgId, q.source)));
     }
     const f: NodeFilters = {
       orgId: p.orgId,
@@ -83,7 +87,7 @@ export class GraphService {
     const more = rows.length > limit;
     const page = more ? rows.slice(0, limit) : rows;
     const last = page[page.length - 1];
-    const info = await this.repo.sourceInfo(p.orgId, Object.keys(agg.sources));
+    const info = await this.sources.describeSources(p.orgId, Object.keys(agg.sources));
     const connectors: Record<string, number> = {};
     for (const [sid, n] of Object.entries(agg.sources)) {
       const c = info.get(sid)?.connector;
@@ -107,7 +111,7 @@ export class GraphService {
       throw new NotFoundException('Node');
     }
     const dto = toNodeDto(found.node);
-    const info = await this.repo.sourceInfo(p.orgId, dto.source_id ? [dto.source_id] : []);
+    const info = await this.sources.describeSources(p.orgId, dto.source_id ? [dto.source_id] : []);
     return { ...withConnector(dto, info), degree: { in: found.in, out: found.out, total: found.in + found.out } };
   }
 
@@ -147,7 +151,7 @@ export class GraphService {
 
   async stats(p: Principal, q: StatsQuery): Promise<GraphStatsDto> {
     const st = await this.repo.stats(p.orgId, q.realm?.length ? q.realm : undefined, q.include_archived ?? false);
-    const info = await this.repo.sourceInfo(p.orgId, Object.keys(st.by_source));
+    const info = await this.sources.describeSources(p.orgId, Object.keys(st.by_source));
     const by_connector: Record<string, number> = {};
     for (const [sid, n] of Object.entries(st.by_source)) {
       const c = info.get(sid)?.connector;

@@ -1,6 +1,8 @@
+import { GraphModule } from '@libs/graph/graph.module';
 import { Module } from '@nestjs/common';
+import { OrgFeaturesModule } from '../settings/org-settings.module';
 import { HealthController } from './health.controller';
 import { HealthService } from './health.service';
 
-@Module({ controllers: [HealthController], providers: [HealthService] })
+@Module({ imports: [GraphModule, OrgFeaturesModule], controllers: [HealthController], providers: [HealthService] })
 export class HealthModule {}

@@ -1,9 +1,9 @@
 import { AppConfig } from '@libs/config';
+import { DatabasePing } from '@libs/database/database-ping';
 import { FeatureFlag, FeatureFlagService, MountedFeatures } from '@libs/features';
 import { Neo4jService } from '@libs/graph/neo4j.service';
 import { RedisService } from '@libs/redis/redis.service';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { HealthResponseDto } from './dto/health-response.dto';
 
 type DepState = 'ok' | 'down' | 'disabled';
@@ -12,7 +12,7 @@ type DepState = 'ok' | 'down' | 'disabled';
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly ds: DataSource,
+    private readonly db: DatabasePing,
     private readonly redis: RedisService,
     private readonly neo4j: Neo4jService,
     private readonly flags: FeatureFlagService,
@@ -70,7 +70,7 @@ export class HealthService {
 
   private async probeAll(): Promise<HealthResponseDto> {
     const [postgres, redis, neo4j] = await Promise.all([
-      this.probe(() => this.ds.query('SELECT 1')),
+      this.probe(() => this.db.ping()),
       this.probe(() => this.redis.ping()),
       this.probe(() => this.neo4j.ping()),
     ]);

@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
+import { GraphApiModule } from '../graph/graph.module';
+import { SourcesModule } from '../sources/sources.module';
 import { IngestionController } from './ingestion.controller';
 import { IngestionService } from './ingestion.service';
 
-/** /ingestion: jobs across sources, per-source status, csv/json uploads (uses the global SourcesModule). */
-@Module({ controllers: [IngestionController], providers: [IngestionService] })
+/** /ingestion: jobs across sources, per-source status, csv/json uploads (over the SourcesModule contract). */
+@Module({ imports: [SourcesModule, GraphApiModule], controllers: [IngestionController], providers: [IngestionService] })
 export class IngestionModule {}

@@ -1,13 +1,13 @@
 import type { Principal } from '@libs/auth/principal';
 import { MAX_FILE_BYTES, uploadPath } from '@libs/connectors/file-source';
 import { AppException, NotFoundException, ValidationException } from '@libs/errors';
-import { Neo4jService } from '@libs/graph/neo4j.service';
 import { paginateArray, type Page, type PageQuery } from '@libs/pagination';
 import { Injectable, Logger } from '@nestjs/common';
 import { parseExpression } from 'cron-parser';
 import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
+import { GraphContract } from '../graph/graph.contract';
 import type { JobDto } from '../sources/dto/source-response.dto';
 import { SourceRuntime } from '../sources/source-runtime.service';
 import { toJobDto } from '../sources/sources.mappers';
@@ -31,7 +31,7 @@ export class IngestionService {
     private readonly sync: SyncService,
     private readonly repo: SourcesRepository,
     private readonly runtime: SourceRuntime,
-    private readonly neo4j: Neo4jService,
+    private readonly graph: GraphContract,
   ) {}
 
   async start(
@@ -70,18 +70,10 @@ export class IngestionService {
     const lastJobs = new Map(
       (await this.repo.jobsByIds(all.map((s) => s.lastJobId ?? '').filter(Boolean))).map((j) => [j.id, j]),
     );
-    const counts = new Map<string, number>();
-    try {
-      const r = await this.neo4j.read<{ src: string; c: number }>(
-        'MATCH (n:Entity {org_id: $org}) WHERE n.archived_at IS NULL RETURN n.source_id AS src, count(n) AS c',
-        { org: p.orgId },
-      );
-      for (const rec of r.records) {
-        counts.set(rec.get('src'), Number(rec.get('c')));
-      }
-    } catch (err) {
-      this.logger.warn(`node counts unavailable: ${(err as Error).message}`);
-    }
+    const counts = await this.graph.liveNodeCountsBySource(p.orgId).catch((err: Error) => {
+      this.logger.warn(`node counts unavailable: ${err.message}`);
+      return new Map<string, number>();
+    });
     const items: SourceStatusDto[] = all.map((s) => {
       let next: string | null = null;
       if (s.schedule && s.enabled) {

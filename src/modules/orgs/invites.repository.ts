@@ -1,13 +1,17 @@
+import { TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { InviteEntity } from './invite.entity';
 
 /** Invites. Org-scoped methods take the org id; `undefined` is only passed by platform-admin code. */
 @Injectable()
 export class InvitesRepository {
-  constructor(@InjectRepository(InviteEntity) private readonly repo: Repository<InviteEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<InviteEntity> {
+    return this.txHost.tx.getRepository(InviteEntity);
+  }
 
   create(data: Partial<InviteEntity>): Promise<InviteEntity> {
     return this.repo.save(this.repo.create(data));
@@ -22,9 +26,9 @@ export class InvitesRepository {
     return this.repo.findOne({ where: { tokenHash } });
   }
 
-  /** Locks the row (for accepting it once). */
-  findByTokenHashForUpdate(m: EntityManager, tokenHash: string): Promise<InviteEntity | null> {
-    return m
+  /** Locks the row until the caller's transaction ends (for accepting it once). */
+  findByTokenHashForUpdate(tokenHash: string): Promise<InviteEntity | null> {
+    return this.txHost.tx
       .getRepository(InviteEntity)
       .createQueryBuilder('i')
       .setLock('pessimistic_write')
@@ -60,7 +64,7 @@ export class InvitesRepository {
     return paginate(qb, query, { scope: `invites:${orgId ?? '*'}:${query.status ?? ''}`, map });
   }
 
-  async update(id: string, patch: Partial<InviteEntity>, m?: EntityManager): Promise<void> {
-    await (m ? m.getRepository(InviteEntity) : this.repo).update({ id }, patch);
+  async update(id: string, patch: Partial<InviteEntity>): Promise<void> {
+    await this.txHost.tx.getRepository(InviteEntity).update({ id }, patch);
   }
 }

@@ -5,7 +5,6 @@ import { ForbiddenException, NotFoundException, ValidationException } from '@lib
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { EntityManager } from 'typeorm';
 import { CreateInviteDto, InviteCreatedDto, InviteDto, ListInvitesQuery, toInviteDto } from './dto/invite.dto';
 import { InviteEntity, inviteStatus } from './invite.entity';
 import { InvitesRepository } from './invites.repository';
@@ -101,8 +100,8 @@ export class InvitesService {
    * Locks a pending invite for acceptance inside the caller's transaction. The caller creates
    * the user, then calls `markAccepted`. Any unusable token is the same 400.
    */
-  async claim(m: EntityManager, token: string, email?: string): Promise<InviteEntity> {
-    return this.usable(await this.invites.findByTokenHashForUpdate(m, sha256Hex(token.trim())), email);
+  async claim(token: string, email?: string): Promise<InviteEntity> {
+    return this.usable(await this.invites.findByTokenHashForUpdate(sha256Hex(token.trim())), email);
   }
 
   private usable(invite: InviteEntity | null, email?: string): InviteEntity {
@@ -124,7 +123,7 @@ export class InvitesService {
     return invite;
   }
 
-  async markAccepted(m: EntityManager, invite: InviteEntity, userId: string): Promise<void> {
-    await this.invites.update(invite.id, { acceptedAt: new Date(), acceptedBy: userId }, m);
+  async markAccepted(invite: InviteEntity, userId: string): Promise<void> {
+    await this.invites.update(invite.id, { acceptedAt: new Date(), acceptedBy: userId });
   }
 }

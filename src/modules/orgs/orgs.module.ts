@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InviteEntity } from './invite.entity';
 import { InvitesRepository } from './invites.repository';
@@ -11,7 +11,6 @@ import { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
 /** Organizations, users and invites: the tenancy root every other module reads. */
-@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([OrganizationEntity, UserEntity, InviteEntity, PasswordResetEntity])],
   providers: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService, PasswordResetsRepository],

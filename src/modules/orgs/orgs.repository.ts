@@ -1,14 +1,35 @@
+import { TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { OrganizationEntity } from './organization.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export interface OrgSettingsRow {
+  id: string;
+  name: string;
+  displayName: string;
+  settings: Record<string, unknown>;
+}
+
+type SettingsRaw = { id: string; name: string; display_name: string; settings: Record<string, unknown> | null };
+
+const toSettingsRow = (r: SettingsRaw): OrgSettingsRow => ({
+  id: r.id,
+  name: r.name,
+  displayName: r.display_name,
+  settings: r.settings ?? {},
+});
+
+/** The only code touching the organizations table (runs in the caller's `@Transactional()` transaction if any). */
 @Injectable()
 export class OrgsRepository {
-  constructor(@InjectRepository(OrganizationEntity) private readonly repo: Repository<OrganizationEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<OrganizationEntity> {
+    return this.txHost.tx.getRepository(OrganizationEntity);
+  }
 
   findById(id: string): Promise<OrganizationEntity | null> {
     return this.repo.findOne({ where: { id } });
@@ -30,13 +51,39 @@ export class OrgsRepository {
     return this.repo.createQueryBuilder('o').where('lower(o.name) = lower(:name)', { name }).getOne();
   }
 
-  create(data: Partial<OrganizationEntity>, manager?: EntityManager): Promise<OrganizationEntity> {
-    const repo = manager ? manager.getRepository(OrganizationEntity) : this.repo;
-    return repo.save(repo.create(data));
+  create(data: Partial<OrganizationEntity>): Promise<OrganizationEntity> {
+    return this.repo.save(this.repo.create(data));
   }
 
-  async updateSettings(id: string, settings: Record<string, unknown>): Promise<void> {
-    await this.repo.update({ id }, { settings: settings as never });
+  /** The settings document (JSONB) with the names, or null for an unknown org. */
+  async findSettings(id: string): Promise<OrgSettingsRow | null> {
+    if (!UUID.test(id)) {
+      return null;
+    }
+    const rows = (await this.txHost.tx.query(
+      `SELECT id, name, display_name, settings FROM organizations WHERE id = $1`,
+      [id],
+    )) as SettingsRaw[];
+    return rows[0] ? toSettingsRow(rows[0]) : null;
+  }
+
+  /** Same as findSettings, with the row locked until the transaction ends (`SELECT … FOR UPDATE`). */
+  async lockSettings(id: string): Promise<OrgSettingsRow | null> {
+    if (!UUID.test(id)) {
+      return null;
+    }
+    const rows = (await this.txHost.tx.query(
+      `SELECT id, name, display_name, settings FROM organizations WHERE id = $1 FOR UPDATE`,
+      [id],
+    )) as SettingsRaw[];
+    return rows[0] ? toSettingsRow(rows[0]) : null;
+  }
+
+  async writeSettings(id: string, settings: Record<string, unknown>, displayName: string): Promise<void> {
+    await this.txHost.tx.query(
+      `UPDATE organizations SET settings = $2::jsonb, display_name = $3, updated_at = now() WHERE id = $1`,
+      [id, JSON.stringify(settings), displayName],
+    );
   }
 
   /** Deleted orgs are left out unless `deleted` is true (then only they are listed). */
@@ -97,14 +144,6 @@ export class OrgsRepository {
       [ids],
     )) as { id: string; n: number }[];
     return new Map(rows.map((r) => [r.id, r.n]));
-  }
-
-  async apiKeyCount(id: string): Promise<number> {
-    const [row] = (await this.repo.query(
-      `SELECT count(*)::int AS n FROM api_keys WHERE org_id = $1 AND (revoked_at IS NULL OR revoked_at > now())`,
-      [id],
-    )) as { n: number }[];
-    return row?.n ?? 0;
   }
 
   queryBuilder(alias = 'o') {

@@ -1,32 +1,35 @@
+import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, IsNull, Repository } from 'typeorm';
+import { IsNull } from 'typeorm';
 import { PasswordResetEntity } from './password-reset.entity';
 
 @Injectable()
 export class PasswordResetsRepository {
-  constructor(@InjectRepository(PasswordResetEntity) private readonly repo: Repository<PasswordResetEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
   /** Issues a reset and retires the user's earlier unused ones (only the newest token works). */
+  @Transactional()
   async issue(row: Pick<PasswordResetEntity, 'userId' | 'tokenHash' | 'createdBy' | 'expiresAt'>): Promise<void> {
-    await this.repo.manager.transaction(async (m) => {
-      await m.update(PasswordResetEntity, { userId: row.userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
-      await m.insert(PasswordResetEntity, row);
-    });
+    const m = this.txHost.tx;
+    await m.update(PasswordResetEntity, { userId: row.userId, usedAt: IsNull() }, { usedAt: () => 'now()' });
+    await m.insert(PasswordResetEntity, row);
   }
 
   /** Whether the token is unused and not expired (a cheap look before the new password is hashed). */
   async isUsable(tokenHash: string): Promise<boolean> {
-    const rows = (await this.repo.query(
+    const rows = (await this.txHost.tx.query(
       `SELECT 1 FROM password_resets WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()`,
       [tokenHash],
     )) as unknown[];
     return rows.length > 0;
   }
 
-  /** Marks the token used if it is unused and not expired; the user id, or null. Single use under races. */
-  async consume(m: EntityManager, tokenHash: string): Promise<string | null> {
-    const rows = (await m.query(
+  /**
+   * Marks the token used if it is unused and not expired; the user id, or null. Single use under
+   * races; runs in the caller's transaction.
+   */
+  async consume(tokenHash: string): Promise<string | null> {
+    const rows = (await this.txHost.tx.query(
       `UPDATE password_resets SET used_at = now()
        WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
        RETURNING user_id`,

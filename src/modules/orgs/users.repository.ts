@@ -1,14 +1,21 @@
+import { TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
 import { OrganizationEntity } from './organization.entity';
 import { UserEntity } from './user.entity';
 
-/** Users of the install. Org-scoped reads take the org id; only auth looks users up install-wide. */
+/**
+ * Users of the install. Org-scoped reads take the org id; only auth looks users up install-wide.
+ * Every method runs in the caller's `@Transactional()` transaction when there is one.
+ */
 @Injectable()
 export class UsersRepository {
-  constructor(@InjectRepository(UserEntity) private readonly repo: Repository<UserEntity>) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo(): Repository<UserEntity> {
+    return this.txHost.tx.getRepository(UserEntity);
+  }
 
   /** Install-wide lookup, for authentication only. */
   findById(id: string): Promise<UserEntity | null> {
@@ -46,20 +53,20 @@ export class UsersRepository {
   }
 
   /** Whether the install has any user (the first account is the bootstrap account). */
-  async hasAny(m?: EntityManager): Promise<boolean> {
-    const rows = (await (m ?? this.repo.manager).query(`SELECT EXISTS (SELECT 1 FROM users) AS found`)) as {
+  async hasAny(): Promise<boolean> {
+    const rows = (await this.txHost.tx.query(`SELECT EXISTS (SELECT 1 FROM users) AS found`)) as {
       found: boolean;
     }[];
     return rows[0]?.found === true;
   }
 
   /** Serialises the creation of the install's first account (seed and bootstrap registration). */
-  async lockBootstrap(m: EntityManager): Promise<void> {
-    await m.query('SELECT pg_advisory_xact_lock(7203114002)');
+  async lockBootstrap(): Promise<void> {
+    await this.txHost.tx.query('SELECT pg_advisory_xact_lock(7203114002)');
   }
 
-  create(data: Partial<UserEntity>, manager?: EntityManager): Promise<UserEntity> {
-    const repo = manager ? manager.getRepository(UserEntity) : this.repo;
+  create(data: Partial<UserEntity>): Promise<UserEntity> {
+    const repo = this.repo;
     return repo.save(repo.create(data));
   }
 
@@ -97,29 +104,24 @@ export class UsersRepository {
   }
 
   /** Enabled owners of the org, locked until the transaction ends (last-owner checks). */
-  async lockOwners(m: EntityManager, orgId: string): Promise<string[]> {
-    const rows = (await m.query(
+  async lockOwners(orgId: string): Promise<string[]> {
+    const rows = (await this.txHost.tx.query(
       `SELECT id FROM users WHERE organization_id = $1 AND role = 'owner' AND disabled_at IS NULL ORDER BY id FOR UPDATE`,
       [orgId],
     )) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
-  async updateInOrg(orgId: string, id: string, patch: Partial<UserEntity>, m?: EntityManager): Promise<void> {
-    await (m ? m.getRepository(UserEntity) : this.repo).update({ id, orgId }, patch);
+  async updateInOrg(orgId: string, id: string, patch: Partial<UserEntity>): Promise<void> {
+    await this.repo.update({ id, orgId }, patch);
   }
 
   /**
    * Applies the patch and bumps token_version in one statement, which ends every session issued
    * before; returns the new version (for a session issued right after), or null if no such user.
    */
-  async updateAndEndSessions(
-    orgId: string,
-    id: string,
-    patch: Partial<UserEntity>,
-    m?: EntityManager,
-  ): Promise<number | null> {
-    const res = await (m ? m.getRepository(UserEntity) : this.repo)
+  async updateAndEndSessions(orgId: string, id: string, patch: Partial<UserEntity>): Promise<number | null> {
+    const res = await this.repo
       .createQueryBuilder()
       .update(UserEntity)
       .set({ ...patch, tokenVersion: () => 'token_version + 1' })
@@ -131,24 +133,31 @@ export class UsersRepository {
   }
 
   /** Enabled platform admins, locked until the transaction ends (last-platform-admin checks). */
-  async lockPlatformAdmins(m: EntityManager, permission: string): Promise<string[]> {
-    const rows = (await m.query(
+  async lockPlatformAdmins(permission: string): Promise<string[]> {
+    const rows = (await this.txHost.tx.query(
       `SELECT id FROM users WHERE $1 = ANY(permissions) AND disabled_at IS NULL ORDER BY id FOR UPDATE`,
       [permission],
     )) as { id: string }[];
     return rows.map((r) => r.id);
   }
 
-  async deleteInOrg(orgId: string, id: string, m?: EntityManager): Promise<void> {
-    await (m ? m.getRepository(UserEntity) : this.repo).delete({ id, orgId });
+  async deleteInOrg(orgId: string, id: string): Promise<void> {
+    await this.repo.delete({ id, orgId });
+  }
+
+  /** The user is an enabled admin or owner of the org. */
+  async isEnabledAdminOf(orgId: string, userId: string): Promise<boolean> {
+    const n = await this.repo
+      .createQueryBuilder('u')
+      .where('u.id = :userId AND u.organization_id = :orgId', { userId, orgId })
+      .andWhere('u.disabled_at IS NULL')
+      .andWhere("u.role IN ('admin', 'owner')")
+      .getCount();
+    return n === 1;
   }
 
   countInOrg(orgId: string): Promise<number> {
     return this.repo.count({ where: { orgId } });
-  }
-
-  transaction<T>(fn: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.repo.manager.transaction(fn);
   }
 
   queryBuilder(alias = 'u') {

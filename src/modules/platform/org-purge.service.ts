@@ -1,14 +1,13 @@
 import { AppConfig } from '@libs/config';
 import { gitCacheDir } from '@libs/connectors/git/git.connector';
-import { Neo4jService } from '@libs/graph/neo4j.service';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GraphContract } from 'src/modules/graph/graph.contract';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 
 const PURGE_EVERY_MS = 3600_000;
 const ORGS_PER_RUN = 20;
-const GRAPH_BATCH = 5000;
 
 /**
  * Removes the data of orgs deleted more than ORG_PURGE_AFTER_DAYS ago: graph nodes and edges,
@@ -23,7 +22,7 @@ export class OrgPurgeService implements OnApplicationBootstrap, OnModuleDestroy 
 
   constructor(
     private readonly orgs: OrgsRepository,
-    private readonly neo4j: Neo4jService,
+    private readonly graph: GraphContract,
     private readonly config: AppConfig,
   ) {}
 
@@ -43,7 +42,7 @@ export class OrgPurgeService implements OnApplicationBootstrap, OnModuleDestroy 
     const before = new Date(now.getTime() - this.config.orgPurgeAfterDays * 86_400_000);
     const purged: string[] = [];
     for (const id of await this.orgs.dueForPurge(before, ORGS_PER_RUN)) {
-      await this.deleteGraph(id);
+      await this.graph.deleteOrgGraph(id);
       await rm(join(this.config.uploadDir, id), { recursive: true, force: true });
       await rm(gitCacheDir(this.config.uploadDir, id), { recursive: true, force: true });
       if (await this.orgs.purge(id, before)) {
@@ -52,17 +51,5 @@ export class OrgPurgeService implements OnApplicationBootstrap, OnModuleDestroy 
       }
     }
     return purged;
-  }
-
-  private async deleteGraph(orgId: string): Promise<void> {
-    for (;;) {
-      const res = await this.neo4j.write<{ n: number }>(
-        `MATCH (n) WHERE n.org_id = $orgId WITH n LIMIT ${GRAPH_BATCH} DETACH DELETE n RETURN count(*) AS n`,
-        { orgId },
-      );
-      if (!res.records[0] || res.records[0].get('n') < GRAPH_BATCH) {
-        return;
-      }
-    }
   }
 }

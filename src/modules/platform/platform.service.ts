@@ -1,10 +1,12 @@
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
+import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { ConflictException, NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import { ApiKeysRepository } from 'src/modules/api-keys/api-keys.repository';
 import { PLATFORM_ADMIN_PERMISSION } from 'src/modules/auth/platform-admin';
 import {
   permissionsChangeEndsSessions,
@@ -24,7 +26,6 @@ import { PasswordResetsRepository } from 'src/modules/orgs/password-resets.repos
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { toUserDto, UserDto } from 'src/modules/users/dto/user.dto';
-import type { EntityManager } from 'typeorm';
 import {
   CreateOrgDto,
   ListOrgsQuery,
@@ -50,6 +51,8 @@ export class PlatformService {
     private readonly invites: InvitesService,
     private readonly resets: PasswordResetsRepository,
     private readonly config: AppConfig,
+    private readonly apiKeys: ApiKeysRepository,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   private dto(o: OrganizationEntity, users: number): OrgDto {
@@ -84,7 +87,7 @@ export class PlatformService {
     const users = (await this.orgs.userCounts([id])).get(id) ?? 0;
     return {
       ...this.dto(org, users),
-      usage: { users, api_keys: await this.orgs.apiKeyCount(id) },
+      usage: { users, api_keys: await this.apiKeys.liveCount(id) },
       settings_keys: Object.keys(org.settings ?? {}),
     };
   }
@@ -182,49 +185,48 @@ export class PlatformService {
    * Disabling, demoting or taking a permission away ends the user's sessions issued before
    * (token_version); the last enabled platform admin keeps platform:admin (409).
    */
+  @Transactional()
   async updateUser(p: Principal, id: string, dto: PlatformUpdateUserDto): Promise<UserDto> {
-    return this.users.transaction(async (m) => {
-      const found = await this.users.findById(id);
-      if (!found) {
-        throw new NotFoundException('User');
+    const found = await this.users.findById(id);
+    if (!found) {
+      throw new NotFoundException('User');
+    }
+    const owners = await this.users.lockOwners(found.orgId);
+    const patch: Partial<UserEntity> = {};
+    let endSessions = false;
+    if (dto.disabled !== undefined) {
+      if (dto.disabled && id === p.userId) {
+        throw new ValidationException('You cannot disable yourself', { reason: 'self_disable' });
       }
-      const owners = await this.users.lockOwners(m, found.orgId);
-      const patch: Partial<UserEntity> = {};
-      let endSessions = false;
-      if (dto.disabled !== undefined) {
-        if (dto.disabled && id === p.userId) {
-          throw new ValidationException('You cannot disable yourself', { reason: 'self_disable' });
-        }
-        patch.disabledAt = dto.disabled ? (found.disabledAt ?? new Date()) : null;
-        endSessions ||= dto.disabled && !found.disabledAt;
+      patch.disabledAt = dto.disabled ? (found.disabledAt ?? new Date()) : null;
+      endSessions ||= dto.disabled && !found.disabledAt;
+    }
+    if (dto.role !== undefined) {
+      if (found.role === 'owner' && dto.role !== 'owner' && owners.length <= 1 && owners.includes(id)) {
+        throw new ConflictException(
+          'The last owner of the org cannot be demoted',
+          { reason: 'last_owner' },
+          'last_owner',
+        );
       }
-      if (dto.role !== undefined) {
-        if (found.role === 'owner' && dto.role !== 'owner' && owners.length <= 1 && owners.includes(id)) {
-          throw new ConflictException(
-            'The last owner of the org cannot be demoted',
-            { reason: 'last_owner' },
-            'last_owner',
-          );
-        }
-        patch.role = dto.role;
-        patch.roles = [dto.role];
-        endSessions ||= roleChangeEndsSessions(found.role, dto.role);
+      patch.role = dto.role;
+      patch.roles = [dto.role];
+      endSessions ||= roleChangeEndsSessions(found.role, dto.role);
+    }
+    if (dto.permissions !== undefined) {
+      const next = [...new Set(dto.permissions)];
+      if (revokesPlatformAdmin(found.permissions, next)) {
+        await this.ensureNotLastPlatformAdmin(id);
       }
-      if (dto.permissions !== undefined) {
-        const next = [...new Set(dto.permissions)];
-        if (revokesPlatformAdmin(found.permissions, next)) {
-          await this.ensureNotLastPlatformAdmin(m, id);
-        }
-        patch.permissions = next;
-        endSessions ||= permissionsChangeEndsSessions(found.permissions, next);
-      }
-      if (endSessions) {
-        await this.users.updateAndEndSessions(found.orgId, id, patch, m);
-      } else if (Object.keys(patch).length) {
-        await this.users.updateInOrg(found.orgId, id, patch, m);
-      }
-      return toUserDto({ ...found, ...patch } as UserEntity);
-    });
+      patch.permissions = next;
+      endSessions ||= permissionsChangeEndsSessions(found.permissions, next);
+    }
+    if (endSessions) {
+      await this.users.updateAndEndSessions(found.orgId, id, patch);
+    } else if (Object.keys(patch).length) {
+      await this.users.updateInOrg(found.orgId, id, patch);
+    }
+    return toUserDto({ ...found, ...patch } as UserEntity);
   }
 
   /** Grants or revokes platform:admin (audited by the routes); revoking ends the user's sessions. */
@@ -238,8 +240,8 @@ export class PlatformService {
     return { user_id: id, platform_admin: granted };
   }
 
-  private async ensureNotLastPlatformAdmin(m: EntityManager, id: string): Promise<void> {
-    const admins = await this.users.lockPlatformAdmins(m, PLATFORM_ADMIN_PERMISSION);
+  private async ensureNotLastPlatformAdmin(id: string): Promise<void> {
+    const admins = await this.users.lockPlatformAdmins(PLATFORM_ADMIN_PERMISSION);
     if (admins.length <= 1 && admins.includes(id)) {
       throw new ConflictException(
         'The last platform admin cannot lose platform:admin',

@@ -1,7 +1,7 @@
 import { GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, QueryFailedError, Repository } from 'typeorm';
+import { QueryFailedError, Repository } from 'typeorm';
 import { RealmEntity } from './realm.entity';
 
 export interface RealmUsage {
@@ -10,7 +10,6 @@ export interface RealmUsage {
   sources: number;
 }
 
-const UNDEFINED_TABLE = '42P01';
 const UNIQUE_VIOLATION = '23505';
 
 function pgCode(err: unknown): string | undefined {
@@ -19,14 +18,11 @@ function pgCode(err: unknown): string | undefined {
     : (err as { code?: string })?.code;
 }
 
-/** Realm rows (PostgreSQL) plus per-realm usage counts (Neo4j + the sources table). */
+/** Realm rows (PostgreSQL) plus per-realm graph counts and archival (Neo4j). */
 @Injectable()
 export class RealmsRepository {
-  private readonly logger = new Logger(RealmsRepository.name);
-
   constructor(
     @InjectRepository(RealmEntity) private readonly repo: Repository<RealmEntity>,
-    private readonly ds: DataSource,
     private readonly neo4j: Neo4jService,
     private readonly schema: GraphSchemaService,
   ) {}
@@ -72,29 +68,6 @@ export class RealmsRepository {
     await this.repo.delete({ orgId, id });
   }
 
-  async orgCreatedAt(orgId: string): Promise<Date | null> {
-    const rows = (await this.ds.query(`SELECT created_at FROM organizations WHERE id = $1`, [orgId])) as {
-      created_at: Date;
-    }[];
-    return rows[0]?.created_at ?? null;
-  }
-
-  /** Sources per realm; 0 when the sources table does not exist (yet). */
-  async sourceCounts(orgId: string): Promise<Record<string, number>> {
-    try {
-      const rows = (await this.ds.query(
-        `SELECT realm, count(*)::int AS c FROM sources WHERE org_id = $1 GROUP BY realm`,
-        [orgId],
-      )) as { realm: string | null; c: number }[];
-      return Object.fromEntries(rows.filter((r) => r.realm).map((r) => [r.realm as string, Number(r.c)]));
-    } catch (err) {
-      if (pgCode(err) === UNDEFINED_TABLE) {
-        return {};
-      }
-      throw err;
-    }
-  }
-
   /** Live node and edge counts per realm from the graph (org-filtered). */
   async graphCounts(orgId: string): Promise<{ nodes: Record<string, number>; edges: Record<string, number> }> {
     await this.schema.ready();
@@ -130,20 +103,5 @@ export class RealmsRepository {
       { org: orgId, realm, now },
     );
     return Number(res.records[0]?.get('c') ?? 0);
-  }
-
-  /** Moves sources of the realm to `default` (their realm column is NOT NULL). */
-  async resetSourceRealm(orgId: string, realm: string): Promise<void> {
-    try {
-      await this.ds.query(`UPDATE sources SET realm = 'default', updated_at = now() WHERE org_id = $1 AND realm = $2`, [
-        orgId,
-        realm,
-      ]);
-    } catch (err) {
-      if (pgCode(err) === UNDEFINED_TABLE) {
-        return;
-      }
-      this.logger.warn(`could not reset sources of realm ${realm}: ${(err as Error).message}`);
-    }
   }
 }

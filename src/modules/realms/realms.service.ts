@@ -2,7 +2,9 @@ import type { Principal } from '@libs/auth';
 import { NotFoundException } from '@libs/errors';
 import { OrgEvents } from '@libs/events';
 import { decodeCursor, DEFAULT_PAGE_LIMIT, encodeCursor, MAX_PAGE_LIMIT, Page, PageQuery } from '@libs/pagination';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { OrgsRepository } from '../orgs/orgs.repository';
+import { SourcesContract } from '../sources/sources.contract';
 import { AvailableRealmDto, CreateRealmDto, RealmDto, UpdateRealmDto } from './dto/realm.dto';
 import { RealmEntity } from './realm.entity';
 import { BUILTIN_REALM_NAMES, BUILTIN_REALMS } from './realms.constants';
@@ -41,14 +43,22 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 @Injectable()
 export class RealmsService {
+  private readonly logger = new Logger(RealmsService.name);
+
   constructor(
     private readonly repo: RealmsRepository,
     private readonly events: OrgEvents,
+    private readonly sources: SourcesContract,
+    private readonly orgs: OrgsRepository,
   ) {}
+
+  private async orgCreatedAt(orgId: string): Promise<Date | null> {
+    return (await this.orgs.findById(orgId))?.createdAt ?? null;
+  }
 
   /** Built-ins first (fixed order), then the org's realms by name. */
   private async rows(orgId: string): Promise<RealmRow[]> {
-    const [custom, orgCreated] = await Promise.all([this.repo.listCustom(orgId), this.repo.orgCreatedAt(orgId)]);
+    const [custom, orgCreated] = await Promise.all([this.repo.listCustom(orgId), this.orgCreatedAt(orgId)]);
     return [
       ...BUILTIN_REALMS.map((b) => ({
         id: b.name,
@@ -74,7 +84,7 @@ export class RealmsService {
   }
 
   private async withCounts(orgId: string, rows: RealmRow[]): Promise<RealmDto[]> {
-    const [graph, sources] = await Promise.all([this.repo.graphCounts(orgId), this.repo.sourceCounts(orgId)]);
+    const [graph, sources] = await Promise.all([this.repo.graphCounts(orgId), this.sources.sourceCountsByRealm(orgId)]);
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
@@ -92,6 +102,11 @@ export class RealmsService {
     const rows = await this.rows(p.orgId);
     const page = pageOf(rows, q, `realms:${p.orgId}`, (r) => r);
     return { ...page, items: await this.withCounts(p.orgId, page.items) };
+  }
+
+  /** RealmsContract: every realm of the org (built-ins first), for the realm check of other modules. */
+  async listAvailable(orgId: string): Promise<{ id: string; name: string }[]> {
+    return (await this.rows(orgId)).map((r) => ({ id: r.id, name: r.name }));
   }
 
   async available(p: Principal, q: PageQuery): Promise<Page<AvailableRealmDto>> {
@@ -154,7 +169,10 @@ export class RealmsService {
     if (row.builtin) {
       throw new BuiltinRealmException(row.name, 'deleted');
     }
-    const [graph, sources] = await Promise.all([this.repo.graphCounts(p.orgId), this.repo.sourceCounts(p.orgId)]);
+    const [graph, sources] = await Promise.all([
+      this.repo.graphCounts(p.orgId),
+      this.sources.sourceCountsByRealm(p.orgId),
+    ]);
     const usage = {
       nodes: graph.nodes[row.name] ?? 0,
       edges: graph.edges[row.name] ?? 0,
@@ -165,7 +183,9 @@ export class RealmsService {
     }
     if (force) {
       const archived = await this.repo.archiveGraph(p.orgId, row.name);
-      await this.repo.resetSourceRealm(p.orgId, row.name);
+      await this.sources
+        .moveRealmSourcesToDefault(p.orgId, row.name)
+        .catch((err: Error) => this.logger.warn(`could not reset sources of realm ${row.name}: ${err.message}`));
       if (archived > 0) {
         await this.events.publish(p.orgId, 'graph.changed', {
           org_id: p.orgId,

@@ -1,49 +1,39 @@
 import type { Principal } from '@libs/auth/principal';
 import { ValidationException } from '@libs/errors';
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { RealmsService } from '../realms/realms.service';
+import { RealmsContract } from '../realms/realms.contract';
+
+export interface RealmCheckOptions {
+  /** also accept a custom realm's id (chat conversations accept an id or a name) */
+  acceptId?: boolean;
+}
 
 /**
- * Checks that a realm name exists for the org (built-in or custom) through the realms module,
- * looked up lazily so settings/agents do not import it. Without the realms module nothing is checked.
+ * The one realm check of the app: a realm name (built-in or the org's own) must exist. Used by
+ * settings (`default_realm`), agents (`realm`) and chat (conversation `realm`); the realm list
+ * comes from the realms module's contract.
  */
 @Injectable()
 export class RealmCheck {
-  constructor(private readonly moduleRef: ModuleRef) {}
+  constructor(private readonly realms: RealmsContract) {}
 
-  private realmsService(): RealmsService | undefined {
-    try {
-      return this.moduleRef.get(RealmsService, { strict: false });
-    } catch {
-      return undefined;
-    }
+  async exists(orgId: string, realm: string, opts: RealmCheckOptions = {}): Promise<boolean> {
+    const all = await this.realms.listAvailable(orgId);
+    return all.some((r) => r.name === realm || (opts.acceptId === true && r.id === realm));
   }
 
-  async assertExists(p: Principal, realm: string | null | undefined, field: string): Promise<void> {
-    if (!realm) {
+  /** No-op for an empty realm; 400 `validation_failed` on `field` when the realm does not exist. */
+  async assertExists(
+    p: Principal,
+    realm: string | null | undefined,
+    field: string,
+    opts: RealmCheckOptions = {},
+  ): Promise<void> {
+    if (!realm || (await this.exists(p.orgId, realm, opts))) {
       return;
     }
-    const realms = this.realmsService();
-    if (!realms) {
-      return;
-    }
-    const names = new Set<string>();
-    let cursor: string | undefined;
-    for (let i = 0; i < 50; i++) {
-      const page = await realms.available(p, { limit: 200, cursor });
-      for (const r of page.items) {
-        names.add(r.name);
-      }
-      if (names.has(realm) || !page.next_cursor) {
-        break;
-      }
-      cursor = page.next_cursor;
-    }
-    if (!names.has(realm)) {
-      throw new ValidationException(`Unknown realm "${realm}"`, {
-        fields: [{ field, errors: [`realm "${realm}" does not exist in this organization`] }],
-      });
-    }
+    throw new ValidationException(`Unknown realm "${realm}"`, {
+      fields: [{ field, errors: [`realm "${realm}" does not exist in this organization`] }],
+    });
   }
 }

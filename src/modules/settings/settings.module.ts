@@ -1,19 +1,20 @@
-import { LlmModule } from '@libs/llm/llm.module';
+import { CryptoModule } from '@libs/crypto/crypto.module';
 import { Module } from '@nestjs/common';
+import { RealmsModule } from '../realms/realms.module';
+import { OrgFeaturesModule, OrgLlmModule, OrgSettingsModule } from './org-settings.module';
 import { RealmCheck } from './realm-check';
+import { SettingsContract } from './settings.contract';
 import { SettingsController } from './settings.controller';
-import { SettingsRepository } from './settings.repository';
 import { SettingsService } from './settings.service';
 
 /**
- * `/settings`. At init it registers the per-org feature overrides with FeatureFlagService and the
- * per-org LLM configuration with the LLM provider factory. Exports SettingsService
- * (`getSecurity(orgId)` for the chat loop).
+ * `/settings`. The org settings store and the ports libs read it through live in OrgSettingsModule
+ * (see org-settings.module.ts). Exports SettingsService (`getSecurity(orgId)` for the chat loop).
  */
 @Module({
-  imports: [LlmModule],
+  imports: [OrgSettingsModule, OrgFeaturesModule, OrgLlmModule, RealmsModule, CryptoModule],
   controllers: [SettingsController],
-  providers: [SettingsRepository, SettingsService, RealmCheck],
-  exports: [SettingsService, RealmCheck],
+  providers: [SettingsService, RealmCheck, { provide: SettingsContract, useExisting: SettingsService }],
+  exports: [SettingsService, RealmCheck, SettingsContract],
 })
 export class SettingsModule {}

@@ -1,5 +1,6 @@
+import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { OrgsRepository } from '../orgs/orgs.repository';
 import type { StoredSettings } from './settings.types';
 
 export interface OrgSettingsRow {
@@ -9,53 +10,37 @@ export interface OrgSettingsRow {
   settings: StoredSettings;
 }
 
-/** Reads and updates `organizations.settings` (JSONB); updates lock the row so partial merges never race. */
+/**
+ * The settings store: `organizations.settings` (JSONB), a column of the orgs module's table, read
+ * and written through the orgs module's repository. Updates lock the row so partial merges never race.
+ */
 @Injectable()
 export class SettingsRepository {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly orgs: OrgsRepository,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+  ) {}
 
   async find(orgId: string): Promise<OrgSettingsRow | null> {
-    const rows = (await this.ds.query(`SELECT id, name, display_name, settings FROM organizations WHERE id = $1`, [
-      orgId,
-    ])) as {
-      id: string;
-      name: string;
-      display_name: string;
-      settings: StoredSettings | null;
-    }[];
-    const r = rows[0];
-    return r ? { id: r.id, name: r.name, displayName: r.display_name, settings: r.settings ?? {} } : null;
+    return (await this.orgs.findSettings(orgId)) as OrgSettingsRow | null;
   }
 
   /**
    * Read-modify-write of the whole document under `SELECT … FOR UPDATE`; `mutate` returns the new
    * document (and optionally a new display name). Returns the updated row, or null for an unknown org.
    */
+  @Transactional()
   async update(
     orgId: string,
     mutate: (current: StoredSettings) => { settings: StoredSettings; displayName?: string },
   ): Promise<OrgSettingsRow | null> {
-    return this.ds.transaction(async (m) => {
-      const rows = (await m.query(
-        `SELECT id, name, display_name, settings FROM organizations WHERE id = $1 FOR UPDATE`,
-        [orgId],
-      )) as {
-        id: string;
-        name: string;
-        display_name: string;
-        settings: StoredSettings | null;
-      }[];
-      const r = rows[0];
-      if (!r) {
-        return null;
-      }
-      const next = mutate(r.settings ?? {});
-      const displayName = next.displayName ?? r.display_name;
-      await m.query(
-        `UPDATE organizations SET settings = $2::jsonb, display_name = $3, updated_at = now() WHERE id = $1`,
-        [orgId, JSON.stringify(next.settings), displayName],
-      );
-      return { id: r.id, name: r.name, displayName, settings: next.settings };
-    });
+    const r = (await this.orgs.lockSettings(orgId)) as OrgSettingsRow | null;
+    if (!r) {
+      return null;
+    }
+    const next = mutate(r.settings);
+    const displayName = next.displayName ?? r.displayName;
+    await this.orgs.writeSettings(orgId, next.settings as Record<string, unknown>, displayName);
+    return { id: r.id, name: r.name, displayName, settings: next.settings };
   }
 }

@@ -6,12 +6,13 @@ import { FEATURE_FLAGS, FeatureFlag, FeatureFlagService } from '@libs/features';
 import { DEFAULT_MODELS, LlmConfig, OPENAI_COMPATIBLE_PROVIDERS } from '@libs/llm/llm-config';
 import { ConfiguredLlmProviderFactory } from '@libs/llm/llm-provider.factory';
 import { toLlmError } from '@libs/llm/llm.errors';
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { FeatureOverridesUpdateDto, FeaturesSettingsDto } from './dto/features-settings.dto';
 import type { LlmSettingsDto, LlmSettingsUpdateDto, LlmTestDto, LlmTestResultDto } from './dto/llm-settings.dto';
 import type { OrgSettingsDto, OrgSettingsUpdateDto } from './dto/org-settings.dto';
 import type { SecuritySettingsDto, SecuritySettingsUpdateDto } from './dto/security-settings.dto';
 import { decideLlmKey, type LlmKeyDecision } from './llm-key';
+import { cleanOverrides, OrgSettingsReader } from './org-settings.reader';
 import { RealmCheck } from './realm-check';
 import { SettingsRepository, type OrgSettingsRow } from './settings.repository';
 import {
@@ -30,7 +31,6 @@ export interface AuditMeta {
   requestId?: string | null;
 }
 
-const FEATURE_CACHE_TTL_MS = 3000;
 const LLM_TEST_TIMEOUT_MS = 20000;
 
 /**
@@ -39,13 +39,11 @@ const LLM_TEST_TIMEOUT_MS = 20000;
  *
  * Other modules use:
  * - `getSecurity(orgId)` → `{ approvalDefaults, approvalTimeoutSecs, orgTimezone, allowSelfApproval }`;
- * - `getLlmConfig(orgId)` (registered with the LLM factory at init, so `LlmProviderFactory.forOrg` honours it);
- * - feature overrides (registered with `FeatureFlagService.setOverrideSource` at init).
+ * - the org's LLM configuration and feature overrides through `OrgSettingsReader` (the ports of
+ *   `LlmProviderFactory` and `FeatureFlagService`; see org-settings.module.ts).
  */
 @Injectable()
-export class SettingsService implements OnModuleInit {
-  private readonly featureCache = new Map<string, { at: number; value: Partial<Record<FeatureFlag, boolean>> }>();
-
+export class SettingsService {
   constructor(
     private readonly repo: SettingsRepository,
     private readonly secrets: SecretBox,
@@ -53,12 +51,8 @@ export class SettingsService implements OnModuleInit {
     private readonly flags: FeatureFlagService,
     private readonly llmFactory: ConfiguredLlmProviderFactory,
     private readonly realms: RealmCheck,
+    private readonly reader: OrgSettingsReader,
   ) {}
-
-  onModuleInit(): void {
-    this.flags.setOverrideSource((orgId) => this.featureOverrides(orgId));
-    this.llmFactory.setOrgConfigSource((orgId) => this.getLlmConfig(orgId));
-  }
 
   // ---------------------------------------------------------------- general
 
@@ -90,7 +84,7 @@ export class SettingsService implements OnModuleInit {
     if (!row) {
       throw new NotFoundException('Organization');
     }
-    this.featureCache.delete(p.orgId);
+    this.reader.forget(p.orgId);
     await this.record(p, 'settings.update', { changes: dto }, meta);
     return this.toOrgSettingsDto(row);
   }
@@ -131,26 +125,6 @@ export class SettingsService implements OnModuleInit {
   }
 
   // ---------------------------------------------------------------- llm
-
-  /** The org's own LLM configuration with the decrypted key, or undefined (→ env / offline). */
-  async getLlmConfig(orgId: string): Promise<LlmConfig | undefined> {
-    const row = await this.repo.find(orgId);
-    const llm = row?.settings.llm;
-    if (!llm || !llm.provider) {
-      return undefined;
-    }
-    return {
-      provider: llm.provider,
-      model: llm.model ?? undefined,
-      baseUrl: llm.base_url ?? undefined,
-      apiKey: this.openKey(llm.api_key_sealed),
-      temperature: llm.temperature ?? undefined,
-      maxOutputTokens: llm.max_output_tokens ?? undefined,
-      fallback: llm.fallback?.provider
-        ? { provider: llm.fallback.provider, model: llm.fallback.model ?? undefined }
-        : undefined,
-    };
-  }
 
   async getLlmSettings(p: Principal): Promise<LlmSettingsDto> {
     const row = await this.load(p.orgId);
@@ -321,7 +295,7 @@ export class SettingsService implements OnModuleInit {
     if (!row) {
       throw new NotFoundException('Organization');
     }
-    this.featureCache.delete(p.orgId);
+    this.reader.forget(p.orgId);
     const result = this.toFeaturesDto(row.settings.features);
     await this.record(
       p,
@@ -330,21 +304,6 @@ export class SettingsService implements OnModuleInit {
       meta,
     );
     return result;
-  }
-
-  /** The override source of FeatureFlagService (cached briefly; local writes invalidate). */
-  async featureOverrides(orgId: string): Promise<Partial<Record<FeatureFlag, boolean>>> {
-    const hit = this.featureCache.get(orgId);
-    if (hit && Date.now() - hit.at < FEATURE_CACHE_TTL_MS) {
-      return hit.value;
-    }
-    const row = await this.repo.find(orgId);
-    const value = cleanOverrides(row?.settings.features);
-    this.featureCache.set(orgId, { at: Date.now(), value });
-    if (this.featureCache.size > 10000) {
-      this.featureCache.clear();
-    }
-    return value;
   }
 
   private assertFeaturesAllowed(dto: FeatureOverridesUpdateDto): void {
@@ -385,17 +344,6 @@ export class SettingsService implements OnModuleInit {
       throw new NotFoundException('Organization');
     }
     return row;
-  }
-
-  private openKey(sealed: string | null | undefined): string | undefined {
-    if (!sealed) {
-      return undefined;
-    }
-    try {
-      return this.secrets.open(Buffer.from(sealed, 'base64')).toString('utf8');
-    } catch {
-      return undefined; // sealed with another ENCRYPTION_KEY: treated as "no key"
-    }
   }
 
   private toLlmDto(llm: StoredLlm | undefined): LlmSettingsDto {
@@ -529,17 +477,4 @@ function mergeFeatures(
     }
   }
   return next;
-}
-
-function cleanOverrides(stored: StoredSettings['features']): Partial<Record<FeatureFlag, boolean>> {
-  const out: Partial<Record<FeatureFlag, boolean>> = {};
-  if (!stored || typeof stored !== 'object') {
-    return out;
-  }
-  for (const f of FEATURE_FLAGS) {
-    if (stored[f] === false) {
-      out[f] = false;
-    }
-  }
-  return out;
 }

@@ -1,13 +1,16 @@
 import type { FeatureFlag } from '@libs/features';
 import type { LlmProviderName } from '@libs/llm/llm-config';
+import type { ApprovalDefaults, ApprovalMode } from '@libs/tool-gate';
 
-export const APPROVAL_MODES = ['allow', 'approve', 'deny'] as const;
-export type ApprovalMode = (typeof APPROVAL_MODES)[number];
-export const TOOL_EFFECTS = ['read', 'write', 'destructive'] as const;
-export type ApprovalDefaults = Record<(typeof TOOL_EFFECTS)[number], ApprovalMode>;
-
-export const DEFAULT_APPROVAL_DEFAULTS: ApprovalDefaults = { read: 'allow', write: 'approve', destructive: 'approve' };
-export const DEFAULT_APPROVAL_TIMEOUT_SECS = 300;
+// approval defaults are defined once, in libs/tool-gate (the gate applies them)
+export {
+  DEFAULT_APPROVAL_DEFAULTS,
+  DEFAULT_APPROVAL_TIMEOUT_SECS,
+  type ApprovalDefaults,
+  type ApprovalMode,
+} from '@libs/tool-gate';
+export const APPROVAL_MODES = ['allow', 'approve', 'deny'] as const satisfies readonly ApprovalMode[];
+export const TOOL_EFFECTS = ['read', 'write', 'destructive'] as const satisfies readonly (keyof ApprovalDefaults)[];
 export const MIN_APPROVAL_TIMEOUT_SECS = 10;
 export const MAX_APPROVAL_TIMEOUT_SECS = 86400;
 

@@ -6,6 +6,8 @@ import { EgressGuard } from '@libs/egress';
 import { AppException, NotFoundException, UnprocessableException } from '@libs/errors';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
+import { OrgsRepository } from '../orgs/orgs.repository';
+import { UsersRepository } from '../orgs/users.repository';
 import type { OAuthStartDto } from './dto/source-request.dto';
 import type { OAuthStartResponseDto } from './dto/source-response.dto';
 import { isBrowserBound, oauthBindingCookie, type OAuthBindingCookie } from './oauth-binding';
@@ -62,6 +64,8 @@ export class SourcesOAuthService {
     private readonly registry: ConnectorRegistry,
     private readonly audit: AuditService,
     private readonly egress: EgressGuard,
+    private readonly orgs: OrgsRepository,
+    private readonly users: UsersRepository,
   ) {
     this.providers = oauthProviders(config);
   }
@@ -256,10 +260,15 @@ export class SourcesOAuthService {
    * connect sources (active admin of an active org): a flow cannot be finished by someone else,
    * nor outlive the starter's access.
    */
+  /** The user who started the flow is still an enabled admin/owner of that org, and the org is active. */
+  private async starterMayConnect(orgId: string, userId: string): Promise<boolean> {
+    return (await this.orgs.isActive(orgId)) && (await this.users.isEnabledAdminOf(orgId, userId));
+  }
+
   private async refuseCallback(st: OAuthStateEntity, cookieHeader?: string): Promise<string | null> {
     const reason = !isBrowserBound(st.state, cookieHeader)
       ? 'state_not_bound'
-      : !(await this.repo.oauthStarterMayConnect(st.orgId, st.userId))
+      : !(await this.starterMayConnect(st.orgId, st.userId))
         ? 'not_allowed'
         : null;
     if (reason) {

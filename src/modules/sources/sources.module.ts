@@ -1,13 +1,16 @@
 import { AccessRequestPort } from '@libs/connectors/access-request.port';
 import { ConnectorsModule } from '@libs/connectors/connectors.module';
 import { ToolCatalogPort } from '@libs/connectors/tool-catalog.port';
+import { CryptoModule } from '@libs/crypto/crypto.module';
 import { EgressModule } from '@libs/egress';
 import { EventsModule } from '@libs/events';
 import { GraphWriter } from '@libs/graph/graph-writer';
+import { GraphModule } from '@libs/graph/graph.module';
 import { QueueModule } from '@libs/queue/queue.module';
 import { ToolGateModule } from '@libs/tool-gate';
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrgsModule } from '../orgs/orgs.module';
 import { SettingsModule } from '../settings/settings.module';
 import { AccessRequestEntity } from './access-request.entity';
 import { AccessRequestsController } from './access-requests.controller';
@@ -20,31 +23,33 @@ import { SourcesOAuthService } from './oauth.service';
 import { SourceRuntime } from './source-runtime.service';
 import { SourceToolCatalog } from './source-tool-catalog';
 import { SourceEntity } from './source.entity';
+import { SourcesStoreModule } from './sources-store.module';
 import { SourcesController, SourcesOAuthController } from './sources.controller';
-import { SourcesRepository } from './sources.repository';
 import { SourcesService } from './sources.service';
 import { SyncJobEntity } from './sync-job.entity';
 import { SyncScheduler } from './sync-scheduler.service';
 import { SyncService } from './sync.service';
 
 /**
- * /sources: connector CRUD, validation, sync jobs, OAuth. Global so that chat can inject
- * ToolCatalogPort / AccessRequestPort and ingestion can reuse SyncService/SourcesService.
+ * /sources: connector CRUD, validation, sync jobs, OAuth. Exports the ports chat uses
+ * (ToolCatalogPort, AccessRequestPort) and the services ingestion and the WebSocket gateway reuse.
  */
-@Global()
 @Module({
   imports: [
     TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity, AccessRequestEntity]),
     ConnectorsModule,
+    CryptoModule,
     QueueModule,
     EgressModule,
     EventsModule,
     ToolGateModule,
     SettingsModule,
+    SourcesStoreModule,
+    GraphModule,
+    OrgsModule,
   ],
   controllers: [SourcesOAuthController, AccessRequestsController, SourcesController],
   providers: [
-    SourcesRepository,
     SourceRuntime,
     SourcesService,
     DirectToolGate,
@@ -64,11 +69,9 @@ import { SyncService } from './sync.service';
     AccessRequestPort,
     SourcesService,
     SyncService,
-    SourcesRepository,
+    SourcesStoreModule,
     SourceRuntime,
     GraphWriter,
-    ConnectorsModule,
-    QueueModule,
   ],
 })
 export class SourcesModule {}

@@ -5,6 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { SourceEntity } from './source.entity';
+import type { SourcesContract } from './sources.contract';
 import { ACTIVE_JOB_STATUSES, SyncJobEntity, type JobStatus } from './sync-job.entity';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,6 +19,11 @@ function uniqueViolation(err: unknown, index: string): boolean {
   return e instanceof QueryFailedError && e.driverError?.code === '23505' && e.driverError?.constraint === index;
 }
 
+export interface SourceSummary {
+  connector: string;
+  name: string;
+}
+
 export interface JobFilter {
   sourceId?: string;
   status?: JobStatus;
@@ -26,7 +32,7 @@ export interface JobFilter {
 
 /** The only code touching the sources, sync_jobs and oauth_states tables. Every method is org-scoped. */
 @Injectable()
-export class SourcesRepository {
+export class SourcesRepository implements SourcesContract {
   constructor(
     @InjectRepository(SourceEntity) private readonly sources: Repository<SourceEntity>,
     @InjectRepository(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
@@ -82,6 +88,48 @@ export class SourcesRepository {
 
   listAllSources(orgId: string): Promise<SourceEntity[]> {
     return this.sources.find({ where: { orgId }, order: { createdAt: 'DESC', id: 'DESC' } });
+  }
+
+  // ---- SourcesContract (graph and realms)
+
+  async describeSources(orgId: string, ids: string[]): Promise<Map<string, SourceSummary>> {
+    const uuids = ids.filter(isUuid);
+    if (!uuids.length) {
+      return new Map();
+    }
+    const rows = await this.sources.find({
+      select: { id: true, sourceType: true, name: true },
+      where: { orgId, id: In(uuids) },
+    });
+    return new Map(rows.map((r) => [r.id, { connector: r.sourceType, name: r.name }]));
+  }
+
+  async sourceIdsMatching(orgId: string, refs: string[]): Promise<string[]> {
+    if (!refs.length) {
+      return [];
+    }
+    const rows = await this.sources
+      .createQueryBuilder('s')
+      .select('s.id', 'id')
+      .where('s.org_id = :orgId', { orgId })
+      .andWhere('(s.source_type IN (:...refs) OR s.name IN (:...refs) OR s.id::text IN (:...refs))', { refs })
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
+  async sourceCountsByRealm(orgId: string): Promise<Record<string, number>> {
+    const rows = await this.sources
+      .createQueryBuilder('s')
+      .select('s.realm', 'realm')
+      .addSelect('count(*)::int', 'c')
+      .where('s.org_id = :orgId', { orgId })
+      .groupBy('s.realm')
+      .getRawMany<{ realm: string | null; c: number }>();
+    return Object.fromEntries(rows.filter((r) => r.realm).map((r) => [r.realm as string, Number(r.c)]));
+  }
+
+  async moveRealmSourcesToDefault(orgId: string, realm: string): Promise<void> {
+    await this.sources.update({ orgId, realm }, { realm: 'default' });
   }
 
   async insertSource(s: Partial<SourceEntity>): Promise<SourceEntity> {
@@ -215,17 +263,6 @@ export class SourcesRepository {
   async insertState(s: Partial<OAuthStateEntity>): Promise<void> {
     await this.states.insert(s as never);
     await this.states.createQueryBuilder().delete().where("expires_at < now() - interval '1 day'").execute();
-  }
-
-  /** The user who started an OAuth flow is still an enabled admin/owner of that org, and the org is active. */
-  async oauthStarterMayConnect(orgId: string, userId: string): Promise<boolean> {
-    const rows = (await this.ds.query(
-      `SELECT 1 FROM users u JOIN organizations o ON o.id = u.organization_id
-        WHERE u.id = $1 AND u.organization_id = $2 AND u.disabled_at IS NULL AND u.role IN ('admin', 'owner')
-          AND o.disabled_at IS NULL AND o.deleted_at IS NULL`,
-      [userId, orgId],
-    )) as unknown[];
-    return rows.length === 1;
   }
 
   /** Single use: deletes and returns the state if it exists (expiry is checked by the caller). */

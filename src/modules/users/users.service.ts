@@ -1,5 +1,6 @@
 import { PasswordHasher } from '@libs/auth/password-hasher';
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
+import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import {
   ConflictException,
   ForbiddenException,
@@ -27,6 +28,7 @@ export class UsersService {
     private readonly orgs: OrgsRepository,
     private readonly auth: AuthService,
     private readonly hasher: PasswordHasher,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
   async me(p: Principal): Promise<UserProfileDto> {
@@ -73,45 +75,43 @@ export class UsersService {
   }
 
   /** Admin+; nobody acts on or grants a role above their own; the last owner cannot be demoted. */
+  @Transactional()
   async changeRole(p: Principal, id: string, dto: UpdateUserRoleDto): Promise<UserDto> {
-    return this.users.transaction(async (m) => {
-      const owners = await this.users.lockOwners(m, p.orgId);
-      const target = await this.find(p.orgId, id);
-      this.ensureCanManage(p, target, dto.role);
-      if (target.role === 'owner' && dto.role !== 'owner' && owners.length <= 1 && owners.includes(target.id)) {
-        throw new ConflictException(
-          'The last owner of the org cannot be demoted',
-          { reason: 'last_owner' },
-          'last_owner',
-        );
-      }
-      const patch = { role: dto.role, roles: [dto.role] };
-      if (roleChangeEndsSessions(target.role, dto.role)) {
-        await this.users.updateAndEndSessions(p.orgId, id, patch, m);
-      } else {
-        await this.users.updateInOrg(p.orgId, id, patch, m);
-      }
-      return toUserDto({ ...target, role: dto.role } as UserEntity);
-    });
+    const owners = await this.users.lockOwners(p.orgId);
+    const target = await this.find(p.orgId, id);
+    this.ensureCanManage(p, target, dto.role);
+    if (target.role === 'owner' && dto.role !== 'owner' && owners.length <= 1 && owners.includes(target.id)) {
+      throw new ConflictException(
+        'The last owner of the org cannot be demoted',
+        { reason: 'last_owner' },
+        'last_owner',
+      );
+    }
+    const patch = { role: dto.role, roles: [dto.role] };
+    if (roleChangeEndsSessions(target.role, dto.role)) {
+      await this.users.updateAndEndSessions(p.orgId, id, patch);
+    } else {
+      await this.users.updateInOrg(p.orgId, id, patch);
+    }
+    return toUserDto({ ...target, role: dto.role } as UserEntity);
   }
 
   /** Removes the member (and their API keys). The last owner cannot be removed. */
+  @Transactional()
   async remove(p: Principal, id: string): Promise<void> {
-    await this.users.transaction(async (m) => {
-      const owners = await this.users.lockOwners(m, p.orgId);
-      const target = await this.find(p.orgId, id);
-      if (target.id !== p.userId) {
-        this.ensureCanManage(p, target);
-      }
-      if (target.role === 'owner' && owners.length <= 1 && owners.includes(target.id)) {
-        throw new ConflictException(
-          'The last owner of the org cannot be removed',
-          { reason: 'last_owner' },
-          'last_owner',
-        );
-      }
-      await this.users.deleteInOrg(p.orgId, id, m);
-    });
+    const owners = await this.users.lockOwners(p.orgId);
+    const target = await this.find(p.orgId, id);
+    if (target.id !== p.userId) {
+      this.ensureCanManage(p, target);
+    }
+    if (target.role === 'owner' && owners.length <= 1 && owners.includes(target.id)) {
+      throw new ConflictException(
+        'The last owner of the org cannot be removed',
+        { reason: 'last_owner' },
+        'last_owner',
+      );
+    }
+    await this.users.deleteInOrg(p.orgId, id);
   }
 
   private ensureCanManage(p: Principal, target: UserEntity, newRole?: Role): void {

@@ -1,8 +1,9 @@
 import { EventsModule } from '@libs/events';
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
 import { SourcesModule } from '../sources/sources.module';
 import { WsGateway } from './ws.gateway';
 
 /** agentcy-ws: WebSocket endpoint at /api/v1/ws (and /ws) on the API's HTTP server. */
-@Module({ imports: [EventsModule, SourcesModule], providers: [WsGateway], exports: [WsGateway] })
+@Module({ imports: [AuthModule, EventsModule, SourcesModule], providers: [WsGateway], exports: [WsGateway] })
 export class WsModule {}

@@ -5,8 +5,6 @@
  * The internal server's request log proves nothing reached it; the same sources on 127.0.0.1 (the
  * tests' EGRESS_ALLOW) work.
  */
-import { startEgressTargets, type EgressTargets } from '@libs/connectors/fake-egress-targets';
-import { startFakeGitHubApi, type FakeGitHubApi } from '@libs/connectors/github/fake-github-api';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { execFileSync } from 'node:child_process';
@@ -16,6 +14,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { registerOwner, type TestUser } from '../../factories/users';
 import { startTestApp, type TestApp } from '../../setup/test-app';
+import { startEgressTargets, type EgressTargets } from '../../support/connectors/fake-egress-targets';
+import { startFakeGitHubApi, type FakeGitHubApi } from '../../support/connectors/fake-github-api';
 import { startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai-server';
 import { openSse } from '../chat-helpers';
 import { suitePrefix, testUploadDir, waitForJob } from '../sources-helpers';

@@ -1,8 +1,8 @@
-import { startFakeGitHubApi, type FakeGitHubApi } from '@libs/connectors/github/fake-github-api';
 import { Client } from 'pg';
 import type { Response } from 'supertest';
 import { addMember, registerOwner, TestUser } from '../../factories/users';
 import { startTestApp, TestApp } from '../../setup/test-app';
+import { startFakeGitHubApi, type FakeGitHubApi } from '../../support/connectors/fake-github-api';
 
 /**
  * The OAuth callback is anonymous: the provider redirects *a* browser to it. A hostile org owner

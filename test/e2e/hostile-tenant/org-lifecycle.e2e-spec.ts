@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import type { ConversationEntity } from 'src/modules/chat/chat.entity';
-import { TurnsService } from 'src/modules/chat/turns.service';
+import { TurnsService } from 'src/modules/chat/turns/turns.service';
 import { SourcesRepository } from 'src/modules/sources/sources.repository';
 import { SyncScheduler } from 'src/modules/sources/sync-scheduler.service';
 import { SyncService } from 'src/modules/sources/sync.service';

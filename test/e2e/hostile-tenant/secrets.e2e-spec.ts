@@ -1,7 +1,7 @@
-import { startFakeGitHubApi, type FakeGitHubApi } from '@libs/connectors/github/fake-github-api';
 import { DataSource } from 'typeorm';
 import { registerOwner, type TestUser } from '../../factories/users';
 import { startTestApp, type TestApp } from '../../setup/test-app';
+import { startFakeGitHubApi, type FakeGitHubApi } from '../../support/connectors/fake-github-api';
 import { startRecordingServer, type RecordingServer } from '../../support/recording-server';
 import { openSse } from '../chat-helpers';
 

@@ -5,9 +5,9 @@
  * own destructive call unless the org allows it. The fake Kubernetes API is the local target:
  * its request log proves that nothing refused was ever sent.
  */
-import type { FakeKubeApi } from '@libs/connectors/kubernetes/fake-kube-api';
 import { addMember, createApiKey, registerOwner, TestUser } from '../../factories/users';
 import { startTestApp, TestApp } from '../../setup/test-app';
+import type { FakeKubeApi } from '../../support/connectors/fake-kube-api';
 import { startFakeOpenAI, type FakeOpenAI } from '../../support/fake-openai-server';
 import { createKubeSource, eventually, openSse, withFakeKube } from '../chat-helpers';
 

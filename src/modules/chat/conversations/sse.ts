@@ -1,0 +1,108 @@
+import type { Response } from 'express';
+import type { TurnEvent } from 'src/modules/chat/turns/turn-events.service';
+
+/** Writes SSE frames (`id:`, `event:`, one-line JSON `data:`) to an Express response. */
+export class SseWriter {
+  private closed = false;
+
+  constructor(private readonly res: Response) {
+    res.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed || this.res.writableEnded;
+  }
+
+  open(): void {
+    const res = this.res;
+    res.status(200);
+    res.setHeader('Content-Type', 'text/event-stream');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.setHeader('Connection', 'keep-alive');
+    res.setHeader('X-Accel-Buffering', 'no');
+    res.socket?.setTimeout(0);
+    res.socket?.setNoDelay(true);
+    res.flushHeaders();
+  }
+
+  send(e: TurnEvent): void {
+    if (this.isClosed) {
+      return;
+    }
+    this.res.write(`id: ${e.id}\nevent: ${e.event}\ndata: ${JSON.stringify(e.data)}\n\n`);
+  }
+
+  end(): void {
+    if (this.isClosed) {
+      return;
+    }
+    this.closed = true;
+    this.res.end();
+  }
+
+  onClose(cb: () => void): void {
+    this.res.on('close', cb);
+  }
+}
+
+/** Parses a Last-Event-ID header value (the per-turn sequence number); invalid → 0. */
+export function parseLastEventId(v: string | undefined | null): number {
+  const n = Number(v);
+  return Number.isInteger(n) && n > 0 ? n : 0;
+}
+
+/** Streams a locally running turn to the response from its first event; the turn itself never depends on the client. */
+export function pipeLocalTurn(
+  res: Response,
+  subscribe: (listener: (e: TurnEvent) => void) => (() => void) | undefined,
+): void {
+  const sse = new SseWriter(res);
+  sse.open();
+  // `let`, assigned below: the listener may run before subscribe() returns, and must see undefined then
+  let unsubscribe: (() => void) | undefined;
+  let ended = false;
+  // eslint-disable-next-line prefer-const
+  unsubscribe = subscribe((e) => {
+    sse.send(e);
+    if (e.event === 'message_end') {
+      ended = true;
+      sse.end();
+      unsubscribe?.();
+    }
+  });
+  if (ended) {
+    unsubscribe?.();
+  }
+  if (!unsubscribe) {
+    sse.end();
+  }
+  sse.onClose(() => unsubscribe?.());
+}
+
+/** Streams events from an async source (re-attach); aborts the source when the client goes away. */
+export async function pipeEvents(
+  res: Response,
+  source: AsyncGenerator<TurnEvent> | undefined,
+  ctrl: AbortController,
+): Promise<void> {
+  const sse = new SseWriter(res);
+  sse.open();
+  sse.onClose(() => ctrl.abort());
+  try {
+    if (source) {
+      for await (const e of source) {
+        if (sse.isClosed) {
+          break;
+        }
+        sse.send(e);
+      }
+    }
+  } catch {
+    // the stream ends; the client can re-attach with Last-Event-ID
+  } finally {
+    ctrl.abort();
+    sse.end();
+  }
+}

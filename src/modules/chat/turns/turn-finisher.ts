@@ -1,0 +1,87 @@
+import { OrgEvents } from '@libs/events';
+import { Injectable, Logger } from '@nestjs/common';
+import { ChatRuntime } from 'src/modules/chat/chat-runtime.service';
+import type { ConversationEntity, TurnEntity } from 'src/modules/chat/chat.entity';
+import { ChatRepository } from 'src/modules/chat/chat.repository';
+import { TurnEventsService } from './turn-events.service';
+import { STATUS_OF, type StartTurnInput, type TurnOutcome, type TurnProgress } from './turn-state';
+
+/**
+ * Finishing a turn: `error` event (if any), the assistant message and the turn's final status in
+ * PostgreSQL, `message_end`, the end of the event stream, and `agent_run.finished` for non-chat turns.
+ */
+@Injectable()
+export class TurnFinisher {
+  private readonly logger = new Logger(TurnFinisher.name);
+
+  constructor(
+    private readonly repo: ChatRepository,
+    private readonly events: TurnEventsService,
+    private readonly runtime: ChatRuntime,
+    private readonly orgEvents: OrgEvents,
+  ) {}
+
+  async finish(
+    turn: TurnEntity,
+    conversation: ConversationEntity,
+    input: StartTurnInput,
+    progress: TurnProgress,
+  ): Promise<TurnOutcome> {
+    const { finish, error, content } = progress;
+    if (error) {
+      this.events.emit(turn.id, 'error', { ...error });
+    }
+    const usageOut = progress.usageOut();
+    const outcome: TurnOutcome = {
+      turnId: turn.id,
+      conversationId: conversation.id,
+      messageId: turn.assistantMessageId,
+      content,
+      finishReason: finish,
+      usage: usageOut,
+      toolCalls: progress.summaries,
+      status: STATUS_OF[finish],
+    };
+    await this.store(turn, input.orgId, outcome, progress);
+    this.events.emit(turn.id, 'message_end', {
+      finish_reason: finish,
+      usage: usageOut,
+      message_id: turn.assistantMessageId,
+    });
+    await this.events.end(turn.id);
+    if (input.kind !== 'chat') {
+      await this.orgEvents.publish(input.orgId, 'agent_run.finished', {
+        run_id: turn.id,
+        conversation_id: conversation.id,
+        status: outcome.status,
+      });
+    }
+    return outcome;
+  }
+
+  private async store(turn: TurnEntity, orgId: string, outcome: TurnOutcome, progress: TurnProgress): Promise<void> {
+    try {
+      await this.repo.insertMessage({
+        id: turn.assistantMessageId,
+        orgId,
+        conversationId: outcome.conversationId,
+        turnId: turn.id,
+        role: 'assistant',
+        content: outcome.content,
+        toolCalls: outcome.toolCalls,
+        finishReason: outcome.finishReason,
+        usage: outcome.usage,
+      });
+      await this.repo.touchConversation(outcome.conversationId);
+      await this.repo.finishTurn(turn.id, this.runtime.instanceId, {
+        status: outcome.status,
+        finishReason: outcome.finishReason,
+        output: outcome.content,
+        usage: outcome.usage,
+        error: progress.error,
+      });
+    } catch (err) {
+      this.logger.error(`storing turn ${turn.id} failed: ${(err as Error).message}`);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { ConflictException, ForbiddenException } from '@libs/errors';
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { ChatRuntime } from 'src/modules/chat/chat-runtime.service';
+import type { MessageEntity, TurnEntity } from 'src/modules/chat/chat.entity';
+import { ChatRepository, TurnLockedError } from 'src/modules/chat/chat.repository';
+import { ChatAgents } from 'src/modules/chat/context/chat-agent';
+import { ChatSecuritySettings } from 'src/modules/chat/context/chat-security';
+import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
+import { TurnEventsService } from './turn-events.service';
+import { TurnRunner } from './turn-runner';
+import type { StartedTurn, StartTurnInput, TurnOutcome } from './turn-state';
+
+export type { FinishReason, StartedTurn, StartTurnInput, TurnOutcome } from './turn-state';
+
+/**
+ * Starts and cancels chat turns: one agent loop for every entry point (chat SSE, agent runs,
+ * inbound webhooks). A turn runs detached from any HTTP response (TurnRunner); its events go
+ * through TurnEventsService, its results to PostgreSQL. TurnSweeper expires due approvals and
+ * adopts turns whose replica died: see docs/chat.md.
+ */
+@Injectable()
+export class TurnsService {
+  private readonly active = new Map<string, Promise<TurnOutcome>>();
+
+  constructor(
+    private readonly repo: ChatRepository,
+    private readonly agents: ChatAgents,
+    private readonly securitySettings: ChatSecuritySettings,
+    private readonly runner: TurnRunner,
+    private readonly events: TurnEventsService,
+    private readonly runtime: ChatRuntime,
+    private readonly orgs: OrgsRepository,
+  ) {}
+
+  /** `running`: the turn row (locked per conversation) and the user message are stored, then the loop runs detached. */
+  async start(input: StartTurnInput): Promise<StartedTurn> {
+    const { orgId, conversation } = input;
+    // every entry point (chat, agent runs, inbound webhooks) starts here, with or without a user request
+    if (!(await this.orgs.isActive(orgId))) {
+      throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
+    }
+    const [agent, security] = await Promise.all([
+      this.agents.agent(orgId, conversation.agentId ?? conversation.agent),
+      this.securitySettings.security(orgId),
+    ]);
+    const started = await this.insertTurn(input, agent);
+    const turn = started.turn;
+    this.events.open(turn.id);
+    const done = this.runner.run(turn, conversation, agent, security, input).finally(() => this.active.delete(turn.id));
+    this.active.set(turn.id, done);
+    return { turn, userMessage: started.userMessage, done };
+  }
+
+  private async insertTurn(
+    input: StartTurnInput,
+    agent: { name: string; id: string | null },
+  ): Promise<{ turn: TurnEntity; userMessage: MessageEntity | null }> {
+    try {
+      return await this.repo.startTurn(
+        {
+          orgId: input.orgId,
+          conversationId: input.conversation.id,
+          kind: input.kind,
+          agent: agent.name,
+          agentId: agent.id,
+          status: 'running',
+          ownerInstance: this.runtime.instanceId,
+          assistantMessageId: randomUUID(),
+          input: input.content,
+          createdBy: input.actor.userId,
+        },
+        { id: randomUUID(), content: input.content },
+      );
+    } catch (err) {
+      if (err instanceof TurnLockedError) {
+        throw new ConflictException(
+          'A turn is already running in this conversation',
+          { conversation_id: input.conversation.id },
+          'turn_in_progress',
+        );
+      }
+      throw err;
+    }
+  }
+
+  /** Whether this replica runs the turn now (the sweeper never adopts those). */
+  isRunningHere(turnId: string): boolean {
+    return this.active.has(turnId);
+  }
+
+  /** Sets the turn's cancel flag (any replica); the loop stops at its next check. */
+  async cancel(orgId: string, conversationId: string): Promise<TurnEntity | null> {
+    const turn = await this.repo.runningTurn(conversationId);
+    if (!turn || turn.orgId !== orgId) {
+      return null;
+    }
+    await this.runtime.requestCancel(turn.id);
+    return turn;
+  }
+}
