@@ -1,12 +1,13 @@
 import type { Principal, ServiceCaller } from '@libs/auth/principal';
 import { SecretBox } from '@libs/crypto';
-import { AppException, ConflictException, ValidationException } from '@libs/errors';
+import { ConflictException, ValidationException } from '@libs/errors';
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import { from, Observable, of } from 'rxjs';
 import { catchError, mergeMap } from 'rxjs/operators';
+import { IdempotencyKeyReusedException } from './idempotency.errors';
 import { IdempotencyRepository } from './idempotency.repository';
 
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
@@ -36,7 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * `Idempotency-Key` on POST: the first request claims a PostgreSQL row (primary key on the
  * scope hash, so concurrent requests race on one insert), runs, and stores status + body
  * (sealed with SecretBox: API keys, invite tokens and other one-time secrets are in such bodies).
- * A replay with the same body gets the stored response; a different body is 422.
+ * A replay with the same body gets the stored response; a different body is 409 `idempotency_key_reused`.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -108,11 +109,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         continue;
       } // released or expired between the two statements
       if (existing.bodyHash !== row.bodyHash) {
-        throw new AppException(
-          422,
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used with a different request body',
-        );
+        throw new IdempotencyKeyReusedException();
       }
       if (existing.state === 'completed') {
         return { status: existing.statusCode ?? 200, body: existing.response };

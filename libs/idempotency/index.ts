@@ -1,2 +1,3 @@
+export * from './idempotency.errors';
 export * from './idempotency.interceptor';
 export * from './idempotency.module';

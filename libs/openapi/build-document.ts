@@ -62,7 +62,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
           in: 'header',
           required: false,
           description:
-            'Replays return the original response; the same key with another body is 422 idempotency_key_reused',
+            'Replays return the original response; the same key with another body is 409 idempotency_key_reused',
           schema: { type: 'string', maxLength: 255 },
         },
       ];

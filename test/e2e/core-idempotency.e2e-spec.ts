@@ -37,7 +37,7 @@ describe('Idempotency-Key on creating POSTs', () => {
     expect(probeCalls.count - before).toBe(1);
   });
 
-  it('the same key with a different body is 422 idempotency_key_reused', async () => {
+  it('the same key with a different body is 409 idempotency_key_reused', async () => {
     const key = randomUUID();
     await t
       .http()
@@ -52,7 +52,7 @@ describe('Idempotency-Key on creating POSTs', () => {
       .set(a.auth)
       .set('Idempotency-Key', key)
       .send({ name: 'y' })
-      .expect(422);
+      .expect(409);
     expect(res.body.error.code).toBe('idempotency_key_reused');
   });
 

@@ -272,7 +272,7 @@ describe('identity: API keys (/api-keys and the bearer guard)', () => {
       .set(owner.auth)
       .set('Idempotency-Key', idem)
       .send({ ...body, role: 'member' })
-      .expect(422);
+      .expect(409);
     expect(other.body.error.code).toBe('idempotency_key_reused');
     const ds = t.app.get(DataSource);
     const [row] = (await ds.query('SELECT key_hash FROM api_keys WHERE id = $1', [first.body.id])) as {

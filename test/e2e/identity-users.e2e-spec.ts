@@ -77,7 +77,7 @@ describe('identity: register/login/me, roles and /users', () => {
       }
     });
 
-    it('register with Idempotency-Key: a replay logs the same user in again; other bodies are 422; no token is stored', async () => {
+    it('register with Idempotency-Key: a replay logs the same user in again; other bodies are 409; no token is stored', async () => {
       const key = randomUUID();
       const body = {
         email: `ireg-${randomUUID().slice(0, 8)}@example.test`,
@@ -93,14 +93,14 @@ describe('identity: register/login/me, roles and /users', () => {
         .post('/api/v1/auth/register')
         .set('Idempotency-Key', key)
         .send({ ...body, org_name: `${body.org_name}-2` })
-        .expect(422);
+        .expect(409);
       expect(other.body.error.code).toBe('idempotency_key_reused');
       await t
         .http()
         .post('/api/v1/auth/register')
         .set('Idempotency-Key', key)
         .send({ ...body, password: 'another-password' })
-        .expect(422);
+        .expect(409);
       const [row] = (await t.app
         .get(DataSource)
         .query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response::text LIKE $1`, [

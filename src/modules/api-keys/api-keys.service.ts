@@ -1,13 +1,8 @@
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
 import { sha256Hex } from '@libs/crypto';
 import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
-import {
-  AppException,
-  ConflictException,
-  ForbiddenException,
-  NotFoundException,
-  ValidationException,
-} from '@libs/errors';
+import { ConflictException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
+import { IdempotencyKeyReusedException } from '@libs/idempotency/idempotency.errors';
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
@@ -79,11 +74,7 @@ export class ApiKeysService {
           JSON.stringify(previous.scopes) === JSON.stringify(scopes) &&
           previous.notes === (dto.notes ?? null);
         if (!same) {
-          throw new AppException(
-            422,
-            'idempotency_key_reused',
-            'This Idempotency-Key was already used with a different request body',
-          );
+          throw new IdempotencyKeyReusedException();
         }
         return { key: toApiKeyDto(previous), replayed: true };
       }

@@ -6,13 +6,13 @@ import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
 import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
 import {
-  AppException,
   ConflictException,
   ForbiddenException,
   NotFoundException,
   UnauthorizedException,
   ValidationException,
 } from '@libs/errors';
+import { IdempotencyKeyReusedException } from '@libs/idempotency/idempotency.errors';
 import { RateLimitService } from '@libs/rate-limit/rate-limit.service';
 import { RedisService } from '@libs/redis/redis.service';
 import { Injectable } from '@nestjs/common';
@@ -89,7 +89,7 @@ export class AuthService {
    * Idempotency-Key is honoured here rather than by the generic interceptor (which would store
    * the session token): Redis keeps only `{ user id, hash of the body without the password }`
    * for 24 h; a replay re-checks the password against the new user and issues a fresh session
-   * for the same user (201). Another body → 422 `idempotency_key_reused`; a replay while the
+   * for the same user (201). Another body → 409 `idempotency_key_reused`; a replay while the
    * first request is still running → 409 `idempotency_in_progress`.
    */
   async register(dto: RegisterDto, meta: RequestMeta, idempotencyKey?: string): Promise<LoginResponseDto> {
@@ -118,11 +118,7 @@ export class AuthService {
         userId?: string;
       };
       if (prev.bodyHash && prev.bodyHash !== bodyHash) {
-        throw new AppException(
-          422,
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used with a different request body',
-        );
+        throw new IdempotencyKeyReusedException();
       }
       if (prev.state !== 'done' || !prev.userId) {
         throw new ConflictException(
@@ -133,11 +129,7 @@ export class AuthService {
       }
       const user = await this.users.findById(prev.userId);
       if (!user?.passwordHash || user.disabledAt || !(await this.hasher.verify(user.passwordHash, dto.password))) {
-        throw new AppException(
-          422,
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used with a different request body',
-        );
+        throw new IdempotencyKeyReusedException();
       }
       return this.session(user);
     }
