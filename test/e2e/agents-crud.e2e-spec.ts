@@ -1,8 +1,21 @@
+import { Global, Module } from '@nestjs/common';
+import { AgentUsagePort } from 'src/modules/agents/agents.contract';
 import { AgentsService } from 'src/modules/agents/agents.service';
 import { DataSource } from 'typeorm';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { addUserWithRole } from './settings-helpers';
+
+/** Stands in for a module that references agents (tasks, channel bindings): `busy` is in use. */
+class BusyAgentUsage extends AgentUsagePort {
+  inUse(_orgId: string, agent: { name: string }): Promise<string | null> {
+    return Promise.resolve(agent.name === 'busy' ? 'referenced by task nightly-report' : null);
+  }
+}
+
+@Global()
+@Module({ providers: [{ provide: AgentUsagePort, useClass: BusyAgentUsage }], exports: [AgentUsagePort] })
+class BusyAgentUsageModule {}
 
 describe('/agents', () => {
   let t: TestApp;
@@ -189,16 +202,21 @@ describe('/agents', () => {
     expect((await t.app.get(AgentsService, { strict: false }).resolve(org.orgId)).maxIterations).toBe(5);
   });
 
-  it('a registered usage check turns DELETE into 409 in_use', async () => {
-    const org = await registerOwner(t, 'agents');
-    await t.http().post('/api/v1/agents').set(org.auth).send({ name: 'busy' }).expect(201);
-    t.app
-      .get(AgentsService, { strict: false })
-      .registerUsageCheck(async (orgId, a) =>
-        orgId === org.orgId && a.name === 'busy' ? 'referenced by task nightly-report' : null,
-      );
-    const res = await t.http().delete('/api/v1/agents/busy').set(org.auth).expect(409);
-    expect(res.body.error).toMatchObject({ code: 'in_use', details: { reason: 'referenced by task nightly-report' } });
+  it('an AgentUsagePort that reports a reference turns DELETE into 409 in_use', async () => {
+    const usage = await startTestApp({}, { extraModules: [BusyAgentUsageModule] });
+    try {
+      const org = await registerOwner(usage, 'agents');
+      await usage.http().post('/api/v1/agents').set(org.auth).send({ name: 'busy' }).expect(201);
+      await usage.http().post('/api/v1/agents').set(org.auth).send({ name: 'idle' }).expect(201);
+      const res = await usage.http().delete('/api/v1/agents/busy').set(org.auth).expect(409);
+      expect(res.body.error).toMatchObject({
+        code: 'in_use',
+        details: { reason: 'referenced by task nightly-report' },
+      });
+      await usage.http().delete('/api/v1/agents/idle').set(org.auth).expect(204);
+    } finally {
+      await usage.close();
+    }
   });
 
   it.each([

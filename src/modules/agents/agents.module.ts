@@ -7,7 +7,7 @@ import { AgentsController } from './agents.controller';
 import { AgentsRepository } from './agents.repository';
 import { AgentsService } from './agents.service';
 
-/** `/agents` CRUD. Exports AgentsService (`resolve(orgId, idOrName?)`, `registerUsageCheck`). */
+/** `/agents` CRUD. Exports AgentsContract (`resolve(orgId, idOrName?)`); deletes consult the optional AgentUsagePort. */
 @Module({
   imports: [TypeOrmModule.forFeature([AgentEntity]), SettingsModule],
   controllers: [AgentsController],

@@ -2,10 +2,11 @@ import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { ConflictException, NotFoundException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { RealmCheck } from '../settings/realm-check';
 import { TOOL_EFFECTS, type ApprovalDefaults } from '../settings/settings.types';
 import { AgentEntity } from './agent.entity';
+import { AgentUsagePort } from './agents.contract';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository';
 import type { AgentDto, CreateAgentDto, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
 
@@ -34,30 +35,16 @@ export interface ResolvedAgent {
   builtin: boolean;
 }
 
-/**
- * Returns a reason string when the agent is still referenced (tasks, channel bindings, ...), which
- * makes DELETE answer 409 `in_use`; other modules register one with `registerUsageCheck`.
- */
-export type AgentUsageCheck = (
-  orgId: string,
-  agent: { id: string; name: string },
-) => Promise<string | null | undefined>;
-
 @Injectable()
 export class AgentsService {
   private readonly ensured = new Set<string>();
-  private readonly usageChecks: AgentUsageCheck[] = [];
 
   constructor(
     private readonly repo: AgentsRepository,
     private readonly config: AppConfig,
     private readonly realms: RealmCheck,
+    @Optional() private readonly usage?: AgentUsagePort,
   ) {}
-
-  /** Lets other modules veto deleting an agent they reference (409 `in_use`). */
-  registerUsageCheck(check: AgentUsageCheck): void {
-    this.usageChecks.push(check);
-  }
 
   /**
    * For the chat loop and other runners: the agent by id or name (case-insensitive), the org's
@@ -165,15 +152,9 @@ export class AgentsService {
     if (a.builtin || a.name.toLowerCase() === DEFAULT_AGENT_NAME) {
       throw new ConflictException('The built-in default agent cannot be deleted', { agent: a.name }, 'builtin_agent');
     }
-    for (const check of this.usageChecks) {
-      const reason = await check(p.orgId, { id: a.id, name: a.name });
-      if (reason) {
-        throw new ConflictException(
-          `Agent "${a.name}" is still in use: ${reason}`,
-          { agent: a.name, reason },
-          'in_use',
-        );
-      }
+    const reason = await this.usage?.inUse(p.orgId, { id: a.id, name: a.name });
+    if (reason) {
+      throw new ConflictException(`Agent "${a.name}" is still in use: ${reason}`, { agent: a.name, reason }, 'in_use');
     }
     if (!(await this.repo.delete(p.orgId, a.id))) {
       throw new NotFoundException('Agent');
