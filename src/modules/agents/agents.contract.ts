@@ -1,6 +1,27 @@
-import type { ResolvedAgent } from './agents.service';
+import type { ApprovalDefaults } from '../settings/settings.types';
 
-export type { ResolvedAgent };
+/** The agent as the chat loop / tasks / channels need it (AgentsService.resolve). */
+export interface ResolvedAgent {
+  id: string;
+  name: string;
+  description: string;
+  /** null/empty = the loop's base prompt only */
+  systemPrompt: string | null;
+  /** model override (same provider as the org's); null = org model */
+  model: string | null;
+  realm: string | null;
+  skills: string[];
+  /** connector types or source names the agent may use; null = all */
+  allowedConnectors: string[] | null;
+  /** alias of allowedConnectors */
+  connectorsAllowlist: string[] | null;
+  /** per-effect overrides of the org approval defaults; null = org defaults */
+  approvalOverrides: Partial<ApprovalDefaults> | null;
+  /** alias of approvalOverrides */
+  approvalDefaults: Partial<ApprovalDefaults> | null;
+  maxIterations: number;
+  builtin: boolean;
+}
 
 /** What other modules may ask the agents module (provided by AgentsService, exported by AgentsModule). */
 export abstract class AgentsContract {

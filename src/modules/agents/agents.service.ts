@@ -6,34 +6,11 @@ import { Injectable, Optional } from '@nestjs/common';
 import { RealmCheck } from '../settings/realm-check';
 import { TOOL_EFFECTS, type ApprovalDefaults } from '../settings/settings.types';
 import { AgentEntity } from './agent.entity';
-import { AgentUsagePort } from './agents.contract';
+import { AgentUsagePort, type ResolvedAgent } from './agents.contract';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository';
 import type { AgentDto, CreateAgentDto, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
 
 export const DEFAULT_AGENT_NAME = 'default';
-
-/** The agent as the chat loop / tasks / channels need it (AgentsService.resolve). */
-export interface ResolvedAgent {
-  id: string;
-  name: string;
-  description: string;
-  /** null/empty = the loop's base prompt only */
-  systemPrompt: string | null;
-  /** model override (same provider as the org's); null = org model */
-  model: string | null;
-  realm: string | null;
-  skills: string[];
-  /** connector types or source names the agent may use; null = all */
-  allowedConnectors: string[] | null;
-  /** alias of allowedConnectors */
-  connectorsAllowlist: string[] | null;
-  /** per-effect overrides of the org approval defaults; null = org defaults */
-  approvalOverrides: Partial<ApprovalDefaults> | null;
-  /** alias of approvalOverrides */
-  approvalDefaults: Partial<ApprovalDefaults> | null;
-  maxIterations: number;
-  builtin: boolean;
-}
 
 @Injectable()
 export class AgentsService {

@@ -1,6 +1,7 @@
-import type { SourceSummary } from './sources.repository';
-
-export type { SourceSummary } from './sources.repository';
+export interface SourceSummary {
+  connector: string;
+  name: string;
+}
 
 /**
  * What other modules may ask the sources module about an org's sources (graph: connector names

@@ -5,7 +5,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { SourceEntity } from './source.entity';
-import type { SourcesContract } from './sources.contract';
+import type { SourcesContract, SourceSummary } from './sources.contract';
 import { ACTIVE_JOB_STATUSES, SyncJobEntity, type JobStatus } from './sync-job.entity';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -17,11 +17,6 @@ export function isUuid(v: string): boolean {
 function uniqueViolation(err: unknown, index: string): boolean {
   const e = err as QueryFailedError & { driverError?: { code?: string; constraint?: string } };
   return e instanceof QueryFailedError && e.driverError?.code === '23505' && e.driverError?.constraint === index;
-}
-
-export interface SourceSummary {
-  connector: string;
-  name: string;
 }
 
 export interface JobFilter {
