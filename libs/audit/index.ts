@@ -1,4 +1,5 @@
 export * from './audit-entry.entity';
+export * from './audit-log.reader';
 export * from './audit.decorators';
 export * from './audit.interceptor';
 export * from './audit.module';

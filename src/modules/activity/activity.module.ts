@@ -1,14 +1,12 @@
-import { AuditEntryEntity } from '@libs/audit';
+import { AuditModule } from '@libs/audit';
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActivityController } from './activity.controller';
-import { ActivityRepository } from './activity.repository';
 import { ActivityService } from './activity.service';
 
-/** `/activity`: feed and audit log (read side of libs/audit). */
+/** `/activity`: feed and audit log, read through libs/audit's `AuditLogReader` (the audit module owns the table). */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEntryEntity])],
+  imports: [AuditModule],
   controllers: [ActivityController],
-  providers: [ActivityRepository, ActivityService],
+  providers: [ActivityService],
 })
 export class ActivityModule {}

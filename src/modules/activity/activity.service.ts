@@ -1,13 +1,13 @@
+import { AuditLogReader } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
 import { NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
-import { ActivityRepository } from './activity.repository';
 import { ActivityItemDto, AuditEntryDto, AuditQuery, toActivityItemDto, toAuditEntryDto } from './dto/activity.dto';
 
 @Injectable()
 export class ActivityService {
-  constructor(private readonly repo: ActivityRepository) {}
+  constructor(private readonly repo: AuditLogReader) {}
 
   /** Human-oriented feed: every category except `policy`. */
   feed(p: Principal, q: AuditQuery): Promise<Page<ActivityItemDto>> {

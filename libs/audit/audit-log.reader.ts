@@ -1,13 +1,32 @@
-import { AuditEntryEntity } from '@libs/audit';
-import { Page, paginate } from '@libs/pagination';
+import { Page, paginate, type PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AuditQuery } from './dto/activity.dto';
+import { AuditEntryEntity } from './audit-entry.entity';
 
-/** Read side of the append-only audit log; always scoped to one org. */
+/** Filters of the audit log's read side (GET /activity, GET /activity/audit). */
+export interface AuditLogFilter extends PageQuery {
+  actor?: string;
+  actor_id?: string;
+  user_id?: string;
+  api_key_id?: string;
+  action?: string;
+  category?: string;
+  result?: string;
+  decision?: string;
+  object_type?: string;
+  from?: string;
+  to?: string;
+  since?: string;
+  until?: string;
+}
+
+/**
+ * Read side of the append-only audit log, beside its writer (`AuditService`): the audit module owns
+ * the `audit_log` table; every read is scoped to one org.
+ */
 @Injectable()
-export class ActivityRepository {
+export class AuditLogReader {
   constructor(@InjectRepository(AuditEntryEntity) private readonly repo: Repository<AuditEntryEntity>) {}
 
   find(orgId: string, id: string): Promise<AuditEntryEntity | null> {
@@ -16,7 +35,7 @@ export class ActivityRepository {
 
   list<R>(
     orgId: string,
-    q: AuditQuery,
+    q: AuditLogFilter,
     opts: { excludeCategories?: string[]; scope: string },
     map: (e: AuditEntryEntity) => R,
   ): Promise<Page<R>> {
