@@ -39,7 +39,7 @@ describe('module wiring', () => {
   });
 
   it('no require() by string in feature modules', () => {
-    // a bare `require(` (a method such as `registry.require(type)` is fine)
+    // a bare `require(` (a method such as `registry.getOrReject(type)` is fine)
     expect(offenders(modules, /(?<![.\w])require\(/)).toEqual([]);
   });
 

@@ -22,7 +22,7 @@ describe('ConnectorRegistry', () => {
     const only = new ConnectorRegistry(CORE_CONNECTORS, ['csv', ' JSON ']);
     expect(only.list().map((d) => d.type)).toEqual(['csv', 'json']);
     expect(only.has('postgres')).toBe(false);
-    expect(() => only.require('postgres')).toThrow(/Unknown or disabled/);
+    expect(() => only.getOrReject('postgres')).toThrow(/Unknown or disabled/);
   });
 
   it('refuses duplicate or malformed types', () => {

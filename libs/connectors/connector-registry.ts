@@ -59,7 +59,7 @@ export class ConnectorRegistry {
   }
 
   /** The connector of `type` or a 400 naming the field (unknown or disabled types are bad input). */
-  require(type: string, field = 'source_type'): ConnectorDefinition<any> {
+  getOrReject(type: string, field = 'source_type'): ConnectorDefinition<any> {
     const def = this.byType.get(type);
     if (!def) {
       throw new ValidationException(`Unknown or disabled connector type "${type}"`, {

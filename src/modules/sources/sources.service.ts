@@ -210,7 +210,7 @@ export class SourcesService {
   }
 
   async create(p: Principal, dto: CreateSourceDto, meta: { requestId?: string; ip?: string }): Promise<SourceDto> {
-    const def = this.registry.require(dto.source_type);
+    const def = this.registry.getOrReject(dto.source_type);
     assertSchedule(dto.schedule);
     const masked = hasMaskedValues(dto.config);
     if (masked.length) {
@@ -364,7 +364,7 @@ export class SourcesService {
   }
 
   async validateUnsaved(p: Principal, dto: ValidateSourceDto): Promise<ValidateResultDto> {
-    const def = this.registry.require(dto.source_type);
+    const def = this.registry.getOrReject(dto.source_type);
     this.assertHostAccess(p, def, dto.config);
     const info = await this.validateFull(
       def,
