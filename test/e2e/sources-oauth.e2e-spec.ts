@@ -14,13 +14,7 @@ describe('sources: GitHub OAuth connect flow with the token exchange (GitHub Ent
 
   beforeAll(async () => {
     gh = await startFakeGitHubApi();
-    t = await startTestApp({
-      OAUTH_GITHUB_URL: gh.url,
-      OAUTH_GITHUB_API_URL: gh.url,
-      OAUTH_GITHUB_CLIENT_ID: gh.oauth.clientId,
-      OAUTH_GITHUB_CLIENT_SECRET: gh.oauth.clientSecret,
-      FRONTEND_URL: 'http://console.test',
-    });
+    t = await startTestApp({ ...gh.oauthEnv, FRONTEND_URL: 'http://console.test' });
     u = await registerOwner(t, 'oauthflow');
   });
   afterAll(async () => {

@@ -18,13 +18,7 @@ describe('hostile tenant: OAuth state is bound to the browser and user that star
 
   beforeAll(async () => {
     gh = await startFakeGitHubApi();
-    t = await startTestApp({
-      OAUTH_GITHUB_URL: gh.url,
-      OAUTH_GITHUB_API_URL: gh.url,
-      OAUTH_GITHUB_CLIENT_ID: gh.oauth.clientId,
-      OAUTH_GITHUB_CLIENT_SECRET: gh.oauth.clientSecret,
-      FRONTEND_URL: 'http://console.test',
-    });
+    t = await startTestApp({ ...gh.oauthEnv, FRONTEND_URL: 'http://console.test' });
     attacker = await registerOwner(t, 'oauth-attacker');
     db = new Client({ connectionString: process.env.DATABASE_URL });
     await db.connect();

@@ -29,6 +29,8 @@ export interface FakeGitHubApi {
    * client credentials and the PKCE verifier, and answers errors with 200 + `{error}` as GitHub does.
    */
   oauth: { clientId: string; clientSecret: string; issueCode(codeChallenge: string, token: string): string };
+  /** API env that points the install's GitHub OAuth app at this server (web and REST on one host) */
+  oauthEnv: Record<string, string>;
   close(): Promise<void>;
 }
 
@@ -484,6 +486,12 @@ export async function startFakeGitHubApi(): Promise<FakeGitHubApi> {
     requests,
     state,
     oauth,
+    oauthEnv: {
+      OAUTH_GITHUB_URL: `http://127.0.0.1:${port}`,
+      OAUTH_GITHUB_API_URL: `http://127.0.0.1:${port}`,
+      OAUTH_GITHUB_CLIENT_ID: oauth.clientId,
+      OAUTH_GITHUB_CLIENT_SECRET: oauth.clientSecret,
+    },
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
