@@ -23,10 +23,31 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
       eqeqeq: ['error', 'smart'],
       curly: 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@nestjs/common',
+              importNames: ['Post', 'Put', 'Patch', 'Delete'],
+              message:
+                'Import the route decorators of state-changing routes from @libs/http: they attach the idempotency and audit interceptors.',
+            },
+          ],
+        },
+      ],
     },
+  },
+  {
+    // the one place that wraps them
+    files: ['libs/http/mutating-routes.ts'],
+    rules: { 'no-restricted-imports': 'off' },
   },
   {
     // test doubles implement async interfaces with plain values; awaiting nothing is their point

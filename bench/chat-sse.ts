@@ -4,17 +4,26 @@
  * raw node:http SSE server doing the minimum (same run, same machine).
  * Usage: npm run bench (BENCHES=chat-sse) or
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/chat-sse.ts
- * Env: BENCH_CHAT_STREAMS (default 1000), BENCH_CHAT_SAMPLES (default 100), DATABASE_URL.
+ * Env: BENCH_CHAT_STREAMS (default 1000), BENCH_CHAT_SAMPLES (default 100), BENCH_CHAT_HOLD_MS (default
+ * 8000), DATABASE_URL, BENCH_API_ENTRY (entry file relative to the repo root), BENCH_CHAT_HEAP_SIGNAL
+ * (sends SIGUSR2 to the API before and with the open streams, for an entry that writes heap snapshots).
+ * Records its summary rows in bench/results/chat-sse.json (bench/lib.ts).
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import { startFakeOpenAI } from '../test/support/fake-openai-server';
 import { spawnApiProcess } from '../test/support/spawn-api';
+import { recordResults, SummaryRow } from './lib';
 
 const STREAMS = Number(process.env.BENCH_CHAT_STREAMS ?? 1000);
 const SAMPLES = Number(process.env.BENCH_CHAT_SAMPLES ?? 100);
 const HOLD_MS = Number(process.env.BENCH_CHAT_HOLD_MS ?? 8000);
+/** The built API (`npx nest build`) as in production, else the sources through swc; BENCH_API_ENTRY overrides. */
+const API_ENTRY =
+  process.env.BENCH_API_ENTRY ??
+  (existsSync(join(__dirname, '..', 'dist/src/main.js')) ? 'dist/src/main.js' : 'src/main.ts');
 
 const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
 
@@ -144,14 +153,17 @@ async function json(url: string, method: string, headers: Record<string, string>
 
 async function main() {
   const fake = await startFakeOpenAI();
-  const api = await spawnApiProcess({
-    ...fake.apiEnv,
-    RATE_LIMIT_PER_MIN: '100000000',
-    MIGRATIONS_RUN: 'true',
-    DATABASE_POOL_SIZE: '20',
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy',
-  });
+  const api = await spawnApiProcess(
+    {
+      ...fake.apiEnv,
+      RATE_LIMIT_PER_MIN: '100000000',
+      MIGRATIONS_RUN: 'true',
+      DATABASE_POOL_SIZE: '20',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy',
+    },
+    { entry: API_ENTRY },
+  );
   const email = `bench-chat-${Date.now()}@example.test`;
   const reg = await json(
     `${api.baseUrl}/api/v1/auth/register`,
@@ -199,13 +211,26 @@ async function main() {
     global.gc?.();
     await new Promise((r) => setTimeout(r, 1000));
     const apiBase = rssKb(api.pid);
+    // diagnosis only: an entry that writes a heap snapshot on SIGUSR2 (see docs/performance.md, Chat streaming)
+    const snapshot = () => process.env.BENCH_CHAT_HEAP_SIGNAL && process.kill(api.pid, 'SIGUSR2');
+    snapshot();
     const t0 = performance.now();
     const streams = many.map((c) =>
       openStream(`${api.baseUrl}/api/v1/chat/conversations/${c}/messages`, auth, { content: 'hello' }),
     );
+    let apiEnded = 0;
+    streams.forEach((s) =>
+      s.done.then(
+        () => apiEnded++,
+        () => apiEnded++,
+      ),
+    );
     const firsts = await Promise.allSettled(streams.map((s) => s.firstEvent));
     const allOpenMs = performance.now() - t0;
     const apiPeak = rssKb(api.pid);
+    // streams that already ended (the model holds each for HOLD_MS) are not in the RSS figure
+    const openAtPeak = STREAMS - apiEnded;
+    snapshot();
     const ends = await Promise.allSettled(streams.map((s) => s.done));
     const okApi = ends.filter((e) => e.status === 'fulfilled').length;
     const firstOk = firsts
@@ -243,7 +268,42 @@ async function main() {
     lines.push(
       `| memory per open stream (KB) | ${((apiPeak - apiBase) / STREAMS).toFixed(1)} | ${((rawPeak - rawBase) / STREAMS).toFixed(1)} |`,
     );
+    lines.push(`| streams still open when the RSS was read | ${openAtPeak}/${STREAMS} | — |`);
     process.stdout.write(`${lines.join('\n')}\n`);
+
+    const p50 = pct(apiFirst, 50);
+    const rawP50 = pct(rawFirst, 50);
+    const perStream = (apiPeak - apiBase) / STREAMS;
+    const rawPerStream = (rawPeak - rawBase) / STREAMS;
+    const mb = (kb: number) => `${(kb / 1024).toFixed(0)} MB`;
+    const rows: SummaryRow[] = [
+      {
+        bench: `chat: \`POST …/messages\` → \`message_start\` p50 (fake model, ${SAMPLES - 5} sequential turns)`,
+        api: `${f1(p50)} ms (p99 ${f1(pct(apiFirst, 99))} ms)`,
+        baseline: `${f1(rawP50)} ms (raw node:http SSE server)`,
+        ratio: Number((rawP50 / p50).toFixed(2)),
+        target: '≤ 5 ms',
+        met: p50 <= 5,
+      },
+      {
+        bench: `chat: RSS of the API process with ${STREAMS} open SSE streams (${openAtPeak} still open at the reading)`,
+        api: `${mb(apiPeak)} (${mb(apiBase)} before the streams)`,
+        baseline: `${mb(rawPeak)} (raw node:http SSE server, ${mb(rawBase)} before)`,
+        ratio: Number((rawPeak / apiPeak).toFixed(2)),
+        target: '< 300 MB',
+        met: apiPeak < 300 * 1024 && okApi === STREAMS,
+      },
+      {
+        bench: 'chat: memory per open SSE stream (RSS growth / streams)',
+        api: `${perStream.toFixed(1)} KB`,
+        baseline: `${rawPerStream.toFixed(1)} KB (raw node:http SSE server)`,
+        ratio: Number((rawPerStream / perStream).toFixed(2)),
+      },
+    ];
+    recordResults('chat-sse', rows);
+  } catch (err) {
+    process.stderr.write(`API output (last lines):\n${api.output()}\n`);
+    throw err;
   } finally {
     await api.kill();
     await fake.close();

@@ -1,52 +1,210 @@
 /**
- * GET /health and an authenticated list endpoint through the real API (a built process on the
- * real services), each beside a raw node:http server answering the same JSON, in the same run.
- * Usage: npm run bench (or: node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/http.ts)
+ * HTTP throughput of the API against baselines started by this bench, all in the same run, each
+ * a separate process on loopback; loads run one after another (API, then its baseline), each after
+ * a 2 s warm-up load:
+ *   GET /health, /health/live  — vs a bare NestJS 11 app on Express (same bodies), and raw node:http;
+ *   GET /users?limit=20 (JWT, then API key), /sources, /chat/conversations, /graph/nodes/search
+ *                              — vs bench/baselines/raw-api.ts (node:http + pg + neo4j-driver, same work).
+ * The API runs with its production logging defaults (LOG_LEVEL=info, every request logged, output to
+ * bench/logs/api.log) and a rate limit high enough never to answer 429 (the limiter still runs).
+ * Load tool: wrk -t1 (autocannon when wrk is not installed). Knobs: BENCH_DURATION_SEC (10),
+ * BENCH_CONNECTIONS (50), BENCH_WARMUP_SEC (2), BENCH_ROUNDS (1: with more, API and baseline alternate
+ * that many times per route and the medians are compared), DATABASE_URL.
+ * Usage: npm run bench (BENCHES=http), or: node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/http.ts
  */
-import { spawnApiProcess } from '../test/support/spawn-api';
-import { load, rawJsonServer, table } from './lib';
+import { isDeepStrictEqual } from 'node:util';
+import { prepareFixtures } from './http-fixtures';
+import { recordResults, type SummaryRow } from './lib';
+import { startProcess, type BenchProcess } from './processes';
+import { isClean, loadTool, loadToolLabel, measure, type Measured } from './wrk';
+
+const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const warmupSec = Number(process.env.BENCH_WARMUP_SEC ?? 2);
+const rounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 1));
+const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy';
+
+interface Target {
+  /** short name of the route, e.g. "GET /users?limit=20 (JWT)" */
+  route: string;
+  path: string;
+  headers?: Record<string, string>;
+  /** each baseline measured right after the API on this route */
+  baselines: { name: string; proc: () => BenchProcess; target?: number }[];
+}
+
+async function getJson(url: string, headers?: Record<string, string>): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(url, { headers });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
+async function run(name: string, url: string, headers?: Record<string, string>): Promise<Measured> {
+  if (warmupSec > 0) {
+    await measure(`${name} (warm-up)`, url, { durationSec: warmupSec, connections, headers });
+  }
+  const m = await measure(name, url, { durationSec, connections, headers });
+  process.stdout.write(
+    `  ${name}: ${m.requestsPerSec} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}, socket errors ${m.socketErrors}\n`,
+  );
+  return m;
+}
+
+/** The run with the median req/s; errors of every round count (one bad round invalidates the figure). */
+function median(runs: Measured[]): Measured {
+  const sorted = [...runs].sort((x, y) => x.requestsPerSec - y.requestsPerSec);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  return {
+    ...mid,
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    socketErrors: runs.reduce((n, r) => n + r.socketErrors, 0),
+  };
+}
+
+function figure(m: Measured): string {
+  const base = `${m.requestsPerSec} req/s, p99 ${m.latencyP99Ms} ms`;
+  return isClean(m) ? base : `INVALID: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors (${base})`;
+}
+
+function table(rows: Measured[]): string {
+  return [
+    '| target | req/s | p50 ms | p99 ms | non-2xx | socket errors | requests |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${isClean(r) ? r.requestsPerSec : `~~${r.requestsPerSec}~~ INVALID`} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.non2xx} | ${r.socketErrors} | ${r.totalRequests} |`,
+    ),
+  ].join('\n');
+}
 
 async function main() {
-  const duration = Number(process.env.BENCH_DURATION_SEC ?? 8);
-  const connections = Number(process.env.BENCH_CONNECTIONS ?? 20);
-  const api = await spawnApiProcess({
-    LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MIN: '100000000',
-    DATABASE_URL: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/agentcy',
-  });
+  const tool = loadToolLabel({ durationSec, connections });
+  process.stdout.write(`load tool: ${loadTool()} (${tool}), warm-up ${warmupSec} s before each load\n`);
+  const procs: BenchProcess[] = [];
   try {
-    const health = await (await fetch(`${api.baseUrl}/api/v1/health`)).json();
-    const login = (await (
-      await fetch(`${api.baseUrl}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'admin@localhost', password: 'admin' }),
-      })
-    ).json()) as { token: string };
-    const auth = { Authorization: `Bearer ${login.token}` };
-    const listPath = process.env.BENCH_LIST_PATH ?? '/api/v1/users?limit=20';
-    const listBody = await (await fetch(`${api.baseUrl}${listPath}`, { headers: auth })).json();
+    const api = await startProcess('api', 'src/main.ts', {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      RATE_LIMIT_PER_MIN: '1000000000',
+      // setup only (one login, invite acceptances); the measured routes are authenticated
+      LOGIN_RATE_LIMIT_PER_MIN: '100000',
+      AUTH_ANON_RATE_LIMIT_PER_MIN: '100000',
+      DATABASE_URL: databaseUrl,
+    });
+    procs.push(api);
+    const health = await getJson(`${api.baseUrl}/api/v1/health`);
+    const live = await getJson(`${api.baseUrl}/api/v1/health/live`);
+    if (health.status !== 200 || live.status !== 200) {
+      throw new Error(`API health answers ${health.status}/${live.status}: ${JSON.stringify(health.body)}`);
+    }
+    const fx = await prepareFixtures(api.baseUrl);
+    const bodies = { BENCH_HEALTH_BODY: JSON.stringify(health.body), BENCH_LIVE_BODY: JSON.stringify(live.body) };
+    const bareNest = await startProcess('bare-nest', 'bench/baselines/bare-nest.ts', bodies);
+    procs.push(bareNest);
+    const rawHealth = await startProcess('raw-health', 'bench/baselines/raw-health.ts', bodies);
+    procs.push(rawHealth);
+    const rawApi = await startProcess('raw-api', 'bench/baselines/raw-api.ts', {
+      DATABASE_URL: databaseUrl,
+      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
+    });
+    procs.push(rawApi);
 
-    const rawHealth = await rawJsonServer(health);
-    const rawList = await rawJsonServer(listBody);
-    const rows = [
-      await load('raw node:http (health JSON)', rawHealth.url, { connections, durationSec: duration }),
-      await load('API GET /health', `${api.baseUrl}/api/v1/health`, { connections, durationSec: duration }),
-      await load('raw node:http (list JSON)', rawList.url, { connections, durationSec: duration }),
-      await load(`API GET ${listPath} (JWT)`, `${api.baseUrl}${listPath}`, {
-        connections,
-        durationSec: duration,
-        headers: auth,
-      }),
+    const jwt = { Authorization: `Bearer ${fx.jwt}` };
+    const key = { Authorization: `Bearer ${fx.apiKey}` };
+    const raw = { name: 'raw node:http + pg', proc: () => rawApi };
+    const targets: Target[] = [
+      {
+        route: 'GET /health',
+        path: '/api/v1/health',
+        baselines: [
+          { name: 'bare NestJS on Express', proc: () => bareNest, target: 0.9 },
+          { name: 'raw node:http', proc: () => rawHealth },
+        ],
+      },
+      {
+        route: 'GET /health/live',
+        path: '/api/v1/health/live',
+        baselines: [{ name: 'bare NestJS on Express', proc: () => bareNest, target: 0.95 }],
+      },
+      {
+        route: 'GET /users?limit=20 (JWT)',
+        path: '/api/v1/users?limit=20',
+        headers: jwt,
+        baselines: [{ ...raw, target: 0.6 }],
+      },
+      {
+        route: 'GET /users?limit=20 (API key)',
+        path: '/api/v1/users?limit=20',
+        headers: key,
+        baselines: [{ ...raw, target: 0.6 }],
+      },
+      { route: 'GET /sources?limit=20 (JWT)', path: '/api/v1/sources?limit=20', headers: jwt, baselines: [raw] },
+      {
+        route: 'GET /chat/conversations?limit=20 (JWT)',
+        path: '/api/v1/chat/conversations?limit=20',
+        headers: jwt,
+        baselines: [raw],
+      },
+      {
+        route: `GET /graph/nodes/search?q=${fx.searchQuery} (JWT)`,
+        path: `/api/v1/graph/nodes/search?q=${encodeURIComponent(fx.searchQuery)}&limit=20`,
+        headers: jwt,
+        baselines: [raw],
+      },
     ];
-    rawHealth.server.close();
-    rawList.server.close();
-    const ratio = (a: number, b: number) => (b ? (a / b).toFixed(2) : 'n/a');
-    process.stdout.write(`${table(rows)}\n\n`);
-    process.stdout.write(`health: API/raw = ${ratio(rows[1].requestsPerSec, rows[0].requestsPerSec)}\n`);
-    process.stdout.write(`list:   API/raw = ${ratio(rows[3].requestsPerSec, rows[2].requestsPerSec)}\n`);
+
+    // every target must answer 2xx before it is loaded; the bodies should match the API's
+    for (const t of targets) {
+      const a = await getJson(`${api.baseUrl}${t.path}`, t.headers);
+      for (const b of t.baselines) {
+        const r = await getJson(`${b.proc().baseUrl}${t.path}`, t.headers);
+        if (a.status !== 200 || r.status !== 200) {
+          throw new Error(`${t.route}: API ${a.status}, ${b.name} ${r.status}: ${JSON.stringify(r.body ?? a.body)}`);
+        }
+        const same = isDeepStrictEqual(a.body, r.body);
+        process.stdout.write(`${t.route}: ${b.name} body ${same ? 'identical to' : 'DIFFERS from'} the API's\n`);
+      }
+    }
+
+    const measured: Measured[] = [];
+    const rows: SummaryRow[] = [];
+    const label = rounds > 1 ? `${tool}, median of ${rounds} rounds` : tool;
+    for (const t of targets) {
+      process.stdout.write(`${t.route}\n`);
+      const apiRuns: Measured[] = [];
+      const baseRuns: Measured[][] = t.baselines.map(() => []);
+      for (let r = 1; r <= rounds; r++) {
+        const suffix = rounds > 1 ? ` #${r}` : '';
+        apiRuns.push(await run(`API ${t.route}${suffix}`, `${api.baseUrl}${t.path}`, t.headers));
+        for (const [i, b] of t.baselines.entries()) {
+          baseRuns[i].push(await run(`${b.name} ${t.route}${suffix}`, `${b.proc().baseUrl}${t.path}`, t.headers));
+        }
+      }
+      measured.push(...apiRuns, ...baseRuns.flat());
+      const a = median(apiRuns);
+      for (const [i, b] of t.baselines.entries()) {
+        const m = median(baseRuns[i]);
+        const valid = isClean(a) && isClean(m) && m.requestsPerSec > 0;
+        const ratio = valid ? Math.round((a.requestsPerSec / m.requestsPerSec) * 100) / 100 : undefined;
+        rows.push({
+          bench: `\`${t.route}\` vs ${b.name} (${label})`,
+          api: figure(a),
+          baseline: `${figure(m)} (${b.name})`,
+          ratio,
+          ...(b.target !== undefined ? { target: `≥ ${b.target}`, met: ratio !== undefined && ratio >= b.target } : {}),
+        });
+      }
+    }
+    process.stdout.write(`\n${table(measured)}\n\n`);
+    for (const r of rows) {
+      process.stdout.write(`${r.bench}: ratio ${r.ratio ?? 'INVALID'}${r.target ? ` (target ${r.target})` : ''}\n`);
+    }
+    recordResults('http', rows);
+    process.stdout.write(`API log: ${api.logFile}\n`);
   } finally {
-    await api.kill();
+    for (const p of procs.reverse()) {
+      await p.stop();
+    }
   }
 }
 

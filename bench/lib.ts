@@ -1,5 +1,7 @@
 import autocannon from 'autocannon';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
+import { join } from 'node:path';
 
 export interface LoadResult {
   name: string;
@@ -54,4 +56,32 @@ export function table(rows: LoadResult[]): string {
       (r) => `| ${r.name} | ${r.requestsPerSec} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.errors} | ${r.non2xx} |`,
     ),
   ].join('\n');
+}
+
+/** One line of the summary table at the top of docs/performance.md. */
+export interface SummaryRow {
+  /** what was measured, e.g. "`GET /health` (wrk, 1 thread, 50 connections, 10 s)" */
+  bench: string;
+  /** the API's figure with its unit, e.g. "6120 req/s, p99 14 ms" */
+  api: string;
+  /** the baseline's figure from the same run, with what the baseline is */
+  baseline: string;
+  /** api/baseline as a number (higher is better; for latency or memory give baseline/api or leave undefined) */
+  ratio?: number;
+  /** the issue's target, e.g. "≥ 0.9" or "≤ 5 ms", and whether this run met it */
+  target?: string;
+  met?: boolean;
+}
+
+/**
+ * Each bench records its rows here; `npm run bench` (bench/run.sh) then rewrites the table at the
+ * top of docs/performance.md from every file in bench/results/ (bench/report.ts).
+ */
+export function recordResults(benchName: string, rows: SummaryRow[]): void {
+  const dir = join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `${benchName}.json`),
+    `${JSON.stringify({ bench: benchName, measuredAt: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
 }

@@ -15,6 +15,7 @@ import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { FEATURE_MODULES } from './feature-modules';
 import { AuthModule } from './modules/auth/auth.module';
 import { HealthModule } from './modules/health/health.module';
+import { MetricsEndpointModule } from './modules/metrics/metrics-endpoint.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
 import { OrgFeaturesModule } from './modules/settings/org-settings.module';
@@ -42,6 +43,7 @@ export class AppModule {
         OrgsModule,
         AuthModule,
         HealthModule,
+        MetricsEndpointModule,
         // before the feature modules: a port they also export (e.g. SharedSecretResolver) resolves to the extra module's
         ...extraModules,
         ...FEATURE_MODULES,

@@ -1,7 +1,8 @@
 import { AppConfig } from '@libs/config';
 import { AppException, ValidationException } from '@libs/errors';
 import { inputGuard, jsonDepthExceeds, MAX_JSON_DEPTH, securityHeaders } from '@libs/http';
-import { createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
+import { createAccessLogger, createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
+import { HttpMetrics } from '@libs/metrics';
 import { buildOpenApiDocument } from '@libs/openapi/build-document';
 import { OpenApiDocumentHolder } from '@libs/openapi/openapi-document.holder';
 import { setCursorKey } from '@libs/pagination/cursor';
@@ -56,10 +57,21 @@ function bodyParsers(limit: number) {
       verify: keepRaw,
     }),
   ];
-  return parsers.map(
-    (p) => (req: Request, res: Response, next: NextFunction) =>
-      p(req, res, (err?: unknown) => (err ? next(bodyError(err as { type?: string })) : next())),
-  );
+  // one middleware: a request without a body (most GETs) skips all three at once
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
+      return next();
+    }
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err) {
+        return next(bodyError(err as { type?: string }));
+      }
+      const parser = parsers[i++];
+      return parser ? parser(req, res, step) : next();
+    };
+    step();
+  };
 }
 
 export interface CreatedApp {
@@ -83,13 +95,11 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   app.use(securityHeaders(`/${API_PREFIX}/docs`));
-  app.use(requestContext(logger));
-  for (const p of bodyParsers(config.bodyLimitBytes)) {
-    app.use(p);
-  }
+  app.use(requestContext(createAccessLogger(config.logLevel), app.get(HttpMetrics).onFinish));
+  app.use(bodyParsers(config.bodyLimitBytes));
   app.use(inputGuard());
   app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
-  app.setGlobalPrefix(API_PREFIX);
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
   // the document and the reference page are set up before init: routes added after it would
   // sit behind the router's not-found handler
   const doc = buildOpenApiDocument(app);

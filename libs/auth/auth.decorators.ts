@@ -7,7 +7,7 @@ import type { Principal, Role, ServiceCaller } from './principal';
 export const AUTH_METADATA = 'agentcy:auth';
 
 /** Credential kinds other than the user session; each has one guard strategy in libs/auth. */
-export type ServiceAuthKind = 'worker' | 'webhook' | 'shared_secret' | 'pipeline' | 'preview';
+export type ServiceAuthKind = 'worker' | 'webhook' | 'shared_secret' | 'pipeline' | 'preview' | 'metrics';
 
 export type AuthRequirement =
   { kind: 'public' } | { kind: 'user'; minRole: Role; platformAdmin: boolean } | { kind: ServiceAuthKind };
@@ -39,8 +39,17 @@ export function WorkerToken() {
   );
 }
 
+/** `METRICS_TOKEN` in `Authorization: Bearer`; without METRICS_TOKEN the route answers 404. */
+export function MetricsToken() {
+  return applyDecorators(
+    SetMetadata(AUTH_METADATA, { kind: 'metrics' } satisfies AuthRequirement),
+    ApiSecurity('metrics_token'),
+    ApiErrorResponses({ auth: true }),
+  );
+}
+
 /** Authenticated by a signature or token that the route's own module verifies through a registered strategy. */
-export function Signed(kind: Exclude<ServiceAuthKind, 'worker'>) {
+export function Signed(kind: Exclude<ServiceAuthKind, 'worker' | 'metrics'>) {
   const docs = {
     webhook: ApiHeader({
       name: 'X-Agentcy-Signature',

@@ -49,7 +49,7 @@ function setup(requirement: AuthRequirement | undefined, opts: { p?: Principal; 
   return { guard, ctx, req, resolver, services, audit };
 }
 
-async function status(p: Promise<unknown>): Promise<number> {
+async function status(p: unknown): Promise<number> {
   try {
     await p;
   } catch (err) {
@@ -68,14 +68,14 @@ describe('AuthGuard: the route declaration picks the credential path', () => {
 
   it('@Public → no strategy runs', async () => {
     const s = setup({ kind: 'public' });
-    await expect(s.guard.canActivate(s.ctx)).resolves.toBe(true);
+    await expect(Promise.resolve(s.guard.canActivate(s.ctx))).resolves.toBe(true);
     expect(s.resolver.resolve).not.toHaveBeenCalled();
     expect(s.services.authenticate).not.toHaveBeenCalled();
   });
 
   it('@Authenticated → the bearer goes to PrincipalResolver (which picks the strategy from the token)', async () => {
     const s = setup({ kind: 'user', minRole: 'viewer', platformAdmin: false });
-    await expect(s.guard.canActivate(s.ctx)).resolves.toBe(true);
+    await expect(Promise.resolve(s.guard.canActivate(s.ctx))).resolves.toBe(true);
     expect(s.resolver.resolve).toHaveBeenCalledWith('tok-1', s.req);
     expect(s.req.principal).toMatchObject({ userId: 'u1' });
     expect(s.services.authenticate).not.toHaveBeenCalled();
@@ -95,7 +95,7 @@ describe('AuthGuard: the route declaration picks the credential path', () => {
     '%s → the strategy of that kind, never the user resolver',
     async (kind) => {
       const s = setup({ kind });
-      await expect(s.guard.canActivate(s.ctx)).resolves.toBe(true);
+      await expect(Promise.resolve(s.guard.canActivate(s.ctx))).resolves.toBe(true);
       expect(s.services.authenticate).toHaveBeenCalledWith(kind, s.req);
       expect(s.resolver.resolve).not.toHaveBeenCalled();
       expect(s.req.caller).toMatchObject({ kind });

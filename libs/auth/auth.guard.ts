@@ -31,15 +31,22 @@ export class AuthGuard implements CanActivate {
     private readonly orgStatus: OrgStatusPort,
   ) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  /** Synchronous for public routes: an async guard costs every request a promise. */
+  canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     if (ctx.getType() !== 'http') {
       return true;
     }
-    const req = ctx.switchToHttp().getRequest<AuthedRequest>();
     const requirement = this.reflector.getAllAndOverride<AuthRequirement | undefined>(AUTH_METADATA, [
       ctx.getHandler(),
       ctx.getClass(),
     ]);
+    if (requirement?.kind === 'public') {
+      return true;
+    }
+    return this.authenticate(ctx.switchToHttp().getRequest<AuthedRequest>(), requirement);
+  }
+
+  private async authenticate(req: AuthedRequest, requirement: AuthRequirement | undefined): Promise<boolean> {
     try {
       return await this.check(req, requirement);
     } catch (err) {

@@ -31,7 +31,7 @@ export interface SessionRef {
 
 /** Identity of non-user callers (worker daemons, signed webhooks, pipeline agents, preview iframes). */
 export interface ServiceCaller {
-  kind: 'worker' | 'webhook' | 'shared_secret' | 'pipeline' | 'preview';
+  kind: 'worker' | 'webhook' | 'shared_secret' | 'pipeline' | 'preview' | 'metrics';
   orgId?: string;
   subject: string;
   claims?: Record<string, unknown>;

@@ -5,6 +5,7 @@ import type { Request } from 'express';
 import type { ServiceAuthKind } from './auth.decorators';
 import { authenticateWith, type CredentialStrategy } from './passport/run-strategy';
 import type { ServiceCaller } from './principal';
+import { MetricsTokenStrategy } from './strategies/metrics-token.strategy';
 import { PipelineTokenStrategy } from './strategies/pipeline-token.strategy';
 import { PreviewTokenStrategy } from './strategies/preview-token.strategy';
 import { SharedSecretStrategy } from './strategies/shared-secret.strategy';
@@ -25,8 +26,9 @@ export class ServiceCredentials {
     sharedSecret: SharedSecretStrategy,
     pipeline: PipelineTokenStrategy,
     preview: PreviewTokenStrategy,
+    metrics: MetricsTokenStrategy,
   ) {
-    this.byKind = { worker, webhook, shared_secret: sharedSecret, pipeline, preview };
+    this.byKind = { worker, webhook, shared_secret: sharedSecret, pipeline, preview, metrics };
   }
 
   strategyFor(kind: ServiceAuthKind): CredentialStrategy {
@@ -51,6 +53,11 @@ export const SERVICE_CREDENTIAL_PROVIDERS: Provider[] = [
   {
     provide: WorkerTokenStrategy,
     useFactory: (config: AppConfig) => new WorkerTokenStrategy(config.workerToken),
+    inject: [AppConfig],
+  },
+  {
+    provide: MetricsTokenStrategy,
+    useFactory: (config: AppConfig) => new MetricsTokenStrategy(config.metrics.token),
     inject: [AppConfig],
   },
   WebhookSignatureStrategy,

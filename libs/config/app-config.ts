@@ -105,6 +105,8 @@ export class AppConfig {
   readonly neo4j: { uri: string; user: string; password: string; database: string };
   readonly healthCheckTimeoutMs: number;
   readonly healthCacheMs: number;
+  /** GET /metrics: bearer token on the API port (unset: 404 there); optional separate plain listener */
+  readonly metrics: { token?: string; port?: number; host: string };
   readonly encryptionKey: Buffer;
   readonly auth: {
     provider: 'local' | 'oidc';
@@ -129,6 +131,8 @@ export class AppConfig {
   /** local self-registration (REGISTRATION; default open, invite in production) */
   readonly registration: RegistrationMode;
   readonly authAnonRateLimitPerMin: number;
+  /** how long a verified caller may be reused by this replica (0: never); changes invalidate it through Redis */
+  readonly authCacheTtlMs: number;
   readonly passwordHashing: { concurrency: number; queueMax: number };
   readonly rateLimitPerMin: number;
   readonly loginRateLimitPerMin: number;
@@ -205,6 +209,10 @@ export class AppConfig {
     if (key !== undefined && Buffer.from(key, 'base64').length !== 32) {
       problems.push('ENCRYPTION_KEY: must be 32 bytes, base64-encoded');
     }
+    const metricsToken = values.METRICS_TOKEN as string | undefined;
+    if (metricsToken !== undefined && metricsToken.length < 16) {
+      problems.push('METRICS_TOKEN: must be at least 16 characters');
+    }
     const adminPassword = values.ADMIN_PASSWORD as string | undefined;
     if (adminPassword !== undefined && adminPassword.length < MIN_ADMIN_PASSWORD) {
       problems.push(`ADMIN_PASSWORD: must be at least ${MIN_ADMIN_PASSWORD} characters`);
@@ -252,6 +260,7 @@ export class AppConfig {
     };
     this.healthCheckTimeoutMs = n('HEALTH_CHECK_TIMEOUT_MS');
     this.healthCacheMs = n('HEALTH_CACHE_MS');
+    this.metrics = { token: o('METRICS_TOKEN'), port: v.METRICS_PORT as number | undefined, host: s('METRICS_HOST') };
     this.encryptionKey = o('ENCRYPTION_KEY') ? Buffer.from(s('ENCRYPTION_KEY'), 'base64') : DEV_ENCRYPTION_KEY;
     this.auth = {
       provider: s('AUTH_PROVIDER') as 'local' | 'oidc',
@@ -274,6 +283,7 @@ export class AppConfig {
     this.adminPassword = o('ADMIN_PASSWORD');
     this.registration = (o('REGISTRATION') ?? (this.nodeEnv === 'production' ? 'invite' : 'open')) as RegistrationMode;
     this.authAnonRateLimitPerMin = n('AUTH_ANON_RATE_LIMIT_PER_MIN');
+    this.authCacheTtlMs = n('AUTH_CACHE_TTL_MS');
     this.passwordHashing = { concurrency: n('PASSWORD_HASH_CONCURRENCY'), queueMax: n('PASSWORD_HASH_QUEUE_MAX') };
     this.rateLimitPerMin = n('RATE_LIMIT_PER_MIN');
     this.loginRateLimitPerMin = n('LOGIN_RATE_LIMIT_PER_MIN');

@@ -126,6 +126,26 @@ export const ENV_VARS: readonly EnvVar[] = [
     min: 50,
     description: 'Per-dependency timeout of GET /health.',
   },
+  {
+    name: 'METRICS_TOKEN',
+    kind: 'string',
+    secret: true,
+    description:
+      'Bearer token of GET /metrics (Prometheus format, docs/metrics.md) on the API port; unset: that route answers 404.',
+  },
+  {
+    name: 'METRICS_PORT',
+    kind: 'int',
+    min: 1,
+    max: 65535,
+    description: 'Serve GET /metrics without a token on a separate port (METRICS_HOST); unset: no separate listener.',
+  },
+  {
+    name: 'METRICS_HOST',
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'Interface of the METRICS_PORT listener.',
+  },
 
   {
     name: 'ENCRYPTION_KEY',
@@ -235,6 +255,15 @@ export const ENV_VARS: readonly EnvVar[] = [
     default: '10',
     min: 1,
     description: 'Login attempts per minute per IP and per account.',
+  },
+  {
+    name: 'AUTH_CACHE_TTL_MS',
+    kind: 'int',
+    default: '5000',
+    min: 0,
+    max: 60000,
+    description:
+      'How long a replica may reuse a verified caller (user row, API key, logout check) without reading it again. Every change to a user, org or API key and every logout is announced to all replicas through Redis, which drops the entry at once; the TTL only bounds an announcement lost while Redis was unreachable. 0 reads them on every request.',
   },
   {
     name: 'AUTH_ANON_RATE_LIMIT_PER_MIN',

@@ -58,7 +58,8 @@ export class FeatureFlagGuard implements CanActivate {
     private readonly flags: FeatureFlagService,
   ) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  /** Synchronous for routes behind no flag (most): an async guard costs every request a promise. */
+  canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     const flag = this.reflector.getAllAndOverride<FeatureFlag | undefined>(FEATURE_METADATA, [
       ctx.getHandler(),
       ctx.getClass(),
@@ -67,7 +68,11 @@ export class FeatureFlagGuard implements CanActivate {
       return true;
     }
     const req = ctx.switchToHttp().getRequest<{ principal?: Principal }>();
-    if (!(await this.flags.isEnabled(flag, req.principal?.orgId))) {
+    return this.check(flag, req.principal?.orgId);
+  }
+
+  private async check(flag: FeatureFlag, orgId: string | undefined): Promise<boolean> {
+    if (!(await this.flags.isEnabled(flag, orgId))) {
       throw new FeatureDisabledException(flag);
     }
     return true;

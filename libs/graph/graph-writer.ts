@@ -1,14 +1,14 @@
 import type { GraphEdgeInput, GraphNodeInput } from '@libs/connectors/connector';
 import { Injectable, Logger } from '@nestjs/common';
-import neo4j from 'neo4j-driver';
-import { createHash } from 'node:crypto';
+import neo4j, { type ManagedTransaction, type QueryResult } from 'neo4j-driver';
+import { hash } from 'node:crypto';
 import { Neo4jService } from './neo4j.service';
 
 const neo4jInt = (n: number) => neo4j.int(Math.min(n, 2 ** 52));
 
 /** Labels and relationship types cannot be parameters; they are validated against this before being spliced in. */
 export const SAFE_IDENT_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
-const RESERVED_LABELS = new Set(['Entity', 'Staged', 'StagedEdge', 'Memory']);
+const RESERVED_LABELS = new Set(['Entity', 'Staged', 'StagedEdge', 'StagedBatch', 'Memory']);
 /** Properties the writer owns; connector properties with these names are stored as `prop_<name>`. */
 const RESERVED_PROPS = new Set([
   'id',
@@ -92,46 +92,133 @@ function flatProps(props: Record<string, unknown> | undefined, node?: GraphNodeI
 }
 
 /** Stable hash of a node/edge's content (+ realm): equal hashes mean a re-sync can skip rewriting properties. */
-function contentHash(realm: string, content: Record<string, unknown>): string {
+function contentHash(realm: string, content: Record<string, unknown>): { hash: string; size: number } {
   const keys = Object.keys(content).sort();
-  return createHash('sha1')
-    .update(realm)
-    .update('\0')
-    .update(JSON.stringify(keys.map((k) => [k, content[k]])))
-    .digest('base64url');
+  const text = JSON.stringify(keys.map((k) => [k, content[k]]));
+  // one-shot hash of realm + NUL + text (the same digest as hashing the three parts in turn)
+  return { hash: hash('sha1', `${realm}\0${text}`, 'base64url'), size: text.length };
 }
+
+/** A staged node as the publish statement takes it; `props` is its whole content (key, label, name, search_text, properties). */
+interface NodeRow {
+  key: string;
+  label: string;
+  hash: string;
+  props: Record<string, unknown>;
+}
+
+interface EdgeRow {
+  type: string;
+  from: string;
+  to: string;
+  hash: string;
+  props: Record<string, unknown>;
+}
+
+/**
+ * A run's staged rows, in staging order: first those spilled to `:StagedBatch` nodes (sequence
+ * numbers 0 … seq-1), then those still held in memory.
+ */
+interface StagedRun {
+  nodes: NodeRow[];
+  edges: EdgeRow[];
+  /** characters of the JSON of the rows held in memory (a size estimate) */
+  chars: number;
+  /** characters of the JSON of every row staged by this run (sizes its publish statements) */
+  totalChars: number;
+  /** `:StagedBatch` nodes written so far */
+  seq: number;
+  spilledNodes: number;
+  spilledEdges: number;
+  startedAt: number;
+}
+
+/** How much of one run the writer holds in memory; beyond it the held rows are spilled to Neo4j. */
+export interface StagingMemoryLimit {
+  /** staged nodes + edges */
+  maxRows: number;
+  /** characters of the staged rows' JSON */
+  maxChars: number;
+}
+
+/** Rows per statement of an atomic publish (its statements are pipelined in one transaction)… */
+const ATOMIC_CHUNK = 2_000;
+/** …fewer when rows are big: about this many characters of parameters per statement. */
+const ATOMIC_CHUNK_CHARS = 4_000_000;
+/** Nodes (and edges) per `:StagedBatch` node, each kind stored as one JSON string. */
+const SPILL_CHUNK = 2_000;
+/** `:StagedBatch` nodes per spill transaction. */
+const SPILL_TX_BATCHES = 4;
+
+function chunks<T>(rows: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += size) {
+    out.push(rows.slice(i, i + size));
+  }
+  return out;
+}
+
+/** Rows per label/type, each group in staging order. */
+function groupBy<T>(rows: T[], by: (row: T) => string): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = by(row);
+    const g = groups.get(k);
+    if (g) {
+      g.push(row);
+    } else {
+      groups.set(k, [row]);
+    }
+  }
+  return [...groups];
+}
+
+/** JSON of spilled rows keeps NaN and ±Infinity (plain JSON would turn them into null); property values are never objects. */
+const toJson = (rows: unknown[]) =>
+  JSON.stringify(rows, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? { $num: String(v) } : v));
+const fromJson = <T>(text: string): T[] =>
+  JSON.parse(text, (_k, v: unknown) =>
+    v !== null && typeof v === 'object' && '$num' in v ? Number((v as { $num: string }).$num) : v,
+  ) as T[];
+
+const countOf = (r: QueryResult) => Number(r.records[0]?.get('c') ?? 0);
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 /**
  * Writes ingestion batches into Neo4j with snapshot semantics.
  *
- * A run first *stages* its data: nodes become `:Staged` nodes and edges `:StagedEdge` nodes,
- * keyed by (job, key) and without `org_id`, so nothing that reads `:Entity` (or filters by
- * `org_id`) can see them. `commit` then promotes the whole run in ONE write transaction:
- * MERGE `:Entity:<Label>` by (org_id, source_id, key), replace properties, stamp `snapshot`,
- * clear `archived_at`, recreate edges by (from key, to key, type), archive (full mode) the
- * source's nodes/edges whose snapshot is not this run, and delete the staging data. A failed or
- * cancelled run only calls `discard`, which deletes its staging data; the previous snapshot stays
- * exactly as it was.
+ * A run first *stages* its data, which no reader can see: while the run is small
+ * (`stagingMemory`, by default 20 000 rows or 32 M characters of JSON) the rows stay in this
+ * process's memory; beyond that they are spilled to `:StagedBatch` nodes (JSON strings of up to
+ * 2 000 rows, keyed by `_stage_job`, without `:Entity` and `org_id`). `commit` then publishes the
+ * rows with parameterised `UNWIND $rows …` statements: MERGE `:Entity:<Label>` by (org_id,
+ * source_id, key), replace its properties (or only re-stamp `snapshot` when the content hash is
+ * unchanged), clear `archived_at`, MERGE edges by (from key, to key, type) the same way, and
+ * (full mode) archive the source's nodes/edges whose snapshot is not this run. Runs with at most
+ * `atomicMaxRows` rows are published in ONE transaction. A failed or cancelled run only calls
+ * `discard`, which drops its staged rows; the previous snapshot stays exactly as it was.
+ * Stage and commit of one run go through the same writer (the runner does both in one job
+ * execution); a crashed process loses only unpublished rows, and the retried job stages again.
  */
 @Injectable()
 export class GraphWriter {
   private readonly logger = new Logger(GraphWriter.name);
   private schemaReady?: Promise<void>;
+  private readonly runs = new Map<string, StagedRun>();
+  /** Held in memory per running job before its rows are spilled to Neo4j. */
+  stagingMemory: StagingMemoryLimit = { maxRows: 20_000, maxChars: 32 * 1024 * 1024 };
 
   constructor(private readonly neo4j: Neo4jService) {}
 
-  /** Staging indexes (idempotent). Entity lookups use graph-schema's (org_id, source_id, key) uniqueness constraint. */
+  /** Staging index (idempotent). Entity lookups use graph-schema's (org_id, source_id, key) uniqueness constraint. */
   ensureSchema(): Promise<void> {
     this.schemaReady ??= (async () => {
-      const stmts = [
-        'CREATE INDEX staged_job IF NOT EXISTS FOR (s:Staged) ON (s._stage_job)',
-        'CREATE INDEX staged_edge_job IF NOT EXISTS FOR (e:StagedEdge) ON (e._stage_job)',
-      ];
+      const stmts = ['CREATE INDEX staged_batch_job IF NOT EXISTS FOR (b:StagedBatch) ON (b._stage_job)'];
       for (const s of stmts) {
         try {
           await this.neo4j.write(s);
         } catch (err) {
-          // an equivalent constraint/index created by graph-schema already serves the lookup
+          // an equivalent index already serves the lookup
           this.logger.debug?.(`schema statement skipped: ${(err as Error).message}`);
         }
       }
@@ -142,15 +229,15 @@ export class GraphWriter {
     return this.schemaReady;
   }
 
-  /** Stages one batch (already sized by the caller) in its own transaction. Invisible until commit. */
+  /** Stages one batch (already sized by the caller). Invisible until commit. */
   async stage(
     scope: WriteScope,
     nodes: GraphNodeInput[],
     edges: GraphEdgeInput[],
   ): Promise<{ nodes: number; edges: number }> {
     await this.ensureSchema();
-    const now = Date.now();
-    const nodeRows = nodes.map((n) => {
+    let chars = 0;
+    const nodeRows: NodeRow[] = nodes.map((n) => {
       assertSafeLabel(n.label);
       if (typeof n.key !== 'string' || !n.key) {
         throw new GraphWriteError('node key must be a non-empty string');
@@ -166,71 +253,166 @@ export class GraphWriter {
           ? { description: String(n.description) }
           : {}),
       };
-      return {
-        ...content,
-        _hash: contentHash(scope.realm, content),
-        _stage_job: scope.jobId,
-        _stage_label: n.label,
-        _stage_at: now,
-      };
+      const { hash, size } = contentHash(scope.realm, content);
+      chars += size;
+      return { key: n.key, label: n.label, hash, props: content };
     });
-    const edgeRows = edges.map((e) => {
+    const edgeRows: EdgeRow[] = edges.map((e) => {
       assertSafeLabel(e.type, 'relationship type');
       const content = flatProps(e.properties);
-      return {
-        ...content,
-        _hash: contentHash(scope.realm, { ...content, _type: e.type }),
-        _stage_job: scope.jobId,
-        _type: e.type,
-        _from: e.fromKey,
-        _to: e.toKey,
-        _stage_at: now,
+      const { hash, size } = contentHash(scope.realm, { ...content, _type: e.type });
+      chars += size + String(e.fromKey).length + String(e.toKey).length;
+      return { type: e.type, from: e.fromKey, to: e.toKey, hash, props: content };
+    });
+    let run = this.runs.get(scope.jobId);
+    if (!run) {
+      run = {
+        nodes: [],
+        edges: [],
+        chars: 0,
+        totalChars: 0,
+        seq: 0,
+        spilledNodes: 0,
+        spilledEdges: 0,
+        startedAt: Date.now(),
       };
-    });
-    await this.neo4j.writeTx(async (tx) => {
-      if (nodeRows.length) {
-        // CREATE, not MERGE: duplicates within a run collapse at promotion (MERGE on the entity key, last write wins)
-        await tx.run('UNWIND $rows AS row CREATE (s:Staged) SET s = row', { rows: nodeRows });
-      }
-      if (edgeRows.length) {
-        await tx.run('UNWIND $rows AS row CREATE (e:StagedEdge) SET e = row', { rows: edgeRows });
-      }
-    });
+      this.runs.set(scope.jobId, run);
+    }
+    for (const r of nodeRows) {
+      run.nodes.push(r);
+    }
+    for (const r of edgeRows) {
+      run.edges.push(r);
+    }
+    run.chars += chars;
+    run.totalChars += chars;
+    if (run.nodes.length + run.edges.length > this.stagingMemory.maxRows || run.chars > this.stagingMemory.maxChars) {
+      await this.spill(scope.jobId, run);
+    }
     return { nodes: nodeRows.length, edges: edgeRows.length };
   }
 
-  private nodeStatement(label: string, chunked: boolean): string {
+  /** Moves the rows held in memory to `:StagedBatch` nodes; rows leave memory once their transaction committed. */
+  private async spill(job: string, run: StagedRun): Promise<void> {
+    while (run.nodes.length || run.edges.length) {
+      const batches: Record<string, unknown>[] = [];
+      let n = 0;
+      let e = 0;
+      for (let k = 0; k < SPILL_TX_BATCHES && (n < run.nodes.length || e < run.edges.length); k++) {
+        const nodes = run.nodes.slice(n, n + SPILL_CHUNK);
+        const edges = run.edges.slice(e, e + SPILL_CHUNK);
+        batches.push({
+          seq: neo4jInt(run.seq + k),
+          n: neo4jInt(nodes.length),
+          e: neo4jInt(edges.length),
+          nodes: toJson(nodes),
+          edges: toJson(edges),
+        });
+        n += nodes.length;
+        e += edges.length;
+      }
+      await this.neo4j.write(
+        'UNWIND $batches AS b CREATE (s:StagedBatch) SET s = b, s._stage_job = $job, s._stage_at = $now',
+        { batches, job, now: Date.now() },
+      );
+      run.seq += batches.length;
+      run.spilledNodes += n;
+      run.spilledEdges += e;
+      run.nodes = run.nodes.slice(n);
+      run.edges = run.edges.slice(e);
+    }
+    run.chars = 0;
+  }
+
+  /** What another writer instance (or process) spilled for this job; nothing when it staged nothing. */
+  private async spilledRun(job: string): Promise<StagedRun> {
+    const r = await this.neo4j.read(
+      `MATCH (b:StagedBatch) WHERE b._stage_job = $job
+       RETURN count(b) AS batches, sum(b.n) AS n, sum(b.e) AS e`,
+      { job },
+    );
+    const rec = r.records[0];
+    return {
+      nodes: [],
+      edges: [],
+      chars: 0,
+      totalChars: 0,
+      seq: Number(rec?.get('batches') ?? 0),
+      spilledNodes: Number(rec?.get('n') ?? 0),
+      spilledEdges: Number(rec?.get('e') ?? 0),
+      startedAt: Date.now(),
+    };
+  }
+
+  /** All staged rows of one kind, in staging order. */
+  private async allRows<T extends NodeRow | EdgeRow>(
+    job: string,
+    run: StagedRun,
+    kind: 'nodes' | 'edges',
+  ): Promise<T[]> {
+    const held = (kind === 'nodes' ? run.nodes : run.edges) as T[];
+    if (!run.seq) {
+      return held;
+    }
+    const r = await this.neo4j.read(
+      `MATCH (b:StagedBatch) WHERE b._stage_job = $job RETURN b.${kind} AS rows ORDER BY b.seq`,
+      { job },
+    );
+    let rows: T[] = [];
+    for (const rec of r.records) {
+      rows = rows.concat(fromJson<T>(String(rec.get('rows'))));
+    }
+    return rows.concat(held);
+  }
+
+  /** Staged rows of one kind in staging order, one spilled batch at a time (bounded memory). */
+  private async *rowBatches<T extends NodeRow | EdgeRow>(
+    job: string,
+    run: StagedRun,
+    kind: 'nodes' | 'edges',
+  ): AsyncGenerator<T[]> {
+    for (let seq = 0; seq < run.seq; seq++) {
+      const r = await this.neo4j.read(
+        `MATCH (b:StagedBatch) WHERE b._stage_job = $job AND b.seq = $seq RETURN b.${kind} AS rows`,
+        { job, seq: neo4jInt(seq) },
+      );
+      yield fromJson<T>(String(r.records[0]?.get('rows') ?? '[]'));
+    }
+    yield (kind === 'nodes' ? run.nodes : run.edges) as T[];
+  }
+
+  private static nodeStatement(label: string): string {
     assertSafeLabel(label);
-    return `MATCH (s:Staged {_stage_job: $job}) WHERE s._stage_label = $label
-           ${chunked ? 'WITH s LIMIT $batch' : ''}
-           MERGE (n:Entity {org_id: $org, source_id: $src, key: s.key})
+    return `UNWIND $rows AS row
+           MERGE (n:Entity {org_id: $org, source_id: $src, key: row.key})
              ON CREATE SET n.id = 'n_' + randomUUID(), n.created_at = $now
-           WITH s, n, n.id AS nid, n.created_at AS created, coalesce(n.content_hash = s._hash, false) AS same
+           WITH n, row.props AS props, row.hash AS hash, n.id AS nid, n.created_at AS created,
+                coalesce(n.content_hash = row.hash, false) AS same
            // unchanged content (same hash, realm included): only re-stamp the snapshot
            FOREACH (_ IN CASE WHEN same THEN [1] ELSE [] END | SET n.snapshot = $job, n.archived_at = null)
            FOREACH (_ IN CASE WHEN same THEN [] ELSE [1] END |
-             SET n = s {.*, _stage_job: null, _stage_label: null, _stage_at: null, _hash: null, content_hash: s._hash, id: nid, created_at: created,
-                        updated_at: $now, org_id: $org, source_id: $src, realm: $realm, label: $label, snapshot: $job, archived_at: null}
+             SET n = props {.*, content_hash: hash, id: nid, created_at: created, updated_at: $now,
+                            org_id: $org, source_id: $src, realm: $realm, snapshot: $job}
              SET n:\`${label}\`)
-           ${chunked ? 'DELETE s' : ''}
-           RETURN count(n) AS c`;
+           RETURN count(*) AS c`;
   }
 
-  private edgeStatement(type: string, chunked: boolean): string {
+  private static edgeStatement(type: string): string {
     assertSafeLabel(type, 'relationship type');
-    return `MATCH (e:StagedEdge {_stage_job: $job}) WHERE e._type = $type
-           ${chunked ? 'WITH e LIMIT $batch' : ''}
-           OPTIONAL MATCH (a:Entity {org_id: $org, source_id: $src, key: e._from}) WHERE a.archived_at IS NULL
-           OPTIONAL MATCH (b:Entity {org_id: $org, source_id: $src, key: e._to}) WHERE b.archived_at IS NULL
-           WITH e, a, b, (a IS NOT NULL AND b IS NOT NULL) AS ok
-           FOREACH (_ IN CASE WHEN ok THEN [1] ELSE [] END |
-             MERGE (a)-[r:\`${type}\`]->(b)
-             SET r = e {.*, _stage_job: null, _type: null, _from: null, _to: null, _stage_at: null, _hash: null, content_hash: e._hash,
-                        created_at: coalesce(r.created_at, $now), updated_at: CASE WHEN r.content_hash = e._hash THEN r.updated_at ELSE $now END,
-                        org_id: $org, realm: $realm, source_id: $src, snapshot: $job, archived_at: null})
-           ${chunked ? 'DELETE e' : ''}
-           RETURN sum(CASE WHEN ok THEN 1 ELSE 0 END) AS c, count(e) AS seen`;
+    return `UNWIND $rows AS row
+           MATCH (a:Entity {org_id: $org, source_id: $src, key: row.from}) WHERE a.archived_at IS NULL
+           MATCH (b:Entity {org_id: $org, source_id: $src, key: row.to}) WHERE b.archived_at IS NULL
+           MERGE (a)-[r:\`${type}\`]->(b)
+           WITH r, row.props AS props, row.hash AS hash, coalesce(r.content_hash = row.hash, false) AS same
+           FOREACH (_ IN CASE WHEN same THEN [1] ELSE [] END | SET r.snapshot = $job, r.archived_at = null)
+           FOREACH (_ IN CASE WHEN same THEN [] ELSE [1] END |
+             SET r = props {.*, content_hash: hash, created_at: coalesce(r.created_at, $now), updated_at: $now,
+                            org_id: $org, realm: $realm, source_id: $src, snapshot: $job})
+           RETURN count(*) AS c`;
   }
+
+  /** Whether any node of the source exists (archived ones included); if none, the run cannot orphan anything. */
+  private static readonly SOURCE_EXISTS = 'MATCH (n:Entity {org_id: $org, source_id: $src}) RETURN 1 AS x LIMIT 1';
 
   private static readonly ARCHIVE_NODES = `MATCH (n:Entity {org_id: $org, source_id: $src})
            WHERE n.archived_at IS NULL AND (n.snapshot IS NULL OR n.snapshot <> $job)
@@ -239,6 +421,21 @@ export class GraphWriter {
   private static readonly ARCHIVE_EDGES = `MATCH (:Entity {org_id: $org, source_id: $src})-[r]->()
            WHERE r.source_id = $src AND r.archived_at IS NULL AND (r.snapshot IS NULL OR r.snapshot <> $job)
            WITH r LIMIT $batch SET r.archived_at = $now RETURN count(r) AS c`;
+
+  private static readonly DROP_SPILLED = 'MATCH (b:StagedBatch) WHERE b._stage_job = $job DETACH DELETE b';
+
+  /** Statements for some node rows, sent without waiting for each other (Neo4j runs a transaction's statements in order). */
+  private static writeNodes(tx: ManagedTransaction, p: Record<string, unknown>, rows: NodeRow[]): Promise<number>[] {
+    return groupBy(rows, (r) => r.label).map(([label, group]) =>
+      tx.run(GraphWriter.nodeStatement(label), { ...p, rows: group }).then(countOf),
+    );
+  }
+
+  private static writeEdges(tx: ManagedTransaction, p: Record<string, unknown>, rows: EdgeRow[]): Promise<number>[] {
+    return groupBy(rows, (r) => r.type).map(([type, group]) =>
+      tx.run(GraphWriter.edgeStatement(type), { ...p, rows: group }).then(countOf),
+    );
+  }
 
   /**
    * Publishes a staged run. Runs with at most `atomicMaxRows` staged nodes+edges are published in
@@ -252,12 +449,73 @@ export class GraphWriter {
   ): Promise<CommitResult & { atomic: boolean }> {
     await this.ensureSchema();
     const p = { job: scope.jobId, org: scope.orgId, src: scope.sourceId, realm: scope.realm, now: Date.now() };
-    const counts = await this.neo4j.read<{ n: number; e: number }>(
-      'CALL { MATCH (s:Staged {_stage_job: $job}) RETURN count(s) AS n } CALL { MATCH (e:StagedEdge {_stage_job: $job}) RETURN count(e) AS e } RETURN n, e',
-      p,
-    );
-    const staged = Number(counts.records[0]?.get('n') ?? 0) + Number(counts.records[0]?.get('e') ?? 0);
-    const atomic = staged <= (opts.atomicMaxRows ?? Number.MAX_SAFE_INTEGER);
+    const run = this.runs.get(scope.jobId) ?? (await this.spilledRun(scope.jobId));
+    this.runs.delete(scope.jobId);
+    let stagingLeft = run.seq > 0;
+    try {
+      const staged = run.spilledNodes + run.spilledEdges + run.nodes.length + run.edges.length;
+      const atomic = staged <= (opts.atomicMaxRows ?? Number.MAX_SAFE_INTEGER);
+      if (atomic) {
+        const result = await this.publishAtomic(p, run, opts.archive);
+        stagingLeft = false;
+        return { ...result, atomic };
+      }
+      return { ...(await this.publishBatched(p, run, opts.archive, opts.batchSize ?? 1000)), atomic };
+    } finally {
+      if (stagingLeft) {
+        // invisible either way; dropped in bounded transactions
+        await this.discard(scope.jobId).catch((err) =>
+          this.logger.warn(`dropping staging data of ${scope.jobId} failed: ${(err as Error).message}`),
+        );
+      }
+    }
+  }
+
+  /** One transaction whose statements are pipelined; it also drops the run's spilled staging nodes. */
+  private async publishAtomic(p: Record<string, unknown>, run: StagedRun, archive: boolean): Promise<CommitResult> {
+    const job = String(p.job);
+    const nodes = await this.allRows<NodeRow>(job, run, 'nodes');
+    const edges = await this.allRows<EdgeRow>(job, run, 'edges');
+    const avgChars = run.totalChars / Math.max(1, nodes.length + edges.length);
+    const size = Math.max(100, Math.min(ATOMIC_CHUNK, Math.floor(ATOMIC_CHUNK_CHARS / Math.max(1, avgChars))));
+    return this.neo4j.writeTx(async (tx) => {
+      const orphansPossible = archive && (await tx.run(GraphWriter.SOURCE_EXISTS, p)).records.length > 0;
+      const all = { ...p, batch: neo4jInt(Number.MAX_SAFE_INTEGER) };
+      const nodeCounts = chunks(nodes, size).flatMap((c) => GraphWriter.writeNodes(tx, p, c));
+      const nodesArchived = orphansPossible ? tx.run(GraphWriter.ARCHIVE_NODES, all).then(countOf) : 0;
+      const edgeCounts = chunks(edges, size).flatMap((c) => GraphWriter.writeEdges(tx, p, c));
+      const edgesArchived = orphansPossible ? tx.run(GraphWriter.ARCHIVE_EDGES, all).then(countOf) : 0;
+      const dropped = run.seq > 0 ? tx.run(GraphWriter.DROP_SPILLED, p) : undefined;
+      const [nodesWritten, edgesWritten, na, ea] = await Promise.all([
+        Promise.all(nodeCounts).then(sum),
+        Promise.all(edgeCounts).then(sum),
+        nodesArchived,
+        edgesArchived,
+        dropped,
+      ]);
+      return {
+        nodesWritten,
+        edgesWritten,
+        edgesSkipped: edges.length - edgesWritten,
+        nodesArchived: na,
+        edgesArchived: ea,
+      };
+    });
+  }
+
+  /**
+   * One transaction per batch of at most `batchSize` nodes and `batchSize` edges. Nodes go first;
+   * an edge of a run held in memory rides along as soon as both its endpoints are published, every
+   * other edge waits until all nodes are published and orphans are archived (so an edge to a node
+   * this run does not contain is skipped, as in an atomic publish).
+   */
+  private async publishBatched(
+    p: Record<string, unknown>,
+    run: StagedRun,
+    archive: boolean,
+    batchSize: number,
+  ): Promise<CommitResult> {
+    const job = String(p.job);
     const result: CommitResult = {
       nodesWritten: 0,
       edgesWritten: 0,
@@ -265,122 +523,116 @@ export class GraphWriter {
       nodesArchived: 0,
       edgesArchived: 0,
     };
-    const labelsOf = async (run: (q: string) => Promise<import('neo4j-driver').QueryResult>) => ({
-      labels: (await run('MATCH (s:Staged {_stage_job: $job}) RETURN DISTINCT s._stage_label AS l')).records.map(
-        (r) => r.get('l') as string,
-      ),
-      types: (await run('MATCH (e:StagedEdge {_stage_job: $job}) RETURN DISTINCT e._type AS t')).records.map(
-        (r) => r.get('t') as string,
-      ),
-    });
-    if (atomic) {
-      await this.neo4j.writeTx(async (tx) => {
-        const { labels, types } = await labelsOf((q) => tx.run(q, p));
-        for (const label of labels) {
-          const r = await tx.run(this.nodeStatement(label, false), { ...p, label });
-          result.nodesWritten += Number(r.records[0]?.get('c') ?? 0);
+    const orphansPossible = archive && (await this.neo4j.read(GraphWriter.SOURCE_EXISTS, p)).records.length > 0;
+    const archiveAll = async (q: string) => {
+      let total = 0;
+      for (;;) {
+        const c = countOf(await this.neo4j.write(q, { ...p, batch: neo4jInt(batchSize) }));
+        total += c;
+        if (c < batchSize) {
+          return total;
         }
-        if (opts.archive) {
-          const a = await tx.run(GraphWriter.ARCHIVE_NODES, { ...p, batch: neo4jInt(Number.MAX_SAFE_INTEGER) });
-          result.nodesArchived = Number(a.records[0]?.get('c') ?? 0);
-        }
-        for (const type of types) {
-          const r = await tx.run(this.edgeStatement(type, false), { ...p, type });
-          result.edgesWritten += Number(r.records[0]?.get('c') ?? 0);
-          result.edgesSkipped += Number(r.records[0]?.get('seen') ?? 0) - Number(r.records[0]?.get('c') ?? 0);
-        }
-        if (opts.archive) {
-          const a = await tx.run(GraphWriter.ARCHIVE_EDGES, { ...p, batch: neo4jInt(Number.MAX_SAFE_INTEGER) });
-          result.edgesArchived = Number(a.records[0]?.get('c') ?? 0);
+      }
+    };
+    const publish = async (nodes: NodeRow[], edges: EdgeRow[]) => {
+      const [n, e] = await this.neo4j.writeTx((tx) => {
+        const nc = Promise.all(GraphWriter.writeNodes(tx, p, nodes)).then(sum);
+        const ec = Promise.all(GraphWriter.writeEdges(tx, p, edges)).then(sum);
+        return Promise.all([nc, ec]);
+      });
+      result.nodesWritten += n;
+      result.edgesWritten += e;
+      result.edgesSkipped += edges.length - e;
+    };
+    // edges of a run held in memory, by the node batch after which both endpoints exist
+    const early: EdgeRow[][] = [];
+    let late: EdgeRow[] = run.edges;
+    if (!run.seq) {
+      const batchOf = new Map<string, number>();
+      run.nodes.forEach((n, i) => {
+        if (!batchOf.has(n.key)) {
+          batchOf.set(n.key, Math.floor(i / batchSize));
         }
       });
+      late = [];
+      for (const e of run.edges) {
+        const a = batchOf.get(e.from);
+        const b = batchOf.get(e.to);
+        if (a === undefined || b === undefined) {
+          late.push(e);
+        } else {
+          (early[Math.max(a, b)] ??= []).push(e);
+        }
+      }
+    }
+    let ready: EdgeRow[] = [];
+    let batchNo = 0;
+    for await (const rows of this.rowBatches<NodeRow>(job, run, 'nodes')) {
+      for (const nodes of chunks(rows, batchSize)) {
+        ready = ready.concat(early[batchNo++] ?? []);
+        await publish(nodes, ready.slice(0, batchSize));
+        ready = ready.slice(batchSize);
+      }
+    }
+    for (const edges of chunks(ready, batchSize)) {
+      await publish([], edges);
+    }
+    if (orphansPossible) {
+      result.nodesArchived = await archiveAll(GraphWriter.ARCHIVE_NODES);
+    }
+    if (run.seq) {
+      for await (const rows of this.rowBatches<EdgeRow>(job, run, 'edges')) {
+        for (const edges of chunks(rows, batchSize)) {
+          await publish([], edges);
+        }
+      }
     } else {
-      const batch = neo4jInt(opts.batchSize ?? 1000);
-      const { labels, types } = await labelsOf((q) => this.neo4j.read(q, p));
-      const loop = async (
-        q: string,
-        params: Record<string, unknown>,
-        onRow: (rec: import('neo4j-driver').Record) => number,
-      ) => {
-        for (;;) {
-          const r = await this.neo4j.write(q, { ...p, ...params, batch });
-          if (onRow(r.records[0]) === 0) {
-            break;
-          }
-        }
-      };
-      for (const label of labels) {
-        await loop(this.nodeStatement(label, true), { label }, (rec) => {
-          const c = Number(rec?.get('c') ?? 0);
-          result.nodesWritten += c;
-          return c;
-        });
-      }
-      if (opts.archive) {
-        await loop(GraphWriter.ARCHIVE_NODES, {}, (rec) => {
-          const c = Number(rec?.get('c') ?? 0);
-          result.nodesArchived += c;
-          return c;
-        });
-      }
-      for (const type of types) {
-        await loop(this.edgeStatement(type, true), { type }, (rec) => {
-          const c = Number(rec?.get('c') ?? 0);
-          const seen = Number(rec?.get('seen') ?? 0);
-          result.edgesWritten += c;
-          result.edgesSkipped += seen - c;
-          return seen;
-        });
-      }
-      if (opts.archive) {
-        await loop(GraphWriter.ARCHIVE_EDGES, {}, (rec) => {
-          const c = Number(rec?.get('c') ?? 0);
-          result.edgesArchived += c;
-          return c;
-        });
+      for (const edges of chunks(late, batchSize)) {
+        await publish([], edges);
       }
     }
-    // staging data is invisible either way; dropping it in bounded transactions keeps the publish
-    // transaction small (Neo4j caps transaction memory)
-    await this.discard(scope.jobId).catch((err) =>
-      this.logger.warn(`dropping staging data of ${scope.jobId} failed: ${(err as Error).message}`),
-    );
-    return { ...result, atomic };
+    if (orphansPossible) {
+      result.edgesArchived = await archiveAll(GraphWriter.ARCHIVE_EDGES);
+    }
+    return result;
   }
 
-  /** Drops a failed/cancelled run's staging data in bounded transactions; published data is untouched. */
+  /** Drops a failed/cancelled run's staged rows (memory and Neo4j); published data is untouched. */
   async discard(jobId: string): Promise<void> {
-    for (const label of ['Staged', 'StagedEdge']) {
-      for (;;) {
-        const r = await this.neo4j.write(
-          `MATCH (s:${label} {_stage_job: $job}) WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`,
-          { job: jobId },
-        );
-        if (Number(r.records[0]?.get('c') ?? 0) === 0) {
-          break;
-        }
-      }
-    }
+    this.runs.delete(jobId);
+    await this.deleteStaging('s._stage_job = $job', { job: jobId });
   }
 
-  /** Staging data older than `maxAgeMs` belongs to crashed runs; delete it. */
+  /** Staged rows older than `maxAgeMs` belong to crashed or abandoned runs; delete them. */
   async sweepStale(maxAgeMs = 24 * 3600_000): Promise<number> {
     const cutoff = Date.now() - maxAgeMs;
-    let total = 0;
-    for (const label of ['Staged', 'StagedEdge']) {
-      for (;;) {
-        const r = await this.neo4j.write(
-          `MATCH (s:${label}) WHERE s._stage_at < $cutoff WITH s LIMIT 5000 DETACH DELETE s RETURN count(*) AS c`,
-          { cutoff },
-        );
-        const c = Number(r.records[0]?.get('c') ?? 0);
-        total += c;
-        if (c === 0) {
-          break;
-        }
+    for (const [job, run] of this.runs) {
+      if (run.startedAt < cutoff) {
+        this.runs.delete(job);
       }
     }
-    return total;
+    return this.deleteStaging('s._stage_at < $cutoff', { cutoff });
+  }
+
+  /** Bounded deletes of staging nodes (`:Staged`/`:StagedEdge`: one node per row, written by earlier versions). */
+  private async deleteStaging(where: string, params: Record<string, unknown>): Promise<number> {
+    const limits = { StagedBatch: 20, Staged: 5000, StagedEdge: 5000 };
+    const q = `${Object.entries(limits)
+      .map(
+        ([label, limit]) =>
+          `CALL { MATCH (s:${label}) WHERE ${where} WITH s LIMIT ${limit} DETACH DELETE s RETURN count(*) AS ${label} }`,
+      )
+      .join('\n')}
+      RETURN ${Object.keys(limits).join(', ')}`;
+    let total = 0;
+    for (;;) {
+      const rec = (await this.neo4j.write(q, params)).records[0];
+      const counts = Object.keys(limits).map((label) => Number(rec?.get(label) ?? 0));
+      total += sum(counts);
+      if (Object.values(limits).every((limit, i) => counts[i] < limit)) {
+        return total;
+      }
+    }
   }
 
   /** Soft-deletes every live node/edge of a source (source deleted). */

@@ -1,5 +1,6 @@
 import { AppConfig } from '@libs/config';
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { StoreMetrics } from '@libs/metrics/store-metrics';
+import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import neo4j, { Driver, ManagedTransaction, QueryResult, RecordShape } from 'neo4j-driver';
 
 /** The one place that owns the neo4j-driver. Cypher is always parameterised. */
@@ -8,7 +9,10 @@ export class Neo4jService implements OnModuleDestroy {
   private readonly logger = new Logger(Neo4jService.name);
   readonly driver: Driver;
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    @Optional() private readonly metrics?: StoreMetrics,
+  ) {
     this.driver = neo4j.driver(config.neo4j.uri, neo4j.auth.basic(config.neo4j.user, config.neo4j.password), {
       maxConnectionPoolSize: 50,
       connectionTimeout: 5_000,
@@ -19,6 +23,7 @@ export class Neo4jService implements OnModuleDestroy {
       disableLosslessIntegers: true,
       logging: { level: 'warn', logger: (level, message) => this.logger.warn(`${level}: ${message}`) },
     });
+    metrics?.trackRoundTrip('neo4j', () => this.ping());
   }
 
   get database(): string {
@@ -34,6 +39,7 @@ export class Neo4jService implements OnModuleDestroy {
       database: this.config.neo4j.database,
       defaultAccessMode: neo4j.session.READ,
     });
+    const done = this.metrics?.neo4jQuery('read');
     try {
       return await session.executeRead(
         (tx) => tx.run<T>(cypher, params),
@@ -41,6 +47,7 @@ export class Neo4jService implements OnModuleDestroy {
       );
     } finally {
       await session.close();
+      done?.();
     }
   }
 
@@ -52,10 +59,12 @@ export class Neo4jService implements OnModuleDestroy {
       database: this.config.neo4j.database,
       defaultAccessMode: neo4j.session.WRITE,
     });
+    const done = this.metrics?.neo4jQuery('write');
     try {
       return await session.executeWrite((tx) => tx.run<T>(cypher, params));
     } finally {
       await session.close();
+      done?.();
     }
   }
 
@@ -65,10 +74,12 @@ export class Neo4jService implements OnModuleDestroy {
       database: this.config.neo4j.database,
       defaultAccessMode: neo4j.session.WRITE,
     });
+    const done = this.metrics?.neo4jQuery('write');
     try {
       return await session.executeWrite(work);
     } finally {
       await session.close();
+      done?.();
     }
   }
 

@@ -1,4 +1,5 @@
 export * from './input-guard.middleware';
 export * from './json-depth';
+export * from './mutating-routes';
 export * from './security-headers';
 export * from './unsafe-text';

@@ -34,15 +34,45 @@ const DOCS_CSP = {
   },
 };
 
+type HeaderList = [name: string, value: string | number | readonly string[]][];
+
 /**
- * helmet on every response (errors and 404s included: it runs first): nosniff, no framing,
- * no referrer, HSTS, and a CSP that forbids everything for the API and allows the reference
- * page under `docsPath` to load its own assets.
+ * The headers a helmet configuration writes. Its headers depend on the configuration only, so
+ * they are computed once here and copied onto each response, instead of running helmet's chain
+ * of fifteen middlewares on every request (about 30 µs of CPU a request, docs/performance.md).
+ */
+function headersOf(options: HelmetOptions): HeaderList {
+  const headers: HeaderList = [];
+  const recorder = {
+    setHeader: (name: string, value: string | number | readonly string[]) => headers.push([name, value]),
+    removeHeader: () => undefined,
+    getHeader: () => undefined,
+  };
+  let finished = false;
+  helmet(options)({} as Request, recorder as unknown as Response, () => (finished = true));
+  if (!finished) {
+    throw new Error('helmet did not complete synchronously; its headers cannot be precomputed');
+  }
+  return headers;
+}
+
+function writeHeaders(res: Response, headers: HeaderList): void {
+  for (const [name, value] of headers) {
+    res.setHeader(name, value);
+  }
+}
+
+/**
+ * helmet's headers on every response (errors and 404s included: it runs first): nosniff, no
+ * framing, no referrer, HSTS, and a CSP that forbids everything for the API and allows the
+ * reference page under `docsPath` to load its own assets.
  */
 export function securityHeaders(docsPath: string): RequestHandler {
-  const api = helmet({ ...COMMON, contentSecurityPolicy: API_CSP });
-  const docs = helmet({ ...COMMON, contentSecurityPolicy: DOCS_CSP });
+  const api = headersOf({ ...COMMON, contentSecurityPolicy: API_CSP });
+  const docs = headersOf({ ...COMMON, contentSecurityPolicy: DOCS_CSP });
   const prefix = `${docsPath.replace(/\/+$/, '')}`;
-  return (req: Request, res: Response, next: NextFunction) =>
-    (req.path === prefix || req.path.startsWith(`${prefix}/`) ? docs : api)(req, res, next);
+  return (req: Request, res: Response, next: NextFunction) => {
+    writeHeaders(res, req.path === prefix || req.path.startsWith(`${prefix}/`) ? docs : api);
+    next();
+  };
 }

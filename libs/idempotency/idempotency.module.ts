@@ -1,6 +1,5 @@
 import { CryptoModule } from '@libs/crypto/crypto.module';
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { IdempotencyKeyEntity } from './idempotency-key.entity';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
@@ -8,7 +7,8 @@ import { IdempotencyRepository } from './idempotency.repository';
 
 @Module({
   imports: [TypeOrmModule.forFeature([IdempotencyKeyEntity]), CryptoModule],
-  providers: [IdempotencyRepository, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
-  exports: [IdempotencyRepository],
+  providers: [IdempotencyRepository, IdempotencyInterceptor],
+  // the interceptor is also created in the module of each mutating route (see @libs/http Post/Put/Patch/Delete)
+  exports: [IdempotencyRepository, IdempotencyInterceptor, CryptoModule],
 })
 export class IdempotencyModule {}

@@ -1,6 +1,8 @@
 import { AppConfig } from '@libs/config';
 import { EgressForbiddenError, EgressGuard } from '@libs/egress';
+import { LlmMetrics } from '@libs/metrics/llm-metrics';
 import { Injectable, Optional } from '@nestjs/common';
+import { instrumentLlm } from './instrumented.provider';
 import { DEFAULT_MODELS, isLlmProviderName, LlmConfig, ResolvedLlmConfig } from './llm-config';
 import { InstallLlmKeys, llmEndpoint, sameLlmDestination, selectLlmAccess } from './llm-endpoint';
 import { LlmProvider, LlmProviderFactory } from './llm.port';
@@ -30,6 +32,7 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
     private readonly appConfig: AppConfig,
     private readonly egress: EgressGuard,
     @Optional() private readonly orgConfig?: OrgLlmConfigPort,
+    @Optional() private readonly metrics?: LlmMetrics,
   ) {
     super();
   }
@@ -117,10 +120,11 @@ export class ConfiguredLlmProviderFactory extends LlmProviderFactory {
 
   private build(orgId: string, config: LlmConfig): LlmProvider {
     const access = selectLlmAccess(config, this.installKeys());
-    return createLlmProvider(
+    const provider = createLlmProvider(
       { ...config, apiKey: access.apiKey, fallback: undefined },
       access.installEndpoint ? {} : { fetch: this.egress.forOrg(orgId).fetch },
     );
+    return this.metrics ? instrumentLlm(provider, this.metrics) : provider;
   }
 
   /** The fallback as a target of its own: the primary's base URL and key follow only to the same destination. */

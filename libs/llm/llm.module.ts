@@ -1,4 +1,5 @@
 import { EgressModule } from '@libs/egress/egress.module';
+import { MetricsModule } from '@libs/metrics/metrics.module';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ConfiguredLlmProviderFactory } from './llm-provider.factory';
 import { LlmProviderFactory } from './llm.port';
@@ -12,7 +13,7 @@ const withOrgConfig = new Map<Type, DynamicModule>();
  * Requests to org-chosen base URLs go through the egress guard (EgressModule).
  */
 @Module({
-  imports: [EgressModule],
+  imports: [EgressModule, MetricsModule],
   providers: [ConfiguredLlmProviderFactory, { provide: LlmProviderFactory, useExisting: ConfiguredLlmProviderFactory }],
   exports: [ConfiguredLlmProviderFactory, LlmProviderFactory],
 })

@@ -4,22 +4,34 @@ import type { Logger } from 'pino';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Accepts a sane X-Request-Id or makes one, echoes it, and writes one access-log line per request. */
-export function requestContext(logger: Logger) {
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q === -1 ? url : url.slice(0, q);
+}
+
+/** Called once per finished response with its duration (the metrics observer). */
+export type RequestObserver = (req: Request, res: Response, seconds: number) => void;
+
+/**
+ * Accepts a sane X-Request-Id or makes one, echoes it, and writes one access-log line per request;
+ * `onFinish` sees every finished response too (it runs after the route matched, so `req.route` is set).
+ */
+export function requestContext(logger: Logger, onFinish?: RequestObserver) {
   return (req: Request & { id?: string }, res: Response, next: NextFunction) => {
-    const incoming = req.header('x-request-id');
-    const id = incoming && VALID_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
+    const incoming = req.headers['x-request-id'];
+    const id = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
     req.id = id;
     res.setHeader('X-Request-Id', id);
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      onFinish?.(req, res, ms / 1e3);
       const principal = (req as { principal?: { userId: string; orgId: string } }).principal;
       logger.info(
         {
           request_id: id,
           method: req.method,
-          path: req.originalUrl.split('?')[0],
+          path: pathOf(req.originalUrl),
           status: res.statusCode,
           duration_ms: Math.round(ms * 10) / 10,
           user_id: principal?.userId,

@@ -44,6 +44,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT or ak_live_ API key' }, 'bearer')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'WORKER_TOKEN' }, 'worker_token')
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Pipeline run JWT' }, 'pipeline_jwt')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' }, 'metrics_token')
     .build();
   const doc = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorEnvelope],
@@ -82,6 +83,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   chat: 'Conversations, streamed messages (SSE), tool calls, approvals, the tool catalog, inbound chat',
   graph: 'Knowledge graph search, expansion, stats, schema and read-only Cypher',
   health: 'Readiness, feature flags and dependency status',
+  metrics: 'Operator metrics (Prometheus text format)',
   ingestion: 'Ingestion jobs across sources, per-source status, uploads',
   platform: 'Install-level administration: orgs, invites, users',
   realms: 'Built-in and org realms',

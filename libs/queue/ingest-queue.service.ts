@@ -1,6 +1,7 @@
 import { AppConfig } from '@libs/config';
+import { QueueMetrics } from '@libs/metrics/queue-metrics';
 import { RedisService } from '@libs/redis/redis.service';
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { INGEST_ATTEMPTS, INGEST_BACKOFF_MS, INGEST_QUEUE, IngestJobPayload } from './queue.constants';
 
@@ -10,12 +11,13 @@ export class IngestQueue implements OnModuleDestroy {
   private readonly logger = new Logger(IngestQueue.name);
   readonly queue: Queue<IngestJobPayload>;
 
-  constructor(redis: RedisService, config: AppConfig) {
+  constructor(redis: RedisService, config: AppConfig, @Optional() metrics?: QueueMetrics) {
     this.queue = new Queue<IngestJobPayload>(INGEST_QUEUE, {
       connection: redis.bullConnection(),
       prefix: config.redisPrefix,
     });
     this.queue.on('error', (err) => this.logger.warn(`ingest queue: ${err.message}`));
+    metrics?.track(INGEST_QUEUE, () => this.counts());
   }
 
   async enqueue(payload: IngestJobPayload): Promise<void> {

@@ -1,6 +1,7 @@
+import { MetricsModule } from '@libs/metrics/metrics.module';
 import { Module } from '@nestjs/common';
 import { IngestQueue } from './ingest-queue.service';
 
 /** Queue producers shared by every module; consumers (workers) are started by the owning module. */
-@Module({ providers: [IngestQueue], exports: [IngestQueue] })
+@Module({ imports: [MetricsModule], providers: [IngestQueue], exports: [IngestQueue] })
 export class QueueModule {}

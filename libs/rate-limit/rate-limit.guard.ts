@@ -26,7 +26,7 @@ export class RateLimitGuard implements CanActivate {
     private readonly reflector: Reflector,
   ) {}
 
-  async canActivate(ctx: ExecutionContext): Promise<boolean> {
+  canActivate(ctx: ExecutionContext): boolean | Promise<boolean> {
     if (ctx.getType() !== 'http') {
       return true;
     }
@@ -42,13 +42,17 @@ export class RateLimitGuard implements CanActivate {
     if (!who) {
       // refusals of anonymous floods are not audited: one write per refused request would be the flood's amplifier
       if (this.reflector.getAllAndOverride<boolean>(ANONYMOUS_RATE_LIMIT, [ctx.getHandler(), ctx.getClass()])) {
-        await this.limits.enforce(
-          [`anon:ip:${requestMetaOf(req).ip ?? 'unknown'}`],
-          this.config.authAnonRateLimitPerMin,
-        );
+        return this.limits
+          .enforce([`anon:ip:${requestMetaOf(req).ip ?? 'unknown'}`], this.config.authAnonRateLimitPerMin)
+          .then(() => true);
       }
       return true;
     }
+    return this.limitCaller(req, who);
+  }
+
+  private async limitCaller(req: AuthedRequest, who: string): Promise<boolean> {
+    const p = req.principal;
     try {
       await this.limits.enforce([`caller:${who}`], this.config.rateLimitPerMin);
     } catch (err) {

@@ -18,20 +18,36 @@ export interface RateLimitResult {
   retryAfterSecs: number;
 }
 
-/** Fixed-window counters in Redis, shared by every replica. */
+type HitCommand = (key: string, windowMs: string) => Promise<[number, number]>;
+
+/**
+ * Fixed-window counters in Redis, shared by every replica: one round trip per bucket (the script
+ * is sent by its SHA1, EVALSHA, and loaded again by ioredis if Redis lost it).
+ */
 @Injectable()
 export class RateLimitService {
-  constructor(private readonly redis: RedisService) {}
+  private readonly hitScript: HitCommand;
+
+  constructor(private readonly redis: RedisService) {
+    const name = 'agentcyRateLimitHit';
+    if (!(name in redis.client)) {
+      redis.client.defineCommand(name, { numberOfKeys: 1, lua: HIT });
+    }
+    const client = redis.client as unknown as Record<string, HitCommand>;
+    this.hitScript = (key, windowMs) => client[name](key, windowMs);
+  }
 
   async hit(bucket: string, limit: number, windowMs = 60_000): Promise<RateLimitResult> {
-    const key = this.redis.key('rl', bucket);
-    const [count, ttl] = (await this.redis.client.eval(HIT, 1, key, String(windowMs))) as [number, number];
+    const [count, ttl] = await this.hitScript(this.redis.key('rl', bucket), String(windowMs));
     return { allowed: count <= limit, count, limit, retryAfterSecs: Math.max(1, Math.ceil(ttl / 1000)) };
   }
 
   /** Counts a hit on every bucket; throws 429 `rate_limited` (with Retry-After) when any is over. */
   async enforce(buckets: string[], limit: number, windowMs = 60_000): Promise<void> {
-    const results = await Promise.all(buckets.map((b) => this.hit(b, limit, windowMs)));
+    const results =
+      buckets.length === 1
+        ? [await this.hit(buckets[0], limit, windowMs)]
+        : await Promise.all(buckets.map((b) => this.hit(b, limit, windowMs)));
     const over = results.filter((r) => !r.allowed);
     if (over.length) {
       throw new RateLimitedException(Math.max(...over.map((r) => r.retryAfterSecs)));

@@ -13,12 +13,20 @@ export class EventBus implements OnModuleDestroy {
   private readonly logger = new Logger(EventBus.name);
   private sub: Redis | undefined;
   private readonly handlers = new Map<string, Set<Handler>>();
+  private readonly reconnectListeners = new Set<() => void>();
 
   constructor(private readonly redis: RedisService) {}
 
   private subscriber(): Redis {
     if (!this.sub) {
       this.sub = this.redis.duplicate('sub');
+      let connectedBefore = false;
+      this.sub.on('ready', () => {
+        if (connectedBefore) {
+          this.reconnectListeners.forEach((listener) => listener());
+        }
+        connectedBefore = true;
+      });
       this.sub.on('message', (channel: string, raw: string) => {
         const set = this.handlers.get(channel);
         if (!set) {
@@ -67,6 +75,15 @@ export class EventBus implements OnModuleDestroy {
         await this.sub?.unsubscribe(full).catch(() => undefined);
       }
     };
+  }
+
+  /**
+   * Called each time the subscriber connection comes back after a loss: messages published while
+   * it was down are gone, so a subscriber that mirrors state (a cache) must start over.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   onModuleDestroy() {

@@ -1,7 +1,8 @@
+import { MetricsModule } from '@libs/metrics/metrics.module';
 import { Global, Module } from '@nestjs/common';
 import { EventBus } from './event-bus.service';
 import { RedisService } from './redis.service';
 
 @Global()
-@Module({ providers: [RedisService, EventBus], exports: [RedisService, EventBus] })
+@Module({ imports: [MetricsModule], providers: [RedisService, EventBus], exports: [RedisService, EventBus] })
 export class RedisModule {}

@@ -1,5 +1,6 @@
 import { AppConfig } from '@libs/config';
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { StoreMetrics } from '@libs/metrics/store-metrics';
+import { Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import Redis from 'ioredis';
 
 /** The one place that knows Redis: a command client, pub/sub subscribers, and key prefixing. */
@@ -9,8 +10,12 @@ export class RedisService implements OnModuleDestroy {
   readonly client: Redis;
   private readonly extra: Redis[] = [];
 
-  constructor(private readonly config: AppConfig) {
+  constructor(
+    private readonly config: AppConfig,
+    @Optional() metrics?: StoreMetrics,
+  ) {
     this.client = this.connect('cmd');
+    metrics?.trackRoundTrip('redis', () => this.ping());
   }
 
   private connect(name: string): Redis {

@@ -7,7 +7,9 @@ import {
 } from '@libs/auth/service-secret.resolvers';
 import { ServiceTokenService } from '@libs/auth/service-token.service';
 import { signWebhookBody } from '@libs/auth/strategies';
-import { Controller, Get, HttpCode, Injectable, Module, Post } from '@nestjs/common';
+import { Post } from '@libs/http';
+import { IdempotencyModule } from '@libs/idempotency';
+import { Controller, Get, HttpCode, Injectable, Module } from '@nestjs/common';
 import type { Request } from 'express';
 import { registerOwner } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
@@ -65,6 +67,7 @@ class ProbeController {
 }
 
 @Module({
+  imports: [IdempotencyModule],
   controllers: [ProbeController],
   providers: [
     { provide: WebhookSecretResolver, useClass: ProbeHookSecrets },

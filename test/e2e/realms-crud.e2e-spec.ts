@@ -1,7 +1,7 @@
 import { Neo4jService } from '@libs/graph';
 import { EventBus } from '@libs/redis';
 import { DataSource } from 'typeorm';
-import { registerOwner, TestUser } from '../factories/users';
+import { addMember, registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { seedEdge, seedNode, wipeOrgGraph } from '../support/graph-fixtures';
 
@@ -182,8 +182,7 @@ describe('realms (/realms)', () => {
   });
 
   it('members may read but not change realms', async () => {
-    const m = await registerOwner(t, 'grrm');
-    await ds.query(`UPDATE users SET role = 'member' WHERE id = $1`, [m.userId]);
+    const m = await addMember(t, await registerOwner(t, 'grrm'), 'member', 'grrm-m');
     await t.http().get('/api/v1/realms').set(m.auth).expect(200);
     const res = await t.http().post('/api/v1/realms').set(m.auth).send({ name: 'nope' }).expect(403);
     expect(res.body.error.code).toBe('forbidden');

@@ -1,8 +1,10 @@
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { RequiresFeature } from '@libs/features';
+import { Post } from '@libs/http';
+import { IdempotencyModule } from '@libs/idempotency';
 import { PageQuery, paginate } from '@libs/pagination';
-import { Body, Controller, Get, Module, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Module, Query } from '@nestjs/common';
 import { InjectRepository, TypeOrmModule } from '@nestjs/typeorm';
 import { IsOptional, IsString } from 'class-validator';
 import { randomUUID } from 'node:crypto';
@@ -63,5 +65,5 @@ class CoreProbeController {
   }
 }
 
-@Module({ imports: [TypeOrmModule.forFeature([UserEntity])], controllers: [CoreProbeController] })
+@Module({ imports: [TypeOrmModule.forFeature([UserEntity]), IdempotencyModule], controllers: [CoreProbeController] })
 export class CoreProbesModule {}

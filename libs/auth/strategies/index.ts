@@ -1,4 +1,5 @@
 export * from './constant-time';
+export * from './metrics-token.strategy';
 export * from './pipeline-token.strategy';
 export * from './preview-token.strategy';
 export * from './shared-secret.strategy';

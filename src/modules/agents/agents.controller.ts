@@ -1,8 +1,9 @@
 import { AuditAction } from '@libs/audit';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { Delete, Patch, Post } from '@libs/http';
 import { ApiPageResponse, type Page } from '@libs/pagination';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Query } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiNoContentResponse,

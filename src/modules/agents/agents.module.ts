@@ -1,3 +1,4 @@
+import { IdempotencyModule } from '@libs/idempotency';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SettingsModule } from '../settings/settings.module';
@@ -9,7 +10,7 @@ import { AgentsService } from './agents.service';
 
 /** `/agents` CRUD. Exports AgentsContract (`resolve(orgId, idOrName?)`); deletes consult the optional AgentUsagePort. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AgentEntity]), SettingsModule],
+  imports: [TypeOrmModule.forFeature([AgentEntity]), SettingsModule, IdempotencyModule],
   controllers: [AgentsController],
   providers: [AgentsRepository, AgentsService, { provide: AgentsContract, useExisting: AgentsService }],
   exports: [AgentsService, AgentsContract],

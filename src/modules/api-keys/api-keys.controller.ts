@@ -2,21 +2,10 @@ import { AuditAction } from '@libs/audit/audit.decorators';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { NotFoundException } from '@libs/errors';
+import { Delete, Post } from '@libs/http';
 import { NoIdempotency } from '@libs/idempotency';
 import { ApiPageResponse, type Page } from '@libs/pagination';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Headers,
-  HttpCode,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Query, Res } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { ApiKeysService } from './api-keys.service';

@@ -1,4 +1,5 @@
-import { TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { PrincipalChanges } from '@libs/auth/principal-changes';
+import { TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { Brackets, type Repository } from 'typeorm';
@@ -10,7 +11,10 @@ import { ApiKeyEntity } from './api-key.entity';
  */
 @Injectable()
 export class ApiKeysRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost,
+    private readonly changes: PrincipalChanges,
+  ) {}
 
   private get repo(): Repository<ApiKeyEntity> {
     return this.txHost.tx.getRepository(ApiKeyEntity);
@@ -59,6 +63,7 @@ export class ApiKeysRepository {
 
   async update(orgId: string, id: string, patch: Partial<ApiKeyEntity>): Promise<void> {
     await this.repo.update({ orgId, id }, patch);
+    await this.changes.announce('api_key', id);
   }
 
   /** Keys of the org not revoked yet (or revoked only later, after a rotation grace period). */

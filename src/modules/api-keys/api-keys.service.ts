@@ -1,6 +1,6 @@
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
 import { sha256Hex } from '@libs/crypto';
-import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { Transactional, TransactionHost } from '@libs/database/transaction';
 import { ConflictException, ForbiddenException, NotFoundException, ValidationException } from '@libs/errors';
 import { IdempotencyKeyReusedException } from '@libs/idempotency/idempotency.errors';
 import type { Page } from '@libs/pagination';
@@ -36,7 +36,7 @@ export function generateApiKey(): { key: string; hash: string; fingerprint: stri
 export class ApiKeysService {
   constructor(
     private readonly keys: ApiKeysRepository,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
   ) {}
 
   list(p: Principal, query: ListApiKeysQuery): Promise<Page<ApiKeyDto>> {

@@ -1,6 +1,6 @@
 import { PasswordHasher } from '@libs/auth/password-hasher';
 import { AppConfig } from '@libs/config';
-import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { Transactional, TransactionHost } from '@libs/database/transaction';
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
@@ -23,7 +23,7 @@ export class AdminSeedService implements OnApplicationBootstrap {
     private readonly orgs: OrgsRepository,
     private readonly config: AppConfig,
     private readonly hasher: PasswordHasher,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
   ) {}
 
   async onApplicationBootstrap() {

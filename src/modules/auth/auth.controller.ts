@@ -2,9 +2,10 @@ import { AuditAction, NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { Post } from '@libs/http';
 import { NoIdempotency } from '@libs/idempotency';
 import { AnonymousRateLimit } from '@libs/rate-limit/rate-limit.decorators';
-import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Query, Res } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiFoundResponse,

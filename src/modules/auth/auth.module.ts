@@ -1,6 +1,8 @@
 import { OrgStatusPort, PrincipalResolver } from '@libs/auth/auth-strategy';
 import { PasswordHasher } from '@libs/auth/password-hasher';
+import { PrincipalChangesModule } from '@libs/auth/principal-changes';
 import { ServiceTokenService } from '@libs/auth/service-token.service';
+import { IdempotencyModule } from '@libs/idempotency';
 import { RateLimitModule } from '@libs/rate-limit';
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from 'src/modules/api-keys/api-keys.module';
@@ -12,6 +14,7 @@ import { AuthService } from './auth.service';
 import { OidcLoginService } from './oidc-login.service';
 import { OidcUsersService } from './oidc-users.service';
 import { OidcVerifier } from './oidc-verifier.service';
+import { PrincipalCache } from './principal-cache';
 import { BearerPrincipalResolver } from './principal-resolver.service';
 import { SessionRevocations } from './session-revocations.service';
 import { ApiKeyStrategy } from './strategies/api-key.strategy';
@@ -27,7 +30,7 @@ import { UserPrincipals } from './user-principals.service';
  * import AuthModule. The non-user strategies sit next to the guard (SERVICE_CREDENTIAL_PROVIDERS).
  */
 @Module({
-  imports: [OrgsModule, ApiKeysModule, RateLimitModule],
+  imports: [OrgsModule, ApiKeysModule, RateLimitModule, PrincipalChangesModule, IdempotencyModule],
   controllers: [AuthController],
   providers: [
     AuthService,
@@ -40,6 +43,7 @@ import { UserPrincipals } from './user-principals.service';
     PasswordHasher,
     ServiceTokenService,
     UserPrincipals,
+    PrincipalCache,
     ApiKeyStrategy,
     LocalJwtStrategy,
     OidcJwtStrategy,

@@ -4,7 +4,7 @@ import { PasswordHasher } from '@libs/auth/password-hasher';
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
-import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { Transactional, TransactionHost } from '@libs/database/transaction';
 import {
   ConflictException,
   ForbiddenException,
@@ -38,7 +38,7 @@ export class AuthService {
     private readonly invites: InvitesService,
     private readonly tokens: TokenService,
     private readonly config: AppConfig,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
     private readonly audit: AuditService,
     private readonly limits: RateLimitService,
     private readonly redis: RedisService,

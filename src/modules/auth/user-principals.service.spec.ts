@@ -1,4 +1,6 @@
 import type { AuthedRequest } from '@libs/auth/authed-request';
+import type { PrincipalChanges } from '@libs/auth/principal-changes';
+import type { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
 import { AppException } from '@libs/errors';
 import type { ApiKeyEntity } from 'src/modules/api-keys/api-key.entity';
@@ -7,6 +9,7 @@ import type { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import type { UserEntity } from 'src/modules/orgs/user.entity';
 import type { UsersRepository } from 'src/modules/orgs/users.repository';
 import type { OidcUsersService } from './oidc-users.service';
+import { PrincipalCache } from './principal-cache';
 import type { SessionRevocations } from './session-revocations.service';
 import type { VerifiedLocalClaims } from './token.service';
 import { UserPrincipals } from './user-principals.service';
@@ -63,6 +66,7 @@ function setup(
     apiKeys as unknown as ApiKeysRepository,
     oidcUsers as unknown as OidcUsersService,
     revocations as unknown as SessionRevocations,
+    new PrincipalCache({ authCacheTtlMs: 0 } as AppConfig, {} as PrincipalChanges),
   );
   const req = { headers: {}, socket: { remoteAddress: '127.0.0.1' } } as unknown as AuthedRequest;
   return { principals, req, apiKeys, revocations };

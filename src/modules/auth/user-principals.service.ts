@@ -13,6 +13,7 @@ import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { OidcUsersService } from './oidc-users.service';
 import { apiKeyHasPlatformPower, isPlatformAdmin } from './platform-admin';
+import { PrincipalCache } from './principal-cache';
 import { SessionRevocations } from './session-revocations.service';
 import type { VerifiedLocalClaims } from './token.service';
 
@@ -38,10 +39,11 @@ function asKey(owner: Principal, key: ApiKeyEntity): Principal {
  * - local token: its `tv` must equal users.token_version (password change/reset, disabling and
  *   demotion bump it) and its `jti` must not be logged out;
  * - OIDC token: claims mapped to a user (JIT), and it can be logged out (deny-list by token hash);
- * - API key: looked up by SHA-256 hash on every request (no cache, so revocation, rotation and
- *   disabling the owner take effect at once on every replica), expiry, IP allow-list.
- * The user row is read on every request: a disabled or deleted user is refused at once, and role
- * changes apply immediately. A disabled org answers 403 `org_disabled`.
+ * - API key: looked up by SHA-256 hash, then expiry and IP allow-list on every request.
+ * The user row, the key row and the logout check come through PrincipalCache: every change to
+ * them is announced to every replica after commit, so a disabled or deleted user, a revoked key,
+ * a role change and a logout take effect on the next request everywhere. A disabled org answers
+ * 403 `org_disabled`.
  */
 @Injectable()
 export class UserPrincipals {
@@ -53,13 +55,14 @@ export class UserPrincipals {
     private readonly apiKeys: ApiKeysRepository,
     private readonly oidcUsers: OidcUsersService,
     private readonly revocations: SessionRevocations,
+    private readonly cache: PrincipalCache,
   ) {}
 
   async forLocalToken(claims: VerifiedLocalClaims, req: AuthedRequest): Promise<Principal> {
     const session: SessionRef = { id: `local:${claims.jti}`, expiresAt: claims.exp };
     const [found, loggedOut] = await Promise.all([
-      this.users.findForAuth(claims.sub),
-      this.revocations.isRevoked(session.id),
+      this.userRow(claims.sub),
+      this.cache.isLoggedOut(session.id, () => this.revocations.isRevoked(session.id)),
     ]);
     if (!found || found.user.orgId !== claims.org_id) {
       throw new UnauthorizedException('Invalid token', { reason: 'unknown_user' });
@@ -82,7 +85,8 @@ export class UserPrincipals {
   }
 
   async forApiKey(bearer: string, req: AuthedRequest): Promise<Principal> {
-    const key = await this.apiKeys.findByHash(sha256Hex(bearer));
+    const hash = sha256Hex(bearer);
+    const key = await this.cache.apiKey(hash, () => this.apiKeys.findByHash(hash));
     if (!key) {
       throw new UnauthorizedException('Invalid API key', { reason: 'invalid_api_key' });
     }
@@ -96,7 +100,7 @@ export class UserPrincipals {
     if (!ipAllowed(clientIp(req), key.allowedIps)) {
       throw new UnauthorizedException('API key not allowed from this address', { reason: 'ip_not_allowed' });
     }
-    const found = await this.users.findForAuth(key.createdBy);
+    const found = await this.userRow(key.createdBy);
     if (!found || found.user.orgId !== key.orgId) {
       throw new UnauthorizedException('Invalid API key', { reason: 'unknown_user' });
     }
@@ -116,6 +120,10 @@ export class UserPrincipals {
       authProvider: user.authProvider,
       ...extra,
     };
+  }
+
+  private userRow(id: string) {
+    return this.cache.user(id, () => this.users.findForAuth(id));
   }
 
   private liveSession(principal: Principal, session: SessionRef, loggedOut: boolean): Principal {

@@ -73,6 +73,17 @@ export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
     return (await this.redis.client.exists(this.cancelKey(turnId))) === 1;
   }
 
+  /** The turns among `turnIds` whose cancel flag is set (one MGET per 1,000 turns). */
+  async cancelledAmong(turnIds: string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (let i = 0; i < turnIds.length; i += 1000) {
+      const ids = turnIds.slice(i, i + 1000);
+      const flags = await this.redis.client.mget(ids.map((id) => this.cancelKey(id)));
+      ids.forEach((id, j) => flags[j] !== null && out.push(id));
+    }
+    return out;
+  }
+
   async onModuleDestroy() {
     if (this.timer) {
       clearInterval(this.timer);

@@ -1,6 +1,7 @@
 import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { CryptoModule } from '@libs/crypto/crypto.module';
 import { EventsModule } from '@libs/events';
+import { IdempotencyModule } from '@libs/idempotency';
 import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
@@ -52,6 +53,7 @@ import { TurnFinisher } from './turns/turn-finisher';
 import { TurnLoop } from './turns/turn-loop';
 import { TurnRunner } from './turns/turn-runner';
 import { TurnSweeper } from './turns/turn-sweeper';
+import { TurnWatch } from './turns/turn-watch';
 import { TurnsService } from './turns/turns.service';
 
 /**
@@ -79,6 +81,7 @@ import { TurnsService } from './turns/turns.service';
     AgentsModule,
     SettingsModule,
     SourcesModule,
+    IdempotencyModule,
   ],
   controllers: [
     ConversationsController,
@@ -116,6 +119,7 @@ import { TurnsService } from './turns/turns.service';
     TurnContextBuilder,
     TurnLoop,
     TurnFinisher,
+    TurnWatch,
     TurnRunner,
     TurnsService,
     OrphanTurnRecovery,

@@ -1,6 +1,7 @@
 import { AuditAction, NoAudit } from '@libs/audit';
 import { Authenticated, CurrentPrincipal, type Principal } from '@libs/auth';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Post } from '@libs/http';
+import { Body, Controller, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   CypherRequestDto,

@@ -1,4 +1,4 @@
-import { TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import type { Repository } from 'typeorm';
@@ -7,7 +7,7 @@ import { InviteEntity } from './invite.entity';
 /** Invites. Org-scoped methods take the org id; `undefined` is only passed by platform-admin code. */
 @Injectable()
 export class InvitesRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly txHost: TransactionHost) {}
 
   private get repo(): Repository<InviteEntity> {
     return this.txHost.tx.getRepository(InviteEntity);

@@ -1,3 +1,4 @@
+import { PrincipalChangesModule } from '@libs/auth/principal-changes';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { InviteEntity } from './invite.entity';
@@ -12,7 +13,10 @@ import { UsersRepository } from './users.repository';
 
 /** Organizations, users and invites: the tenancy root every other module reads. */
 @Module({
-  imports: [TypeOrmModule.forFeature([OrganizationEntity, UserEntity, InviteEntity, PasswordResetEntity])],
+  imports: [
+    TypeOrmModule.forFeature([OrganizationEntity, UserEntity, InviteEntity, PasswordResetEntity]),
+    PrincipalChangesModule,
+  ],
   providers: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService, PasswordResetsRepository],
   exports: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService, PasswordResetsRepository],
 })

@@ -1,4 +1,5 @@
-import { TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { PrincipalChanges } from '@libs/auth/principal-changes';
+import { TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import type { Repository } from 'typeorm';
@@ -25,7 +26,10 @@ const toSettingsRow = (r: SettingsRaw): OrgSettingsRow => ({
 /** The only code touching the organizations table (runs in the caller's `@Transactional()` transaction if any). */
 @Injectable()
 export class OrgsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost,
+    private readonly changes: PrincipalChanges,
+  ) {}
 
   private get repo(): Repository<OrganizationEntity> {
     return this.txHost.tx.getRepository(OrganizationEntity);
@@ -127,11 +131,13 @@ export class OrgsRepository {
       .delete()
       .where('id = :id AND deleted_at < :before', { id, before })
       .execute();
+    await this.changes.announce('org', id);
     return (res.affected ?? 0) > 0;
   }
 
   async update(id: string, patch: Partial<OrganizationEntity>): Promise<void> {
     await this.repo.update({ id }, patch as never);
+    await this.changes.announce('org', id);
   }
 
   /** Members per org, for the given org ids. */

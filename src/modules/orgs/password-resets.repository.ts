@@ -1,11 +1,11 @@
-import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { Transactional, TransactionHost } from '@libs/database/transaction';
 import { Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { PasswordResetEntity } from './password-reset.entity';
 
 @Injectable()
 export class PasswordResetsRepository {
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(private readonly txHost: TransactionHost) {}
 
   /** Issues a reset and retires the user's earlier unused ones (only the newest token works). */
   @Transactional()

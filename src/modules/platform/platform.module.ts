@@ -1,3 +1,4 @@
+import { IdempotencyModule } from '@libs/idempotency';
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { AuthModule } from '../auth/auth.module';
@@ -9,7 +10,7 @@ import { PlatformService } from './platform.service';
 
 /** `/platform`: install administration (platform admins only), and the purge of deleted orgs. */
 @Module({
-  imports: [AuthModule, OrgsModule, ApiKeysModule, GraphApiModule],
+  imports: [AuthModule, OrgsModule, ApiKeysModule, GraphApiModule, IdempotencyModule],
   controllers: [PlatformController],
   providers: [PlatformService, OrgPurgeService],
 })

@@ -1,7 +1,7 @@
 import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { sha256Hex } from '@libs/crypto';
-import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { Transactional, TransactionHost } from '@libs/database/transaction';
 import { ConflictException, NotFoundException, ValidationException } from '@libs/errors';
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
@@ -52,7 +52,7 @@ export class PlatformService {
     private readonly resets: PasswordResetsRepository,
     private readonly config: AppConfig,
     private readonly apiKeys: ApiKeysRepository,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
   ) {}
 
   private dto(o: OrganizationEntity, users: number): OrgDto {

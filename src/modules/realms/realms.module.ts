@@ -1,5 +1,6 @@
 import { EventsModule } from '@libs/events';
 import { GraphModule } from '@libs/graph/graph.module';
+import { IdempotencyModule } from '@libs/idempotency';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrgsModule } from '../orgs/orgs.module';
@@ -11,7 +12,14 @@ import { RealmsRepository } from './realms.repository';
 import { RealmsService } from './realms.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([RealmEntity]), EventsModule, GraphModule, SourcesStoreModule, OrgsModule],
+  imports: [
+    TypeOrmModule.forFeature([RealmEntity]),
+    EventsModule,
+    GraphModule,
+    SourcesStoreModule,
+    OrgsModule,
+    IdempotencyModule,
+  ],
   controllers: [RealmsController],
   providers: [RealmsService, RealmsRepository, { provide: RealmsContract, useExisting: RealmsService }],
   exports: [RealmsService, RealmsContract],

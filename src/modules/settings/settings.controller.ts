@@ -1,7 +1,8 @@
 import { AuditAction, ReqMeta, type RequestMeta } from '@libs/audit';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
-import { Body, Controller, Delete, Get, HttpCode, Patch, Post, Put } from '@nestjs/common';
+import { Delete, Patch, Post, Put } from '@libs/http';
+import { Body, Controller, Get, HttpCode } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { FeatureOverridesUpdateDto, FeaturesSettingsDto } from './dto/features-settings.dto';
 import { LlmSettingsDto, LlmSettingsUpdateDto, LlmTestDto, LlmTestResultDto } from './dto/llm-settings.dto';

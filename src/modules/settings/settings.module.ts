@@ -1,4 +1,5 @@
 import { CryptoModule } from '@libs/crypto/crypto.module';
+import { IdempotencyModule } from '@libs/idempotency';
 import { Module } from '@nestjs/common';
 import { RealmsModule } from '../realms/realms.module';
 import { OrgFeaturesModule, OrgLlmModule, OrgSettingsModule } from './org-settings.module';
@@ -12,7 +13,7 @@ import { SettingsService } from './settings.service';
  * (see org-settings.module.ts). Exports SettingsService (`getSecurity(orgId)` for the chat loop).
  */
 @Module({
-  imports: [OrgSettingsModule, OrgFeaturesModule, OrgLlmModule, RealmsModule, CryptoModule],
+  imports: [OrgSettingsModule, OrgFeaturesModule, OrgLlmModule, RealmsModule, CryptoModule, IdempotencyModule],
   controllers: [SettingsController],
   providers: [SettingsService, RealmCheck, { provide: SettingsContract, useExisting: SettingsService }],
   exports: [SettingsService, RealmCheck, SettingsContract],

@@ -1,4 +1,4 @@
-import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { Transactional, TransactionHost } from '@libs/database/transaction';
 import { Injectable } from '@nestjs/common';
 import { OrgsRepository } from '../orgs/orgs.repository';
 import type { StoredSettings } from './settings.types';
@@ -18,7 +18,7 @@ export interface OrgSettingsRow {
 export class SettingsRepository {
   constructor(
     private readonly orgs: OrgsRepository,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
   ) {}
 
   async find(orgId: string): Promise<OrgSettingsRow | null> {

@@ -1,7 +1,8 @@
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { Post } from '@libs/http';
 import { ApiPageResponse, type Page } from '@libs/pagination';
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AccessRequestsService } from './access-requests.service';
 import { AccessRequestDto, DecideAccessRequestDto, ListAccessRequestsQuery } from './dto/access-request.dto';

@@ -6,10 +6,11 @@ import { findEgressError } from '@libs/egress/egress.errors';
 import { AppException, ForbiddenException } from '@libs/errors';
 import { OrgEvents } from '@libs/events';
 import { GraphWriteError, GraphWriter, type WriteScope } from '@libs/graph/graph-writer';
+import { QueueMetrics } from '@libs/metrics/queue-metrics';
 import { INGEST_ATTEMPTS, IngestWorker, type IngestJobPayload } from '@libs/queue';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { RedisService } from '@libs/redis/redis.service';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { SourceRuntime } from './source-runtime.service';
@@ -100,13 +101,19 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly bus: EventBus,
     private readonly orgs: OrgsRepository,
     private readonly events: OrgEvents,
+    @Optional() private readonly queueMetrics?: QueueMetrics,
   ) {}
 
   onApplicationBootstrap() {
     if (!this.config.ingestRunInApi) {
       return;
     }
-    this.worker = new IngestWorker(this.redis, this.config, (payload, job) => this.run(payload, job));
+    this.worker = new IngestWorker(
+      this.redis,
+      this.config,
+      (payload, job) => this.run(payload, job),
+      this.queueMetrics,
+    );
     this.worker.start();
     void this.writer.sweepStale().catch((err) => this.logger.warn(`staging sweep failed: ${(err as Error).message}`));
   }

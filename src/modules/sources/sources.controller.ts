@@ -2,8 +2,9 @@ import { NoAudit } from '@libs/audit/audit.decorators';
 import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal, Public } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { Delete, Patch, Post } from '@libs/http';
 import { ApiPageResponse, type Page } from '@libs/pagination';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Redirect, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Query, Redirect, Req, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,

@@ -6,6 +6,8 @@ import { EgressModule } from '@libs/egress';
 import { EventsModule } from '@libs/events';
 import { GraphWriter } from '@libs/graph/graph-writer';
 import { GraphModule } from '@libs/graph/graph.module';
+import { IdempotencyModule } from '@libs/idempotency';
+import { MetricsModule } from '@libs/metrics/metrics.module';
 import { QueueModule } from '@libs/queue/queue.module';
 import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
@@ -39,7 +41,9 @@ import { SyncService } from './sync.service';
     TypeOrmModule.forFeature([SourceEntity, SyncJobEntity, OAuthStateEntity, AccessRequestEntity]),
     ConnectorsModule,
     CryptoModule,
+    IdempotencyModule,
     QueueModule,
+    MetricsModule,
     EgressModule,
     EventsModule,
     ToolGateModule,

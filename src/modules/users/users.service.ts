@@ -1,6 +1,6 @@
 import { PasswordHasher } from '@libs/auth/password-hasher';
 import { roleRank, type Principal, type Role } from '@libs/auth/principal';
-import { Transactional, TransactionalAdapterTypeOrm, TransactionHost } from '@libs/database/transaction';
+import { Transactional, TransactionHost } from '@libs/database/transaction';
 import {
   ConflictException,
   ForbiddenException,
@@ -28,7 +28,7 @@ export class UsersService {
     private readonly orgs: OrgsRepository,
     private readonly auth: AuthService,
     private readonly hasher: PasswordHasher,
-    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly txHost: TransactionHost,
   ) {}
 
   async me(p: Principal): Promise<UserProfileDto> {

@@ -1,7 +1,8 @@
 import { PrincipalResolver, roleRank, type Principal } from '@libs/auth';
 import { AppException } from '@libs/errors';
 import { OrgEvents } from '@libs/events';
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { ConnectionMetrics } from '@libs/metrics/connection-metrics';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -122,7 +123,10 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly resolver: PrincipalResolver,
     private readonly events: OrgEvents,
     private readonly jobs: SyncService,
-  ) {}
+    @Optional() metrics?: ConnectionMetrics,
+  ) {
+    metrics?.trackWebSocketClients(() => this.clientCount());
+  }
 
   onApplicationBootstrap() {
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;

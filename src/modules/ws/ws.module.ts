@@ -1,9 +1,14 @@
 import { EventsModule } from '@libs/events';
+import { MetricsModule } from '@libs/metrics/metrics.module';
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { SourcesModule } from '../sources/sources.module';
 import { WsGateway } from './ws.gateway';
 
 /** agentcy-ws: WebSocket endpoint at /api/v1/ws (and /ws) on the API's HTTP server. */
-@Module({ imports: [AuthModule, EventsModule, SourcesModule], providers: [WsGateway], exports: [WsGateway] })
+@Module({
+  imports: [AuthModule, EventsModule, SourcesModule, MetricsModule],
+  providers: [WsGateway],
+  exports: [WsGateway],
+})
 export class WsModule {}

@@ -1,7 +1,8 @@
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { Post } from '@libs/http';
 import { NoIdempotency } from '@libs/idempotency/idempotency.interceptor';
-import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { AgentRunsService } from 'src/modules/chat/agent-runs/agent-runs.service';

@@ -19,15 +19,22 @@ export class ChatStreamService {
 
   /** Validates access, stores the user message and starts the turn (409 turn_in_progress while one runs). */
   async send(p: Principal, conversationId: string, dto: SendMessageDto): Promise<StartedTurn> {
-    const c = await this.conversations.readable(p, conversationId);
-    return this.turns.start({
-      orgId: p.orgId,
-      conversation: c,
-      content: dto.content,
-      actor: toolActor(p),
-      kind: 'chat',
-      source: 'chat',
-    });
+    // the org's checks run beside the conversation lookup (issued first: the agent lookup waits for it);
+    // a 404 still wins over a 403 org_disabled
+    const conversation = this.conversations.readable(p, conversationId);
+    const preflight = this.turns.preflight(p.orgId);
+    const c = await conversation;
+    return this.turns.start(
+      {
+        orgId: p.orgId,
+        conversation: c,
+        content: dto.content,
+        actor: toolActor(p),
+        kind: 'chat',
+        source: 'chat',
+      },
+      preflight,
+    );
   }
 
   /** Events of a turn this replica runs, from the start, then live. */

@@ -1,8 +1,9 @@
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
+import { Delete, Patch, Post } from '@libs/http';
 import { NoIdempotency } from '@libs/idempotency/idempotency.interceptor';
 import { ApiPageResponse } from '@libs/pagination';
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Param, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,

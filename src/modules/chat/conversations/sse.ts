@@ -1,3 +1,4 @@
+import { trackSseStream } from '@libs/metrics/sse-streams';
 import type { Response } from 'express';
 import type { TurnEvent } from 'src/modules/chat/turns/turn-events.service';
 
@@ -15,7 +16,8 @@ export class SseWriter {
     return this.closed || this.res.writableEnded;
   }
 
-  open(): void {
+  /** Status and headers; `flush: false` leaves them to go out with the first frame (one write instead of two). */
+  open(flush = true): void {
     const res = this.res;
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream');
@@ -24,7 +26,17 @@ export class SseWriter {
     res.setHeader('X-Accel-Buffering', 'no');
     res.socket?.setTimeout(0);
     res.socket?.setNoDelay(true);
-    res.flushHeaders();
+    if (flush) {
+      res.flushHeaders();
+    }
+    trackSseStream(res);
+  }
+
+  /** Sends the headers now if no frame has carried them yet. */
+  flush(): void {
+    if (!this.res.headersSent) {
+      this.res.flushHeaders();
+    }
   }
 
   send(e: TurnEvent): void {
@@ -59,7 +71,8 @@ export function pipeLocalTurn(
   subscribe: (listener: (e: TurnEvent) => void) => (() => void) | undefined,
 ): void {
   const sse = new SseWriter(res);
-  sse.open();
+  // the turn has emitted message_start already: the replay below writes it together with the headers
+  sse.open(false);
   // `let`, assigned below: the listener may run before subscribe() returns, and must see undefined then
   let unsubscribe: (() => void) | undefined;
   let ended = false;
@@ -75,6 +88,7 @@ export function pipeLocalTurn(
   if (ended) {
     unsubscribe?.();
   }
+  sse.flush();
   if (!unsubscribe) {
     sse.end();
   }

@@ -1,7 +1,8 @@
 import { Authenticated, CurrentCaller, CurrentPrincipal, Signed } from '@libs/auth/auth.decorators';
 import type { Principal, ServiceCaller } from '@libs/auth/principal';
+import { Delete, Patch, Post } from '@libs/http';
 import { ApiPageResponse, PageQuery } from '@libs/pagination';
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiCreatedResponse,

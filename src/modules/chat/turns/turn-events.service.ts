@@ -21,7 +21,11 @@ class LocalTurn {
   readonly events: TurnEvent[] = [];
   readonly listeners = new Set<Listener>();
   ended = false;
-  redisChain: Promise<unknown> = Promise.resolve();
+  /**
+   * Starts after the current I/O callback: the first XADD then goes out after the HTTP response has
+   * written `message_start`, instead of ahead of it (the response subscribes a few microtasks later).
+   */
+  redisChain: Promise<unknown> = new Promise((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -79,13 +83,17 @@ export class TurnEventsService implements OnModuleDestroy {
     // one chain per turn keeps XADD order even if a command is retried
     t.redisChain = t.redisChain
       .then(async () => {
-        const multi = this.redis.client
-          .multi()
-          .xadd(key, 'MAXLEN', '~', '20000', `0-${e.id}`, 'e', event, 'd', JSON.stringify(data));
-        if (first || event === TERMINAL_EVENT) {
-          multi.expire(key, this.config.chat.turnEventsTtlSecs);
+        const payload = JSON.stringify(data);
+        if (!first && event !== TERMINAL_EVENT) {
+          // most events (deltas, pings): one command, no MULTI/EXEC around it
+          await this.redis.client.xadd(key, 'MAXLEN', '~', '20000', `0-${e.id}`, 'e', event, 'd', payload);
+          return;
         }
-        await multi.exec();
+        await this.redis.client
+          .multi()
+          .xadd(key, 'MAXLEN', '~', '20000', `0-${e.id}`, 'e', event, 'd', payload)
+          .expire(key, this.config.chat.turnEventsTtlSecs)
+          .exec();
       })
       .catch((err) => this.logger.warn(`XADD ${key} failed: ${(err as Error).message}`));
     return e;

@@ -1,4 +1,3 @@
-import type { AppConfig } from '@libs/config';
 import type { LlmProviderFactory } from '@libs/llm/llm.port';
 import type { ChatRuntime } from 'src/modules/chat/chat-runtime.service';
 import type { ConversationEntity, TurnEntity } from 'src/modules/chat/chat.entity';
@@ -10,6 +9,7 @@ import type { TurnFinisher } from './turn-finisher';
 import type { TurnLoop } from './turn-loop';
 import { TurnRunner } from './turn-runner';
 import type { StartTurnInput, TurnProgress } from './turn-state';
+import type { TurnWatch } from './turn-watch';
 
 function setup(loopImpl: (progress: TurnProgress) => Promise<void>, llmFails = false) {
   const events: { event: string; data: Record<string, unknown> }[] = [];
@@ -36,7 +36,9 @@ function setup(loopImpl: (progress: TurnProgress) => Promise<void>, llmFails = f
           ? Promise.reject(Object.assign(new Error('no key'), { code: 'llm_unavailable' }))
           : Promise.resolve({}),
     } as unknown as LlmProviderFactory,
-    { ssePingIntervalMs: 15000 } as AppConfig,
+    {
+      watch: () => ({ signal: new AbortController().signal, stop: () => undefined }),
+    } as unknown as TurnWatch,
   );
   const turn = { id: 't1', assistantMessageId: 'm1' } as TurnEntity;
   const run = () =>

@@ -1,4 +1,3 @@
-import { AppConfig } from '@libs/config';
 import { LlmProviderFactory } from '@libs/llm/llm.port';
 import { Injectable, Logger } from '@nestjs/common';
 import { ChatRuntime } from 'src/modules/chat/chat-runtime.service';
@@ -11,37 +10,7 @@ import { TurnEventsService } from './turn-events.service';
 import { TurnFinisher } from './turn-finisher';
 import { TurnLoop } from './turn-loop';
 import { TurnProgress, type StartTurnInput, type TurnOutcome } from './turn-state';
-
-/** SSE keep-alive pings and the cancel poll (a cancel also aborts a model call that is already streaming). */
-class TurnTimers {
-  readonly abort = new AbortController();
-  private readonly ping: NodeJS.Timeout;
-  private readonly cancelPoll: NodeJS.Timeout;
-
-  constructor(pingMs: number, sinceLastEvent: () => number, emit: TurnEmitter, isCancelled: () => Promise<boolean>) {
-    this.ping = setInterval(
-      () => {
-        if (sinceLastEvent() >= pingMs) {
-          emit('ping', {});
-        }
-      },
-      Math.max(25, Math.floor(pingMs / 4)),
-    );
-    this.ping.unref();
-    this.cancelPoll = setInterval(() => {
-      void isCancelled().then(
-        (c) => c && this.abort.abort(),
-        () => undefined,
-      );
-    }, 500);
-    this.cancelPoll.unref();
-  }
-
-  stop(): void {
-    clearInterval(this.ping);
-    clearInterval(this.cancelPoll);
-  }
-}
+import { TurnWatch } from './turn-watch';
 
 /**
  * Runs one started turn to its end: `message_start`, context building, the loop, and finishing.
@@ -59,7 +28,7 @@ export class TurnRunner {
     private readonly events: TurnEventsService,
     private readonly runtime: ChatRuntime,
     private readonly llm: LlmProviderFactory,
-    private readonly config: AppConfig,
+    private readonly watch: TurnWatch,
   ) {}
 
   async run(
@@ -74,12 +43,8 @@ export class TurnRunner {
       this.events.emit(turn.id, event, data);
     };
     const isCancelled = () => this.runtime.isCancelled(turn.id);
-    const timers = new TurnTimers(
-      this.config.ssePingIntervalMs,
-      () => this.events.msSinceLastEvent(turn.id),
-      emit,
-      isCancelled,
-    );
+    // keep-alive pings and the cancel poll (a cancel also aborts a model call that is already streaming)
+    const watch = this.watch.watch(turn.id);
     try {
       emit('message_start', {
         message_id: turn.assistantMessageId,
@@ -89,7 +54,7 @@ export class TurnRunner {
       });
       const provider = await this.llm.forOrg(input.orgId, agent.model ? { model: agent.model } : undefined);
       const ctx = await this.context.build(turn, conversation, agent, security, input, emit, isCancelled);
-      await this.loop.iterate(provider, agent, ctx, progress, timers.abort.signal);
+      await this.loop.iterate(provider, agent, ctx, progress, watch.signal);
     } catch (err) {
       const e = err as { code?: string; message?: string };
       progress.end('error', {
@@ -98,7 +63,7 @@ export class TurnRunner {
       });
       this.logger.warn(`turn ${turn.id} failed: ${progress.error!.message}`);
     } finally {
-      timers.stop();
+      watch.stop();
     }
     return this.finisher.finish(turn, conversation, input, progress);
   }

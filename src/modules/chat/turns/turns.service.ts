@@ -5,13 +5,19 @@ import { ChatRuntime } from 'src/modules/chat/chat-runtime.service';
 import type { MessageEntity, TurnEntity } from 'src/modules/chat/chat.entity';
 import { ChatRepository, TurnLockedError } from 'src/modules/chat/chat.repository';
 import { ChatAgents } from 'src/modules/chat/context/chat-agent';
-import { ChatSecuritySettings } from 'src/modules/chat/context/chat-security';
+import { ChatSecuritySettings, type ChatSecurity } from 'src/modules/chat/context/chat-security';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { TurnEventsService } from './turn-events.service';
 import { TurnRunner } from './turn-runner';
 import type { StartedTurn, StartTurnInput, TurnOutcome } from './turn-state';
 
 export type { FinishReason, StartedTurn, StartTurnInput, TurnOutcome } from './turn-state';
+
+/** See TurnsService.preflight. */
+export interface TurnPreflight {
+  active: Promise<boolean>;
+  security: Promise<ChatSecurity>;
+}
 
 /**
  * Starts and cancels chat turns: one agent loop for every entry point (chat SSE, agent runs,
@@ -33,16 +39,30 @@ export class TurnsService {
     private readonly orgs: OrgsRepository,
   ) {}
 
+  /**
+   * The org's reads of a start (is it active, its approval settings), begun before the caller has its
+   * conversation so they overlap with that lookup. Pass the result to `start`.
+   */
+  preflight(orgId: string): TurnPreflight {
+    const active = this.orgs.isActive(orgId);
+    const security = this.securitySettings.security(orgId);
+    // awaited later by start(), or never when the caller fails first: not an unhandled rejection meanwhile
+    active.catch(() => undefined);
+    security.catch(() => undefined);
+    return { active, security };
+  }
+
   /** `running`: the turn row (locked per conversation) and the user message are stored, then the loop runs detached. */
-  async start(input: StartTurnInput): Promise<StartedTurn> {
+  async start(input: StartTurnInput, preflight: TurnPreflight = this.preflight(input.orgId)): Promise<StartedTurn> {
     const { orgId, conversation } = input;
     // every entry point (chat, agent runs, inbound webhooks) starts here, with or without a user request
-    if (!(await this.orgs.isActive(orgId))) {
+    if (!(await preflight.active)) {
       throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }
+    // the agent only once the org is known active (resolving `default` may create it)
     const [agent, security] = await Promise.all([
       this.agents.agent(orgId, conversation.agentId ?? conversation.agent),
-      this.securitySettings.security(orgId),
+      preflight.security,
     ]);
     const started = await this.insertTurn(input, agent);
     const turn = started.turn;
