@@ -1,6 +1,7 @@
 export * from './base.entity';
 export * from './database-ping';
 export * from './database.module';
+export * from './entity-rows';
 export * from './migrations';
 export * from './transaction';
 export * from './typeorm.options';

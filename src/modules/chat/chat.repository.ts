@@ -1,4 +1,5 @@
-import { Page, PageQuery, paginate } from '@libs/pagination';
+import { entityRows, EntityRows } from '@libs/database/entity-rows';
+import { Page, PageQuery, paginate, paginateSql } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
@@ -20,6 +21,9 @@ export interface ConversationFilter {
  */
 @Injectable()
 export class ChatRepository {
+  /** columns and row → entity for the one-statement list, built on first use */
+  private conversationRows?: EntityRows<ConversationEntity>;
+
   constructor(
     private readonly ds: DataSource,
     @InjectRepository(ConversationEntity) private readonly conversations: Repository<ConversationEntity>,
@@ -50,26 +54,37 @@ export class ChatRepository {
     query: PageQuery,
     map: (c: ConversationEntity) => R,
   ): Promise<Page<R>> {
-    const qb = this.conversations
-      .createQueryBuilder('c')
-      .where('c.org_id = :orgId AND c.deleted_at IS NULL', { orgId });
+    const params: unknown[] = [orgId];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const where = ['c.org_id = $1', 'c.deleted_at IS NULL'];
     if (f.userId) {
-      qb.andWhere('c.created_by = :uid', { uid: f.userId });
+      where.push(`c.created_by = ${param(f.userId)}`);
     }
     if (f.archived !== undefined) {
-      qb.andWhere('c.archived = :archived', { archived: f.archived });
+      where.push(`c.archived = ${param(f.archived)}`);
     }
     if (f.realm) {
-      qb.andWhere('c.realm = :realm', { realm: f.realm });
+      where.push(`c.realm = ${param(f.realm)}`);
     }
     if (f.agent) {
-      qb.andWhere('(c.agent = :agent OR c.agent_id = :agent)', { agent: f.agent });
+      const agent = param(f.agent);
+      where.push(`(c.agent = ${agent} OR c.agent_id = ${agent})`);
     }
     if (f.q) {
-      qb.andWhere('c.title ILIKE :q', { q: `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%` });
+      where.push(`c.title ILIKE ${param(`%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`)}`);
     }
-    const scope = `conversations:${orgId}:${f.userId ?? '*'}:${f.archived ?? ''}:${f.realm ?? ''}:${f.agent ?? ''}:${f.q ?? ''}`;
-    return paginate(qb, query, { scope, map });
+    const rows = (this.conversationRows ??= entityRows(this.ds, ConversationEntity, 'c'));
+    return paginateSql((sql, p) => this.ds.query(sql, p), query, {
+      scope: `conversations:${orgId}:${f.userId ?? '*'}:${f.archived ?? ''}:${f.realm ?? ''}:${f.agent ?? ''}:${f.q ?? ''}`,
+      columns: rows.columns,
+      from: 'conversations c',
+      where,
+      params,
+      sortColumn: 'c.created_at',
+      idColumn: 'c.id',
+      position: (row) => ({ key: row.created_at, id: row.id }),
+      map: (row) => map(rows.map(row)),
+    });
   }
 
   async updateConversation(orgId: string, id: string, patch: Partial<ConversationEntity>): Promise<void> {

@@ -1,4 +1,5 @@
 import { PrincipalChanges } from '@libs/auth/principal-changes';
+import { entityRows, EntityRows } from '@libs/database/entity-rows';
 import { TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginateSql } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
@@ -10,54 +11,11 @@ import { UserEntity } from './user.entity';
  * Users of the install. Org-scoped reads take the org id; only auth looks users up install-wide.
  * Every method runs in the caller's `@Transactional()` transaction when there is one.
  */
-/** Every column a listed user needs (never the password hash). */
-const USER_LIST_COLUMNS =
-  'u.id, u.organization_id, u.email, u.name, u.role, u.roles, u.permissions, u.auth_provider, u.issuer, ' +
-  'u.external_id, u.email_verified, u.disabled_at, u.last_login_at, u.token_version, u.created_at, u.updated_at';
-
-interface UserRow extends Record<string, unknown> {
-  id: string;
-  organization_id: string;
-  email: string;
-  name: string | null;
-  role: UserEntity['role'];
-  roles: string[];
-  permissions: string[];
-  auth_provider: UserEntity['authProvider'];
-  issuer: string | null;
-  external_id: string | null;
-  email_verified: boolean;
-  disabled_at: Date | null;
-  last_login_at: Date | null;
-  token_version: number;
-  created_at: Date;
-  updated_at: Date;
-}
-
-function userFromRow(r: UserRow): UserEntity {
-  return Object.assign(new UserEntity(), {
-    id: r.id,
-    orgId: r.organization_id,
-    email: r.email,
-    name: r.name,
-    role: r.role,
-    roles: r.roles,
-    permissions: r.permissions,
-    passwordHash: null,
-    authProvider: r.auth_provider,
-    issuer: r.issuer,
-    externalId: r.external_id,
-    emailVerified: r.email_verified,
-    disabledAt: r.disabled_at,
-    lastLoginAt: r.last_login_at,
-    tokenVersion: r.token_version,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  });
-}
-
 @Injectable()
 export class UsersRepository {
+  /** the columns of a listed user (never the password hash) and row → entity, built on first use */
+  private listRows?: EntityRows<UserEntity>;
+
   constructor(
     private readonly txHost: TransactionHost,
     private readonly changes: PrincipalChanges,
@@ -154,16 +112,17 @@ export class UsersRepository {
     if (query.disabled === false) {
       where.push('u.disabled_at IS NULL');
     }
-    return paginateSql<UserRow, R>((sql, p) => this.txHost.tx.query(sql, p), query, {
+    const rows = (this.listRows ??= entityRows(this.txHost.tx.connection, UserEntity, 'u', ['passwordHash']));
+    return paginateSql((sql, p) => this.txHost.tx.query(sql, p), query, {
       scope: `${scope}:${orgId ?? '*'}:${query.q ?? ''}:${query.role ?? ''}:${query.disabled ?? ''}`,
-      columns: USER_LIST_COLUMNS,
+      columns: rows.columns,
       from: 'users u',
       where,
       params,
       sortColumn: 'u.created_at',
       idColumn: 'u.id',
       position: (row) => ({ key: row.created_at, id: row.id }),
-      map: (row) => map(userFromRow(row)),
+      map: (row) => map(rows.map(row)),
     });
   }
 

@@ -1,5 +1,6 @@
+import { entityRows, EntityRows } from '@libs/database/entity-rows';
 import { ConflictException } from '@libs/errors';
-import { paginate, type Page, type PageQuery } from '@libs/pagination';
+import { paginate, paginateSql, type Page, type PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
@@ -28,6 +29,9 @@ export interface JobFilter {
 /** The only code touching the sources, sync_jobs and oauth_states tables. Every method is org-scoped. */
 @Injectable()
 export class SourcesRepository implements SourcesContract {
+  /** columns and row → entity for the one-statement list, built on first use */
+  private listRows?: EntityRows<SourceEntity>;
+
   constructor(
     @InjectRepository(SourceEntity) private readonly sources: Repository<SourceEntity>,
     @InjectRepository(SyncJobEntity) private readonly jobs: Repository<SyncJobEntity>,
@@ -54,17 +58,29 @@ export class SourcesRepository implements SourcesContract {
     q: PageQuery & { type?: string; realm?: string; status?: string },
     map: (s: SourceEntity) => R,
   ): Promise<Page<R>> {
-    const qb = this.sources.createQueryBuilder('s').where('s.org_id = :orgId', { orgId });
-    if (q.type) {
-      qb.andWhere('s.source_type = :type', { type: q.type });
+    const params: unknown[] = [orgId];
+    const where = ['s.org_id = $1'];
+    for (const [column, value] of [
+      ['s.source_type', q.type],
+      ['s.realm', q.realm],
+      ['s.status', q.status],
+    ] as const) {
+      if (value) {
+        where.push(`${column} = $${params.push(value)}`);
+      }
     }
-    if (q.realm) {
-      qb.andWhere('s.realm = :realm', { realm: q.realm });
-    }
-    if (q.status) {
-      qb.andWhere('s.status = :status', { status: q.status });
-    }
-    return paginate(qb, q, { scope: `sources:${orgId}:${q.type ?? ''}:${q.realm ?? ''}:${q.status ?? ''}`, map });
+    const rows = (this.listRows ??= entityRows(this.ds, SourceEntity, 's'));
+    return paginateSql((sql, p) => this.ds.query(sql, p), q, {
+      scope: `sources:${orgId}:${q.type ?? ''}:${q.realm ?? ''}:${q.status ?? ''}`,
+      columns: rows.columns,
+      from: 'sources s',
+      where,
+      params,
+      sortColumn: 's.created_at',
+      idColumn: 's.id',
+      position: (row) => ({ key: row.created_at, id: row.id }),
+      map: (row) => map(rows.map(row)),
+    });
   }
 
   listEnabledSources(orgId: string): Promise<SourceEntity[]> {
