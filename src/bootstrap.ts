@@ -1,6 +1,6 @@
 import { AppConfig } from '@libs/config';
 import { AppException, ValidationException } from '@libs/errors';
-import { inputGuard, jsonDepthExceeds, MAX_JSON_DEPTH, securityHeaders } from '@libs/http';
+import { corsFor, inputGuard, jsonDepthExceeds, MAX_JSON_DEPTH, securityHeaders } from '@libs/http';
 import { createAccessLogger, createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
 import { HttpMetrics } from '@libs/metrics';
 import { buildOpenApiDocument } from '@libs/openapi/build-document';
@@ -98,7 +98,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   app.use(requestContext(createAccessLogger(config.logLevel), app.get(HttpMetrics).onFinish));
   app.use(bodyParsers(config.bodyLimitBytes));
   app.use(inputGuard());
-  app.enableCors({ origin: config.corsOrigins, credentials: true, exposedHeaders: ['X-Request-Id', 'Retry-After'] });
+  app.use(corsFor(config.corsOrigins));
   app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
   // the document and the reference page are set up before init: routes added after it would
   // sit behind the router's not-found handler
