@@ -1,15 +1,17 @@
-import { AppsV1Api, CoreV1Api, HttpError, KubeConfig } from '@kubernetes/client-node';
+import type { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { findEgressError } from '@libs/egress/egress.errors';
 import type { OrgEgress } from '@libs/egress/org-egress';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Agent, IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { ConnectorConfigError } from '../connector';
+import { isKubeHttpError, kubeSdk, type KubeHttpError, type KubeSdk } from './kube-sdk';
 
 /**
  * Kubernetes access through `@kubernetes/client-node` 0.22 (the CommonJS line; 1.x is ESM-only).
- * API failures surface as the SDK's `HttpError` (`statusCode`, `body`: the Kubernetes `Status`);
- * network failures (refused, DNS, TLS, timeout) as `KubeUnreachableError`.
+ * The SDK is loaded on first use (kube-sdk). API failures surface as the SDK's `HttpError`
+ * (`isKubeHttpError`: `statusCode`, `body`: the Kubernetes `Status`); network failures (refused,
+ * DNS, TLS, timeout) as `KubeUnreachableError`.
  */
 export interface KubernetesConfig {
   /** kubeconfig YAML (or a path to a kubeconfig file readable by the API process) */
@@ -40,11 +42,11 @@ export class KubeUnreachableError extends Error {
 
 /** The HTTP status of a Kubernetes API error, or undefined for anything else. */
 export function kubeStatus(e: unknown): number | undefined {
-  return e instanceof HttpError ? e.statusCode : undefined;
+  return isKubeHttpError(e) ? e.statusCode : undefined;
 }
 
 /** The `Status` object of a Kubernetes API error (the SDK leaves it unparsed on text responses). */
-function statusBody(e: HttpError): { message?: string; reason?: string } | undefined {
+function statusBody(e: KubeHttpError): { message?: string; reason?: string } | undefined {
   let body: unknown = e.body;
   if (typeof body === 'string') {
     try {
@@ -57,7 +59,7 @@ function statusBody(e: HttpError): { message?: string; reason?: string } | undef
 }
 
 /** The Kubernetes `Status` message and reason of an API error. */
-export function kubeErrorInfo(e: HttpError): { message: string; reason?: string } {
+export function kubeErrorInfo(e: KubeHttpError): { message: string; reason?: string } {
   const body = statusBody(e);
   const req = (
     e.response as (IncomingMessage & { request?: { method?: string; uri?: { pathname?: string } } }) | undefined
@@ -97,21 +99,14 @@ interface NamedEntry<T> {
   context?: T;
 }
 
-/** One-context `KubeConfig` for a cluster + credentials. */
-function singleContext(
-  cluster: { server: string; caData?: string; skipTLSVerify?: boolean },
-  user: { token?: string; certData?: string; keyData?: string; username?: string; password?: string },
-  namespace?: string,
-): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'cluster', ...cluster, server: cluster.server.replace(/\/$/, '') }],
-    users: [{ name: 'user', ...user }],
-    contexts: [{ name: 'context', cluster: 'cluster', user: 'user', namespace }],
-    currentContext: 'context',
-  });
-  return kc;
-}
+/** A cluster + credentials to load as a one-context `KubeConfig`, or the pod's service account. */
+type KubeTarget =
+  | {
+      cluster: { server: string; caData?: string; skipTLSVerify?: boolean };
+      user: { token?: string; certData?: string; keyData?: string; username?: string; password?: string };
+      namespace?: string;
+    }
+  | 'in_cluster';
 
 /**
  * `fromFile`: the kubeconfig came from a file on the API host (operator-provisioned), so it may
@@ -123,7 +118,7 @@ function singleContext(
  * parser — which, e.g., expands `<<` merge keys this vetting would not see — and reads `token-file`
  * while parsing, before any check could run.)
  */
-function parseKubeconfig(text: string, contextName: string | undefined, fromFile: boolean): KubeConfig {
+function parseKubeconfig(text: string, contextName: string | undefined, fromFile: boolean): KubeTarget {
   let doc: any;
   try {
     doc = parseYaml(text);
@@ -184,13 +179,13 @@ function parseKubeconfig(text: string, contextName: string | undefined, fromFile
     const content = readMaybeFile(p);
     return content === undefined ? undefined : Buffer.from(content, 'utf8').toString('base64');
   };
-  return singleContext(
-    {
+  return {
+    cluster: {
       server: String(cluster.server),
       caData: base64Pem(cluster['certificate-authority-data']) ?? fileBase64(cluster['certificate-authority']),
       skipTLSVerify: cluster['insecure-skip-tls-verify'] === true,
     },
-    {
+    user: {
       token:
         user.token ??
         (user.tokenFile || user['token-file']
@@ -201,8 +196,8 @@ function parseKubeconfig(text: string, contextName: string | undefined, fromFile
       username: user.username,
       password: user.password,
     },
-    ctx?.namespace,
-  );
+    namespace: ctx?.namespace,
+  };
 }
 
 /** Inline kubeconfig (YAML or JSON) as opposed to a path to a file on the API host. */
@@ -210,8 +205,27 @@ export function looksLikeKubeconfigYaml(kc: string): boolean {
   return kc.includes('\n') || kc.includes('clusters:') || kc.trim().startsWith('{');
 }
 
-/** Turns a source config into a `KubeConfig`; throws `shape` errors for unusable configs. */
-export function resolveKubeConfig(config: KubernetesConfig): KubeConfig {
+/** Turns a source config into a `KubeConfig`; unusable configs throw `shape` errors before the SDK loads. */
+async function resolveKubeConfig(config: KubernetesConfig): Promise<KubeConfig> {
+  const target = kubeTarget(config);
+  const { KubeConfig } = await kubeSdk();
+  const kc = new KubeConfig();
+  if (target === 'in_cluster') {
+    kc.loadFromCluster();
+    return kc;
+  }
+  const { cluster, user, namespace } = target;
+  kc.loadFromOptions({
+    clusters: [{ name: 'cluster', ...cluster, server: cluster.server.replace(/\/$/, '') }],
+    users: [{ name: 'user', ...user }],
+    contexts: [{ name: 'context', cluster: 'cluster', user: 'user', namespace }],
+    currentContext: 'context',
+  });
+  return kc;
+}
+
+/** What a source config points at; throws `shape` errors for unusable configs. */
+function kubeTarget(config: KubernetesConfig): KubeTarget {
   const kc = config.kubeconfig_data ?? config.kubeconfig;
   if (typeof kc === 'string' && kc.trim()) {
     const looksLikeYaml = looksLikeKubeconfigYaml(kc);
@@ -233,19 +247,17 @@ export function resolveKubeConfig(config: KubernetesConfig): KubeConfig {
         { field: 'in_cluster' },
       );
     }
-    const inCluster = new KubeConfig();
-    inCluster.loadFromCluster();
-    return inCluster;
+    return 'in_cluster';
   }
   if (typeof config.server === 'string' && config.server.trim()) {
-    return singleContext(
-      {
+    return {
+      cluster: {
         server: config.server.trim(),
         caData: base64Pem(config.ca_data),
         skipTLSVerify: config.insecure_skip_tls_verify === true,
       },
-      { token: config.token },
-    );
+      user: { token: config.token },
+    };
   }
   throw new ConnectorConfigError(
     'shape',
@@ -292,8 +304,15 @@ export class KubeClient {
   /** CoreV1Api for pod logs: keeps the body as text (the generated client would JSON-parse a JSON log line) */
   readonly logs: CoreV1Api;
 
-  constructor(
+  /** A client for a source config (loads the SDK on first use). */
+  static async open(config: KubernetesConfig, egress: OrgEgress, signal?: AbortSignal): Promise<KubeClient> {
+    const kc = await resolveKubeConfig(config);
+    return new KubeClient(kc, await kubeSdk(), egress, config.timeout_ms ?? 30_000, signal);
+  }
+
+  private constructor(
     kc: KubeConfig,
+    sdk: Pick<KubeSdk, 'AppsV1Api' | 'CoreV1Api'>,
     egress: OrgEgress,
     timeoutMs = 30_000,
     private readonly signal?: AbortSignal,
@@ -319,11 +338,11 @@ export class KubeClient {
       opts.followRedirect = false;
       opts.proxy = false;
     };
-    this.core = kc.makeApiClient(CoreV1Api);
+    this.core = kc.makeApiClient(sdk.CoreV1Api);
     this.core.addInterceptor(prepare);
-    this.apps = kc.makeApiClient(AppsV1Api);
+    this.apps = kc.makeApiClient(sdk.AppsV1Api);
     this.apps.addInterceptor(prepare);
-    this.logs = kc.makeApiClient(CoreV1Api);
+    this.logs = kc.makeApiClient(sdk.CoreV1Api);
     this.logs.addInterceptor((opts: RequestOptions) => {
       prepare(opts);
       opts.json = false;
@@ -339,7 +358,7 @@ export class KubeClient {
       const { response, body } = await this.abortable(req);
       return ((response as IncomingMessage & { body?: unknown }).body ?? body) as T;
     } catch (e) {
-      if (e instanceof HttpError || (e instanceof Error && e.name === 'AbortError')) {
+      if (isKubeHttpError(e) || (e instanceof Error && e.name === 'AbortError')) {
         throw e;
       }
       const refused = findEgressError(e);

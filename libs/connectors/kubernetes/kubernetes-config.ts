@@ -1,11 +1,11 @@
 import { ConnectorConfigError, ConnectorContext, JsonSchemaObject } from '../connector';
-import { KubeClient, KubernetesConfig, looksLikeKubeconfigYaml, resolveKubeConfig } from './kube-client';
+import { KubeClient, KubernetesConfig, looksLikeKubeconfigYaml } from './kube-client';
 
 /** Config of a kubernetes source: shape check, namespace scope, schema, host access and the client. */
 export type KubeCtx = ConnectorContext<KubernetesConfig>;
 
-export function kubeClient({ config, egress, signal }: KubeCtx): KubeClient {
-  return new KubeClient(resolveKubeConfig(config), egress, config.timeout_ms ?? 30_000, signal);
+export function kubeClient({ config, egress, signal }: KubeCtx): Promise<KubeClient> {
+  return KubeClient.open(config, egress, signal);
 }
 
 export function checkShape(config: KubernetesConfig): void {

@@ -186,7 +186,7 @@ function serviceGraph(services: any[], st: KubeGraphState, pods: any[]): [GraphN
 /** Namespaces, nodes, deployments, replica sets, pods and services with their relations. */
 export async function* ingestKubernetes(ctx: KubeCtx): AsyncIterable<IngestBatch> {
   const config = ctx.config;
-  const client = kubeClient(ctx);
+  const client = await kubeClient(ctx);
   const allowed = scopedNamespaces(config);
 
   // Namespaces

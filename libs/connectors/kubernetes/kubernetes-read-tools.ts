@@ -1,8 +1,8 @@
-import { HttpError } from '@kubernetes/client-node';
 import type { ConnectorTool } from '../define-connector';
 import { argInt, argString } from '../tool-args';
 import { kubeErrorInfo, KubernetesConfig } from './kube-client';
 import { assertNamespaceAllowed, listNamespaced, listNamespaces, listNodes } from './kube-lists';
+import { isKubeHttpError } from './kube-sdk';
 import { summarizeDeployment, summarizeNode, summarizePod, summarizeService } from './kube-summaries';
 import { kubeClient, scopedNamespaces } from './kubernetes-config';
 import { MAX_LOG_CHARS, nameProp, nsProp } from './kubernetes-tools';
@@ -28,7 +28,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const limit = argInt(args, 'limit', { min: 1, max: 1000 }) ?? 200;
       const wanted = argString(args, 'status')?.toLowerCase();
       const pods = (
@@ -51,7 +51,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const ns = argString(args, 'namespace', true);
       assertNamespaceAllowed(config, ns);
       const p = await client.call(client.core.readNamespacedPod(argString(args, 'name', true), ns));
@@ -96,7 +96,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const ns = argString(args, 'namespace', true);
       const name = argString(args, 'name', true);
       assertNamespaceAllowed(config, ns);
@@ -127,7 +127,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
         if (
           container ||
           !(
-            e instanceof HttpError &&
+            isKubeHttpError(e) &&
             e.statusCode === 400 &&
             /container name must be specified/i.test(kubeErrorInfo(e).message)
           )
@@ -159,7 +159,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     inputSchema: { type: 'object', properties: { namespace: nsProp, label_selector: { type: 'string' } } },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const ds = await listNamespaced(
         client,
         config,
@@ -177,7 +177,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     inputSchema: { type: 'object', properties: {} },
     async run(ctx) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const allowed = scopedNamespaces(config);
       const nss = await listNamespaces(client);
       const items = nss
@@ -197,7 +197,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     effect: 'read',
     inputSchema: { type: 'object', properties: {} },
     async run(ctx) {
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const nodes = await listNodes(client);
       return { items: nodes.map(summarizeNode), total: nodes.length };
     },
@@ -209,7 +209,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     inputSchema: { type: 'object', properties: { namespace: nsProp } },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const ss = await listNamespaced(client, config, 'services', argString(args, 'namespace'));
       return { items: ss.map(summarizeService), total: ss.length };
     },
@@ -230,7 +230,7 @@ export const KUBERNETES_READ_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const limit = argInt(args, 'limit', { min: 1, max: 500 }) ?? 50;
       const type = argString(args, 'type');
       const objectName = argString(args, 'object_name');

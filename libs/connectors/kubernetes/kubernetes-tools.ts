@@ -1,19 +1,19 @@
-import { HttpError, PatchUtils } from '@kubernetes/client-node';
 import { ConnectorConfigError, ToolExecutionError } from '../connector';
 import { kubeErrorInfo, KubeUnreachableError } from './kube-client';
+import { isKubeHttpError } from './kube-sdk';
 
 /** Argument schemas and the error mapping shared by the kubernetes tools. */
 export const MAX_LOG_CHARS = 64_000;
 export const nsProp = { type: 'string', description: 'Namespace; omit for all namespaces the source may see' };
 export const nameProp = (what: string) => ({ type: 'string', description: `${what} name`, minLength: 1 });
-export const mergePatch = { headers: { 'Content-Type': PatchUtils.PATCH_FORMAT_JSON_MERGE_PATCH } };
+export const mergePatch = { headers: { 'Content-Type': 'application/merge-patch+json' } };
 
 /** Maps a client failure to the typed tool error the model sees. */
 export function toToolError(e: unknown): unknown {
   if (e instanceof ToolExecutionError) {
     return e;
   }
-  if (e instanceof HttpError) {
+  if (isKubeHttpError(e)) {
     const status = e.statusCode;
     const { message, reason } = kubeErrorInfo(e);
     const details = { status, reason };

@@ -1,8 +1,8 @@
-import { HttpError } from '@kubernetes/client-node';
 import { findEgressError } from '@libs/egress/egress.errors';
 import { ConnectorConfigError, type ValidationResult } from '../connector';
 import { kubeErrorInfo, kubeStatus, KubeUnreachableError } from './kube-client';
 import { listNamespaces } from './kube-lists';
+import { isKubeHttpError } from './kube-sdk';
 import { checkShape, kubeClient, scopedNamespaces, type KubeCtx } from './kubernetes-config';
 
 function toConfigError(e: unknown): unknown {
@@ -16,7 +16,7 @@ function toConfigError(e: unknown): unknown {
   if (e instanceof KubeUnreachableError) {
     return new ConnectorConfigError('unreachable', e.message, { code: e.causeCode });
   }
-  if (e instanceof HttpError) {
+  if (isKubeHttpError(e)) {
     if (e.statusCode === 401) {
       return new ConnectorConfigError('credentials', 'Kubernetes rejected the credentials', { status: 401 });
     }
@@ -37,7 +37,7 @@ function toConfigError(e: unknown): unknown {
 /** Lists the namespaces (or, for a namespace-scoped account, the pods of each configured one). */
 export async function validateKubernetes(ctx: KubeCtx): Promise<ValidationResult> {
   checkShape(ctx.config);
-  const client = kubeClient(ctx);
+  const client = await kubeClient(ctx);
   const allowed = scopedNamespaces(ctx.config);
   try {
     let names: string[];

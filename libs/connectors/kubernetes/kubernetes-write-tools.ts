@@ -22,7 +22,7 @@ export const KUBERNETES_WRITE_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const ns = argString(args, 'namespace', true);
       const name = argString(args, 'name', true);
       const replicas = argInt(args, 'replicas', { min: 0, max: 1000, required: true });
@@ -60,7 +60,7 @@ export const KUBERNETES_WRITE_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const ns = argString(args, 'namespace', true);
       const name = argString(args, 'name', true);
       assertNamespaceAllowed(config, ns);
@@ -100,7 +100,7 @@ export const KUBERNETES_WRITE_TOOLS: ConnectorTool<KubernetesConfig>[] = [
     },
     async run(ctx, args) {
       const config = ctx.config;
-      const client = kubeClient(ctx);
+      const client = await kubeClient(ctx);
       const ns = argString(args, 'namespace', true);
       const name = argString(args, 'name', true);
       assertNamespaceAllowed(config, ns);
