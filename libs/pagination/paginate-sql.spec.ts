@@ -6,12 +6,10 @@ type Row = { id: string; created_at: Date; __total?: number };
 const spec = (over: Partial<SqlPageSpec<Row, string>> = {}): SqlPageSpec<Row, string> => ({
   scope: 'things:org-1',
   columns: 't.id, t.created_at',
-  from: 'things t',
+  table: 'things',
+  alias: 't',
   where: ['t.org_id = $1'],
   params: ['org-1'],
-  sortColumn: 't.created_at',
-  idColumn: 't.id',
-  position: (r) => ({ key: r.created_at, id: r.id }),
   map: (r) => r.id,
   ...over,
 });

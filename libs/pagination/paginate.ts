@@ -77,16 +77,14 @@ export interface SqlPageSpec<Row, R> {
   scope: string;
   /** the SELECT list (its rows are what `map` gets) */
   columns: string;
-  /** FROM clause with the table's alias, e.g. `users u` */
-  from: string;
+  /** the table and the alias the columns and conditions use, e.g. `users` and `u` */
+  table: string;
+  alias: string;
   /** conditions ANDed together, with $1… placeholders for `params` */
   where: string[];
   params: unknown[];
-  /** qualified sort and id columns (default `<alias>.created_at` / `<alias>.id`), newest first unless ASC */
-  sortColumn: string;
-  idColumn: string;
-  /** where the row holds the sort key and id (for the next cursor) */
-  position: (row: Row) => { key: unknown; id: unknown };
+  /** sort column (default `created_at`) and its direction (default newest first); ties broken by `id` */
+  sortColumn?: string;
   direction?: 'DESC' | 'ASC';
   map: (row: Row) => R;
 }
@@ -107,28 +105,32 @@ export async function paginateSql<Row extends Record<string, unknown>, R>(
 ): Promise<Page<R>> {
   const limit = query.limit ?? DEFAULT_PAGE_LIMIT;
   const dir = spec.direction ?? 'DESC';
+  const sortKey = spec.sortColumn ?? 'created_at';
+  const sortColumn = `${spec.alias}.${sortKey}`;
+  const idColumn = `${spec.alias}.id`;
+  const from = `${spec.table} ${spec.alias}`;
   const filters = spec.where.length ? spec.where.join(' AND ') : 'TRUE';
   const params = [...spec.params];
   let keyset = '';
   if (query.cursor) {
     const pos = decodeCursor(spec.scope, query.cursor);
     params.push(cursorKey(pos), pos.id);
-    keyset = ` AND (${spec.sortColumn}, ${spec.idColumn}) ${dir === 'DESC' ? '<' : '>'} ($${params.length - 1}, $${params.length})`;
+    keyset = ` AND (${sortColumn}, ${idColumn}) ${dir === 'DESC' ? '<' : '>'} ($${params.length - 1}, $${params.length})`;
   }
   params.push(limit + 1);
   const sql =
-    `SELECT ${spec.columns}, (SELECT count(*) FROM ${spec.from} WHERE ${filters})::int AS __total ` +
-    `FROM ${spec.from} WHERE ${filters}${keyset} ` +
-    `ORDER BY ${spec.sortColumn} ${dir}, ${spec.idColumn} ${dir} LIMIT $${params.length}`;
+    `SELECT ${spec.columns}, (SELECT count(*) FROM ${from} WHERE ${filters})::int AS __total ` +
+    `FROM ${from} WHERE ${filters}${keyset} ` +
+    `ORDER BY ${sortColumn} ${dir}, ${idColumn} ${dir} LIMIT $${params.length}`;
   const rows = (await run(sql, params)) as (Row & { __total: number })[];
   let total = rows[0]?.__total;
   if (total === undefined) {
     total = query.cursor
-      ? ((await run(`SELECT count(*)::int AS n FROM ${spec.from} WHERE ${filters}`, spec.params)) as { n: number }[])[0]
-          .n
+      ? ((await run(`SELECT count(*)::int AS n FROM ${from} WHERE ${filters}`, spec.params)) as { n: number }[])[0].n
       : 0;
   }
-  return pageOf(rows, limit, spec.scope, spec.position, spec.map, total);
+  const position = (row: Row) => ({ key: row[sortKey], id: row.id });
+  return pageOf(rows, limit, spec.scope, position, spec.map, total);
 }
 
 /**

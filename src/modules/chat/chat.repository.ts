@@ -77,12 +77,10 @@ export class ChatRepository {
     return paginateSql((sql, p) => this.ds.query(sql, p), query, {
       scope: `conversations:${orgId}:${f.userId ?? '*'}:${f.archived ?? ''}:${f.realm ?? ''}:${f.agent ?? ''}:${f.q ?? ''}`,
       columns: rows.columns,
-      from: 'conversations c',
+      table: 'conversations',
+      alias: 'c',
       where,
       params,
-      sortColumn: 'c.created_at',
-      idColumn: 'c.id',
-      position: (row) => ({ key: row.created_at, id: row.id }),
       map: (row) => map(rows.map(row)),
     });
   }

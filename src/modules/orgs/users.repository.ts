@@ -116,12 +116,10 @@ export class UsersRepository {
     return paginateSql((sql, p) => this.txHost.tx.query(sql, p), query, {
       scope: `${scope}:${orgId ?? '*'}:${query.q ?? ''}:${query.role ?? ''}:${query.disabled ?? ''}`,
       columns: rows.columns,
-      from: 'users u',
+      table: 'users',
+      alias: 'u',
       where,
       params,
-      sortColumn: 'u.created_at',
-      idColumn: 'u.id',
-      position: (row) => ({ key: row.created_at, id: row.id }),
       map: (row) => map(rows.map(row)),
     });
   }

@@ -73,12 +73,10 @@ export class SourcesRepository implements SourcesContract {
     return paginateSql((sql, p) => this.ds.query(sql, p), q, {
       scope: `sources:${orgId}:${q.type ?? ''}:${q.realm ?? ''}:${q.status ?? ''}`,
       columns: rows.columns,
-      from: 'sources s',
+      table: 'sources',
+      alias: 's',
       where,
       params,
-      sortColumn: 's.created_at',
-      idColumn: 's.id',
-      position: (row) => ({ key: row.created_at, id: row.id }),
       map: (row) => map(rows.map(row)),
     });
   }
