@@ -1,6 +1,5 @@
 import autocannon from 'autocannon';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
 import { join } from 'node:path';
 
 export interface LoadResult {
@@ -32,30 +31,6 @@ export async function load(
     errors: r.errors,
     non2xx: r.non2xx,
   };
-}
-
-/** The raw baseline: node:http answering a fixed JSON body. */
-export async function rawJsonServer(body: unknown, status = 200): Promise<{ url: string; server: Server }> {
-  const payload = JSON.stringify(body);
-  const server = createServer((_req, res) => {
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(payload),
-    });
-    res.end(payload);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server };
-}
-
-export function table(rows: LoadResult[]): string {
-  const head = '| target | req/s | p50 ms | p99 ms | errors | non-2xx |\n|---|---|---|---|---|---|';
-  return [
-    head,
-    ...rows.map(
-      (r) => `| ${r.name} | ${r.requestsPerSec} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.errors} | ${r.non2xx} |`,
-    ),
-  ].join('\n');
 }
 
 /** One line of the summary table at the top of docs/performance.md. */
