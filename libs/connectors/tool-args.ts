@@ -4,7 +4,7 @@ import { ToolExecutionError } from './connector';
  * Reading a tool's arguments: every connector reports a bad argument the same way
  * (`invalid_arguments` with the field), which the model sees as a tool error.
  */
-type Args = Record<string, unknown>;
+export type Args = Record<string, unknown>;
 
 function invalid(key: string, message: string): ToolExecutionError {
   return new ToolExecutionError('invalid_arguments', message, { field: key });

@@ -1,11 +1,10 @@
 import { ToolExecutionError } from '../connector';
 import type { ConnectorTool } from '../define-connector';
 import { argInt, argString, argStringArray } from '../tool-args';
-import { githubClient } from './github-api';
 import { repoParams } from './github-client';
 import type { GitHubConfig } from './github-config';
 import { mapIssue } from './github-mapping';
-import { numberProp, repoProp, resolveRepo } from './github-tools';
+import { numberProp, repoProp, repoTarget } from './github-tools';
 
 /** github tools that change issues: open, comment on, close (needs approval). */
 export const GITHUB_ISSUE_TOOLS: ConnectorTool<GitHubConfig>[] = [
@@ -25,9 +24,7 @@ export const GITHUB_ISSUE_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo', 'title'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const title = argString(args, 'title', true);
       const res = await gh.rest.issues.create({
         ...repoParams(repo),
@@ -49,9 +46,7 @@ export const GITHUB_ISSUE_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo', 'number', 'body'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const n = argInt(args, 'number', { min: 1, required: true });
       const res = await gh.rest.issues.createComment({
         ...repoParams(repo),
@@ -83,9 +78,7 @@ export const GITHUB_ISSUE_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo', 'number'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const n = argInt(args, 'number', { min: 1, required: true });
       const reason = argString(args, 'reason') ?? 'completed';
       if (!['completed', 'not_planned'].includes(reason)) {

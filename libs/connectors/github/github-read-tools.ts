@@ -5,7 +5,7 @@ import { githubClient, listAll, listRepos } from './github-api';
 import { repoParams } from './github-client';
 import type { GitHubConfig } from './github-config';
 import { mapIssue, mapPull, mapRepo } from './github-mapping';
-import { limitProp, numberProp, repoProp, resolveRepo } from './github-tools';
+import { limitProp, numberProp, repoProp, repoTarget } from './github-tools';
 
 /** Read-only github tools: repositories, issues, pull requests, commits and files. */
 export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
@@ -38,9 +38,7 @@ export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
       const state = argString(args, 'state') ?? 'open';
       if (!['open', 'closed', 'all'].includes(state)) {
@@ -74,9 +72,7 @@ export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
     effect: 'read',
     inputSchema: { type: 'object', properties: { repo: repoProp, number: numberProp }, required: ['repo', 'number'] },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const n = argInt(args, 'number', { min: 1, required: true });
       const issue = (await gh.rest.issues.get({ ...repoParams(repo), issue_number: n })).data;
       const comments =
@@ -110,9 +106,7 @@ export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
       const state = (argString(args, 'state') ?? 'open') as 'open' | 'closed' | 'all';
       const pulls = await listAll(
@@ -132,9 +126,7 @@ export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo', 'number'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const p = (
         await gh.rest.pulls.get({
           ...repoParams(repo),
@@ -167,9 +159,7 @@ export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo', 'number'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const n = argInt(args, 'number', { min: 1, required: true });
       const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 20_000 });
       const res = await gh.rest.pulls.get({ ...repoParams(repo), pull_number: n, mediaType: { format: 'diff' } });
@@ -194,9 +184,7 @@ export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const limit = argInt(args, 'limit', { min: 1, max: 500, def: 50 });
       const commits = await listAll(
         gh.paginate.iterator(gh.rest.repos.listCommits, {
@@ -235,9 +223,7 @@ export const GITHUB_READ_TOOLS: ConnectorTool<GitHubConfig>[] = [
       required: ['repo', 'path'],
     },
     async run(ctx, args) {
-      const c = ctx.config;
-      const gh = githubClient(ctx);
-      const repo = resolveRepo(c, argString(args, 'repo', true));
+      const { gh, repo } = repoTarget(ctx, args);
       const filePath = argString(args, 'path', true).replace(/^\/+/, '');
       const max = argInt(args, 'max_chars', { min: 100, max: 200_000, def: 50_000 });
       const res = await gh.rest.repos.getContent({ ...repoParams(repo), path: filePath, ref: argString(args, 'ref') });

@@ -1,6 +1,9 @@
+import type { Octokit } from '@octokit/rest';
 import { ConnectorConfigError, ToolExecutionError } from '../connector';
+import { argString, type Args } from '../tool-args';
+import { githubClient } from './github-api';
 import { githubApiError, githubUnreachable } from './github-client';
-import { configuredRepos, ownerOf, type GitHubConfig } from './github-config';
+import { configuredRepos, ownerOf, type GitHubConfig, type GitHubCtx } from './github-config';
 
 /** Argument schemas, the repo allow-list and the error mapping shared by the github tools. */
 export const repoProp = {
@@ -28,6 +31,12 @@ export function resolveRepo(c: GitHubConfig, raw: string): string {
     });
   }
   return full;
+}
+
+/** The client and the `owner/name` a repo tool acts on: its `repo` argument, checked against the allow-list. */
+export function repoTarget(ctx: GitHubCtx, args: Args): { gh: Octokit; repo: string } {
+  const gh = githubClient(ctx);
+  return { gh, repo: resolveRepo(ctx.config, argString(args, 'repo', true)) };
 }
 
 /** A failed call as the model sees it: GitHub's status mapped to a ToolExecutionError code. */
