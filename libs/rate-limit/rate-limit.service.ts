@@ -44,10 +44,7 @@ export class RateLimitService {
 
   /** Counts a hit on every bucket; throws 429 `rate_limited` (with Retry-After) when any is over. */
   async enforce(buckets: string[], limit: number, windowMs = 60_000): Promise<void> {
-    const results =
-      buckets.length === 1
-        ? [await this.hit(buckets[0], limit, windowMs)]
-        : await Promise.all(buckets.map((b) => this.hit(b, limit, windowMs)));
+    const results = await Promise.all(buckets.map((b) => this.hit(b, limit, windowMs)));
     const over = results.filter((r) => !r.allowed);
     if (over.length) {
       throw new RateLimitedException(Math.max(...over.map((r) => r.retryAfterSecs)));
