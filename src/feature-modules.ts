@@ -1,4 +1,5 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { AUTOMATION_MODULES } from './modules/groups/automation.modules';
 import { CHAT_MODULES } from './modules/groups/chat.modules';
 import { IDENTITY_MODULES } from './modules/groups/identity.modules';
 import { KNOWLEDGE_MODULES } from './modules/groups/knowledge.modules';
@@ -10,4 +11,5 @@ export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [
   ...KNOWLEDGE_MODULES,
   ...SOURCES_MODULES,
   ...CHAT_MODULES,
+  ...AUTOMATION_MODULES,
 ];

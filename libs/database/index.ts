@@ -5,3 +5,4 @@ export * from './entity-rows';
 export * from './migrations';
 export * from './transaction';
 export * from './typeorm.options';
+export * from './ids';

@@ -20,6 +20,14 @@ export interface OrgEventMap {
   'approval.created': Data & { approval_id: string; conversation_id: string; tool: string };
   'approval.resolved': Data & { approval_id: string; conversation_id: string; decision: string };
   'agent_run.finished': Data & { run_id: string; conversation_id: string; status: string };
+  /** every state change of a task run (status, waiting_approval) */
+  'task_run.updated': Data & { run_id: string; task_id: string | null; status: string };
+  /** a task run ended `succeeded` or `cancelled` */
+  'task_run.finished': Data & { run_id: string; task_id: string | null; status: string };
+  /** a task run ended `failed` */
+  'task_run.failed': Data & { run_id: string; task_id: string | null; status: string; error?: unknown };
+  /** one user's notification (the WebSocket gateway sends it to that user only) */
+  'notification.created': Data & { id: string; user_id: string; kind: string };
 }
 
 export type OrgEventName = keyof OrgEventMap;
@@ -36,16 +44,36 @@ export function orgEventsChannel(orgId: string): string {
   return `org:${orgId}:events`;
 }
 
+/** Called in the publishing process only, once per event: see `OrgEvents.onPublish`. */
+export type OrgEventListener = (orgId: string, event: OrgEvent) => void | Promise<void>;
+
 /** Publishes and subscribes to typed org events across replicas (Redis pub/sub through EventBus). */
 @Injectable()
 export class OrgEvents {
   private readonly logger = new Logger(OrgEvents.name);
+  private readonly listeners: OrgEventListener[] = [];
 
   constructor(private readonly bus: EventBus) {}
+
+  /**
+   * Reacts to every event published by THIS process (never to events relayed from other replicas),
+   * so work that must happen once per event (a notification row, an outbound webhook delivery)
+   * happens exactly once in the cluster: in the process that made the change.
+   */
+  onPublish(listener: OrgEventListener): void {
+    this.listeners.push(listener);
+  }
 
   /** Best effort: an event that cannot be published is logged, never thrown to the caller. */
   async publish<K extends OrgEventName>(orgId: string, type: K, data: OrgEventMap[K]): Promise<void> {
     const event: OrgEvent<K> = { type, data, ts: new Date().toISOString() };
+    for (const listener of this.listeners) {
+      try {
+        await listener(orgId, event);
+      } catch (err) {
+        this.logger.warn(`a listener of ${type} for org ${orgId} failed: ${(err as Error).message}`);
+      }
+    }
     try {
       await this.bus.publish(orgEventsChannel(orgId), event);
     } catch (err) {

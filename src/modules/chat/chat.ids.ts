@@ -1,7 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { prefixedId } from '@libs/database/ids';
+import { createHash } from 'node:crypto';
 
 export function newId(prefix: 'tc' | 'apr'): string {
-  return `${prefix}_${randomUUID().replace(/-/g, '')}`;
+  return prefixedId(prefix);
 }
 
 export function canonicalJson(value: unknown): string {

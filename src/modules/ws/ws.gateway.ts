@@ -19,6 +19,11 @@ function visibleTo(p: Principal, type: string): boolean {
   return roleRank(p.role) >= roleRank('admin') || !ADMIN_EVENT_PREFIXES.some((pre) => type.startsWith(pre));
 }
 
+/** A notification goes to its recipient only, whatever the role and topic. */
+function addressedTo(p: Principal, ev: OrgEvent): boolean {
+  return !ev.type.startsWith('notification.') || ev.data?.user_id === p.userId;
+}
+
 /** Topic → event type prefixes it receives. `*` receives every org event. */
 export const WS_TOPICS: Record<string, string[]> = {
   graph: ['graph.'],
@@ -26,6 +31,8 @@ export const WS_TOPICS: Record<string, string[]> = {
   sync_jobs: ['sync_job.', 'job.'],
   approvals: ['approval.'],
   access_requests: ['access_request.'],
+  task_runs: ['task_run.'],
+  notifications: ['notification.'],
   '*': [''],
 };
 
@@ -469,7 +476,12 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       data: ev.data ?? {},
     });
     for (const c of entry.clients) {
-      if (c.principal.orgId !== orgId || c.ws.readyState !== WebSocket.OPEN || !visibleTo(c.principal, ev.type)) {
+      if (
+        c.principal.orgId !== orgId ||
+        c.ws.readyState !== WebSocket.OPEN ||
+        !visibleTo(c.principal, ev.type) ||
+        !addressedTo(c.principal, ev)
+      ) {
         continue;
       }
       for (const t of c.topics) {

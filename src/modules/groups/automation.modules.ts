@@ -1,0 +1,13 @@
+import type { DynamicModule, Type } from '@nestjs/common';
+import { NotificationsModule } from '../notifications/notifications.module';
+import { TaskRecommendationsModule } from '../task-recommendations/task-recommendations.module';
+import { TasksModule } from '../tasks/tasks.module';
+import { WebhooksModule } from '../webhooks/webhooks.module';
+
+/** Route-group modules of the automation area; owned by that area, listed once in feature-modules.ts. */
+export const AUTOMATION_MODULES: (Type<unknown> | DynamicModule)[] = [
+  TasksModule,
+  WebhooksModule,
+  NotificationsModule,
+  TaskRecommendationsModule,
+];
