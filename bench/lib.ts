@@ -15,10 +15,11 @@ export interface LoadResult {
 export async function load(
   name: string,
   url: string,
-  opts: { connections?: number; durationSec?: number; headers?: Record<string, string> } = {},
+  opts: { connections?: number; durationSec?: number; headers?: Record<string, string>; body?: string } = {},
 ): Promise<LoadResult> {
   const r = await autocannon({
     url,
+    ...(opts.body !== undefined ? { method: 'POST' as const, body: opts.body } : {}),
     connections: opts.connections ?? 20,
     duration: opts.durationSec ?? 8,
     headers: opts.headers,

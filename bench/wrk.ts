@@ -1,4 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { load } from './lib';
 
 /** One measured load: throughput only counts when every response was 2xx and no socket failed. */
@@ -18,6 +21,8 @@ export interface LoadOptions {
   durationSec: number;
   connections: number;
   headers?: Record<string, string>;
+  /** POST with this body (every request the same) instead of GET */
+  body?: string;
 }
 
 export type LoadTool = 'wrk' | 'autocannon';
@@ -87,10 +92,24 @@ export function parseWrk(name: string, out: string): Measured {
   };
 }
 
+/** A wrk Lua script that POSTs `body` (a Lua long string cannot be broken out of: its level is chosen to fit). */
+function postScript(body: string): string {
+  let eq = '';
+  while (body.includes(`]${eq}]`)) {
+    eq += '=';
+  }
+  const file = join(mkdtempSync(join(tmpdir(), 'wrk-')), 'post.lua');
+  writeFileSync(file, `wrk.method = "POST"\nwrk.body = [${eq}[${body}]${eq}]\n`);
+  return file;
+}
+
 function runWrk(name: string, url: string, o: LoadOptions): Promise<Measured> {
   const args = ['-t1', `-c${o.connections}`, `-d${o.durationSec}s`, '--latency', '--timeout', '10s'];
   for (const [k, v] of Object.entries(o.headers ?? {})) {
     args.push('-H', `${k}: ${v}`);
+  }
+  if (o.body !== undefined) {
+    args.push('-s', postScript(o.body));
   }
   args.push(url);
   return new Promise((resolve, reject) => {
@@ -113,7 +132,12 @@ export async function measure(name: string, url: string, o: LoadOptions): Promis
   if (loadTool() === 'wrk') {
     return runWrk(name, url, o);
   }
-  const r = await load(name, url, { connections: o.connections, durationSec: o.durationSec, headers: o.headers });
+  const r = await load(name, url, {
+    connections: o.connections,
+    durationSec: o.durationSec,
+    headers: o.headers,
+    body: o.body,
+  });
   return {
     name,
     requestsPerSec: r.requestsPerSec,

@@ -7,7 +7,9 @@ ensure_deps() {
   cd "$ROOT"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     log "installing dependencies (npm ci)"
-    npm ci --no-audit --no-fund --loglevel=error
+    # onnxruntime-node ships its CPU binaries in the package; its postinstall would only fetch
+    # optional GPU files from api.nuget.org, which not every install can reach
+    ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
   fi
 }
 

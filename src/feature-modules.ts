@@ -1,6 +1,7 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { AUTOMATION_MODULES } from './modules/groups/automation.modules';
 import { CHAT_MODULES } from './modules/groups/chat.modules';
+import { GOVERNANCE_MODULES } from './modules/groups/governance.modules';
 import { IDENTITY_MODULES } from './modules/groups/identity.modules';
 import { KNOWLEDGE_MODULES } from './modules/groups/knowledge.modules';
 import { SOURCES_MODULES } from './modules/groups/sources.modules';
@@ -12,4 +13,5 @@ export const FEATURE_MODULES: (Type<unknown> | DynamicModule)[] = [
   ...SOURCES_MODULES,
   ...CHAT_MODULES,
   ...AUTOMATION_MODULES,
+  ...GOVERNANCE_MODULES,
 ];

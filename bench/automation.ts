@@ -1,0 +1,270 @@
+/**
+ * Automation benches (issue 11), each beside a raw baseline from the same run:
+ *   POST /hooks/:id  — verify-and-enqueue throughput of a task's signed webhook (1 KB JSON body) vs
+ *                      bench/baselines/raw-hooks.ts (node:http + HMAC + one Redis XADD);
+ *   cron fan-out     — one schedule tick of BENCH_CRON_TASKS (1000) tasks due at the same second:
+ *                      time from the tick to the last `pending` run row, vs the same rows written raw
+ *                      (one multi-row INSERT) plus one pipelined XADD per run.
+ * The API runs on its own database (agentcy_bench_automation, re-created) and Redis prefix, without
+ * a task-run consumer (TASK_RUN_IN_API=false: the runs stay queued, the agent loop is not measured),
+ * with production logging. Knobs: BENCH_DURATION_SEC (10), BENCH_CONNECTIONS (50), BENCH_WARMUP_SEC (2),
+ * BENCH_CRON_TASKS (1000).
+ * Usage: npm run bench (BENCHES=automation), or:
+ *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/automation.ts
+ */
+import Redis from 'ioredis';
+import { createHmac } from 'node:crypto';
+import { Client } from 'pg';
+import { recordResults, type SummaryRow } from './lib';
+import { startProcess, type BenchProcess } from './processes';
+import { isClean, loadTool, loadToolLabel, measure, type Measured } from './wrk';
+
+const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const warmupSec = Number(process.env.BENCH_WARMUP_SEC ?? 2);
+const cronTasks = Number(process.env.BENCH_CRON_TASKS ?? 1000);
+const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbName = 'agentcy_bench_automation';
+const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisPrefix = 'agentcy-bench-automation:';
+
+type Json = Record<string, any>;
+
+async function call(base: string, method: string, path: string, token?: string, body?: unknown): Promise<Json> {
+  const headers: Record<string, string> = {};
+  if (token) {
+    headers.authorization = `Bearer ${token}`;
+  }
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) {
+    throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
+  }
+  return text ? (JSON.parse(text) as Json) : {};
+}
+
+async function freshDatabase(): Promise<void> {
+  const c = new Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${dbName}`);
+  } finally {
+    await c.end();
+  }
+}
+
+async function flushPrefix(): Promise<void> {
+  const r = new Redis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await r.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length) {
+        await r.unlink(...keys);
+      }
+    } while (cursor !== '0');
+  } finally {
+    r.disconnect();
+  }
+}
+
+function alertPayload(): string {
+  const alert = (i: number) => ({
+    status: 'firing',
+    labels: { alertname: 'HighErrorRate', severity: 'critical', service: `checkout-${i}`, env: 'prod' },
+    annotations: { summary: 'Error rate above 5% for 10 minutes', runbook: 'https://runbooks.example.com/high-error-rate' },
+    startsAt: '2026-12-06T10:00:00Z',
+    fingerprint: `f${i}a9c3e1d2b4`,
+  });
+  return JSON.stringify({ receiver: 'agentcy', status: 'firing', alerts: [0, 1, 2].map(alert), version: '4' });
+}
+
+async function run(name: string, url: string, headers: Record<string, string>, body: string): Promise<Measured> {
+  if (warmupSec > 0) {
+    await measure(`${name} (warm-up)`, url, { durationSec: warmupSec, connections, headers, body });
+  }
+  const m = await measure(name, url, { durationSec, connections, headers, body });
+  process.stdout.write(
+    `  ${name}: ${m.requestsPerSec} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}, socket errors ${m.socketErrors}\n`,
+  );
+  return m;
+}
+
+function figure(m: Measured): string {
+  const base = `${m.requestsPerSec} req/s, p99 ${m.latencyP99Ms} ms`;
+  return isClean(m) ? base : `INVALID: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors (${base})`;
+}
+
+async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[]): Promise<SummaryRow> {
+  const task = await call(api.baseUrl, 'POST', '/api/v1/tasks', token, {
+    name: `bench-hook-${Date.now().toString(36)}`,
+    agent: 'default',
+    trigger: { kind: 'webhook' },
+    input_template: { instruction: 'Triage {{ trigger.body.alerts[0].labels.alertname }}' },
+  });
+  const secret = task.trigger.secret as string;
+  const body = alertPayload();
+  const headers = {
+    'content-type': 'application/json',
+    'x-agentcy-signature': `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`,
+  };
+  const raw = await startProcess('raw-hooks', 'bench/baselines/raw-hooks.ts', {
+    RAW_HOOK_ID: task.id,
+    RAW_HOOK_SECRET: secret,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+  });
+  procs.push(raw);
+  const path = `/api/v1/hooks/${task.id}`;
+  for (const base of [api.baseUrl, raw.baseUrl]) {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers, body });
+    const answer = (await res.json()) as Json;
+    if (res.status !== 202 || !answer.run_id) {
+      throw new Error(`${base}${path} answered ${res.status}: ${JSON.stringify(answer)}`);
+    }
+  }
+  process.stdout.write(`POST /hooks/:id (${Buffer.byteLength(body)} B body)\n`);
+  const a = await run('API POST /hooks/:id', `${api.baseUrl}${path}`, headers, body);
+  const b = await run('raw node:http + HMAC + XADD', `${raw.baseUrl}${path}`, headers, body);
+  const valid = isClean(a) && isClean(b) && b.requestsPerSec > 0;
+  const ratio = valid ? Math.round((a.requestsPerSec / b.requestsPerSec) * 100) / 100 : undefined;
+  return {
+    bench: `\`POST /hooks/:id\` verify and enqueue vs raw node:http + HMAC + Redis XADD (${loadToolLabel({ durationSec, connections })})`,
+    api: figure(a),
+    baseline: `${figure(b)} (raw node:http + HMAC + XADD)`,
+    ratio,
+    target: '≥ 0.5',
+    met: ratio !== undefined && ratio >= 0.5,
+  };
+}
+
+/** Waits until `want` runs exist that were created at or after `since`; returns the last one's creation time. */
+async function waitForRuns(db: Client, since: Date, want: number, timeoutMs: number): Promise<Date> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await db.query<{ n: string; last: Date | null }>(
+      `SELECT count(*) AS n, max(created_at) AS last FROM task_runs WHERE created_at >= $1`,
+      [since],
+    );
+    if (Number(r.rows[0].n) >= want) {
+      return r.rows[0].last!;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`only ${r.rows[0].n} of ${want} runs after ${timeoutMs} ms`);
+    }
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+async function cronBench(api: BenchProcess, token: string): Promise<SummaryRow[]> {
+  // every task fires at second 0 and 30 of each minute; created between two ticks
+  const cron = '0,30 * * * * *';
+  const untilTick = () => 30_000 - (Date.now() % 30_000);
+  if (untilTick() < 20_000) {
+    await new Promise((r) => setTimeout(r, untilTick() + 200));
+  }
+  const stamp = Date.now().toString(36);
+  const created: string[] = [];
+  const started = Date.now();
+  for (let i = 0; i < cronTasks; i += 20) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(20, cronTasks - i) }, (_, j) =>
+        call(api.baseUrl, 'POST', '/api/v1/tasks', token, {
+          name: `bench-cron-${stamp}-${i + j}`,
+          agent: 'default',
+          trigger: { kind: 'schedule', cron },
+          input_template: { instruction: 'Scheduled check {{ trigger.fired_at }}' },
+        }),
+      ),
+    );
+    created.push(...batch.map((t) => t.id as string));
+  }
+  process.stdout.write(`created ${created.length} scheduled tasks in ${Date.now() - started} ms\n`);
+  const wait = untilTick();
+  const tick = new Date(Date.now() + wait);
+  process.stdout.write(`waiting ${wait} ms for the tick at ${tick.toISOString()}\n`);
+  const db = new Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const last = await waitForRuns(db, tick, created.length, wait + 120_000);
+    const apiMs = last.getTime() - tick.getTime();
+    // baseline: the same rows written raw in one statement, plus one XADD per run (pipelined)
+    await db.query(`CREATE TEMP TABLE raw_runs (LIKE task_runs INCLUDING DEFAULTS)`);
+    const redis = new Redis(redisUrl);
+    const rawStart = process.hrtime.bigint();
+    const ids = created.map((_, i) => `run_raw${String(i).padStart(25, '0')}`);
+    await db.query(
+      `INSERT INTO raw_runs (id, org_id, task_id, status, trigger, input, created_at)
+       SELECT r.id, t.org_id, t.id, 'pending', jsonb_build_object('kind', 'schedule', 'fired_at', now()), '{}'::jsonb, now()
+       FROM unnest($1::text[], $2::text[]) AS r(id, task_id) JOIN tasks t ON t.id = r.task_id`,
+      [ids, created],
+    );
+    const pipe = redis.pipeline();
+    for (const id of ids) {
+      pipe.xadd(`${redisPrefix}bench:raw-runs`, '*', 'run', id);
+    }
+    await pipe.exec();
+    const rawMs = Number(process.hrtime.bigint() - rawStart) / 1e6;
+    redis.disconnect();
+    process.stdout.write(`cron fan-out: API ${apiMs} ms for ${created.length} runs, raw ${rawMs.toFixed(1)} ms\n`);
+    return [
+      {
+        bench: `one cron tick with ${created.length} due tasks: tick → last pending run row (BullMQ job schedulers)`,
+        api: `${apiMs} ms (${((apiMs * 1000) / created.length).toFixed(0)} µs per task)`,
+        baseline: `${rawMs.toFixed(1)} ms (raw: one multi-row INSERT + pipelined XADD per run)`,
+        ratio: apiMs > 0 ? Math.round((rawMs / apiMs) * 100) / 100 : undefined,
+      },
+    ];
+  } finally {
+    await db.end();
+  }
+}
+
+async function main() {
+  process.stdout.write(`load tool: ${loadTool()}, warm-up ${warmupSec} s before each load\n`);
+  await freshDatabase();
+  await flushPrefix();
+  const procs: BenchProcess[] = [];
+  try {
+    const api = await startProcess('api-automation', 'src/main.ts', {
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: databaseUrl,
+      REDIS_PREFIX: redisPrefix,
+      RATE_LIMIT_PER_MIN: '1000000000',
+      HOOK_RATE_LIMIT_PER_MIN: '1000000000',
+      LOGIN_RATE_LIMIT_PER_MIN: '100000',
+      AUTH_ANON_RATE_LIMIT_PER_MIN: '100000',
+      TASK_RUN_IN_API: 'false',
+      TASK_CRON_SECONDS: 'true',
+    });
+    procs.push(api);
+    const login = await call(api.baseUrl, 'POST', '/api/v1/auth/login', undefined, {
+      email: 'admin@localhost',
+      password: 'admin',
+    });
+    const token = login.token as string;
+    const rows: SummaryRow[] = [await hooksBench(api, token, procs), ...(await cronBench(api, token))];
+    for (const r of rows) {
+      process.stdout.write(`${r.bench}: ${r.api} | ${r.baseline} | ratio ${r.ratio ?? 'n/a'}\n`);
+    }
+    recordResults('automation', rows);
+    process.stdout.write(`API log: ${api.logFile}\n`);
+  } finally {
+    for (const p of procs.reverse()) {
+      await p.stop();
+    }
+    await flushPrefix();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err?.stack ?? err}\n`);
+  process.exit(1);
+});
