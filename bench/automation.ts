@@ -1,13 +1,16 @@
 /**
  * Automation benches (issue 11), each beside a raw baseline from the same run:
  *   POST /hooks/:id  — verify-and-enqueue throughput of a task's signed webhook (1 KB JSON body) vs
- *                      bench/baselines/raw-hooks.ts (node:http + HMAC + one Redis XADD);
+ *                      bench/baselines/raw-hooks.ts (node:http + HMAC + one Redis XADD), and the
+ *                      same work in a bare NestJS app (bench/baselines/bare-nest-hooks.ts: the
+ *                      framework's own floor against that raw server);
  *   cron fan-out     — one schedule tick of BENCH_CRON_TASKS (1000) tasks due at the same second:
  *                      time from the tick to the last `pending` run row, vs the same rows written raw
  *                      (one multi-row INSERT) plus one pipelined XADD per run.
- * The API runs on its own database (agentcy_bench_automation, re-created) and Redis prefix, without
- * a task-run consumer (TASK_RUN_IN_API=false: the runs stay queued, the agent loop is not measured),
- * with production logging. Knobs: BENCH_DURATION_SEC (10), BENCH_CONNECTIONS (50), BENCH_WARMUP_SEC (2),
+ * Each part starts its own API process on one database (agentcy_bench_automation, re-created) and
+ * Redis prefix (flushed between the parts), with production logging: the hooks part without a
+ * task-run consumer (TASK_RUN_IN_API=false: runs stay queued; the agent loop is not measured), the
+ * cron part with one run slot (TASK_CONCURRENCY=1, ticks consumed by the same process). Knobs: BENCH_DURATION_SEC (10), BENCH_CONNECTIONS (50), BENCH_WARMUP_SEC (2),
  * BENCH_CRON_TASKS (1000).
  * Usage: npm run bench (BENCHES=automation), or:
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/automation.ts
@@ -15,6 +18,7 @@
 import Redis from 'ioredis';
 import { createHmac } from 'node:crypto';
 import { Client } from 'pg';
+import { call, databaseUrlOf, freshDatabase, type Json } from './bench-db';
 import { recordResults, type SummaryRow } from './lib';
 import { startProcess, type BenchProcess } from './processes';
 import { isClean, loadTool, loadToolLabel, measure, type Measured } from './wrk';
@@ -23,40 +27,10 @@ const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const warmupSec = Number(process.env.BENCH_WARMUP_SEC ?? 2);
 const cronTasks = Number(process.env.BENCH_CRON_TASKS ?? 1000);
-const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = 'agentcy_bench_automation';
-const databaseUrl = adminUrl.replace(/\/[^/]*$/, `/${dbName}`);
+const databaseUrl = databaseUrlOf(dbName);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisPrefix = 'agentcy-bench-automation:';
-
-type Json = Record<string, any>;
-
-async function call(base: string, method: string, path: string, token?: string, body?: unknown): Promise<Json> {
-  const headers: Record<string, string> = {};
-  if (token) {
-    headers.authorization = `Bearer ${token}`;
-  }
-  if (body !== undefined) {
-    headers['content-type'] = 'application/json';
-  }
-  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) {
-    throw new Error(`${method} ${path} → ${res.status}: ${text.slice(0, 500)}`);
-  }
-  return text ? (JSON.parse(text) as Json) : {};
-}
-
-async function freshDatabase(): Promise<void> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${dbName}`);
-  } finally {
-    await c.end();
-  }
-}
 
 async function flushPrefix(): Promise<void> {
   const r = new Redis(redisUrl);
@@ -78,7 +52,10 @@ function alertPayload(): string {
   const alert = (i: number) => ({
     status: 'firing',
     labels: { alertname: 'HighErrorRate', severity: 'critical', service: `checkout-${i}`, env: 'prod' },
-    annotations: { summary: 'Error rate above 5% for 10 minutes', runbook: 'https://runbooks.example.com/high-error-rate' },
+    annotations: {
+      summary: 'Error rate above 5% for 10 minutes',
+      runbook: 'https://runbooks.example.com/high-error-rate',
+    },
     startsAt: '2026-12-06T10:00:00Z',
     fingerprint: `f${i}a9c3e1d2b4`,
   });
@@ -101,7 +78,7 @@ function figure(m: Measured): string {
   return isClean(m) ? base : `INVALID: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors (${base})`;
 }
 
-async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[]): Promise<SummaryRow> {
+async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[]): Promise<SummaryRow[]> {
   const task = await call(api.baseUrl, 'POST', '/api/v1/tasks', token, {
     name: `bench-hook-${Date.now().toString(36)}`,
     agent: 'default',
@@ -121,8 +98,15 @@ async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[
     REDIS_PREFIX: redisPrefix,
   });
   procs.push(raw);
+  const bare = await startProcess('bare-nest-hooks', 'bench/baselines/bare-nest-hooks.ts', {
+    RAW_HOOK_ID: task.id,
+    RAW_HOOK_SECRET: secret,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+  });
+  procs.push(bare);
   const path = `/api/v1/hooks/${task.id}`;
-  for (const base of [api.baseUrl, raw.baseUrl]) {
+  for (const base of [api.baseUrl, raw.baseUrl, bare.baseUrl]) {
     const res = await fetch(`${base}${path}`, { method: 'POST', headers, body });
     const answer = (await res.json()) as Json;
     if (res.status !== 202 || !answer.run_id) {
@@ -132,16 +116,29 @@ async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[
   process.stdout.write(`POST /hooks/:id (${Buffer.byteLength(body)} B body)\n`);
   const a = await run('API POST /hooks/:id', `${api.baseUrl}${path}`, headers, body);
   const b = await run('raw node:http + HMAC + XADD', `${raw.baseUrl}${path}`, headers, body);
-  const valid = isClean(a) && isClean(b) && b.requestsPerSec > 0;
-  const ratio = valid ? Math.round((a.requestsPerSec / b.requestsPerSec) * 100) / 100 : undefined;
-  return {
-    bench: `\`POST /hooks/:id\` verify and enqueue vs raw node:http + HMAC + Redis XADD (${loadToolLabel({ durationSec, connections })})`,
-    api: figure(a),
-    baseline: `${figure(b)} (raw node:http + HMAC + XADD)`,
-    ratio,
-    target: '≥ 0.5',
-    met: ratio !== undefined && ratio >= 0.5,
-  };
+  const n = await run('bare NestJS + HMAC + XADD', `${bare.baseUrl}${path}`, headers, body);
+  const ratioOf = (x: Measured, y: Measured) =>
+    isClean(x) && isClean(y) && y.requestsPerSec > 0
+      ? Math.round((x.requestsPerSec / y.requestsPerSec) * 100) / 100
+      : undefined;
+  const ratio = ratioOf(a, b);
+  const label = loadToolLabel({ durationSec, connections });
+  return [
+    {
+      bench: `\`POST /hooks/:id\` verify and enqueue vs raw node:http + HMAC + Redis XADD (${label})`,
+      api: figure(a),
+      baseline: `${figure(b)} (raw node:http + HMAC + XADD)`,
+      ratio,
+      target: '≥ 0.5',
+      met: ratio !== undefined && ratio >= 0.5,
+    },
+    {
+      bench: `the framework's floor: bare NestJS (HMAC + XADD, nothing else) vs the same raw node:http (${label})`,
+      api: `${figure(n)} (bare NestJS + HMAC + XADD)`,
+      baseline: `${figure(b)} (raw node:http + HMAC + XADD)`,
+      ratio: ratioOf(n, b),
+    },
+  ];
 }
 
 /** Waits until `want` runs exist that were created at or after `since`; returns the last one's creation time. */
@@ -228,34 +225,47 @@ async function cronBench(api: BenchProcess, token: string): Promise<SummaryRow[]
 
 async function main() {
   process.stdout.write(`load tool: ${loadTool()}, warm-up ${warmupSec} s before each load\n`);
-  await freshDatabase();
+  await freshDatabase(dbName);
   await flushPrefix();
   const procs: BenchProcess[] = [];
+  const apiEnv = (extra: Record<string, string>) => ({
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: databaseUrl,
+    REDIS_PREFIX: redisPrefix,
+    RATE_LIMIT_PER_MIN: '1000000000',
+    HOOK_RATE_LIMIT_PER_MIN: '1000000000',
+    LOGIN_RATE_LIMIT_PER_MIN: '100000',
+    AUTH_ANON_RATE_LIMIT_PER_MIN: '100000',
+    ...extra,
+  });
+  const login = async (api: BenchProcess) =>
+    (await call(api.baseUrl, 'POST', '/api/v1/auth/login', undefined, { email: 'admin@localhost', password: 'admin' }))
+      .token as string;
   try {
-    const api = await startProcess('api-automation', 'src/main.ts', {
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      DATABASE_URL: databaseUrl,
-      REDIS_PREFIX: redisPrefix,
-      RATE_LIMIT_PER_MIN: '1000000000',
-      HOOK_RATE_LIMIT_PER_MIN: '1000000000',
-      LOGIN_RATE_LIMIT_PER_MIN: '100000',
-      AUTH_ANON_RATE_LIMIT_PER_MIN: '100000',
-      TASK_RUN_IN_API: 'false',
-      TASK_CRON_SECONDS: 'true',
-    });
-    procs.push(api);
-    const login = await call(api.baseUrl, 'POST', '/api/v1/auth/login', undefined, {
-      email: 'admin@localhost',
-      password: 'admin',
-    });
-    const token = login.token as string;
-    const rows: SummaryRow[] = [await hooksBench(api, token, procs), ...(await cronBench(api, token))];
+    // hooks: no run consumer in this process (the runs stay queued: the agent loop is not what is measured)
+    const hooksApi = await startProcess('api-automation-hooks', 'src/main.ts', apiEnv({ TASK_RUN_IN_API: 'false' }));
+    procs.push(hooksApi);
+    const rows: SummaryRow[] = await hooksBench(hooksApi, await login(hooksApi), procs);
+    for (const p of procs.splice(0).reverse()) {
+      await p.stop();
+    }
+    await flushPrefix();
+    if (cronTasks > 0) {
+      // cron: ticks and runs consumed by the API, one run slot (a single-process install)
+      const cronApi = await startProcess(
+        'api-automation-cron',
+        'src/main.ts',
+        apiEnv({ TASK_CONCURRENCY: '1', TASK_CRON_SECONDS: 'true' }),
+      );
+      procs.push(cronApi);
+      rows.push(...(await cronBench(cronApi, await login(cronApi))));
+    }
     for (const r of rows) {
       process.stdout.write(`${r.bench}: ${r.api} | ${r.baseline} | ratio ${r.ratio ?? 'n/a'}\n`);
     }
     recordResults('automation', rows);
-    process.stdout.write(`API log: ${api.logFile}\n`);
+    process.stdout.write(`API logs: bench/logs/api-automation-*.log\n`);
   } finally {
     for (const p of procs.reverse()) {
       await p.stop();

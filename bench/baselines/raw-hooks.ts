@@ -24,7 +24,10 @@ function equal(a: string, b: string): boolean {
 
 function send(res: import('node:http').ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -45,11 +48,9 @@ createServer((req, res) => {
     }
     const deliveryId = `dlv_${randomUUID().replace(/-/g, '')}`;
     const runId = `run_${randomUUID().replace(/-/g, '')}`;
-    redis
-      .xadd(stream, 'MAXLEN', '~', '100000', '*', 'delivery', deliveryId, 'run', runId, 'body', body)
-      .then(
-        () => send(res, 202, { delivery_id: deliveryId, run_id: runId }),
-        (err: Error) => send(res, 500, { error: { code: 'internal_error', message: err.message } }),
-      );
+    redis.xadd(stream, 'MAXLEN', '~', '100000', '*', 'delivery', deliveryId, 'run', runId, 'body', body).then(
+      () => send(res, 202, { delivery_id: deliveryId, run_id: runId }),
+      (err: Error) => send(res, 500, { error: { code: 'internal_error', message: err.message } }),
+    );
   });
 }).listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');

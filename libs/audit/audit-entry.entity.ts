@@ -45,6 +45,14 @@ export class AuditEntryEntity {
   @Column({ type: 'jsonb', nullable: true })
   details: Record<string, unknown> | null;
 
+  /** hash of the org's previous entry (genesis or a checkpoint's for the first); NULL on rows older than the chain */
+  @Column({ name: 'prev_hash', type: 'varchar', length: 64, nullable: true })
+  prevHash: string | null;
+
+  /** sha256(prev_hash || canonical entry), hex (libs/audit/audit-chain.ts) */
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  hash: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;
 }

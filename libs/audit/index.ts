@@ -1,3 +1,6 @@
+export * from './audit-chain';
+export * from './audit-chain.store';
+export * from './audit-checkpoint.entity';
 export * from './audit-entry.entity';
 export * from './audit-log.reader';
 export * from './audit.decorators';

@@ -136,6 +136,8 @@ export class AppConfig {
   readonly passwordHashing: { concurrency: number; queueMax: number };
   readonly rateLimitPerMin: number;
   readonly loginRateLimitPerMin: number;
+  /** AUDIT_RETENTION_DAYS (alias POLICY_AUDIT_RETENTION_DAYS); 0 = keep forever */
+  readonly auditRetentionDays: number;
   readonly features: {
     rag: boolean;
     workers: boolean;
@@ -152,6 +154,15 @@ export class AppConfig {
     maxIterations: number;
     providerKeys: { openai?: string; anthropic?: string; google?: string };
   };
+  /** embeddings (/rag, /memory): an OpenAI-compatible endpoint when baseUrl+model are set, else the built-in model */
+  readonly embeddings: {
+    baseUrl?: string;
+    model?: string;
+    apiKey?: string;
+    dimensions?: number;
+    modelDir: string;
+    threads: number;
+  };
   readonly ssePingIntervalMs: number;
   readonly chat: {
     turnEventsTtlSecs: number;
@@ -159,13 +170,41 @@ export class AppConfig {
     sweepIntervalMs: number;
     instanceTtlMs: number;
     toolTimeoutMs: number;
+    /** context window assumed for the model (tokens); compaction at 75 % of it */
+    contextBudgetTokens: number;
+    /** messages kept verbatim by compaction */
+    compactionKeepMessages: number;
   };
   readonly ingestBatchSize: number;
   readonly ingestConcurrency: number;
   readonly uploadDir: string;
+  /** `/artifacts`: blob backend, size cap, signed-link lifetime; S3 settings when the backend is `s3` */
+  readonly artifacts: { backend: 'local' | 's3'; maxBytes: number; linkTtlSecs: number };
+  readonly s3: {
+    endpoint?: string;
+    bucket?: string;
+    region: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    forcePathStyle: boolean;
+  };
   readonly connectors: string[];
   readonly ingestOrgConcurrency: number;
   readonly ingestRunInApi: boolean;
+  /** task runs: consumer in API processes, concurrency, schedule grace, test-only seconds field */
+  readonly tasks: { runInApi: boolean; concurrency: number; scheduleGraceSecs: number; cronSeconds: boolean };
+  /** inbound receiver limits and the outbound delivery outbox (HOOK_*, WEBHOOK_*) */
+  readonly webhooks: {
+    maxBodyBytes: number;
+    rateLimitPerMin: number;
+    deliveryAttempts: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    timeoutMs: number;
+    dispatch: boolean;
+    dispatchIntervalMs: number;
+    leaseMs: number;
+  };
   readonly orgPurgeAfterDays: number;
   /** who may configure sources that act on the API host (see CONNECTOR_HOST_ACCESS) */
   readonly connectorHostAccess: 'platform_admin' | 'org_admin' | 'off';
@@ -174,6 +213,14 @@ export class AppConfig {
   /** destinations opened to org-configured connections although not public (EGRESS_ALLOW) */
   readonly egressAllow: string[];
   readonly ingestAtomicMaxRows: number;
+  /** notification e-mail; `url` unset = no e-mail */
+  readonly smtp: { url?: string; from: string };
+  readonly notifyChatApprovalDelaySecs: number;
+  readonly taskRecommendationsStaleSecs: number;
+  /** skills.md: prompt characters per conversation */
+  readonly skillsCharBudget: number;
+  /** memory.md: candidates ranked per recall */
+  readonly memoryRecallMaxCandidates: number;
   readonly oauth: {
     github: { clientId?: string; clientSecret?: string; webUrl: string; apiUrl?: string };
     google: { clientId?: string; clientSecret?: string };
@@ -192,6 +239,9 @@ export class AppConfig {
       }
       const effective = present ? raw : v.default;
       values[v.name] = effective === undefined ? undefined : parseOne(v, effective, problems);
+    }
+    if (values.AGENTCY_ARTIFACT_BACKEND === 's3' && !values.S3_BUCKET) {
+      problems.push('S3_BUCKET: required when AGENTCY_ARTIFACT_BACKEND=s3');
     }
     if (values.AUTH_PROVIDER === 'oidc') {
       if (!values.JWKS_URL) {
@@ -287,6 +337,8 @@ export class AppConfig {
     this.passwordHashing = { concurrency: n('PASSWORD_HASH_CONCURRENCY'), queueMax: n('PASSWORD_HASH_QUEUE_MAX') };
     this.rateLimitPerMin = n('RATE_LIMIT_PER_MIN');
     this.loginRateLimitPerMin = n('LOGIN_RATE_LIMIT_PER_MIN');
+    this.auditRetentionDays =
+      (v.AUDIT_RETENTION_DAYS as number | undefined) ?? (v.POLICY_AUDIT_RETENTION_DAYS as number | undefined) ?? 0;
     this.features = {
       rag: b('AGENTCY_FEATURES_RAG'),
       workers: b('AGENTCY_FEATURES_WORKERS'),
@@ -303,6 +355,14 @@ export class AppConfig {
       maxIterations: n('AGENT_MAX_ITERATIONS'),
       providerKeys: { openai: o('OPENAI_API_KEY'), anthropic: o('ANTHROPIC_API_KEY'), google: o('GOOGLE_API_KEY') },
     };
+    this.embeddings = {
+      baseUrl: o('EMBEDDINGS_BASE_URL'),
+      model: o('EMBEDDINGS_MODEL'),
+      apiKey: o('EMBEDDINGS_API_KEY'),
+      dimensions: o('EMBEDDINGS_DIMENSIONS') ? n('EMBEDDINGS_DIMENSIONS') : undefined,
+      modelDir: s('EMBEDDINGS_MODEL_DIR'),
+      threads: n('EMBEDDINGS_THREADS'),
+    };
     this.ssePingIntervalMs = n('SSE_PING_INTERVAL_MS');
     this.chat = {
       turnEventsTtlSecs: n('CHAT_TURN_EVENTS_TTL_SECS'),
@@ -310,18 +370,55 @@ export class AppConfig {
       sweepIntervalMs: n('CHAT_SWEEP_INTERVAL_MS'),
       instanceTtlMs: n('CHAT_INSTANCE_TTL_MS'),
       toolTimeoutMs: n('CHAT_TOOL_TIMEOUT_MS'),
+      contextBudgetTokens: n('CHAT_CONTEXT_BUDGET_TOKENS'),
+      compactionKeepMessages: n('CHAT_COMPACTION_KEEP_MESSAGES'),
     };
     this.ingestBatchSize = n('INGEST_BATCH_SIZE');
     this.ingestConcurrency = n('INGEST_CONCURRENCY');
     this.uploadDir = s('UPLOAD_DIR');
+    this.artifacts = {
+      backend: s('AGENTCY_ARTIFACT_BACKEND') as 'local' | 's3',
+      maxBytes: n('ARTIFACT_MAX_BYTES'),
+      linkTtlSecs: n('ARTIFACT_LINK_TTL_SECS'),
+    };
+    this.s3 = {
+      endpoint: o('S3_ENDPOINT'),
+      bucket: o('S3_BUCKET'),
+      region: s('S3_REGION'),
+      accessKeyId: o('S3_ACCESS_KEY_ID'),
+      secretAccessKey: o('S3_SECRET_ACCESS_KEY'),
+      forcePathStyle: b('S3_FORCE_PATH_STYLE'),
+    };
     this.connectors = l('AGENTCY_CONNECTORS');
     this.ingestOrgConcurrency = n('INGEST_ORG_CONCURRENCY') || Math.max(1, Math.floor(this.ingestConcurrency / 2));
     this.ingestRunInApi = b('INGEST_RUN_IN_API');
+    this.tasks = {
+      runInApi: b('TASK_RUN_IN_API'),
+      concurrency: n('TASK_CONCURRENCY'),
+      scheduleGraceSecs: n('TASK_SCHEDULE_GRACE_SECS'),
+      cronSeconds: b('TASK_CRON_SECONDS'),
+    };
+    this.webhooks = {
+      maxBodyBytes: n('HOOK_MAX_BODY_BYTES'),
+      rateLimitPerMin: n('HOOK_RATE_LIMIT_PER_MIN'),
+      deliveryAttempts: n('WEBHOOK_DELIVERY_ATTEMPTS'),
+      retryBaseMs: n('WEBHOOK_RETRY_BASE_MS'),
+      retryMaxMs: n('WEBHOOK_RETRY_MAX_MS'),
+      timeoutMs: n('WEBHOOK_DELIVERY_TIMEOUT_MS'),
+      dispatch: b('WEBHOOK_DISPATCH'),
+      dispatchIntervalMs: n('WEBHOOK_DISPATCH_INTERVAL_MS'),
+      leaseMs: n('WEBHOOK_LEASE_MS'),
+    };
     this.orgPurgeAfterDays = n('ORG_PURGE_AFTER_DAYS');
     this.connectorHostAccess = s('CONNECTOR_HOST_ACCESS') as AppConfig['connectorHostAccess'];
     this.connectorPgAllowSuperuser = b('CONNECTOR_PG_ALLOW_SUPERUSER');
     this.egressAllow = l('EGRESS_ALLOW');
     this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
+    this.smtp = { url: o('SMTP_URL'), from: s('SMTP_FROM') };
+    this.notifyChatApprovalDelaySecs = n('NOTIFY_CHAT_APPROVAL_DELAY_SECS');
+    this.taskRecommendationsStaleSecs = n('TASK_RECOMMENDATIONS_STALE_SECS');
+    this.skillsCharBudget = n('SKILLS_CHAR_BUDGET');
+    this.memoryRecallMaxCandidates = n('MEMORY_RECALL_MAX_CANDIDATES');
     this.oauth = {
       github: {
         clientId: o('OAUTH_GITHUB_CLIENT_ID'),

@@ -301,6 +301,19 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Mounts /policies and enables policy evaluation.',
   },
   { name: 'AGENTCY_FEATURES_CIAB', kind: 'bool', default: 'false', description: 'Mounts /ciab-native.' },
+  {
+    name: 'AUDIT_RETENTION_DAYS',
+    kind: 'int',
+    min: 0,
+    description:
+      'Days audit entries are kept; older ones are cut (hourly, once across replicas) behind a signed checkpoint that keeps the hash chain verifiable (docs/audit.md). 0 or unset: kept forever.',
+  },
+  {
+    name: 'POLICY_AUDIT_RETENTION_DAYS',
+    kind: 'int',
+    min: 0,
+    description: "The spec's name for AUDIT_RETENTION_DAYS, read when that one is unset.",
+  },
 
   {
     name: 'LLM_PROVIDER',
@@ -333,6 +346,37 @@ export const ENV_VARS: readonly EnvVar[] = [
     kind: 'string',
     secret: true,
     description: 'Google Gemini key, used when LLM_API_KEY / the org settings give none.',
+  },
+  {
+    name: 'EMBEDDINGS_BASE_URL',
+    kind: 'url',
+    description:
+      'OpenAI-compatible embeddings endpoint of the install (`<base>/embeddings`); with EMBEDDINGS_MODEL it replaces the built-in model for /rag and /memory. Install-level: orgs cannot set it.',
+  },
+  { name: 'EMBEDDINGS_MODEL', kind: 'string', description: 'Model name sent to EMBEDDINGS_BASE_URL.' },
+  { name: 'EMBEDDINGS_API_KEY', kind: 'string', secret: true, description: 'Bearer key for EMBEDDINGS_BASE_URL.' },
+  {
+    name: 'EMBEDDINGS_DIMENSIONS',
+    kind: 'int',
+    min: 1,
+    max: 4096,
+    description:
+      'Vector size of the EMBEDDINGS_MODEL (default 1536); also sent as `dimensions` when set. The built-in model has 384.',
+  },
+  {
+    name: 'EMBEDDINGS_MODEL_DIR',
+    kind: 'string',
+    default: '.cache/models/all-minilm-l6-v2-q',
+    description:
+      'Folder of the built-in embedding model (`model.onnx` + `tokenizer.json` of all-MiniLM-L6-v2, fetched by docker/models/fetch-models.sh, which scripts/stack-up.sh runs).',
+  },
+  {
+    name: 'EMBEDDINGS_THREADS',
+    kind: 'int',
+    default: '2',
+    min: 1,
+    max: 64,
+    description: 'CPU threads the built-in embedding model may use (one inference runs at a time per process).',
   },
   {
     name: 'AGENT_MAX_ITERATIONS',
@@ -385,6 +429,22 @@ export const ENV_VARS: readonly EnvVar[] = [
     default: '30000',
     min: 100,
     description: 'Default timeout of one connector tool call (tool error `tool_timeout`).',
+  },
+  {
+    name: 'CHAT_CONTEXT_BUDGET_TOKENS',
+    kind: 'int',
+    default: '128000',
+    min: 100,
+    description:
+      'Context window assumed for chat models, in tokens (estimated as characters / 4). Once a conversation transcript passes 75 % of it, the older messages are compacted into one summary (docs/chat.md, "History compaction").',
+  },
+  {
+    name: 'CHAT_COMPACTION_KEEP_MESSAGES',
+    kind: 'int',
+    default: '10',
+    min: 1,
+    max: 1000,
+    description: 'Most recent messages of a conversation that history compaction keeps verbatim.',
   },
   {
     name: 'INGEST_BATCH_SIZE',
@@ -457,6 +517,36 @@ export const ENV_VARS: readonly EnvVar[] = [
       'Runs the ingestion queue processor inside the API process (set false when `npm run worker` processes run it).',
   },
   {
+    name: 'TASK_RUN_IN_API',
+    kind: 'bool',
+    default: 'true',
+    description:
+      'Runs the task-run queue consumer (`task-runs`) inside the API process; `src/worker.ts` always runs it. Set false when worker processes run task runs.',
+  },
+  {
+    name: 'TASK_CONCURRENCY',
+    kind: 'int',
+    default: '10',
+    min: 1,
+    description:
+      'Task runs one process executes at a time (each is an agent turn; waiting for an approval holds a slot).',
+  },
+  {
+    name: 'TASK_SCHEDULE_GRACE_SECS',
+    kind: 'int',
+    default: '60',
+    min: 1,
+    description:
+      'A scheduled task tick that reaches a consumer more than this many seconds after its due time is dropped and logged (missed ticks are not back-filled).',
+  },
+  {
+    name: 'TASK_CRON_SECONDS',
+    kind: 'bool',
+    default: 'false',
+    description:
+      'TEST ONLY: accepts 6-field cron expressions (leading seconds field) for task schedules, so tests can observe several ticks quickly. Never set it in production.',
+  },
+  {
     name: 'OAUTH_GITHUB_CLIENT_ID',
     kind: 'string',
     description: 'GitHub OAuth app client id for /sources/oauth/github (a source config `client_id` overrides it).',
@@ -478,9 +568,163 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'OAUTH_GOOGLE_CLIENT_ID', kind: 'string', description: 'Google OAuth client id for /sources/oauth/google.' },
   { name: 'OAUTH_GOOGLE_CLIENT_SECRET', kind: 'string', secret: true, description: 'Google OAuth client secret.' },
   {
+    name: 'SMTP_URL',
+    kind: 'url',
+    secret: true,
+    description:
+      'SMTP server for notification e-mail (`smtp://user:pass@host:587`, `smtps://…:465`); unset = no e-mail is sent. Install-level: orgs cannot set it.',
+  },
+  {
+    name: 'SMTP_FROM',
+    kind: 'string',
+    default: 'Agentcy <no-reply@localhost>',
+    description: 'Sender (`From:`) of notification e-mail.',
+  },
+  {
+    name: 'NOTIFY_CHAT_APPROVAL_DELAY_SECS',
+    kind: 'int',
+    default: '120',
+    min: 0,
+    description:
+      'A chat approval still pending after this many seconds notifies its requester (approvals of task runs and inbound turns notify at once).',
+  },
+  {
+    name: 'TASK_RECOMMENDATIONS_STALE_SECS',
+    kind: 'int',
+    default: '3600',
+    min: 0,
+    description: 'Task recommendations older than this are recomputed when listed (events recompute them sooner).',
+  },
+  {
+    name: 'SKILLS_CHAR_BUDGET',
+    kind: 'int',
+    default: '24000',
+    min: 0,
+    description:
+      'Characters of skill bodies one conversation may add to the system prompt (agent skills + enabled skills; docs/skills.md).',
+  },
+  {
+    name: 'MEMORY_RECALL_MAX_CANDIDATES',
+    kind: 'int',
+    default: '5000',
+    min: 1,
+    description:
+      'Most recent memories (after the realm/kind filter) ranked in process by one recall; older ones are not considered (docs/memory.md).',
+  },
+  {
+    name: 'HOOK_MAX_BODY_BYTES',
+    kind: 'int',
+    default: '1048576',
+    min: 1024,
+    description:
+      'Largest body `POST /hooks/:trigger_id` accepts (413 above); BODY_LIMIT_BYTES still caps every request first.',
+  },
+  {
+    name: 'HOOK_RATE_LIMIT_PER_MIN',
+    kind: 'int',
+    default: '600',
+    min: 1,
+    description: 'Calls per minute one inbound webhook trigger (`/hooks/:trigger_id`) accepts before answering 429.',
+  },
+  {
+    name: 'WEBHOOK_DELIVERY_ATTEMPTS',
+    kind: 'int',
+    default: '8',
+    min: 1,
+    max: 50,
+    description: 'Attempts of an outbound webhook delivery before it is dead-lettered (`status: dead`).',
+  },
+  {
+    name: 'WEBHOOK_RETRY_BASE_MS',
+    kind: 'int',
+    default: '10000',
+    min: 1,
+    description:
+      'Base delay of the exponential backoff between outbound delivery attempts (full jitter: a random delay up to base × 2^(attempt-1), capped by WEBHOOK_RETRY_MAX_MS).',
+  },
+  {
+    name: 'WEBHOOK_RETRY_MAX_MS',
+    kind: 'int',
+    default: '3600000',
+    min: 1,
+    description: 'Upper bound of one backoff delay between outbound delivery attempts.',
+  },
+  {
+    name: 'WEBHOOK_DELIVERY_TIMEOUT_MS',
+    kind: 'int',
+    default: '10000',
+    min: 100,
+    description: 'Timeout of one outbound webhook delivery attempt (connect + response).',
+  },
+  {
+    name: 'WEBHOOK_DISPATCH',
+    kind: 'bool',
+    default: 'true',
+    description:
+      'Whether this process runs the outbound webhook dispatcher loop (on in every API and worker process by default).',
+  },
+  {
+    name: 'WEBHOOK_DISPATCH_INTERVAL_MS',
+    kind: 'int',
+    default: '1000',
+    min: 10,
+    description: 'How often every API/worker process polls the PostgreSQL outbox for due outbound deliveries.',
+  },
+  {
+    name: 'WEBHOOK_LEASE_MS',
+    kind: 'int',
+    default: '60000',
+    min: 100,
+    description:
+      'How long a claimed outbound delivery stays leased to one process; a process killed mid-delivery leaves it to another after this.',
+  },
+  {
     name: 'UPLOAD_DIR',
     kind: 'string',
     default: './data/uploads',
     description: 'Local storage for uploads and artifacts when no S3 is configured.',
+  },
+  {
+    name: 'AGENTCY_ARTIFACT_BACKEND',
+    kind: 'enum',
+    values: ['local', 's3'],
+    default: 'local',
+    description:
+      'Where `/artifacts` blobs live: `local` (files under `<UPLOAD_DIR>/artifacts`) or `s3` (any S3-compatible store, `S3_*`).',
+  },
+  {
+    name: 'ARTIFACT_MAX_BYTES',
+    kind: 'int',
+    default: '52428800',
+    min: 1,
+    description: 'Largest artifact accepted (upload or produced by a tool/task run); larger uploads get 413.',
+  },
+  {
+    name: 'ARTIFACT_LINK_TTL_SECS',
+    kind: 'int',
+    default: '900',
+    min: 1,
+    max: 604800,
+    description: 'Lifetime of a signed artifact download link.',
+  },
+  {
+    name: 'S3_ENDPOINT',
+    kind: 'url',
+    description: 'S3-compatible endpoint (e.g. MinIO); unset = AWS S3 of `S3_REGION`.',
+  },
+  { name: 'S3_BUCKET', kind: 'string', description: 'Bucket of the S3 artifact store (required with `s3`).' },
+  { name: 'S3_REGION', kind: 'string', default: 'us-east-1', description: 'Region of the S3 artifact store.' },
+  {
+    name: 'S3_ACCESS_KEY_ID',
+    kind: 'string',
+    description: 'Access key of the S3 artifact store; unset = the AWS default credential chain.',
+  },
+  { name: 'S3_SECRET_ACCESS_KEY', kind: 'string', secret: true, description: 'Secret key of the S3 artifact store.' },
+  {
+    name: 'S3_FORCE_PATH_STYLE',
+    kind: 'bool',
+    default: 'false',
+    description:
+      'Address the bucket as `<endpoint>/<bucket>` (MinIO and most S3-compatible servers) instead of a subdomain.',
   },
 ] as const;

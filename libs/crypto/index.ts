@@ -1,2 +1,3 @@
+export * from './canonical-json';
 export * from './crypto.module';
 export * from './secret-box';

@@ -17,7 +17,14 @@ export interface OrgEventMap {
   'source.updated': Data & { source_id: string };
   'access_request.created': Data & { id: string };
   'access_request.decided': Data & { id: string };
-  'approval.created': Data & { approval_id: string; conversation_id: string; tool: string };
+  /** `source`: chat | manual | channel | task; `requested_by`: the acting user, if any */
+  'approval.created': Data & {
+    approval_id: string;
+    conversation_id: string;
+    tool: string;
+    source?: string;
+    requested_by?: string | null;
+  };
   'approval.resolved': Data & { approval_id: string; conversation_id: string; decision: string };
   'agent_run.finished': Data & { run_id: string; conversation_id: string; status: string };
   /** every state change of a task run (status, waiting_approval) */
@@ -26,6 +33,10 @@ export interface OrgEventMap {
   'task_run.finished': Data & { run_id: string; task_id: string | null; status: string };
   /** a task run ended `failed` */
   'task_run.failed': Data & { run_id: string; task_id: string | null; status: string; error?: unknown };
+  /** a skill version waits for an admin's review (created by submit or a registry install) */
+  'skill.submitted': Data & { skill_id: string; slug: string; submitted_by: string | null };
+  /** a skill version was approved or rejected; `submitted_by` is who should hear about it */
+  'skill.reviewed': Data & { skill_id: string; slug: string; decision: string; submitted_by: string | null };
   /** one user's notification (the WebSocket gateway sends it to that user only) */
   'notification.created': Data & { id: string; user_id: string; kind: string };
 }

@@ -4,6 +4,8 @@ import { Neo4jService } from './neo4j.service';
 
 /** Name of the full-text index over `:Entity` nodes used by node search. */
 export const ENTITY_SEARCH_INDEX = 'entity_search_v2';
+/** Full-text index over `/rag` chunk text (docs/rag.md); the vector index is created by the rag module (its size follows the embedder). */
+export const RAG_CHUNK_TEXT_INDEX = 'rag_chunk_text';
 
 /**
  * Constraints and indexes of the knowledge graph (docs/conventions.md "Graph conventions").
@@ -19,6 +21,12 @@ export const GRAPH_SCHEMA_STATEMENTS: readonly string[] = [
   // v2 adds search_text (the node's property values); the v1 index is dropped on upgrade
   'DROP INDEX entity_search IF EXISTS',
   `CREATE FULLTEXT INDEX ${ENTITY_SEARCH_INDEX} IF NOT EXISTS FOR (n:Entity) ON EACH [n.name, n.description, n.key, n.search_text]`,
+  // /rag documents and chunks (owned by src/modules/rag; not :Entity, so graph routes do not list them)
+  'CREATE CONSTRAINT rag_document_id_unique IF NOT EXISTS FOR (d:RagDocument) REQUIRE d.id IS UNIQUE',
+  'CREATE CONSTRAINT rag_chunk_id_unique IF NOT EXISTS FOR (c:RagChunk) REQUIRE c.id IS UNIQUE',
+  'CREATE INDEX rag_document_org_created IF NOT EXISTS FOR (d:RagDocument) ON (d.org_id, d.created_at)',
+  'CREATE INDEX rag_chunk_org_realm IF NOT EXISTS FOR (c:RagChunk) ON (c.org_id, c.realm)',
+  `CREATE FULLTEXT INDEX ${RAG_CHUNK_TEXT_INDEX} IF NOT EXISTS FOR (c:RagChunk) ON EACH [c.text, c.title]`,
 ];
 
 /**

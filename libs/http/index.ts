@@ -4,3 +4,4 @@ export * from './json-depth';
 export * from './mutating-routes';
 export * from './security-headers';
 export * from './unsafe-text';
+export * from './validate-fields';

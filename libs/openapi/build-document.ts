@@ -52,7 +52,11 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
   for (const [, item] of Object.entries(doc.paths)) {
     for (const [method, op] of Object.entries(item as Json)) {
-      if (method !== 'post' || !op || typeof op !== 'object') {
+      if (!op || typeof op !== 'object') {
+        continue;
+      }
+      errorsAsJson(op as { responses?: Json });
+      if (method !== 'post') {
         continue;
       }
       const operation = op as { parameters?: Json[] };
@@ -74,9 +78,27 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return sortKeys(doc) as OpenAPIObject;
 }
 
+/**
+ * An error is always the JSON envelope, even on a route that `@ApiProduces` a file, CSV or an event
+ * stream (that decorator sets the media type of every response of the route).
+ */
+function errorsAsJson(op: { responses?: Json }): void {
+  for (const [status, response] of Object.entries(op.responses ?? {})) {
+    const r = response as { content?: Record<string, { schema?: { $ref?: string } }> };
+    if (!/^[45]\d\d$/.test(status) || !r.content || r.content['application/json']) {
+      continue;
+    }
+    const enveloped = Object.values(r.content).find((c) => c.schema?.$ref?.endsWith('/ErrorEnvelope'));
+    if (enveloped) {
+      r.content = { 'application/json': enveloped };
+    }
+  }
+}
+
 /** What each route group is for, shown by generated clients and the reference page. */
 const TAG_DESCRIPTIONS: Record<string, string> = {
   activity: 'Activity feed and audit log',
+  artifacts: 'Files produced or uploaded: metadata, upload, signed download links',
   agents: 'Registered agents and their runs',
   'api-keys': 'API keys of the org: create, rotate, revoke',
   auth: 'Login, registration, the current user, OIDC',
@@ -85,11 +107,19 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   health: 'Readiness, feature flags and dependency status',
   metrics: 'Operator metrics (Prometheus text format)',
   ingestion: 'Ingestion jobs across sources, per-source status, uploads',
+  memory: 'Org memory: facts with kinds and realms, recall, graph sync',
+  notifications: 'Per-user notifications, read state and e-mail preferences',
   platform: 'Install-level administration: orgs, invites, users',
+  policies: 'Policies in front of every action, dry-run evaluation, the tamper-evident audit log',
+  rag: 'Documents, hybrid search with citations, answers',
   realms: 'Built-in and org realms',
   settings: 'Org settings, approval defaults, LLM configuration, feature flags',
+  skills: 'Markdown skills, their review workflow, the registry, conversation skills',
   sources: 'Connector sources: CRUD, validation, sync jobs, tools, OAuth, access requests',
+  'task-recommendations': 'Tasks suggested from what the org has: accept or dismiss',
+  tasks: 'Scheduled, webhook and manual tasks, their runs and transcripts',
   users: 'The current profile, org members and invites',
+  webhooks: 'Signed inbound hooks, outbound event subscriptions, the delivery log, samples, trigger fire',
 };
 
 /** Every tag an operation uses, declared once at the top level (sorted). */

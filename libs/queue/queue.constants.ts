@@ -10,3 +10,19 @@ export interface IngestJobPayload {
 
 export const INGEST_ATTEMPTS = 3;
 export const INGEST_BACKOFF_MS = 1000;
+
+/** Task runs (docs/tasks.md): BullMQ job id = run id; the task_runs row is the source of truth. */
+export const TASK_RUN_QUEUE = 'task-runs';
+/** Scheduled-task ticks: one BullMQ job scheduler per schedule task (scheduler id = task id). */
+export const TASK_SCHEDULE_QUEUE = 'task-schedules';
+
+export interface TaskRunJobPayload {
+  runId: string;
+  orgId: string;
+}
+
+export interface TaskTickPayload {
+  taskId: string;
+  orgId: string;
+  cron: string;
+}

@@ -9,15 +9,27 @@ import { WebhookSecretResolver } from '../service-secret.resolvers';
 import { constantTimeEqual } from './constant-time';
 
 export const SIGNATURE_HEADER = 'x-agentcy-signature';
+export const TIMESTAMP_HEADER = 'x-agentcy-timestamp';
+/** A timestamped delivery older (or newer) than this is refused, and its signature is remembered this long. */
+export const REPLAY_WINDOW_MS = 5 * 60_000;
 
 export function signWebhookBody(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/** `sha256=HMAC(secret, "<timestamp>.<body>")`: the timestamped scheme (inbound and outbound). */
+export function signTimestampedBody(secret: string, timestamp: string, body: Buffer | string): string {
+  return signWebhookBody(secret, Buffer.concat([Buffer.from(`${timestamp}.`), Buffer.from(body)]));
+}
+
 /**
  * `X-Agentcy-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>` over `req.rawBody`
- * (kept by the body parsers). The secret comes from the WebhookSecretResolver exported by the
- * module that owns `/hooks/*`; without one, these routes answer 503 `auth_strategy_unavailable`.
+ * (kept by the body parsers). With `X-Agentcy-Timestamp: <unix seconds>` the signature covers
+ * `"<timestamp>.<body>"`, the timestamp must be within REPLAY_WINDOW_MS of now, and the same
+ * signature is accepted once in that window (when the resolver implements `firstSeen`).
+ * The secret comes from the WebhookSecretResolver exported by the module that owns `/hooks/*`;
+ * without one, these routes answer 503 `auth_strategy_unavailable`. The resolver may refuse a
+ * request itself (404 unknown trigger, 413, 429) and hears of every refused signature (`rejected`).
  */
 @Injectable()
 export class WebhookSignatureStrategy extends PassportStrategy(CustomStrategy, 'agentcy-webhook') {
@@ -28,24 +40,53 @@ export class WebhookSignatureStrategy extends PassportStrategy(CustomStrategy, '
   }
 
   async validate(req: Request & { rawBody?: Buffer }): Promise<ServiceCaller> {
-    const header = req.header(SIGNATURE_HEADER);
-    if (!header) {
-      throw new UnauthorizedException('Missing signature', { reason: 'missing_signature' }, 'invalid_signature');
-    }
-    if (!this.resolver) {
+    const resolver = this.resolver;
+    if (!resolver) {
       throw new ServiceUnavailableException(
         'No webhook secret resolver is registered',
         undefined,
         'auth_strategy_unavailable',
       );
     }
-    const found = await this.resolver.resolve(req);
+    const found = await resolver.resolve(req);
     if (!found) {
       throw new UnauthorizedException('Invalid signature', { reason: 'unknown_webhook' }, 'invalid_signature');
     }
-    const expected = signWebhookBody(found.secret, req.rawBody ?? Buffer.alloc(0));
-    if (!constantTimeEqual(header.trim().toLowerCase(), expected)) {
-      throw new UnauthorizedException('Invalid signature', { reason: 'signature_mismatch' }, 'invalid_signature');
+    const refuse = async (reason: string, message = 'Invalid signature'): Promise<never> => {
+      await resolver.rejected?.(req, found, reason);
+      throw new UnauthorizedException(message, { reason }, 'invalid_signature');
+    };
+    const header = req.header(SIGNATURE_HEADER);
+    if (!header) {
+      return refuse('missing_signature', 'Missing signature');
+    }
+    const signature = header.trim().toLowerCase();
+    if (!/^sha256=[0-9a-f]{64}$/.test(signature)) {
+      return refuse('malformed_signature');
+    }
+    const body = req.rawBody ?? Buffer.alloc(0);
+    const timestamp = req.header(TIMESTAMP_HEADER)?.trim();
+    let expected: string;
+    if (timestamp !== undefined) {
+      if (!/^\d{1,12}$/.test(timestamp)) {
+        return refuse('malformed_timestamp');
+      }
+      if (Math.abs(Date.now() - Number(timestamp) * 1000) > REPLAY_WINDOW_MS) {
+        return refuse('stale_timestamp', 'Signature timestamp is outside the replay window');
+      }
+      expected = signTimestampedBody(found.secret, timestamp, body);
+    } else {
+      expected = signWebhookBody(found.secret, body);
+    }
+    if (!constantTimeEqual(signature, expected)) {
+      return refuse('signature_mismatch');
+    }
+    if (
+      timestamp !== undefined &&
+      resolver.firstSeen &&
+      !(await resolver.firstSeen(`${found.subject}:${signature}`, REPLAY_WINDOW_MS))
+    ) {
+      return refuse('replayed', 'This signed delivery was already received');
     }
     return { kind: 'webhook', orgId: found.orgId, subject: found.subject, claims: found.claims };
   }

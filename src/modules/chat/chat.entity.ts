@@ -18,6 +18,7 @@ export class ConversationEntity extends BaseEntity {
 }
 
 export type MessageRole = 'user' | 'assistant' | 'tool' | 'system';
+export type MessageKind = 'compaction_summary';
 
 export interface StoredToolCallSummary {
   tool_call_id: string;
@@ -43,10 +44,14 @@ export class MessageEntity extends BaseEntity {
   @Column({ name: 'finish_reason', type: 'varchar', length: 30, nullable: true }) finishReason: string | null;
   @Column({ type: 'jsonb', nullable: true }) usage: Record<string, number> | null;
   @Column({ type: 'boolean', default: false }) compacted: boolean;
+  /** `compaction_summary` for the summary that replaces compacted messages; null otherwise */
+  @Column({ type: 'varchar', length: 30, nullable: true }) kind: MessageKind | null;
+  /** artifact ids attached to a user message (`attachments` of POST …/messages); null when none */
+  @Column({ type: 'jsonb', nullable: true }) attachments: string[] | null;
 }
 
 export type TurnStatus = 'running' | 'completed' | 'cancelled' | 'failed' | 'interrupted';
-export type TurnKind = 'chat' | 'agent_run' | 'incoming';
+export type TurnKind = 'chat' | 'agent_run' | 'incoming' | 'task';
 
 @Entity('chat_turns')
 export class TurnEntity extends BaseEntity {
@@ -69,7 +74,7 @@ export class TurnEntity extends BaseEntity {
 }
 
 export type ToolCallStatus = 'pending_approval' | 'running' | 'completed' | 'failed' | 'denied' | 'expired';
-export type ToolCallSource = 'chat' | 'manual' | 'agent_run' | 'incoming';
+export type ToolCallSource = 'chat' | 'manual' | 'agent_run' | 'incoming' | 'task';
 
 @Entity('tool_calls')
 export class ToolCallEntity {

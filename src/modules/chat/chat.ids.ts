@@ -1,22 +1,11 @@
+import { canonicalJson } from '@libs/crypto';
 import { prefixedId } from '@libs/database/ids';
 import { createHash } from 'node:crypto';
 
+export { canonicalJson };
+
 export function newId(prefix: 'tc' | 'apr'): string {
   return prefixedId(prefix);
-}
-
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) {
-    return `[${value.map(canonicalJson).join(',')}]`;
-  }
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value as object)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
 }
 
 export function argsHash(args: unknown): string {

@@ -29,6 +29,9 @@ export function toMessageDto(m: MessageEntity): MessageDto {
     tool_call_id: m.toolCallId,
     finish_reason: m.finishReason,
     usage: (m.usage as MessageDto['usage']) ?? null,
+    kind: m.kind ?? null,
+    compacted: m.compacted ?? false,
+    attachments: m.attachments ?? [],
     created_at: m.createdAt.toISOString(),
   };
 }

@@ -2,13 +2,18 @@ import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { CryptoModule } from '@libs/crypto/crypto.module';
 import { EventsModule } from '@libs/events';
 import { IdempotencyModule } from '@libs/idempotency';
-import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
+import { GraphApiModule } from '../graph/graph.module';
+import { MemoryModule } from '../memory/memory.module';
 import { OrgsModule } from '../orgs/orgs.module';
+import { OrgToolGateModule } from '../policies/policy-enforcement.module';
+import { RagModule } from '../rag/rag.module';
 import { OrgLlmModule } from '../settings/org-settings.module';
 import { SettingsModule } from '../settings/settings.module';
+import { SkillsCoreModule } from '../skills/skills-core.module';
 import { SourcesModule } from '../sources/sources.module';
 import { AgentRunsController } from './agent-runs/agent-runs.controller';
 import { AgentRunsService } from './agent-runs/agent-runs.service';
@@ -19,7 +24,9 @@ import { ApprovalWaiter } from './approvals/approval-waiter';
 import { ApprovalsController } from './approvals/approvals.controller';
 import { ApprovalsRepository } from './approvals/approvals.repository';
 import { ApprovalsService } from './approvals/approvals.service';
+import { ChatConversationsContract } from './chat-conversations.contract';
 import { ChatRuntime } from './chat-runtime.service';
+import { ChatTurnsContract } from './chat-turns.contract';
 import {
   ApprovalEntity,
   ConversationEntity,
@@ -40,11 +47,14 @@ import { IncomingSecretResolver, IncomingService } from './incoming/incoming.ser
 import { CatalogMetaTools } from './tools/catalog-meta-tools';
 import { CatalogController } from './tools/catalog.controller';
 import { CatalogService } from './tools/catalog.service';
+import { SkillMetaTools } from './tools/skill-meta-tools';
 import { ToolCallsService } from './tools/tool-calls.service';
 import { ToolExecutor } from './tools/tool-executor';
 import { ToolPreflight } from './tools/tool-preflight';
 import { ToolResolver } from './tools/tool-resolver';
 import { ToolRunner } from './tools/tool-runner.service';
+import { AutomatedTurnsService } from './turns/automated-turns.service';
+import { HistoryCompactor } from './turns/history-compactor';
 import { ModelCall } from './turns/model-call';
 import { OrphanTurnRecovery } from './turns/orphan-turn-recovery';
 import { TurnContextBuilder } from './turns/turn-context';
@@ -75,13 +85,18 @@ import { TurnsService } from './turns/turns.service';
       ApprovalEntity,
       IncomingEndpointEntity,
     ]),
-    ToolGateModule,
+    OrgToolGateModule,
     OrgLlmModule,
     OrgsModule,
     AgentsModule,
     SettingsModule,
     SourcesModule,
     IdempotencyModule,
+    SkillsCoreModule,
+    MemoryModule,
+    RagModule,
+    GraphApiModule,
+    ArtifactsModule,
   ],
   controllers: [
     ConversationsController,
@@ -104,6 +119,7 @@ import { TurnsService } from './turns/turns.service';
     ToolPreflight,
     ToolExecutor,
     CatalogMetaTools,
+    SkillMetaTools,
     ToolRunner,
     ToolCallsService,
     CatalogService,
@@ -116,6 +132,7 @@ import { TurnsService } from './turns/turns.service';
     // turns
     TurnEventsService,
     ModelCall,
+    HistoryCompactor,
     TurnContextBuilder,
     TurnLoop,
     TurnFinisher,
@@ -124,6 +141,9 @@ import { TurnsService } from './turns/turns.service';
     TurnsService,
     OrphanTurnRecovery,
     TurnSweeper,
+    AutomatedTurnsService,
+    { provide: ChatTurnsContract, useExisting: AutomatedTurnsService },
+    { provide: ChatConversationsContract, useExisting: ConversationsService },
     // conversations, incoming, agent runs
     ConversationsService,
     ChatStreamService,
@@ -132,6 +152,13 @@ import { TurnsService } from './turns/turns.service';
     IncomingSecretResolver,
     { provide: SharedSecretResolver, useExisting: IncomingSecretResolver },
   ],
-  exports: [TurnsService, ToolRunner, SharedSecretResolver],
+  exports: [
+    TurnsService,
+    ToolRunner,
+    SharedSecretResolver,
+    ChatTurnsContract,
+    ApprovalsRepository,
+    ChatConversationsContract,
+  ],
 })
 export class ChatModule {}

@@ -126,6 +126,29 @@ export class ChatRepository {
     return this.messages.find({ where: { conversationId, compacted: false }, order: { seq: 'ASC' } });
   }
 
+  /**
+   * History compaction in ONE statement (atomic): inserts the summary as a `system` message of kind
+   * `compaction_summary` and flags the summarised messages (and the summary they replace)
+   * `compacted`; rows already compacted are left alone.
+   */
+  async storeCompaction(
+    summary: { orgId: string; conversationId: string; turnId: string | null; content: string },
+    compactedIds: string[],
+  ): Promise<{ id: string; seq: number }> {
+    const rows: { id: string; seq: string }[] = await this.ds.query(
+      `WITH s AS (
+         INSERT INTO chat_messages (org_id, conversation_id, turn_id, role, kind, content, tool_calls)
+         VALUES ($1, $2, $3, 'system', 'compaction_summary', $4, '[]'::jsonb) RETURNING id, seq
+       ), c AS (
+         UPDATE chat_messages SET compacted = true, updated_at = now()
+         WHERE conversation_id = $2 AND id = ANY($5::uuid[]) AND compacted = false
+       )
+       SELECT id, seq FROM s`,
+      [summary.orgId, summary.conversationId, summary.turnId, summary.content, compactedIds],
+    );
+    return { id: rows[0].id, seq: Number(rows[0].seq) };
+  }
+
   // ---- turns ----
   /**
    * Inserts the running turn and the user message and touches the conversation in ONE statement
@@ -138,8 +161,9 @@ export class ChatRepository {
       assistantMessageId: string;
       ownerInstance: string;
     },
-    userMessage: { id: string; content: string },
+    userMessage: { id: string; content: string; attachments?: string[] | null },
   ): Promise<{ turn: TurnEntity; userMessage: MessageEntity }> {
+    const attachments = userMessage.attachments?.length ? userMessage.attachments : null;
     let rows: { id: string; created_at: Date; m_created_at: Date; m_seq: string }[];
     try {
       rows = await this.ds.query(
@@ -147,8 +171,8 @@ export class ChatRepository {
            INSERT INTO chat_turns (org_id, conversation_id, kind, agent, agent_id, status, owner_instance, user_message_id, assistant_message_id, input, created_by)
            VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10) RETURNING id, created_at
          ), m AS (
-           INSERT INTO chat_messages (id, org_id, conversation_id, turn_id, role, content, tool_calls)
-           SELECT $7, $1, $2, t.id, 'user', $9, '[]'::jsonb FROM t RETURNING created_at, seq
+           INSERT INTO chat_messages (id, org_id, conversation_id, turn_id, role, content, tool_calls, attachments)
+           SELECT $7, $1, $2, t.id, 'user', $9, '[]'::jsonb, $11::jsonb FROM t RETURNING created_at, seq
          ), c AS (
            UPDATE conversations SET last_message_at = now() WHERE id = $2 AND EXISTS (SELECT 1 FROM t)
          )
@@ -164,6 +188,7 @@ export class ChatRepository {
           turn.assistantMessageId,
           userMessage.content,
           turn.createdBy ?? null,
+          attachments ? JSON.stringify(attachments) : null,
         ],
       );
     } catch (err) {
@@ -190,6 +215,7 @@ export class ChatRepository {
       role: 'user',
       content: userMessage.content,
       toolCalls: [],
+      attachments,
       createdAt: r.m_created_at,
       seq: Number(r.m_seq),
     });

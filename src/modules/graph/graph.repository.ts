@@ -2,7 +2,8 @@ import { AppConfig } from '@libs/config';
 import { ENTITY_SEARCH_INDEX, GraphSchemaService, graphUnavailable, Neo4jService } from '@libs/graph';
 import { Injectable } from '@nestjs/common';
 import neo4j, { Node, Relationship } from 'neo4j-driver';
-import type { GraphContract } from './graph.contract';
+import { toContextLuceneQuery } from './context-query';
+import type { GraphContextNode, GraphContract } from './graph.contract';
 
 export interface NodeFilters {
   orgId: string;
@@ -41,6 +42,7 @@ export interface CypherRun {
 }
 
 const DAY_MS = 86_400_000;
+const CONTEXT_SUMMARY_CHARS = 300;
 const PURGE_BATCH = 5000;
 
 function inc(map: Record<string, number>, key: unknown, by = 1) {
@@ -317,6 +319,33 @@ export class GraphRepository implements GraphContract {
       { org: orgId },
     );
     return new Map(r.records.map((rec) => [rec.get('src') as string, Number(rec.get('c'))]));
+  }
+
+  /** GraphContract: full-text match on any word of the text; org, realm and live nodes only. */
+  async searchForContext(
+    orgId: string,
+    text: string,
+    opts: { realm?: string | null; limit: number },
+  ): Promise<GraphContextNode[]> {
+    const lucene = toContextLuceneQuery(text);
+    if (!lucene || opts.limit < 1) {
+      return [];
+    }
+    const rows = await this.searchPage(
+      { orgId, lucene, realms: opts.realm ? [opts.realm] : undefined, includeArchived: false },
+      opts.limit,
+    );
+    return rows.map(({ node }) => {
+      const p = node.properties as Record<string, unknown>;
+      const description = typeof p.description === 'string' ? p.description.trim() : '';
+      return {
+        id: String(p.id ?? node.elementId),
+        labels: node.labels.filter((l) => l !== 'Entity'),
+        name: typeof p.name === 'string' && p.name ? p.name : String(p.key ?? p.id ?? ''),
+        realm: typeof p.realm === 'string' ? p.realm : null,
+        summary: description ? description.slice(0, CONTEXT_SUMMARY_CHARS) : null,
+      };
+    });
   }
 
   /** GraphContract: deletes every node and edge of the org, in batches (purge of a deleted org). */

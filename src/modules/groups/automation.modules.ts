@@ -1,4 +1,5 @@
 import type { DynamicModule, Type } from '@nestjs/common';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { TaskRecommendationsModule } from '../task-recommendations/task-recommendations.module';
 import { TasksModule } from '../tasks/tasks.module';
@@ -10,4 +11,5 @@ export const AUTOMATION_MODULES: (Type<unknown> | DynamicModule)[] = [
   WebhooksModule,
   NotificationsModule,
   TaskRecommendationsModule,
+  ArtifactsModule,
 ];

@@ -3,14 +3,11 @@ import { ReqMeta, type RequestMeta } from '@libs/audit/request-meta';
 import { Authenticated, CurrentPrincipal } from '@libs/auth/auth.decorators';
 import type { Principal } from '@libs/auth/principal';
 import { MAX_FILE_BYTES } from '@libs/connectors/file-source';
-import { ValidationException } from '@libs/errors';
-import { Post } from '@libs/http';
+import { Post, validateFields } from '@libs/http';
 import { ApiPageResponse, type Page, PageQuery } from '@libs/pagination';
 import { Controller, Get, HttpCode, Param, Query, Req, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import type { Request } from 'express';
 import { JobDto } from '../sources/dto/source-response.dto';
 import {
@@ -23,22 +20,6 @@ import {
 import { IngestionService } from './ingestion.service';
 
 const meta = (m: RequestMeta) => ({ requestId: m.requestId ?? undefined, ip: m.ip ?? undefined });
-
-/** Bodies read through @Req (multipart forms, dual-format routes) bypass the global pipe; same DTO rules here. */
-async function validateFields<T extends object>(cls: new () => T, raw: Record<string, unknown>): Promise<T> {
-  const dto = plainToInstance(cls, raw ?? {});
-  const errors = await validate(dto, { whitelist: true, forbidNonWhitelisted: true });
-  if (errors.length) {
-    const fields = errors.map((e) => ({
-      field: e.property,
-      errors: Object.values(e.constraints ?? { invalid: 'invalid value' }).map((m) =>
-        m.includes('should not exist') ? 'unknown field' : m,
-      ),
-    }));
-    throw new ValidationException(fields.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; '), { fields });
-  }
-  return dto;
-}
 
 const validateFormFields = (raw: Record<string, unknown>) => validateFields(UploadIngestDto, raw);
 

@@ -1,5 +1,33 @@
+import { EmbeddingsModule } from '@libs/embeddings';
+import { GraphModule } from '@libs/graph';
+import { IdempotencyModule } from '@libs/idempotency';
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { SettingsModule } from '../settings/settings.module';
+import { MemoryGraphRepository } from './memory-graph.repository';
+import { MemoryRecall } from './memory-recall';
+import { MemorySync } from './memory-sync';
+import { MemoryContract } from './memory.contract';
+import { MemoryController } from './memory.controller';
+import { MemoryEntity } from './memory.entity';
+import { MemoryRepository } from './memory.repository';
+import { MemoryService } from './memory.service';
 
-/** `/memory`: org memory with recall and graph sync (docs/memory.md). */
-@Module({})
+/**
+ * `/memory`: org memory with recall and graph sync (docs/memory.md). Exports `MemoryContract`
+ * (recall) for the chat loop's context step.
+ */
+@Module({
+  imports: [TypeOrmModule.forFeature([MemoryEntity]), EmbeddingsModule, GraphModule, SettingsModule, IdempotencyModule],
+  controllers: [MemoryController],
+  providers: [
+    MemoryRepository,
+    MemoryGraphRepository,
+    MemoryRecall,
+    MemorySync,
+    MemoryService,
+    { provide: MemoryContract, useExisting: MemoryRecall },
+  ],
+  exports: [MemoryContract],
+})
 export class MemoryModule {}

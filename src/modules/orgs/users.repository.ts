@@ -180,6 +180,19 @@ export class UsersRepository {
     return n === 1;
   }
 
+  /** Ids of the org's enabled admins and owners (notification recipients). */
+  async enabledAdminIds(orgId: string): Promise<string[]> {
+    const rows = await this.repo
+      .createQueryBuilder('u')
+      .select('u.id', 'id')
+      .where('u.organization_id = :orgId', { orgId })
+      .andWhere('u.disabled_at IS NULL')
+      .andWhere("u.role IN ('admin', 'owner')")
+      .orderBy('u.id')
+      .getRawMany<{ id: string }>();
+    return rows.map((r) => r.id);
+  }
+
   countInOrg(orgId: string): Promise<number> {
     return this.repo.count({ where: { orgId } });
   }

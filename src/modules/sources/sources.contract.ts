@@ -3,6 +3,17 @@ export interface SourceSummary {
   name: string;
 }
 
+/** A source's sync state, for task recommendations. */
+export interface SourceSyncHealth {
+  id: string;
+  name: string;
+  connector: string;
+  enabled: boolean;
+  schedule: string | null;
+  /** failed sync jobs since the last successful one */
+  failuresSinceSuccess: number;
+}
+
 /**
  * What other modules may ask the sources module about an org's sources (graph: connector names
  * and source filters; realms: per-realm counts and the reset of a deleted realm). Provided by
@@ -17,4 +28,6 @@ export abstract class SourcesContract {
   abstract sourceCountsByRealm(orgId: string): Promise<Record<string, number>>;
   /** Moves the sources of a deleted realm to `default`. */
   abstract moveRealmSourcesToDefault(orgId: string, realm: string): Promise<void>;
+  /** Every source of the org with its schedule and recent sync failures (oldest source first). */
+  abstract syncHealth(orgId: string): Promise<SourceSyncHealth[]>;
 }

@@ -9,10 +9,10 @@ import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
 import { MetricsModule } from '@libs/metrics/metrics.module';
 import { QueueModule } from '@libs/queue/queue.module';
-import { ToolGateModule } from '@libs/tool-gate';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrgsModule } from '../orgs/orgs.module';
+import { OrgToolGateModule } from '../policies/policy-enforcement.module';
 import { SettingsModule } from '../settings/settings.module';
 import { AccessRequestEntity } from './access-request.entity';
 import { AccessRequestsController } from './access-requests.controller';
@@ -46,7 +46,7 @@ import { SyncService } from './sync.service';
     MetricsModule,
     EgressModule,
     EventsModule,
-    ToolGateModule,
+    OrgToolGateModule,
     SettingsModule,
     SourcesStoreModule,
     GraphModule,

@@ -6,7 +6,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, QueryFailedError, Repository } from 'typeorm';
 import { OAuthStateEntity } from './oauth-state.entity';
 import { SourceEntity } from './source.entity';
-import type { SourcesContract, SourceSummary } from './sources.contract';
+import type { SourcesContract, SourceSummary, SourceSyncHealth } from './sources.contract';
 import { ACTIVE_JOB_STATUSES, SyncJobEntity, type JobStatus } from './sync-job.entity';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -139,6 +139,20 @@ export class SourcesRepository implements SourcesContract {
 
   async moveRealmSourcesToDefault(orgId: string, realm: string): Promise<void> {
     await this.sources.update({ orgId, realm }, { realm: 'default' });
+  }
+
+  async syncHealth(orgId: string): Promise<SourceSyncHealth[]> {
+    const rows = (await this.sources.query(
+      `SELECT s.id, s.name, s.source_type AS connector, s.enabled, s.schedule,
+         (SELECT count(*)::int FROM sync_jobs j
+           WHERE j.source_id = s.id AND j.status = 'failed'
+             AND j.created_at > COALESCE(
+               (SELECT max(k.created_at) FROM sync_jobs k WHERE k.source_id = s.id AND k.status = 'succeeded'),
+               '-infinity'::timestamptz)) AS failures
+       FROM sources s WHERE s.org_id = $1 ORDER BY s.created_at, s.id`,
+      [orgId],
+    )) as (Omit<SourceSyncHealth, 'failuresSinceSuccess'> & { failures: number })[];
+    return rows.map(({ failures, ...r }) => ({ ...r, failuresSinceSuccess: failures }));
   }
 
   async insertSource(s: Partial<SourceEntity>): Promise<SourceEntity> {

@@ -1,5 +1,47 @@
+import { CryptoModule } from '@libs/crypto';
+import { EventsModule } from '@libs/events';
+import { IdempotencyModule } from '@libs/idempotency';
+import { QueueModule } from '@libs/queue';
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgentsModule } from '../agents/agents.module';
+import { ChatModule } from '../chat/chat.module';
+import { SettingsModule } from '../settings/settings.module';
+import { TaskRunExecutor } from './task-run-executor';
+import { TaskRunState } from './task-run-state';
+import { TaskRunsService } from './task-runs.service';
+import { TaskEntity, TaskRunEntity } from './task.entity';
+import { TasksContractService } from './tasks-contract.service';
+import { TasksContract } from './tasks.contract';
+import { TasksController } from './tasks.controller';
+import { TasksRepository } from './tasks.repository';
+import { TasksService } from './tasks.service';
 
-/** `/tasks`: scheduled, webhook and manual tasks and their runs (docs/tasks.md). */
-@Module({})
+/**
+ * `/tasks`: scheduled, webhook and manual tasks and their runs (docs/tasks.md). Runs are agent
+ * turns started through ChatModule's ChatTurnsContract; queues in libs/queue (TaskRunQueue).
+ */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([TaskEntity, TaskRunEntity]),
+    CryptoModule,
+    EventsModule,
+    QueueModule,
+    AgentsModule,
+    SettingsModule,
+    ChatModule,
+    IdempotencyModule,
+  ],
+  controllers: [TasksController],
+  providers: [
+    TasksRepository,
+    TaskRunState,
+    TaskRunsService,
+    TasksService,
+    TaskRunExecutor,
+    TasksContractService,
+    { provide: TasksContract, useExisting: TasksContractService },
+  ],
+  exports: [TasksContract],
+})
 export class TasksModule {}

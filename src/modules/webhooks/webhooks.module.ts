@@ -1,5 +1,43 @@
+import { WebhookSecretResolver } from '@libs/auth/service-secret.resolvers';
+import { EgressModule } from '@libs/egress';
+import { EventsModule } from '@libs/events';
+import { IdempotencyModule } from '@libs/idempotency';
+import { RateLimitModule } from '@libs/rate-limit';
 import { Module } from '@nestjs/common';
+import { TasksModule } from '../tasks/tasks.module';
+import { HookIntake } from './hook-intake.service';
+import { HookSecrets } from './hook-secrets.resolver';
+import { HooksController, TriggersController } from './hooks.controller';
+import { OutboundDispatcher } from './outbound.dispatcher';
+import { OutboxWriter } from './outbox.writer';
+import { TriggersService } from './triggers.service';
+import { WebhookSamplesController } from './webhook-samples.controller';
+import { WebhookSamplesRepository } from './webhook-samples.repository';
+import { WebhookSamplesService } from './webhook-samples.service';
+import { WebhooksController } from './webhooks.controller';
+import { WebhooksRepository } from './webhooks.repository';
+import { WebhooksService } from './webhooks.service';
 
-/** `/hooks/*`, `/webhooks`, `/webhook-samples`, `/triggers/:id/fire`: inbound and outbound webhooks and their delivery log (docs/webhooks.md). */
-@Module({})
+/**
+ * `/hooks/*`, `/webhooks`, `/webhook-samples`, `/triggers/:id/fire`: inbound and outbound webhooks
+ * and their delivery log (docs/webhooks.md). Provides the `WebhookSecretResolver` the signature
+ * strategy checks `/hooks/*` with; fires runs through TasksModule's `TasksContract`.
+ */
+@Module({
+  imports: [TasksModule, EgressModule, EventsModule, IdempotencyModule, RateLimitModule],
+  controllers: [HooksController, TriggersController, WebhooksController, WebhookSamplesController],
+  providers: [
+    WebhooksRepository,
+    WebhookSamplesRepository,
+    HookIntake,
+    HookSecrets,
+    { provide: WebhookSecretResolver, useExisting: HookSecrets },
+    WebhooksService,
+    WebhookSamplesService,
+    TriggersService,
+    OutboundDispatcher,
+    OutboxWriter,
+  ],
+  exports: [WebhookSecretResolver],
+})
 export class WebhooksModule {}

@@ -8,9 +8,9 @@ describe('WsGateway.matches (topic → event routing)', () => {
     expect(WsGateway.matches('graph', ev('job.progress'))).toBe(false);
     expect(WsGateway.matches('jobs', ev('job.completed'))).toBe(true);
     expect(WsGateway.matches('jobs', ev('sync_job.updated'))).toBe(true);
-    // topics come with the module that publishes them: none yet for task runs, pipelines, notifications
-    expect(WsGateway.matches('task_runs', ev('task_run.updated'))).toBe(false);
-    expect(WsGateway.matches('notifications', ev('notification.created'))).toBe(false);
+    expect(WsGateway.matches('task_runs', ev('task_run.updated'))).toBe(true);
+    expect(WsGateway.matches('task_runs', ev('job.progress'))).toBe(false);
+    expect(WsGateway.matches('notifications', ev('notification.created'))).toBe(true);
     expect(WsGateway.matches('approvals', ev('approval.created'))).toBe(true);
     expect(WsGateway.matches('*', ev('anything.at_all'))).toBe(true);
     expect(WsGateway.matches('nope', ev('graph.changed'))).toBe(false);
@@ -23,6 +23,7 @@ describe('WsGateway.matches (topic → event routing)', () => {
     expect(WsGateway.matches(`job:${id}`, ev('job.completed', { job: { id: 'other' } }))).toBe(false);
     expect(WsGateway.matches(`job:${id}`, ev('graph.changed', { job_id: id }))).toBe(false);
     expect(WsGateway.matches(`job:job_${id}`, ev('job.progress', { job_id: id }))).toBe(true);
-    expect(WsGateway.matches(`task_run:${id}`, ev('task_run.updated', { run_id: id }))).toBe(false);
+    expect(WsGateway.matches(`task_run:${id}`, ev('task_run.updated', { run_id: id }))).toBe(true);
+    expect(WsGateway.matches(`task_run:${id}`, ev('task_run.updated', { run_id: 'other' }))).toBe(false);
   });
 });

@@ -8,6 +8,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
 import { SyncService } from '../sources/sync.service';
+import { TasksContract } from '../tasks/tasks.contract';
 
 /** Paths served (the API prefix one and a bare alias). */
 export const WS_PATHS = ['/api/v1/ws', '/ws'];
@@ -39,6 +40,7 @@ export const WS_TOPICS: Record<string, string[]> = {
 /** Parameterised topics: `<kind>:<id>` receives events of that kind whose data carries the id. */
 const ID_TOPICS: Record<string, { prefixes: string[]; fields: string[] }> = {
   job: { prefixes: ['job.', 'sync_job.'], fields: ['job_id', 'id', 'job.id'] },
+  task_run: { prefixes: ['task_run.'], fields: ['run_id'] },
 };
 
 const MAX_TOPICS = 50;
@@ -130,6 +132,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly resolver: PrincipalResolver,
     private readonly events: OrgEvents,
     private readonly jobs: SyncService,
+    private readonly tasks: TasksContract,
     @Optional() metrics?: ConnectionMetrics,
   ) {
     metrics?.trackWebSocketClients(() => this.clientCount());
@@ -419,12 +422,15 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     if (!m || !(m[1] in ID_TOPICS)) {
       return 'unknown_topic';
     }
+    if (m[1] === 'task_run') {
+      return (await this.tasks.runStatus(p.orgId, m[2]).catch(() => null)) ? 'ok' : 'not_found';
+    }
     const id = m[2].replace(/^[a-z]+_/, '');
     if (!/^[0-9a-f-]{36}$/i.test(id)) {
       return 'not_found';
     }
     try {
-      // the only id topic is `job:<id>`; the job must be the caller's org's
+      // `job:<id>`: the job must be the caller's org's
       await this.jobs.getJob(p.orgId, id);
       return 'ok';
     } catch {

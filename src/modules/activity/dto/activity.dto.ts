@@ -151,6 +151,16 @@ export class AuditEntryDto {
 
   @ApiProperty({ type: AuditContextDto, description: 'Same as ip/request_id (policies.md entry shape)' })
   context: AuditContextDto;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Hash of the org's previous entry (hash chain, docs/audit.md); null on entries older than the chain",
+  })
+  prev_hash: string | null;
+
+  @ApiProperty({ type: String, nullable: true, description: 'sha256(prev_hash || canonical entry), hex' })
+  hash: string | null;
 }
 
 export class ActivityRefDto {
@@ -222,6 +232,8 @@ export function toAuditEntryDto(e: AuditEntryEntity): AuditEntryDto {
     details: e.details,
     resource: e.target,
     context: { ip: e.ip, request_id: e.requestId },
+    prev_hash: e.prevHash,
+    hash: e.hash,
   };
 }
 

@@ -70,6 +70,8 @@ export class ApprovalRequests {
       tool: approval.tool,
       effect: approval.effect,
       expires_at: approval.expiresAt.toISOString(),
+      source: approval.source,
+      requested_by: approval.requestedBy,
     });
     return approval;
   }

@@ -99,6 +99,17 @@ export class ApprovalsRepository {
     return this.approvals.find({ where: { id: In(rows.map((r) => r.id)) } });
   }
 
+  /** Unexpired pending approvals of the org per tool (task recommendations). */
+  pendingCountsByTool(orgId: string): Promise<{ tool: string; count: number }[]> {
+    return this.approvals
+      .createQueryBuilder('a')
+      .select('a.tool', 'tool')
+      .addSelect('count(*)::int', 'count')
+      .where("a.org_id = :orgId AND a.status = 'pending' AND a.expires_at > now()", { orgId })
+      .groupBy('a.tool')
+      .getRawMany<{ tool: string; count: number }>();
+  }
+
   pendingApprovals(conversationId: string): Promise<ApprovalEntity[]> {
     return this.approvals.find({ where: { conversationId, status: 'pending' }, order: { createdAt: 'ASC' } });
   }

@@ -14,6 +14,8 @@ export interface ChatAgent {
   maxIterations: number;
   approvalDefaults: Partial<ApprovalDefaults> | null;
   connectorsAllowlist: string[] | null;
+  /** skill slugs auto-enabled in every conversation of the agent (docs/skills.md) */
+  skills?: string[];
 }
 
 /**
@@ -60,6 +62,7 @@ export class ChatAgents {
       maxIterations: Number.isInteger(max) && max > 0 ? max : this.config.llm.maxIterations,
       approvalDefaults: normalizeApprovalDefaults(raw.approvalDefaults),
       connectorsAllowlist: Array.isArray(raw.connectorsAllowlist) ? raw.connectorsAllowlist : null,
+      skills: Array.isArray(raw.skills) ? raw.skills : [],
     };
   }
 }

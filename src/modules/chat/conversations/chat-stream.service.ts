@@ -1,5 +1,7 @@
 import type { Principal } from '@libs/auth/principal';
-import { Injectable } from '@nestjs/common';
+import { NotFoundException } from '@libs/errors';
+import { Injectable, Logger } from '@nestjs/common';
+import { ArtifactsContract } from 'src/modules/artifacts/artifacts.contract';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
 import { ConversationsService } from 'src/modules/chat/conversations/conversations.service';
 import { SendMessageDto } from 'src/modules/chat/dto/chat.dto';
@@ -10,11 +12,14 @@ import { StartedTurn, TurnsService } from 'src/modules/chat/turns/turns.service'
 /** Sending a message (starts a turn) and following a turn's events, locally or from Redis. */
 @Injectable()
 export class ChatStreamService {
+  private readonly logger = new Logger(ChatStreamService.name);
+
   constructor(
     private readonly conversations: ConversationsService,
     private readonly turns: TurnsService,
     private readonly events: TurnEventsService,
     private readonly repo: ChatRepository,
+    private readonly artifacts: ArtifactsContract,
   ) {}
 
   /** Validates access, stores the user message and starts the turn (409 turn_in_progress while one runs). */
@@ -24,17 +29,40 @@ export class ChatStreamService {
     const conversation = this.conversations.readable(p, conversationId);
     const preflight = this.turns.preflight(p.orgId);
     const c = await conversation;
-    return this.turns.start(
+    const attachments = await this.checkAttachments(p.orgId, dto.attachments ?? []);
+    const started = await this.turns.start(
       {
         orgId: p.orgId,
         conversation: c,
         content: dto.content,
+        attachments,
         actor: toolActor(p),
         kind: 'chat',
         source: 'chat',
       },
       preflight,
     );
+    if (attachments.length) {
+      // the turn runs already: a failed link is logged, never reported as a failed send
+      await this.artifacts
+        .linkToConversation(p.orgId, attachments, c.id, p.userId)
+        .catch((err: Error) => this.logger.warn(`linking attachments to ${c.id} failed: ${err.message}`));
+    }
+    return started;
+  }
+
+  /** The attachment ids without duplicates; 404 when one is not an artifact of the org (no turn starts). */
+  private async checkAttachments(orgId: string, ids: string[]): Promise<string[]> {
+    const unique = [...new Set(ids)];
+    if (!unique.length) {
+      return [];
+    }
+    const found = new Set((await this.artifacts.findMany(orgId, unique)).map((a) => a.id));
+    const missing = unique.filter((id) => !found.has(id));
+    if (missing.length) {
+      throw new NotFoundException('Artifact', { artifact_ids: missing });
+    }
+    return unique;
   }
 
   /** Events of a turn this replica runs, from the start, then live. */

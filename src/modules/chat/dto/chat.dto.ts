@@ -2,6 +2,7 @@ import { PageQuery } from '@libs/pagination';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
   IsArray,
   IsBoolean,
   IsIn,
@@ -20,6 +21,9 @@ import {
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' || value === true ? true : value === 'false' || value === false ? false : value;
 const trimmed = ({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value);
+
+/** `attachments` of one message (POST /chat/conversations/:id/messages). */
+export const MAX_MESSAGE_ATTACHMENTS = 5;
 
 // ---------- requests ----------
 
@@ -103,7 +107,20 @@ export class SendMessageDto {
   @MaxLength(100_000)
   content: string;
 
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) attachments?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    maxItems: MAX_MESSAGE_ATTACHMENTS,
+    example: ['art_0f8e2c5a9b3d4e6f8a1b2c3d4e5f6a7b'],
+    description:
+      "Artifact ids (`POST /artifacts`) of the caller's org; text files go to the model with the message, binaries by name and type",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_MESSAGE_ATTACHMENTS)
+  @IsString({ each: true })
+  @MaxLength(64, { each: true })
+  @Matches(/^art_[A-Za-z0-9_-]+$/, { each: true, message: 'each attachment must be an artifact id (art_…)' })
+  attachments?: string[];
   @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) skills?: string[];
 }
 
@@ -251,6 +268,19 @@ export class MessageDto {
   @ApiProperty({ nullable: true, type: String }) tool_call_id: string | null;
   @ApiProperty({ nullable: true, type: String }) finish_reason: string | null;
   @ApiProperty({ nullable: true, type: UsageDto }) usage: UsageDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    enum: ['compaction_summary'],
+    description: '`compaction_summary`: a system message summarising the messages flagged `compacted`',
+  })
+  kind: string | null;
+  @ApiProperty({
+    description: 'true when the message was summarised by history compaction; the model no longer sees it',
+  })
+  compacted: boolean;
+  @ApiProperty({ type: [String], description: 'artifact ids attached to a user message (empty otherwise)' })
+  attachments: string[];
   @ApiProperty() created_at: string;
 }
 

@@ -2,8 +2,10 @@ import { AuditService } from '@libs/audit';
 import { AccessRequestPort } from '@libs/connectors/access-request.port';
 import { ToolExecutionError } from '@libs/connectors/connector';
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
+import { AppException } from '@libs/errors';
 import { allowedByAgent } from '@libs/tool-gate';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { RagSearchContract } from 'src/modules/rag/rag.contract';
 import type { CatalogScope, ToolRunContext } from './tool-call.types';
 import { inCatalog } from './tool-preflight';
 import { ToolResolver } from './tool-resolver';
@@ -28,14 +30,36 @@ export function visibleTools(tools: CatalogTool[], scope: CatalogScope): Catalog
   );
 }
 
-/** The meta-tools other than execute_connector_tool: list_connectors, search_tools, request_connector_access. */
+/** The meta-tools other than execute_connector_tool: list_connectors, search_tools, request_connector_access, rag_search. */
 @Injectable()
 export class CatalogMetaTools {
   constructor(
     private readonly resolver: ToolResolver,
     private readonly accessRequests: AccessRequestPort,
     private readonly audit: AuditService,
+    @Optional() private readonly rag?: RagSearchContract,
   ) {}
+
+  /** rag_search: the org's /rag passages, in the conversation's realm when it has one. */
+  async ragSearch(ctx: ToolRunContext, query: string, topK: number) {
+    if (!query.trim()) {
+      throw new ToolExecutionError('invalid_arguments', '"query" is required: what to look for in the documents');
+    }
+    if (!this.rag) {
+      throw new ToolExecutionError('feature_disabled', 'Document search (rag) is not available');
+    }
+    try {
+      return await this.rag.searchForOrg(ctx.orgId, query.trim().slice(0, 2000), {
+        topK: Number.isInteger(topK) && topK > 0 ? Math.min(topK, 20) : 5,
+        realms: ctx.conversationRealm ? [ctx.conversationRealm] : null,
+      });
+    } catch (err) {
+      if (err instanceof AppException) {
+        throw new ToolExecutionError(err.code, err.message);
+      }
+      throw err;
+    }
+  }
 
   async listConnectors(orgId: string, scope: CatalogScope): Promise<{ connectors: ConnectorView[] }> {
     const tools = visibleTools(await this.resolver.listTools(orgId), scope);

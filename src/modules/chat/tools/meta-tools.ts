@@ -4,6 +4,12 @@ export const LIST_CONNECTORS = 'list_connectors';
 export const SEARCH_TOOLS = 'search_connector_tools';
 export const EXECUTE_TOOL = 'execute_connector_tool';
 export const REQUEST_ACCESS = 'request_connector_access';
+/** the spec's `rag.search` (tool names may not contain dots for OpenAI/Anthropic) */
+export const RAG_SEARCH = 'rag_search';
+export const SEARCH_SKILLS = 'search_skills';
+export const ENABLE_SKILL = 'enable_skill';
+export const LIST_ENABLED_SKILLS = 'list_enabled_skills';
+export const DISABLE_SKILL = 'disable_skill';
 
 /** The only tools the model is ever offered; real connector tools are found and run through them. */
 export const META_TOOLS: LlmToolDefinition[] = [
@@ -58,6 +64,50 @@ export const META_TOOLS: LlmToolDefinition[] = [
       properties: { connector: { type: 'string' }, reason: { type: 'string' } },
       required: ['connector'],
     },
+  },
+  // /rag (docs/rag.md): the org's indexed documents; answers cite them
+  {
+    name: RAG_SEARCH,
+    description:
+      "Search the organization's indexed documents (runbooks, policies, notes uploaded to /rag). Returns passages with document_id, title, chunk and snippet; cite them as [title, chunk].",
+    inputSchema: {
+      type: 'object',
+      properties: {
+        query: { type: 'string', description: 'What you are looking for, in a few words or a question' },
+        top_k: { type: 'integer', minimum: 1, maximum: 20, description: 'How many passages to return (default 5)' },
+      },
+      required: ['query'],
+    },
+  },
+  // skills (docs/skills.md): approved markdown skills appended to the system prompt within a budget
+  {
+    name: SEARCH_SKILLS,
+    description:
+      "Search the organization's approved skills (markdown runbooks and domain knowledge). Returns slug, name, description and size.",
+    inputSchema: {
+      type: 'object',
+      properties: {
+        query: { type: 'string', description: 'What the skill is about, in a few words' },
+        top_k: { type: 'integer', minimum: 1, maximum: 20, description: 'How many skills to return (default 5)' },
+      },
+      required: ['query'],
+    },
+  },
+  {
+    name: ENABLE_SKILL,
+    description:
+      'Enable a skill found with search_skills for this conversation: its text is added to your instructions from the next step on.',
+    inputSchema: { type: 'object', properties: { slug: { type: 'string' } }, required: ['slug'] },
+  },
+  {
+    name: LIST_ENABLED_SKILLS,
+    description: 'List the skills enabled in this conversation and the character budget they use.',
+    inputSchema: { type: 'object', properties: {}, additionalProperties: false },
+  },
+  {
+    name: DISABLE_SKILL,
+    description: 'Remove an enabled skill from your instructions.',
+    inputSchema: { type: 'object', properties: { slug: { type: 'string' } }, required: ['slug'] },
   },
 ];
 

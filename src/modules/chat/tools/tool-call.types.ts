@@ -48,6 +48,8 @@ export interface ToolRunContext {
   /** SSE emitter of the running turn (absent for manual calls) */
   emit?: TurnEmitter;
   isCancelled?: () => Promise<boolean>;
+  /** re-reads the conversation's skills into the running turn's system prompt (after enable/disable_skill) */
+  refreshSkills?: () => Promise<void>;
 }
 
 /** What the model may see of the catalog: the agent's allow-list and the conversation's realm. */

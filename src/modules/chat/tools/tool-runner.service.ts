@@ -2,7 +2,7 @@ import { ToolExecutionError } from '@libs/connectors/connector';
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import type { LlmToolCall } from '@libs/llm/llm.port';
 import type { GateVerdict } from '@libs/tool-gate';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { ApprovalOutcomes } from 'src/modules/chat/approvals/approval-outcomes';
 import { ApprovalRequests } from 'src/modules/chat/approvals/approval-requests';
 import { ApprovalWaiter } from 'src/modules/chat/approvals/approval-waiter';
@@ -10,7 +10,8 @@ import type { StoredToolCallSummary, ToolCallEntity } from 'src/modules/chat/cha
 import { newId, redact } from 'src/modules/chat/chat.ids';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
 import { CatalogMetaTools } from './catalog-meta-tools';
-import { EXECUTE_TOOL, LIST_CONNECTORS, REQUEST_ACCESS, SEARCH_TOOLS } from './meta-tools';
+import { EXECUTE_TOOL, LIST_CONNECTORS, RAG_SEARCH, REQUEST_ACCESS, SEARCH_TOOLS } from './meta-tools';
+import { SkillMetaTools } from './skill-meta-tools';
 import type { MetaCallResult, ToolOutcome, ToolRunContext, ToolStop } from './tool-call.types';
 import { ToolExecutor } from './tool-executor';
 import { ToolPreflight } from './tool-preflight';
@@ -44,6 +45,7 @@ export class ToolRunner {
     private readonly waiter: ApprovalWaiter,
     private readonly outcomes: ApprovalOutcomes,
     private readonly catalog: CatalogMetaTools,
+    @Optional() private readonly skillTools?: SkillMetaTools,
   ) {}
 
   async runMeta(ctx: ToolRunContext, call: LlmToolCall): Promise<MetaCallResult> {
@@ -96,6 +98,14 @@ export class ToolRunner {
         const query = String(call.args?.query ?? '');
         const topK = Number(call.args?.top_k ?? 5);
         return { status: 'completed', result: await this.catalog.searchTools(ctx.orgId, query, topK, ctx) };
+      }
+      if (this.skillTools?.handles(call.name)) {
+        return await this.skillTools.answer(ctx, call);
+      }
+      if (call.name === RAG_SEARCH) {
+        const query = String(call.args?.query ?? '');
+        const topK = Number(call.args?.top_k ?? 5);
+        return { status: 'completed', result: await this.catalog.ragSearch(ctx, query, topK) };
       }
       if (call.name === REQUEST_ACCESS) {
         const connector = String(call.args?.connector ?? '');

@@ -49,7 +49,8 @@ export class TurnFinisher {
       message_id: turn.assistantMessageId,
     });
     await this.events.end(turn.id);
-    if (input.kind !== 'chat') {
+    // task runs announce their own end (task_run.*)
+    if (input.kind !== 'chat' && input.kind !== 'task') {
       await this.orgEvents.publish(input.orgId, 'agent_run.finished', {
         run_id: turn.id,
         conversation_id: conversation.id,

@@ -41,6 +41,11 @@ export class TurnRunner {
     const progress = new TurnProgress();
     const emit: TurnEmitter = (event, data) => {
       this.events.emit(turn.id, event, data);
+      try {
+        input.observe?.(event, data);
+      } catch (err) {
+        this.logger.warn(`turn ${turn.id} observer failed: ${(err as Error).message}`);
+      }
     };
     const isCancelled = () => this.runtime.isCancelled(turn.id);
     // keep-alive pings and the cancel poll (a cancel also aborts a model call that is already streaming)

@@ -1,4 +1,5 @@
 import type { LlmUsage } from '@libs/llm/llm.port';
+import type { ApprovalDefaults } from '@libs/tool-gate';
 import type {
   ConversationEntity,
   MessageEntity,
@@ -42,9 +43,17 @@ export interface StartTurnInput {
   orgId: string;
   conversation: ConversationEntity;
   content: string;
+  /** artifact ids attached to the user message, already checked to be the org's */
+  attachments?: string[];
   actor: ToolActor;
   kind: TurnKind;
   source: ToolCallSource;
+  /** sees every event the turn emits (task runs follow `approval_required` / `approval_resolved`) */
+  observe?: (event: string, data: Record<string, unknown>) => void;
+  /** per-turn override of the agent's `max_iterations` */
+  maxIterations?: number;
+  /** per-turn overrides of the approval defaults (a task's `approval_defaults`), over the agent's */
+  approvalDefaults?: Partial<ApprovalDefaults>;
 }
 
 export interface StartedTurn {

@@ -60,10 +60,17 @@ export class TurnsService {
       throw new ForbiddenException('This organization is disabled', { reason: 'org_disabled' }, 'org_disabled');
     }
     // the agent only once the org is known active (resolving `default` may create it)
-    const [agent, security] = await Promise.all([
+    const [resolved, security] = await Promise.all([
       this.agents.agent(orgId, conversation.agentId ?? conversation.agent),
       preflight.security,
     ]);
+    const agent = {
+      ...resolved,
+      maxIterations: input.maxIterations ?? resolved.maxIterations,
+      approvalDefaults: input.approvalDefaults
+        ? { ...resolved.approvalDefaults, ...input.approvalDefaults }
+        : resolved.approvalDefaults,
+    };
     const started = await this.insertTurn(input, agent);
     const turn = started.turn;
     this.events.open(turn.id);
@@ -90,7 +97,7 @@ export class TurnsService {
           input: input.content,
           createdBy: input.actor.userId,
         },
-        { id: randomUUID(), content: input.content },
+        { id: randomUUID(), content: input.content, attachments: input.attachments },
       );
     } catch (err) {
       if (err instanceof TurnLockedError) {

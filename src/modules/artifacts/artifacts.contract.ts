@@ -1,0 +1,71 @@
+import type { Readable } from 'node:stream';
+
+/** What another module hands over when a tool call or task run produced a file. */
+export interface RecordArtifactInput {
+  /** file name as produced (sanitised here) */
+  name: string;
+  content: Buffer | Readable;
+  description?: string;
+  /** the producer's claim about the type; recorded, never served */
+  declaredContentType?: string;
+  realm?: string | null;
+  conversationId?: string | null;
+  taskRunId?: string | null;
+  toolCallId?: string | null;
+  /** default: `task_run` with a task run, `chat` with a conversation or tool call */
+  sourceType?: 'chat' | 'task_run' | 'ciab' | 'snapshot';
+  /** user id on whose behalf it was produced */
+  createdBy?: string | null;
+}
+
+/** An artifact as other modules see it. */
+export interface ArtifactSummary {
+  id: string;
+  name: string;
+  mime: string;
+  sizeBytes: number;
+  sha256: string;
+  conversationId: string | null;
+  taskRunId: string | null;
+  toolCallId: string | null;
+  createdAt: Date;
+}
+
+/** An artifact's text for a model's context (chat attachments). */
+export interface ArtifactText {
+  id: string;
+  name: string;
+  mime: string;
+  sizeBytes: number;
+  /** the content as UTF-8 for text types (text/*, JSON), cut to the asked length; null for binaries */
+  text: string | null;
+  /** true when `text` is not the whole content */
+  truncated: boolean;
+}
+
+/**
+ * Links files produced by tool calls and task runs to the artifact store, and reads the files
+ * attached to chat messages (docs/artifacts.md, docs/chat.md).
+ * `record` enforces ARTIFACT_MAX_BYTES (an `AppException` 413 `payload_too_large` beyond it).
+ */
+export abstract class ArtifactsContract {
+  abstract record(orgId: string, input: RecordArtifactInput): Promise<ArtifactSummary>;
+  /** newest first, at most 200 */
+  abstract listFor(
+    orgId: string,
+    filter: { taskRunId?: string; conversationId?: string; toolCallId?: string },
+  ): Promise<ArtifactSummary[]>;
+  /** the org's artifacts among `ids` (others and unknown ids are left out) */
+  abstract findMany(orgId: string, ids: string[]): Promise<ArtifactSummary[]>;
+  /** sets `conversation_id` on the org's artifacts among `ids` that have none yet (audited) */
+  abstract linkToConversation(
+    orgId: string,
+    ids: string[],
+    conversationId: string,
+    userId: string | null,
+  ): Promise<void>;
+  /** the first `maxChars` characters of a text artifact (null text for binaries); null when not the org's */
+  abstract readText(orgId: string, artifactId: string, maxChars: number): Promise<ArtifactText | null>;
+  /** a signed, expiring download link (e.g. to show in a conversation) */
+  abstract downloadUrl(orgId: string, artifactId: string): Promise<{ url: string; expiresAt: Date } | null>;
+}
