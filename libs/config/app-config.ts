@@ -180,6 +180,8 @@ export class AppConfig {
   readonly uploadDir: string;
   /** `/artifacts`: blob backend, size cap, signed-link lifetime; S3 settings when the backend is `s3` */
   readonly artifacts: { backend: 'local' | 's3'; maxBytes: number; linkTtlSecs: number };
+  /** `/context/pipelines` ingest limits per request and per pipeline (docs/context-pipelines.md) */
+  readonly contextIngest: { maxBytes: number; maxLines: number; maxInFlight: number };
   readonly s3: {
     endpoint?: string;
     bucket?: string;
@@ -376,6 +378,11 @@ export class AppConfig {
     this.ingestBatchSize = n('INGEST_BATCH_SIZE');
     this.ingestConcurrency = n('INGEST_CONCURRENCY');
     this.uploadDir = s('UPLOAD_DIR');
+    this.contextIngest = {
+      maxBytes: n('CONTEXT_INGEST_MAX_BYTES'),
+      maxLines: n('CONTEXT_INGEST_MAX_LINES'),
+      maxInFlight: n('CONTEXT_INGEST_MAX_IN_FLIGHT'),
+    };
     this.artifacts = {
       backend: s('AGENTCY_ARTIFACT_BACKEND') as 'local' | 's3',
       maxBytes: n('ARTIFACT_MAX_BYTES'),

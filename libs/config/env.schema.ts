@@ -700,6 +700,27 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Largest artifact accepted (upload or produced by a tool/task run); larger uploads get 413.',
   },
   {
+    name: 'CONTEXT_INGEST_MAX_BYTES',
+    kind: 'int',
+    default: '10485760',
+    min: 1,
+    description: 'Largest NDJSON body one `/context/pipelines/:id/ingest` request may send; larger → 413.',
+  },
+  {
+    name: 'CONTEXT_INGEST_MAX_LINES',
+    kind: 'int',
+    default: '10000',
+    min: 1,
+    description: 'Most NDJSON lines one `/context/pipelines/:id/ingest` request may send; more → 413.',
+  },
+  {
+    name: 'CONTEXT_INGEST_MAX_IN_FLIGHT',
+    kind: 'int',
+    default: '4',
+    min: 1,
+    description: 'Concurrent ingest requests per pipeline and API process; one more gets 429 with Retry-After.',
+  },
+  {
     name: 'ARTIFACT_LINK_TTL_SECS',
     kind: 'int',
     default: '900',

@@ -1,3 +1,4 @@
 export * from './connector';
 export * from './define-connector';
 export * from './tool-catalog.port';
+export * from './tool-files';

@@ -102,6 +102,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   agents: 'Registered agents and their runs',
   'api-keys': 'API keys of the org: create, rotate, revoke',
   auth: 'Login, registration, the current user, OIDC',
+  'context-pipelines': 'Continuous ingest: NDJSON over POST with per-pipeline tokens, run windows',
   chat: 'Conversations, streamed messages (SSE), tool calls, approvals, the tool catalog, inbound chat',
   graph: 'Knowledge graph search, expansion, stats, schema and read-only Cypher',
   health: 'Readiness, feature flags and dependency status',

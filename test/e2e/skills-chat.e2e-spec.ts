@@ -191,6 +191,33 @@ describe('skills in conversations and in the chat loop', () => {
     expect(systemOf(fake.requests[2])).toContain(marker('big.a'));
   });
 
+  it("the send body's `skills: [slug]` enables them before the turn; an unknown or draft slug is 404 and no turn runs", async () => {
+    await skill('send.e', 100);
+    const conv = await conversation(member);
+    fake.script({ text: 'ok' });
+    const s = await openSse(`${t.baseUrl}/api/v1/chat/conversations/${conv}/messages`, {
+      headers: member.auth,
+      body: { content: 'use it', skills: ['send.e'] },
+    });
+    expect(s.status).toBe(200);
+    await s.done;
+    expect(systemOf(fake.requests[fake.requests.length - 1])).toContain(marker('send.e'));
+    const listed = await t.http().get(`/api/v1/chat/conversations/${conv}/skills`).set(member.auth).expect(200);
+    expect(listed.body.skills.map((x: { slug: string }) => x.slug)).toContain('send.e');
+
+    const before = fake.requests.length;
+    for (const slug of ['no.such', 'draft.d']) {
+      const refused = await t
+        .http()
+        .post(`/api/v1/chat/conversations/${conv}/messages`)
+        .set(member.auth)
+        .send({ content: 'again', skills: [slug] })
+        .expect(404);
+      expect(refused.body.error.code).toBe('skill_not_found');
+    }
+    expect(fake.requests.length).toBe(before);
+  });
+
   it("auto-enables the agent's skills and truncates to the budget; disabling one lets the next in", async () => {
     await t
       .http()

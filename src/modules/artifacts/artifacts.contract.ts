@@ -64,8 +64,23 @@ export abstract class ArtifactsContract {
     conversationId: string,
     userId: string | null,
   ): Promise<void>;
+  /**
+   * Labels the artifacts made in a task run's conversation that have no task run yet with
+   * `task_run_id` (source type `task_run`; audited); the ids labelled.
+   */
+  abstract linkToTaskRun(orgId: string, conversationId: string, taskRunId: string): Promise<string[]>;
   /** the first `maxChars` characters of a text artifact (null text for binaries); null when not the org's */
   abstract readText(orgId: string, artifactId: string, maxChars: number): Promise<ArtifactText | null>;
   /** a signed, expiring download link (e.g. to show in a conversation) */
   abstract downloadUrl(orgId: string, artifactId: string): Promise<{ url: string; expiresAt: Date } | null>;
+  /**
+   * Per task run id, the ids of the artifacts it produced: those with its `task_run_id` or made in
+   * its conversation; oldest first, at most 200 per run.
+   */
+  abstract idsForRuns(
+    orgId: string,
+    runs: { taskRunId: string; conversationId: string | null }[],
+  ): Promise<Map<string, string[]>>;
+  /** Deletes the blobs of every artifact of an org (its purge; the rows go with the org); the count. */
+  abstract deleteOrgBlobs(orgId: string): Promise<number>;
 }

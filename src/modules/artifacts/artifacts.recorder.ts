@@ -175,6 +175,22 @@ export class ArtifactsRecorder extends ArtifactsContract {
     }
   }
 
+  async linkToTaskRun(orgId: string, conversationId: string, taskRunId: string): Promise<string[]> {
+    const linked = await this.repo.linkTaskRun(orgId, conversationId, taskRunId);
+    for (const id of linked) {
+      await this.audit.record({
+        orgId,
+        category: 'api',
+        action: 'artifacts.link',
+        result: 'success',
+        actor: null,
+        target: { type: 'artifact', id },
+        details: { task_run_id: taskRunId, conversation_id: conversationId },
+      });
+    }
+    return linked;
+  }
+
   async readText(orgId: string, artifactId: string, maxChars: number): Promise<ArtifactText | null> {
     const e = await this.repo.find(orgId, artifactId);
     if (!e) {
@@ -230,6 +246,49 @@ export class ArtifactsRecorder extends ArtifactsContract {
       stream.destroy();
     }
     return Buffer.concat(chunks).subarray(0, maxBytes);
+  }
+
+  async idsForRuns(
+    orgId: string,
+    runs: { taskRunId: string; conversationId: string | null }[],
+  ): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>(runs.map((r) => [r.taskRunId, []]));
+    const byConversation = new Map<string, string>();
+    for (const r of runs) {
+      if (r.conversationId) {
+        byConversation.set(r.conversationId, r.taskRunId);
+      }
+    }
+    const rows = await this.repo.linkedToRuns(
+      orgId,
+      runs.map((r) => r.taskRunId),
+      [...byConversation.keys()],
+    );
+    for (const a of rows) {
+      for (const runId of new Set([a.taskRunId, a.conversationId && byConversation.get(a.conversationId)])) {
+        const ids = runId ? out.get(runId) : undefined;
+        if (ids && ids.length < 200) {
+          ids.push(a.id);
+        }
+      }
+    }
+    return out;
+  }
+
+  async deleteOrgBlobs(orgId: string): Promise<number> {
+    let after = '';
+    let deleted = 0;
+    for (;;) {
+      const page = await this.repo.storageKeysAfter(orgId, after, 500);
+      for (const a of page) {
+        await this.store.delete(a.storageKey);
+        deleted++;
+      }
+      if (page.length < 500) {
+        return deleted;
+      }
+      after = page[page.length - 1].id;
+    }
   }
 
   async downloadUrl(orgId: string, artifactId: string): Promise<{ url: string; expiresAt: Date } | null> {

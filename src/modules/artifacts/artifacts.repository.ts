@@ -47,6 +47,18 @@ export class ArtifactsRepository {
     return (res.raw as { id: string }[]).map((r) => r.id);
   }
 
+  /** Sets `task_run_id` on a conversation's artifacts that have none (`chat` ones become `task_run`); the ids. */
+  async linkTaskRun(orgId: string, conversationId: string, taskRunId: string): Promise<string[]> {
+    const res = await this.repo
+      .createQueryBuilder()
+      .update()
+      .set({ taskRunId, sourceType: () => "CASE WHEN source_type = 'chat' THEN 'task_run' ELSE source_type END" })
+      .where({ orgId, conversationId, taskRunId: IsNull() })
+      .returning(['id'])
+      .execute();
+    return (res.raw as { id: string }[]).map((r) => r.id);
+  }
+
   /** For `GET /artifacts/:id/content`: the verified signature over the id is the credential, not an org. */
   findForSignedLink(id: string): Promise<ArtifactEntity | null> {
     return this.repo.findOne({ where: { id } });
@@ -80,6 +92,43 @@ export class ArtifactsRepository {
   /** Newest first, at most `limit`: what a task run or conversation produced. */
   listAll(orgId: string, f: ArtifactFilter, limit: number): Promise<ArtifactEntity[]> {
     return this.filtered(orgId, f).orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').take(limit).getMany();
+  }
+
+  /** The artifacts of these runs or conversations, oldest first (id and links only). */
+  linkedToRuns(
+    orgId: string,
+    taskRunIds: string[],
+    conversationIds: string[],
+  ): Promise<Pick<ArtifactEntity, 'id' | 'taskRunId' | 'conversationId'>[]> {
+    if (!taskRunIds.length && !conversationIds.length) {
+      return Promise.resolve([]);
+    }
+    const qb = this.repo
+      .createQueryBuilder('a')
+      .select(['a.id', 'a.taskRunId', 'a.conversationId'])
+      .where('a.org_id = :orgId', { orgId })
+      .andWhere(
+        conversationIds.length
+          ? '(a.task_run_id IN (:...rids) OR a.conversation_id IN (:...cids))'
+          : 'a.task_run_id IN (:...rids)',
+        { rids: taskRunIds.length ? taskRunIds : [''], cids: conversationIds },
+      );
+    return qb.orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC').getMany();
+  }
+
+  /** One page of an org's storage keys, by id after `afterId`. */
+  storageKeysAfter(
+    orgId: string,
+    afterId: string,
+    limit: number,
+  ): Promise<Pick<ArtifactEntity, 'id' | 'storageKey'>[]> {
+    return this.repo
+      .createQueryBuilder('a')
+      .select(['a.id', 'a.storageKey'])
+      .where('a.org_id = :orgId AND a.id > :afterId', { orgId, afterId })
+      .orderBy('a.id', 'ASC')
+      .take(limit)
+      .getMany();
   }
 
   async delete(orgId: string, id: string): Promise<boolean> {

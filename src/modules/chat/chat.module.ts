@@ -48,6 +48,7 @@ import { CatalogMetaTools } from './tools/catalog-meta-tools';
 import { CatalogController } from './tools/catalog.controller';
 import { CatalogService } from './tools/catalog.service';
 import { SkillMetaTools } from './tools/skill-meta-tools';
+import { ToolArtifacts } from './tools/tool-artifacts';
 import { ToolCallsService } from './tools/tool-calls.service';
 import { ToolExecutor } from './tools/tool-executor';
 import { ToolPreflight } from './tools/tool-preflight';
@@ -117,6 +118,7 @@ import { TurnsService } from './turns/turns.service';
     // tools
     ToolResolver,
     ToolPreflight,
+    ToolArtifacts,
     ToolExecutor,
     CatalogMetaTools,
     SkillMetaTools,

@@ -1,5 +1,6 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
+import { ContextPipelinesModule } from '../context-pipelines/context-pipelines.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { TaskRecommendationsModule } from '../task-recommendations/task-recommendations.module';
 import { TasksModule } from '../tasks/tasks.module';
@@ -12,4 +13,5 @@ export const AUTOMATION_MODULES: (Type<unknown> | DynamicModule)[] = [
   NotificationsModule,
   TaskRecommendationsModule,
   ArtifactsModule,
+  ContextPipelinesModule,
 ];

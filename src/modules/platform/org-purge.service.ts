@@ -3,6 +3,7 @@ import { gitCacheDir } from '@libs/connectors/git/git.connector';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ArtifactsContract } from 'src/modules/artifacts/artifacts.contract';
 import { GraphContract } from 'src/modules/graph/graph.contract';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 
@@ -11,7 +12,7 @@ const ORGS_PER_RUN = 20;
 
 /**
  * Removes the data of orgs deleted more than ORG_PURGE_AFTER_DAYS ago: graph nodes and edges,
- * uploaded files and git clones, then the org row, which cascades to every org-scoped PostgreSQL table. Runs hourly
+ * artifact blobs, uploaded files and git clones, then the org row, which cascades to every org-scoped PostgreSQL table. Runs hourly
  * in every API process; the final conditional delete makes concurrent runs harmless, and each step
  * can be repeated, so a run interrupted half-way is finished by the next one.
  */
@@ -23,6 +24,7 @@ export class OrgPurgeService implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     private readonly orgs: OrgsRepository,
     private readonly graph: GraphContract,
+    private readonly artifacts: ArtifactsContract,
     private readonly config: AppConfig,
   ) {}
 
@@ -43,6 +45,7 @@ export class OrgPurgeService implements OnApplicationBootstrap, OnModuleDestroy 
     const purged: string[] = [];
     for (const id of await this.orgs.dueForPurge(before, ORGS_PER_RUN)) {
       await this.graph.deleteOrgGraph(id);
+      await this.artifacts.deleteOrgBlobs(id);
       await rm(join(this.config.uploadDir, id), { recursive: true, force: true });
       await rm(gitCacheDir(this.config.uploadDir, id), { recursive: true, force: true });
       if (await this.orgs.purge(id, before)) {

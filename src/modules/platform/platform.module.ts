@@ -1,6 +1,7 @@
 import { IdempotencyModule } from '@libs/idempotency';
 import { Module } from '@nestjs/common';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { AuthModule } from '../auth/auth.module';
 import { GraphApiModule } from '../graph/graph.module';
 import { OrgsModule } from '../orgs/orgs.module';
@@ -10,7 +11,7 @@ import { PlatformService } from './platform.service';
 
 /** `/platform`: install administration (platform admins only), and the purge of deleted orgs. */
 @Module({
-  imports: [AuthModule, OrgsModule, ApiKeysModule, GraphApiModule, IdempotencyModule],
+  imports: [AuthModule, OrgsModule, ApiKeysModule, GraphApiModule, ArtifactsModule, IdempotencyModule],
   controllers: [PlatformController],
   providers: [PlatformService, OrgPurgeService],
 })

@@ -2,6 +2,7 @@ import type { AppConfig } from '@libs/config';
 import type { OrgEvents } from '@libs/events';
 import type { TaskRunQueue } from '@libs/queue';
 import type { RedisService } from '@libs/redis/redis.service';
+import type { ArtifactsContract } from 'src/modules/artifacts/artifacts.contract';
 import type { AutomatedTurnInput, AutomatedTurnOutcome, ChatTurnsContract } from 'src/modules/chat/chat-turns.contract';
 import { TaskRunExecutor } from './task-run-executor';
 import { TaskRunState } from './task-run-state';
@@ -99,6 +100,7 @@ function setup(runs: Map<string, TaskRunEntity>, opts: { tasks?: TaskEntity[]; f
     queue,
     {} as RedisService,
     config,
+    { linkToTaskRun: async () => [] } as unknown as ArtifactsContract,
   );
   return { executor, chat, published, queue };
 }

@@ -3,6 +3,7 @@ import { QueueMetrics } from '@libs/metrics/queue-metrics';
 import { TaskRunQueue, TaskRunWorker, type TaskRunJobPayload, type TaskTickPayload } from '@libs/queue';
 import { RedisService } from '@libs/redis/redis.service';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
+import { ArtifactsContract } from 'src/modules/artifacts/artifacts.contract';
 import { ChatTurnsContract, type AutomatedTurnOutcome } from 'src/modules/chat/chat-turns.contract';
 import { TaskRunState } from './task-run-state';
 import { TaskRunsService } from './task-runs.service';
@@ -39,6 +40,7 @@ export class TaskRunExecutor implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly queue: TaskRunQueue,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
+    private readonly artifacts: ArtifactsContract,
     @Optional() private readonly metrics?: QueueMetrics,
   ) {}
 
@@ -176,7 +178,20 @@ export class TaskRunExecutor implements OnApplicationBootstrap, OnModuleDestroy 
     await this.end(run, outcome, timedOut);
   }
 
+  /** Files the run's tools produced carry its id from now on (they were linked by conversation). */
+  private async labelArtifacts(run: TaskRunEntity): Promise<void> {
+    if (!run.conversationId) {
+      return;
+    }
+    try {
+      await this.artifacts.linkToTaskRun(run.orgId, run.conversationId, run.id);
+    } catch (err) {
+      this.logger.warn(`labelling the artifacts of run ${run.id} failed: ${(err as Error).message}`);
+    }
+  }
+
   private async end(run: TaskRunEntity, o: AutomatedTurnOutcome, timedOut: boolean): Promise<void> {
+    await this.labelArtifacts(run);
     const extra = { usage: o.usage, output: o.content || null };
     switch (o.status) {
       case 'completed':

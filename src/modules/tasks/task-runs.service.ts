@@ -6,6 +6,7 @@ import { ConflictException, NotFoundException, ServiceUnavailableException } fro
 import type { Page, PageQuery } from '@libs/pagination';
 import { TaskRunQueue } from '@libs/queue';
 import { Injectable, Logger } from '@nestjs/common';
+import { ArtifactsContract } from 'src/modules/artifacts/artifacts.contract';
 import { ChatTurnsContract } from 'src/modules/chat/chat-turns.contract';
 import type { RunTaskDto, TaskRunAcceptedDto, TaskRunDetailDto, TaskRunDto } from './dto/task.dto';
 import { TaskRunState } from './task-run-state';
@@ -32,6 +33,7 @@ export class TaskRunsService {
     private readonly state: TaskRunState,
     private readonly chat: ChatTurnsContract,
     private readonly audit: AuditService,
+    private readonly artifacts: ArtifactsContract,
     readonly txHost: TransactionHost,
   ) {}
 
@@ -166,14 +168,28 @@ export class TaskRunsService {
 
   async list(p: Principal, taskId: string, query: PageQuery): Promise<Page<TaskRunDto>> {
     await this.taskOf(p.orgId, taskId);
-    return this.repo.listRuns(p.orgId, taskId, query, toRunDto);
+    const page = await this.repo.listRuns(p.orgId, taskId, query, (r) => r);
+    const ids = await this.artifactsOf(p.orgId, page.items);
+    return { ...page, items: page.items.map((r) => toRunDto(r, ids.get(r.id))) };
+  }
+
+  /** Per run, the artifacts made in its conversation or labelled with it. */
+  private artifactsOf(orgId: string, runs: TaskRunEntity[]): Promise<Map<string, string[]>> {
+    return this.artifacts.idsForRuns(
+      orgId,
+      runs.map((r) => ({ taskRunId: r.id, conversationId: r.conversationId })),
+    );
+  }
+
+  private async runDto(run: TaskRunEntity): Promise<TaskRunDto> {
+    return toRunDto(run, (await this.artifactsOf(run.orgId, [run])).get(run.id));
   }
 
   /** One run with its transcript; readable after the task was deleted (history outlives it). */
   async get(p: Principal, taskId: string, runId: string): Promise<TaskRunDetailDto> {
     const run = await this.runOf(p.orgId, taskId, runId);
     const transcript = run.conversationId ? await this.chat.transcript(p.orgId, run.conversationId) : null;
-    return { ...toRunDto(run), transcript };
+    return { ...(await this.runDto(run)), transcript };
   }
 
   private async runOf(orgId: string, taskId: string, runId: string): Promise<TaskRunEntity> {
@@ -199,7 +215,7 @@ export class TaskRunsService {
       actor: p,
       target: { type: 'task_run', id: run.id, task_id: taskId },
     });
-    return toRunDto((await this.repo.findRunById(run.id)) ?? run);
+    return this.runDto((await this.repo.findRunById(run.id)) ?? run);
   }
 
   /**

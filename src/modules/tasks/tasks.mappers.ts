@@ -42,7 +42,7 @@ export function toTaskDto(t: TaskEntity, publicBaseUrl: string, secret?: string)
   };
 }
 
-export function toRunDto(r: TaskRunEntity): TaskRunDto {
+export function toRunDto(r: TaskRunEntity, artifacts: string[] = []): TaskRunDto {
   return {
     id: r.id,
     task_id: r.taskId,
@@ -56,6 +56,7 @@ export function toRunDto(r: TaskRunEntity): TaskRunDto {
     usage: r.usage,
     error: r.error,
     output: r.output,
+    artifacts,
     created_at: r.createdAt.toISOString(),
     started_at: iso(r.startedAt),
     finished_at: iso(r.finishedAt),

@@ -5,6 +5,7 @@ import { QueueModule } from '@libs/queue';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
+import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { ChatModule } from '../chat/chat.module';
 import { SettingsModule } from '../settings/settings.module';
 import { TaskRunExecutor } from './task-run-executor';
@@ -28,6 +29,7 @@ import { TasksService } from './tasks.service';
     EventsModule,
     QueueModule,
     AgentsModule,
+    ArtifactsModule,
     SettingsModule,
     ChatModule,
     IdempotencyModule,

@@ -3,11 +3,13 @@ import { NotFoundException } from '@libs/errors';
 import { Injectable, Logger } from '@nestjs/common';
 import { ArtifactsContract } from 'src/modules/artifacts/artifacts.contract';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
+import { ChatAgents } from 'src/modules/chat/context/chat-agent';
 import { ConversationsService } from 'src/modules/chat/conversations/conversations.service';
 import { SendMessageDto } from 'src/modules/chat/dto/chat.dto';
 import { toolActor } from 'src/modules/chat/tools/tool-call.types';
 import { TurnEvent, TurnEventsService } from 'src/modules/chat/turns/turn-events.service';
 import { StartedTurn, TurnsService } from 'src/modules/chat/turns/turns.service';
+import { SkillsContract } from 'src/modules/skills/skills.contract';
 
 /** Sending a message (starts a turn) and following a turn's events, locally or from Redis. */
 @Injectable()
@@ -20,6 +22,8 @@ export class ChatStreamService {
     private readonly events: TurnEventsService,
     private readonly repo: ChatRepository,
     private readonly artifacts: ArtifactsContract,
+    private readonly skills: SkillsContract,
+    private readonly agents: ChatAgents,
   ) {}
 
   /** Validates access, stores the user message and starts the turn (409 turn_in_progress while one runs). */
@@ -30,6 +34,7 @@ export class ChatStreamService {
     const preflight = this.turns.preflight(p.orgId);
     const c = await conversation;
     const attachments = await this.checkAttachments(p.orgId, dto.attachments ?? []);
+    await this.preEnableSkills(p, c.id, c.agentId ?? c.agent, dto.skills ?? []);
     const started = await this.turns.start(
       {
         orgId: p.orgId,
@@ -49,6 +54,22 @@ export class ChatStreamService {
         .catch((err: Error) => this.logger.warn(`linking attachments to ${c.id} failed: ${err.message}`));
     }
     return started;
+  }
+
+  /**
+   * `skills: [slug]` of the send body: enabled for the conversation before the turn starts, as
+   * `POST …/skills` would (404 `skill_not_found`, 409 `skill_budget_exceeded`: no turn starts).
+   */
+  private async preEnableSkills(p: Principal, conversationId: string, agent: string, slugs: string[]): Promise<void> {
+    const unique = [...new Set(slugs)];
+    if (!unique.length) {
+      return;
+    }
+    const { skills } = await this.agents.agent(p.orgId, agent);
+    const scope = { orgId: p.orgId, conversationId, agentSkills: skills ?? [], userId: p.userId };
+    for (const slug of unique) {
+      await this.skills.enable(scope, slug);
+    }
   }
 
   /** The attachment ids without duplicates; 404 when one is not an artifact of the org (no turn starts). */

@@ -121,7 +121,15 @@ export class SendMessageDto {
   @MaxLength(64, { each: true })
   @Matches(/^art_[A-Za-z0-9_-]+$/, { each: true, message: 'each attachment must be an artifact id (art_…)' })
   attachments?: string[];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @IsArray() @IsString({ each: true }) skills?: string[];
+  @ApiPropertyOptional({
+    type: [String],
+    description: 'skill slugs enabled for the conversation before the turn starts (as POST …/skills)',
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(10)
+  @IsString({ each: true })
+  skills?: string[];
 }
 
 export class DecideApprovalDto {

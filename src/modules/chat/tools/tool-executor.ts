@@ -4,6 +4,7 @@ import { ToolExecutionError } from '@libs/connectors/connector';
 import { ToolCatalogPort, type CatalogTool } from '@libs/connectors/tool-catalog.port';
 import { Injectable } from '@nestjs/common';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
+import { ToolArtifacts } from './tool-artifacts';
 import type { ToolOutcome } from './tool-call.types';
 
 /** Runs a tool on its backend (with the tool timeout) and stores the outcome on its tool-call row. */
@@ -14,9 +15,13 @@ export class ToolExecutor {
     private readonly catalog: ToolCatalogPort,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly files: ToolArtifacts,
   ) {}
 
-  /** Runs the backend with a timeout and stores the outcome on the tool call row (already `running`). */
+  /**
+   * Runs the backend with a timeout and stores the outcome on the tool call row (already `running`);
+   * files the tool returned become artifacts and the result keeps references to them.
+   */
   async executeAndStore(
     orgId: string,
     toolCallId: string,
@@ -26,6 +31,9 @@ export class ToolExecutor {
   ): Promise<ToolOutcome> {
     const started = Date.now();
     const outcome = await this.execute(orgId, tool, args);
+    if (outcome.status === 'completed') {
+      outcome.result = await this.files.storeFiles(orgId, toolCallId, tool, outcome.result);
+    }
     outcome.usageMs = Date.now() - started;
     await this.repo.updateToolCall(toolCallId, {
       status: outcome.status,

@@ -269,6 +269,12 @@ export class TaskRunDto {
   @ApiProperty({ nullable: true, type: Object }) usage: Record<string, number> | null;
   @ApiProperty({ nullable: true, type: TaskRunErrorDto }) error: TaskRunErrorDto | null;
   @ApiProperty({ nullable: true, type: String, description: "The agent's final answer" }) output: string | null;
+  @ApiProperty({
+    type: [String],
+    example: ['art_…'],
+    description: 'Artifacts the run produced (tool files of its conversation), oldest first',
+  })
+  artifacts: string[];
   @ApiProperty() created_at: string;
   @ApiProperty({ nullable: true, type: String }) started_at: string | null;
   @ApiProperty({ nullable: true, type: String }) finished_at: string | null;
