@@ -37,6 +37,8 @@ export interface OrgEventMap {
   'skill.submitted': Data & { skill_id: string; slug: string; submitted_by: string | null };
   /** a skill version was approved or rejected; `submitted_by` is who should hear about it */
   'skill.reviewed': Data & { skill_id: string; slug: string; decision: string; submitted_by: string | null };
+  /** every state/step change of a pipeline run (docs/pipelines.md) */
+  'pipeline_run.updated': Data & { run_id: string; pipeline_id: string; status: string };
   /** one user's notification (the WebSocket gateway sends it to that user only) */
   'notification.created': Data & { id: string; user_id: string; kind: string };
 }

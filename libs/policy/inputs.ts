@@ -53,6 +53,7 @@ const CHANNEL_OF_ENTRY: Record<ToolGateInput['entry'], string | null> = {
   agent_run: null,
   incoming: 'webchat',
   task: 'task',
+  pipeline: 'pipeline',
 };
 
 /** The tool's own name: a catalog tool carries it; else the qualified name without its `<source|connector>.` qualifier. */

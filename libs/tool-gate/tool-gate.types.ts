@@ -54,7 +54,7 @@ export interface GateCaller {
 }
 
 /** Where a tool call comes from (audited with the decision). */
-export type ToolCallEntry = 'chat' | 'manual' | 'agent_run' | 'incoming' | 'task' | 'direct';
+export type ToolCallEntry = 'chat' | 'manual' | 'agent_run' | 'incoming' | 'task' | 'direct' | 'pipeline';
 
 export interface ToolGateInput {
   orgId: string;

@@ -16,6 +16,8 @@ export interface AutomatedTurnInput {
   approvalDefaults?: Partial<ApprovalDefaults>;
   /** sees every event of the turn (`approval_required`, `approval_resolved`, …) */
   observe?: (event: string, data: Record<string, unknown>) => void;
+  /** continue the conversation with this external key (a channel thread) instead of a new one; the turn is then `incoming` */
+  externalKey?: string;
 }
 
 export interface AutomatedTurnOutcome {

@@ -1,7 +1,9 @@
 import type { DynamicModule, Type } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
+import { ChannelsModule } from '../channels/channels.module';
 import { ContextPipelinesModule } from '../context-pipelines/context-pipelines.module';
 import { NotificationsModule } from '../notifications/notifications.module';
+import { PipelinesModule } from '../pipelines/pipelines.module';
 import { TaskRecommendationsModule } from '../task-recommendations/task-recommendations.module';
 import { TasksModule } from '../tasks/tasks.module';
 import { WebhooksModule } from '../webhooks/webhooks.module';
@@ -14,4 +16,6 @@ export const AUTOMATION_MODULES: (Type<unknown> | DynamicModule)[] = [
   TaskRecommendationsModule,
   ArtifactsModule,
   ContextPipelinesModule,
+  ChannelsModule,
+  PipelinesModule,
 ];

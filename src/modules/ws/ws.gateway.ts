@@ -7,6 +7,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import WebSocket, { WebSocketServer } from 'ws';
+import { PipelineRunsContract } from '../pipelines/pipelines.contract';
 import { SyncService } from '../sources/sync.service';
 import { TasksContract } from '../tasks/tasks.contract';
 
@@ -33,6 +34,7 @@ export const WS_TOPICS: Record<string, string[]> = {
   approvals: ['approval.'],
   access_requests: ['access_request.'],
   task_runs: ['task_run.'],
+  pipeline_runs: ['pipeline_run.'],
   notifications: ['notification.'],
   '*': [''],
 };
@@ -41,6 +43,7 @@ export const WS_TOPICS: Record<string, string[]> = {
 const ID_TOPICS: Record<string, { prefixes: string[]; fields: string[] }> = {
   job: { prefixes: ['job.', 'sync_job.'], fields: ['job_id', 'id', 'job.id'] },
   task_run: { prefixes: ['task_run.'], fields: ['run_id'] },
+  pipeline_run: { prefixes: ['pipeline_run.'], fields: ['run_id'] },
 };
 
 const MAX_TOPICS = 50;
@@ -133,6 +136,7 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly events: OrgEvents,
     private readonly jobs: SyncService,
     private readonly tasks: TasksContract,
+    private readonly pipelineRuns: PipelineRunsContract,
     @Optional() metrics?: ConnectionMetrics,
   ) {
     metrics?.trackWebSocketClients(() => this.clientCount());
@@ -424,6 +428,9 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
     }
     if (m[1] === 'task_run') {
       return (await this.tasks.runStatus(p.orgId, m[2]).catch(() => null)) ? 'ok' : 'not_found';
+    }
+    if (m[1] === 'pipeline_run') {
+      return (await this.pipelineRuns.runExists(p.orgId, m[2]).catch(() => false)) ? 'ok' : 'not_found';
     }
     const id = m[2].replace(/^[a-z]+_/, '');
     if (!/^[0-9a-f-]{36}$/i.test(id)) {

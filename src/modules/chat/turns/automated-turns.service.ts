@@ -33,22 +33,34 @@ export class AutomatedTurnsService extends ChatTurnsContract {
     const preflight = this.turns.preflight(input.orgId);
     const agent = await this.agents.agent(input.orgId, input.agent);
     const actor = await this.actor(input.orgId, input.actorUserId);
-    const conversation = await this.repo.createConversation({
-      orgId: input.orgId,
-      title: input.title.slice(0, 300),
-      realm: input.realm ?? agent.realm,
-      agent: agent.name,
-      agentId: agent.id,
-      createdBy: actor.userId,
-    });
+    const key = input.externalKey ?? null;
+    const create = () =>
+      this.repo.createConversation({
+        orgId: input.orgId,
+        title: input.title.slice(0, 300),
+        realm: input.realm ?? agent.realm,
+        agent: agent.name,
+        agentId: agent.id,
+        createdBy: actor.userId,
+        externalKey: key,
+      });
+    const conversation = key
+      ? ((await this.repo.findConversationByExternalKey(input.orgId, key)) ??
+        (await create().catch(async (err) => {
+          if ((err as { code?: string }).code === '23505') {
+            return (await this.repo.findConversationByExternalKey(input.orgId, key))!;
+          }
+          throw err;
+        })))
+      : await create();
     const started = await this.turns.start(
       {
         orgId: input.orgId,
         conversation,
         content: input.content,
         actor,
-        kind: 'task',
-        source: 'task',
+        kind: key ? 'incoming' : 'task',
+        source: key ? 'incoming' : 'task',
         observe: input.observe,
         maxIterations: input.maxIterations,
         approvalDefaults: input.approvalDefaults,

@@ -1,0 +1,83 @@
+import type { AuditService } from '@libs/audit';
+import type { Principal } from '@libs/auth/principal';
+import { NotFoundException, ValidationException } from '@libs/errors';
+import type { AgentsContract } from 'src/modules/agents/agents.contract';
+import { BindingsService } from './bindings.service';
+import type { ChannelBindingEntity } from './channel.entity';
+import type { ChannelsRepository } from './channels.repository';
+
+/** In-memory stand-in of the bindings part of ChannelsRepository. */
+class FakeRepo {
+  rows: ChannelBindingEntity[] = [];
+  private n = 0;
+  listBindings = async (orgId: string) =>
+    this.rows.filter((r) => r.orgId === orgId).sort((a, b) => a.position - b.position);
+  findBinding = async (orgId: string, id: string) => this.rows.find((r) => r.orgId === orgId && r.id === id) ?? null;
+  nextPosition = async (orgId: string) => (await this.listBindings(orgId)).length;
+  createBinding = async (data: Partial<ChannelBindingEntity>) => {
+    const row = {
+      ...data,
+      id: `bnd_${++this.n}`,
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    } as ChannelBindingEntity;
+    this.rows.push(row);
+    return row;
+  };
+  reorder = async (orgId: string, ids: string[]) =>
+    ids.forEach((id, i) => {
+      this.rows.find((r) => r.orgId === orgId && r.id === id)!.position = i;
+    });
+}
+
+describe('BindingsService', () => {
+  const p = { orgId: 'org-1', userId: 'u1' } as Principal;
+  let repo: FakeRepo;
+  let svc: BindingsService;
+
+  beforeEach(() => {
+    repo = new FakeRepo();
+    const agents = {
+      resolve: async (_org: string, name: string) => {
+        if (name !== 'default') {
+          throw new NotFoundException('Agent');
+        }
+        return { id: 'a1', name };
+      },
+    } as unknown as AgentsContract;
+    const audit = { record: async () => undefined } as unknown as AuditService;
+    svc = new BindingsService(repo as unknown as ChannelsRepository, agents, audit);
+  });
+
+  it('appends, or inserts at the given position', async () => {
+    const a = await svc.create(p, { agent: 'default', match_rule: { channel: 'slack' } });
+    const b = await svc.create(p, { agent: 'default', match_rule: { channel: 'slack' } });
+    const c = await svc.create(p, { agent: 'default', match_rule: { channel: 'slack', from: 'x*' }, position: 0 });
+    expect((await repo.listBindings('org-1')).map((r) => r.id)).toEqual([c.id, a.id, b.id]);
+    expect(c.match_rule).toEqual({ channel: 'slack', from: 'x*' });
+  });
+
+  it('text_regex must compile as RE2', async () => {
+    await expect(
+      svc.create(p, { agent: 'default', match_rule: { channel: 'slack', text_regex: '(?<=x)y' } }),
+    ).rejects.toBeInstanceOf(ValidationException);
+    const ok = await svc.create(p, { agent: 'default', match_rule: { channel: 'slack', text_regex: '^deploy ' } });
+    expect(ok.match_rule.text_regex).toBe('^deploy ');
+  });
+
+  it('an unknown agent is a 400, not a 404', async () => {
+    await expect(svc.create(p, { agent: 'ghost', match_rule: { channel: 'slack' } })).rejects.toBeInstanceOf(
+      ValidationException,
+    );
+  });
+
+  it('reorder needs every id of the org exactly once', async () => {
+    const a = await svc.create(p, { agent: 'default', match_rule: { channel: 'slack' } });
+    const b = await svc.create(p, { agent: 'default', match_rule: { channel: 'slack' } });
+    await expect(svc.reorder(p, [a.id])).rejects.toBeInstanceOf(ValidationException);
+    await expect(svc.reorder(p, [a.id, a.id])).rejects.toBeInstanceOf(ValidationException);
+    await expect(svc.reorder(p, [a.id, 'bnd_other'])).rejects.toBeInstanceOf(ValidationException);
+    const page = await svc.reorder(p, [b.id, a.id]);
+    expect(page.items.map((x) => x.id)).toEqual([b.id, a.id]);
+  });
+});

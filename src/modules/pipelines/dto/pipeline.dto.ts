@@ -1,0 +1,154 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsBoolean,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { RUN_STATUSES } from '../pipeline.entity';
+
+export class PipelineStepDto {
+  @ApiProperty({ description: 'a source of the org' })
+  @IsString()
+  @Length(1, 100)
+  source_id: string;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description: 'stored with the version (see docs)',
+  })
+  @IsOptional()
+  @IsObject()
+  config_overrides?: Record<string, unknown>;
+}
+
+export class CreatePipelineDto {
+  @ApiProperty({ example: 'nightly-crm', description: 'unique per org (case-insensitive)' })
+  @IsString()
+  @Length(1, 100)
+  name: string;
+
+  @ApiPropertyOptional({ default: 'default' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9_-]{0,99}$/)
+  realm?: string;
+
+  @ApiProperty({ type: [PipelineStepDto] })
+  @ValidateNested({ each: true })
+  @Type(() => PipelineStepDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  steps: PipelineStepDto[];
+
+  @ApiPropertyOptional({ default: 'manual', description: '`manual` or a 5-field cron expression (UTC)' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  schedule?: string;
+
+  @ApiPropertyOptional({ default: 30, minimum: 1, maximum: 365 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  retention_days?: number;
+
+  @ApiPropertyOptional({ default: true })
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class UpdatePipelineDto {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  name?: string;
+
+  @ApiPropertyOptional({ type: [PipelineStepDto] })
+  @IsOptional()
+  @ValidateNested({ each: true })
+  @Type(() => PipelineStepDto)
+  @ArrayMinSize(1)
+  @ArrayMaxSize(20)
+  steps?: PipelineStepDto[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 100)
+  schedule?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 365 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(365)
+  retention_days?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+}
+
+export class RevertPipelineDto {
+  @ApiProperty({ description: 'a succeeded run of this pipeline whose graph state is restored' })
+  @IsString()
+  @Length(1, 100)
+  to_run_id: string;
+}
+
+export class PipelineDto {
+  @ApiProperty({ example: 'pip_0f3c…' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() realm: string;
+  @ApiProperty({ type: [PipelineStepDto] }) steps: PipelineStepDto[];
+  @ApiProperty() schedule: string;
+  @ApiProperty() retention_days: number;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() version: number;
+  @ApiProperty() created_at: string;
+  @ApiProperty() updated_at: string;
+}
+
+export class RunStepDto {
+  @ApiProperty() source_id: string;
+  @ApiProperty({ enum: ['pending', 'running', 'succeeded', 'failed', 'skipped'] }) status: string;
+  @ApiProperty({ nullable: true, type: String }) job_id: string | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) stats: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) error: Record<string, unknown> | null;
+}
+
+export class PipelineRunDto {
+  @ApiProperty({ example: 'prun_0f3c…' }) id: string;
+  @ApiProperty() pipeline_id: string;
+  @ApiProperty() pipeline_version: number;
+  @ApiProperty({ enum: RUN_STATUSES }) status: string;
+  @ApiProperty({ type: [RunStepDto] }) steps: RunStepDto[];
+  @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) stats: Record<string, number>;
+  @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) error: Record<string, unknown> | null;
+  @ApiProperty({ nullable: true, type: String }) retry_of: string | null;
+  @ApiProperty({ nullable: true, type: String }) started_at: string | null;
+  @ApiProperty({ nullable: true, type: String }) finished_at: string | null;
+  @ApiProperty() created_at: string;
+}
+
+export class RevertResultDto {
+  @ApiProperty() pipeline_id: string;
+  @ApiProperty() to_run_id: string;
+  @ApiProperty({ description: 'nodes brought back' }) restored: number;
+  @ApiProperty({ description: 'nodes archived' }) archived: number;
+}

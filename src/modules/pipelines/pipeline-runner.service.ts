@@ -1,0 +1,137 @@
+import { OrgEvents } from '@libs/events';
+import { Injectable, Logger } from '@nestjs/common';
+import { SourcesService } from '../sources/sources.service';
+import { SyncService, type SyncActor } from '../sources/sync.service';
+import type { PipelineRunEntity, RunStatus } from './pipeline.entity';
+import { toRunDto } from './pipelines.mappers';
+import { PipelinesRepository } from './pipelines.repository';
+
+const FINISHED_JOB = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** The run was cancelled (its row left the active states) while the runner worked on it. */
+class RunCancelled extends Error {}
+const POLL_MS = 250;
+
+/**
+ * Executes a run detached from the request: each step starts its source's sync job (trigger
+ * `pipeline`) and waits for it; the first failed step fails the run. Every state change is
+ * published as `pipeline_run.updated`.
+ */
+@Injectable()
+export class PipelineRunner {
+  private readonly logger = new Logger(PipelineRunner.name);
+
+  constructor(
+    private readonly repo: PipelinesRepository,
+    private readonly sources: SourcesService,
+    private readonly sync: SyncService,
+    private readonly events: OrgEvents,
+  ) {}
+
+  start(run: PipelineRunEntity, actor: SyncActor | null): void {
+    void this.execute(run, actor).catch((err: Error) => {
+      if (err instanceof RunCancelled) {
+        return this.stopCancelled(run, actor);
+      }
+      this.logger.error(`pipeline run ${run.id} crashed: ${err.message}`);
+      void this.finish(run, 'failed', { code: 'internal_error', message: err.message }).catch(() => undefined);
+    });
+  }
+
+  private async execute(run: PipelineRunEntity, actor: SyncActor | null): Promise<void> {
+    for (const step of run.steps) {
+      const source = await this.sources.requireSource(run.orgId, step.source_id).catch(() => null);
+      if (!source || !source.enabled) {
+        step.status = 'failed';
+        step.error = { code: 'source_unavailable', message: 'The source is missing or disabled' };
+        return this.finish(run, 'failed', step.error);
+      }
+    }
+    await this.update(run, { status: 'running', startedAt: new Date() });
+    for (const step of run.steps) {
+      step.status = 'running';
+      await this.update(run, {});
+      const source = await this.sources.requireSource(run.orgId, step.source_id);
+      let job;
+      try {
+        job = await this.sync.start(source, actor, { trigger: 'pipeline' });
+      } catch (err) {
+        const e = err as { code?: string; message: string };
+        step.status = 'failed';
+        step.error = { code: e.code ?? 'sync_not_started', message: e.message };
+        return this.finish(run, 'failed', step.error);
+      }
+      step.job_id = job.id;
+      await this.update(run, {});
+      while (!FINISHED_JOB.has(job.status)) {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        const current = await this.repo.findRunById(run.orgId, run.id);
+        if (current?.status === 'cancelled') {
+          throw new RunCancelled();
+        }
+        job = await this.sync.getJob(run.orgId, job.id);
+      }
+      step.stats = { ...job.stats };
+      if (job.status !== 'succeeded') {
+        step.status = 'failed';
+        step.error = { code: job.error?.code ?? `job_${job.status}`, message: job.error?.message ?? job.status };
+        return this.finish(run, 'failed', step.error);
+      }
+      step.status = 'succeeded';
+      await this.update(run, {});
+    }
+    await this.update(run, { status: 'finalizing' });
+    await this.finish(run, 'succeeded', null);
+  }
+
+  private async finish(run: PipelineRunEntity, status: RunStatus, error: { code: string; message: string } | null) {
+    for (const s of run.steps) {
+      if (s.status === 'pending') {
+        s.status = 'skipped';
+      }
+    }
+    const stats: Record<string, number> = {};
+    for (const s of run.steps) {
+      for (const [k, v] of Object.entries(s.stats ?? {})) {
+        if (typeof v === 'number') {
+          stats[k] = (stats[k] ?? 0) + v;
+        }
+      }
+    }
+    await this.update(run, { status, error, stats, finishedAt: new Date() });
+  }
+
+  /** Cancels the sync job of the step that was running and records the steps' final state. */
+  private async stopCancelled(run: PipelineRunEntity, actor: SyncActor | null): Promise<void> {
+    const step = run.steps.find((s) => s.status === 'running');
+    if (step?.job_id) {
+      await this.sync
+        .cancel(run.orgId, step.source_id, step.job_id, actor ?? { userId: 'system' })
+        .catch(() => undefined);
+    }
+    for (const s of run.steps) {
+      if (s.status === 'pending' || s.status === 'running') {
+        s.status = 'skipped';
+      }
+    }
+    await this.repo.updateRun(run.id, { steps: run.steps });
+    await this.publish((await this.repo.findRunById(run.orgId, run.id)) ?? run);
+  }
+
+  private async update(run: PipelineRunEntity, patch: Partial<PipelineRunEntity>): Promise<void> {
+    Object.assign(run, patch);
+    if (!(await this.repo.updateActiveRun(run.id, { ...patch, steps: run.steps }))) {
+      throw new RunCancelled();
+    }
+    await this.publish(run);
+  }
+
+  private async publish(run: PipelineRunEntity): Promise<void> {
+    await this.events.publish(run.orgId, 'pipeline_run.updated', {
+      run_id: run.id,
+      pipeline_id: run.pipelineId,
+      status: run.status,
+      run: toRunDto(run),
+    });
+  }
+}

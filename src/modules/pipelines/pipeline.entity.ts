@@ -1,0 +1,108 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+export const RUN_STATUSES = ['validating', 'running', 'finalizing', 'succeeded', 'failed', 'cancelled'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const ACTIVE_RUN_STATUSES: RunStatus[] = ['validating', 'running', 'finalizing'];
+
+export interface PipelineStep {
+  source_id: string;
+  config_overrides?: Record<string, unknown>;
+}
+
+export interface RunStep {
+  source_id: string;
+  status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  job_id: string | null;
+  stats: Record<string, unknown> | null;
+  error: { code: string; message: string } | null;
+}
+
+/** A versioned, connector-driven pipeline (`pip_…`): an ordered list of source syncs. */
+@Entity('pipelines')
+export class PipelineEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id: string;
+
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 100, default: 'default' })
+  realm: string;
+
+  @Column({ type: 'jsonb' })
+  steps: PipelineStep[];
+
+  @Column({ type: 'varchar', length: 100, default: 'manual' })
+  schedule: string;
+
+  @Column({ name: 'retention_days', type: 'integer', default: 30 })
+  retentionDays: number;
+
+  @Column({ type: 'boolean', default: true })
+  enabled: boolean;
+
+  @Column({ type: 'integer', default: 1 })
+  version: number;
+
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', precision: 3 })
+  updatedAt: Date;
+}
+
+/** One execution of a pipeline version (`prun_…`). */
+@Entity('pipeline_runs')
+export class PipelineRunEntity {
+  @PrimaryColumn({ type: 'varchar', length: 40 })
+  id: string;
+
+  @Column({ name: 'pipeline_id', type: 'varchar', length: 40 })
+  pipelineId: string;
+
+  @Column({ name: 'org_id', type: 'uuid' })
+  orgId: string;
+
+  @Column({ name: 'pipeline_version', type: 'integer' })
+  pipelineVersion: number;
+
+  @Column({ type: 'varchar', length: 20 })
+  status: RunStatus;
+
+  @Column({ type: 'jsonb' })
+  steps: RunStep[];
+
+  @Column({ type: 'jsonb', default: () => "'{}'" })
+  stats: Record<string, number>;
+
+  @Column({ type: 'jsonb', nullable: true })
+  error: { code: string; message: string } | null;
+
+  @Column({ name: 'retry_of', type: 'varchar', length: 40, nullable: true })
+  retryOf: string | null;
+
+  @Column({ name: 'requested_by', type: 'uuid', nullable: true })
+  requestedBy: string | null;
+
+  @Column({ name: 'started_at', type: 'timestamptz', precision: 3, nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'timestamptz', precision: 3, nullable: true })
+  finishedAt: Date | null;
+
+  /** set by `POST /pipeline-agent/complete`; the run's pipeline tokens are refused from then on */
+  @Column({ name: 'agent_completed_at', type: 'timestamptz', precision: 3, nullable: true })
+  agentCompletedAt: Date | null;
+
+  @Column({ name: 'agent_summary', type: 'text', nullable: true })
+  agentSummary: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
+  createdAt: Date;
+}

@@ -1,0 +1,43 @@
+import { EventsModule } from '@libs/events';
+import { GraphModule } from '@libs/graph/graph.module';
+import { IdempotencyModule } from '@libs/idempotency';
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth/auth.module';
+import { OrgToolGateModule } from '../policies/policy-enforcement.module';
+import { SettingsModule } from '../settings/settings.module';
+import { SourcesModule } from '../sources/sources.module';
+import { PipelineAgentController, PipelineAgentTokenController } from './pipeline-agent.controller';
+import { PipelineAgentService } from './pipeline-agent.service';
+import { PipelineGraphRepository } from './pipeline-graph.repository';
+import { PipelineRunner } from './pipeline-runner.service';
+import { PipelineEntity, PipelineRunEntity } from './pipeline.entity';
+import { PipelineRunsContract } from './pipelines.contract';
+import { PipelinesController } from './pipelines.controller';
+import { PipelinesRepository } from './pipelines.repository';
+import { PipelinesService } from './pipelines.service';
+
+/** `/pipelines`: versioned connector-driven pipelines, runs, retry and revert (docs/pipelines.md). */
+@Module({
+  imports: [
+    TypeOrmModule.forFeature([PipelineEntity, PipelineRunEntity]),
+    SourcesModule,
+    GraphModule,
+    EventsModule,
+    IdempotencyModule,
+    AuthModule,
+    OrgToolGateModule,
+    SettingsModule,
+  ],
+  controllers: [PipelinesController, PipelineAgentTokenController, PipelineAgentController],
+  providers: [
+    PipelinesRepository,
+    PipelineGraphRepository,
+    PipelineRunner,
+    PipelinesService,
+    PipelineAgentService,
+    { provide: PipelineRunsContract, useExisting: PipelinesRepository },
+  ],
+  exports: [PipelineRunsContract],
+})
+export class PipelinesModule {}

@@ -1,0 +1,125 @@
+import { paginate, type Page, type PageQuery } from '@libs/pagination';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, QueryFailedError, type Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { ACTIVE_RUN_STATUSES, PipelineEntity, PipelineRunEntity, type RunStatus } from './pipeline.entity';
+import { PipelineRunsContract } from './pipelines.contract';
+
+const isUniqueViolation = (e: unknown, index: string) =>
+  e instanceof QueryFailedError &&
+  (e as QueryFailedError & { driverError?: { code?: string; constraint?: string } }).driverError?.code === '23505' &&
+  (e as QueryFailedError & { driverError?: { constraint?: string } }).driverError?.constraint === index;
+
+/** The only code touching `pipelines` and `pipeline_runs`; every method is scoped to an org. */
+@Injectable()
+export class PipelinesRepository implements PipelineRunsContract {
+  constructor(
+    @InjectRepository(PipelineEntity) private readonly pipelines: Repository<PipelineEntity>,
+    @InjectRepository(PipelineRunEntity) private readonly runs: Repository<PipelineRunEntity>,
+  ) {}
+
+  /** Inserts the pipeline; false when the name is taken in the org. */
+  async insertPipeline(row: Omit<PipelineEntity, 'createdAt' | 'updatedAt'>): Promise<boolean> {
+    try {
+      await this.pipelines.insert(row as QueryDeepPartialEntity<PipelineEntity>);
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e, 'pipelines_org_name_uq')) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  findPipeline(orgId: string, id: string): Promise<PipelineEntity | null> {
+    return this.pipelines.findOne({ where: { orgId, id } });
+  }
+
+  listPipelines<R>(orgId: string, q: PageQuery, map: (e: PipelineEntity) => R): Promise<Page<R>> {
+    const qb = this.pipelines.createQueryBuilder('p').where('p.org_id = :orgId', { orgId });
+    return paginate(qb, q, { scope: `pipelines:${orgId}`, map });
+  }
+
+  /** Updates the pipeline and bumps its version; false when the new name is taken. */
+  async updatePipeline(orgId: string, id: string, patch: Partial<PipelineEntity>): Promise<boolean> {
+    try {
+      await this.pipelines
+        .createQueryBuilder()
+        .update()
+        .set({ ...patch, version: () => 'version + 1' } as QueryDeepPartialEntity<PipelineEntity>)
+        .where('org_id = :orgId AND id = :id', { orgId, id })
+        .execute();
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e, 'pipelines_org_name_uq')) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  async deletePipeline(orgId: string, id: string): Promise<void> {
+    await this.pipelines.delete({ orgId, id });
+  }
+
+  /** Inserts a run; false when the pipeline already has an active run. */
+  async insertRun(row: Omit<PipelineRunEntity, 'createdAt'>): Promise<boolean> {
+    try {
+      await this.runs.insert(row as QueryDeepPartialEntity<PipelineRunEntity>);
+      return true;
+    } catch (e) {
+      if (isUniqueViolation(e, 'pipeline_runs_one_active_uq')) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  findRun(orgId: string, pipelineId: string, id: string): Promise<PipelineRunEntity | null> {
+    return this.runs.findOne({ where: { orgId, pipelineId, id } });
+  }
+
+  findRunById(orgId: string, id: string): Promise<PipelineRunEntity | null> {
+    return this.runs.findOne({ where: { orgId, id } });
+  }
+
+  async runExists(orgId: string, runId: string): Promise<boolean> {
+    return runId.length <= 40 && (await this.runs.exist({ where: { orgId, id: runId } }));
+  }
+
+  activeRun(orgId: string, pipelineId: string): Promise<PipelineRunEntity | null> {
+    return this.runs.findOne({ where: { orgId, pipelineId, status: In(ACTIVE_RUN_STATUSES) } });
+  }
+
+  /** Succeeded runs that finished after `after` (the runs a revert undoes). */
+  async runsFinishedAfter(orgId: string, pipelineId: string, after: Date): Promise<PipelineRunEntity[]> {
+    return this.runs
+      .createQueryBuilder('r')
+      .where('r.org_id = :orgId AND r.pipeline_id = :pipelineId', { orgId, pipelineId })
+      .andWhere('r.finished_at > :after', { after })
+      .getMany();
+  }
+
+  listRuns<R>(orgId: string, pipelineId: string, q: PageQuery, map: (e: PipelineRunEntity) => R): Promise<Page<R>> {
+    const qb = this.runs
+      .createQueryBuilder('r')
+      .where('r.org_id = :orgId AND r.pipeline_id = :pipelineId', { orgId, pipelineId });
+    return paginate(qb, q, { scope: `pipeline-runs:${orgId}:${pipelineId}`, map });
+  }
+
+  /** Applies `patch` only while the run is active; false when it is finished (e.g. cancelled meanwhile). */
+  async updateActiveRun(id: string, patch: Partial<PipelineRunEntity>): Promise<boolean> {
+    const r = await this.runs
+      .createQueryBuilder()
+      .update()
+      .set(patch as QueryDeepPartialEntity<PipelineRunEntity>)
+      .where('id = :id AND status IN (:...active)', { id, active: ACTIVE_RUN_STATUSES })
+      .execute();
+    return (r.affected ?? 0) > 0;
+  }
+
+  async updateRun(id: string, patch: Partial<PipelineRunEntity> & { status?: RunStatus }): Promise<void> {
+    await this.runs.update({ id }, patch as QueryDeepPartialEntity<PipelineRunEntity>);
+  }
+}
