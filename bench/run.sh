@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmarks against the real stack (each prints its figures beside baselines from the same
 # run and records them in bench/results/), then rewrites the summary table at the top of
-# docs/performance.md (bench/report.ts). Knobs: BENCHES (default "http ingest chat-sse automation policies"),
+# docs/performance.md (bench/report.ts). Knobs: BENCHES (default "http ingest chat-sse automation policies context-ingest"),
 # BENCH_DURATION_SEC, BENCH_CONNECTIONS; see each bench's header for its own.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
@@ -13,7 +13,7 @@ run() { node -r ts-node/register/transpile-only -r tsconfig-paths/register "$@";
 export TS_NODE_PROJECT=tsconfig.json
 run bench/report.ts start
 failed=()
-for b in ${BENCHES:-http ingest chat-sse automation policies}; do
+for b in ${BENCHES:-http ingest chat-sse automation policies context-ingest}; do
   if [ -f "bench/$b.ts" ]; then
     log "bench $b"
     run "bench/$b.ts" || failed+=("$b")

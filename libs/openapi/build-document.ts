@@ -104,6 +104,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   auth: 'Login, registration, the current user, OIDC',
   'context-pipelines': 'Continuous ingest: NDJSON over POST with per-pipeline tokens, run windows',
   channels: 'Slack, webhook and e-mail channels, and the bindings that route their messages to agents',
+  'cron-channels': 'Scheduled messages to a channel through an agent, on the task scheduler',
   chat: 'Conversations, streamed messages (SSE), tool calls, approvals, the tool catalog, inbound chat',
   graph: 'Knowledge graph search, expansion, stats, schema and read-only Cypher',
   health: 'Readiness, feature flags and dependency status',

@@ -9,6 +9,8 @@ import { ChatModule } from '../chat/chat.module';
 import { BindingsController, ChannelBindingsAliasController } from './bindings.controller';
 import { BindingsService } from './bindings.service';
 import { ChannelInboundService } from './channel-inbound.service';
+import { ChannelPostContract } from './channel-post.contract';
+import { ChannelPostService } from './channel-post.service';
 import { SlackApi, WebhookCallback } from './channel-senders';
 import { ChannelBindingEntity, ChannelEntity } from './channel.entity';
 import { ChannelInboundController, ChannelsController } from './channels.controller';
@@ -32,6 +34,15 @@ import { ChannelsService } from './channels.service';
   ],
   // order matters: `/channels/bindings` before `/channels/:name`, configure/test before `/channels/webhook/:id`
   controllers: [ChannelBindingsAliasController, BindingsController, ChannelsController, ChannelInboundController],
-  providers: [ChannelsRepository, ChannelsService, BindingsService, ChannelInboundService, SlackApi, WebhookCallback],
+  providers: [
+    ChannelsRepository,
+    ChannelsService,
+    BindingsService,
+    ChannelInboundService,
+    SlackApi,
+    WebhookCallback,
+    { provide: ChannelPostContract, useClass: ChannelPostService },
+  ],
+  exports: [ChannelPostContract],
 })
 export class ChannelsModule {}

@@ -2,6 +2,7 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { ChannelsModule } from '../channels/channels.module';
 import { ContextPipelinesModule } from '../context-pipelines/context-pipelines.module';
+import { CronChannelsModule } from '../cron-channels/cron-channels.module';
 import { NotificationsModule } from '../notifications/notifications.module';
 import { PipelinesModule } from '../pipelines/pipelines.module';
 import { TaskRecommendationsModule } from '../task-recommendations/task-recommendations.module';
@@ -18,4 +19,5 @@ export const AUTOMATION_MODULES: (Type<unknown> | DynamicModule)[] = [
   ContextPipelinesModule,
   ChannelsModule,
   PipelinesModule,
+  CronChannelsModule,
 ];

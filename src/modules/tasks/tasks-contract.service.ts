@@ -1,7 +1,9 @@
 import type { Principal } from '@libs/auth/principal';
 import { createValidationPipe } from '@libs/errors/validation.pipe';
+import type { Page, PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
-import { CreateTaskDto } from './dto/task.dto';
+import { CreateTaskDto, UpdateTaskDto } from './dto/task.dto';
+import type { TaskAdminContract } from './task-admin.contract';
 import { TaskRunsService } from './task-runs.service';
 import {
   TasksContract,
@@ -10,16 +12,18 @@ import {
   type TaskSummary,
   type TriggerContext,
 } from './tasks.contract';
+import { TasksRepository } from './tasks.repository';
 import { TasksService } from './tasks.service';
 
 /** TasksContract for other modules (webhooks, recommendations, the WebSocket gateway). */
 @Injectable()
-export class TasksContractService extends TasksContract {
+export class TasksContractService extends TasksContract implements TaskAdminContract {
   private readonly pipe = createValidationPipe();
 
   constructor(
     private readonly tasks: TasksService,
     private readonly runs: TaskRunsService,
+    private readonly repo: TasksRepository,
   ) {
     super();
   }
@@ -43,6 +47,28 @@ export class TasksContractService extends TasksContract {
 
   runStatus(orgId: string, runId: string): Promise<string | null> {
     return this.runs.runStatus(orgId, runId);
+  }
+
+  async update(p: Principal, taskId: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const dto = (await this.pipe.transform(body, { type: 'body', metatype: UpdateTaskDto })) as UpdateTaskDto;
+    return { ...(await this.tasks.update(p, taskId, dto)) };
+  }
+
+  remove(p: Principal, taskId: string): Promise<void> {
+    return this.tasks.remove(p, taskId);
+  }
+
+  async listRuns(p: Principal, taskId: string, query: PageQuery): Promise<Page<Record<string, unknown>>> {
+    const page = await this.runs.list(p, taskId, query);
+    return { ...page, items: page.items.map((r) => ({ ...r })) };
+  }
+
+  async runResult(
+    orgId: string,
+    runId: string,
+  ): Promise<{ taskId: string | null; status: string; output: string | null } | null> {
+    const run = await this.repo.findRun(orgId, runId);
+    return run ? { taskId: run.taskId, status: run.status, output: run.output } : null;
   }
 
   async listForOrg(orgId: string): Promise<TaskSummary[]> {

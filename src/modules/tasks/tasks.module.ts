@@ -8,6 +8,7 @@ import { AgentsModule } from '../agents/agents.module';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { ChatModule } from '../chat/chat.module';
 import { SettingsModule } from '../settings/settings.module';
+import { TaskAdminContract } from './task-admin.contract';
 import { TaskRunExecutor } from './task-run-executor';
 import { TaskRunState } from './task-run-state';
 import { TaskRunsService } from './task-runs.service';
@@ -43,7 +44,8 @@ import { TasksService } from './tasks.service';
     TaskRunExecutor,
     TasksContractService,
     { provide: TasksContract, useExisting: TasksContractService },
+    { provide: TaskAdminContract, useExisting: TasksContractService },
   ],
-  exports: [TasksContract],
+  exports: [TasksContract, TaskAdminContract],
 })
 export class TasksModule {}
