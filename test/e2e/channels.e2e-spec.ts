@@ -1,11 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { slackSignature } from 'src/modules/channels/slack-signature';
 import { addMember, registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
+import { startSmtp } from '../support/smtp-receiver';
 import { eventually } from './chat-helpers';
 
 interface Hit {
@@ -14,34 +14,6 @@ interface Hit {
   signature: string | undefined;
   raw: string;
   body: Record<string, unknown>;
-}
-
-interface Mail {
-  to: string[];
-  raw: string;
-}
-
-/** A local SMTP receiver keeping every message it accepts. */
-async function startSmtp(): Promise<{ server: SMTPServer; url: string; received: Mail[] }> {
-  const received: Mail[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  return { server, url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, received };
 }
 
 /**

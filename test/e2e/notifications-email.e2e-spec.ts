@@ -1,38 +1,8 @@
 import { OrgEvents } from '@libs/events';
-import type { AddressInfo } from 'node:net';
-import { SMTPServer } from 'smtp-server';
 import { addMember, registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
+import { startSmtp } from '../support/smtp-receiver';
 import { eventually } from './chat-helpers';
-
-interface Received {
-  to: string[];
-  raw: string;
-}
-
-/** A local SMTP receiver keeping every message it accepts. */
-async function startSmtp(): Promise<{ server: SMTPServer; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        received.push({
-          to: session.envelope.rcptTo.map((r) => r.address),
-          raw: Buffer.concat(chunks).toString('utf8'),
-        });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const port = (server.server.address() as AddressInfo).port;
-  return { server, url: `smtp://127.0.0.1:${port}`, received };
-}
 
 describe('notifications: e-mail through SMTP per user preference (e2e)', () => {
   let t: TestApp;
