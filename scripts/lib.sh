@@ -20,4 +20,11 @@ ensure_build() {
     log "building"
     npx nest build
   fi
+  # the CLI builds served by /cli/* (nest build empties dist/, so they are rebuilt after it)
+  local cli_manifest
+  cli_manifest="${CLI_DIST_DIR:-dist/cli}/$(node -p "require('./packages/cli/package.json').version")/manifest.json"
+  if [ ! -f "$cli_manifest" ] || [ -n "$(find packages/cli openapi.json -newer "$cli_manifest" -print -quit 2>/dev/null)" ]; then
+    log "building the CLI"
+    node packages/cli/scripts/build.cjs
+  fi
 }

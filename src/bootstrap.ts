@@ -99,7 +99,10 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   app.use(bodyParsers(config.bodyLimitBytes));
   app.use(inputGuard());
   app.use(corsFor(config.corsOrigins));
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['metrics'] });
+  // the sandbox preview proxy declares both of its mounts itself (bare links and the /api/v1 alias)
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['metrics', 'sandbox/preview/{*rest}', `${API_PREFIX}/sandbox/preview/{*rest}`],
+  });
   // the document and the reference page are set up before init: routes added after it would
   // sit behind the router's not-found handler
   const doc = buildOpenApiDocument(app);

@@ -125,6 +125,9 @@ export class AppConfig {
     clientSecret?: string;
   };
   readonly workerToken?: string;
+  /** worker daemons: job lease and heartbeat interval (docs/workers.md) */
+  readonly workerLeaseSecs: number;
+  readonly workerHeartbeatSecs: number;
   readonly seedAdmin: boolean;
   /** password of the seeded admin; undefined = `admin` (refused in production) */
   readonly adminPassword?: string;
@@ -178,6 +181,21 @@ export class AppConfig {
   readonly ingestBatchSize: number;
   readonly ingestConcurrency: number;
   readonly uploadDir: string;
+  readonly cliDistDir: string;
+  /** `/ciab-native` local coding sessions (docs/ciab.md) */
+  readonly ciab: {
+    runtime: 'local' | 'ec2';
+    maxSessionsPerOrg: number;
+    idleTimeoutSecs: number;
+    localWorkDir: string;
+    localShell: string;
+    localMaxMemoryMb?: number;
+    localUidBase: number;
+    hostAccess: 'platform_admin' | 'org_admin' | 'off';
+  };
+  /** sidecars behind the `/orchestrator` and `/ciab` proxies (docs/orchestrator.md); preview token lifetime */
+  readonly sidecars: { openfangUrl?: string; openfangApiKey?: string; ciabUrl?: string };
+  readonly previewTokenTtlSecs: number;
   /** `/artifacts`: blob backend, size cap, signed-link lifetime; S3 settings when the backend is `s3` */
   readonly artifacts: { backend: 'local' | 's3'; maxBytes: number; linkTtlSecs: number };
   /** `/context/pipelines` ingest limits per request and per pipeline (docs/context-pipelines.md) */
@@ -195,6 +213,8 @@ export class AppConfig {
   readonly ingestRunInApi: boolean;
   /** task runs: consumer in API processes, concurrency, schedule grace, test-only seconds field */
   readonly tasks: { runInApi: boolean; concurrency: number; scheduleGraceSecs: number; cronSeconds: boolean };
+  /** /pipelines run retention (docs/pipelines.md) */
+  readonly pipelineRunRetention: { max: number; days: number };
   /** inbound receiver limits and the outbound delivery outbox (HOOK_*, WEBHOOK_*) */
   readonly webhooks: {
     maxBodyBytes: number;
@@ -217,6 +237,8 @@ export class AppConfig {
   readonly ingestAtomicMaxRows: number;
   /** notification e-mail; `url` unset = no e-mail */
   readonly smtp: { url?: string; from: string };
+  /** operator-run WhatsApp gateway sidecar (WHATSAPP_GATEWAY_*); url unset = none */
+  readonly whatsappGateway: { url?: string; token?: string; signingSecret?: string };
   readonly notifyChatApprovalDelaySecs: number;
   readonly taskRecommendationsStaleSecs: number;
   /** skills.md: prompt characters per conversation */
@@ -226,6 +248,26 @@ export class AppConfig {
   readonly oauth: {
     github: { clientId?: string; clientSecret?: string; webUrl: string; apiUrl?: string };
     google: { clientId?: string; clientSecret?: string };
+  };
+  /** `/voice`: speech providers (operator-configured endpoints) and session limits (docs/voice.md) */
+  readonly voice: {
+    sttProvider: 'deepgram' | 'openai';
+    ttsProvider: 'elevenlabs' | 'openai';
+    openai: {
+      baseUrl: string;
+      apiKey?: string;
+      configured: boolean;
+      sttModel: string;
+      ttsModel: string;
+      ttsVoice: string;
+    };
+    deepgram: { apiKey?: string; baseUrl: string; model: string };
+    elevenlabs: { apiKey?: string; voiceId?: string; baseUrl: string; model: string };
+    maxDurationSecs: number;
+    idleTimeoutSecs: number;
+    vadSilenceMs: number;
+    vadThreshold: number;
+    providerTimeoutMs: number;
   };
 
   static fromEnv(env: Raw = process.env): AppConfig {
@@ -331,6 +373,8 @@ export class AppConfig {
       clientSecret: o('OIDC_CLIENT_SECRET'),
     };
     this.workerToken = o('WORKER_TOKEN');
+    this.workerLeaseSecs = n('WORKER_LEASE_SECS');
+    this.workerHeartbeatSecs = n('WORKER_HEARTBEAT_SECS');
     this.seedAdmin = b('SEED_ADMIN');
     this.adminPassword = o('ADMIN_PASSWORD');
     this.registration = (o('REGISTRATION') ?? (this.nodeEnv === 'production' ? 'invite' : 'open')) as RegistrationMode;
@@ -378,11 +422,24 @@ export class AppConfig {
     this.ingestBatchSize = n('INGEST_BATCH_SIZE');
     this.ingestConcurrency = n('INGEST_CONCURRENCY');
     this.uploadDir = s('UPLOAD_DIR');
+    this.cliDistDir = s('CLI_DIST_DIR');
     this.contextIngest = {
       maxBytes: n('CONTEXT_INGEST_MAX_BYTES'),
       maxLines: n('CONTEXT_INGEST_MAX_LINES'),
       maxInFlight: n('CONTEXT_INGEST_MAX_IN_FLIGHT'),
     };
+    this.ciab = {
+      runtime: s('CIAB_RUNTIME') as 'local' | 'ec2',
+      maxSessionsPerOrg: n('CIAB_MAX_SESSIONS_PER_ORG'),
+      idleTimeoutSecs: n('CIAB_SESSION_IDLE_TIMEOUT'),
+      localWorkDir: s('CIAB_LOCAL_WORK_DIR'),
+      localShell: s('CIAB_LOCAL_SHELL'),
+      localMaxMemoryMb: v.CIAB_LOCAL_MAX_MEMORY_MB as number | undefined,
+      localUidBase: n('CIAB_LOCAL_UID_BASE'),
+      hostAccess: s('CIAB_HOST_ACCESS') as 'platform_admin' | 'org_admin' | 'off',
+    };
+    this.sidecars = { openfangUrl: o('OPENFANG_URL'), openfangApiKey: o('OPENFANG_API_KEY'), ciabUrl: o('CIAB_URL') };
+    this.previewTokenTtlSecs = n('PREVIEW_TOKEN_TTL_SECS');
     this.artifacts = {
       backend: s('AGENTCY_ARTIFACT_BACKEND') as 'local' | 's3',
       maxBytes: n('ARTIFACT_MAX_BYTES'),
@@ -405,6 +462,7 @@ export class AppConfig {
       scheduleGraceSecs: n('TASK_SCHEDULE_GRACE_SECS'),
       cronSeconds: b('TASK_CRON_SECONDS'),
     };
+    this.pipelineRunRetention = { max: n('PIPELINE_RUN_RETENTION_MAX'), days: n('PIPELINE_RUN_RETENTION_DAYS') };
     this.webhooks = {
       maxBodyBytes: n('HOOK_MAX_BODY_BYTES'),
       rateLimitPerMin: n('HOOK_RATE_LIMIT_PER_MIN'),
@@ -422,6 +480,11 @@ export class AppConfig {
     this.egressAllow = l('EGRESS_ALLOW');
     this.ingestAtomicMaxRows = n('INGEST_ATOMIC_MAX_ROWS');
     this.smtp = { url: o('SMTP_URL'), from: s('SMTP_FROM') };
+    this.whatsappGateway = {
+      url: o('WHATSAPP_GATEWAY_URL')?.replace(/\/+$/, ''),
+      token: o('WHATSAPP_GATEWAY_TOKEN'),
+      signingSecret: o('WHATSAPP_GATEWAY_SIGNING_SECRET'),
+    };
     this.notifyChatApprovalDelaySecs = n('NOTIFY_CHAT_APPROVAL_DELAY_SECS');
     this.taskRecommendationsStaleSecs = n('TASK_RECOMMENDATIONS_STALE_SECS');
     this.skillsCharBudget = n('SKILLS_CHAR_BUDGET');
@@ -434,6 +497,34 @@ export class AppConfig {
         apiUrl: o('OAUTH_GITHUB_API_URL')?.replace(/\/+$/, ''),
       },
       google: { clientId: o('OAUTH_GOOGLE_CLIENT_ID'), clientSecret: o('OAUTH_GOOGLE_CLIENT_SECRET') },
+    };
+    this.voice = {
+      sttProvider: s('VOICE_STT_PROVIDER') as AppConfig['voice']['sttProvider'],
+      ttsProvider: s('VOICE_TTS_PROVIDER') as AppConfig['voice']['ttsProvider'],
+      openai: {
+        baseUrl: (o('VOICE_BASE_URL') ?? 'https://api.openai.com/v1').replace(/\/+$/, ''),
+        apiKey: o('VOICE_API_KEY'),
+        configured: !!(o('VOICE_BASE_URL') || o('VOICE_API_KEY')),
+        sttModel: s('VOICE_STT_MODEL'),
+        ttsModel: s('VOICE_TTS_MODEL'),
+        ttsVoice: s('VOICE_TTS_VOICE'),
+      },
+      deepgram: {
+        apiKey: o('DEEPGRAM_API_KEY'),
+        baseUrl: s('DEEPGRAM_BASE_URL').replace(/\/+$/, ''),
+        model: s('DEEPGRAM_STT_MODEL'),
+      },
+      elevenlabs: {
+        apiKey: o('ELEVENLABS_API_KEY'),
+        voiceId: o('ELEVENLABS_VOICE_ID'),
+        baseUrl: s('ELEVENLABS_BASE_URL').replace(/\/+$/, ''),
+        model: s('ELEVENLABS_MODEL'),
+      },
+      maxDurationSecs: n('VOICE_MAX_DURATION_SECS'),
+      idleTimeoutSecs: n('VOICE_IDLE_TIMEOUT_SECS'),
+      vadSilenceMs: n('VOICE_VAD_SILENCE_MS'),
+      vadThreshold: n('VOICE_VAD_THRESHOLD'),
+      providerTimeoutMs: n('VOICE_PROVIDER_TIMEOUT_MS'),
     };
   }
 }

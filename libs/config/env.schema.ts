@@ -213,6 +213,22 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Shared secret of worker daemons on /workers daemon routes; unset disables them.',
   },
   {
+    name: 'WORKER_LEASE_SECS',
+    kind: 'int',
+    default: '60',
+    min: 2,
+    max: 3600,
+    description: 'Lease of a claimed worker job; renewed by heartbeats, expired leases return the job to the queue.',
+  },
+  {
+    name: 'WORKER_HEARTBEAT_SECS',
+    kind: 'int',
+    default: '15',
+    min: 1,
+    max: 600,
+    description: 'Heartbeat interval told to worker daemons; stale after 3 missed intervals, offline after 5.',
+  },
+  {
     name: 'ORG_PURGE_AFTER_DAYS',
     kind: 'int',
     default: '30',
@@ -293,7 +309,110 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'AGENTCY_FEATURES_RAG', kind: 'bool', default: 'true', description: 'Mounts /rag.' },
   { name: 'AGENTCY_FEATURES_WORKERS', kind: 'bool', default: 'false', description: 'Mounts the /workers user routes.' },
   { name: 'AGENTCY_FEATURES_ORCHESTRATOR', kind: 'bool', default: 'false', description: 'Mounts /orchestrator.' },
+  {
+    name: 'OPENFANG_URL',
+    kind: 'url',
+    description:
+      'Base URL of the OpenFang sidecar (e.g. `http://openfang:3002`); `/orchestrator/*` forwards to `<url>/api/*`. Unset: 503 `sidecar_unavailable`.',
+  },
+  {
+    name: 'OPENFANG_API_KEY',
+    kind: 'string',
+    secret: true,
+    description: 'Service credential the `/orchestrator` gateway sends to OpenFang (`Authorization: Bearer`).',
+  },
   { name: 'AGENTCY_FEATURES_VOICE', kind: 'bool', default: 'false', description: 'Mounts /voice.' },
+  {
+    name: 'VOICE_STT_PROVIDER',
+    kind: 'enum',
+    values: ['deepgram', 'openai'],
+    default: 'deepgram',
+    description:
+      '/voice speech-to-text: `deepgram` (REST `/v1/listen`, needs DEEPGRAM_API_KEY) or `openai` (OpenAI-compatible `/audio/transcriptions` at VOICE_BASE_URL).',
+  },
+  {
+    name: 'VOICE_TTS_PROVIDER',
+    kind: 'enum',
+    values: ['elevenlabs', 'openai'],
+    default: 'elevenlabs',
+    description:
+      '/voice text-to-speech: `elevenlabs` (needs ELEVENLABS_API_KEY) or `openai` (OpenAI-compatible `/audio/speech` at VOICE_BASE_URL).',
+  },
+  {
+    name: 'VOICE_BASE_URL',
+    kind: 'url',
+    description:
+      'OpenAI-compatible speech endpoint base (e.g. `https://api.openai.com/v1`); the `openai` providers count as configured when it or VOICE_API_KEY is set.',
+  },
+  { name: 'VOICE_API_KEY', kind: 'string', secret: true, description: 'Bearer key of VOICE_BASE_URL.' },
+  { name: 'VOICE_STT_MODEL', kind: 'string', default: 'whisper-1', description: '`openai` STT model.' },
+  { name: 'VOICE_TTS_MODEL', kind: 'string', default: 'tts-1', description: '`openai` TTS model.' },
+  {
+    name: 'VOICE_TTS_VOICE',
+    kind: 'string',
+    default: 'alloy',
+    description: '`openai` TTS voice (default of `voice_id`).',
+  },
+  { name: 'DEEPGRAM_API_KEY', kind: 'string', secret: true, description: 'Deepgram key (`deepgram` STT).' },
+  {
+    name: 'DEEPGRAM_BASE_URL',
+    kind: 'url',
+    default: 'https://api.deepgram.com',
+    description: 'Deepgram API base (`/v1/listen` is appended).',
+  },
+  { name: 'DEEPGRAM_STT_MODEL', kind: 'string', default: 'nova-2', description: 'Deepgram model.' },
+  { name: 'ELEVENLABS_API_KEY', kind: 'string', secret: true, description: 'ElevenLabs key (`elevenlabs` TTS).' },
+  {
+    name: 'ELEVENLABS_VOICE_ID',
+    kind: 'string',
+    description: 'Default ElevenLabs voice (a session may name its own).',
+  },
+  { name: 'ELEVENLABS_MODEL', kind: 'string', default: 'eleven_turbo_v2_5', description: 'ElevenLabs model id.' },
+  {
+    name: 'ELEVENLABS_BASE_URL',
+    kind: 'url',
+    default: 'https://api.elevenlabs.io',
+    description: 'ElevenLabs API base (`/v1/text-to-speech/<voice_id>` is appended).',
+  },
+  {
+    name: 'VOICE_MAX_DURATION_SECS',
+    kind: 'int',
+    default: '1800',
+    min: 1,
+    max: 86400,
+    description: 'Longest voice session; a session may ask for less (`limits.max_duration_secs`).',
+  },
+  {
+    name: 'VOICE_IDLE_TIMEOUT_SECS',
+    kind: 'int',
+    default: '120',
+    min: 1,
+    max: 86400,
+    description: 'A voice socket with no client frame and no turn in progress for this long ends (`idle`).',
+  },
+  {
+    name: 'VOICE_VAD_SILENCE_MS',
+    kind: 'int',
+    default: '700',
+    min: 100,
+    max: 10000,
+    description: 'Silence (audio time) that ends an utterance for the server-side VAD.',
+  },
+  {
+    name: 'VOICE_VAD_THRESHOLD',
+    kind: 'int',
+    default: '500',
+    min: 1,
+    max: 32767,
+    description: 'RMS level (PCM16) above which a 20 ms window counts as speech.',
+  },
+  {
+    name: 'VOICE_PROVIDER_TIMEOUT_MS',
+    kind: 'int',
+    default: '30000',
+    min: 100,
+    description: 'Timeout of one STT or TTS request.',
+  },
   {
     name: 'AGENTCY_FEATURES_POLICIES',
     kind: 'bool',
@@ -301,6 +420,79 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Mounts /policies and enables policy evaluation.',
   },
   { name: 'AGENTCY_FEATURES_CIAB', kind: 'bool', default: 'false', description: 'Mounts /ciab-native.' },
+  {
+    name: 'CIAB_RUNTIME',
+    kind: 'enum',
+    values: ['local', 'ec2'],
+    default: 'local',
+    description:
+      'Default runtime of `/ciab-native` sessions (only `local` is built in; `ec2` answers 503 `sandbox_unavailable`).',
+  },
+  {
+    name: 'CIAB_MAX_SESSIONS_PER_ORG',
+    kind: 'int',
+    default: '5',
+    min: 1,
+    description: 'Live coding sessions per org; one more → 429 `quota_exceeded`.',
+  },
+  {
+    name: 'CIAB_SESSION_IDLE_TIMEOUT',
+    kind: 'int',
+    default: '900',
+    min: 1,
+    description:
+      'Seconds without input, output, exec or preview traffic after which a coding session is killed and its directory wiped.',
+  },
+  {
+    name: 'CIAB_LOCAL_WORK_DIR',
+    kind: 'string',
+    default: './data/ciab',
+    description:
+      'Per-session working directories `<dir>/<session_id>/` of local coding sessions (plus `.run/` for their jail roots and port sockets).',
+  },
+  {
+    name: 'CIAB_LOCAL_SHELL',
+    kind: 'string',
+    default: '/bin/bash',
+    description: 'The process of a local coding session (inside its jail), fed by `POST …/input`.',
+  },
+  {
+    name: 'CIAB_LOCAL_MAX_MEMORY_MB',
+    kind: 'int',
+    min: 16,
+    description:
+      'Address-space cap (prlimit --as) of every process of a local coding session and of each exec; unset = none.',
+  },
+  {
+    name: 'CIAB_LOCAL_UID_BASE',
+    kind: 'int',
+    default: '200000',
+    min: 1000,
+    max: 4000000000,
+    description:
+      'First host uid of local coding sessions (each live session runs as its own unprivileged uid from here on, mapped to root of its user namespace).',
+  },
+  {
+    name: 'CIAB_HOST_ACCESS',
+    kind: 'enum',
+    values: ['platform_admin', 'org_admin', 'off'],
+    default: 'platform_admin',
+    description:
+      'Who may use `/ciab-native` local sessions (processes on the API host, jailed): platform admins, any org admin, or nobody.',
+  },
+  {
+    name: 'CIAB_URL',
+    kind: 'url',
+    description:
+      'External CIAB control plane behind `/ciab/*` (needs AGENTCY_FEATURES_CIAB). Unset: 503 `sidecar_unavailable`.',
+  },
+  {
+    name: 'PREVIEW_TOKEN_TTL_SECS',
+    kind: 'int',
+    default: '3600',
+    min: 60,
+    description: 'Lifetime of sandbox preview tokens (`/sandbox/preview/:session_id/:port/`).',
+  },
   {
     name: 'AUDIT_RETENTION_DAYS',
     kind: 'int',
@@ -547,6 +739,24 @@ export const ENV_VARS: readonly EnvVar[] = [
       'TEST ONLY: accepts 6-field cron expressions (leading seconds field) for task schedules, so tests can observe several ticks quickly. Never set it in production.',
   },
   {
+    name: 'PIPELINE_RUN_RETENTION_MAX',
+    kind: 'int',
+    default: '100',
+    min: 1,
+    max: 100000,
+    description:
+      'Finished runs kept per /pipelines pipeline; older finished runs are deleted when a run finishes and by the hourly sweep (docs/pipelines.md).',
+  },
+  {
+    name: 'PIPELINE_RUN_RETENTION_DAYS',
+    kind: 'int',
+    default: '90',
+    min: 1,
+    max: 3650,
+    description:
+      'Finished /pipelines runs older than this many days are deleted (when a run of the pipeline finishes and by the hourly sweep).',
+  },
+  {
     name: 'OAUTH_GITHUB_CLIENT_ID',
     kind: 'string',
     description: 'GitHub OAuth app client id for /sources/oauth/github (a source config `client_id` overrides it).',
@@ -579,6 +789,25 @@ export const ENV_VARS: readonly EnvVar[] = [
     kind: 'string',
     default: 'Agentcy <no-reply@localhost>',
     description: 'Sender (`From:`) of notification e-mail.',
+  },
+  {
+    name: 'WHATSAPP_GATEWAY_URL',
+    kind: 'url',
+    description:
+      'Base URL of the operator-run WhatsApp gateway sidecar (QR pairing, sending; HTTP contract in docs/channels.md); unset = WhatsApp answers 503 `sidecar_unavailable`.',
+  },
+  {
+    name: 'WHATSAPP_GATEWAY_TOKEN',
+    kind: 'string',
+    secret: true,
+    description: 'Bearer token the API sends to the WhatsApp gateway.',
+  },
+  {
+    name: 'WHATSAPP_GATEWAY_SIGNING_SECRET',
+    kind: 'string',
+    secret: true,
+    description:
+      'HMAC secret the WhatsApp gateway signs its inbound events with (`X-Agentcy-Signature`); unset = inbound WhatsApp events are refused (401).',
   },
   {
     name: 'NOTIFY_CHAT_APPROVAL_DELAY_SECS',
@@ -683,6 +912,13 @@ export const ENV_VARS: readonly EnvVar[] = [
     kind: 'string',
     default: './data/uploads',
     description: 'Local storage for uploads and artifacts when no S3 is configured.',
+  },
+  {
+    name: 'CLI_DIST_DIR',
+    kind: 'string',
+    default: './dist/cli',
+    description:
+      'Where `/cli/download` and `/cli/install.sh` read the CLI builds (`<dir>/<version>/agentcy-<os>-<arch>`, written by `npm run cli:build`).',
   },
   {
     name: 'AGENTCY_ARTIFACT_BACKEND',

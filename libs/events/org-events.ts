@@ -39,6 +39,10 @@ export interface OrgEventMap {
   'skill.reviewed': Data & { skill_id: string; slug: string; decision: string; submitted_by: string | null };
   /** every state/step change of a pipeline run (docs/pipelines.md) */
   'pipeline_run.updated': Data & { run_id: string; pipeline_id: string; status: string };
+  /** a scheduled fire of a pipeline started no run (a run was active, or the start failed) */
+  'pipeline_run.skipped': Data & { pipeline_id: string; scheduled_for: string; reason: string };
+  /** a worker job used up its attempts without an outcome (lease expired, worker offline, retryable failures) */
+  'worker_job.dead': Data & { job_id: string; kind: string; queue: string; ref: string | null };
   /** one user's notification (the WebSocket gateway sends it to that user only) */
   'notification.created': Data & { id: string; user_id: string; kind: string };
 }

@@ -2,6 +2,8 @@ export * from './cors';
 export * from './input-guard.middleware';
 export * from './json-depth';
 export * from './mutating-routes';
+export * from './refuse-upgrade';
 export * from './security-headers';
+export * from './sse-response';
 export * from './unsafe-text';
 export * from './validate-fields';

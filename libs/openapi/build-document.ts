@@ -106,6 +106,7 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
   channels: 'Slack, webhook and e-mail channels, and the bindings that route their messages to agents',
   'cron-channels': 'Scheduled messages to a channel through an agent, on the task scheduler',
   chat: 'Conversations, streamed messages (SSE), tool calls, approvals, the tool catalog, inbound chat',
+  cli: 'The agentcy CLI: install script, builds per OS/arch with SHA-256 (public)',
   graph: 'Knowledge graph search, expansion, stats, schema and read-only Cypher',
   health: 'Readiness, feature flags and dependency status',
   metrics: 'Operator metrics (Prometheus text format)',

@@ -11,6 +11,7 @@ const SPECIAL: Record<string, string> = {
   'POST /chat/conversations/:id/approvals/:aid': 'chat.approval.decide',
   'POST /chat/conversations/:id/tool-calls': 'chat.tool.execute',
   'POST /graph/cypher': 'graph.cypher',
+  'GET /orchestrator/status': 'orchestrator.status.read',
 };
 
 /** `sources` → `source`, `policies` → `policy`, `api-keys` → `api_key`. */

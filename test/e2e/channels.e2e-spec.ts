@@ -5,6 +5,7 @@ import { slackSignature } from 'src/modules/channels/slack-signature';
 import { addMember, registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
+import { slackEvent as signedSlackEvent, startFakeSlack, type FakeSlack } from '../support/fake-slack';
 import { startSmtp } from '../support/smtp-receiver';
 import { eventually } from './chat-helpers';
 
@@ -17,12 +18,13 @@ interface Hit {
 }
 
 /**
- * Channels on the real services: a local stand-in of Slack's Web API (auth.test, chat.postMessage)
- * and of a webhook receiver; the model is the fake OpenAI server.
+ * Channels on the real services: a local stand-in of Slack (test/support/fake-slack.ts: the Web API
+ * the SDK calls, and Slack's event signing) and a webhook receiver; the model is the fake OpenAI server.
  */
 describe('channels and bindings', () => {
   let t: TestApp;
   let fake: FakeOpenAI;
+  let slack: FakeSlack;
   let owner: TestUser;
   let smtp: Awaited<ReturnType<typeof startSmtp>>;
   const hits: Hit[] = [];
@@ -44,22 +46,15 @@ describe('channels and bindings', () => {
         raw,
         body,
       });
-      const out =
-        req.url === '/api/auth.test'
-          ? req.headers.authorization === 'Bearer xoxb-good'
-            ? { ok: true, team: 'acme', user_id: 'UBOT' }
-            : { ok: false, error: 'invalid_auth' }
-          : { ok: true, ts: '1.1' };
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(out));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
     });
   });
   let base: string;
-  let port: number;
 
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    port = (server.address() as AddressInfo).port;
-    base = `http://127.0.0.1:${port}`;
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    slack = await startFakeSlack({ tokens: ['xoxb-good'] });
     fake = await startFakeOpenAI();
     fake.setDefault({ text: 'Answer from the agent.' });
     smtp = await startSmtp();
@@ -74,6 +69,7 @@ describe('channels and bindings', () => {
   afterAll(async () => {
     await t?.close();
     await fake?.close();
+    await slack?.close();
     await new Promise<void>((r) => smtp?.server.close(() => r()));
     server.closeAllConnections();
     await new Promise((r) => server.close(r));
@@ -82,21 +78,19 @@ describe('channels and bindings', () => {
   const http = () => t.http();
   const SIGNING = 'slack-signing-secret';
 
-  const configureSlack = (u: TestUser, apiBase = `${base}/api`) =>
+  const configureSlack = (u: TestUser, apiBase = slack.apiUrl) =>
     http()
       .post('/api/v1/channels/slack/configure')
       .set(u.auth)
       .send({ fields: { bot_token: 'xoxb-good', signing_secret: SIGNING, api_base_url: apiBase } });
 
-  const slackEvent = (channelId: string, payload: unknown, opts: { secret?: string; ts?: number } = {}) => {
-    const raw = JSON.stringify(payload);
-    const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
-    return http()
-      .post(`/api/v1/channels/slack/${channelId}/events`)
-      .set('content-type', 'application/json')
-      .set('x-slack-request-timestamp', ts)
-      .set('x-slack-signature', slackSignature(opts.secret ?? SIGNING, ts, raw))
-      .send(raw);
+  const slackEvent = (
+    channelId: string,
+    payload: unknown,
+    opts: { secret?: string; ts?: number; retryNum?: number } = {},
+  ) => {
+    const { raw, headers } = signedSlackEvent(opts.secret ?? SIGNING, payload, opts);
+    return http().post(`/api/v1/channels/slack/${channelId}/events`).set(headers).send(raw);
   };
 
   const message = (over: Record<string, unknown> = {}) => ({
@@ -122,7 +116,7 @@ describe('channels and bindings', () => {
     expect(res.body.fields).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ key: 'bot_token', secret: true, has_value: true }),
-        expect.objectContaining({ key: 'api_base_url', secret: false, value: `${base}/api` }),
+        expect.objectContaining({ key: 'api_base_url', secret: false, value: slack.apiUrl }),
       ]),
     );
     const list = await http().get('/api/v1/channels').set(owner.auth).expect(200);
@@ -131,7 +125,11 @@ describe('channels and bindings', () => {
 
     const test = await http().post('/api/v1/channels/slack/test').set(owner.auth).send({}).expect(200);
     expect(test.body).toMatchObject({ status: 'ok', workspace: 'acme', bot: 'UBOT' });
-    expect(hits.find((h) => h.path === '/api/auth.test')?.auth).toBe('Bearer xoxb-good');
+    const authTest = slack.calls.find((c) => c.method === 'auth.test');
+    expect(authTest?.token).toBe('xoxb-good');
+    // sent by the official SDK (@slack/web-api WebClient), form-encoded as it does
+    expect(authTest?.userAgent).toMatch(/@slack:web-api\/7\./);
+    expect(authTest?.contentType).toContain('application/x-www-form-urlencoded');
 
     await http()
       .post('/api/v1/channels/slack/configure')
@@ -145,7 +143,16 @@ describe('channels and bindings', () => {
       .expect(400); // signing_secret missing
     await http().post('/api/v1/channels/nope/configure').set(owner.auth).send({ fields: {} }).expect(404);
     const wa = await http().post('/api/v1/channels/whatsapp/qr/start').set(owner.auth).send({}).expect(503);
-    expect(wa.body.error.code).toBe('sidecar_unavailable');
+    expect(wa.body.error).toMatchObject({ code: 'sidecar_unavailable', details: { service: 'whatsapp_gateway' } });
+    await http().get('/api/v1/channels/whatsapp/qr/status?session_id=qr_x').set(owner.auth).expect(404);
+    await http()
+      .post('/api/v1/channels/whatsapp/configure')
+      .set(owner.auth)
+      .send({ fields: { display_name: 'Ops' } })
+      .expect(503);
+    await http().post('/api/v1/channels/whatsapp/unpair').set(owner.auth).send({}).expect(503);
+    const waItem = await http().get('/api/v1/channels/whatsapp').set(owner.auth).expect(200);
+    expect(waItem.body).toMatchObject({ feature_enabled: false, configured: false });
     const reload = await http().post('/api/v1/channels/reload').set(owner.auth).send({}).expect(202);
     expect(reload.body.reloaded).toEqual(['slack']);
   });
@@ -159,11 +166,10 @@ describe('channels and bindings', () => {
       .expect(201);
     const res = await slackEvent(channelId, message()).expect(200);
     expect(res.body).toMatchObject({ accepted: true, routed: true, binding_id: b.body.id });
-    const post = await eventually(async () =>
-      hits.find((h) => h.path === '/api/chat.postMessage' && h.body.thread_ts === '100.1'),
-    );
-    expect(post.body).toMatchObject({ channel: 'C42', text: 'Answer from the agent.', thread_ts: '100.1' });
-    expect(post.auth).toBe('Bearer xoxb-good');
+    const post = await eventually(async () => slack.posts().find((c) => c.args.thread_ts === '100.1'));
+    expect(post.args).toMatchObject({ channel: 'C42', text: 'Answer from the agent.', thread_ts: '100.1' });
+    expect(post.token).toBe('xoxb-good');
+    expect(post.userAgent).toMatch(/@slack:web-api/);
     expect(fake.requests.some((r) => JSON.stringify(r.body).includes('hello bot'))).toBe(true);
 
     // a reply in the same thread continues the conversation
@@ -192,14 +198,67 @@ describe('channels and bindings', () => {
     expect(notJson.body.error.code).toBe('validation_failed');
   });
 
+  it("Slack redeliveries (X-Slack-Retry-Num) run once per event_id; another org's secret is refused", async () => {
+    const u = await registerOwner(t, 'chn-retry');
+    const channelId = (await configureSlack(u).expect(200)).body.id as string;
+    await http()
+      .post('/api/v1/bindings')
+      .set(u.auth)
+      .send({ agent: 'default', match_rule: { channel: 'slack' } })
+      .expect(201);
+    const ev = (eventId: string, ts: string) => ({ ...message({ ts }), event_id: eventId });
+    const first = await slackEvent(channelId, ev('Ev1', '400.1')).expect(200);
+    expect(first.body.routed).toBe(true);
+    const retry = await slackEvent(channelId, ev('Ev1', '400.1'), { retryNum: 1 }).expect(200);
+    expect(retry.body).toEqual({ accepted: true, routed: false, duplicate: true });
+    // a retry of a delivery that never arrived is still handled
+    const lost = await slackEvent(channelId, ev('Ev2', '400.2'), { retryNum: 2 }).expect(200);
+    expect(lost.body.routed).toBe(true);
+    await eventually(async () => slack.posts().find((c) => c.args.thread_ts === '400.2'));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(slack.posts().filter((c) => c.args.thread_ts === '400.1')).toHaveLength(1);
+
+    // the channel id is public (the Request URL); another org's signing secret does not open it
+    const other = await registerOwner(t, 'chn-retry-x');
+    await http()
+      .post('/api/v1/channels/slack/configure')
+      .set(other.auth)
+      .send({ fields: { bot_token: 'xoxb-good', signing_secret: 'other-org-secret', api_base_url: slack.apiUrl } })
+      .expect(200);
+    await slackEvent(channelId, ev('Ev3', '400.3'), { secret: 'other-org-secret' }).expect(401);
+  });
+
+  it('reload lists the active channels; test posts through the SDK with a rotated token', async () => {
+    const u = await registerOwner(t, 'chn-reload');
+    await http()
+      .post('/api/v1/channels/slack/configure')
+      .set(u.auth)
+      .send({ fields: { bot_token: 'xoxb-rotated', signing_secret: SIGNING, api_base_url: slack.apiUrl } })
+      .expect(200);
+    const bad = await http().post('/api/v1/channels/slack/test').set(u.auth).send({}).expect(200);
+    expect(bad.body).toMatchObject({ status: 'error', details: { code: 'channel_error' } });
+    expect(bad.body.details.message).toContain('invalid_auth');
+    slack.tokens.add('xoxb-rotated');
+    const r = await http().post('/api/v1/channels/reload').set(u.auth).send({}).expect(202);
+    expect(r.body.reloaded).toEqual(['slack']);
+    const ok = await http()
+      .post('/api/v1/channels/slack/test')
+      .set(u.auth)
+      .send({ to: 'C9', text: 'ping' })
+      .expect(200);
+    expect(ok.body).toMatchObject({ status: 'ok', workspace: 'acme' });
+    const sent = slack.posts().find((c) => c.token === 'xoxb-rotated');
+    expect(sent?.args).toMatchObject({ channel: 'C9', text: 'ping' });
+  });
+
   it('without a matching binding the message is dropped: 200 routed false, nothing answered', async () => {
     const u = await registerOwner(t, 'chn-nob');
     const channelId = (await configureSlack(u).expect(200)).body.id as string;
-    const before = hits.filter((h) => h.path === '/api/chat.postMessage').length;
+    const before = slack.posts().length;
     const res = await slackEvent(channelId, message({ ts: '200.1' })).expect(200);
     expect(res.body).toEqual({ accepted: true, routed: false });
     await new Promise((r) => setTimeout(r, 300));
-    expect(hits.filter((h) => h.path === '/api/chat.postMessage').length).toBe(before);
+    expect(slack.posts().length).toBe(before);
   });
 
   it('bindings are ordered, the first match wins, reorder changes the winner', async () => {
@@ -365,10 +424,27 @@ describe('channels and bindings', () => {
   it('the Slack API base URL goes through the egress guard', async () => {
     const u = await registerOwner(t, 'chn-eg');
     // 127.0.0.2 is loopback but outside EGRESS_ALLOW=127.0.0.1/32
-    await configureSlack(u, `http://127.0.0.2:${port}/api`).expect(200);
+    const before = slack.calls.length;
+    await configureSlack(u, `http://127.0.0.2:${new URL(slack.origin).port}/api`).expect(200);
     const res = await http().post('/api/v1/channels/slack/test').set(u.auth).send({}).expect(200);
     expect(res.body).toMatchObject({ status: 'error', details: { code: 'egress_forbidden' } });
     const cat = await http().get('/api/v1/channels/slack').set(u.auth).expect(200);
     expect(cat.body.last_error).toContain('not allowed');
+    // a refused reply never reaches the network either
+    const channelId = cat.body.id as string;
+    await http()
+      .post('/api/v1/bindings')
+      .set(u.auth)
+      .send({ agent: 'default', match_rule: { channel: 'slack' } })
+      .expect(201);
+    const routed = await slackEvent(channelId, message({ ts: '900.1', text: 'egress reply probe' })).expect(200);
+    expect(routed.body.routed).toBe(true);
+    await eventually(async () =>
+      fake.requests.some((r) => JSON.stringify(r.body).includes('egress reply probe')) ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(slack.calls.length).toBe(before);
+    const after = await http().get('/api/v1/channels/slack').set(u.auth).expect(200);
+    expect(after.body.last_error).toContain('not allowed');
   });
 });

@@ -33,16 +33,16 @@ describe('GET /health', () => {
   });
 
   it('features are the groups switched on by configuration and mounted by the build', async () => {
-    const bare = await startTestApp({ AGENTCY_FEATURES_VOICE: 'true', AGENTCY_FEATURES_RAG: 'true' });
+    const on = await startTestApp({ AGENTCY_FEATURES_VOICE: 'true', AGENTCY_FEATURES_RAG: 'true' });
     try {
-      // voice is switched on but has no routes in this build: not reported as available; rag is mounted
-      const res = await bare.http().get('/api/v1/health');
-      expect(res.body.features).toMatchObject({ voice: false, rag: true });
-      const admin = await loginAdmin(bare);
-      await bare.http().get('/api/v1/rag/status').set(admin.auth).expect(200);
-      await bare.http().get('/api/v1/voice/sessions').set(admin.auth).expect(404);
+      // both switched on and both mounted: reported, and their routes answer
+      const res = await on.http().get('/api/v1/health');
+      expect(res.body.features).toMatchObject({ voice: true, rag: true });
+      const admin = await loginAdmin(on);
+      await on.http().get('/api/v1/rag/status').set(admin.auth).expect(200);
+      await on.http().get('/api/v1/voice/sessions').set(admin.auth).expect(200);
     } finally {
-      await bare.close();
+      await on.close();
     }
     const t = await startTestApp(
       { AGENTCY_FEATURES_VOICE: 'true', AGENTCY_FEATURES_RAG: 'false' },

@@ -66,11 +66,12 @@ describe('WorkerTokenStrategy', () => {
   it('rejects a missing token (401)', async () => {
     expect((await rejection(authenticateWith(s, req()))).status).toBe(401);
   });
-  it('refuses everything when WORKER_TOKEN is unset', async () => {
+  it('answers 404 (routes disabled) when WORKER_TOKEN is unset, with or without a token', async () => {
     const e = await rejection(
       authenticateWith(new WorkerTokenStrategy(undefined), req({ headers: { authorization: 'Bearer anything' } })),
     );
-    expect([e.status, e.details?.reason]).toEqual([401, 'worker_token_unset']);
+    expect([e.status, e.code]).toEqual([404, 'not_found']);
+    expect((await rejection(authenticateWith(new WorkerTokenStrategy(undefined), req()))).status).toBe(404);
   });
 });
 

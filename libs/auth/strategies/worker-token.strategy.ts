@@ -1,4 +1,4 @@
-import { UnauthorizedException } from '@libs/errors';
+import { AppException, UnauthorizedException } from '@libs/errors';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
@@ -7,7 +7,7 @@ import { bearerOf } from '../authed-request';
 import type { ServiceCaller } from '../principal';
 import { constantTimeEqual } from './constant-time';
 
-/** `Authorization: Bearer <WORKER_TOKEN>`; unset WORKER_TOKEN refuses every worker call. */
+/** `Authorization: Bearer <WORKER_TOKEN>`; with WORKER_TOKEN unset every worker route answers 404 (disabled). */
 @Injectable()
 export class WorkerTokenStrategy extends PassportStrategy(CustomStrategy, 'agentcy-worker-token') {
   readonly kind = 'worker' as const;
@@ -25,12 +25,13 @@ export class WorkerTokenStrategy extends PassportStrategy(CustomStrategy, 'agent
   }
 
   private check(req: Request): ServiceCaller {
+    if (!this.workerToken) {
+      // spec A.3: without WORKER_TOKEN the daemon routes are disabled, answered like an unknown route
+      throw new AppException(404, 'not_found', `Cannot ${req.method} ${req.path}`);
+    }
     const given = bearerOf(req);
     if (!given) {
       throw new UnauthorizedException('Missing worker token', { reason: 'missing_token' });
-    }
-    if (!this.workerToken) {
-      throw new UnauthorizedException('Worker authentication is not configured', { reason: 'worker_token_unset' });
     }
     if (!constantTimeEqual(given, this.workerToken)) {
       throw new UnauthorizedException('Invalid worker token', { reason: 'invalid_worker_token' });

@@ -71,6 +71,11 @@ export abstract class ArtifactsContract {
   abstract linkToTaskRun(orgId: string, conversationId: string, taskRunId: string): Promise<string[]>;
   /** the first `maxChars` characters of a text artifact (null text for binaries); null when not the org's */
   abstract readText(orgId: string, artifactId: string, maxChars: number): Promise<ArtifactText | null>;
+  /** the whole content as a stream (e.g. a `/ciab-native` snapshot to restore); null when not the org's */
+  abstract openContent(
+    orgId: string,
+    artifactId: string,
+  ): Promise<{ summary: ArtifactSummary; stream: Readable } | null>;
   /** a signed, expiring download link (e.g. to show in a conversation) */
   abstract downloadUrl(orgId: string, artifactId: string): Promise<{ url: string; expiresAt: Date } | null>;
   /**

@@ -3,6 +3,7 @@ import { AppConfig } from '@libs/config';
 import { prefixedId } from '@libs/database/ids';
 import { BlobStore, BlobTooLargeError, sniffContentType, type StoredBlob } from '@libs/storage';
 import { Injectable, Logger } from '@nestjs/common';
+import type { Readable } from 'node:stream';
 import { ArtifactLinkSigner } from './artifact-links';
 import type { ArtifactEntity, ArtifactSourceType } from './artifact.entity';
 import {
@@ -227,6 +228,11 @@ export class ArtifactsRecorder extends ArtifactsContract {
     out.text = text;
     out.truncated = truncated;
     return out;
+  }
+
+  async openContent(orgId: string, artifactId: string): Promise<{ summary: ArtifactSummary; stream: Readable } | null> {
+    const e = await this.repo.find(orgId, artifactId);
+    return e ? { summary: toSummary(e), stream: await this.store.get(e.storageKey) } : null;
   }
 
   private async readHead(storageKey: string, maxBytes: number): Promise<Buffer> {

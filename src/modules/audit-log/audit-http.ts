@@ -1,4 +1,4 @@
-import { trackSseStream } from '@libs/metrics/sse-streams';
+import { openSseResponse } from '@libs/http';
 import type { Response } from 'express';
 import { once } from 'node:events';
 import { Readable } from 'node:stream';
@@ -17,16 +17,7 @@ export class SseResponseSink implements AuditSink {
   }
 
   open(): void {
-    const res = this.res;
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.socket?.setTimeout(0);
-    res.socket?.setNoDelay(true);
-    res.flushHeaders();
-    trackSseStream(res);
+    openSseResponse(this.res);
   }
 
   get closed(): boolean {

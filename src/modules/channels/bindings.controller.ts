@@ -11,14 +11,14 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
-import { BindingsService } from './bindings.service';
+import { ChannelBindingsContract } from './channel-bindings.contract';
 import { BindingDto, CreateBindingDto, ReorderBindingsDto, UpdateBindingDto } from './dto/channels.dto';
 
 /** `/bindings`: which agent answers which channel messages; first enabled match by position wins. */
 @ApiTags('channels')
 @Controller('bindings')
 export class BindingsController {
-  constructor(private readonly bindings: BindingsService) {}
+  constructor(private readonly bindings: ChannelBindingsContract) {}
 
   @Get()
   @Authenticated()

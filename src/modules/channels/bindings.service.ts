@@ -4,21 +4,25 @@ import { AppException, NotFoundException, ValidationException } from '@libs/erro
 import { paginateArray, type Page, type PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { AgentsContract } from 'src/modules/agents/agents.contract';
-import { compileTextRegex } from './channel-message';
-import type { ChannelBindingEntity, MatchRule } from './channel.entity';
-import { ChannelsRepository } from './channels.repository';
+import { BindingsRepository } from './bindings.repository';
+import { ChannelBindingsContract, type BindingMatch, type IncomingRoute } from './channel-bindings.contract';
+import { compileTextRegex, ruleMatches, type ChannelMessage } from './channel-message';
+import type { BindingChannel, ChannelBindingEntity, MatchRule } from './channel.entity';
 import type { BindingDto, CreateBindingDto, MatchRuleDto, UpdateBindingDto } from './dto/channels.dto';
 
 const MAX_BINDINGS = 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `/bindings`: ordered routing rules from channel messages to agents (first enabled match wins). */
 @Injectable()
-export class BindingsService {
+export class BindingsService extends ChannelBindingsContract {
   constructor(
-    private readonly repo: ChannelsRepository,
+    private readonly repo: BindingsRepository,
     private readonly agents: AgentsContract,
     private readonly audit: AuditService,
-  ) {}
+  ) {
+    super();
+  }
 
   private toDto(b: ChannelBindingEntity): BindingDto {
     return {
@@ -45,7 +49,12 @@ export class BindingsService {
   }
 
   private rule(m: MatchRuleDto): MatchRule {
-    const { channel: _channel, ...rest } = m;
+    const { channel, ...rest } = m;
+    if (rest.endpoint !== undefined && (channel !== 'incoming' || !UUID.test(rest.endpoint))) {
+      throw new ValidationException('match_rule.endpoint is an inbound chat endpoint id (channel incoming)', {
+        fields: [{ field: 'match_rule.endpoint', errors: ['must be an incoming endpoint id, with channel incoming'] }],
+      });
+    }
     if (rest.text_regex !== undefined && !compileTextRegex(rest.text_regex)) {
       throw new ValidationException('text_regex is not a valid RE2 pattern', {
         fields: [{ field: 'match_rule.text_regex', errors: ['must compile (RE2 syntax)'] }],
@@ -138,6 +147,29 @@ export class BindingsService {
       throw new NotFoundException('Binding');
     }
     await this.record(p, 'delete', id);
+  }
+
+  async count(orgId: string, channel: BindingChannel): Promise<number> {
+    return (await this.repo.listBindings(orgId, channel)).length;
+  }
+
+  private first(bindings: ChannelBindingEntity[], msg: ChannelMessage): BindingMatch | null {
+    const b = bindings.find((x) => x.enabled && ruleMatches(x.matchRule, msg));
+    return b ? { id: b.id, agent: b.agent, realm: b.realm } : null;
+  }
+
+  async resolve(orgId: string, msg: ChannelMessage): Promise<BindingMatch | null> {
+    return this.first(await this.repo.listBindings(orgId, msg.channel), msg);
+  }
+
+  async routeIncoming(orgId: string, msg: ChannelMessage): Promise<IncomingRoute> {
+    const targeting = (await this.repo.listBindings(orgId, 'incoming')).filter(
+      (b) => b.enabled && (b.matchRule.endpoint === undefined || b.matchRule.endpoint === msg.endpoint),
+    );
+    if (!targeting.length) {
+      return { bound: false };
+    }
+    return { bound: true, match: this.first(targeting, msg) };
   }
 
   /** `ids` must list every binding of the org exactly once. */

@@ -55,7 +55,8 @@ export const CHANNEL_CATALOG: readonly ChannelKind[] = [
     display_name: 'WhatsApp',
     transport: 'baileys_gateway',
     status: 'stable',
-    feature_enabled: false,
+    // shown as the gateway's presence (WHATSAPP_GATEWAY_URL) by ChannelsService
+    feature_enabled: true,
     fields: [{ key: 'display_name', label: 'Display name', secret: false, required: false }],
   },
 ];

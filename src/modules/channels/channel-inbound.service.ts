@@ -1,15 +1,29 @@
+import { AppConfig } from '@libs/config';
 import { SecretBox } from '@libs/crypto';
 import { NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
 import { Mailer } from '@libs/mail';
+import { RedisService } from '@libs/redis';
 import { Injectable, Logger } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ChatTurnsContract } from 'src/modules/chat/chat-turns.contract';
-import { ruleMatches, type ChannelMessage } from './channel-message';
+import { ChannelBindingsContract } from './channel-bindings.contract';
+import type { ChannelMessage } from './channel-message';
 import { SlackApi, WebhookCallback } from './channel-senders';
 import type { ChannelEntity, ChannelType } from './channel.entity';
 import { ChannelsRepository } from './channels.repository';
-import type { ChannelInboundResultDto, EmailChannelMessageDto, WebhookChannelMessageDto } from './dto/channels.dto';
+import type {
+  ChannelInboundResultDto,
+  EmailChannelMessageDto,
+  WebhookChannelMessageDto,
+  WhatsappGatewayEvent,
+} from './dto/channels.dto';
 import { verifySlackSignature } from './slack-signature';
+import { WhatsappGateway } from './whatsapp-gateway';
+import { WhatsappPairingService } from './whatsapp-pairing.service';
+import { verifyGatewaySignature } from './whatsapp-signature';
+
+/** How long a delivered Slack event_id / WhatsApp message id is remembered (redeliveries are dropped). */
+const DEDUP_SECONDS = 3600;
 
 export interface InboundRequest {
   rawBody: Buffer;
@@ -27,6 +41,7 @@ interface SlackEnvelope {
   type?: string;
   challenge?: string;
   team_id?: string;
+  event_id?: string;
   event?: {
     type?: string;
     subtype?: string;
@@ -56,7 +71,18 @@ export class ChannelInboundService {
     private readonly slack: SlackApi,
     private readonly callback: WebhookCallback,
     private readonly mailer: Mailer,
+    private readonly bindings: ChannelBindingsContract,
+    private readonly redis: RedisService,
+    private readonly gateway: WhatsappGateway,
+    private readonly pairing: WhatsappPairingService,
+    private readonly config: AppConfig,
   ) {}
+
+  /** true the first time `id` is seen on this channel (SET NX), false for a redelivery. */
+  private async firstDelivery(channelId: string, id: string): Promise<boolean> {
+    const key = this.redis.key('channels', 'seen', channelId, id.slice(0, 200));
+    return (await this.redis.client.set(key, '1', 'EX', DEDUP_SECONDS, 'NX')) === 'OK';
+  }
 
   private async channel(type: ChannelType, id: string): Promise<{ c: ChannelEntity; secrets: Record<string, string> }> {
     const c = await this.repo.findWithSecrets({ id, type });
@@ -87,9 +113,12 @@ export class ChannelInboundService {
       return { challenge: String(body.challenge ?? '') };
     }
     const e = body.event;
-    // Slack redelivers when the ack was late; the first delivery already started the turn
-    if (req.header('x-slack-retry-num') || body.type !== 'event_callback' || !e) {
+    if (body.type !== 'event_callback' || !e) {
       return { accepted: true, routed: false };
+    }
+    // Slack redelivers (X-Slack-Retry-Num) when the ack was late: the event_id runs once
+    if (body.event_id ? !(await this.firstDelivery(c.id, body.event_id)) : !!req.header('x-slack-retry-num')) {
+      return { accepted: true, routed: false, duplicate: true };
     }
     if (e.bot_id || e.subtype || !e.user || !e.channel || (e.type !== 'message' && e.type !== 'app_mention')) {
       return { accepted: true, routed: false };
@@ -179,13 +208,73 @@ export class ChannelInboundService {
     });
   }
 
+  /**
+   * An event of the WhatsApp gateway: `X-Agentcy-Timestamp` + `X-Agentcy-Signature` (HMAC with
+   * WHATSAPP_GATEWAY_SIGNING_SECRET over `<timestamp>.<raw body>`, 5-minute window), checked before
+   * the channel is looked up. `message` → binding → agent → answer through the gateway;
+   * `connection` → channel active (connected) or inactive (logged_out).
+   */
+  async whatsappEvent(id: string, req: InboundRequest): Promise<ChannelInboundResultDto> {
+    const ok = verifyGatewaySignature(
+      this.config.whatsappGateway.signingSecret,
+      req.header('x-agentcy-timestamp'),
+      req.header('x-agentcy-signature'),
+      req.rawBody,
+    );
+    if (!ok) {
+      throw invalidSignature();
+    }
+    let ev: WhatsappGatewayEvent;
+    try {
+      ev = JSON.parse(req.rawBody.toString('utf8') || '{}') as WhatsappGatewayEvent;
+    } catch {
+      throw new ValidationException('WhatsApp gateway events must be JSON');
+    }
+    const c = await this.repo.findWithSecrets({ id, type: 'whatsapp' });
+    if (!c) {
+      throw new NotFoundException('Channel');
+    }
+    if (ev.type === 'connection') {
+      if (ev.status === 'connected') {
+        await this.pairing.paired(c.orgId, c.id, typeof ev.phone === 'string' ? ev.phone.slice(0, 40) : null, null);
+      } else if (ev.status === 'logged_out') {
+        await this.repo.update(c.orgId, c.id, { enabled: false, lastError: 'WhatsApp device logged out' });
+      }
+      return { accepted: true, routed: false };
+    }
+    const str = (v: unknown, max: number) => (typeof v === 'string' && v ? v.slice(0, max) : null);
+    const from = str(ev.from, 200);
+    if (ev.type !== 'message' || !from || !c.enabled) {
+      if (ev.type === 'message' && !c.enabled) {
+        throw new NotFoundException('Channel');
+      }
+      return { accepted: true, routed: false };
+    }
+    if (ev.id && !(await this.firstDelivery(c.id, String(ev.id)))) {
+      return { accepted: true, routed: false, duplicate: true };
+    }
+    const chat = str(ev.chat, 200) ?? from;
+    const msg: ChannelMessage = {
+      channel: 'whatsapp',
+      from,
+      chat,
+      thread: null,
+      team: null,
+      conversationType: chat.endsWith('@g.us') ? 'group' : 'im',
+      mentioned: false,
+      text: (str(ev.text, 100_000) ?? '').trim(),
+      to: str(ev.to, 40) ?? c.config.phone ?? null,
+    };
+    const quotedId = str(ev.id, 200);
+    return this.dispatch(c, msg, (text) => this.gateway.send(c.id, { to: chat, text, quotedId }));
+  }
+
   private async dispatch(
     c: ChannelEntity,
     msg: ChannelMessage,
     reply: (text: string, conversationId: string) => Promise<void>,
   ): Promise<ChannelInboundResultDto> {
-    const bindings = await this.repo.listBindings(c.orgId, c.type);
-    const b = bindings.find((x) => x.enabled && ruleMatches(x.matchRule, msg));
+    const b = await this.bindings.resolve(c.orgId, msg);
     if (!b || !msg.text) {
       this.log.log(`org ${c.orgId} ${c.type} message from ${msg.from}: no matching binding, dropped`);
       return { accepted: true, routed: false };

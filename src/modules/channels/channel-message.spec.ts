@@ -32,4 +32,16 @@ describe('channel binding rules', () => {
     expect(ruleMatches({ text_regex: '^bye' }, msg())).toBe(false);
     expect(ruleMatches({ text_regex: '(a+)+$' }, msg({ text: `${'a'.repeat(5000)}!` }))).toBe(false);
   });
+
+  it('whatsapp group/to and incoming endpoint keys', () => {
+    const wa = msg({ channel: 'whatsapp', from: '+15550100200', chat: '120363@g.us', to: '+15550100999' });
+    expect(ruleMatches({ group: '120363@g.us' }, wa)).toBe(true);
+    expect(ruleMatches({ group: '*@g.us', to: '+15550100999' }, wa)).toBe(true);
+    expect(ruleMatches({ to: '+15550100000' }, wa)).toBe(false);
+    expect(ruleMatches({ group: '+1555*' }, wa)).toBe(false);
+    const inc = msg({ channel: 'incoming', endpoint: 'e-1', from: 'vip-1' });
+    expect(ruleMatches({ endpoint: 'e-1', from: 'vip-*' }, inc)).toBe(true);
+    expect(ruleMatches({ endpoint: 'e-2' }, inc)).toBe(false);
+    expect(ruleMatches({ endpoint: 'e-1' }, msg())).toBe(false);
+  });
 });

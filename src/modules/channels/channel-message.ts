@@ -1,10 +1,10 @@
 import { RE2JS } from 're2js';
-import type { ChannelType, MatchRule } from './channel.entity';
+import type { BindingChannel, MatchRule } from './channel.entity';
 
 /** What a channel adapter makes of a provider message (spec channels.md §1). */
 export interface ChannelMessage {
-  channel: ChannelType;
-  /** sender id (Slack user id, webhook `from`) */
+  channel: BindingChannel;
+  /** sender id (Slack user id, webhook `from`, WhatsApp phone) */
   from: string;
   /** chat / Slack channel id */
   chat: string | null;
@@ -14,6 +14,10 @@ export interface ChannelMessage {
   conversationType: string | null;
   mentioned: boolean;
   text: string;
+  /** WhatsApp: the connected number the message was sent to */
+  to?: string | null;
+  /** `incoming`: the inbound chat endpoint id */
+  endpoint?: string | null;
 }
 
 /**
@@ -63,6 +67,15 @@ export function ruleMatches(rule: MatchRule, m: ChannelMessage): boolean {
     return false;
   }
   if (rule.from !== undefined && !globMatch(rule.from, m.from)) {
+    return false;
+  }
+  if (rule.group !== undefined && !globMatch(rule.group, m.chat ?? '')) {
+    return false;
+  }
+  if (rule.to !== undefined && rule.to !== m.to) {
+    return false;
+  }
+  if (rule.endpoint !== undefined && rule.endpoint !== m.endpoint) {
     return false;
   }
   if (rule.mentioned === true && !m.mentioned) {

@@ -2,6 +2,9 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } fro
 
 export const CHANNEL_TYPES = ['slack', 'webhook', 'email', 'whatsapp'] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
+/** what a binding can route: a channel kind, or `incoming` (the `/chat/incoming/:endpoint_id` webhooks) */
+export const BINDING_CHANNELS = [...CHANNEL_TYPES, 'incoming'] as const;
+export type BindingChannel = (typeof BINDING_CHANNELS)[number];
 
 /** One configured channel of an org (at most one per type); secrets sealed, never returned. */
 @Entity('channels')
@@ -51,6 +54,12 @@ export interface MatchRule {
   mentioned?: boolean;
   /** RE2 syntax, on the message text */
   text_regex?: string;
+  /** WhatsApp: group id or participant phone (the chat); `*` wildcards */
+  group?: string;
+  /** WhatsApp: the connected number the message was sent to */
+  to?: string;
+  /** `incoming`: the inbound chat endpoint id (absent = every endpoint of the org) */
+  endpoint?: string;
 }
 
 /** Routes messages of a channel to an agent; evaluated by `position`, first match wins. */
@@ -63,9 +72,9 @@ export class ChannelBindingEntity {
   @Column({ name: 'org_id', type: 'uuid' })
   orgId: string;
 
-  /** channel type the binding routes */
+  /** channel type the binding routes (or `incoming`) */
   @Column({ type: 'varchar', length: 20 })
-  channel: ChannelType;
+  channel: BindingChannel;
 
   @Column({ type: 'integer' })
   position: number;

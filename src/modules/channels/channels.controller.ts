@@ -16,7 +16,7 @@ import {
 } from '@nestjs/swagger';
 import type { Request } from 'express';
 import { ChannelInboundService, type InboundRequest } from './channel-inbound.service';
-import { ChannelsService, sidecarUnavailable } from './channels.service';
+import { ChannelsService } from './channels.service';
 import {
   ChannelDto,
   ChannelInboundResultDto,
@@ -29,13 +29,18 @@ import {
   WhatsappQrStartDto,
   WhatsappQrStatusDto,
   WhatsappQrStatusQuery,
+  WhatsappUnpairDto,
 } from './dto/channels.dto';
+import { WhatsappPairingService } from './whatsapp-pairing.service';
 
 /** `/channels`: catalog, configure, delete, test, reload; WhatsApp QR pairing (needs a gateway). */
 @ApiTags('channels')
 @Controller('channels')
 export class ChannelsController {
-  constructor(private readonly channels: ChannelsService) {}
+  constructor(
+    private readonly channels: ChannelsService,
+    private readonly pairing: WhatsappPairingService,
+  ) {}
 
   @Get()
   @Authenticated()
@@ -57,20 +62,39 @@ export class ChannelsController {
   @Post('whatsapp/qr/start')
   @HttpCode(200)
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'channels_whatsapp_qr_start', summary: 'Start QR pairing (503 without a gateway)' })
+  @ApiOperation({
+    operationId: 'channels_whatsapp_qr_start',
+    summary: 'Start QR pairing through the WhatsApp gateway; cancels the pending session of the org',
+  })
   @ApiOkResponse({ type: WhatsappQrStartDto })
-  @ApiServiceUnavailableResponse({ description: '`sidecar_unavailable`' })
-  qrStart(): never {
-    throw sidecarUnavailable();
+  @ApiServiceUnavailableResponse({ description: '`sidecar_unavailable` (no gateway configured or reachable)' })
+  qrStart(@CurrentPrincipal() p: Principal): Promise<WhatsappQrStartDto> {
+    return this.pairing.start(p);
   }
 
   @Get('whatsapp/qr/status')
   @Authenticated({ minRole: 'admin' })
-  @ApiOperation({ operationId: 'channels_whatsapp_qr_status', summary: 'QR pairing status (503 without a gateway)' })
+  @ApiOperation({
+    operationId: 'channels_whatsapp_qr_status',
+    summary: 'QR pairing status: pending, connected, expired',
+  })
   @ApiOkResponse({ type: WhatsappQrStatusDto })
   @ApiServiceUnavailableResponse({ description: '`sidecar_unavailable`' })
-  qrStatus(@Query() _q: WhatsappQrStatusQuery): never {
-    throw sidecarUnavailable();
+  qrStatus(@CurrentPrincipal() p: Principal, @Query() q: WhatsappQrStatusQuery): Promise<WhatsappQrStatusDto> {
+    return this.pairing.status(p, q.session_id);
+  }
+
+  @Post('whatsapp/unpair')
+  @HttpCode(200)
+  @Authenticated({ minRole: 'admin' })
+  @ApiOperation({
+    operationId: 'channels_whatsapp_unpair',
+    summary: 'Log the linked device out; the channel stays configured, inactive',
+  })
+  @ApiOkResponse({ type: WhatsappUnpairDto })
+  @ApiServiceUnavailableResponse({ description: '`sidecar_unavailable`' })
+  unpair(@CurrentPrincipal() p: Principal): Promise<WhatsappUnpairDto> {
+    return this.pairing.unpair(p);
   }
 
   @Get(':name')
@@ -145,6 +169,26 @@ export class ChannelInboundController {
   @ApiOkResponse({ type: ChannelInboundResultDto })
   slack(@Param('channel_id') id: string, @Req() req: Request) {
     return this.inbound.slackEvent(id, inbound(req));
+  }
+
+  @Post('whatsapp/:channel_id/events')
+  @Public()
+  @NoIdempotency()
+  @NoAudit()
+  @HttpCode(200)
+  @ApiOperation({
+    operationId: 'channels_whatsapp_events',
+    summary: 'Events of the WhatsApp gateway sidecar (signed with WHATSAPP_GATEWAY_SIGNING_SECRET)',
+  })
+  @ApiHeader({ name: 'X-Agentcy-Timestamp', required: true, description: 'unix seconds' })
+  @ApiHeader({
+    name: 'X-Agentcy-Signature',
+    required: true,
+    description: 'sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>',
+  })
+  @ApiOkResponse({ type: ChannelInboundResultDto })
+  whatsapp(@Param('channel_id') id: string, @Req() req: Request): Promise<ChannelInboundResultDto> {
+    return this.inbound.whatsappEvent(id, inbound(req));
   }
 
   @Post('email/:channel_id')

@@ -3,20 +3,19 @@ import type { Principal } from '@libs/auth/principal';
 import { AppConfig } from '@libs/config';
 import { SecretBox } from '@libs/crypto';
 import { findEgressError } from '@libs/egress';
-import { AppException, NotFoundException, ValidationException } from '@libs/errors';
+import { NotFoundException, ValidationException } from '@libs/errors';
 import { Mailer } from '@libs/mail';
 import { paginateArray, type Page, type PageQuery } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
+import { ChannelBindingsContract } from './channel-bindings.contract';
 import { CHANNEL_CATALOG, channelKind, type ChannelKind } from './channel-catalog';
 import { SlackApi, WebhookCallback } from './channel-senders';
 import type { ChannelEntity, ChannelType } from './channel.entity';
 import { ChannelsRepository } from './channels.repository';
 import type { ChannelDto, ChannelTestResultDto, ReloadResultDto, TestChannelDto } from './dto/channels.dto';
+import { sidecarUnavailable, WhatsappGateway } from './whatsapp-gateway';
 
 const MAX_FIELD_CHARS = 2000;
-
-export const sidecarUnavailable = () =>
-  new AppException(503, 'sidecar_unavailable', 'No WhatsApp gateway is configured on this install');
 
 /** The channel catalog of an org: configure (secrets sealed, write-only), delete, test, reload. */
 @Injectable()
@@ -29,6 +28,8 @@ export class ChannelsService {
     private readonly mailer: Mailer,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly bindings: ChannelBindingsContract,
+    private readonly gateway: WhatsappGateway,
   ) {}
 
   private kind(name: string): ChannelKind {
@@ -46,10 +47,10 @@ export class ChannelsService {
   private async toDto(orgId: string, k: ChannelKind, c: ChannelEntity | null): Promise<ChannelDto> {
     const withSecrets = c ? await this.repo.findWithSecrets({ orgId, id: c.id }) : null;
     const secrets = this.secretsOf(withSecrets);
-    const bindings = await this.repo.listBindings(orgId, k.name);
+    const bindingCount = await this.bindings.count(orgId, k.name);
     const inbound =
-      c && k.name === 'slack'
-        ? `${this.config.publicBaseUrl}/api/v1/channels/slack/${c.id}/events`
+      c && (k.name === 'slack' || k.name === 'whatsapp')
+        ? `${this.config.publicBaseUrl}/api/v1/channels/${k.name}/${c.id}/events`
         : c && (k.name === 'webhook' || k.name === 'email')
           ? `${this.config.publicBaseUrl}/api/v1/channels/${k.name}/${c.id}`
           : null;
@@ -59,12 +60,12 @@ export class ChannelsService {
       display_name: k.display_name,
       transport: k.transport,
       status: k.status,
-      feature_enabled: k.feature_enabled,
+      feature_enabled: k.name === 'whatsapp' ? this.gateway.configured : k.feature_enabled,
       configured: !!c,
       active: !!c && c.enabled,
       last_connected_at: c?.lastConnectedAt?.toISOString() ?? null,
       last_error: c?.lastError ?? null,
-      binding_count: bindings.length,
+      binding_count: bindingCount,
       inbound_url: inbound,
       fields: k.fields.map((f) => ({
         key: f.key,
@@ -96,7 +97,7 @@ export class ChannelsService {
 
   async configure(p: Principal, name: string, fields: Record<string, unknown>): Promise<ChannelDto> {
     const k = this.kind(name);
-    if (k.name === 'whatsapp') {
+    if (k.name === 'whatsapp' && !this.gateway.configured) {
       throw sidecarUnavailable();
     }
     if (!k.feature_enabled) {
@@ -136,9 +137,11 @@ export class ChannelsService {
     const c = await this.repo.upsert(p.orgId, k.name, {
       config,
       secretsSealed: this.box.sealJson(secrets),
-      enabled: true,
+      // WhatsApp is active once a device is paired (QR pairing), not when its display name is set
+      enabled: k.name === 'whatsapp' ? (existing?.enabled ?? false) : true,
       lastError: null,
     });
+    this.slack.forget(p.orgId);
     await this.audit.record({
       orgId: p.orgId,
       category: 'channels',
@@ -154,8 +157,16 @@ export class ChannelsService {
   /** Removes the config; bindings stay (they route nothing until the channel is configured again). */
   async remove(p: Principal, name: string): Promise<void> {
     const k = this.kind(name);
-    if (!(await this.repo.deleteByType(p.orgId, k.name))) {
+    const c = await this.repo.findByType(p.orgId, k.name);
+    if (!c || !(await this.repo.deleteByType(p.orgId, k.name))) {
       throw new NotFoundException('Channel');
+    }
+    if (k.name === 'slack') {
+      this.slack.forget(p.orgId);
+    }
+    if (k.name === 'whatsapp' && this.gateway.configured) {
+      // best effort: the linked device is logged out; the row is gone either way
+      await this.gateway.unpair(c.id).catch(() => undefined);
     }
     await this.audit.record({
       orgId: p.orgId,
@@ -220,6 +231,18 @@ export class ChannelsService {
       });
       return { status: 'ok', details: { callback_url: c.config.callback_url } };
     }
+    if (type === 'whatsapp') {
+      if (!this.gateway.configured) {
+        throw new Error('No WhatsApp gateway is configured on this install (WHATSAPP_GATEWAY_URL)');
+      }
+      if (!c.enabled) {
+        throw new Error('No WhatsApp device is paired (POST /channels/whatsapp/qr/start)');
+      }
+      if (dto.to) {
+        await this.gateway.send(c.id, { to: dto.to, text: dto.text ?? 'Agentcy test message' });
+      }
+      return { status: 'ok', details: { phone: c.config.phone ?? null, sent_to: dto.to ?? null } };
+    }
     if (type === 'email') {
       if (!this.mailer.enabled) {
         throw new Error('SMTP is not configured on this install (SMTP_URL)');
@@ -232,8 +255,12 @@ export class ChannelsService {
     return { status: 'ok', details: { callback_url: null } };
   }
 
-  /** Adapters are stateless HTTP clients reading the DB per message: reload only re-validates and reports. */
+  /**
+   * Adapters read the DB per message; the only state is the org's cached Slack WebClient, which is
+   * dropped so the next call builds it from the stored configuration.
+   */
   async reload(p: Principal): Promise<ReloadResultDto> {
+    this.slack.forget(p.orgId);
     const reloaded = (await this.repo.listChannels(p.orgId)).filter((c) => c.enabled).map((c) => c.type);
     await this.audit.record({
       orgId: p.orgId,

@@ -6,6 +6,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
+import { ChannelBindingsModule } from '../channels/channel-bindings.module';
 import { GraphApiModule } from '../graph/graph.module';
 import { MemoryModule } from '../memory/memory.module';
 import { OrgsModule } from '../orgs/orgs.module';
@@ -98,6 +99,8 @@ import { TurnsService } from './turns/turns.service';
     RagModule,
     GraphApiModule,
     ArtifactsModule,
+    // `/chat/incoming/*` messages are routed by `/bindings` (channel `incoming`) when any target the endpoint
+    ChannelBindingsModule,
   ],
   controllers: [
     ConversationsController,

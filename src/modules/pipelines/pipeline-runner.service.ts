@@ -1,7 +1,9 @@
+import { AppConfig } from '@libs/config';
 import { OrgEvents } from '@libs/events';
 import { Injectable, Logger } from '@nestjs/common';
 import { SourcesService } from '../sources/sources.service';
 import { SyncService, type SyncActor } from '../sources/sync.service';
+import { PipelineGraphRepository } from './pipeline-graph.repository';
 import type { PipelineRunEntity, RunStatus } from './pipeline.entity';
 import { toRunDto } from './pipelines.mappers';
 import { PipelinesRepository } from './pipelines.repository';
@@ -11,11 +13,15 @@ const FINISHED_JOB = new Set(['succeeded', 'failed', 'cancelled']);
 /** The run was cancelled (its row left the active states) while the runner worked on it. */
 class RunCancelled extends Error {}
 const POLL_MS = 250;
+const DAY_MS = 86_400_000;
 
 /**
  * Executes a run detached from the request: each step starts its source's sync job (trigger
- * `pipeline`) and waits for it; the first failed step fails the run. Every state change is
- * published as `pipeline_run.updated`.
+ * `pipeline`, with the step's config overrides for that job only) and waits for it; the first
+ * failed step fails the run, and what the run's earlier steps published is rolled back (spec:
+ * "failed — nothing is published; the previous snapshot stays current"). Every state change is
+ * published as `pipeline_run.updated`; a finished run prunes the pipeline's old runs
+ * (PIPELINE_RUN_RETENTION_*).
  */
 @Injectable()
 export class PipelineRunner {
@@ -26,6 +32,8 @@ export class PipelineRunner {
     private readonly sources: SourcesService,
     private readonly sync: SyncService,
     private readonly events: OrgEvents,
+    private readonly graph: PipelineGraphRepository,
+    private readonly config: AppConfig,
   ) {}
 
   start(run: PipelineRunEntity, actor: SyncActor | null): void {
@@ -54,7 +62,7 @@ export class PipelineRunner {
       const source = await this.sources.requireSource(run.orgId, step.source_id);
       let job;
       try {
-        job = await this.sync.start(source, actor, { trigger: 'pipeline' });
+        job = await this.sync.start(source, actor, { trigger: 'pipeline', configOverrides: step.config_overrides });
       } catch (err) {
         const e = err as { code?: string; message: string };
         step.status = 'failed';
@@ -98,7 +106,47 @@ export class PipelineRunner {
         }
       }
     }
+    if (status === 'failed') {
+      await this.rollBack(run, stats);
+    }
     await this.update(run, { status, error, stats, finishedAt: new Date() });
+    await this.prune(run.pipelineId);
+  }
+
+  /**
+   * A failed run publishes nothing: the graph of every source whose step succeeded earlier in this
+   * run goes back to its state when the run started (the revert machinery: nodes/edges this run
+   * created are archived, those it archived come back). Property values rewritten by those steps
+   * keep their new value (the graph keeps no property history).
+   */
+  private async rollBack(run: PipelineRunEntity, stats: Record<string, number>): Promise<void> {
+    const cutoff = (run.startedAt ?? run.createdAt ?? new Date()).getTime() - 1;
+    const done = new Set(run.steps.filter((s) => s.status === 'succeeded').map((s) => s.source_id));
+    if (!done.size) {
+      return;
+    }
+    stats.rolled_back_restored = 0;
+    stats.rolled_back_archived = 0;
+    for (const sourceId of done) {
+      try {
+        const c = await this.graph.revertSource(run.orgId, sourceId, cutoff);
+        stats.rolled_back_restored += c.restored;
+        stats.rolled_back_archived += c.archived;
+      } catch (err) {
+        this.logger.error(`pipeline run ${run.id}: rollback of source ${sourceId} failed: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** Run retention: finished runs beyond PIPELINE_RUN_RETENTION_MAX or older than PIPELINE_RUN_RETENTION_DAYS. */
+  async prune(pipelineId: string | null): Promise<number> {
+    const { max, days } = this.config.pipelineRunRetention;
+    try {
+      return await this.repo.pruneRuns(pipelineId, max, new Date(Date.now() - days * DAY_MS));
+    } catch (err) {
+      this.logger.warn(`pruning pipeline runs failed: ${(err as Error).message}`);
+      return 0;
+    }
   }
 
   /** Cancels the sync job of the step that was running and records the steps' final state. */
@@ -116,6 +164,7 @@ export class PipelineRunner {
     }
     await this.repo.updateRun(run.id, { steps: run.steps });
     await this.publish((await this.repo.findRunById(run.orgId, run.id)) ?? run);
+    await this.prune(run.pipelineId);
   }
 
   private async update(run: PipelineRunEntity, patch: Partial<PipelineRunEntity>): Promise<void> {

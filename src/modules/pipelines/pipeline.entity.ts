@@ -9,8 +9,23 @@ export interface PipelineStep {
   config_overrides?: Record<string, unknown>;
 }
 
+/** What started a run. */
+export type RunTrigger = 'manual' | 'schedule' | 'retry';
+
+/** The last scheduled fire of a pipeline (a fire while a run is active is skipped, not queued). */
+export interface LastFire {
+  /** the tick's due time (ISO) */
+  due_at: string;
+  outcome: 'started' | 'skipped_active_run' | 'skipped_disabled' | 'failed';
+  run_id: string | null;
+  /** the active run that made the fire skip, or the start error */
+  detail: string | null;
+}
+
 export interface RunStep {
   source_id: string;
+  /** the step's overrides as the run started (applied to its sync job only) */
+  config_overrides?: Record<string, unknown>;
   status: 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
   job_id: string | null;
   stats: Record<string, unknown> | null;
@@ -46,6 +61,13 @@ export class PipelineEntity {
 
   @Column({ type: 'integer', default: 1 })
   version: number;
+
+  @Column({ name: 'last_fire', type: 'jsonb', nullable: true })
+  lastFire: LastFire | null;
+
+  /** scheduled fires skipped because a run was active (or the start failed) */
+  @Column({ name: 'fires_skipped', type: 'integer', default: 0 })
+  firesSkipped: number;
 
   @Column({ name: 'created_by', type: 'uuid', nullable: true })
   createdBy: string | null;
@@ -86,6 +108,13 @@ export class PipelineRunEntity {
 
   @Column({ name: 'retry_of', type: 'varchar', length: 40, nullable: true })
   retryOf: string | null;
+
+  @Column({ type: 'varchar', length: 20, default: 'manual' })
+  trigger: RunTrigger;
+
+  /** schedule runs: the tick's due time (unique per pipeline: one run per tick) */
+  @Column({ name: 'scheduled_for', type: 'timestamptz', precision: 3, nullable: true })
+  scheduledFor: Date | null;
 
   @Column({ name: 'requested_by', type: 'uuid', nullable: true })
   requestedBy: string | null;

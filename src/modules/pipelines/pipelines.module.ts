@@ -1,6 +1,7 @@
 import { EventsModule } from '@libs/events';
 import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
+import { PipelineScheduleQueue } from '@libs/queue/pipeline-schedule-queue';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
@@ -11,13 +12,14 @@ import { PipelineAgentController, PipelineAgentTokenController } from './pipelin
 import { PipelineAgentService } from './pipeline-agent.service';
 import { PipelineGraphRepository } from './pipeline-graph.repository';
 import { PipelineRunner } from './pipeline-runner.service';
+import { PipelineScheduler } from './pipeline-scheduler.service';
 import { PipelineEntity, PipelineRunEntity } from './pipeline.entity';
 import { PipelineRunsContract } from './pipelines.contract';
 import { PipelinesController } from './pipelines.controller';
 import { PipelinesRepository } from './pipelines.repository';
 import { PipelinesService } from './pipelines.service';
 
-/** `/pipelines`: versioned connector-driven pipelines, runs, retry and revert (docs/pipelines.md). */
+/** `/pipelines`: versioned connector-driven pipelines, schedules, runs, retry and revert (docs/pipelines.md). */
 @Module({
   imports: [
     TypeOrmModule.forFeature([PipelineEntity, PipelineRunEntity]),
@@ -35,6 +37,8 @@ import { PipelinesService } from './pipelines.service';
     PipelineGraphRepository,
     PipelineRunner,
     PipelinesService,
+    PipelineScheduleQueue,
+    PipelineScheduler,
     PipelineAgentService,
     { provide: PipelineRunsContract, useExisting: PipelinesRepository },
   ],

@@ -3,7 +3,13 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, QueryFailedError, type Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { ACTIVE_RUN_STATUSES, PipelineEntity, PipelineRunEntity, type RunStatus } from './pipeline.entity';
+import {
+  ACTIVE_RUN_STATUSES,
+  PipelineEntity,
+  PipelineRunEntity,
+  type LastFire,
+  type RunStatus,
+} from './pipeline.entity';
 import { PipelineRunsContract } from './pipelines.contract';
 
 const isUniqueViolation = (e: unknown, index: string) =>
@@ -63,17 +69,57 @@ export class PipelinesRepository implements PipelineRunsContract {
     await this.pipelines.delete({ orgId, id });
   }
 
-  /** Inserts a run; false when the pipeline already has an active run. */
-  async insertRun(row: Omit<PipelineRunEntity, 'createdAt'>): Promise<boolean> {
+  /**
+   * Inserts a run: `active_run` when the pipeline already has an active run, `duplicate_tick` when
+   * a run of the same scheduled tick exists (another process fired it).
+   */
+  async insertRun(row: Omit<PipelineRunEntity, 'createdAt'>): Promise<'inserted' | 'active_run' | 'duplicate_tick'> {
     try {
       await this.runs.insert(row as QueryDeepPartialEntity<PipelineRunEntity>);
-      return true;
+      return 'inserted';
     } catch (e) {
       if (isUniqueViolation(e, 'pipeline_runs_one_active_uq')) {
-        return false;
+        return 'active_run';
+      }
+      if (isUniqueViolation(e, 'pipeline_runs_tick_uq')) {
+        return 'duplicate_tick';
       }
       throw e;
     }
+  }
+
+  /** Records a scheduled fire on the pipeline (no version bump); `skipped` counts it. */
+  async recordFire(orgId: string, id: string, fire: LastFire, skipped: boolean): Promise<void> {
+    await this.pipelines
+      .createQueryBuilder()
+      .update()
+      .set({
+        lastFire: fire,
+        ...(skipped ? { firesSkipped: () => 'fires_skipped + 1' } : {}),
+        updatedAt: () => 'updated_at',
+      } as QueryDeepPartialEntity<PipelineEntity>)
+      .where('org_id = :orgId AND id = :id', { orgId, id })
+      .execute();
+  }
+
+  /**
+   * Deletes finished runs of one pipeline (or of every pipeline when `pipelineId` is null) beyond
+   * the `max` newest and those finished before `before`; active runs are never touched.
+   */
+  async pruneRuns(pipelineId: string | null, max: number, before: Date): Promise<number> {
+    const finished = `status NOT IN ('validating', 'running', 'finalizing')`;
+    // the pg driver answers a DELETE with [rows, affected]
+    const res: unknown = await this.runs.query(
+      `DELETE FROM pipeline_runs d USING (
+         SELECT id, COALESCE(finished_at, created_at) AS ended,
+                row_number() OVER (PARTITION BY pipeline_id ORDER BY created_at DESC, id DESC) AS n
+           FROM pipeline_runs
+          WHERE ${finished} AND ($1::varchar IS NULL OR pipeline_id = $1)
+       ) f
+       WHERE d.id = f.id AND (f.n > $2 OR f.ended < $3)`,
+      [pipelineId, max, before],
+    );
+    return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
   }
 
   findRun(orgId: string, pipelineId: string, id: string): Promise<PipelineRunEntity | null> {

@@ -126,7 +126,14 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
     return (await this.redis.client.exists(cancelKey(this.redis, jobId))) === 1;
   }
 
-  async run(payload: IngestJobPayload, bullJob?: Job<IngestJobPayload>): Promise<Record<string, unknown>> {
+  /**
+   * `bullJob` gives the attempt (BullMQ's job, or the attempt counts of a worker daemon's job: the
+   * worker daemon calls this for `source.sync` worker jobs, docs/workers.md).
+   */
+  async run(
+    payload: IngestJobPayload,
+    bullJob?: Pick<Job<IngestJobPayload>, 'attemptsMade' | 'opts'>,
+  ): Promise<Record<string, unknown>> {
     const { jobId, orgId, sourceId } = payload;
     const job = await this.repo.findJobById(jobId);
     if (!job || job.orgId !== orgId || job.sourceId !== sourceId) {
@@ -186,7 +193,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       if (!def || typeof def.ingest !== 'function') {
         throw new ConnectorConfigError('shape', `Connector "${source.sourceType}" is not available for ingestion`);
       }
-      const ctx = this.runtime.contextFor(source, ac.signal);
+      const ctx = this.runtime.contextFor(source, ac.signal, job.configOverrides);
       // every run re-validates; an invalid config never starts writing
       assertConfigShape(def, ctx.config);
       await runValidation(def, () => ctx);

@@ -108,3 +108,47 @@ export function hasMaskedValues(config: Record<string, unknown>): string[] {
     .filter(([, v]) => v === MASK)
     .map(([k]) => k);
 }
+
+/**
+ * The config one sync job runs with when a pipeline step overrides part of a source's config
+ * (docs/pipelines.md): `overrides` replace stored keys for that job only (the source keeps its own
+ * config). An override may name only a non-secret property of the connector's config schema (400
+ * `validation_failed` per refused key: secrets, unknown fields, `null`, `"***"`); when it changes a
+ * destination field (url, host, ...), the source's stored secrets are left out, as on a PATCH that
+ * moves a source without re-entering them — secrets never follow a source to a new destination.
+ * The shape of the result is then checked against the schema by the caller (`assertConfigShape`).
+ */
+export function applyConfigOverrides(
+  def: ConnectorDefinition<any>,
+  stored: Record<string, unknown>,
+  overrides: Record<string, unknown>,
+): { config: Record<string, unknown>; secretsDropped: string[] } {
+  const props = Object.keys((def.configSchema as { properties?: Record<string, unknown> }).properties ?? {});
+  const fields: { field: string; errors: string[] }[] = [];
+  for (const [k, v] of Object.entries(overrides)) {
+    if (def.secretFields.includes(k)) {
+      fields.push({ field: `config.${k}`, errors: ['a secret field cannot be overridden'] });
+    } else if (!props.includes(k)) {
+      fields.push({ field: `config.${k}`, errors: ['unknown field'] });
+    } else if (v === null || v === undefined || v === MASK) {
+      fields.push({ field: `config.${k}`, errors: ['an override needs a value'] });
+    }
+  }
+  if (fields.length) {
+    throw new ValidationException(
+      `Invalid config_overrides: ${fields.map((f) => `${f.field}: ${f.errors.join(', ')}`).join('; ')}`,
+      { fields },
+    );
+  }
+  const config: Record<string, unknown> = { ...stored, ...overrides };
+  const secretsDropped: string[] = [];
+  if (changedDestinationFields(def, stored, config).length) {
+    for (const k of def.secretFields) {
+      if (k in config) {
+        delete config[k];
+        secretsDropped.push(k);
+      }
+    }
+  }
+  return { config, secretsDropped };
+}

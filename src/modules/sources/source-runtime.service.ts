@@ -7,7 +7,7 @@ import { UnprocessableException } from '@libs/errors';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { Injectable, Logger } from '@nestjs/common';
 import { resolve } from 'node:path';
-import { splitConfig } from './source-config';
+import { applyConfigOverrides, splitConfig } from './source-config';
 import type { SourceEntity } from './source.entity';
 
 /** Builds connector contexts from stored sources (decrypting secrets and binding the org's egress guard). */
@@ -79,11 +79,12 @@ export class SourceRuntime {
     };
   }
 
-  contextFor(s: SourceEntity, signal?: AbortSignal): ConnectorContext<any> {
-    return this.context(
-      { orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm },
-      this.fullConfig(s),
-      signal,
-    );
+  /** `overrides`: a pipeline step's config overrides for this job only (`applyConfigOverrides`). */
+  contextFor(s: SourceEntity, signal?: AbortSignal, overrides?: Record<string, unknown> | null): ConnectorContext<any> {
+    let config = this.fullConfig(s);
+    if (overrides && Object.keys(overrides).length) {
+      config = applyConfigOverrides(this.requireDefinition(s), config, overrides).config;
+    }
+    return this.context({ orgId: s.orgId, sourceId: s.id, sourceName: s.name, realm: s.realm }, config, signal);
   }
 }

@@ -14,6 +14,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { OrgsModule } from '../orgs/orgs.module';
 import { OrgToolGateModule } from '../policies/policy-enforcement.module';
 import { SettingsModule } from '../settings/settings.module';
+import { WorkersModule } from '../workers/workers.module';
 import { AccessRequestEntity } from './access-request.entity';
 import { AccessRequestsController } from './access-requests.controller';
 import { AccessRequestsRepository } from './access-requests.repository';
@@ -51,6 +52,7 @@ import { SyncService } from './sync.service';
     SourcesStoreModule,
     GraphModule,
     OrgsModule,
+    WorkersModule,
   ],
   controllers: [SourcesOAuthController, AccessRequestsController, SourcesController],
   providers: [

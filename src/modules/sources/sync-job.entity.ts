@@ -66,6 +66,10 @@ export class SyncJobEntity extends BaseEntity {
   @Column({ type: 'int', default: 0 })
   attempts: number;
 
+  /** a pipeline step's config overrides, applied to this job only (docs/pipelines.md) */
+  @Column({ name: 'config_overrides', type: 'jsonb', nullable: true })
+  configOverrides: Record<string, unknown> | null;
+
   @Column({ name: 'queued_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   queuedAt: Date;
 

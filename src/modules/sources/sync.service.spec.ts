@@ -71,7 +71,9 @@ class FakeRepo {
   }
 }
 
-function setup(opts: { def?: object | undefined; enqueueFails?: boolean; waiting?: boolean } = {}) {
+function setup(
+  opts: { def?: object | undefined; enqueueFails?: boolean; waiting?: boolean; workers?: 'off' | 'on' | 'down' } = {},
+) {
   const repo = new FakeRepo();
   const def = 'def' in opts ? opts.def : { ingest: () => undefined };
   const queue = {
@@ -83,6 +85,15 @@ function setup(opts: { def?: object | undefined; enqueueFails?: boolean; waiting
   const runtime = { definition: () => def };
   const redis = { key: (...p: string[]) => p.join(':'), client: { set: jest.fn(), del: jest.fn() } };
   const bus = { publish: jest.fn() };
+  const workerJobs = {
+    route: jest.fn(() =>
+      opts.workers === 'down'
+        ? Promise.reject(Object.assign(new Error('no worker'), { status: 503, code: 'worker_unavailable' }))
+        : Promise.resolve(opts.workers === 'on'),
+    ),
+    enqueue: jest.fn(() => Promise.resolve('wjob_1')),
+    cancelQueued: jest.fn(() => Promise.resolve(false)),
+  };
   const svc = new SyncService(
     repo as never,
     queue as never,
@@ -91,8 +102,9 @@ function setup(opts: { def?: object | undefined; enqueueFails?: boolean; waiting
     redis as never,
     bus as never,
     events as never,
+    workerJobs as never,
   );
-  return { svc, repo, queue, audit, events };
+  return { svc, repo, queue, audit, events, workerJobs };
 }
 
 const actor = { userId: 'u1', email: 'a@example.com' };
@@ -147,6 +159,42 @@ describe('SyncService.start', () => {
     expect(stored.error).toMatchObject({ code: 'queue_unavailable' });
     expect(repo.statuses.at(-1)).toEqual({ status: 'error' });
     expect(events.publish).not.toHaveBeenCalled();
+  });
+});
+
+describe('SyncService.start with features.workers', () => {
+  it('queues the run as a worker job (queue ingest, kind source.sync), not on the in-process queue', async () => {
+    const { svc, queue, workerJobs } = setup({ workers: 'on' });
+    const job = await svc.start(source(), actor);
+    expect(job.status).toBe('queued');
+    expect(queue.enqueue).not.toHaveBeenCalled();
+    expect(workerJobs.enqueue).toHaveBeenCalledWith(
+      expect.objectContaining({
+        queue: 'ingest',
+        kind: 'source.sync',
+        ref: job.id,
+        payload: { source_id: SRC, sync_job_id: job.id },
+      }),
+    );
+  });
+
+  it('creates no job when no worker is alive (the 503 of route() reaches the caller)', async () => {
+    const { svc, repo, queue, workerJobs } = setup({ workers: 'down' });
+    await expect(svc.start(source(), actor)).rejects.toMatchObject({ code: 'worker_unavailable' });
+    expect(repo.jobs.size).toBe(0);
+    expect(queue.enqueue).not.toHaveBeenCalled();
+    expect(workerJobs.enqueue).not.toHaveBeenCalled();
+  });
+
+  it('cancels a sync still queued for a worker', async () => {
+    const { svc, repo, workerJobs, queue } = setup({ workers: 'on', waiting: false });
+    const job = await svc.start(source(), actor);
+    workerJobs.cancelQueued.mockResolvedValueOnce(true);
+    const out = await svc.cancel(ORG, undefined, job.id, actor);
+    expect(queue.removeIfWaiting).toHaveBeenCalled();
+    expect(workerJobs.cancelQueued).toHaveBeenCalledWith(ORG, job.id);
+    expect(out.status).toBe('cancelled');
+    expect(repo.jobs.get(job.id)!.status).toBe('cancelled');
   });
 });
 

@@ -1,12 +1,16 @@
 import { AuditService } from '@libs/audit';
+import { assertConfigShape } from '@libs/connectors/config-validation';
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@libs/errors';
 import { OrgEvents } from '@libs/events';
 import { paginateArray, type Page, type PageQuery } from '@libs/pagination';
 import { IngestQueue } from '@libs/queue/ingest-queue.service';
+import { INGEST_ATTEMPTS } from '@libs/queue/queue.constants';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { RedisService } from '@libs/redis/redis.service';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { WorkerJobsContract } from '../workers/worker-jobs.contract';
 import type { HistoryDayDto, JobDto, SyncHistoryDto } from './dto/source-response.dto';
+import { applyConfigOverrides } from './source-config';
 import { SourceRuntime } from './source-runtime.service';
 import type { SourceEntity } from './source.entity';
 import { toJobDto } from './sources.mappers';
@@ -26,7 +30,7 @@ export const cancelChannel = (jobId: string) => `ingest:cancel:${jobId}`;
 
 /** Starting, cancelling and reading sync jobs (the runner lives in IngestRunner). */
 @Injectable()
-export class SyncService {
+export class SyncService implements OnModuleInit {
   private readonly logger = new Logger(SyncService.name);
 
   constructor(
@@ -37,12 +41,57 @@ export class SyncService {
     private readonly redis: RedisService,
     private readonly bus: EventBus,
     private readonly events: OrgEvents,
+    private readonly workerJobs: WorkerJobsContract,
   ) {}
+
+  onModuleInit() {
+    // a sync run on worker daemons whose worker job died (attempts used up without an outcome) fails
+    this.events.onPublish(async (orgId, event) => {
+      if (event.type === 'worker_job.dead') {
+        const data = event.data as { kind?: string; ref?: string | null; job_id?: string };
+        if (data.kind === 'source.sync' && data.ref) {
+          await this.failDeadWorkerJob(orgId, data.ref, data.job_id ?? '');
+        }
+      }
+    });
+  }
+
+  private async failDeadWorkerJob(orgId: string, syncJobId: string, workerJobId: string) {
+    const error = {
+      code: 'worker_job_dead',
+      message: 'The worker job of this sync used up its attempts (worker lost or lease expired)',
+      details: { worker_job_id: workerJobId },
+    };
+    const job = await this.repo.findJob(orgId, syncJobId);
+    if (
+      !job ||
+      !(await this.repo.transitionJob(job.id, ['queued', 'validating', 'running'], {
+        status: 'failed',
+        finishedAt: new Date(),
+        error,
+      }))
+    ) {
+      return;
+    }
+    await this.repo.setSourceStatus(orgId, job.sourceId, {
+      status: 'error',
+      statusDetail: { last_error: error, failed_at: new Date().toISOString() },
+    });
+    const cur = await this.repo.findJob(orgId, job.id);
+    await this.events.publish(orgId, 'job.failed', { job: toJobDto(cur ?? job), source_id: job.sourceId, error });
+  }
 
   async start(
     source: SourceEntity,
     actor: SyncActor | null,
-    opts: { mode?: 'full' | 'incremental'; trigger?: JobTrigger; requestId?: string; ip?: string } = {},
+    opts: {
+      mode?: 'full' | 'incremental';
+      trigger?: JobTrigger;
+      requestId?: string;
+      ip?: string;
+      /** a pipeline step's overrides, for this job only (checked by `checkConfigOverrides`) */
+      configOverrides?: Record<string, unknown>;
+    } = {},
   ): Promise<JobDto> {
     if (!source.enabled) {
       throw new ConflictException('The source is disabled', { source_id: source.id }, 'source_disabled');
@@ -62,9 +111,15 @@ export class SyncService {
         'ingest_not_supported',
       );
     }
+    const overrides = opts.configOverrides && Object.keys(opts.configOverrides).length ? opts.configOverrides : null;
+    if (overrides) {
+      this.checkConfigOverrides(source, overrides);
+    }
     const supportsIncremental = Boolean((def as { supportsIncremental?: boolean }).supportsIncremental);
     const requested = opts.mode ?? source.syncMode ?? 'full';
     const mode = requested === 'incremental' && supportsIncremental ? 'incremental' : 'full';
+    // features.workers on: the run goes to a worker daemon (503 worker_unavailable when none is alive)
+    const viaWorkers = await this.workerJobs.route(source.orgId, 'ingest');
     const job = await this.repo.insertJob({
       orgId: source.orgId,
       sourceId: source.id,
@@ -73,11 +128,23 @@ export class SyncService {
       trigger: opts.trigger ?? 'manual',
       requestedBy: actor?.userId ?? null,
       stats: emptyStats(),
+      configOverrides: overrides,
       queuedAt: new Date(),
     });
     await this.repo.setSourceStatus(source.orgId, source.id, { status: 'syncing', lastJobId: job.id });
     try {
-      await this.queue.enqueue({ jobId: job.id, orgId: source.orgId, sourceId: source.id });
+      if (viaWorkers) {
+        await this.workerJobs.enqueue({
+          orgId: source.orgId,
+          queue: 'ingest',
+          kind: 'source.sync',
+          payload: { source_id: source.id, sync_job_id: job.id },
+          ref: job.id,
+          maxAttempts: INGEST_ATTEMPTS,
+        });
+      } else {
+        await this.queue.enqueue({ jobId: job.id, orgId: source.orgId, sourceId: source.id });
+      }
     } catch (err) {
       await this.repo.transitionJob(job.id, ['queued'], {
         status: 'failed',
@@ -94,7 +161,7 @@ export class SyncService {
       result: 'success',
       actor: actor ? { userId: actor.userId, email: actor.email ?? '', apiKeyId: actor.apiKeyId } : null,
       target: { type: 'source', id: source.id, name: source.name, job_id: job.id },
-      details: { mode, trigger: job.trigger },
+      details: { mode, trigger: job.trigger, ...(overrides ? { config_overrides: overrides } : {}) },
       requestId: opts.requestId,
       ip: opts.ip,
     });
@@ -107,6 +174,18 @@ export class SyncService {
     return dto;
   }
 
+  /**
+   * Checks a pipeline step's config overrides against the source's connector: only non-secret
+   * schema properties (`applyConfigOverrides`), and the merged config must match the config schema.
+   * 400 `validation_failed` with `details.fields[]` otherwise. Reachability is not probed here: the
+   * job's validate step and the egress guard judge the overridden destination when it runs.
+   */
+  checkConfigOverrides(source: SourceEntity, overrides: Record<string, unknown>): void {
+    const def = this.runtime.requireDefinition(source);
+    const { config } = applyConfigOverrides(def, this.runtime.fullConfig(source), overrides);
+    assertConfigShape(def, config);
+  }
+
   async cancel(orgId: string, sourceId: string | undefined, jobId: string, actor: SyncActor): Promise<JobDto> {
     const job = await this.repo.findJob(orgId, jobId, sourceId);
     if (!job) {
@@ -115,7 +194,7 @@ export class SyncService {
     if (!ACTIVE_JOB_STATUSES.includes(job.status)) {
       throw new ConflictException(`The job already ${job.status}`, { status: job.status }, 'job_not_active');
     }
-    if (job.status === 'queued' && (await this.queue.removeIfWaiting(job.id))) {
+    if (job.status === 'queued' && (await this.removeIfWaiting(orgId, job.id))) {
       if (
         await this.repo.transitionJob(job.id, ['queued'], {
           status: 'cancelled',
@@ -136,7 +215,7 @@ export class SyncService {
           break;
         }
         // a job bounced back to the delayed set (fair-slot wait, retry backoff) can be removed now
-        if (cur.status === 'queued' && (await this.queue.removeIfWaiting(cur.id))) {
+        if (cur.status === 'queued' && (await this.removeIfWaiting(orgId, cur.id))) {
           if (
             await this.repo.transitionJob(cur.id, ['queued'], {
               status: 'cancelled',
@@ -162,6 +241,11 @@ export class SyncService {
     }
     const fresh = await this.repo.findJob(orgId, jobId);
     return toJobDto(fresh ?? job);
+  }
+
+  /** Removes a sync that has not started from the BullMQ queue or the worker queue. */
+  private async removeIfWaiting(orgId: string, jobId: string): Promise<boolean> {
+    return (await this.queue.removeIfWaiting(jobId)) || (await this.workerJobs.cancelQueued(orgId, jobId));
   }
 
   private async afterCancel(orgId: string, job: SyncJobEntity, actor: SyncActor) {

@@ -1,6 +1,7 @@
 import { PrincipalResolver, roleRank, type Principal } from '@libs/auth';
 import { AppException } from '@libs/errors';
 import { OrgEvents } from '@libs/events';
+import { refuseUpgrade } from '@libs/http';
 import { ConnectionMetrics } from '@libs/metrics/connection-metrics';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
@@ -95,22 +96,6 @@ function tokenFrom(req: IncomingMessage, url: URL): { token?: string; protocol?:
   }
   const q = url.searchParams.get('token');
   return q ? { token: q } : {};
-}
-
-function refuse(socket: Duplex, status: number, code: string, message: string) {
-  const body = JSON.stringify({ error: { code, message } });
-  const reason =
-    status === 401
-      ? 'Unauthorized'
-      : status === 403
-        ? 'Forbidden'
-        : status === 503
-          ? 'Service Unavailable'
-          : 'Bad Request';
-  socket.write(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-  );
-  socket.destroy();
 }
 
 /**
@@ -243,11 +228,11 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     } // not ours: another upgrade handler may take it
     if (!this.wss) {
-      return refuse(socket, 503, 'service_unavailable', 'WebSocket endpoint not ready');
+      return refuseUpgrade(socket, 503, 'service_unavailable', 'WebSocket endpoint not ready');
     }
     const { token } = tokenFrom(req, url);
     if (!token) {
-      return refuse(
+      return refuseUpgrade(
         socket,
         401,
         'unauthorized',
@@ -259,13 +244,13 @@ export class WsGateway implements OnApplicationBootstrap, OnModuleDestroy {
       principal = await this.resolver.resolve(token, req as never);
     } catch (err) {
       if (err instanceof AppException && err.status === 401) {
-        return refuse(socket, 401, err.code, err.message);
+        return refuseUpgrade(socket, 401, err.code, err.message);
       }
       if (err instanceof AppException) {
-        return refuse(socket, err.status, err.code, err.message);
+        return refuseUpgrade(socket, err.status, err.code, err.message);
       }
       this.logger.warn(`ws auth failed: ${(err as Error).message}`);
-      return refuse(socket, 401, 'unauthorized', 'Invalid token');
+      return refuseUpgrade(socket, 401, 'unauthorized', 'Invalid token');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, principal, token, req));
   }

@@ -17,7 +17,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CHANNEL_TYPES, type ChannelType } from '../channel.entity';
+import { BINDING_CHANNELS, CHANNEL_TYPES, type BindingChannel, type ChannelType } from '../channel.entity';
 
 export class ConfigureChannelDto {
   @ApiProperty({
@@ -71,7 +71,9 @@ export class ReloadResultDto {
 }
 
 export class MatchRuleDto {
-  @ApiProperty({ enum: CHANNEL_TYPES }) @IsIn(CHANNEL_TYPES) channel: ChannelType;
+  @ApiProperty({ enum: BINDING_CHANNELS, description: '`incoming` = the `/chat/incoming/:endpoint_id` webhooks' })
+  @IsIn(BINDING_CHANNELS)
+  channel: BindingChannel;
   @ApiPropertyOptional({ example: 'C0123' }) @IsOptional() @IsString() @MaxLength(200) slack_channel?: string;
   @ApiPropertyOptional({ example: 'U0123' }) @IsOptional() @IsString() @MaxLength(200) slack_user?: string;
   @ApiPropertyOptional({ enum: ['im', 'channel', 'group', 'mpim'] })
@@ -90,6 +92,21 @@ export class MatchRuleDto {
   @MaxLength(200)
   from?: string;
   @ApiPropertyOptional() @IsOptional() @IsBoolean() mentioned?: boolean;
+  @ApiPropertyOptional({ description: 'WhatsApp: group id or participant phone (the chat); `*` wildcards' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  group?: string;
+  @ApiPropertyOptional({ description: 'WhatsApp: the connected number the message was sent to' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  to?: string;
+  @ApiPropertyOptional({ description: '`incoming`: the inbound chat endpoint id; absent = every endpoint' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(40)
+  endpoint?: string;
   @ApiPropertyOptional({ description: 'RE2 syntax, on the message text', maxLength: 512 })
   @IsOptional()
   @IsString()
@@ -163,6 +180,8 @@ export class ChannelInboundResultDto {
   @ApiProperty() routed: boolean;
   @ApiPropertyOptional() conversation_id?: string;
   @ApiPropertyOptional() binding_id?: string;
+  @ApiPropertyOptional({ description: 'a redelivery (same Slack event_id / WhatsApp message id), not run again' })
+  duplicate?: boolean;
 }
 
 export class WhatsappQrStatusQuery {
@@ -171,11 +190,31 @@ export class WhatsappQrStatusQuery {
 
 export class WhatsappQrStartDto {
   @ApiProperty({ example: 'qr_…' }) session_id: string;
+  @ApiProperty({ description: 'the raw QR payload (what the phone scans), for clients that draw the code themselves' })
+  qr: string;
   @ApiProperty({ example: 'data:image/png;base64,…' }) qr_data_url: string;
   @ApiProperty({ example: 60 }) expires_in: number;
 }
 
 export class WhatsappQrStatusDto {
-  @ApiProperty({ enum: ['pending', 'connected', 'expired'] }) status: string;
+  @ApiProperty({ enum: ['pending', 'connected', 'expired'] }) status: 'pending' | 'connected' | 'expired';
   @ApiPropertyOptional({ example: '+4420…' }) phone?: string;
+}
+
+export class WhatsappUnpairDto {
+  @ApiProperty({ enum: ['unpaired'] }) status: 'unpaired';
+}
+
+/** What the WhatsApp gateway posts to `/channels/whatsapp/:channel_id/events` (signed; see docs/channels.md). */
+export interface WhatsappGatewayEvent {
+  type?: string;
+  /** message: the WhatsApp message id (deduplication) */
+  id?: string;
+  from?: string;
+  to?: string;
+  chat?: string;
+  text?: string;
+  /** connection: connected | logged_out */
+  status?: string;
+  phone?: string;
 }

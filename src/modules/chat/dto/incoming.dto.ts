@@ -58,6 +58,8 @@ export class IncomingReplyMessageDto {
 }
 
 export class IncomingReplyDto {
+  @ApiPropertyOptional({ description: 'the /bindings rule that picked the agent (absent: the endpoint agent)' })
+  binding_id?: string;
   @ApiProperty() conversation_id: string;
   @ApiProperty() turn_id: string;
   @ApiProperty({ type: IncomingReplyMessageDto }) message: IncomingReplyMessageDto;
@@ -68,6 +70,9 @@ export class IncomingReplyDto {
 
 export class IncomingAcceptedDto {
   @ApiProperty() accepted: boolean;
-  @ApiProperty() conversation_id: string;
-  @ApiProperty() turn_id: string;
+  @ApiPropertyOptional({ description: 'false: bindings target this endpoint but none matched; dropped' })
+  routed?: boolean;
+  @ApiPropertyOptional() conversation_id?: string;
+  @ApiPropertyOptional() turn_id?: string;
+  @ApiPropertyOptional({ description: 'the /bindings rule that picked the agent' }) binding_id?: string;
 }

@@ -44,13 +44,19 @@ export class IncomingController {
     @Res({ passthrough: true }) res: Response,
   ): Promise<IncomingReplyDto | IncomingAcceptedDto> {
     const r = await this.incoming.receive(caller, id, dto);
+    if ('dropped' in r) {
+      res.status(202);
+      return { accepted: true, routed: false };
+    }
+    const binding = r.bindingId ? { binding_id: r.bindingId } : {};
     if (!r.done) {
       res.status(202);
-      return { accepted: true, conversation_id: r.conversationId, turn_id: r.turnId };
+      return { accepted: true, conversation_id: r.conversationId, turn_id: r.turnId, ...binding };
     }
     res.status(200);
     const o = r.outcome;
     return {
+      ...binding,
       conversation_id: o.conversationId,
       turn_id: o.turnId,
       message: { id: o.messageId, content: o.content, finish_reason: o.finishReason },

@@ -5,9 +5,10 @@ import { AppConfig } from '@libs/config';
 import { SecretBox } from '@libs/crypto';
 import { NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
 import { Page, PageQuery } from '@libs/pagination';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Request } from 'express';
 import { randomBytes } from 'node:crypto';
+import { ChannelBindingsContract } from 'src/modules/channels/channel-bindings.contract';
 import { ConversationEntity, IncomingEndpointEntity } from 'src/modules/chat/chat.entity';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
 import { ChatAgents } from 'src/modules/chat/context/chat-agent';
@@ -53,6 +54,7 @@ export class IncomingSecretResolver extends SharedSecretResolver {
 
 @Injectable()
 export class IncomingService {
+  private readonly log = new Logger('ChatIncoming');
   constructor(
     private readonly repo: ChatRepository,
     private readonly endpoints: IncomingEndpointsRepository,
@@ -61,6 +63,7 @@ export class IncomingService {
     private readonly box: SecretBox,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly bindings: ChannelBindingsContract,
   ) {}
 
   private toDto(e: IncomingEndpointEntity): IncomingEndpointDto {
@@ -184,12 +187,20 @@ export class IncomingService {
     });
   }
 
-  /** Runs the agent loop for an inbound message and waits (≤ 60 s) for the answer. */
+  /**
+   * Runs the agent loop for an inbound message and waits (≤ 60 s) for the answer. When enabled
+   * `/bindings` with `channel: incoming` target the endpoint, the first matching one picks the agent
+   * and realm (none matching: logged and dropped, `routed: false`); otherwise the endpoint's own agent answers.
+   */
   async receive(
     caller: ServiceCaller,
     endpointId: string,
     dto: IncomingMessageDto,
-  ): Promise<{ done: true; outcome: TurnOutcome } | { done: false; conversationId: string; turnId: string }> {
+  ): Promise<
+    | { done: true; outcome: TurnOutcome; bindingId: string | null }
+    | { done: false; conversationId: string; turnId: string; bindingId: string | null }
+    | { dropped: true }
+  > {
     const e = await this.endpoints.findEndpointWithSecret(endpointId);
     if (!e || caller.orgId !== e.orgId) {
       throw new NotFoundException('Incoming endpoint');
@@ -203,9 +214,27 @@ export class IncomingService {
         fields: [{ field: 'text', errors: ['text must not be empty'] }],
       });
     }
-    const agent = await this.agents.agent(e.orgId, e.agent);
+    const route = await this.bindings.routeIncoming(e.orgId, {
+      channel: 'incoming',
+      endpoint: e.id,
+      from: dto.from ?? '',
+      chat: null,
+      thread: dto.thread ?? null,
+      team: null,
+      conversationType: null,
+      mentioned: false,
+      text,
+    });
+    if (route.bound && !route.match) {
+      await this.endpoints.updateEndpoint(e.orgId, e.id, { lastUsedAt: new Date() });
+      this.log.log(`org ${e.orgId} incoming ${e.id} message from ${dto.from ?? '?'}: no matching binding, dropped`);
+      return { dropped: true };
+    }
+    const bound = route.bound ? route.match : null;
+    const agent = await this.agents.agent(e.orgId, bound?.agent ?? e.agent);
     const thread = dto.thread ?? dto.from;
-    const key = thread ? `incoming:${e.id}:${thread}` : null;
+    // a binding's agent gets its own conversation per thread (channels.md §7: per thread and agent)
+    const key = thread ? `incoming:${e.id}:${thread}${bound ? `:${agent.id ?? agent.name}` : ''}` : null;
     let conversation: ConversationEntity | null = key
       ? await this.repo.findConversationByExternalKey(e.orgId, key)
       : null;
@@ -214,7 +243,7 @@ export class IncomingService {
         .createConversation({
           orgId: e.orgId,
           title: `${e.name}${dto.from ? `: ${dto.from}` : ''}`.slice(0, 300),
-          realm: e.realm ?? agent.realm,
+          realm: bound ? (bound.realm ?? agent.realm) : (e.realm ?? agent.realm),
           agent: agent.name,
           agentId: agent.id,
           createdBy: e.createdBy,
@@ -242,9 +271,10 @@ export class IncomingService {
     if (timer) {
       clearTimeout(timer);
     }
+    const bindingId = bound?.id ?? null;
     if (!outcome) {
-      return { done: false, conversationId: conversation.id, turnId: started.turn.id };
+      return { done: false, conversationId: conversation.id, turnId: started.turn.id, bindingId };
     }
-    return { done: true, outcome };
+    return { done: true, outcome, bindingId };
   }
 }

@@ -25,7 +25,8 @@ export class PipelineStepDto {
   @ApiPropertyOptional({
     type: 'object',
     additionalProperties: true,
-    description: 'stored with the version (see docs)',
+    description:
+      "merged over the source's stored config for this pipeline's runs only (non-secret fields of the connector's config schema; see docs/pipelines.md)",
   })
   @IsOptional()
   @IsObject()
@@ -111,6 +112,22 @@ export class RevertPipelineDto {
   to_run_id: string;
 }
 
+export class LastFireDto {
+  @ApiProperty({ description: 'due time of the tick' }) due_at: string;
+  @ApiProperty({ enum: ['started', 'skipped_active_run', 'skipped_disabled', 'failed'] }) outcome: string;
+  @ApiProperty({ nullable: true, type: String }) run_id: string | null;
+  @ApiProperty({ nullable: true, type: String, description: 'the active run that made it skip, or the error' })
+  detail: string | null;
+}
+
+export class ScheduleStateDto {
+  @ApiProperty({ nullable: true, type: String, description: 'next scheduled fire (null: manual or disabled)' })
+  next_fire_at: string | null;
+  @ApiProperty({ nullable: true, type: LastFireDto }) last_fire: LastFireDto | null;
+  @ApiProperty({ description: 'scheduled fires skipped (a run was active, or the start failed)' })
+  fires_skipped: number;
+}
+
 export class PipelineDto {
   @ApiProperty({ example: 'pip_0f3c…' }) id: string;
   @ApiProperty() name: string;
@@ -120,12 +137,15 @@ export class PipelineDto {
   @ApiProperty() retention_days: number;
   @ApiProperty() enabled: boolean;
   @ApiProperty() version: number;
+  @ApiProperty({ type: ScheduleStateDto }) schedule_state: ScheduleStateDto;
   @ApiProperty() created_at: string;
   @ApiProperty() updated_at: string;
 }
 
 export class RunStepDto {
   @ApiProperty() source_id: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'overrides applied to this step' })
+  config_overrides?: Record<string, unknown>;
   @ApiProperty({ enum: ['pending', 'running', 'succeeded', 'failed', 'skipped'] }) status: string;
   @ApiProperty({ nullable: true, type: String }) job_id: string | null;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) stats: Record<string, unknown> | null;
@@ -141,6 +161,9 @@ export class PipelineRunDto {
   @ApiProperty({ type: 'object', additionalProperties: { type: 'number' } }) stats: Record<string, number>;
   @ApiProperty({ nullable: true, type: 'object', additionalProperties: true }) error: Record<string, unknown> | null;
   @ApiProperty({ nullable: true, type: String }) retry_of: string | null;
+  @ApiProperty({ enum: ['manual', 'schedule', 'retry'] }) trigger: string;
+  @ApiProperty({ nullable: true, type: String, description: 'schedule runs: due time of the tick' })
+  scheduled_for: string | null;
   @ApiProperty({ nullable: true, type: String }) started_at: string | null;
   @ApiProperty({ nullable: true, type: String }) finished_at: string | null;
   @ApiProperty() created_at: string;
