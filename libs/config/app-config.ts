@@ -434,7 +434,7 @@ export class AppConfig {
       idleTimeoutSecs: n('CIAB_SESSION_IDLE_TIMEOUT'),
       localWorkDir: s('CIAB_LOCAL_WORK_DIR'),
       localShell: s('CIAB_LOCAL_SHELL'),
-      localMaxMemoryMb: v.CIAB_LOCAL_MAX_MEMORY_MB as number | undefined,
+      localMaxMemoryMb: (v.CIAB_LOCAL_MAX_MEMORY_MB as number | undefined) || undefined,
       localUidBase: n('CIAB_LOCAL_UID_BASE'),
       hostAccess: s('CIAB_HOST_ACCESS') as 'platform_admin' | 'org_admin' | 'off',
     };

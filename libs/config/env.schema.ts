@@ -459,9 +459,10 @@ export const ENV_VARS: readonly EnvVar[] = [
   {
     name: 'CIAB_LOCAL_MAX_MEMORY_MB',
     kind: 'int',
-    min: 16,
+    default: '2048',
+    min: 0,
     description:
-      'Address-space cap (prlimit --as) of every process of a local coding session and of each exec; unset = none.',
+      'Address-space cap (prlimit --as) of every process of a local coding session and of each exec; 0 = none.',
   },
   {
     name: 'CIAB_LOCAL_UID_BASE',
