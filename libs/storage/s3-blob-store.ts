@@ -1,11 +1,5 @@
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -27,8 +21,15 @@ export interface S3BlobStoreOptions {
   spoolDir: string;
 }
 
-const isNotFound = (err: unknown) =>
-  err instanceof S3ServiceException &&
+let s3Sdk: Promise<typeof S3Sdk> | undefined;
+
+/** `@aws-sdk/client-s3`, loaded on first use (≈ 20 MB of RSS): only an install with the s3 backend that stores blobs pays for it. */
+function loadS3Sdk(): Promise<typeof S3Sdk> {
+  return (s3Sdk ??= import('@aws-sdk/client-s3'));
+}
+
+const isNotFound = (sdk: typeof S3Sdk, err: unknown) =>
+  err instanceof sdk.S3ServiceException &&
   (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404);
 
 /**
@@ -38,15 +39,33 @@ const isNotFound = (err: unknown) =>
  */
 export class S3BlobStore extends BlobStore {
   readonly kind = 's3' as const;
-  private readonly client: S3Client;
+  /** the SDK and its client, created on first use */
+  private s3?: Promise<{ sdk: typeof S3Sdk; client: S3Client }>;
+  private client?: S3Client;
+  private destroyed = false;
   private readonly bucket: string;
   private readonly spoolDir: string;
 
-  constructor(opts: S3BlobStoreOptions) {
+  constructor(private readonly opts: S3BlobStoreOptions) {
     super();
     this.bucket = opts.bucket;
     this.spoolDir = opts.spoolDir;
-    this.client = new S3Client({
+  }
+
+  private connect(): Promise<{ sdk: typeof S3Sdk; client: S3Client }> {
+    return (this.s3 ??= loadS3Sdk().then((sdk) => {
+      const client = this.newClient(sdk);
+      if (this.destroyed) {
+        client.destroy();
+      }
+      this.client = client;
+      return { sdk, client };
+    }));
+  }
+
+  private newClient(sdk: typeof S3Sdk): S3Client {
+    const opts = this.opts;
+    return new sdk.S3Client({
       region: opts.region,
       endpoint: opts.endpoint,
       forcePathStyle: opts.forcePathStyle,
@@ -64,8 +83,9 @@ export class S3BlobStore extends BlobStore {
     assertBlobKey(key);
     if (Buffer.isBuffer(body)) {
       const stored = measureBuffer(body, opts.maxBytes);
-      await this.client.send(
-        new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }),
+      const { sdk, client } = await this.connect();
+      await client.send(
+        new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length }),
       );
       return stored;
     }
@@ -76,8 +96,9 @@ export class S3BlobStore extends BlobStore {
       const measuring = new MeasuringStream(opts.maxBytes);
       await pipeline(body, measuring, createWriteStream(spool, { flags: 'wx' }));
       const stored = measuring.result();
-      await this.client.send(
-        new PutObjectCommand({
+      const { sdk, client } = await this.connect();
+      await client.send(
+        new sdk.PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
           Body: createReadStream(spool),
@@ -92,11 +113,12 @@ export class S3BlobStore extends BlobStore {
 
   async get(key: string): Promise<Readable> {
     assertBlobKey(key);
+    const { sdk, client } = await this.connect();
     try {
-      const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return res.Body as Readable;
     } catch (err) {
-      if (isNotFound(err)) {
+      if (isNotFound(sdk, err)) {
         throw new BlobNotFoundError(key);
       }
       throw err;
@@ -105,16 +127,18 @@ export class S3BlobStore extends BlobStore {
 
   async delete(key: string): Promise<void> {
     assertBlobKey(key);
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    const { sdk, client } = await this.connect();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
   async exists(key: string): Promise<boolean> {
     assertBlobKey(key);
+    const { sdk, client } = await this.connect();
     try {
-      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       return true;
     } catch (err) {
-      if (isNotFound(err)) {
+      if (isNotFound(sdk, err)) {
         return false;
       }
       throw err;
@@ -122,6 +146,7 @@ export class S3BlobStore extends BlobStore {
   }
 
   destroy(): void {
-    this.client.destroy();
+    this.destroyed = true;
+    this.client?.destroy();
   }
 }

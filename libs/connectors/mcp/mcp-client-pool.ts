@@ -1,12 +1,9 @@
 import type { OrgEgress } from '@libs/egress/org-egress';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
 import { createHash } from 'node:crypto';
 import { createSchemaAjv } from '../schema-ajv';
+import { mcpSdk, type McpSdk } from './mcp-sdk';
 
 export type McpTransportKind = 'stdio' | 'http' | 'streamable_http' | 'sse';
 
@@ -188,9 +185,9 @@ export class McpClientPool {
   }
 }
 
-function buildTransport(config: McpConfig, stderr: string[], egress: OrgEgress): Transport {
+function buildTransport(sdk: McpSdk, config: McpConfig, stderr: string[], egress: OrgEgress): Transport {
   if (config.transport === 'stdio') {
-    const t = new StdioClientTransport({
+    const t = new sdk.StdioClientTransport({
       command: config.command!,
       args: config.args ?? [],
       env: config.env,
@@ -210,9 +207,9 @@ function buildTransport(config: McpConfig, stderr: string[], egress: OrgEgress):
   // requestInit headers go on both the event stream and the POSTs; every request (the event
   // stream, the announced SSE endpoint, redirects) connects through the org's egress guard
   if (config.transport === 'sse') {
-    return new SSEClientTransport(url, { requestInit, fetch: egress.fetch });
+    return new sdk.SSEClientTransport(url, { requestInit, fetch: egress.fetch });
   }
-  return new StreamableHTTPClientTransport(url, { requestInit, fetch: egress.fetch });
+  return new sdk.StreamableHTTPClientTransport(url, { requestInit, fetch: egress.fetch });
 }
 
 async function connect(key: string, config: McpConfig, egress: OrgEgress): Promise<Entry> {
@@ -220,12 +217,16 @@ async function connect(key: string, config: McpConfig, egress: OrgEgress): Promi
     // a refused destination fails here with EgressForbiddenError, not wrapped by the SDK
     await egress.checkUrl(config.url!);
   }
+  const sdk = await mcpSdk();
   const stderr: string[] = [];
-  const transport = buildTransport(config, stderr, egress);
+  const transport = buildTransport(sdk, config, stderr, egress);
   // the server's tool output schemas are compiled by the SDK: with linear-time patterns, one ajv per client
-  const client = new Client(
+  const client = new sdk.Client(
     { name: 'agentcy', version: '1.0.0' },
-    { capabilities: {}, jsonSchemaValidator: new AjvJsonSchemaValidator(createSchemaAjv({ validateSchema: false })) },
+    {
+      capabilities: {},
+      jsonSchemaValidator: new sdk.AjvJsonSchemaValidator(createSchemaAjv({ validateSchema: false })),
+    },
   );
   const entry: Entry = { key, client, stderr, lastUsed: Date.now(), closed: false };
   client.onclose = () => {

@@ -1,6 +1,6 @@
 import { findEgressError } from '@libs/egress/egress.errors';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ToolExecutionError } from '../connector';
+import { loadedMcpTypes } from './mcp-sdk';
 
 /** How a failed MCP call reaches the model. */
 export function describe(e: unknown): string {
@@ -20,7 +20,10 @@ export function mapCallError(e: unknown): unknown {
   if (refused) {
     return refused;
   }
-  if (e instanceof McpError) {
+  // an McpError exists only once the SDK is loaded (mcp-sdk.ts)
+  const types = loadedMcpTypes();
+  if (types && e instanceof types.McpError) {
+    const { ErrorCode } = types;
     if (e.code === ErrorCode.InvalidParams) {
       return new ToolExecutionError('invalid_arguments', e.message, { mcp_code: e.code });
     }

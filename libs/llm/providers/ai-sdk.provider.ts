@@ -1,10 +1,20 @@
 import type { JSONSchema7, JSONValue, LanguageModel, ModelMessage, ToolSet } from 'ai';
-import { jsonSchema, streamText, tool } from 'ai';
 import { LlmAbortedError, toLlmError } from '../llm.errors';
 import type { LlmFinishReason, LlmMessage, LlmProvider, LlmRequest, LlmStreamEvent, LlmToolCall } from '../llm.port';
 
 // The SDK prints warnings with console.*; the app logs structured JSON, so they are turned off.
 (globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS ??= false;
+
+let aiCore: Promise<typeof import('ai')> | undefined;
+
+/**
+ * The `ai` core, loaded on first use (≈ 20 MB of RSS with its dependencies): an API whose orgs use
+ * the offline provider, or that never streams, does not pay for it. The provider packages
+ * (`@ai-sdk/*`) are loaded the same way by their factories, only the configured one.
+ */
+export function aiSdk(): Promise<typeof import('ai')> {
+  return (aiCore ??= import('ai'));
+}
 
 export interface AiSdkCallSettings {
   temperature?: number;
@@ -21,13 +31,20 @@ export class AiSdkLlmProvider implements LlmProvider {
   constructor(
     readonly name: string,
     readonly model: string,
-    /** builds the SDK model for a model id (`request.model` overrides `model` per call) */
-    private readonly languageModel: (modelId: string) => LanguageModel,
+    /** builds the SDK model for a model id (`request.model` overrides `model` per call); may load its SDK first */
+    private readonly languageModel: (modelId: string) => LanguageModel | Promise<LanguageModel>,
     private readonly settings: AiSdkCallSettings = {},
   ) {}
 
   async *stream(request: LlmRequest): AsyncIterable<LlmStreamEvent> {
     const signal = request.signal;
+    if (signal?.aborted) {
+      throw new LlmAbortedError();
+    }
+    const [{ jsonSchema, streamText, tool }, model] = await Promise.all([
+      aiSdk(),
+      this.languageModel(request.model || this.model),
+    ]);
     if (signal?.aborted) {
       throw new LlmAbortedError();
     }
@@ -54,7 +71,7 @@ export class AiSdkLlmProvider implements LlmProvider {
     }
     let streamError: unknown;
     const result = streamText({
-      model: this.languageModel(request.model || this.model),
+      model,
       system: request.system,
       messages: toModelMessages(request.messages),
       tools: Object.keys(tools).length ? tools : undefined,

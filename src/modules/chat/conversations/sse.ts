@@ -1,4 +1,4 @@
-import { trackSseStream } from '@libs/metrics/sse-streams';
+import { openSseResponse } from '@libs/http';
 import type { Response } from 'express';
 import type { TurnEvent } from 'src/modules/chat/turns/turn-events.service';
 
@@ -18,18 +18,7 @@ export class SseWriter {
 
   /** Status and headers; `flush: false` leaves them to go out with the first frame (one write instead of two). */
   open(flush = true): void {
-    const res = this.res;
-    res.status(200);
-    res.setHeader('Content-Type', 'text/event-stream');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Connection', 'keep-alive');
-    res.setHeader('X-Accel-Buffering', 'no');
-    res.socket?.setTimeout(0);
-    res.socket?.setNoDelay(true);
-    if (flush) {
-      res.flushHeaders();
-    }
-    trackSseStream(res);
+    openSseResponse(this.res, flush);
   }
 
   /** Sends the headers now if no frame has carried them yet. */
