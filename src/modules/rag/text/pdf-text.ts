@@ -1,4 +1,5 @@
 import { ValidationException } from '@libs/errors';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 const PDF_TIMEOUT_MS = 30_000;
@@ -10,25 +11,28 @@ const PDF_TIMEOUT_MS = 30_000;
  */
 const PDF_WORKER_SOURCE = String.raw`
 'use strict';
-const { parentPort, workerData } = module.require('node:worker_threads');
-(async () => {
-  const { getDocumentProxy, extractText, getMeta } = module.require(workerData.unpdfPath);
-  let pdf;
+import('node:worker_threads').then(async ({ parentPort, workerData }) => {
   try {
-    pdf = await getDocumentProxy(workerData.bytes, { verbosity: 0 });
+    const { getDocumentProxy, extractText, getMeta } = await import(workerData.unpdfUrl);
+    let pdf;
+    try {
+      pdf = await getDocumentProxy(workerData.bytes, { verbosity: 0 });
+    } catch (err) {
+      parentPort.postMessage({ invalid: String((err && err.message) || err) });
+      return;
+    }
+    const { text } = await extractText(pdf, { mergePages: false });
+    let title;
+    try {
+      const meta = await getMeta(pdf);
+      title = meta && meta.info && typeof meta.info.Title === 'string' ? meta.info.Title : undefined;
+    } catch {}
+    await pdf.destroy();
+    parentPort.postMessage({ pages: text, title });
   } catch (err) {
-    parentPort.postMessage({ invalid: String((err && err.message) || err) });
-    return;
+    parentPort.postMessage({ error: String((err && err.message) || err) });
   }
-  const { text } = await extractText(pdf, { mergePages: false });
-  let title;
-  try {
-    const meta = await getMeta(pdf);
-    title = meta && meta.info && typeof meta.info.Title === 'string' ? meta.info.Title : undefined;
-  } catch {}
-  await pdf.destroy();
-  parentPort.postMessage({ pages: text, title });
-})().catch((err) => parentPort.postMessage({ error: String((err && err.message) || err) }));
+});
 `;
 
 type Reply = { pages: string[]; title?: string } | { invalid: string } | { error: string };
@@ -39,7 +43,7 @@ export function extractPdf(bytes: Uint8Array): Promise<{ pages: string[]; title?
     const copy = new Uint8Array(bytes);
     const worker = new Worker(PDF_WORKER_SOURCE, {
       eval: true,
-      workerData: { unpdfPath: require.resolve('unpdf'), bytes: copy },
+      workerData: { unpdfUrl: pathToFileURL(require.resolve('unpdf')).href, bytes: copy },
       transferList: [copy.buffer],
       resourceLimits: { maxOldGenerationSizeMb: 256 },
     });
