@@ -25,10 +25,6 @@ export class CiabSessionsRepository {
     return paginate(qb, query, { scope: liveOnly ? 'sandboxes' : 'ciab_sessions', map: (s) => s });
   }
 
-  countLive(orgId: string): Promise<number> {
-    return this.sessions.count({ where: { orgId, status: In(LIVE_STATUSES) } });
-  }
-
   /** live rows owned by a replica (boot recovery, reaper) */
   liveOfInstance(instance: string): Promise<CiabSessionEntity[]> {
     return this.sessions.find({ where: { instance, status: In(LIVE_STATUSES) } });
@@ -40,8 +36,20 @@ export class CiabSessionsRepository {
       : Promise.resolve([]);
   }
 
-  async insert(row: Partial<CiabSessionEntity>): Promise<void> {
-    await this.sessions.insert(row);
+  /**
+   * Inserts a session unless its org already has `max` live ones (false then). A transaction-scoped
+   * advisory lock per org serialises the count and the insert across replicas.
+   */
+  insertWithinQuota(row: Partial<CiabSessionEntity> & { orgId: string }, max: number): Promise<boolean> {
+    return this.sessions.manager.transaction(async (em) => {
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext('ciab:' || $1))`, [row.orgId]);
+      const live = await em.count(CiabSessionEntity, { where: { orgId: row.orgId, status: In(LIVE_STATUSES) } });
+      if (live >= max) {
+        return false;
+      }
+      await em.insert(CiabSessionEntity, row);
+      return true;
+    });
   }
 
   async update(id: string, patch: Partial<CiabSessionEntity>): Promise<void> {

@@ -231,16 +231,13 @@ export class CiabSessionsService extends SandboxSessionsContract implements OnAp
       lastActivity: Date.now(),
       lastActivityWritten: Date.now(),
     };
-    // the uid is reserved from here on; count + insert run one at a time per org in this process
+    // the uid is reserved from here on; the quota check and the insert are one locked transaction
     this.live.set(id, s);
     try {
-      await this.withOrgLock(p.orgId, async () => {
-        const max = this.config.ciab.maxSessionsPerOrg;
-        if ((await this.repo.countLive(p.orgId)) >= max) {
-          throw new AppException(429, 'quota_exceeded', `At most ${max} live coding sessions per org`, { limit: max });
-        }
-        await this.insertRow(p, id, uid, runtime, dto, snapshot?.id ?? null);
-      });
+      const max = this.config.ciab.maxSessionsPerOrg;
+      if (!(await this.insertRow(p, id, uid, runtime, dto, snapshot?.id ?? null, max))) {
+        throw new AppException(429, 'quota_exceeded', `At most ${max} live coding sessions per org`, { limit: max });
+      }
     } catch (e) {
       this.live.delete(id);
       throw e;
@@ -263,21 +260,6 @@ export class CiabSessionsService extends SandboxSessionsContract implements OnAp
     return toDto(await this.find(p.orgId, id));
   }
 
-  private readonly orgLocks = new Map<string, Promise<unknown>>();
-
-  private async withOrgLock<T>(orgId: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.orgLocks.get(orgId) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.orgLocks.set(orgId, next);
-    try {
-      return await next;
-    } finally {
-      if (this.orgLocks.get(orgId) === next) {
-        this.orgLocks.delete(orgId);
-      }
-    }
-  }
-
   private async insertRow(
     p: Principal,
     id: string,
@@ -285,22 +267,26 @@ export class CiabSessionsService extends SandboxSessionsContract implements OnAp
     runtime: string,
     dto: CreateSessionDto,
     restoredFrom: string | null,
-  ): Promise<void> {
+    maxLive: number,
+  ): Promise<boolean> {
     const now = new Date();
-    await this.repo.insert({
-      id,
-      orgId: p.orgId,
-      createdBy: p.kind === 'user' ? p.userId : null,
-      runtime,
-      agentProvider: dto.agent_provider ?? 'claude-code',
-      status: 'provisioning',
-      instance: this.instance,
-      hostUid: uid,
-      seed: dto.seed ? { repo: dto.seed.repo.trim(), ...(dto.seed.ref ? { ref: dto.seed.ref } : {}) } : null,
-      restoredFrom,
-      prompt: dto.prompt ?? null,
-      lastActivityAt: now,
-    });
+    return this.repo.insertWithinQuota(
+      {
+        id,
+        orgId: p.orgId,
+        createdBy: p.kind === 'user' ? p.userId : null,
+        runtime,
+        agentProvider: dto.agent_provider ?? 'claude-code',
+        status: 'provisioning',
+        instance: this.instance,
+        hostUid: uid,
+        seed: dto.seed ? { repo: dto.seed.repo.trim(), ...(dto.seed.ref ? { ref: dto.seed.ref } : {}) } : null,
+        restoredFrom,
+        prompt: dto.prompt ?? null,
+        lastActivityAt: now,
+      },
+      maxLive,
+    );
   }
 
   /** The smallest uid offset no live session of this process uses. */
