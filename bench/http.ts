@@ -8,7 +8,7 @@
  * The API runs with its production logging defaults (LOG_LEVEL=info, every request logged, output to
  * bench/logs/api.log) and a rate limit high enough never to answer 429 (the limiter still runs).
  * Load tool: wrk -t1 (autocannon when wrk is not installed). Knobs: BENCH_DURATION_SEC (10),
- * BENCH_CONNECTIONS (50), BENCH_WARMUP_SEC (2), BENCH_ROUNDS (1: with more, API and baseline alternate
+ * BENCH_CONNECTIONS (50), BENCH_WARMUP_SEC (2), BENCH_ROUTES (words: only routes whose name has one), BENCH_ROUNDS (1: with more, API and baseline alternate
  * that many times per route and the medians are compared), DATABASE_URL.
  * Usage: npm run bench (BENCHES=http), or: node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/http.ts
  */
@@ -112,7 +112,7 @@ async function main() {
     const jwt = { Authorization: `Bearer ${fx.jwt}` };
     const key = { Authorization: `Bearer ${fx.apiKey}` };
     const raw = { name: 'raw node:http + pg', proc: () => rawApi };
-    const targets: Target[] = [
+    const allTargets: Target[] = [
       {
         route: 'GET /health',
         path: '/api/v1/health',
@@ -153,6 +153,9 @@ async function main() {
       },
     ];
 
+    // BENCH_ROUTES=health,users loads only the routes whose name contains one of the words
+    const only = (process.env.BENCH_ROUTES ?? '').split(',').filter(Boolean);
+    const targets = allTargets.filter((t) => only.length === 0 || only.some((w) => t.route.includes(w)));
     // every target must answer 2xx before it is loaded; the bodies should match the API's
     for (const t of targets) {
       const a = await getJson(`${api.baseUrl}${t.path}`, t.headers);
@@ -199,7 +202,9 @@ async function main() {
     for (const r of rows) {
       process.stdout.write(`${r.bench}: ratio ${r.ratio ?? 'INVALID'}${r.target ? ` (target ${r.target})` : ''}\n`);
     }
-    recordResults('http', rows);
+    if (only.length === 0) {
+      recordResults('http', rows);
+    }
     process.stdout.write(`API log: ${api.logFile}\n`);
   } finally {
     for (const p of procs.reverse()) {

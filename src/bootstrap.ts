@@ -1,6 +1,6 @@
 import { AppConfig } from '@libs/config';
 import { AppException, ValidationException } from '@libs/errors';
-import { corsFor, inputGuard, jsonDepthExceeds, MAX_JSON_DEPTH, securityHeaders } from '@libs/http';
+import { corsFor, indexRoutes, inputGuard, jsonDepthExceeds, MAX_JSON_DEPTH, securityHeaders } from '@libs/http';
 import { createAccessLogger, createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
 import { HttpMetrics } from '@libs/metrics';
 import { buildOpenApiDocument } from '@libs/openapi/build-document';
@@ -10,7 +10,7 @@ import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
-import express, { NextFunction, Request, Response } from 'express';
+import express, { Express, NextFunction, Request, Response } from 'express';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
@@ -120,6 +120,11 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     swaggerOptions: { url: `/${API_PREFIX}/openapi.json` },
   });
   await app.init();
+  const server = app.getHttpAdapter().getInstance() as Express;
+  const indexed = indexRoutes(server.router as unknown as Parameters<typeof indexRoutes>[0], {
+    caseSensitive: Boolean(server.get('case sensitive routing')),
+  });
+  logger.debug({ routes: indexed }, 'routes indexed by their leading segments');
   return { app, logger };
 }
 
@@ -144,6 +149,14 @@ export function installGracefulShutdown(app: INestApplication, config: AppConfig
     clearTimeout(force);
     await app.close().catch((err) => logger.error({ err }, 'error while closing'));
     logger.info('shutdown complete');
+    // Log lines are written asynchronously: let the queued ones reach stdout before exiting.
+    await new Promise<void>((resolve) => {
+      const cap = setTimeout(resolve, 1_000);
+      logger.flush(() => {
+        clearTimeout(cap);
+        resolve();
+      });
+    });
     process.exit(0);
   };
   process.once('SIGTERM', () => void shutdown('SIGTERM'));

@@ -3,6 +3,7 @@ export * from './input-guard.middleware';
 export * from './json-depth';
 export * from './mutating-routes';
 export * from './refuse-upgrade';
+export * from './route-index';
 export * from './security-headers';
 export * from './sse-response';
 export * from './unsafe-text';

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { collectOutputLines } from './output-lines';
 
 export interface SpawnedApi {
   /** http://127.0.0.1:<port> */
@@ -64,19 +65,18 @@ export async function spawnApiProcess(
     },
   );
   const lines: string[] = [];
-  const keep = (buf: Buffer) => {
-    lines.push(...buf.toString().split('\n').filter(Boolean));
-    if (lines.length > 200) {
-      lines.splice(0, lines.length - 200);
-    }
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const drained = collectOutputLines([child.stdout, child.stderr], lines, 200);
   let exited: number | null | undefined;
+  // The exit code counts once the process is gone and its output has been read to the end
+  // (bounded, in case a grandchild still holds the pipes).
   const exit = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {
       exited = code;
-      resolve(code);
+      const settle = setTimeout(() => resolve(code), 2_000);
+      void drained.then(() => {
+        clearTimeout(settle);
+        resolve(code);
+      });
     }),
   );
   const baseUrl = `http://127.0.0.1:${port}`;

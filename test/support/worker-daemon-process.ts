@@ -1,5 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { collectOutputLines } from './output-lines';
 
 export interface DaemonProcess {
   pid: number;
@@ -31,14 +32,7 @@ export function spawnWorkerDaemon(env: Record<string, string>): DaemonProcess {
     },
   );
   const lines: string[] = [];
-  const keep = (buf: Buffer) => {
-    lines.push(...buf.toString().split('\n').filter(Boolean));
-    if (lines.length > 300) {
-      lines.splice(0, lines.length - 300);
-    }
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  void collectOutputLines([child.stdout, child.stderr], lines, 300);
   let done = false;
   const exited = new Promise<number | null>((resolve) =>
     child.once('exit', (code) => {

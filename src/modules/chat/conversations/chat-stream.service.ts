@@ -31,7 +31,9 @@ export class ChatStreamService {
     // the org's checks run beside the conversation lookup (issued first: the agent lookup waits for it);
     // a 404 still wins over a 403 org_disabled
     const conversation = this.conversations.readable(p, conversationId);
-    const preflight = this.turns.preflight(p.orgId);
+    // the auth guard refused this principal if its org were disabled (its cached state is invalidated
+    // on every change); platform admins pass a disabled org, so theirs is read
+    const preflight = this.turns.preflight(p.orgId, { orgActive: !p.platformAdmin });
     const c = await conversation;
     const attachments = await this.checkAttachments(p.orgId, dto.attachments ?? []);
     await this.preEnableSkills(p, c.id, c.agentId ?? c.agent, dto.skills ?? []);

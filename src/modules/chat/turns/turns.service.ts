@@ -41,10 +41,11 @@ export class TurnsService {
 
   /**
    * The org's reads of a start (is it active, its approval settings), begun before the caller has its
-   * conversation so they overlap with that lookup. Pass the result to `start`.
+   * conversation so they overlap with that lookup. Pass the result to `start`. `orgActive: true`
+   * skips the org read when the caller has just been authenticated against the org's current state.
    */
-  preflight(orgId: string): TurnPreflight {
-    const active = this.orgs.isActive(orgId);
+  preflight(orgId: string, known: { orgActive?: boolean } = {}): TurnPreflight {
+    const active = known.orgActive === true ? Promise.resolve(true) : this.orgs.isActive(orgId);
     const security = this.securitySettings.security(orgId);
     // awaited later by start(), or never when the caller fails first: not an unhandled rejection meanwhile
     active.catch(() => undefined);
