@@ -26,6 +26,12 @@ export interface OrgEventMap {
     requested_by?: string | null;
   };
   'approval.resolved': Data & { approval_id: string; conversation_id: string; decision: string };
+  /** a pending approval reached its deadline without a decision */
+  'approval.expired': Data & { approval_id: string; conversation_id: string; tool: string };
+  /** a memory entry was stored (`POST /memory`) */
+  'memory.created': Data & { memory_id: string; kind: string; realm: string | null };
+  /** a channel lost its connection to the outside service (e.g. the WhatsApp device logged out) */
+  'channel.disconnected': Data & { channel_id: string; type: string; reason: string };
   'agent_run.finished': Data & { run_id: string; conversation_id: string; status: string };
   /** every state change of a task run (status, waiting_approval) */
   'task_run.updated': Data & { run_id: string; task_id: string | null; status: string };

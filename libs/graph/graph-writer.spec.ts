@@ -285,6 +285,42 @@ describe('GraphWriter (Neo4j)', () => {
     expect(await stagingNodes(s.jobId)).toBe(0);
   });
 
+  it('archiveRealms limits the orphans a run archives to its realm (only) or leaves realms out (except)', async () => {
+    const writer = new GraphWriter(neo);
+    const org = newOrg();
+    const inRealm = (realm: string): WriteScope => ({ ...scopeOf(org), realm });
+    const live = async () =>
+      (await nodesOf(org)).filter((n) => n.archived_at === null || n.archived_at === undefined).map((n) => n.key);
+    const realmOf = async (key: string) => (await nodesOf(org)).find((n) => n.key === key)?.realm;
+    // the source's own sync in realm a; a pipeline copy in realm b with other keys
+    const own = inRealm('a');
+    await writer.stage(own, [node('1'), node('2')], [edge('1', '2')]);
+    await writer.commit(own, { archive: true });
+    const copy = inRealm('b');
+    await writer.stage(copy, [node('7'), node('8')], [edge('7', '8')]);
+    const r1 = await writer.commit(copy, { archive: true, archiveRealms: { only: ['b'] } });
+    expect(r1).toMatchObject({ nodesWritten: 2, nodesArchived: 0, edgesArchived: 0 });
+    expect(await live()).toEqual(['1', '2', '7', '8']);
+    expect(await realmOf('7')).toBe('b');
+    // the own sync again (batched publish), leaving realm b out: b's nodes and edges stay live
+    const own2 = inRealm('a');
+    await writer.stage(own2, [node('1')], []);
+    const r2 = await writer.commit(own2, {
+      archive: true,
+      archiveRealms: { except: ['b'] },
+      atomicMaxRows: 0,
+      batchSize: 1,
+    });
+    expect(r2).toMatchObject({ nodesArchived: 1, edgesArchived: 1, atomic: false });
+    expect(await live()).toEqual(['1', '7', '8']);
+    expect((await edgesOf(org)).find((e) => e.k === '7>8')!.archived_at ?? null).toBeNull();
+    // without archiveRealms every realm of the source is in scope
+    const all = inRealm('a');
+    await writer.stage(all, [node('1')], []);
+    expect(await writer.commit(all, { archive: true })).toMatchObject({ nodesArchived: 2, edgesArchived: 1 });
+    expect(await live()).toEqual(['1']);
+  });
+
   it('sweeps staging left by crashed runs', async () => {
     const writer = new GraphWriter(neo);
     writer.stagingMemory = { maxRows: 0, maxChars: 0 };

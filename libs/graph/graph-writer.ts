@@ -91,6 +91,10 @@ const fromJson = <T>(text: string): T[] =>
     v !== null && typeof v === 'object' && '$num' in v ? Number((v as { $num: string }).$num) : v,
   ) as T[];
 
+/** Realm part of an orphan scope (`commit`'s `archiveRealms`): `$arch_only` null = every realm. */
+const inArchiveRealms = (v: string) =>
+  `($arch_only IS NULL OR ${v}.realm IN $arch_only) AND NOT coalesce(${v}.realm IN $arch_except, false)`;
+
 const countOf = (r: QueryResult) => Number(r.records[0]?.get('c') ?? 0);
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
@@ -326,10 +330,12 @@ export class GraphWriter {
 
   private static readonly ARCHIVE_NODES = `MATCH (n:Entity {org_id: $org, source_id: $src})
            WHERE n.archived_at IS NULL AND (n.snapshot IS NULL OR n.snapshot <> $job)
+             AND ${inArchiveRealms('n')}
            WITH n LIMIT $batch SET n.archived_at = $now RETURN count(n) AS c`;
 
   private static readonly ARCHIVE_EDGES = `MATCH (:Entity {org_id: $org, source_id: $src})-[r]->()
            WHERE r.source_id = $src AND r.archived_at IS NULL AND (r.snapshot IS NULL OR r.snapshot <> $job)
+             AND ${inArchiveRealms('r')}
            WITH r LIMIT $batch SET r.archived_at = $now RETURN count(r) AS c`;
 
   private static readonly DROP_SPILLED = 'MATCH (b:StagedBatch) WHERE b._stage_job = $job DETACH DELETE b';
@@ -355,10 +361,27 @@ export class GraphWriter {
    */
   async commit(
     scope: WriteScope,
-    opts: { archive: boolean; atomicMaxRows?: number; batchSize?: number },
+    opts: {
+      archive: boolean;
+      atomicMaxRows?: number;
+      batchSize?: number;
+      /**
+       * Realms whose orphans this run archives (default: every realm of the source): `only` limits
+       * the orphan scope to those realms, `except` leaves those realms out (docs/pipelines.md).
+       */
+      archiveRealms?: { only?: string[]; except?: string[] };
+    },
   ): Promise<CommitResult & { atomic: boolean }> {
     await this.ensureSchema();
-    const p = { job: scope.jobId, org: scope.orgId, src: scope.sourceId, realm: scope.realm, now: Date.now() };
+    const p = {
+      job: scope.jobId,
+      org: scope.orgId,
+      src: scope.sourceId,
+      realm: scope.realm,
+      now: Date.now(),
+      arch_only: opts.archiveRealms?.only ?? null,
+      arch_except: opts.archiveRealms?.except ?? [],
+    };
     const run = this.runs.get(scope.jobId) ?? (await this.spilledRun(scope.jobId));
     this.runs.delete(scope.jobId);
     let stagingLeft = run.seq > 0;

@@ -178,8 +178,23 @@ describe('channels: WhatsApp gateway, QR pairing and inbound messages', () => {
     );
     expect(up.status).toBe(200);
     expect((await http().get('/api/v1/channels/whatsapp').set(u.auth).expect(200)).body.active).toBe(true);
+    // a lifecycle task listening to channel.disconnected fires once the device logs out
+    const task = await http()
+      .post('/api/v1/tasks')
+      .set(u.auth)
+      .send({ name: 'on-disconnect', trigger: { kind: 'lifecycle', event: 'channel.disconnected' } })
+      .expect(201);
     await gw.deliver(channelId, { type: 'connection', status: 'logged_out' }, { url: eventsUrl(channelId) });
     const down = await http().get('/api/v1/channels/whatsapp').set(u.auth).expect(200);
     expect(down.body).toMatchObject({ active: false, last_error: 'WhatsApp device logged out' });
+    const run = await eventually(async () => {
+      const runs = await http().get(`/api/v1/tasks/${task.body.id}/runs`).set(u.auth).expect(200);
+      return runs.body.items[0];
+    });
+    expect(run.trigger).toMatchObject({
+      kind: 'lifecycle',
+      event: 'channel.disconnected',
+      data: { channel_id: channelId, type: 'whatsapp', reason: 'logged_out' },
+    });
   });
 });

@@ -4,7 +4,7 @@ import { startTestApp, TestApp } from '../setup/test-app';
 import type { FakeKubeApi } from '../support/connectors/fake-kube-api';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
 import { openWs } from '../support/ws-client';
-import { allowSelfApproval, createKubeSource, names, openSse, withFakeKube } from './chat-helpers';
+import { allowSelfApproval, createKubeSource, eventually, names, openSse, withFakeKube } from './chat-helpers';
 
 const POD = 'web-7d9f8b6c5d-abcde';
 const deletePodCall = (id = 'call_del') => ({
@@ -334,6 +334,13 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
       .set(owner.auth)
       .send({ approval_timeout_secs: 10 })
       .expect((r) => expect([200, 201]).toContain(r.status));
+    // a lifecycle task listening to approval.expired (its own run may call the model too)
+    const onExpiry = await t
+      .http()
+      .post('/api/v1/tasks')
+      .set(owner.auth)
+      .send({ name: 'on-expiry', trigger: { kind: 'lifecycle', event: 'approval.expired' } })
+      .expect(201);
     fake.script(deletePodCall(), { text: 'The approval expired.' });
     const before = kube.requests.length;
     const conv = await newConversation(owner);
@@ -348,7 +355,16 @@ describe('chat: agent loop against a fake OpenAI model: approvals, deny, expiry,
       status: 'expired',
       error: { code: 'approval_expired' },
     });
-    expect(JSON.stringify(toolMessages(fake.requests[1].body))).toContain('approval_expired');
+    expect(fake.requests.some((r) => JSON.stringify(toolMessages(r.body)).includes('approval_expired'))).toBe(true);
+    const fired = await eventually(async () => {
+      const runs = await t.http().get(`/api/v1/tasks/${onExpiry.body.id}/runs`).set(owner.auth).expect(200);
+      return runs.body.items[0];
+    });
+    expect(fired.trigger).toMatchObject({
+      kind: 'lifecycle',
+      event: 'approval.expired',
+      data: { approval_id: req.data.approval_id, conversation_id: conv },
+    });
     const late = await t
       .http()
       .post(`/api/v1/chat/conversations/${conv}/approvals/${req.data.approval_id}`)

@@ -86,8 +86,10 @@ describe('/pipelines: config_overrides, failed-run rollback, run retention (e2e)
     const src = await createSource('ovr-people', '/own.csv', { headers: { Authorization: 'Bearer own-secret' } });
     const before = (await t.http().get(`/api/v1/sources/${src}`).set(a.auth).expect(200)).body.config;
 
+    // the source's own realm (csv: `data`), so the source's own sync below shares the run's snapshot
     const p = await createPipeline({
       name: 'ovr',
+      realm: 'data',
       steps: [{ source_id: src, config_overrides: { url: `${base}/other.csv`, label: 'Employee' } }],
     });
     expect(p.status).toBe(201);

@@ -9,7 +9,7 @@ import { startTestApp, type TestApp } from '../setup/test-app';
 import type { FakeKubeApi } from '../support/connectors/fake-kube-api';
 import { openWs } from '../support/ws-client';
 import { createKubeSource, eventually, withFakeKube } from './chat-helpers';
-import { suitePrefix, testUploadDir } from './sources-helpers';
+import { suitePrefix, testUploadDir, waitForJob } from './sources-helpers';
 
 describe('/pipelines: definitions, runs, 409, retry, revert (e2e)', () => {
   let t: TestApp;
@@ -370,5 +370,226 @@ describe('/pipelines: definitions, runs, 409, retry, revert (e2e)', () => {
     files.set('/cancel.csv', { body: 'id,name\n1,Ada\n' });
     const next = (await t.http().post(`/api/v1/pipelines/${p}/runs`).set(a.auth).send({}).expect(202)).body.id;
     expect((await waitRun(p, next)).status).toBe('succeeded');
+  });
+
+  describe("target realm: a run's nodes get the pipeline's realm", () => {
+    /** Live node keys of a source in a realm, through the graph API. */
+    const keysIn = async (sourceId: string, realm: string, who = a) =>
+      (
+        (await t.http().get('/api/v1/graph/nodes').query({ source_id: sourceId, realm }).set(who.auth).expect(200)).body
+          .items as { key: string; realm: string }[]
+      )
+        .map((n) => {
+          expect(n.realm).toBe(realm);
+          return n.key;
+        })
+        .sort();
+    const runPipeline = async (pipelineId: string) => {
+      const r = await t.http().post(`/api/v1/pipelines/${pipelineId}/runs`).set(a.auth).send({}).expect(202);
+      return waitRun(pipelineId, r.body.id);
+    };
+    const syncDirectly = async (sourceId: string) => {
+      const job = await t.http().post(`/api/v1/sources/${sourceId}/sync`).set(a.auth).send({}).expect(202);
+      expect((await waitForJob(t, a.auth, sourceId, job.body.id)).status).toBe('succeeded');
+      return job.body.id as string;
+    };
+    const jobRealm = async (jobId: string) =>
+      (await t.app.get(DataSource).query(`SELECT realm FROM sync_jobs WHERE id = $1`, [jobId]))[0].realm as
+        string | null;
+
+    it('an upload source in realm A run by a pipeline in realm B writes B; its own sync still writes A', async () => {
+      const up = await t
+        .http()
+        .post('/api/v1/ingestion/upload')
+        .set(a.auth)
+        .attach('file', Buffer.from('id,name\n1,Ada\n2,Bob\n'), {
+          filename: 'realm-people.csv',
+          contentType: 'text/csv',
+        })
+        .field('label', 'Person')
+        .field('realm', 'pr-alpha')
+        .expect(202);
+      const src = up.body.source.id as string;
+      expect((await waitForJob(t, a.auth, src, up.body.job.id)).status).toBe('succeeded');
+      const rows = await keysIn(src, 'pr-alpha');
+      expect(rows).toHaveLength(2);
+
+      const p = await t
+        .http()
+        .post('/api/v1/pipelines')
+        .set(a.auth)
+        .send({ name: 'p-realm', realm: 'pr-beta', steps: [{ source_id: src }] })
+        .expect(201);
+      expect(p.body.realm).toBe('pr-beta');
+      const run = await runPipeline(p.body.id);
+      expect(run.status).toBe('succeeded');
+      const stepJob = run.steps[0].job_id as string;
+      // the realm travels with the job (a worker daemon claim or a retry reads it from there)
+      expect(await jobRealm(stepJob)).toBe('pr-beta');
+      const job = await t.http().get(`/api/v1/sources/${src}/jobs/${stepJob}`).set(a.auth).expect(200);
+      expect(job.body.trigger).toBe('pipeline');
+      expect(await keysIn(src, 'pr-beta')).toEqual(rows);
+      // one node per (source, key): the nodes moved to the pipeline's realm, none was duplicated
+      expect(await keysIn(src, 'pr-alpha')).toEqual([]);
+      const live = await neo.read(
+        `MATCH (n:Entity {org_id: $org, source_id: $src}) WHERE n.archived_at IS NULL RETURN count(n) AS c`,
+        { org: a.orgId, src },
+      );
+      expect(Number(live.records[0].get('c'))).toBe(2);
+      // the source itself keeps its realm
+      expect((await t.http().get(`/api/v1/sources/${src}`).set(a.auth).expect(200)).body.realm).toBe('pr-alpha');
+      const audit = await t.app
+        .get(DataSource)
+        .query(
+          `SELECT details FROM audit_log WHERE org_id = $1 AND action = 'sources.sync' AND target->>'job_id' = $2`,
+          [a.orgId, stepJob],
+        );
+      expect(audit[0]?.details).toMatchObject({ trigger: 'pipeline', realm: 'pr-beta' });
+
+      // a plain sync of the same source writes the source's realm again
+      const direct = await syncDirectly(src);
+      expect(await jobRealm(direct)).toBeNull();
+      expect(await keysIn(src, 'pr-alpha')).toEqual(rows);
+      expect(await keysIn(src, 'pr-beta')).toEqual([]);
+    });
+
+    it("a run archives orphans only in the pipeline's realm, the source's own sync only outside it; revert too", async () => {
+      files.set('/own-realm.csv', { body: 'id,name\n1,Ada\n2,Bob\n' });
+      files.set('/copy-realm.csv', { body: 'id,name\n7,Gus\n8,Hal\n' });
+      const src = (
+        await t
+          .http()
+          .post('/api/v1/sources')
+          .set(a.auth)
+          .send({
+            name: 'people-realms',
+            source_type: 'csv',
+            realm: 'pr-own',
+            config: { url: `${base}/own-realm.csv`, label: 'Person', key_column: 'id', name_column: 'name' },
+          })
+          .expect(201)
+      ).body.id as string;
+      await syncDirectly(src);
+      expect(await keysIn(src, 'pr-own')).toEqual(['1', '2']);
+
+      const p = await t
+        .http()
+        .post('/api/v1/pipelines')
+        .set(a.auth)
+        .send({
+          name: 'p-realm-copy',
+          realm: 'pr-copy',
+          steps: [{ source_id: src, config_overrides: { url: `${base}/copy-realm.csv` } }],
+        })
+        .expect(201);
+      const run1 = await runPipeline(p.body.id);
+      expect(run1.status).toBe('succeeded');
+      // a full run of the pipeline does not archive what the source's own sync wrote in its realm
+      expect(await keysIn(src, 'pr-copy')).toEqual(['7', '8']);
+      expect(await keysIn(src, 'pr-own')).toEqual(['1', '2']);
+
+      // the source's own sync archives its orphan (2) and leaves the pipeline's realm alone
+      files.set('/own-realm.csv', { body: 'id,name\n1,Ada\n' });
+      await syncDirectly(src);
+      expect(await keysIn(src, 'pr-own')).toEqual(['1']);
+      expect(await keysIn(src, 'pr-copy')).toEqual(['7', '8']);
+
+      // the pipeline's next run archives its own orphan (8) only
+      files.set('/copy-realm.csv', { body: 'id,name\n7,Gus\n' });
+      expect((await runPipeline(p.body.id)).status).toBe('succeeded');
+      expect(await keysIn(src, 'pr-copy')).toEqual(['7']);
+      expect(await keysIn(src, 'pr-own')).toEqual(['1']);
+
+      // a revert works in the pipeline's realm: 8 comes back, the source's own orphan (2) stays archived
+      const rev = await t
+        .http()
+        .post(`/api/v1/pipelines/${p.body.id}/revert`)
+        .set(a.auth)
+        .send({ to_run_id: run1.id })
+        .expect(200);
+      expect(rev.body).toMatchObject({ restored: 1, archived: 0 });
+      expect(await keysIn(src, 'pr-copy')).toEqual(['7', '8']);
+      expect(await keysIn(src, 'pr-own')).toEqual(['1']);
+    });
+
+    it('attacker: hostile realm values are refused (400); another org reusing a realm name writes only its own org', async () => {
+      files.set('/realm-x.csv', { body: 'id,name\n1,Ada\n' });
+      const src = await createSource('people-realm-x', '/realm-x.csv');
+      for (const realm of [
+        "x'); MATCH (n) DETACH DELETE n //",
+        '../../etc/passwd',
+        'Default',
+        'a',
+        'r'.repeat(101),
+        '',
+        'pr\u0000beta',
+        '{"$ne":null}',
+        { $ne: null },
+        ['pr-beta'],
+        42,
+      ]) {
+        const r = await t
+          .http()
+          .post('/api/v1/pipelines')
+          .set(a.auth)
+          .send({ name: 'p-realm-bad', realm, steps: [{ source_id: src }] });
+        expect(r.status).toBe(400);
+        expect(r.body.error.code).toBe('validation_failed');
+        expect(r.body.error.details.fields.map((f: { field: string }) => f.field)).toContain('realm');
+      }
+      // the realm is fixed at creation (PATCH has no realm field)
+      const p = await t
+        .http()
+        .post('/api/v1/pipelines')
+        .set(a.auth)
+        .send({ name: 'p-realm-fixed', realm: 'pr-fixed', steps: [{ source_id: src }] })
+        .expect(201);
+      await t.http().patch(`/api/v1/pipelines/${p.body.id}`).set(a.auth).send({ realm: 'pr-other' }).expect(400);
+      expect((await t.http().get(`/api/v1/pipelines/${p.body.id}`).set(a.auth).expect(200)).body.realm).toBe(
+        'pr-fixed',
+      );
+
+      // org B names org A's realm: realms are per org, so B's run writes B's graph only
+      expect((await runPipeline(p.body.id)).status).toBe('succeeded');
+      expect(await keysIn(src, 'pr-fixed')).toEqual(['1']);
+      files.set('/realm-b.csv', { body: 'id,name\n9,Mallory\n' });
+      const bSrc = (
+        await t
+          .http()
+          .post('/api/v1/sources')
+          .set(b.auth)
+          .send({
+            name: 'people-realm-b',
+            source_type: 'csv',
+            config: { url: `${base}/realm-b.csv`, label: 'Person', key_column: 'id', name_column: 'name' },
+          })
+          .expect(201)
+      ).body.id as string;
+      const bp = await t
+        .http()
+        .post('/api/v1/pipelines')
+        .set(b.auth)
+        .send({ name: 'p-realm-b', realm: 'pr-fixed', steps: [{ source_id: bSrc }] })
+        .expect(201);
+      const br = await t.http().post(`/api/v1/pipelines/${bp.body.id}/runs`).set(b.auth).send({}).expect(202);
+      const bRun = await eventually(async () => {
+        const r = await t.http().get(`/api/v1/pipelines/${bp.body.id}/runs/${br.body.id}`).set(b.auth).expect(200);
+        return ['succeeded', 'failed', 'cancelled'].includes(r.body.status) ? r.body : null;
+      }, 30_000);
+      expect(bRun.status).toBe('succeeded');
+      expect(await keysIn(bSrc, 'pr-fixed', b)).toEqual(['9']);
+      const aView = await t.http().get('/api/v1/graph/nodes').query({ realm: 'pr-fixed' }).set(a.auth).expect(200);
+      expect(aView.body.items.map((n: { key: string }) => n.key)).toEqual(['1']);
+      const bView = await t.http().get('/api/v1/graph/nodes').query({ realm: 'pr-fixed' }).set(b.auth).expect(200);
+      expect(bView.body.items.map((n: { key: string }) => n.key)).toEqual(['9']);
+      // and B cannot run A's pipeline or put A's source in its own
+      await t.http().post(`/api/v1/pipelines/${p.body.id}/runs`).set(b.auth).send({}).expect(404);
+      await t
+        .http()
+        .post('/api/v1/pipelines')
+        .set(b.auth)
+        .send({ name: 'p-realm-steal', realm: 'pr-fixed', steps: [{ source_id: src }] })
+        .expect(400);
+    });
   });
 });

@@ -2,7 +2,8 @@ import { TasksContract } from 'src/modules/tasks/tasks.contract';
 import { addMember, registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
-import { api, eventually } from './chat-helpers';
+import { eventually } from './chat-helpers';
+import { taskClient } from './tasks-helpers';
 
 const schedule = (cron: string, extra: Record<string, unknown> = {}) => ({ kind: 'schedule', cron, ...extra });
 
@@ -11,15 +12,7 @@ describe('tasks: CRUD, filters, validation, webhook secrets, roles, tenancy, aud
   let fake: FakeOpenAI;
   let owner: TestUser;
   let other: TestUser;
-  const call = (u: TestUser, method: string, path: string, body?: unknown) =>
-    api(t.baseUrl, method, path, u.auth, body);
-  const create = async (u: TestUser, body: Record<string, unknown>) => {
-    const res = await call(u, 'POST', '/tasks', body);
-    if (res.status !== 201) {
-      throw new Error(`create failed: ${res.status} ${JSON.stringify(res.body)}`);
-    }
-    return res.body;
-  };
+  const { call, create } = taskClient(() => t.baseUrl);
 
   beforeAll(async () => {
     fake = await startFakeOpenAI();
@@ -84,7 +77,8 @@ describe('tasks: CRUD, filters, validation, webhook secrets, roles, tenancy, aud
       [{ trigger: schedule('@every_minute') }, 'trigger.cron'],
       [{ trigger: { kind: 'schedule' } }, 'trigger.cron'],
       [{ trigger: schedule('@daily', { timezone: 'Mars/Olympus' }) }, 'trigger.timezone'],
-      [{ trigger: { kind: 'lifecycle' } }, 'trigger.kind'],
+      [{ trigger: { kind: 'lifecycle' } }, 'trigger.event'],
+      [{ trigger: { kind: 'hourly' } }, 'trigger.kind'],
       [
         { trigger: { kind: 'manual' }, input_template: { instruction: 'Hi {{ trigger.body.x' } },
         'input_template.instruction',

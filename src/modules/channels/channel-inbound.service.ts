@@ -1,6 +1,7 @@
 import { AppConfig } from '@libs/config';
 import { SecretBox } from '@libs/crypto';
 import { NotFoundException, UnauthorizedException, ValidationException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import { Mailer } from '@libs/mail';
 import { RedisService } from '@libs/redis';
 import { Injectable, Logger } from '@nestjs/common';
@@ -76,6 +77,7 @@ export class ChannelInboundService {
     private readonly gateway: WhatsappGateway,
     private readonly pairing: WhatsappPairingService,
     private readonly config: AppConfig,
+    private readonly events: OrgEvents,
   ) {}
 
   /** true the first time `id` is seen on this channel (SET NX), false for a redelivery. */
@@ -239,6 +241,11 @@ export class ChannelInboundService {
         await this.pairing.paired(c.orgId, c.id, typeof ev.phone === 'string' ? ev.phone.slice(0, 40) : null, null);
       } else if (ev.status === 'logged_out') {
         await this.repo.update(c.orgId, c.id, { enabled: false, lastError: 'WhatsApp device logged out' });
+        await this.events.publish(c.orgId, 'channel.disconnected', {
+          channel_id: c.id,
+          type: 'whatsapp',
+          reason: 'logged_out',
+        });
       }
       return { accepted: true, routed: false };
     }

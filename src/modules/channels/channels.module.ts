@@ -1,5 +1,6 @@
 import { CryptoModule } from '@libs/crypto';
 import { EgressModule } from '@libs/egress';
+import { EventsModule } from '@libs/events';
 import { IdempotencyModule } from '@libs/idempotency';
 import { MailModule } from '@libs/mail';
 import { Module } from '@nestjs/common';
@@ -30,6 +31,7 @@ import { WhatsappPairingService } from './whatsapp-pairing.service';
     TypeOrmModule.forFeature([ChannelEntity]),
     CryptoModule,
     EgressModule,
+    EventsModule,
     IdempotencyModule,
     MailModule,
     ChatModule,

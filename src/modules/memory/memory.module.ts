@@ -1,4 +1,5 @@
 import { EmbeddingsModule } from '@libs/embeddings';
+import { EventsModule } from '@libs/events';
 import { GraphModule } from '@libs/graph';
 import { IdempotencyModule } from '@libs/idempotency';
 import { Module } from '@nestjs/common';
@@ -18,7 +19,14 @@ import { MemoryService } from './memory.service';
  * (recall) for the chat loop's context step.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([MemoryEntity]), EmbeddingsModule, GraphModule, SettingsModule, IdempotencyModule],
+  imports: [
+    TypeOrmModule.forFeature([MemoryEntity]),
+    EmbeddingsModule,
+    EventsModule,
+    GraphModule,
+    SettingsModule,
+    IdempotencyModule,
+  ],
   controllers: [MemoryController],
   providers: [
     MemoryRepository,

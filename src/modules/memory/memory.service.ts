@@ -2,6 +2,7 @@ import { roleRank, type Principal } from '@libs/auth/principal';
 import { sha256Hex } from '@libs/crypto';
 import { prefixedId } from '@libs/database/ids';
 import { ConflictException, ForbiddenException, NotFoundException, ServiceUnavailableException } from '@libs/errors';
+import { OrgEvents } from '@libs/events';
 import type { Page } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { RealmCheck } from 'src/modules/settings/realm-check';
@@ -35,6 +36,7 @@ export class MemoryService {
     private readonly recaller: MemoryRecall,
     private readonly sync: MemorySync,
     private readonly realms: RealmCheck,
+    private readonly events: OrgEvents,
   ) {}
 
   list(p: Principal, q: ListMemoryQuery): Promise<Page<MemoryDto>> {
@@ -90,6 +92,7 @@ export class MemoryService {
       throw err;
     }
     await this.sync.push(m);
+    await this.events.publish(p.orgId, 'memory.created', { memory_id: m.id, kind: m.kind, realm: m.realm });
     return { memory: toMemoryDto(m), created: true };
   }
 

@@ -17,11 +17,11 @@ const DAY_MS = 86_400_000;
 
 /**
  * Executes a run detached from the request: each step starts its source's sync job (trigger
- * `pipeline`, with the step's config overrides for that job only) and waits for it; the first
- * failed step fails the run, and what the run's earlier steps published is rolled back (spec:
- * "failed — nothing is published; the previous snapshot stays current"). Every state change is
- * published as `pipeline_run.updated`; a finished run prunes the pipeline's old runs
- * (PIPELINE_RUN_RETENTION_*).
+ * `pipeline`, with the step's config overrides and the pipeline's realm for that job only) and
+ * waits for it; the first failed step fails the run, and what the run's earlier steps published is
+ * rolled back in the pipeline's realm (spec: "failed — nothing is published; the previous snapshot
+ * stays current"). Every state change is published as `pipeline_run.updated`; a finished run
+ * prunes the pipeline's old runs (PIPELINE_RUN_RETENTION_*).
  */
 @Injectable()
 export class PipelineRunner {
@@ -47,6 +47,7 @@ export class PipelineRunner {
   }
 
   private async execute(run: PipelineRunEntity, actor: SyncActor | null): Promise<void> {
+    const realm = await this.realmOf(run);
     for (const step of run.steps) {
       const source = await this.sources.requireSource(run.orgId, step.source_id).catch(() => null);
       if (!source || !source.enabled) {
@@ -62,7 +63,12 @@ export class PipelineRunner {
       const source = await this.sources.requireSource(run.orgId, step.source_id);
       let job;
       try {
-        job = await this.sync.start(source, actor, { trigger: 'pipeline', configOverrides: step.config_overrides });
+        // every node the step writes gets the pipeline's realm (spec: "target realm"), for this job only
+        job = await this.sync.start(source, actor, {
+          trigger: 'pipeline',
+          configOverrides: step.config_overrides,
+          realm,
+        });
       } catch (err) {
         const e = err as { code?: string; message: string };
         step.status = 'failed';
@@ -127,15 +133,21 @@ export class PipelineRunner {
     }
     stats.rolled_back_restored = 0;
     stats.rolled_back_archived = 0;
+    const realm = await this.realmOf(run);
     for (const sourceId of done) {
       try {
-        const c = await this.graph.revertSource(run.orgId, sourceId, cutoff);
+        const c = await this.graph.revertSource(run.orgId, sourceId, realm, cutoff);
         stats.rolled_back_restored += c.restored;
         stats.rolled_back_archived += c.archived;
       } catch (err) {
         this.logger.error(`pipeline run ${run.id}: rollback of source ${sourceId} failed: ${(err as Error).message}`);
       }
     }
+  }
+
+  /** The pipeline's target realm (immutable after create; a pipeline with an active run cannot be deleted). */
+  private async realmOf(run: PipelineRunEntity): Promise<string> {
+    return (await this.repo.findPipeline(run.orgId, run.pipelineId))?.realm ?? 'default';
   }
 
   /** Run retention: finished runs beyond PIPELINE_RUN_RETENTION_MAX or older than PIPELINE_RUN_RETENTION_DAYS. */

@@ -120,7 +120,7 @@ describe('PipelinesService', () => {
 
   it('reverts only to succeeded runs inside the retention window', async () => {
     const { svc, graph, runs } = setup();
-    const created = await svc.create(p, { name: 'a', steps: [{ source_id: SRC }], retention_days: 7 });
+    const created = await svc.create(p, { name: 'a', realm: 'hr', steps: [{ source_id: SRC }], retention_days: 7 });
     const base = { pipelineId: created.id, orgId: 'org-1', steps: [{ source_id: SRC }] } as PipelineRunEntity;
     runs.push({ ...base, id: 'old', status: 'succeeded', finishedAt: new Date(Date.now() - 8 * 86_400_000) });
     runs.push({ ...base, id: 'bad', status: 'failed', finishedAt: new Date() });
@@ -128,7 +128,8 @@ describe('PipelinesService', () => {
     expect(await code(svc.revert(p, created.id, 'old'))).toBe('revert_window_expired');
     expect(await code(svc.revert(p, created.id, 'bad'))).toBe('run_not_revertible');
     expect(await svc.revert(p, created.id, 'good')).toMatchObject({ restored: 2, archived: 1 });
-    expect(graph.revertSource).toHaveBeenCalledWith('org-1', SRC, expect.any(Number));
+    // limited to the pipeline's realm: the source's own syncs into another realm are not touched
+    expect(graph.revertSource).toHaveBeenCalledWith('org-1', SRC, 'hr', expect.any(Number));
   });
 
   it('keeps the scheduler in sync: cron + enabled upserts, manual/disabled/delete remove', async () => {

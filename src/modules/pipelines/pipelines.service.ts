@@ -349,7 +349,7 @@ export class PipelinesService {
     }
     const result = { pipeline_id: id, to_run_id: toRunId, restored: 0, archived: 0 };
     for (const sourceId of sourceIds) {
-      const c = await this.graph.revertSource(p.orgId, sourceId, target.finishedAt.getTime());
+      const c = await this.graph.revertSource(p.orgId, sourceId, pipeline.realm, target.finishedAt.getTime());
       result.restored += c.restored;
       result.archived += c.archived;
     }

@@ -18,6 +18,7 @@ import { toJobDto } from './sources.mappers';
 import { SourcesRepository } from './sources.repository';
 import { runValidation } from './sources.service';
 import { emptyStats, type JobStats, type SyncJobEntity } from './sync-job.entity';
+import { jobRealmScope } from './sync-realm';
 import { cancelChannel, cancelKey } from './sync.service';
 
 class CancelledError extends Error {
@@ -157,9 +158,16 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       await this.finishFailed(job, { code: err.code, message: err.message, details: err.details });
       return { skipped: 'org_disabled' };
     }
+    // a pipeline step's job writes the pipeline's realm (job.realm); see sync-realm.ts
+    const overridden = Boolean(job.realm && job.realm !== source.realm);
+    const realmScope = jobRealmScope(
+      source.realm,
+      job.realm,
+      overridden ? [] : await this.repo.overrideRealms(orgId, sourceId),
+    );
     const ac = new AbortController();
     const unsubscribe = await this.bus.subscribe(cancelChannel(jobId), () => ac.abort()).catch(() => undefined);
-    const scope: WriteScope = { orgId, sourceId, realm: source.realm, jobId };
+    const scope: WriteScope = { orgId, sourceId, realm: realmScope.realm, jobId };
     const stats: JobStats = emptyStats();
     const checkCancel = async () => {
       if (ac.signal.aborted || (await this.isCancelled(jobId))) {
@@ -227,6 +235,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       await checkCancel();
       const res = await this.writer.commit(scope, {
         archive: job.mode === 'full',
+        archiveRealms: realmScope.archiveRealms,
         atomicMaxRows: this.config.ingestAtomicMaxRows,
         batchSize: Math.max(size, 500),
       });
@@ -255,7 +264,7 @@ export class IngestRunner implements OnApplicationBootstrap, OnModuleDestroy {
       });
       await this.events.publish(orgId, 'graph.changed', {
         source_id: sourceId,
-        realm: source.realm,
+        realm: realmScope.realm,
         job_id: jobId,
         nodes_written: stats.nodes_written,
         edges_written: stats.edges_written,

@@ -218,6 +218,17 @@ export class SourcesRepository implements SourcesContract {
     return this.jobs.findOne({ where: { orgId, id: jobId, ...(sourceId ? { sourceId } : {}) } });
   }
 
+  /** Realms that succeeded jobs of the source wrote with a realm override (pipeline copies, docs/pipelines.md). */
+  async overrideRealms(orgId: string, sourceId: string): Promise<string[]> {
+    const rows = await this.jobs
+      .createQueryBuilder('j')
+      .select('DISTINCT j.realm', 'realm')
+      .where('j.org_id = :orgId AND j.source_id = :sourceId', { orgId, sourceId })
+      .andWhere("j.realm IS NOT NULL AND j.status = 'succeeded'")
+      .getRawMany<{ realm: string }>();
+    return rows.map((r) => r.realm).sort();
+  }
+
   /** Job by id without org (queue processor; the payload carries the org and is checked against it). */
   findJobById(jobId: string): Promise<SyncJobEntity | null> {
     return this.jobs.findOne({ where: { id: jobId } });

@@ -70,6 +70,10 @@ export class SyncJobEntity extends BaseEntity {
   @Column({ name: 'config_overrides', type: 'jsonb', nullable: true })
   configOverrides: Record<string, unknown> | null;
 
+  /** a pipeline's target realm for this job only (null: the source's realm; docs/pipelines.md) */
+  @Column({ type: 'varchar', length: 100, nullable: true })
+  realm: string | null;
+
   @Column({ name: 'queued_at', type: 'timestamptz', precision: 3, default: () => 'now()' })
   queuedAt: Date;
 

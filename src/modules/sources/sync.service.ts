@@ -91,6 +91,8 @@ export class SyncService implements OnModuleInit {
       ip?: string;
       /** a pipeline step's overrides, for this job only (checked by `checkConfigOverrides`) */
       configOverrides?: Record<string, unknown>;
+      /** a pipeline's target realm: this job's nodes and edges get it instead of the source's realm */
+      realm?: string;
     } = {},
   ): Promise<JobDto> {
     if (!source.enabled) {
@@ -115,6 +117,7 @@ export class SyncService implements OnModuleInit {
     if (overrides) {
       this.checkConfigOverrides(source, overrides);
     }
+    const realm = opts.realm && opts.realm !== source.realm ? opts.realm : null;
     const supportsIncremental = Boolean((def as { supportsIncremental?: boolean }).supportsIncremental);
     const requested = opts.mode ?? source.syncMode ?? 'full';
     const mode = requested === 'incremental' && supportsIncremental ? 'incremental' : 'full';
@@ -129,6 +132,7 @@ export class SyncService implements OnModuleInit {
       requestedBy: actor?.userId ?? null,
       stats: emptyStats(),
       configOverrides: overrides,
+      realm,
       queuedAt: new Date(),
     });
     await this.repo.setSourceStatus(source.orgId, source.id, { status: 'syncing', lastJobId: job.id });
@@ -161,7 +165,12 @@ export class SyncService implements OnModuleInit {
       result: 'success',
       actor: actor ? { userId: actor.userId, email: actor.email ?? '', apiKeyId: actor.apiKeyId } : null,
       target: { type: 'source', id: source.id, name: source.name, job_id: job.id },
-      details: { mode, trigger: job.trigger, ...(overrides ? { config_overrides: overrides } : {}) },
+      details: {
+        mode,
+        trigger: job.trigger,
+        ...(overrides ? { config_overrides: overrides } : {}),
+        ...(realm ? { realm } : {}),
+      },
       requestId: opts.requestId,
       ip: opts.ip,
     });

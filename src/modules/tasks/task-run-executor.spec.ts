@@ -91,7 +91,7 @@ function setup(runs: Map<string, TaskRunEntity>, opts: { tasks?: TaskEntity[]; f
   const chat = fakeChat();
   const queue = { removeSchedule: jest.fn(async () => undefined) } as unknown as TaskRunQueue;
   const config = { tasks: { runInApi: false, concurrency: 1, scheduleGraceSecs: 60, cronSeconds: false } } as AppConfig;
-  const runsService = { fireScheduled: opts.fire ?? jest.fn() } as unknown as TaskRunsService;
+  const runsService = { fireUnlessActive: opts.fire ?? jest.fn() } as unknown as TaskRunsService;
   const executor = new TaskRunExecutor(
     repo,
     runsService,

@@ -83,7 +83,7 @@ export class TaskRunExecutor implements OnApplicationBootstrap, OnModuleDestroy 
       await this.queue.removeSchedule(p.taskId).catch(() => undefined);
       return 'no_task';
     }
-    const run = await this.runs.fireScheduled(task, {
+    const run = await this.runs.fireUnlessActive(task, {
       kind: 'schedule',
       fired_at: new Date(dueAt).toISOString(),
       cron: task.cron ?? p.cron,

@@ -67,6 +67,7 @@ export class TaskRunState {
       run_id: run.id,
       task_id: run.taskId,
       task_name: run.taskName,
+      trigger_kind: run.trigger?.kind ?? null,
       created_by: run.createdBy,
       status: run.status,
       waiting_approval: run.waitingApproval,

@@ -69,14 +69,14 @@ export class TaskRunsService {
     return { runId: run!.id };
   }
 
-  /** A schedule tick: skipped (null) while a run of the task is pending/running or when paused. */
-  async fireScheduled(task: TaskEntity, trigger: TriggerContext): Promise<TaskRunEntity | null> {
+  /** A schedule tick or a lifecycle event: skipped (null) while a run of the task is pending/running or when paused. */
+  async fireUnlessActive(task: TaskEntity, trigger: TriggerContext): Promise<TaskRunEntity | null> {
     if (!task.enabled) {
       return null;
     }
     const run = await this.fireTask(task, trigger, 'skip');
     if (!run) {
-      this.logger.debug(`tick of task ${task.id} skipped: a run is pending or running`);
+      this.logger.debug(`${trigger.kind} fire of task ${task.id} skipped: a run is pending or running`);
     }
     return run;
   }

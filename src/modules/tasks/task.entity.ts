@@ -1,7 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 import type { TriggerContext } from './tasks.contract';
 
-export type TaskTriggerKind = 'schedule' | 'webhook' | 'manual';
+export type TaskTriggerKind = 'schedule' | 'webhook' | 'manual' | 'lifecycle';
 export type TaskRunStatus = 'pending' | 'running' | 'awaiting_approval' | 'succeeded' | 'failed' | 'cancelled';
 export const ACTIVE_RUN_STATUSES: TaskRunStatus[] = ['pending', 'running', 'awaiting_approval'];
 export const FINAL_RUN_STATUSES: TaskRunStatus[] = ['succeeded', 'failed', 'cancelled'];
@@ -22,6 +22,12 @@ export class TaskEntity {
   @Column({ name: 'trigger_kind', type: 'varchar', length: 20 }) triggerKind: TaskTriggerKind;
   @Column({ type: 'varchar', length: 200, nullable: true }) cron: string | null;
   @Column({ type: 'varchar', length: 100, default: 'UTC' }) timezone: string;
+  /** lifecycle: the platform event (task-lifecycle.ts) and the equality filter on its data */
+  @Column({ name: 'trigger_event', type: 'varchar', length: 60, nullable: true }) triggerEvent: string | null;
+  @Column({ name: 'trigger_filter', type: 'jsonb', nullable: true }) triggerFilter: Record<
+    string,
+    string | number | boolean | null
+  > | null;
   @Column({ name: 'secret_sealed', type: 'bytea', nullable: true, select: false }) secretSealed: Buffer | null;
   @Column({ name: 'secret_prefix', type: 'varchar', length: 20, nullable: true }) secretPrefix: string | null;
   @Column({ name: 'input_template', type: 'jsonb', default: () => `'{}'` }) inputTemplate: Record<string, unknown>;

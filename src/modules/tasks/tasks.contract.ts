@@ -6,7 +6,7 @@ import type { Principal } from '@libs/auth/principal';
  * manual → input, user_id; fire (`POST /triggers/:id/fire`) → body, user_id.
  */
 export interface TriggerContext {
-  kind: 'webhook' | 'sample' | 'schedule' | 'manual' | 'fire';
+  kind: 'webhook' | 'sample' | 'schedule' | 'manual' | 'fire' | 'lifecycle';
   body?: unknown;
   headers?: Record<string, string>;
   query?: Record<string, unknown>;
@@ -14,6 +14,9 @@ export interface TriggerContext {
   user_id?: string | null;
   fired_at?: string;
   cron?: string;
+  /** lifecycle: the platform event and its data */
+  event?: string;
+  data?: Record<string, unknown>;
   /** the delivery row of a webhook / sample call */
   delivery_id?: string;
   /** the stand-alone webhook (`wh_…`) that fired it, when not the task's own trigger */
@@ -34,7 +37,7 @@ export interface TaskSummary {
   name: string;
   agent: string;
   realm: string | null;
-  triggerKind: 'schedule' | 'webhook' | 'manual';
+  triggerKind: 'schedule' | 'webhook' | 'manual' | 'lifecycle';
   enabled: boolean;
   inputTemplate: Record<string, unknown>;
   createdAt: Date;

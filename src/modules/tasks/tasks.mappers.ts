@@ -15,6 +15,10 @@ export function toTaskDto(t: TaskEntity, publicBaseUrl: string, secret?: string)
     trigger.cron = t.cron ?? undefined;
     trigger.timezone = t.timezone;
   }
+  if (t.triggerKind === 'lifecycle') {
+    trigger.event = t.triggerEvent ?? undefined;
+    trigger.filter = t.triggerFilter ?? {};
+  }
   if (t.triggerKind === 'webhook') {
     trigger.url = hookUrl(publicBaseUrl, t.id);
     trigger.secret_preview = t.secretPrefix ? `${t.secretPrefix}…` : undefined;

@@ -8,6 +8,7 @@ import { AgentsModule } from '../agents/agents.module';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { ChatModule } from '../chat/chat.module';
 import { SettingsModule } from '../settings/settings.module';
+import { LifecycleTriggers } from './lifecycle-triggers';
 import { TaskAdminContract } from './task-admin.contract';
 import { TaskRunExecutor } from './task-run-executor';
 import { TaskRunState } from './task-run-state';
@@ -20,7 +21,7 @@ import { TasksRepository } from './tasks.repository';
 import { TasksService } from './tasks.service';
 
 /**
- * `/tasks`: scheduled, webhook and manual tasks and their runs (docs/tasks.md). Runs are agent
+ * `/tasks`: scheduled, webhook, lifecycle and manual tasks and their runs (docs/tasks.md). Runs are agent
  * turns started through ChatModule's ChatTurnsContract; queues in libs/queue (TaskRunQueue).
  */
 @Module({
@@ -42,6 +43,7 @@ import { TasksService } from './tasks.service';
     TaskRunsService,
     TasksService,
     TaskRunExecutor,
+    LifecycleTriggers,
     TasksContractService,
     { provide: TasksContract, useExisting: TasksContractService },
     { provide: TaskAdminContract, useExisting: TasksContractService },

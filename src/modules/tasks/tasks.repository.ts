@@ -72,6 +72,11 @@ export class TasksRepository {
     return this.tasks.find({ where: { triggerKind: 'schedule', enabled: true } });
   }
 
+  /** The org's enabled lifecycle tasks listening to `event`. */
+  lifecycleTasks(orgId: string, event: string): Promise<TaskEntity[]> {
+    return this.tasks.find({ where: { orgId, triggerKind: 'lifecycle', triggerEvent: event, enabled: true } });
+  }
+
   insertTask(data: Partial<TaskEntity>): Promise<TaskEntity> {
     return this.tasks.save(this.tasks.create(data));
   }

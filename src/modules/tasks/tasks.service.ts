@@ -11,6 +11,7 @@ import { randomInt } from 'node:crypto';
 import { AgentsContract } from 'src/modules/agents/agents.contract';
 import { RealmCheck } from 'src/modules/settings/realm-check';
 import type { CreateTaskDto, ListTasksQuery, TaskDto, TaskTriggerInputDto, UpdateTaskDto } from './dto/task.dto';
+import { LIFECYCLE_EVENTS, lifecycleFilterError, type LifecycleFilter } from './task-lifecycle';
 import { TaskRunsService } from './task-runs.service';
 import { compileTemplate, TemplateError } from './task-template';
 import { cronError, isTimeZone } from './task-trigger';
@@ -37,6 +38,8 @@ interface TriggerFields {
   triggerKind: TaskTriggerKind;
   cron: string | null;
   timezone: string;
+  triggerEvent: string | null;
+  triggerFilter: LifecycleFilter | null;
 }
 
 /**
@@ -73,11 +76,30 @@ export class TasksService {
 
   private trigger(dto: TaskTriggerInputDto): TriggerFields {
     const kind: TaskTriggerKind = dto.kind === 'cron' ? 'schedule' : dto.kind;
-    if (kind !== 'schedule') {
-      if (dto.cron !== undefined || dto.timezone !== undefined) {
-        throw invalid('trigger.cron', `cron and timezone apply to schedule triggers only`);
+    const none = { cron: null, timezone: 'UTC', triggerEvent: null, triggerFilter: null };
+    if (kind !== 'lifecycle' && (dto.event !== undefined || dto.filter !== undefined)) {
+      throw invalid('trigger.event', 'event and filter apply to lifecycle triggers only');
+    }
+    if (kind !== 'schedule' && (dto.cron !== undefined || dto.timezone !== undefined)) {
+      throw invalid('trigger.cron', `cron and timezone apply to schedule triggers only`);
+    }
+    if (kind === 'lifecycle') {
+      if (!dto.event) {
+        throw invalid('trigger.event', `a lifecycle trigger needs an event (${LIFECYCLE_EVENTS.join(', ')})`);
       }
-      return { triggerKind: kind, cron: null, timezone: 'UTC' };
+      const err = dto.filter === undefined ? null : lifecycleFilterError(dto.filter);
+      if (err) {
+        throw invalid('trigger.filter', err);
+      }
+      return {
+        ...none,
+        triggerKind: kind,
+        triggerEvent: dto.event,
+        triggerFilter: (dto.filter as LifecycleFilter) ?? null,
+      };
+    }
+    if (kind !== 'schedule') {
+      return { ...none, triggerKind: kind };
     }
     if (!dto.cron) {
       throw invalid('trigger.cron', 'a schedule trigger needs a cron expression');
@@ -90,7 +112,7 @@ export class TasksService {
     if (!isTimeZone(timezone)) {
       throw invalid('trigger.timezone', `unknown IANA time zone "${timezone}"`);
     }
-    return { triggerKind: 'schedule', cron: dto.cron.trim().replace(/\s+/g, ' '), timezone };
+    return { ...none, triggerKind: 'schedule', cron: dto.cron.trim().replace(/\s+/g, ' '), timezone };
   }
 
   private template(dto: { input_template?: Record<string, unknown>; input?: Record<string, unknown> }) {

@@ -5347,7 +5347,10 @@ export interface components {
              * @example nightly-crm
              */
             name: string;
-            /** @default default */
+            /**
+             * @description target realm: every node and edge the pipeline's steps write gets it (same rule as source realms; see docs/pipelines.md)
+             * @default default
+             */
             realm: string;
             /** @default 30 */
             retention_days: number;
@@ -7696,8 +7699,17 @@ export interface components {
         };
         TaskTriggerDto: {
             cron?: string;
+            /**
+             * @description lifecycle: the platform event
+             * @enum {string}
+             */
+            event?: "source.sync.succeeded" | "source.sync.failed" | "task.run.failed" | "approval.expired" | "memory.created" | "channel.disconnected";
+            /** @description lifecycle: equality filter on the event data */
+            filter?: {
+                [key: string]: unknown;
+            };
             /** @enum {string} */
-            kind: "schedule" | "webhook" | "manual";
+            kind: "schedule" | "webhook" | "manual" | "lifecycle";
             /** @description webhook: the signing secret, only in the create/rotate response */
             secret?: string;
             /** @description webhook: the secret masked (`whsec_ab…`) */
@@ -7713,10 +7725,24 @@ export interface components {
              */
             cron?: string;
             /**
+             * @description lifecycle: the platform event that fires the task
+             * @enum {string}
+             */
+            event?: "source.sync.succeeded" | "source.sync.failed" | "task.run.failed" | "approval.expired" | "memory.created" | "channel.disconnected";
+            /**
+             * @description lifecycle: equality match on the event data (field or dotted path → string, number, boolean or null; at most 20)
+             * @example {
+             *       "source_id": "src_…"
+             *     }
+             */
+            filter?: {
+                [key: string]: unknown;
+            };
+            /**
              * @description `cron` is an alias of `schedule`
              * @enum {string}
              */
-            kind: "schedule" | "cron" | "webhook" | "manual";
+            kind: "schedule" | "cron" | "webhook" | "manual" | "lifecycle";
             /**
              * @description schedule: IANA time zone the cron is evaluated in
              * @default UTC
@@ -31208,7 +31234,7 @@ export interface operations {
                 /** @description Opaque cursor from a previous page's next_cursor */
                 cursor?: string;
                 enabled?: boolean;
-                trigger_kind?: "schedule" | "cron" | "webhook" | "manual";
+                trigger_kind?: "schedule" | "cron" | "webhook" | "manual" | "lifecycle";
                 agent?: string;
                 realm?: string;
             };

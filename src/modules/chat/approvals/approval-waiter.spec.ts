@@ -31,9 +31,14 @@ class FakeApprovals {
 class FakeSignals {
   readonly published: { id: string; status: string; note: string | null }[] = [];
   readonly listeners = new Map<string, () => void>();
+  readonly orgEvents: string[] = [];
   publish(id: string, status: string, note: string | null) {
     this.published.push({ id, status, note });
     return Promise.resolve();
+  }
+  expired(a: { id: string }) {
+    this.orgEvents.push(`approval.expired:${a.id}`);
+    return this.publish(a.id, 'expired', null);
   }
   subscribe(id: string, fn: () => void) {
     this.listeners.set(id, fn);
@@ -71,6 +76,7 @@ describe('ApprovalWaiter', () => {
     await expect(waiter.wait(repo.rows.get('a1')!)).resolves.toEqual({ status: 'expired', note: null });
     expect(repo.rows.get('a1')!.status).toBe('expired');
     expect(signals.published).toEqual([{ id: 'a1', status: 'expired', note: null }]);
+    expect(signals.orgEvents).toEqual(['approval.expired:a1']);
   });
 
   it('a cancelled turn expires the approval and ends the wait as `cancelled`', async () => {
@@ -82,6 +88,8 @@ describe('ApprovalWaiter', () => {
     await expect(wait).resolves.toEqual({ status: 'cancelled', note: 'turn cancelled' });
     expect(repo.rows.get('a1')!.status).toBe('expired');
     expect(signals.published).toEqual([{ id: 'a1', status: 'expired', note: 'turn cancelled' }]);
+    // a cancelled turn's approval is not a deadline expiry: no approval.expired event
+    expect(signals.orgEvents).toEqual([]);
   });
 
   it('a decision that won the race against the cancel is kept', async () => {

@@ -85,7 +85,7 @@ class ApprovalWait {
     }
     if (row.expiresAt.getTime() <= Date.now()) {
       if (await this.approvals.expireIfDue(row.id)) {
-        await this.signals.publish(row.id, 'expired', null);
+        await this.signals.expired(row);
       }
       const again = await this.approvals.findApprovalById(row.id);
       if (again && again.status !== 'pending') {

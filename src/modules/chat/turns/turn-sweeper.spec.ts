@@ -39,7 +39,7 @@ function setup(opts: {
     { expireDue: () => Promise.resolve(opts.due ?? []) } as unknown as ApprovalsRepository,
     { isRunningHere: (id: string) => (opts.local ?? []).includes(id) } as unknown as TurnsService,
     {
-      publish: (id: string, status: string) => (signals.push(`${id}:${status}`), Promise.resolve()),
+      expired: (a: { id: string }) => (signals.push(`${a.id}:expired`), Promise.resolve()),
     } as unknown as ApprovalSignals,
     {
       apply: (_o: string, tc: string) => (applied.push(tc), Promise.resolve({ status: 'expired' })),

@@ -72,7 +72,7 @@ export class TurnSweeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async expireDueApprovals(): Promise<void> {
     for (const a of await this.approvals.expireDue()) {
-      await this.signals.publish(a.id, 'expired', null);
+      await this.signals.expired(a);
       await this.audit.record({
         orgId: a.orgId,
         category: 'approval',

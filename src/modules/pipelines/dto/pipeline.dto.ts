@@ -14,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { REALM_RE } from '../../sources/dto/source-request.dto';
 import { RUN_STATUSES } from '../pipeline.entity';
 
 export class PipelineStepDto {
@@ -39,10 +40,14 @@ export class CreatePipelineDto {
   @Length(1, 100)
   name: string;
 
-  @ApiPropertyOptional({ default: 'default' })
+  @ApiPropertyOptional({
+    default: 'default',
+    description:
+      "target realm: every node and edge the pipeline's steps write gets it (same rule as source realms; see docs/pipelines.md)",
+  })
   @IsOptional()
   @IsString()
-  @Matches(/^[a-z0-9][a-z0-9_-]{0,99}$/)
+  @Matches(REALM_RE, { message: 'realm must be lowercase letters, digits, _ or -' })
   realm?: string;
 
   @ApiProperty({ type: [PipelineStepDto] })

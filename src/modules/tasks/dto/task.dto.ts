@@ -15,8 +15,9 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { ApprovalDefaultsPatchDto } from '../../settings/dto/security-settings.dto';
+import { LIFECYCLE_EVENTS } from '../task-lifecycle';
 
-export const TRIGGER_KINDS_IN = ['schedule', 'cron', 'webhook', 'manual'] as const;
+export const TRIGGER_KINDS_IN = ['schedule', 'cron', 'webhook', 'manual', 'lifecycle'] as const;
 export const RUN_STATUSES = ['pending', 'running', 'awaiting_approval', 'succeeded', 'failed', 'cancelled'] as const;
 
 export class TaskTriggerInputDto {
@@ -38,6 +39,20 @@ export class TaskTriggerInputDto {
   @IsString()
   @MaxLength(100)
   timezone?: string;
+
+  @ApiPropertyOptional({ enum: LIFECYCLE_EVENTS, description: 'lifecycle: the platform event that fires the task' })
+  @IsOptional()
+  @IsIn(LIFECYCLE_EVENTS)
+  event?: (typeof LIFECYCLE_EVENTS)[number];
+
+  @ApiPropertyOptional({
+    description:
+      'lifecycle: equality match on the event data (field or dotted path → string, number, boolean or null; at most 20)',
+    example: { source_id: 'src_…' },
+  })
+  @IsOptional()
+  @IsObject()
+  filter?: Record<string, unknown>;
 }
 
 export class CreateTaskDto {
@@ -222,9 +237,12 @@ export class RunTaskDto {
 }
 
 export class TaskTriggerDto {
-  @ApiProperty({ enum: ['schedule', 'webhook', 'manual'] }) kind: string;
+  @ApiProperty({ enum: ['schedule', 'webhook', 'manual', 'lifecycle'] }) kind: string;
   @ApiPropertyOptional() cron?: string;
   @ApiPropertyOptional() timezone?: string;
+  @ApiPropertyOptional({ enum: LIFECYCLE_EVENTS, description: 'lifecycle: the platform event' }) event?: string;
+  @ApiPropertyOptional({ description: 'lifecycle: equality filter on the event data' })
+  filter?: Record<string, unknown>;
   @ApiPropertyOptional({ description: 'webhook: the receiver URL' }) url?: string;
   @ApiPropertyOptional({ description: 'webhook: the signing secret, only in the create/rotate response' })
   secret?: string;
