@@ -160,6 +160,65 @@ describe('policies: enforcement on HTTP routes and tool calls, across replicas',
     await toolCall(member, conv, 'prod-cluster.list_pods', { namespace: 'prod' }).expect(200);
   });
 
+  it('a call approved while a new policy came in is refused by that policy, not run', async () => {
+    fake.reset();
+    fake.script(
+      {
+        toolCalls: [
+          {
+            id: 'call_del_late',
+            name: 'execute_connector_tool',
+            arguments: {
+              tool: 'prod-cluster.delete_pod',
+              arguments: { namespace: 'prod', name: 'web-7d9f8b6c5d-abcde' },
+            },
+          },
+        ],
+      },
+      { text: 'It was refused after all.' },
+    );
+    const before = kube.requests.length;
+    const conv = await conversation(admin);
+    const s = await openSse(`${t.baseUrl}/api/v1/chat/conversations/${conv}/messages`, {
+      headers: admin.auth,
+      body: { content: 'delete the web pod' },
+    });
+    const req = await s.waitFor((e) => e.event === 'approval_required');
+    const id = await createPolicy(
+      owner,
+      'no-pod-deletes',
+      `@id("no_pod_deletes")
+@message("pods are not deleted from chat")
+forbid (principal, action == Agentcy::Action::"chat.tool.execute", resource)
+when { resource has tool_name && resource.tool_name == "delete_pod" };
+`,
+    );
+    try {
+      await t
+        .http()
+        .post(`/api/v1/chat/approvals/${req.data.approval_id}`)
+        .set(owner.auth)
+        .send({ approved: true })
+        .expect(200);
+      await s.done;
+      expect(s.events.find((e) => e.event === 'approval_resolved')!.data.decision).toBe('approved');
+      expect(s.events.find((e) => e.event === 'tool_result')!.data).toMatchObject({
+        status: 'denied',
+        error: { code: 'policy_denied', message: expect.stringContaining('pods are not deleted from chat') },
+      });
+      expect(kube.requests.slice(before).filter((r) => r.method === 'DELETE')).toHaveLength(0);
+      const toolCallId = s.events.find((e) => e.event === 'tool_result')!.data.tool_call_id;
+      const call = await t
+        .http()
+        .get(`/api/v1/chat/conversations/${conv}/tool-calls/${toolCallId}`)
+        .set(admin.auth)
+        .expect(200);
+      expect(call.body).toMatchObject({ status: 'denied', error: { code: 'policy_denied' } });
+    } finally {
+      await t.http().patch(`/api/v1/policies/${id}`).set(owner.auth).send({ enabled: false }).expect(200);
+    }
+  });
+
   describe('a second API process', () => {
     let child: SpawnedApi;
 

@@ -201,7 +201,11 @@ export class ToolRunner {
   }
 
   /** pending_approval: create the approval, announce it on the stream, wait, then apply the decision. */
-  private async approveAndRun(ctx: ToolRunContext, c: ExecuteCall, gate: GateVerdict): Promise<ToolOutcome> {
+  private async approveAndRun(
+    ctx: ToolRunContext,
+    c: ExecuteCall & { requested: string },
+    gate: GateVerdict,
+  ): Promise<ToolOutcome> {
     const tool = c.tool!;
     await this.repo.insertToolCall({ ...c.base, status: 'pending_approval', policy: policyRecord(gate) });
     const approval = await this.approvals.create(ctx, c.id, tool, c.args, gate);
@@ -223,6 +227,25 @@ export class ToolRunner {
       decision: decision.status === 'cancelled' ? 'expired' : decision.status,
       note: decision.note,
     });
+    if (decision.status === 'approved') {
+      // the org's policies may have changed while the call waited: a deny now still stops it
+      const again = await this.preflight.check(ctx, tool, c.requested, c.args);
+      if (again.stop) {
+        return this.stopApproved(c.id, again.stop);
+      }
+    }
     return this.outcomes.apply(ctx.orgId, c.id, tool, c.args, decision);
+  }
+
+  /** An approved call that the gate now refuses: recorded with the refusal, never run. */
+  private async stopApproved(id: string, stop: ToolStop): Promise<ToolOutcome> {
+    await this.repo.transitionToolCall(id, ['pending_approval'], {
+      status: stop.status,
+      error: stop.error ?? null,
+      policy: stop.policy ?? null,
+      completedAt: new Date(),
+      usageMs: 0,
+    });
+    return { status: stop.status, error: stop.error, usageMs: 0 };
   }
 }
