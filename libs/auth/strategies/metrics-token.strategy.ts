@@ -1,11 +1,9 @@
-import { AppException, UnauthorizedException } from '@libs/errors';
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy as CustomStrategy } from 'passport-custom';
-import { bearerOf } from '../authed-request';
 import type { ServiceCaller } from '../principal';
-import { constantTimeEqual } from './constant-time';
+import { checkStaticBearer } from './static-bearer';
 
 /**
  * `Authorization: Bearer <METRICS_TOKEN>` (GET /metrics). With METRICS_TOKEN unset the route is
@@ -28,17 +26,7 @@ export class MetricsTokenStrategy extends PassportStrategy(CustomStrategy, 'agen
   }
 
   private check(req: Request): ServiceCaller {
-    if (!this.metricsToken) {
-      // the router's own answer to an unknown path, so a probe cannot tell the route exists
-      throw new AppException(404, 'not_found', `Cannot ${req.method} ${req.path}`);
-    }
-    const given = bearerOf(req);
-    if (!given) {
-      throw new UnauthorizedException('Missing metrics token', { reason: 'missing_token' });
-    }
-    if (!constantTimeEqual(given, this.metricsToken)) {
-      throw new UnauthorizedException('Invalid metrics token', { reason: 'invalid_metrics_token' });
-    }
+    checkStaticBearer(req, this.metricsToken, 'metrics');
     return { kind: 'metrics', subject: 'metrics' };
   }
 }
