@@ -87,6 +87,27 @@ describe('AppConfig', () => {
     );
   });
 
+  it('MEMORY_COMPACTION_CRON: 5-field cron (default 0 3 * * *), empty or off disables it; retention >= 1', () => {
+    expect(AppConfig.fromEnv({}).memoryCompaction).toEqual({ cron: '0 3 * * *', retentionDays: 30 });
+    expect(AppConfig.fromEnv({ MEMORY_COMPACTION_CRON: ' 15 2 * * 0 ' }).memoryCompaction.cron).toBe('15 2 * * 0');
+    expect(AppConfig.fromEnv({ MEMORY_COMPACTION_CRON: '' }).memoryCompaction.cron).toBeNull();
+    expect(AppConfig.fromEnv({ MEMORY_COMPACTION_CRON: 'OFF' }).memoryCompaction.cron).toBeNull();
+    for (const bad of ['* * *', '*/5 * * * * *', '61 3 * * *', 'daily']) {
+      expect(() => AppConfig.fromEnv({ MEMORY_COMPACTION_CRON: bad })).toThrow(/MEMORY_COMPACTION_CRON/);
+    }
+    // a seconds field only with the test-only TASK_CRON_SECONDS
+    expect(
+      AppConfig.fromEnv({ MEMORY_COMPACTION_CRON: '*/2 * * * * *', TASK_CRON_SECONDS: 'true' }).memoryCompaction.cron,
+    ).toBe('*/2 * * * * *');
+    expect(AppConfig.fromEnv({ MEMORY_TOMBSTONE_RETENTION_DAYS: '7' }).memoryCompaction.retentionDays).toBe(7);
+    expect(() => AppConfig.fromEnv({ MEMORY_TOMBSTONE_RETENTION_DAYS: '0' })).toThrow(
+      /MEMORY_TOMBSTONE_RETENTION_DAYS/,
+    );
+    expect(() => AppConfig.fromEnv({ MEMORY_TOMBSTONE_RETENTION_DAYS: '1.5' })).toThrow(
+      /MEMORY_TOMBSTONE_RETENTION_DAYS/,
+    );
+  });
+
   it('rejects an encryption key that is not 32 bytes', () => {
     expect(() => AppConfig.fromEnv({ ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/ENCRYPTION_KEY/);
   });

@@ -1,3 +1,4 @@
+import { parseExpression } from 'cron-parser';
 import { createHash } from 'node:crypto';
 import { EgressPolicy } from '../egress/egress-policy';
 import { ENV_VARS, EnvVar } from './env.schema';
@@ -59,6 +60,23 @@ function parseOne(v: EnvVar, raw: string, problems: string[]): Value {
       }
       return raw;
   }
+}
+
+/**
+ * A cron setting of the environment: 5 fields (minute hour day-of-month month day-of-week, UTC);
+ * a leading seconds field only with TASK_CRON_SECONDS (test only). Returns the problem, or null.
+ */
+function envCronProblem(cron: string, allowSeconds: boolean): string | null {
+  const fields = cron.split(/\s+/).length;
+  if (fields !== 5 && !(fields === 6 && allowSeconds)) {
+    return `expected a 5-field cron (minute hour day-of-month month day-of-week) or off, got "${cron}"`;
+  }
+  try {
+    parseExpression(cron, { utc: true }).next();
+  } catch (err) {
+    return `invalid cron "${cron}": ${(err as Error).message}`;
+  }
+  return null;
 }
 
 const DEV_JWT_SECRET = 'agentcy-development-jwt-secret-change-me-now';
@@ -167,6 +185,8 @@ export class AppConfig {
     threads: number;
   };
   readonly ssePingIntervalMs: number;
+  /** liveness TTL of a replica's presence key (libs/redis/replica-presence.ts); CHAT_INSTANCE_TTL_MS */
+  readonly replicaTtlMs: number;
   readonly chat: {
     turnEventsTtlSecs: number;
     approvalPollMs: number;
@@ -215,6 +235,8 @@ export class AppConfig {
   readonly tasks: { runInApi: boolean; concurrency: number; scheduleGraceSecs: number; cronSeconds: boolean };
   /** /pipelines run retention (docs/pipelines.md) */
   readonly pipelineRunRetention: { max: number; days: number };
+  /** how often the pipeline run sweeper looks for runs left active by a dead replica (docs/pipelines.md) */
+  readonly pipelineSweepIntervalMs: number;
   /** inbound receiver limits and the outbound delivery outbox (HOOK_*, WEBHOOK_*) */
   readonly webhooks: {
     maxBodyBytes: number;
@@ -245,6 +267,8 @@ export class AppConfig {
   readonly skillsCharBudget: number;
   /** memory.md: candidates ranked per recall */
   readonly memoryRecallMaxCandidates: number;
+  /** memory.md "Compaction": schedule (UTC cron; null = disabled) and tombstone retention */
+  readonly memoryCompaction: { cron: string | null; retentionDays: number };
   readonly oauth: {
     github: { clientId?: string; clientSecret?: string; webUrl: string; apiUrl?: string };
     google: { clientId?: string; clientSecret?: string };
@@ -313,6 +337,16 @@ export class AppConfig {
     }
     if (production) {
       problems.push(...productionProblems(values));
+    }
+    // an explicitly empty MEMORY_COMPACTION_CRON disables the job (unset = the default schedule)
+    const compaction = env.MEMORY_COMPACTION_CRON?.trim() === '' ? 'off' : (values.MEMORY_COMPACTION_CRON as string);
+    values.MEMORY_COMPACTION_CRON = compaction.trim().toLowerCase() === 'off' ? undefined : compaction.trim();
+    const cronProblem =
+      values.MEMORY_COMPACTION_CRON === undefined
+        ? null
+        : envCronProblem(values.MEMORY_COMPACTION_CRON as string, values.TASK_CRON_SECONDS === true);
+    if (cronProblem) {
+      problems.push(`MEMORY_COMPACTION_CRON: ${cronProblem}`);
     }
     for (const entry of (values.EGRESS_ALLOW as string[] | undefined) ?? []) {
       const problem = EgressPolicy.validateEntry(entry);
@@ -410,6 +444,7 @@ export class AppConfig {
       threads: n('EMBEDDINGS_THREADS'),
     };
     this.ssePingIntervalMs = n('SSE_PING_INTERVAL_MS');
+    this.replicaTtlMs = n('CHAT_INSTANCE_TTL_MS');
     this.chat = {
       turnEventsTtlSecs: n('CHAT_TURN_EVENTS_TTL_SECS'),
       approvalPollMs: n('CHAT_APPROVAL_POLL_MS'),
@@ -463,6 +498,7 @@ export class AppConfig {
       cronSeconds: b('TASK_CRON_SECONDS'),
     };
     this.pipelineRunRetention = { max: n('PIPELINE_RUN_RETENTION_MAX'), days: n('PIPELINE_RUN_RETENTION_DAYS') };
+    this.pipelineSweepIntervalMs = n('PIPELINE_SWEEP_INTERVAL_MS');
     this.webhooks = {
       maxBodyBytes: n('HOOK_MAX_BODY_BYTES'),
       rateLimitPerMin: n('HOOK_RATE_LIMIT_PER_MIN'),
@@ -489,6 +525,10 @@ export class AppConfig {
     this.taskRecommendationsStaleSecs = n('TASK_RECOMMENDATIONS_STALE_SECS');
     this.skillsCharBudget = n('SKILLS_CHAR_BUDGET');
     this.memoryRecallMaxCandidates = n('MEMORY_RECALL_MAX_CANDIDATES');
+    this.memoryCompaction = {
+      cron: o('MEMORY_COMPACTION_CRON') ?? null,
+      retentionDays: n('MEMORY_TOMBSTONE_RETENTION_DAYS'),
+    };
     this.oauth = {
       github: {
         clientId: o('OAUTH_GITHUB_CLIENT_ID'),

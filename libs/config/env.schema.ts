@@ -614,7 +614,7 @@ export const ENV_VARS: readonly EnvVar[] = [
     default: '30000',
     min: 500,
     description:
-      'Liveness TTL of an API process in Redis; its running turns are adopted by the sweeper once it lapses.',
+      'Liveness TTL of an API or worker process in Redis (replica presence; the name is historical); once it lapses, its running chat turns are adopted and its active /pipelines runs end `failed`/`interrupted`.',
   },
   {
     name: 'CHAT_TOOL_TIMEOUT_MS',
@@ -758,6 +758,15 @@ export const ENV_VARS: readonly EnvVar[] = [
       'Finished /pipelines runs older than this many days are deleted (when a run of the pipeline finishes and by the hourly sweep).',
   },
   {
+    name: 'PIPELINE_SWEEP_INTERVAL_MS',
+    kind: 'int',
+    default: '15000',
+    min: 100,
+    max: 3600000,
+    description:
+      'Interval of the /pipelines run sweeper: active runs whose process is gone (its CHAT_INSTANCE_TTL_MS presence lapsed) end `failed`/`interrupted` and are rolled back (docs/pipelines.md).',
+  },
+  {
     name: 'OAUTH_GITHUB_CLIENT_ID',
     kind: 'string',
     description: 'GitHub OAuth app client id for /sources/oauth/github (a source config `client_id` overrides it).',
@@ -840,6 +849,22 @@ export const ENV_VARS: readonly EnvVar[] = [
     min: 1,
     description:
       'Most recent memories (after the realm/kind filter) ranked in process by one recall; older ones are not considered (docs/memory.md).',
+  },
+  {
+    name: 'MEMORY_COMPACTION_CRON',
+    kind: 'string',
+    default: '0 3 * * *',
+    description:
+      'When the memory compaction job runs (5-field cron, UTC; validated at boot; once per tick across every API and worker process): it hard-deletes memories deleted more than MEMORY_TOMBSTONE_RETENTION_DAYS ago, with their graph nodes (docs/memory.md). Set empty or `off` to disable it.',
+  },
+  {
+    name: 'MEMORY_TOMBSTONE_RETENTION_DAYS',
+    kind: 'int',
+    default: '30',
+    min: 1,
+    max: 36500,
+    description:
+      'Days a deleted memory (tombstone: row with `deleted_at` and its `:Memory` node) is kept before the compaction job removes it.',
   },
   {
     name: 'HOOK_MAX_BODY_BYTES',

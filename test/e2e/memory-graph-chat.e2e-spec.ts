@@ -176,4 +176,56 @@ describe('memory: graph sync and the chat context step', () => {
     expect(sys).not.toContain('Other org'); // another org
     expect((sys.match(/^- \[/gm) ?? []).length).toBe(5); // top 5
   });
+
+  it('after a completed turn, what the user asked to remember is stored in the conversation realm, once, audited', async () => {
+    const a = await owner('memremember');
+    const other = await owner('memremember');
+    const conv = (
+      await t.http().post('/api/v1/chat/conversations').set(a.auth).send({ realm: 'development' }).expect(201)
+    ).body.id;
+    const send = async (u: TestUser, c: string, content: string) => {
+      const s = await openSse(`${t.baseUrl}/api/v1/chat/conversations/${c}/messages`, {
+        headers: u.auth,
+        body: { content },
+      });
+      expect(s.status).toBe(200);
+      await s.done;
+      return s;
+    };
+    fake.script({ text: 'Noted.' });
+    await send(a, conv, 'Remember that we never deploy on Fridays. Also, I prefer short answers.');
+    fake.script({ text: 'Noted.' });
+    await send(a, conv, 'please remember that we never deploy on Fridays');
+    fake.script({ text: 'Sure, I will.' });
+    await send(a, conv, 'remember to restart the pod tomorrow');
+
+    const items = await eventually(async () => {
+      const r = await t.http().get('/api/v1/memory?limit=50').set(a.auth).expect(200);
+      return r.body.items.length ? (r.body.items as any[]) : undefined;
+    });
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      kind: 'fact',
+      text: 'we never deploy on Fridays',
+      realm: 'development',
+      source: { type: 'chat', conversation_id: conv },
+      created_by: a.userId,
+    });
+    const audit = await t
+      .http()
+      .get('/api/v1/activity/audit?action=memory.create&category=memory&limit=10')
+      .set(a.auth)
+      .expect(200);
+    expect(audit.body.items.map((e: any) => e.target?.id)).toContain(items[0].id);
+    // the next turn recalls it
+    fake.script({ text: 'Not on a Friday.' });
+    await send(a, conv, 'Can we deploy on Friday?');
+    expect(systemOf(fake.requests[fake.requests.length - 1])).toContain('- [fact] we never deploy on Fridays');
+
+    // a turn that fails stores nothing, and another org never sees the entry
+    fake.script({ status: 400, error: { message: 'bad request' } });
+    const conv2 = (await t.http().post('/api/v1/chat/conversations').set(other.auth).send({}).expect(201)).body.id;
+    await send(other, conv2, 'Remember that the vault code is 1234');
+    expect((await t.http().get('/api/v1/memory').set(other.auth).expect(200)).body.items).toEqual([]);
+  });
 });

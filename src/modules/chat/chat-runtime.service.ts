@@ -1,68 +1,39 @@
-import { AppConfig } from '@libs/config';
 import { RedisService } from '@libs/redis';
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
+import { ReplicaPresence } from '@libs/redis/replica-presence';
+import { Injectable } from '@nestjs/common';
 
 /**
- * Per-process runtime facts shared through Redis: this replica's instance id and its liveness key
- * (`chat:instance:<id>`, refreshed every TTL/3; a dead replica's key lapses and the sweeper adopts
- * its turns), and the cancel flags of turns (`chat:cancel:<turnId>`), settable from any replica.
+ * Per-process runtime facts shared through Redis: this replica's instance id and liveness
+ * (delegated to the shared `ReplicaPresence`, libs/redis: a dead replica's key lapses and the
+ * sweeper adopts its turns), and the cancel flags of turns (`chat:cancel:<turnId>`), settable from
+ * any replica.
  */
 @Injectable()
-export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(ChatRuntime.name);
+export class ChatRuntime {
+  constructor(
+    private readonly redis: RedisService,
+    private readonly presence: ReplicaPresence,
+  ) {}
+
   /**
    * `<redis prefix>|<host>:<pid>:<random>`. Liveness keys live under the Redis prefix, so a replica
    * can only judge (and adopt) turns of replicas that share its prefix.
    */
-  readonly instanceId: string;
-  private readonly scope: string;
-  private timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    private readonly redis: RedisService,
-    private readonly config: AppConfig,
-  ) {
-    this.scope = `${config.redisPrefix}|`;
-    this.instanceId = `${this.scope}${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  get instanceId(): string {
+    return this.presence.instanceId;
   }
 
   /** True when `instanceId` belongs to a replica of this deployment (same Redis prefix). */
   sameDeployment(instanceId: string): boolean {
-    return instanceId.startsWith(this.scope);
+    return this.presence.sameDeployment(instanceId);
   }
 
-  private instanceKey(id: string): string {
-    return this.redis.key('chat', 'instance', id);
+  isAlive(instanceId: string): Promise<boolean> {
+    return this.presence.isAlive(instanceId);
   }
 
   private cancelKey(turnId: string): string {
     return this.redis.key('chat', 'cancel', turnId);
-  }
-
-  async onModuleInit() {
-    await this.heartbeat();
-    this.timer = setInterval(
-      () => void this.heartbeat(),
-      Math.max(100, Math.floor(this.config.chat.instanceTtlMs / 3)),
-    );
-    this.timer.unref();
-  }
-
-  private async heartbeat(): Promise<void> {
-    try {
-      await this.redis.client.set(this.instanceKey(this.instanceId), '1', 'PX', this.config.chat.instanceTtlMs);
-    } catch (err) {
-      this.logger.warn(`heartbeat failed: ${(err as Error).message}`);
-    }
-  }
-
-  async isAlive(instanceId: string): Promise<boolean> {
-    if (instanceId === this.instanceId) {
-      return true;
-    }
-    return (await this.redis.client.exists(this.instanceKey(instanceId))) === 1;
   }
 
   async requestCancel(turnId: string): Promise<void> {
@@ -82,13 +53,5 @@ export class ChatRuntime implements OnModuleInit, OnModuleDestroy {
       ids.forEach((id, j) => flags[j] !== null && out.push(id));
     }
     return out;
-  }
-
-  async onModuleDestroy() {
-    if (this.timer) {
-      clearInterval(this.timer);
-    }
-    // a clean shutdown releases liveness at once so another replica can adopt running turns
-    await this.redis.client.del(this.instanceKey(this.instanceId)).catch(() => undefined);
   }
 }

@@ -2,6 +2,7 @@ import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { CryptoModule } from '@libs/crypto/crypto.module';
 import { EventsModule } from '@libs/events';
 import { IdempotencyModule } from '@libs/idempotency';
+import { ReplicaPresenceModule } from '@libs/redis/replica-presence.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
@@ -79,6 +80,7 @@ import { TurnsService } from './turns/turns.service';
   imports: [
     CryptoModule,
     EventsModule,
+    ReplicaPresenceModule,
     TypeOrmModule.forFeature([
       ConversationEntity,
       MessageEntity,

@@ -51,4 +51,18 @@ export class MemoryGraphRepository {
       }
     });
   }
+
+  /** Compaction: removes the org's `:Memory` nodes with these ids and their edges; returns how many were removed. */
+  async deleteNodes(orgId: string, ids: string[]): Promise<number> {
+    if (!ids.length) {
+      return 0;
+    }
+    const res = await this.neo4j.write<{ n: number }>(
+      `MATCH (m:Memory) WHERE m.id IN $ids AND m.org_id = $org
+       DETACH DELETE m
+       RETURN count(m) AS n`,
+      { ids, org: orgId },
+    );
+    return res.records[0]?.get('n') ?? 0;
+  }
 }

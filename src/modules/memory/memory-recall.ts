@@ -2,7 +2,7 @@ import { AppConfig } from '@libs/config';
 import { Embedder } from '@libs/embeddings';
 import { Injectable } from '@nestjs/common';
 import { rankMemories } from './memory-scoring';
-import { MemoryContract, type RecallOptions, type RecalledMemory } from './memory.contract';
+import type { RecallOptions, RecalledMemory } from './memory.contract';
 import type { MemoryEntity } from './memory.entity';
 import { MemoryRepository } from './memory.repository';
 
@@ -12,14 +12,12 @@ import { MemoryRepository } from './memory.repository';
  * An entry embedded by another model counts as having no vector.
  */
 @Injectable()
-export class MemoryRecall extends MemoryContract {
+export class MemoryRecall {
   constructor(
     private readonly repo: MemoryRepository,
     private readonly embedder: Embedder,
     private readonly config: AppConfig,
-  ) {
-    super();
-  }
+  ) {}
 
   async rank(orgId: string, query: string, opts: RecallOptions): Promise<{ memory: MemoryEntity; score: number }[]> {
     const rows = await this.repo.candidates(

@@ -64,6 +64,18 @@ describe('MemorySync', () => {
     expect(m.graphSynced).toBe(false);
   });
 
+  it('removes the node it just wrote when the row was hard-deleted meanwhile (compaction)', async () => {
+    const removed: string[][] = [];
+    const graph = {
+      upsert: () => Promise.resolve(),
+      deleteNodes: (_org: string, ids: string[]) => (removed.push(ids), Promise.resolve(ids.length)),
+    };
+    const repo = { setGraphSynced: () => Promise.resolve(false) };
+    const sync = new MemorySync(repo as never, graph as never, {} as never);
+    expect(await sync.push(entry({ deletedAt: new Date() }))).toBe(false);
+    expect(removed).toEqual([['mem_1']]);
+  });
+
   it('embeds a text, or gives no vector when the embedder fails', async () => {
     expect(await setup().sync.embed('x')).toEqual({ embedding: [1, 0], embeddingModel: 'test-model' });
     expect(await setup({ embedFails: true }).sync.embed('x')).toEqual({ embedding: null, embeddingModel: null });

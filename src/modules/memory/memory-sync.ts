@@ -45,7 +45,13 @@ export class MemorySync implements OnModuleDestroy {
       ok = false;
       this.logger.warn(`graph sync of memory ${m.id} failed: ${(err as Error).message}`);
     }
-    await this.repo.setGraphSynced(m.id, ok);
+    if ((await this.repo.setGraphSynced(m.id, ok)) === false && ok) {
+      // the row was hard-deleted (compaction) while this push ran: never leave its node behind
+      await this.graph.deleteNodes(m.orgId, [m.id]).catch((err: Error) => {
+        this.logger.warn(`removing the node of compacted memory ${m.id} failed: ${err.message}`);
+      });
+      return false;
+    }
     m.graphSynced = ok;
     return ok;
   }

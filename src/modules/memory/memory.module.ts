@@ -2,9 +2,14 @@ import { EmbeddingsModule } from '@libs/embeddings';
 import { EventsModule } from '@libs/events';
 import { GraphModule } from '@libs/graph';
 import { IdempotencyModule } from '@libs/idempotency';
+import { MetricsModule } from '@libs/metrics/metrics.module';
+import { MemoryCompactionQueue } from '@libs/queue/memory-compaction-queue';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { SettingsModule } from '../settings/settings.module';
+import { MemoryCompactionScheduler } from './memory-compaction.scheduler';
+import { MemoryCompaction } from './memory-compaction.service';
+import { MemoryContractService } from './memory-contract.service';
 import { MemoryGraphRepository } from './memory-graph.repository';
 import { MemoryRecall } from './memory-recall';
 import { MemorySync } from './memory-sync';
@@ -26,6 +31,7 @@ import { MemoryService } from './memory.service';
     GraphModule,
     SettingsModule,
     IdempotencyModule,
+    MetricsModule,
   ],
   controllers: [MemoryController],
   providers: [
@@ -34,7 +40,11 @@ import { MemoryService } from './memory.service';
     MemoryRecall,
     MemorySync,
     MemoryService,
-    { provide: MemoryContract, useExisting: MemoryRecall },
+    MemoryCompactionQueue,
+    MemoryCompaction,
+    MemoryCompactionScheduler,
+    MemoryContractService,
+    { provide: MemoryContract, useExisting: MemoryContractService },
   ],
   exports: [MemoryContract],
 })

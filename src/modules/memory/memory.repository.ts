@@ -49,9 +49,16 @@ export class MemoryRepository {
     await this.repo.update({ orgId, id }, patch);
   }
 
-  /** Graph mirror state only: does not touch `updated_at` (recency must not move on a sync). */
-  async setGraphSynced(id: string, synced: boolean): Promise<void> {
-    await this.txHost.tx.query(`UPDATE memories SET graph_synced = $2 WHERE id = $1`, [id, synced]);
+  /**
+   * Graph mirror state only: does not touch `updated_at` (recency must not move on a sync).
+   * False when the row is gone (hard-deleted by the compaction meanwhile).
+   */
+  async setGraphSynced(id: string, synced: boolean): Promise<boolean> {
+    const res: unknown = await this.txHost.tx.query(`UPDATE memories SET graph_synced = $2 WHERE id = $1`, [
+      id,
+      synced,
+    ]);
+    return affected(res) > 0;
   }
 
   /** Re-embedding only: does not touch `updated_at`. */
@@ -115,4 +122,70 @@ export class MemoryRepository {
   countToSync(orgId: string, all: boolean): Promise<number> {
     return this.repo.count({ where: { orgId, ...(all ? {} : { graphSynced: false }) } });
   }
+
+  /** Compaction: orgs (after `afterOrgId`, in id order) having entries deleted before `cutoff`. */
+  async orgsWithTombstones(cutoff: Date, afterOrgId: string | null, limit: number): Promise<string[]> {
+    const rows = (await this.txHost.tx.query(
+      `SELECT DISTINCT org_id FROM memories
+        WHERE deleted_at IS NOT NULL AND deleted_at < $1 AND ($2::uuid IS NULL OR org_id > $2::uuid)
+        ORDER BY org_id LIMIT $3`,
+      [cutoff, afterOrgId, limit],
+    )) as { org_id: string }[];
+    return rows.map((r) => r.org_id);
+  }
+
+  /** Compaction: ids of the org's entries deleted before `cutoff` (a batch, in id order); never a live entry. */
+  async tombstoneIds(orgId: string, cutoff: Date, limit: number): Promise<string[]> {
+    const rows = (await this.txHost.tx.query(
+      `SELECT id FROM memories
+        WHERE org_id = $1 AND deleted_at IS NOT NULL AND deleted_at < $2
+        ORDER BY id LIMIT $3`,
+      [orgId, cutoff, limit],
+    )) as { id: string }[];
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Compaction: hard-deletes those of `ids` that are still the org's entries deleted before
+   * `cutoff` (the condition is checked again here, so a live entry is never removed); returns the
+   * ids deleted.
+   */
+  async hardDeleteTombstones(orgId: string, ids: string[], cutoff: Date): Promise<string[]> {
+    if (!ids.length) {
+      return [];
+    }
+    const res: unknown = await this.txHost.tx.query(
+      `DELETE FROM memories
+        WHERE org_id = $1 AND id = ANY($2::varchar[]) AND deleted_at IS NOT NULL AND deleted_at < $3
+        RETURNING id`,
+      [orgId, ids, cutoff],
+    );
+    // the pg driver answers a DELETE with [rows, affected]
+    const rows = Array.isArray(res) && Array.isArray(res[0]) ? (res[0] as { id: string }[]) : [];
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * Compaction: `VACUUM (ANALYZE) memories` (reclaims the deleted rows' space and index entries for
+   * reuse, refreshes the planner's statistics; takes no lock that blocks reads or writes). VACUUM
+   * cannot run inside a transaction block and needs the table's owner: inside a transaction, or when
+   * it is refused, `ANALYZE memories` only.
+   */
+  async maintain(): Promise<'vacuum_analyze' | 'analyze'> {
+    if (!this.txHost.tx.queryRunner?.isTransactionActive) {
+      try {
+        await this.txHost.tx.query(`VACUUM (ANALYZE) memories`);
+        return 'vacuum_analyze';
+      } catch {
+        // not the owner, or a pooler that wraps statements in a transaction: fall through
+      }
+    }
+    await this.txHost.tx.query(`ANALYZE memories`);
+    return 'analyze';
+  }
+}
+
+/** Rows an UPDATE/DELETE touched: the pg driver answers them with [rows, affected]. */
+function affected(res: unknown): number {
+  return Array.isArray(res) && typeof res[1] === 'number' ? res[1] : 0;
 }

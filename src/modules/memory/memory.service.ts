@@ -19,10 +19,21 @@ import {
 import { MemoryRecall } from './memory-recall';
 import { normaliseMemoryText } from './memory-scoring';
 import { MemorySync } from './memory-sync';
-import type { MemoryEntity } from './memory.entity';
+import type { MemoryEntity, MemorySource } from './memory.entity';
 import { MemoryRepository } from './memory.repository';
 
 const UNIQUE_VIOLATION = '23505';
+
+export interface NewMemory {
+  orgId: string;
+  kind: string;
+  text: string;
+  realm: string | null;
+  tags: string[];
+  subjectNodeIds: string[];
+  source: MemorySource;
+  createdBy: string | null;
+}
 
 /**
  * Org memory CRUD (rag-and-memory.md Part B): PostgreSQL is the source of truth; after each
@@ -58,42 +69,60 @@ export class MemoryService {
 
   /** `created: false` when a live entry with the same normalised text, realm and kind exists (it is returned). */
   async create(p: Principal, dto: CreateMemoryDto): Promise<{ memory: MemoryDto; created: boolean }> {
-    const text = dto.text.trim();
     const realm = dto.realm || null;
     await this.realms.assertExists(p, realm, 'realm');
+    const { entity, created } = await this.store({
+      orgId: p.orgId,
+      kind: dto.kind,
+      text: dto.text,
+      realm,
+      tags: dto.tags ?? [],
+      subjectNodeIds: dto.subject_node_ids ?? [],
+      source: { type: 'api' },
+      createdBy: p.userId,
+    });
+    return { memory: toMemoryDto(entity), created };
+  }
+
+  /**
+   * The one write path of a new entry (API and the agent loop's after-turn writes): an equal live
+   * entry is returned instead; else embedded, inserted, mirrored to the graph, announced.
+   */
+  async store(e: NewMemory): Promise<{ entity: MemoryEntity; created: boolean }> {
+    const text = e.text.trim();
     const textHash = sha256Hex(normaliseMemoryText(text));
-    const existing = await this.repo.findDuplicate(p.orgId, realm, dto.kind, textHash);
+    const existing = await this.repo.findDuplicate(e.orgId, e.realm, e.kind, textHash);
     if (existing) {
-      return { memory: toMemoryDto(existing), created: false };
+      return { entity: existing, created: false };
     }
     let m: MemoryEntity;
     try {
       m = await this.repo.insert({
         id: prefixedId('mem'),
-        orgId: p.orgId,
-        kind: dto.kind,
+        orgId: e.orgId,
+        kind: e.kind,
         text,
         textHash,
-        realm,
-        tags: uniq(dto.tags ?? []),
-        subjectNodeIds: uniq(dto.subject_node_ids ?? []),
-        source: { type: 'api' },
+        realm: e.realm,
+        tags: uniq(e.tags),
+        subjectNodeIds: uniq(e.subjectNodeIds),
+        source: e.source,
         ...(await this.sync.embed(text)),
-        createdBy: p.userId,
+        createdBy: e.createdBy,
         graphSynced: false,
       });
     } catch (err) {
       const again =
         (err as { code?: string }).code === UNIQUE_VIOLATION &&
-        (await this.repo.findDuplicate(p.orgId, realm, dto.kind, textHash));
+        (await this.repo.findDuplicate(e.orgId, e.realm, e.kind, textHash));
       if (again) {
-        return { memory: toMemoryDto(again), created: false };
+        return { entity: again, created: false };
       }
       throw err;
     }
     await this.sync.push(m);
-    await this.events.publish(p.orgId, 'memory.created', { memory_id: m.id, kind: m.kind, realm: m.realm });
-    return { memory: toMemoryDto(m), created: true };
+    await this.events.publish(e.orgId, 'memory.created', { memory_id: m.id, kind: m.kind, realm: m.realm });
+    return { entity: m, created: true };
   }
 
   /** Re-embeds when the text changes and re-syncs the node. */

@@ -132,6 +132,13 @@ export class PipelineRunEntity {
   @Column({ name: 'agent_summary', type: 'text', nullable: true })
   agentSummary: string | null;
 
+  /**
+   * The replica executing the run (its `ReplicaPresence` instance id); a live replica's sweeper ends
+   * the run `failed`/`interrupted` once that replica is gone. NULL for runs older than the column.
+   */
+  @Column({ name: 'owner_instance', type: 'varchar', length: 255, nullable: true })
+  ownerInstance: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz', precision: 3 })
   createdAt: Date;
 }

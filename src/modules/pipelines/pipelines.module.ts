@@ -2,6 +2,7 @@ import { EventsModule } from '@libs/events';
 import { GraphModule } from '@libs/graph/graph.module';
 import { IdempotencyModule } from '@libs/idempotency';
 import { PipelineScheduleQueue } from '@libs/queue/pipeline-schedule-queue';
+import { ReplicaPresenceModule } from '@libs/redis/replica-presence.module';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth/auth.module';
@@ -11,6 +12,7 @@ import { SourcesModule } from '../sources/sources.module';
 import { PipelineAgentController, PipelineAgentTokenController } from './pipeline-agent.controller';
 import { PipelineAgentService } from './pipeline-agent.service';
 import { PipelineGraphRepository } from './pipeline-graph.repository';
+import { PipelineRunSweeper } from './pipeline-run-sweeper';
 import { PipelineRunner } from './pipeline-runner.service';
 import { PipelineScheduler } from './pipeline-scheduler.service';
 import { PipelineEntity, PipelineRunEntity } from './pipeline.entity';
@@ -26,6 +28,7 @@ import { PipelinesService } from './pipelines.service';
     SourcesModule,
     GraphModule,
     EventsModule,
+    ReplicaPresenceModule,
     IdempotencyModule,
     AuthModule,
     OrgToolGateModule,
@@ -36,6 +39,7 @@ import { PipelinesService } from './pipelines.service';
     PipelinesRepository,
     PipelineGraphRepository,
     PipelineRunner,
+    PipelineRunSweeper,
     PipelinesService,
     PipelineScheduleQueue,
     PipelineScheduler,

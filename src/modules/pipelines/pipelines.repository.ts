@@ -154,13 +154,46 @@ export class PipelinesRepository implements PipelineRunsContract {
     return paginate(qb, q, { scope: `pipeline-runs:${orgId}:${pipelineId}`, map });
   }
 
-  /** Applies `patch` only while the run is active; false when it is finished (e.g. cancelled meanwhile). */
-  async updateActiveRun(id: string, patch: Partial<PipelineRunEntity>): Promise<boolean> {
-    const r = await this.runs
+  /**
+   * Applies `patch` only while the run is active (and, with `owner`, still owned by that replica);
+   * false when it is finished (e.g. cancelled meanwhile) or another replica took it over.
+   */
+  async updateActiveRun(id: string, patch: Partial<PipelineRunEntity>, owner?: string): Promise<boolean> {
+    const qb = this.runs
       .createQueryBuilder()
       .update()
       .set(patch as QueryDeepPartialEntity<PipelineRunEntity>)
-      .where('id = :id AND status IN (:...active)', { id, active: ACTIVE_RUN_STATUSES })
+      .where('id = :id AND status IN (:...active)', { id, active: ACTIVE_RUN_STATUSES });
+    if (owner !== undefined) {
+      qb.andWhere('owner_instance = :owner', { owner });
+    }
+    const r = await qb.execute();
+    return (r.affected ?? 0) > 0;
+  }
+
+  /** Active runs that record their replica, across orgs (the run sweeper judges their owners). */
+  activeOwnedRuns(): Promise<PipelineRunEntity[]> {
+    return this.runs
+      .createQueryBuilder('r')
+      .where('r.status IN (:...active) AND r.owner_instance IS NOT NULL', { active: ACTIVE_RUN_STATUSES })
+      .orderBy('r.created_at', 'ASC')
+      .getMany();
+  }
+
+  /**
+   * Hands an active run from the replica `from` (gone) to `to`, in one conditional UPDATE: of two
+   * sweepers racing for the same run, exactly one gets true.
+   */
+  async claimRun(id: string, from: string, to: string): Promise<boolean> {
+    const r = await this.runs
+      .createQueryBuilder()
+      .update()
+      .set({ ownerInstance: to } as QueryDeepPartialEntity<PipelineRunEntity>)
+      .where('id = :id AND status IN (:...active) AND owner_instance = :from', {
+        id,
+        from,
+        active: ACTIVE_RUN_STATUSES,
+      })
       .execute();
     return (r.affected ?? 0) > 0;
   }

@@ -56,7 +56,7 @@ function setup(runs: PipelineRunEntity[] = []) {
       async (_o: string, ids: string[]) => new Map(ids.filter((i) => i === SRC).map((i) => [i, {}])),
     ),
   };
-  const runner = { start: jest.fn() };
+  const runner = { start: jest.fn(), reserve: () => () => undefined, instanceId: 't|host:1:abcd' };
   const graph = { revertSource: jest.fn(async () => ({ restored: 2, archived: 1 })) };
   const sourceStore = { requireSource: jest.fn(async (_o: string, id: string) => ({ id })) };
   const sync = {

@@ -276,15 +276,22 @@ export class PipelinesService {
       finishedAt: null,
       agentCompletedAt: null,
       agentSummary: null,
+      // the runner of this process executes it (docs/pipelines.md "Recovery")
+      ownerInstance: this.runner.instanceId,
       createdAt: new Date(),
     };
-    const outcome = await this.repo.insertRun(run);
-    if (outcome !== 'inserted') {
-      return { outcome };
+    const release = this.runner.reserve(run.id);
+    try {
+      const outcome = await this.repo.insertRun(run);
+      if (outcome !== 'inserted') {
+        return { outcome };
+      }
+      const stored = (await this.repo.findRun(pipeline.orgId, id, run.id))!;
+      this.runner.start(stored, origin.actor);
+      return { outcome, run: stored };
+    } finally {
+      release();
     }
-    const stored = (await this.repo.findRun(pipeline.orgId, id, run.id))!;
-    this.runner.start(stored, origin.actor);
-    return { outcome, run: stored };
   }
 
   async retry(p: Principal, id: string, runId: string): Promise<PipelineRunDto> {

@@ -3,12 +3,15 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ChatRuntime } from 'src/modules/chat/chat-runtime.service';
 import type { ConversationEntity, TurnEntity } from 'src/modules/chat/chat.entity';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
+import { MemoryContract } from 'src/modules/memory/memory.contract';
+import { memoryRequests, memorySourceType } from './after-turn-memory';
 import { TurnEventsService } from './turn-events.service';
 import { STATUS_OF, type StartTurnInput, type TurnOutcome, type TurnProgress } from './turn-state';
 
 /**
  * Finishing a turn: `error` event (if any), the assistant message and the turn's final status in
- * PostgreSQL, `message_end`, the end of the event stream, and `agent_run.finished` for non-chat turns.
+ * PostgreSQL, `message_end`, the end of the event stream, the memory writes the user asked for
+ * (a completed turn only), and `agent_run.finished` for non-chat turns.
  */
 @Injectable()
 export class TurnFinisher {
@@ -19,6 +22,7 @@ export class TurnFinisher {
     private readonly events: TurnEventsService,
     private readonly runtime: ChatRuntime,
     private readonly orgEvents: OrgEvents,
+    private readonly memory: MemoryContract,
   ) {}
 
   async finish(
@@ -49,6 +53,9 @@ export class TurnFinisher {
       message_id: turn.assistantMessageId,
     });
     await this.events.end(turn.id);
+    if (finish === 'end_turn') {
+      await this.rememberRequested(conversation, input);
+    }
     // task runs announce their own end (task_run.*)
     if (input.kind !== 'chat' && input.kind !== 'task') {
       await this.orgEvents.publish(input.orgId, 'agent_run.finished', {
@@ -58,6 +65,22 @@ export class TurnFinisher {
       });
     }
     return outcome;
+  }
+
+  /** Stage 6: what the user asked the agent to remember is stored in the conversation's realm. */
+  private async rememberRequested(conversation: ConversationEntity, input: StartTurnInput): Promise<void> {
+    for (const r of memoryRequests(input.content)) {
+      try {
+        await this.memory.remember(input.orgId, {
+          ...r,
+          realm: conversation.realm ?? null,
+          source: { type: memorySourceType(input.kind), conversation_id: conversation.id },
+          userId: input.actor.userId ?? null,
+        });
+      } catch (err) {
+        this.logger.warn(`remembering for conversation ${conversation.id} failed: ${(err as Error).message}`);
+      }
+    }
   }
 
   private async store(turn: TurnEntity, orgId: string, outcome: TurnOutcome, progress: TurnProgress): Promise<void> {
