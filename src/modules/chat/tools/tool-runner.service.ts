@@ -34,6 +34,17 @@ interface ExecuteCall {
  * `execute_connector_tool` call goes Route → Gate (agent allow-list, role, policy, approval
  * defaults) → Approval (wait) → Backend → Result, each step in its own class.
  */
+/** The row fields of a call that ends without running. */
+function stoppedFields(stop: ToolStop): Partial<ToolCallEntity> {
+  return {
+    status: stop.status,
+    error: stop.error ?? null,
+    policy: stop.policy ?? null,
+    completedAt: new Date(),
+    usageMs: 0,
+  };
+}
+
 @Injectable()
 export class ToolRunner {
   constructor(
@@ -189,14 +200,7 @@ export class ToolRunner {
 
   /** The call ends before it runs: recorded with the stop's status and error. */
   private async stopCall(c: ExecuteCall, stop: ToolStop): Promise<ToolOutcome> {
-    await this.repo.insertToolCall({
-      ...c.base,
-      status: stop.status,
-      error: stop.error ?? null,
-      policy: stop.policy ?? null,
-      completedAt: new Date(),
-      usageMs: 0,
-    });
+    await this.repo.insertToolCall({ ...c.base, ...stoppedFields(stop) });
     return { status: stop.status, error: stop.error, usageMs: 0 };
   }
 
@@ -239,13 +243,7 @@ export class ToolRunner {
 
   /** An approved call that the gate now refuses: recorded with the refusal, never run. */
   private async stopApproved(id: string, stop: ToolStop): Promise<ToolOutcome> {
-    await this.repo.transitionToolCall(id, ['pending_approval'], {
-      status: stop.status,
-      error: stop.error ?? null,
-      policy: stop.policy ?? null,
-      completedAt: new Date(),
-      usageMs: 0,
-    });
+    await this.repo.transitionToolCall(id, ['pending_approval'], stoppedFields(stop));
     return { status: stop.status, error: stop.error, usageMs: 0 };
   }
 }
