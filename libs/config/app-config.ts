@@ -292,6 +292,8 @@ export class AppConfig {
     vadSilenceMs: number;
     vadThreshold: number;
     providerTimeoutMs: number;
+    /** VOICE_SWEEP_INTERVAL_MS: interval of the sweeper ending the active sessions of dead replicas */
+    sweepIntervalMs: number;
   };
 
   static fromEnv(env: Raw = process.env): AppConfig {
@@ -565,6 +567,7 @@ export class AppConfig {
       vadSilenceMs: n('VOICE_VAD_SILENCE_MS'),
       vadThreshold: n('VOICE_VAD_THRESHOLD'),
       providerTimeoutMs: n('VOICE_PROVIDER_TIMEOUT_MS'),
+      sweepIntervalMs: n('VOICE_SWEEP_INTERVAL_MS'),
     };
   }
 }

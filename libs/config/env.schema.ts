@@ -414,6 +414,15 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Timeout of one STT or TTS request.',
   },
   {
+    name: 'VOICE_SWEEP_INTERVAL_MS',
+    kind: 'int',
+    default: '15000',
+    min: 100,
+    max: 3600000,
+    description:
+      'Interval of the /voice session sweeper: active sessions whose process is gone (its CHAT_INSTANCE_TTL_MS presence lapsed) end `ended`/`interrupted` (docs/voice.md).',
+  },
+  {
     name: 'AGENTCY_FEATURES_POLICIES',
     kind: 'bool',
     default: 'false',
@@ -614,7 +623,7 @@ export const ENV_VARS: readonly EnvVar[] = [
     default: '30000',
     min: 500,
     description:
-      'Liveness TTL of an API or worker process in Redis (replica presence; the name is historical); once it lapses, its running chat turns are adopted and its active /pipelines runs end `failed`/`interrupted`.',
+      'Liveness TTL of an API or worker process in Redis (replica presence; the name is historical); once it lapses, its running chat turns are adopted, its active /pipelines runs end `failed`/`interrupted` and its active /voice sessions end `interrupted`.',
   },
   {
     name: 'CHAT_TOOL_TIMEOUT_MS',

@@ -1,4 +1,4 @@
-import { addMember, registerOwner, type TestUser } from '../factories/users';
+import { addMember, loginAdmin, registerOwner, type TestUser } from '../factories/users';
 import { startTestApp, type TestApp } from '../setup/test-app';
 import type { FakeKubeApi } from '../support/connectors/fake-kube-api';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
@@ -216,6 +216,68 @@ when { resource has tool_name && resource.tool_name == "delete_pod" };
       expect(call.body).toMatchObject({ status: 'denied', error: { code: 'policy_denied' } });
     } finally {
       await t.http().patch(`/api/v1/policies/${id}`).set(owner.auth).send({ enabled: false }).expect(200);
+    }
+  });
+
+  it('a manual call approved later goes through the gate again: a new deny or a disabled requester stops it', async () => {
+    const needsApproval = await createPolicy(owner, 'list-pods-approval-2', LIST_PODS_NEEDS_APPROVAL);
+    const requester = await addMember(t, owner, 'member', 'polenfm2');
+    const listCalls = () => kube.requests.filter((r) => r.method === 'GET' && r.path.includes('/pods')).length;
+    const decide = (approvalId: string) =>
+      t.http().post(`/api/v1/chat/approvals/${approvalId}`).set(owner.auth).send({ approved: true }).expect(200);
+    const callOf = (conv: string, id: string) =>
+      t.http().get(`/api/v1/chat/conversations/${conv}/tool-calls/${id}`).set(owner.auth).expect(200);
+    let hardDeny: string | undefined;
+    try {
+      // 1. a deny policy arrives while the call waits
+      const conv = await conversation(requester);
+      const pending = await toolCall(requester, conv, 'prod-cluster.list_pods', { namespace: 'prod' }).expect(202);
+      hardDeny = await createPolicy(
+        owner,
+        'no-pod-listing',
+        `@id("no_pod_listing")
+@message("pods are not listed today")
+forbid (principal, action == Agentcy::Action::"chat.tool.execute", resource)
+when { resource has tool_name && resource.tool_name == "list_pods" };
+`,
+      );
+      const before = listCalls();
+      await decide(pending.body.approval_id);
+      const denied = await eventually(async () => {
+        const r = await callOf(conv, pending.body.tool_call_id);
+        return r.body.status !== 'pending_approval' && r.body.status !== 'running' ? r.body : undefined;
+      });
+      expect(denied).toMatchObject({ status: 'denied', error: { code: 'policy_denied' } });
+      expect(listCalls()).toBe(before);
+      await t.http().patch(`/api/v1/policies/${hardDeny}`).set(owner.auth).send({ enabled: false }).expect(200);
+
+      // 2. nothing changed: the approved call runs
+      const conv3 = await conversation(requester);
+      const pending3 = await toolCall(requester, conv3, 'prod-cluster.list_pods', { namespace: 'prod' }).expect(202);
+      await decide(pending3.body.approval_id);
+      const ran = await eventually(async () => {
+        const r = await callOf(conv3, pending3.body.tool_call_id);
+        return r.body.status === 'completed' ? r.body : undefined;
+      });
+      expect(ran.result.items.length).toBeGreaterThan(0);
+      expect(listCalls()).toBe(before + 1);
+      // 3. the requester is disabled while the call waits
+      const conv2 = await conversation(requester);
+      const pending2 = await toolCall(requester, conv2, 'prod-cluster.list_pods', { namespace: 'prod' }).expect(202);
+      const platform = await loginAdmin(t);
+      await t.http().post(`/api/v1/platform/users/${requester.userId}/disable`).set(platform.auth).expect(200);
+      await decide(pending2.body.approval_id);
+      const refused = await eventually(async () => {
+        const r = await callOf(conv2, pending2.body.tool_call_id);
+        return r.body.status !== 'pending_approval' && r.body.status !== 'running' ? r.body : undefined;
+      });
+      expect(refused).toMatchObject({ status: 'denied', error: { code: 'requester_inactive' } });
+      expect(listCalls()).toBe(before + 1);
+    } finally {
+      await t.http().patch(`/api/v1/policies/${needsApproval}`).set(owner.auth).send({ enabled: false }).expect(200);
+      if (hardDeny) {
+        await t.http().patch(`/api/v1/policies/${hardDeny}`).set(owner.auth).send({ enabled: false }).expect(200);
+      }
     }
   });
 

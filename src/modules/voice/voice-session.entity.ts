@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
 export type VoiceSessionStatus = 'pending' | 'active' | 'ended';
-export type VoiceEndReason = 'max_duration' | 'client' | 'idle' | 'error' | 'expired';
+/** `interrupted`: the replica holding the socket died; ended by the sweeper of a live replica. */
+export type VoiceEndReason = 'max_duration' | 'client' | 'idle' | 'error' | 'expired' | 'interrupted';
 
 /** A voice session: its settings, its conversation (created by the first turn), and its lifecycle. */
 @Entity('voice_sessions')
@@ -41,6 +42,13 @@ export class VoiceSessionEntity {
 
   @Column({ name: 'end_reason', type: 'varchar', length: 20, nullable: true })
   endReason: VoiceEndReason | null;
+
+  /**
+   * The replica holding the socket (its `ReplicaPresence` instance id), set on activation; the
+   * voice session sweeper ends an `active` session whose owner is gone (docs/voice.md "Recovery").
+   */
+  @Column({ name: 'owner_instance', type: 'varchar', length: 255, nullable: true })
+  ownerInstance: string | null;
 
   /** the chat conversation of the session's turns; null until the first one */
   @Column({ name: 'conversation_id', type: 'varchar', length: 40, nullable: true })

@@ -2,6 +2,7 @@ import { AppConfig } from '@libs/config';
 import { FeatureFlagService } from '@libs/features';
 import { refuseUpgrade } from '@libs/http';
 import { EventBus } from '@libs/redis';
+import { ReplicaPresence } from '@libs/redis/replica-presence';
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server } from 'node:http';
@@ -46,6 +47,7 @@ export class VoiceGateway implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly turns: ChatTurnsContract,
     private readonly flags: FeatureFlagService,
     private readonly bus: EventBus,
+    private readonly presence: ReplicaPresence,
     private readonly config: AppConfig,
   ) {}
 
@@ -125,7 +127,7 @@ export class VoiceGateway implements OnApplicationBootstrap, OnModuleDestroy {
     if (!stt || !tts) {
       return refuseUpgrade(socket, 503, 'sidecar_unavailable', 'No speech provider is configured on this install');
     }
-    if (!(await this.repo.activate(orgId, id))) {
+    if (!(await this.repo.activate(orgId, id, this.presence.instanceId))) {
       return refuseUpgrade(socket, 409, 'session_not_pending', 'The session was already started or ended');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {

@@ -31,12 +31,12 @@ export class VoiceRepository {
     await this.repo.insert(row);
   }
 
-  /** pending → active, once (the socket opened with the session's token). */
-  async activate(orgId: string, id: string): Promise<boolean> {
+  /** pending → active, once (the socket opened with the session's token on the replica `owner`). */
+  async activate(orgId: string, id: string, owner: string): Promise<boolean> {
     const r = await this.repo
       .createQueryBuilder()
       .update(VoiceSessionEntity)
-      .set({ status: 'active', startedAt: () => 'now()' })
+      .set({ status: 'active', startedAt: () => 'now()', ownerInstance: owner })
       .where('org_id = :orgId AND id = :id AND status = :pending', { orgId, id, pending: 'pending' })
       .execute();
     return !!r.affected;
@@ -58,6 +58,29 @@ export class VoiceRepository {
         ...(audioSecs !== undefined ? { audioSecs } : {}),
       })
       .where(`org_id = :orgId AND id = :id AND status <> 'ended'`, { orgId, id })
+      .execute();
+    return !!r.affected;
+  }
+
+  /** Active sessions whose socket's replica is recorded (all orgs: the sweeper's input), oldest first. */
+  activeOwnedSessions(): Promise<VoiceSessionEntity[]> {
+    return this.repo
+      .createQueryBuilder('s')
+      .where(`s.status = 'active' AND s.owner_instance IS NOT NULL`)
+      .orderBy('s.started_at', 'ASC')
+      .getMany();
+  }
+
+  /**
+   * active → ended `interrupted`, only while the session is still active and owned by `owner` (the
+   * dead replica): one conditional UPDATE, so of two sweepers racing for it exactly one gets true.
+   */
+  async endInterrupted(id: string, owner: string): Promise<boolean> {
+    const r = await this.repo
+      .createQueryBuilder()
+      .update(VoiceSessionEntity)
+      .set({ status: 'ended', endReason: 'interrupted', endedAt: () => 'now()' })
+      .where(`id = :id AND status = 'active' AND owner_instance = :owner`, { id, owner })
       .execute();
     return !!r.affected;
   }

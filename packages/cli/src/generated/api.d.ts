@@ -8080,7 +8080,7 @@ export interface components {
             conversation_id: string | null;
             created_at: string;
             /** @enum {string|null} */
-            end_reason: "max_duration" | "client" | "idle" | "error" | "expired" | null;
+            end_reason: "max_duration" | "client" | "idle" | "error" | "expired" | "interrupted" | null;
             ended_at: string | null;
             id: string;
             max_duration_secs: number;
@@ -8103,7 +8103,7 @@ export interface components {
             conversation_id: string | null;
             created_at: string;
             /** @enum {string|null} */
-            end_reason: "max_duration" | "client" | "idle" | "error" | "expired" | null;
+            end_reason: "max_duration" | "client" | "idle" | "error" | "expired" | "interrupted" | null;
             ended_at: string | null;
             id: string;
             max_duration_secs: number;

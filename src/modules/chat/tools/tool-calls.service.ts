@@ -13,12 +13,13 @@ import { ChatAgents } from 'src/modules/chat/context/chat-agent';
 import { ChatSecuritySettings } from 'src/modules/chat/context/chat-security';
 import { ConversationsService } from 'src/modules/chat/conversations/conversations.service';
 import { ManualToolCallDto, ToolCallDto } from 'src/modules/chat/dto/chat.dto';
+import { UsersRepository } from 'src/modules/orgs/users.repository';
 import { EXECUTE_TOOL } from './meta-tools';
 import { toolActor, type ToolOutcome, type ToolRunContext, type ToolStop } from './tool-call.types';
 import { ToolExecutor } from './tool-executor';
-import { ToolPreflight } from './tool-preflight';
+import { ToolPreflight, type PreflightContext } from './tool-preflight';
 import { ToolResolver } from './tool-resolver';
-import { policyRecord } from './tool-results';
+import { policyRecord, stoppedFields } from './tool-results';
 
 type ManualResult = { status: number; body: ToolCallDto | Record<string, unknown> };
 
@@ -35,6 +36,7 @@ export class ToolCallsService {
     private readonly executor: ToolExecutor,
     private readonly approvals: ApprovalRequests,
     private readonly outcomes: ApprovalOutcomes,
+    private readonly users: UsersRepository,
   ) {}
 
   async run(p: Principal, conversationId: string, dto: ManualToolCallDto): Promise<ManualResult> {
@@ -161,11 +163,54 @@ export class ToolCallsService {
     }
     const args = a.status === 'approved' ? await this.outcomes.approvedArgs(a.id) : {};
     const tool = a.status === 'approved' ? await this.resolver.resolveRecorded(a.orgId, call) : undefined;
-    const o = await this.outcomes.apply(a.orgId, a.toolCallId, tool, args, {
-      status: a.status as 'approved' | 'denied' | 'expired',
-      note: a.note,
-    });
+    const stop = tool ? await this.recheck(a, tool, args) : undefined;
+    let o: ToolOutcome;
+    if (stop) {
+      await this.repo.transitionToolCall(a.toolCallId, ['pending_approval'], stoppedFields(stop));
+      o = { status: stop.status, error: stop.error, usageMs: 0 };
+    } else {
+      o = await this.outcomes.apply(a.orgId, a.toolCallId, tool, args, {
+        status: a.status as 'approved' | 'denied' | 'expired',
+        note: a.note,
+      });
+    }
     await this.appendToolMessage(a.orgId, a.conversationId, a.toolCallId, a.tool, a.connector, a.args, o);
+  }
+
+  /**
+   * An approved manual call goes through the gate again, for its requester as they are now: a
+   * policy deny that came in while it waited still stops it, and so does a requester who has been
+   * disabled or removed since.
+   */
+  private async recheck(
+    a: ApprovalEntity,
+    tool: CatalogTool,
+    args: Record<string, unknown>,
+  ): Promise<ToolStop | undefined> {
+    const [user, c] = await Promise.all([
+      a.requestedBy ? this.users.findInOrg(a.orgId, a.requestedBy) : Promise.resolve(null),
+      this.repo.findConversation(a.orgId, a.conversationId),
+    ]);
+    if (!user || user.disabledAt || !c) {
+      return {
+        status: 'denied',
+        error: { code: 'requester_inactive', message: 'The user who requested this call is no longer active' },
+      };
+    }
+    const [agent, security] = await Promise.all([
+      this.agents.agent(a.orgId, c.agentId ?? c.agent).catch(() => this.agents.agent(a.orgId, 'default')),
+      this.securitySettings.security(a.orgId),
+    ]);
+    const ctx: PreflightContext = {
+      orgId: a.orgId,
+      conversationId: c.id,
+      source: 'manual',
+      actor: { userId: user.id, email: user.email, role: user.role, apiKeyId: null },
+      agent,
+      conversationRealm: c.realm,
+      security,
+    };
+    return (await this.preflight.check(ctx, tool, tool.qualifiedName, args)).stop;
   }
 
   /** The call and its result become a `tool` message, so the model sees it on the next turn. */

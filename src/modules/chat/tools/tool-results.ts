@@ -1,6 +1,7 @@
 import type { CatalogTool } from '@libs/connectors/tool-catalog.port';
 import type { GateVerdict } from '@libs/tool-gate';
-import type { ToolError, ToolOutcome } from './tool-call.types';
+import type { ToolCallEntity } from 'src/modules/chat/chat.entity';
+import type { ToolError, ToolOutcome, ToolStop } from './tool-call.types';
 
 const MAX_MODEL_RESULT_CHARS = 32 * 1024;
 
@@ -50,5 +51,16 @@ export function toolView(t: CatalogTool) {
     effect: t.effect,
     requires_approval: t.requiresApproval,
     input_schema: t.inputSchema,
+  };
+}
+
+/** The row fields of a call that ends without running (refused before the gate or after an approval). */
+export function stoppedFields(stop: ToolStop): Partial<ToolCallEntity> {
+  return {
+    status: stop.status,
+    error: stop.error ?? null,
+    policy: stop.policy ?? null,
+    completedAt: new Date(),
+    usageMs: 0,
   };
 }

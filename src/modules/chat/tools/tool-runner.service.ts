@@ -16,7 +16,7 @@ import type { MetaCallResult, ToolOutcome, ToolRunContext, ToolStop } from './to
 import { ToolExecutor } from './tool-executor';
 import { ToolPreflight } from './tool-preflight';
 import { ToolResolver } from './tool-resolver';
-import { modelResult, policyRecord, toolResultEvent } from './tool-results';
+import { modelResult, policyRecord, stoppedFields, toolResultEvent } from './tool-results';
 
 /** An execute_connector_tool call once routed: what is shown, stored and summarised for it. */
 interface ExecuteCall {
@@ -34,17 +34,6 @@ interface ExecuteCall {
  * `execute_connector_tool` call goes Route → Gate (agent allow-list, role, policy, approval
  * defaults) → Approval (wait) → Backend → Result, each step in its own class.
  */
-/** The row fields of a call that ends without running. */
-function stoppedFields(stop: ToolStop): Partial<ToolCallEntity> {
-  return {
-    status: stop.status,
-    error: stop.error ?? null,
-    policy: stop.policy ?? null,
-    completedAt: new Date(),
-    usageMs: 0,
-  };
-}
-
 @Injectable()
 export class ToolRunner {
   constructor(

@@ -102,7 +102,7 @@ export class VoiceSessionDto {
   @ApiProperty({ enum: ['pending', 'active', 'ended', 'expired'] })
   status: string;
 
-  @ApiProperty({ nullable: true, enum: ['max_duration', 'client', 'idle', 'error', 'expired'] })
+  @ApiProperty({ nullable: true, enum: ['max_duration', 'client', 'idle', 'error', 'expired', 'interrupted'] })
   end_reason: string | null;
 
   @ApiProperty()
