@@ -66,6 +66,26 @@ export class ReplicaPresence implements OnModuleInit, OnModuleDestroy {
     return (await this.redis.client.exists(this.instanceKey(instanceId))) === 1;
   }
 
+  /**
+   * For one sweep pass: whether `owner` is another replica of this deployment whose liveness key has
+   * lapsed (one Redis read per owner and pass). This replica, another deployment's replicas and a
+   * missing owner are never orphaning.
+   */
+  orphanCheck(): (owner: string | null) => Promise<boolean> {
+    const alive = new Map<string, Promise<boolean>>();
+    return async (owner) => {
+      if (!owner || owner === this.instanceId || !this.sameDeployment(owner)) {
+        return false;
+      }
+      let known = alive.get(owner);
+      if (!known) {
+        known = this.isAlive(owner);
+        alive.set(owner, known);
+      }
+      return !(await known);
+    };
+  }
+
   async onModuleDestroy() {
     if (this.timer) {
       clearInterval(this.timer);

@@ -1,7 +1,7 @@
 import type { AuditInput, AuditService } from '@libs/audit';
 import type { AppConfig } from '@libs/config';
 import type { OrgEvents } from '@libs/events';
-import type { ReplicaPresence } from '@libs/redis/replica-presence';
+import { ReplicaPresence } from '@libs/redis/replica-presence';
 import type { SourcesService } from '../sources/sources.service';
 import type { SyncService } from '../sources/sync.service';
 import type { PipelineGraphRepository } from './pipeline-graph.repository';
@@ -20,6 +20,7 @@ const presence = (alive: string[], reads: string[] = []) =>
     instanceId: ME,
     sameDeployment: (id: string) => id.startsWith('p|'),
     isAlive: (id: string) => (reads.push(id), Promise.resolve(id === ME || alive.includes(id))),
+    orphanCheck: ReplicaPresence.prototype.orphanCheck,
   }) as unknown as ReplicaPresence;
 
 const run = (id: string, ownerInstance: string | null, steps: Partial<RunStep>[] = []): PipelineRunEntity =>

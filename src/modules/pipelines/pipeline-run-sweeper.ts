@@ -63,12 +63,12 @@ export class PipelineRunSweeper implements OnApplicationBootstrap, OnModuleDestr
     this.sweeping = true;
     const taken: string[] = [];
     try {
-      const alive = new Map<string, boolean>();
+      const orphaned = this.presence.orphanCheck();
       for (const run of await this.repo.activeOwnedRuns()) {
         if (this.stopped) {
           break;
         }
-        if (await this.claim(run, alive)) {
+        if (await this.claim(run, orphaned)) {
           taken.push(run.id);
           this.end(run);
         }
@@ -88,19 +88,16 @@ export class PipelineRunSweeper implements OnApplicationBootstrap, OnModuleDestr
    * owner dead (one liveness read per owner and pass), and the conditional claim won. A run this
    * replica owns and does not execute is its own to end (no claim needed).
    */
-  private async claim(run: PipelineRunEntity, alive: Map<string, boolean>): Promise<boolean> {
+  private async claim(run: PipelineRunEntity, orphaned: (owner: string | null) => Promise<boolean>): Promise<boolean> {
     const owner = run.ownerInstance;
-    if (!owner || !this.presence.sameDeployment(owner) || this.recovering.has(run.id)) {
+    if (!owner || this.recovering.has(run.id)) {
       return false;
     }
     const me = this.presence.instanceId;
     if (owner === me) {
       return !this.runner.isRunningHere(run.id);
     }
-    if (!alive.has(owner)) {
-      alive.set(owner, await this.presence.isAlive(owner));
-    }
-    if (alive.get(owner) || !(await this.repo.claimRun(run.id, owner, me))) {
+    if (!(await orphaned(owner)) || !(await this.repo.claimRun(run.id, owner, me))) {
       return false;
     }
     this.logger.warn(`pipeline run ${run.id}: its replica ${owner} is gone; ending it failed/interrupted`);

@@ -1,6 +1,6 @@
 import type { AuditInput, AuditService } from '@libs/audit';
 import type { AppConfig } from '@libs/config';
-import type { ReplicaPresence } from '@libs/redis/replica-presence';
+import { ReplicaPresence } from '@libs/redis/replica-presence';
 import { VoiceSessionSweeper } from './voice-session-sweeper';
 import type { VoiceSessionEntity } from './voice-session.entity';
 import type { VoiceRepository } from './voice.repository';
@@ -41,6 +41,7 @@ describe('VoiceSessionSweeper (which sessions it ends)', () => {
         instanceId: ME,
         sameDeployment: (id: string) => id.startsWith('p|'),
         isAlive: (id: string) => (reads.push(id), Promise.resolve(id === ME || (opts.alive ?? []).includes(id))),
+        orphanCheck: ReplicaPresence.prototype.orphanCheck,
       } as unknown as ReplicaPresence,
       { record: (e: AuditInput) => (audit.push(e), Promise.resolve('aud')) } as unknown as AuditService,
       { voice: { sweepIntervalMs: 1000 } } as AppConfig,

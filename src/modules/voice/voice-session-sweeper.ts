@@ -49,12 +49,12 @@ export class VoiceSessionSweeper implements OnApplicationBootstrap, OnModuleDest
     this.sweeping = true;
     const ended: string[] = [];
     try {
-      const alive = new Map<string, boolean>();
+      const orphaned = this.presence.orphanCheck();
       for (const s of await this.repo.activeOwnedSessions()) {
         if (this.stopped) {
           break;
         }
-        if (await this.endIfOrphaned(s, alive)) {
+        if (await this.endIfOrphaned(s, orphaned)) {
           ended.push(s.id);
         }
       }
@@ -72,16 +72,12 @@ export class VoiceSessionSweeper implements OnApplicationBootstrap, OnModuleDest
    * Ends `s` when it is of this deployment, not this replica's, its owner dead (one liveness read
    * per owner and pass), and the conditional UPDATE won; then audits it.
    */
-  private async endIfOrphaned(s: VoiceSessionEntity, alive: Map<string, boolean>): Promise<boolean> {
+  private async endIfOrphaned(
+    s: VoiceSessionEntity,
+    orphaned: (owner: string | null) => Promise<boolean>,
+  ): Promise<boolean> {
     const owner = s.ownerInstance;
-    const me = this.presence.instanceId;
-    if (!owner || owner === me || !this.presence.sameDeployment(owner)) {
-      return false;
-    }
-    if (!alive.has(owner)) {
-      alive.set(owner, await this.presence.isAlive(owner));
-    }
-    if (alive.get(owner) || !(await this.repo.endInterrupted(s.id, owner))) {
+    if (!owner || !(await orphaned(owner)) || !(await this.repo.endInterrupted(s.id, owner))) {
       return false;
     }
     this.logger.warn(`voice session ${s.id}: its replica ${owner} is gone; ended interrupted`);
@@ -93,7 +89,7 @@ export class VoiceSessionSweeper implements OnApplicationBootstrap, OnModuleDest
         result: 'failure',
         actor: null,
         target: { type: 'voice_session', id: s.id },
-        details: { owner_instance: owner, ended_by: me, end_reason: 'interrupted' },
+        details: { owner_instance: owner, ended_by: this.presence.instanceId, end_reason: 'interrupted' },
       })
       .catch((err: Error) => this.logger.error(`auditing interrupted voice session ${s.id} failed: ${err.message}`));
     return true;

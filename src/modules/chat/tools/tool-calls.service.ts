@@ -5,7 +5,7 @@ import type { GateVerdict } from '@libs/tool-gate';
 import { Injectable } from '@nestjs/common';
 import { ApprovalOutcomes } from 'src/modules/chat/approvals/approval-outcomes';
 import { ApprovalRequests } from 'src/modules/chat/approvals/approval-requests';
-import type { ApprovalEntity, ToolCallEntity } from 'src/modules/chat/chat.entity';
+import type { ApprovalEntity, ConversationEntity, ToolCallEntity } from 'src/modules/chat/chat.entity';
 import { newId, redact } from 'src/modules/chat/chat.ids';
 import { toToolCallDto } from 'src/modules/chat/chat.mappers';
 import { ChatRepository } from 'src/modules/chat/chat.repository';
@@ -46,10 +46,7 @@ export class ToolCallsService {
     if (!tool) {
       throw new NotFoundException('Tool', { tool: input.tool, connector: input.connector }, 'tool_not_found');
     }
-    const [agent, security] = await Promise.all([
-      this.agents.agent(p.orgId, c.agentId ?? c.agent).catch(() => this.agents.agent(p.orgId, 'default')),
-      this.securitySettings.security(p.orgId),
-    ]);
+    const { agent, security } = await this.gateInputs(p.orgId, c);
     const ctx: ToolRunContext = {
       orgId: p.orgId,
       conversationId: c.id,
@@ -177,6 +174,15 @@ export class ToolCallsService {
     await this.appendToolMessage(a.orgId, a.conversationId, a.toolCallId, a.tool, a.connector, a.args, o);
   }
 
+  /** The conversation's agent (else the default one) and the org's approval settings. */
+  private async gateInputs(orgId: string, c: ConversationEntity): Promise<Pick<ToolRunContext, 'agent' | 'security'>> {
+    const [agent, security] = await Promise.all([
+      this.agents.agent(orgId, c.agentId ?? c.agent).catch(() => this.agents.agent(orgId, 'default')),
+      this.securitySettings.security(orgId),
+    ]);
+    return { agent, security };
+  }
+
   /**
    * An approved manual call goes through the gate again, for its requester as they are now: a
    * policy deny that came in while it waited still stops it, and so does a requester who has been
@@ -197,10 +203,7 @@ export class ToolCallsService {
         error: { code: 'requester_inactive', message: 'The user who requested this call is no longer active' },
       };
     }
-    const [agent, security] = await Promise.all([
-      this.agents.agent(a.orgId, c.agentId ?? c.agent).catch(() => this.agents.agent(a.orgId, 'default')),
-      this.securitySettings.security(a.orgId),
-    ]);
+    const { agent, security } = await this.gateInputs(a.orgId, c);
     const ctx: PreflightContext = {
       orgId: a.orgId,
       conversationId: c.id,
