@@ -244,7 +244,11 @@ async function main() {
       .token as string;
   try {
     // hooks: no run consumer in this process (the runs stay queued: the agent loop is not what is measured)
-    const hooksApi = await startProcess('api-automation-hooks', 'src/main.ts', apiEnv({ TASK_RUN_IN_API: 'false' }));
+    const hooksApi = await startProcess(
+      'api-automation-hooks',
+      'src/main.ts',
+      apiEnv({ TASK_RUN_IN_API: 'false', HOOK_INBOX_CONSUMER: 'false' }),
+    );
     procs.push(hooksApi);
     const rows: SummaryRow[] = await hooksBench(hooksApi, await login(hooksApi), procs);
     for (const p of procs.splice(0).reverse()) {

@@ -12,8 +12,11 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import express, { Express, NextFunction, Request, Response } from 'express';
 import { createHash } from 'node:crypto';
+import type { Server } from 'node:http';
+import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { AppModule } from './app.module';
+import { HookEdge, type PrereadRequest } from './modules/webhooks/hook-edge';
 
 export const API_PREFIX = 'api/v1';
 
@@ -65,20 +68,44 @@ function bodyParsers(limit: number) {
     }),
   ];
   // one middleware: a request without a body (most GETs) skips all three at once
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: PrereadRequest, res: Response, next: NextFunction) => {
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) {
       return next();
     }
+    // a body the `/hooks` fast lane read already is parsed from its bytes, by the same parsers
+    const source = req.bodyPreread ? replayOf(req) : req;
     let i = 0;
     const step = (err?: unknown): void => {
       if (err) {
         return next(bodyError(err as { type?: string }));
       }
       const parser = parsers[i++];
-      return parser ? parser(req, res, step) : next();
+      if (parser) {
+        return parser(source, res, step);
+      }
+      if (source !== req) {
+        req.body = source.body;
+        req.rawBody = source.rawBody;
+      }
+      return next();
     };
     step();
   };
+}
+
+/** A readable copy of a request whose body was read already, for the body parsers. */
+function replayOf(req: PrereadRequest): PrereadRequest {
+  const copy = Readable.from([req.rawBody ?? Buffer.alloc(0)]) as unknown as PrereadRequest;
+  return Object.assign(copy, { headers: req.headers, method: req.method, url: req.url });
+}
+
+/** A provider of a module that may not be mounted (feature modules), or undefined. */
+function optionalProvider<T>(app: INestApplication, type: Type<T>): T | undefined {
+  try {
+    return app.get(type, { strict: false });
+  } catch {
+    return undefined;
+  }
 }
 
 export interface CreatedApp {
@@ -101,8 +128,11 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
   });
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
-  app.use(securityHeaders(`/${API_PREFIX}/docs`));
-  app.use(requestContext(createAccessLogger(config.logLevel), app.get(HttpMetrics).onFinish));
+  const prelude = [
+    securityHeaders(`/${API_PREFIX}/docs`),
+    requestContext(createAccessLogger(config.logLevel), app.get(HttpMetrics).onFinish),
+  ];
+  prelude.forEach((step) => app.use(step));
   app.use(bodyParsers(config.bodyLimitBytes));
   app.use(inputGuard());
   app.use(corsFor(config.corsOrigins));
@@ -125,6 +155,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     caseSensitive: Boolean(server.get('case sensitive routing')),
   });
   logger.debug({ routes: indexed }, 'routes indexed by their leading segments');
+  optionalProvider(app, HookEdge)?.attach(app.getHttpServer() as Server, server, prelude);
   return { app, logger };
 }
 

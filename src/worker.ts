@@ -14,7 +14,12 @@ import { AppModule } from './app.module';
 async function main() {
   let config: AppConfig;
   try {
-    config = AppConfig.fromEnv({ ...process.env, INGEST_RUN_IN_API: 'true', TASK_RUN_IN_API: 'true' });
+    config = AppConfig.fromEnv({
+      ...process.env,
+      INGEST_RUN_IN_API: 'true',
+      TASK_RUN_IN_API: 'true',
+      HOOK_INBOX_CONSUMER: 'true',
+    });
   } catch (err) {
     if (err instanceof ConfigValidationError) {
       process.stderr.write(`${err.message}\n`);

@@ -2,9 +2,12 @@ import { TransactionHost } from '@libs/database/transaction';
 import { EventBus } from '@libs/redis/event-bus.service';
 import { Injectable, Logger, Module } from '@nestjs/common';
 
-/** Something a verified caller depends on: a user row, an org, an API key, or a session (logout). */
+/**
+ * Something a verified caller depends on: a user row, an org, an API key, a session (logout), or
+ * a `/hooks` trigger (its secret, state or target).
+ */
 export interface PrincipalChange {
-  kind: 'user' | 'org' | 'api_key' | 'session';
+  kind: 'user' | 'org' | 'api_key' | 'session' | 'hook_trigger';
   id: string;
 }
 
@@ -14,8 +17,9 @@ type Listener = (change: PrincipalChange) => void;
 
 /**
  * Announces to every replica that a user (role, disabled, token version, deletion, password), an
- * org (disabled, purged), an API key (revoked, rotated, edited) or a session (logged out) changed,
- * so replicas drop what they cached of it (PrincipalCache in the auth module). Sent after the
+ * org (disabled, purged), an API key (revoked, rotated, edited), a session (logged out) or a `/hooks`
+ * trigger (rotated, paused, edited, deleted) changed, so replicas drop what they cached of it
+ * (PrincipalCache in the auth module, HookTriggers in the webhooks module). Sent after the
  * change commits. Listeners of this process hear it at once; other replicas through Redis pub/sub.
  * Best effort: an announcement lost with Redis is bounded by the cache's TTL.
  */

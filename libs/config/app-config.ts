@@ -241,6 +241,7 @@ export class AppConfig {
   readonly webhooks: {
     maxBodyBytes: number;
     rateLimitPerMin: number;
+    inboxConsumer: boolean;
     deliveryAttempts: number;
     retryBaseMs: number;
     retryMaxMs: number;
@@ -504,6 +505,7 @@ export class AppConfig {
     this.webhooks = {
       maxBodyBytes: n('HOOK_MAX_BODY_BYTES'),
       rateLimitPerMin: n('HOOK_RATE_LIMIT_PER_MIN'),
+      inboxConsumer: b('HOOK_INBOX_CONSUMER'),
       deliveryAttempts: n('WEBHOOK_DELIVERY_ATTEMPTS'),
       retryBaseMs: n('WEBHOOK_RETRY_BASE_MS'),
       retryMaxMs: n('WEBHOOK_RETRY_MAX_MS'),

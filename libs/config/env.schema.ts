@@ -891,6 +891,13 @@ export const ENV_VARS: readonly EnvVar[] = [
     description: 'Calls per minute one inbound webhook trigger (`/hooks/:trigger_id`) accepts before answering 429.',
   },
   {
+    name: 'HOOK_INBOX_CONSUMER',
+    kind: 'bool',
+    default: 'true',
+    description:
+      'Whether this process turns the `/hooks` calls accepted on the fast lane (kept in a Redis stream) into their delivery and run rows. Keep it on in at least one API or worker process; `src/worker.ts` always consumes.',
+  },
+  {
     name: 'WEBHOOK_DELIVERY_ATTEMPTS',
     kind: 'int',
     default: '8',

@@ -72,7 +72,10 @@ export function securityHeaders(docsPath: string): RequestHandler {
   const docs = headersOf({ ...COMMON, contentSecurityPolicy: DOCS_CSP });
   const prefix = `${docsPath.replace(/\/+$/, '')}`;
   return (req: Request, res: Response, next: NextFunction) => {
-    writeHeaders(res, req.path === prefix || req.path.startsWith(`${prefix}/`) ? docs : api);
+    // the path from `req.url` (an app-level middleware sees the whole URL): also on a bare node request
+    const q = req.url.indexOf('?');
+    const path = q === -1 ? req.url : req.url.slice(0, q);
+    writeHeaders(res, path === prefix || path.startsWith(`${prefix}/`) ? docs : api);
     next();
   };
 }

@@ -14,6 +14,14 @@ export function unsafeTextReason(s: string): UnsafeTextReason | null {
   return (s as string & { isWellFormed(): boolean }).isWellFormed() ? null : 'lone_surrogate';
 }
 
+/**
+ * Whether JSON text can decode to unsafe text at all: only through a `\u` escape (a raw NUL is not
+ * valid JSON, and decoded UTF-8 never holds a lone surrogate). False lets a caller skip the walk.
+ */
+export function jsonMayHoldUnsafeText(text: string): boolean {
+  return text.includes('\\u');
+}
+
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
 function child(path: string, key: string | number): string {

@@ -18,6 +18,9 @@ export type RequestObserver = (req: Request, res: Response, seconds: number) => 
  */
 export function requestContext(logger: Logger, onFinish?: RequestObserver) {
   return (req: Request & { id?: string }, res: Response, next: NextFunction) => {
+    if (req.id !== undefined) {
+      return next(); // begun already, by the `/hooks` fast lane before it handed the request on
+    }
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && VALID_ID.test(incoming) ? incoming : `req_${randomUUID()}`;
     req.id = id;

@@ -10,6 +10,11 @@ import { RateLimitService } from './rate-limit.service';
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/** The RATE_LIMIT_PER_MIN bucket of a service caller (the `/hooks` fast lane counts in it too). */
+export function serviceCallerBucket(kind: string, subject: string): string {
+  return `caller:svc:${kind}:${subject}`;
+}
+
 /**
  * Global guard registered after AuthGuard: RATE_LIMIT_PER_MIN requests per minute per caller
  * (API key, user, or service caller). Anonymous requests are counted only on routes marked
@@ -34,10 +39,10 @@ export class RateLimitGuard implements CanActivate {
     const p = req.principal;
     const who = p
       ? p.apiKeyId
-        ? `key:${p.apiKeyId}`
-        : `user:${p.userId}`
+        ? `caller:key:${p.apiKeyId}`
+        : `caller:user:${p.userId}`
       : req.caller
-        ? `svc:${req.caller.kind}:${req.caller.subject}`
+        ? serviceCallerBucket(req.caller.kind, req.caller.subject)
         : undefined;
     if (!who) {
       // refusals of anonymous floods are not audited: one write per refused request would be the flood's amplifier
@@ -54,7 +59,7 @@ export class RateLimitGuard implements CanActivate {
   private async limitCaller(req: AuthedRequest, who: string): Promise<boolean> {
     const p = req.principal;
     try {
-      await this.limits.enforce([`caller:${who}`], this.config.rateLimitPerMin);
+      await this.limits.enforce([who], this.config.rateLimitPerMin);
     } catch (err) {
       if (err instanceof AppException && MUTATING.has(req.method)) {
         const meta = requestMetaOf(req);

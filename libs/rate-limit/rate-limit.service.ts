@@ -2,13 +2,22 @@ import { RateLimitedException } from '@libs/errors';
 import { RedisService } from '@libs/redis/redis.service';
 import { Injectable } from '@nestjs/common';
 
-// INCR and, on the first hit of a window, PEXPIRE — atomically, so a crash between the two
-// cannot leave a counter without expiry. Returns [count, remaining ttl in ms].
-const HIT = `
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+/**
+ * The fixed-window hit as a Lua function, for scripts that count a hit beside other work in the
+ * same step (the `/hooks` inbox): INCR and, on the first hit of a window, PEXPIRE — atomically, so
+ * a crash between the two cannot leave a counter without expiry. Returns count, remaining ttl in ms.
+ */
+export const RATE_LIMIT_HIT_LUA = `
+local function rate_limit_hit(key, window_ms)
+  local n = redis.call('INCR', key)
+  if n == 1 then redis.call('PEXPIRE', key, window_ms) end
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then redis.call('PEXPIRE', key, window_ms); ttl = tonumber(window_ms) end
+  return n, ttl
+end`;
+
+const HIT = `${RATE_LIMIT_HIT_LUA}
+local n, ttl = rate_limit_hit(KEYS[1], ARGV[1])
 return { n, ttl }`;
 
 export interface RateLimitResult {
@@ -37,8 +46,13 @@ export class RateLimitService {
     this.hitScript = (key, windowMs) => client[name](key, windowMs);
   }
 
+  /** The Redis key of a bucket (for scripts that count in it with RATE_LIMIT_HIT_LUA). */
+  keyOf(bucket: string): string {
+    return this.redis.key('rl', bucket);
+  }
+
   async hit(bucket: string, limit: number, windowMs = 60_000): Promise<RateLimitResult> {
-    const [count, ttl] = await this.hitScript(this.redis.key('rl', bucket), String(windowMs));
+    const [count, ttl] = await this.hitScript(this.keyOf(bucket), String(windowMs));
     return { allowed: count <= limit, count, limit, retryAfterSecs: Math.max(1, Math.ceil(ttl / 1000)) };
   }
 

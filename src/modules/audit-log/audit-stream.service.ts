@@ -123,5 +123,7 @@ function concerns(p: Principal, c: PrincipalChange): boolean {
       return c.id === p.orgId;
     case 'session':
       return c.id === p.session?.id;
+    case 'hook_trigger':
+      return false;
   }
 }

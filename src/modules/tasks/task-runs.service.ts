@@ -5,6 +5,7 @@ import { TransactionHost, Transactional } from '@libs/database/transaction';
 import { ConflictException, NotFoundException, ServiceUnavailableException } from '@libs/errors';
 import type { Page, PageQuery } from '@libs/pagination';
 import { TaskRunQueue } from '@libs/queue';
+import { HookInbox } from '@libs/queue/hook-inbox';
 import { Injectable, Logger } from '@nestjs/common';
 import { ArtifactsContract } from 'src/modules/artifacts/artifacts.contract';
 import { ChatTurnsContract } from 'src/modules/chat/chat-turns.contract';
@@ -34,6 +35,7 @@ export class TaskRunsService {
     private readonly chat: ChatTurnsContract,
     private readonly audit: AuditService,
     private readonly artifacts: ArtifactsContract,
+    private readonly inbox: HookInbox,
     readonly txHost: TransactionHost,
   ) {}
 
@@ -63,9 +65,12 @@ export class TaskRunsService {
   }
 
   /** TasksContract.fire (webhook deliveries, `POST /triggers/:id/fire`): never refused for a running run. */
-  async fire(orgId: string, taskId: string, trigger: TriggerContext): Promise<{ runId: string }> {
+  async fire(orgId: string, taskId: string, trigger: TriggerContext, runId?: string): Promise<{ runId: string }> {
+    if (runId && (await this.repo.findRun(orgId, runId))) {
+      return { runId };
+    }
     const task = await this.taskOf(orgId, taskId);
-    const run = await this.fireTask(task, trigger, 'ignore');
+    const run = await this.fireTask(task, trigger, 'ignore', runId);
     return { runId: run!.id };
   }
 
@@ -81,9 +86,17 @@ export class TaskRunsService {
     return run;
   }
 
-  async fireAdHoc(orgId: string, target: AdHocRunTarget, trigger: TriggerContext): Promise<{ runId: string }> {
+  async fireAdHoc(
+    orgId: string,
+    target: AdHocRunTarget,
+    trigger: TriggerContext,
+    runId?: string,
+  ): Promise<{ runId: string }> {
+    if (runId && (await this.repo.findRun(orgId, runId))) {
+      return { runId };
+    }
     const run = await this.repo.insertRun({
-      id: prefixedId('run'),
+      id: runId ?? prefixedId('run'),
       orgId,
       taskId: null,
       taskName: null,
@@ -102,6 +115,7 @@ export class TaskRunsService {
     task: TaskEntity,
     trigger: TriggerContext,
     rule: ActiveRunRule,
+    runId?: string,
   ): Promise<TaskRunEntity | null> {
     if (!task.enabled) {
       throw new ConflictException('The task is paused', { task_id: task.id }, 'task_disabled');
@@ -109,7 +123,7 @@ export class TaskRunsService {
     // a run that is never refused for an active one needs no per-task lock: webhook bursts stay parallel
     const run =
       rule === 'ignore'
-        ? await this.repo.insertRun(this.newRun(task, trigger))
+        ? await this.repo.insertRun(this.newRun(task, trigger, runId))
         : await this.insertRun(task, trigger, rule);
     if (run) {
       await this.enqueue(run);
@@ -137,9 +151,9 @@ export class TaskRunsService {
     return this.repo.insertRun(this.newRun(task, trigger));
   }
 
-  private newRun(task: TaskEntity, trigger: TriggerContext): Partial<TaskRunEntity> {
+  private newRun(task: TaskEntity, trigger: TriggerContext, runId = prefixedId('run')): Partial<TaskRunEntity> {
     return {
-      id: prefixedId('run'),
+      id: runId,
       orgId: task.orgId,
       taskId: task.id,
       taskName: task.name,
@@ -167,6 +181,7 @@ export class TaskRunsService {
   }
 
   async list(p: Principal, taskId: string, query: PageQuery): Promise<Page<TaskRunDto>> {
+    await this.inbox.caughtUp(p.orgId); // runs of `/hooks` calls answered 202 before this read
     await this.taskOf(p.orgId, taskId);
     const page = await this.repo.listRuns(p.orgId, taskId, query, (r) => r);
     const ids = await this.artifactsOf(p.orgId, page.items);
@@ -187,6 +202,7 @@ export class TaskRunsService {
 
   /** One run with its transcript; readable after the task was deleted (history outlives it). */
   async get(p: Principal, taskId: string, runId: string): Promise<TaskRunDetailDto> {
+    await this.inbox.caughtUp(p.orgId); // runs of `/hooks` calls answered 202 before this read
     const run = await this.runOf(p.orgId, taskId, runId);
     const transcript = run.conversationId ? await this.chat.transcript(p.orgId, run.conversationId) : null;
     return { ...(await this.runDto(run)), transcript };
@@ -202,6 +218,7 @@ export class TaskRunsService {
 
   /** `POST …/runs/:run_id/cancel`: 409 `run_finished` when it already ended. */
   async cancel(p: Principal, taskId: string, runId: string): Promise<TaskRunDto> {
+    await this.inbox.caughtUp(p.orgId); // runs of `/hooks` calls answered 202 before this read
     const run = await this.runOf(p.orgId, taskId, runId);
     if (FINAL_RUN_STATUSES.includes(run.status)) {
       throw new ConflictException(`The run already ended (${run.status})`, { status: run.status }, 'run_finished');

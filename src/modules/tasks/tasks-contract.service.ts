@@ -32,12 +32,17 @@ export class TasksContractService extends TasksContract implements TaskAdminCont
     return this.tasks.hookTarget(taskId);
   }
 
-  fire(orgId: string, taskId: string, trigger: TriggerContext): Promise<{ runId: string }> {
-    return this.runs.fire(orgId, taskId, trigger);
+  fire(orgId: string, taskId: string, trigger: TriggerContext, runId?: string): Promise<{ runId: string }> {
+    return this.runs.fire(orgId, taskId, trigger, runId);
   }
 
-  fireAdHoc(orgId: string, target: AdHocRunTarget, trigger: TriggerContext): Promise<{ runId: string }> {
-    return this.runs.fireAdHoc(orgId, target, trigger);
+  fireAdHoc(
+    orgId: string,
+    target: AdHocRunTarget,
+    trigger: TriggerContext,
+    runId?: string,
+  ): Promise<{ runId: string }> {
+    return this.runs.fireAdHoc(orgId, target, trigger, runId);
   }
 
   async create(p: Principal, body: Record<string, unknown>): Promise<{ id: string } & Record<string, unknown>> {

@@ -54,10 +54,18 @@ export interface AdHocRunTarget {
 export abstract class TasksContract {
   /** The task's webhook trigger, or null when there is no such task or it is not webhook-triggered. */
   abstract hookTarget(taskId: string): Promise<TaskHookTarget | null>;
-  /** Creates a `pending` run and queues it; 404 when the task is not the org's, 409 `task_disabled` when paused. */
-  abstract fire(orgId: string, taskId: string, trigger: TriggerContext): Promise<{ runId: string }>;
-  /** Creates a `pending` run with no task (agent target) and queues it. */
-  abstract fireAdHoc(orgId: string, target: AdHocRunTarget, trigger: TriggerContext): Promise<{ runId: string }>;
+  /**
+   * Creates a `pending` run and queues it; 404 when the task is not the org's, 409 `task_disabled`
+   * when paused. With `runId` (an id already handed out), a run of that id that exists is returned as is.
+   */
+  abstract fire(orgId: string, taskId: string, trigger: TriggerContext, runId?: string): Promise<{ runId: string }>;
+  /** Creates a `pending` run with no task (agent target) and queues it (`runId` as for `fire`). */
+  abstract fireAdHoc(
+    orgId: string,
+    target: AdHocRunTarget,
+    trigger: TriggerContext,
+    runId?: string,
+  ): Promise<{ runId: string }>;
   /** `POST /tasks` for another module (same validation, audit and response). */
   abstract create(p: Principal, body: Record<string, unknown>): Promise<{ id: string } & Record<string, unknown>>;
   /** The run's status, or null when it is not the org's. */

@@ -1,7 +1,9 @@
+import { PrincipalChangesModule } from '@libs/auth/principal-changes';
 import { CryptoModule } from '@libs/crypto';
 import { EventsModule } from '@libs/events';
 import { IdempotencyModule } from '@libs/idempotency';
 import { QueueModule } from '@libs/queue';
+import { HookInboxModule } from '@libs/queue/hook-inbox';
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AgentsModule } from '../agents/agents.module';
@@ -29,6 +31,8 @@ import { TasksService } from './tasks.service';
     TypeOrmModule.forFeature([TaskEntity, TaskRunEntity]),
     CryptoModule,
     EventsModule,
+    HookInboxModule,
+    PrincipalChangesModule,
     QueueModule,
     AgentsModule,
     ArtifactsModule,

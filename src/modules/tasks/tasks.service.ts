@@ -1,5 +1,6 @@
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
+import { PrincipalChanges } from '@libs/auth/principal-changes';
 import { AppConfig } from '@libs/config';
 import { SecretBox } from '@libs/crypto';
 import { prefixedId } from '@libs/database/ids';
@@ -60,7 +61,13 @@ export class TasksService {
     private readonly realms: RealmCheck,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly changes: PrincipalChanges,
   ) {}
+
+  /** Its `/hooks` trigger changed: every replica drops what it cached of it (HookTriggers). */
+  private triggerChanged(id: string): Promise<void> {
+    return this.changes.announce('hook_trigger', id);
+  }
 
   private dto(t: TaskEntity, secret?: string): TaskDto {
     return toTaskDto(t, this.config.publicBaseUrl, secret);
@@ -278,6 +285,7 @@ export class TasksService {
         throw err;
       }
     }
+    await this.triggerChanged(id);
     const updated = await this.find(p.orgId, id);
     await this.syncSchedule(updated);
     const { input_template: _t, input: _i, ...changes } = dto;
@@ -298,6 +306,7 @@ export class TasksService {
     const task = await this.find(p.orgId, id);
     if (task.enabled !== enabled) {
       await this.repo.updateTask(p.orgId, id, { enabled });
+      await this.triggerChanged(id);
     }
     const updated = await this.find(p.orgId, id);
     await this.syncSchedule(updated);
@@ -324,6 +333,7 @@ export class TasksService {
     }
     const secret = newWebhookSecret();
     await this.repo.updateTask(p.orgId, id, { secretSealed: this.box.seal(secret), secretPrefix: secret.slice(0, 10) });
+    await this.triggerChanged(id);
     await this.audit.record({
       orgId: p.orgId,
       category: 'api',
@@ -342,6 +352,7 @@ export class TasksService {
     if (!(await this.repo.deleteTask(p.orgId, id))) {
       throw new NotFoundException('Task');
     }
+    await this.triggerChanged(id);
     const cancelled = await this.runs.cancelActive(p.orgId, id).catch((err: Error) => {
       this.logger.warn(`cancelling the runs of deleted task ${id} failed: ${err.message}`);
       return 0;

@@ -1,9 +1,10 @@
 import type { ServiceCaller } from '@libs/auth/principal';
 import { prefixedId } from '@libs/database/ids';
-import { ServiceUnavailableException } from '@libs/errors';
+import { AppException, ServiceUnavailableException } from '@libs/errors';
 import { mapError } from '@libs/errors/all-exceptions.filter';
 import { Injectable, Optional } from '@nestjs/common';
 import { TasksContract, type TriggerContext } from 'src/modules/tasks/tasks.contract';
+import type { InboxHookCall } from './hook-inbox-entry';
 import { FireTarget, HookClaims, InboundCall } from './inbound-call';
 import { loggedBody, redactHeaders } from './redaction';
 import type { DeliverySource } from './webhook-delivery.entity';
@@ -51,8 +52,9 @@ export class HookIntake {
     call: InboundCall,
     source: DeliverySource,
     replayOf: string | null = null,
+    ids: Partial<AcceptedCall> = {},
   ): Promise<AcceptedCall> {
-    const deliveryId = prefixedId('dlv');
+    const deliveryId = ids.deliveryId ?? prefixedId('dlv');
     const trigger: TriggerContext = {
       kind: source === 'sample' ? 'sample' : 'webhook',
       body: call.body,
@@ -81,7 +83,7 @@ export class HookIntake {
     };
     let runId: string;
     try {
-      runId = (await this.fire(orgId, target, trigger)).runId;
+      runId = (await this.fire(orgId, target, trigger, ids.runId)).runId;
     } catch (err) {
       const m = mapError(err);
       await this.repo.insertDelivery({
@@ -95,6 +97,27 @@ export class HookIntake {
     }
     await this.repo.insertDelivery({ ...row, status: 'accepted', httpStatus: 202, runId });
     return { deliveryId, runId };
+  }
+
+  /**
+   * A call the fast lane accepted (HookInbox), with the ids its 202 gave: written once however
+   * often the entry is handed over. A refusal of the fire (task paused or deleted since) is its
+   * `failed` delivery row; an error of the stores is thrown (the entry is handed over again).
+   */
+  async acceptFromInbox(orgId: string, entry: InboxHookCall): Promise<void> {
+    if (await this.repo.deliveryExists(entry.deliveryId)) {
+      return;
+    }
+    try {
+      await this.accept(orgId, entry.triggerId, entry.target, entry.call, 'hook', null, {
+        deliveryId: entry.deliveryId,
+        runId: entry.runId,
+      });
+    } catch (err) {
+      if (!(err instanceof AppException) || err.status >= 500) {
+        throw err;
+      }
+    }
   }
 
   /** Records a refused call of a known trigger: metadata only, never its body or headers. */
@@ -124,13 +147,14 @@ export class HookIntake {
     });
   }
 
-  fire(orgId: string, target: FireTarget, trigger: TriggerContext): Promise<{ runId: string }> {
+  fire(orgId: string, target: FireTarget, trigger: TriggerContext, runId?: string): Promise<{ runId: string }> {
     return target.type === 'task'
-      ? this.taskRuns.fire(orgId, target.taskId, trigger)
+      ? this.taskRuns.fire(orgId, target.taskId, trigger, runId)
       : this.taskRuns.fireAdHoc(
           orgId,
           { agent: target.agent, realm: target.realm, inputTemplate: target.inputTemplate },
           trigger,
+          runId,
         );
   }
 }

@@ -1,22 +1,21 @@
 import { clientIp } from '@libs/audit/request-meta';
 import { ResolvedServiceSecret, WebhookSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { AppConfig } from '@libs/config';
-import { SecretBox, sha256Hex } from '@libs/crypto';
-import { isPrefixedId } from '@libs/database/ids';
+import { sha256Hex } from '@libs/crypto';
 import { AppException, NotFoundException, RateLimitedException } from '@libs/errors';
 import { RateLimitService } from '@libs/rate-limit';
 import { RedisService } from '@libs/redis/redis.service';
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { HookIntake } from './hook-intake.service';
-import { FireTarget, fireTargetOf, HookClaims } from './inbound-call';
-import { WebhooksRepository } from './webhooks.repository';
+import { HookTriggers } from './hook-triggers';
+import { HookClaims } from './inbound-call';
 
 type RawRequest = Request & { rawBody?: Buffer };
 
 /**
- * The secret behind `/hooks/:trigger_id` for the webhook signature strategy: a task's own trigger
- * (`task_…`, TasksContract.hookTarget) or a stand-alone inbound webhook (`wh_…`). Refuses unknown
+ * The secret behind `/hooks/:trigger_id` for the webhook signature strategy (the slow lane: calls
+ * the fast lane of HookEdge does not take), read through HookTriggers. Refuses unknown
  * and disabled triggers (404), bodies over HOOK_MAX_BODY_BYTES (413) and calls over the per-trigger
  * rate limit (429) before any signature work, and logs every refusal of a known trigger
  * (no body or headers kept).
@@ -24,9 +23,8 @@ type RawRequest = Request & { rawBody?: Buffer };
 @Injectable()
 export class HookSecrets extends WebhookSecretResolver {
   constructor(
-    private readonly repo: WebhooksRepository,
+    private readonly triggers: HookTriggers,
     private readonly intake: HookIntake,
-    private readonly box: SecretBox,
     private readonly limits: RateLimitService,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
@@ -36,7 +34,7 @@ export class HookSecrets extends WebhookSecretResolver {
 
   async resolve(req: RawRequest): Promise<ResolvedServiceSecret | null> {
     const id = (req.params as Record<string, string | undefined>)?.trigger_id ?? '';
-    const found = await this.lookup(id);
+    const found = await this.triggers.load(id);
     if (!found) {
       throw new NotFoundException('Webhook');
     }
@@ -70,30 +68,13 @@ export class HookSecrets extends WebhookSecretResolver {
   }
 
   override async firstSeen(key: string, ttlMs: number): Promise<boolean> {
-    const r = await this.redis.client.set(this.redis.key('hook-sig', sha256Hex(key)), '1', 'PX', ttlMs, 'NX');
+    const r = await this.redis.client.set(this.replayKey(key), '1', 'PX', ttlMs, 'NX');
     return r === 'OK';
   }
 
-  private async lookup(
-    id: string,
-  ): Promise<{ orgId: string; enabled: boolean; secret: string; target: FireTarget } | null> {
-    if (isPrefixedId('task', id)) {
-      const t = await this.intake.taskRuns.hookTarget(id);
-      return t ? { orgId: t.orgId, enabled: t.enabled, secret: t.secret, target: { type: 'task', taskId: id } } : null;
-    }
-    if (isPrefixedId('wh', id)) {
-      const w = await this.repo.findWithSecret(id);
-      if (!w || w.direction !== 'inbound' || !w.target) {
-        return null;
-      }
-      return {
-        orgId: w.orgId,
-        enabled: w.enabled,
-        secret: this.box.open(w.secretSealed).toString('utf8'),
-        target: fireTargetOf(w.target),
-      };
-    }
-    return null;
+  /** The Redis key that remembers a timestamped signature (`firstSeen`; the fast lane sets it too). */
+  replayKey(key: string): string {
+    return this.redis.key('hook-sig', sha256Hex(key));
   }
 
   private meta(req: RawRequest) {

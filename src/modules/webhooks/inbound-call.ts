@@ -2,6 +2,7 @@ import { clientIp } from '@libs/audit/request-meta';
 import { SIGNATURE_HEADER } from '@libs/auth/strategies/webhook-signature.strategy';
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { Request } from 'express';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { WebhookTarget } from './webhook.entity';
 
 /** What a webhook call fires, as resolved from its trigger id (`task_…` or `wh_…`). */
@@ -40,6 +41,18 @@ export function fireTargetOf(webhookTarget: WebhookTarget): FireTarget {
       };
 }
 
+/** The logged headers of a call: lower-cased names, the signature left out. */
+export function loggableHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    const name = k.toLowerCase();
+    if (v !== undefined && name !== SIGNATURE_HEADER) {
+      out[name] = Array.isArray(v) ? v.join(', ') : v;
+    }
+  }
+  return out;
+}
+
 /** Reads an inbound call off the request (raw body kept by the body parsers or by the resolver). */
 export function inboundCallOf(req: Request & { rawBody?: Buffer }): InboundCall {
   const raw = req.rawBody ?? Buffer.alloc(0);
@@ -50,17 +63,11 @@ export function inboundCallOf(req: Request & { rawBody?: Buffer }): InboundCall 
   if (parsed !== undefined && !Buffer.isBuffer(parsed) && raw.length > 0) {
     body = parsed; // JSON or urlencoded form fields, parsed by the body parsers
   }
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v !== undefined && k.toLowerCase() !== SIGNATURE_HEADER) {
-      headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-    }
-  }
   return {
     body,
     text,
     contentType,
-    headers,
+    headers: loggableHeaders(req.headers),
     query: { ...(req.query as Record<string, unknown>) },
     sizeBytes: raw.length,
     sourceIp: clientIp(req),

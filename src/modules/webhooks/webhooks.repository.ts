@@ -126,6 +126,10 @@ export class WebhooksRepository {
     }
   }
 
+  async deliveryExists(id: string): Promise<boolean> {
+    return await this.deliveries.existsBy({ id });
+  }
+
   findDelivery(orgId: string, webhookId: string, id: string): Promise<WebhookDeliveryEntity | null> {
     return this.deliveries.findOne({ where: { orgId, webhookId, id } });
   }

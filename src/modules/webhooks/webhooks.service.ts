@@ -1,10 +1,12 @@
 import { AuditService } from '@libs/audit';
 import type { Principal } from '@libs/auth/principal';
+import { PrincipalChanges } from '@libs/auth/principal-changes';
 import { AppConfig } from '@libs/config';
 import { SecretBox } from '@libs/crypto';
 import { isPrefixedId, prefixedId } from '@libs/database/ids';
 import { ConflictException, NotFoundException, ValidationException } from '@libs/errors';
 import { Page, paginateArray } from '@libs/pagination';
+import { HookInbox } from '@libs/queue/hook-inbox';
 import { Injectable } from '@nestjs/common';
 import { randomInt } from 'node:crypto';
 import type { TaskSummary } from 'src/modules/tasks/tasks.contract';
@@ -55,6 +57,8 @@ export class WebhooksService {
     private readonly box: SecretBox,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly inbox: HookInbox,
+    private readonly changes: PrincipalChanges,
   ) {}
 
   async create(p: Principal, dto: CreateWebhookDto): Promise<WebhookWithSecretDto> {
@@ -124,6 +128,7 @@ export class WebhooksService {
     }
     if (Object.keys(patch).length) {
       await this.repo.update(p.orgId, id, patch);
+      await this.changes.announce('hook_trigger', id);
     }
     await this.record(p, 'webhooks.update', id, { changes: Object.keys(patch) });
     return this.get(p, id);
@@ -132,6 +137,7 @@ export class WebhooksService {
   async remove(p: Principal, id: string): Promise<void> {
     await this.ownedWebhook(p.orgId, id);
     await this.repo.delete(p.orgId, id);
+    await this.changes.announce('hook_trigger', id);
     await this.record(p, 'webhooks.delete', id);
   }
 
@@ -139,16 +145,19 @@ export class WebhooksService {
     await this.ownedWebhook(p.orgId, id);
     const secret = newWebhookSecret();
     await this.repo.update(p.orgId, id, { secretSealed: this.box.seal(secret), secretPreview: preview(secret) });
+    await this.changes.announce('hook_trigger', id);
     await this.record(p, 'webhooks.rotate_secret', id);
     return { ...(await this.get(p, id)), secret };
   }
 
   async deliveries(p: Principal, id: string, q: DeliveryListQuery): Promise<Page<DeliveryDto>> {
+    await this.inbox.caughtUp(p.orgId); // deliveries of `/hooks` calls answered 202 before this read
     await this.owned(p.orgId, id);
     return this.repo.listDeliveries(p.orgId, id, q, (d) => deliveryDto(d));
   }
 
   async delivery(p: Principal, id: string, deliveryId: string): Promise<DeliveryDetailDto> {
+    await this.inbox.caughtUp(p.orgId); // deliveries of `/hooks` calls answered 202 before this read
     await this.owned(p.orgId, id);
     const d = await this.repo.findDelivery(p.orgId, id, deliveryId);
     if (!d) {
