@@ -35,7 +35,7 @@ const APPEND = `${RATE_LIMIT_HIT_LUA}
 local nl = tonumber(ARGV[2])
 local over = false
 for i = 1, nl do
-  local n = rate_limit_hit(KEYS[2 + i], ARGV[2 + 2 * i])
+  local n = rate_limit_hit(KEYS[2 + i], ARGV[2 + 2 * i], ARGV[1 + 2 * i])
   if n > tonumber(ARGV[1 + 2 * i]) then over = true end
 end
 if over then return 'rate_limited' end

@@ -1,10 +1,8 @@
 import { clientIp } from '@libs/audit/request-meta';
-import { constantTimeEqual } from '@libs/auth/strategies/constant-time';
 import {
   REPLAY_WINDOW_MS,
   SIGNATURE_HEADER,
-  signTimestampedBody,
-  signWebhookBody,
+  signatureMatches,
   TIMESTAMP_HEADER,
 } from '@libs/auth/strategies/webhook-signature.strategy';
 import { AppConfig } from '@libs/config';
@@ -167,11 +165,7 @@ export class HookEdge {
     signature: string,
     timestamp: string | undefined,
   ): Promise<boolean> {
-    const expected =
-      timestamp === undefined
-        ? signWebhookBody(trigger.secret, body)
-        : signTimestampedBody(trigger.secret, timestamp, body);
-    if (!constantTimeEqual(signature, expected) || jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
+    if (!signatureMatches(trigger.secret, body, signature, timestamp) || jsonDepthExceeds(body, MAX_JSON_DEPTH)) {
       return false;
     }
     const text = body.toString('utf8');

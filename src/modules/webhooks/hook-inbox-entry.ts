@@ -19,8 +19,17 @@ export interface AcceptedHookCall {
 
 /** Two fields: the call's facts as one JSON text, and the body as its bytes. */
 export function inboxFieldsOf(call: AcceptedHookCall): Record<string, string | Buffer> {
-  const { body, ...meta } = call;
-  return { meta: JSON.stringify(meta), body };
+  const meta: Omit<AcceptedHookCall, 'body'> = {
+    deliveryId: call.deliveryId,
+    runId: call.runId,
+    triggerId: call.triggerId,
+    target: call.target,
+    headers: call.headers,
+    contentType: call.contentType,
+    sourceIp: call.sourceIp,
+    receivedAt: call.receivedAt,
+  };
+  return { meta: JSON.stringify(meta), body: call.body };
 }
 
 /** A call back from the inbox: the ids its 202 gave, the target and the call as HookIntake takes it. */
