@@ -33,3 +33,12 @@ export function entityRows<E extends ObjectLiteral>(
     },
   };
 }
+
+/**
+ * SQL for a `timestamptz` column as the text `Date#toISOString()` gives (UTC, milliseconds, `Z`),
+ * so a hot list sends it on without parsing it into a Date first. Exact for the millisecond
+ * columns of this schema (timestamp(3)) in years 1000–9999.
+ */
+export function isoTimestamp(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}

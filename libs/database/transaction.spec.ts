@@ -31,3 +31,16 @@ describe('@Transactional()', () => {
     expect(() => new UseCase().run(1, 1)).toThrow(/must inject TransactionHost as "txHost"/);
   });
 });
+
+describe('TransactionHost.inTransaction', () => {
+  it('is true only inside withTransaction, and tx is then the transaction manager', async () => {
+    const plain = { kind: 'plain' };
+    const inTx = { kind: 'tx' };
+    const dataSource = { manager: plain, transaction: (fn: (m: unknown) => Promise<unknown>) => fn(inTx) };
+    const host = new TransactionHost(dataSource as never);
+    expect([host.inTransaction, host.tx]).toEqual([false, plain]);
+    const seen = await host.withTransaction(Propagation.Required, async () => [host.inTransaction, host.tx]);
+    expect(seen).toEqual([true, inTx]);
+    expect(host.inTransaction).toBe(false);
+  });
+});

@@ -30,6 +30,11 @@ export class TransactionHost {
     return this.current.getStore()?.manager ?? this.dataSource.manager;
   }
 
+  /** Whether the call chain runs inside `withTransaction` (statements outside `tx` would not join it). */
+  get inTransaction(): boolean {
+    return this.current.getStore() !== undefined;
+  }
+
   async withTransaction<T>(propagation: Propagation, fn: () => Promise<T>): Promise<T> {
     if (propagation === Propagation.Required && this.current.getStore()) {
       return fn();

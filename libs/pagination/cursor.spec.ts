@@ -1,5 +1,6 @@
 import { AppException } from '@libs/errors';
-import { decodeCursor, encodeCursor } from './cursor';
+import { createHmac } from 'node:crypto';
+import { decodeCursor, encodeCursor, setCursorKey } from './cursor';
 import { paginateArray } from './paginate';
 
 describe('cursor', () => {
@@ -27,6 +28,29 @@ describe('cursor', () => {
       }
       expect(err).toBeInstanceOf(AppException);
       expect((err as AppException).status).toBe(400);
+    }
+  });
+
+  it('the MAC is HMAC-SHA256(key, scope NUL payload) every time, remembered or not, and follows a new key', () => {
+    const expected = (key: Buffer, scope: string, cursor: string) => {
+      const payload = cursor.split('.')[0];
+      return `${payload}.${createHmac('sha256', key).update(scope).update('\0').update(payload).digest('base64url').slice(0, 22)}`;
+    };
+    const k1 = Buffer.alloc(32, 1);
+    const k2 = Buffer.alloc(32, 2);
+    try {
+      setCursorKey(k1);
+      const c = encodeCursor('users:o1', { k: '2026-01-01T00:00:00.000Z', id: 'a' });
+      expect(c).toBe(expected(k1, 'users:o1', c));
+      expect(encodeCursor('users:o1', { k: '2026-01-01T00:00:00.000Z', id: 'a' })).toBe(c);
+      expect(decodeCursor('users:o1', c)).toEqual({ k: '2026-01-01T00:00:00.000Z', id: 'a' });
+      setCursorKey(k2);
+      const c2 = encodeCursor('users:o1', { k: '2026-01-01T00:00:00.000Z', id: 'a' });
+      expect(c2).toBe(expected(k2, 'users:o1', c2));
+      expect(c2).not.toBe(c);
+      expect(() => decodeCursor('users:o1', c)).toThrow(AppException);
+    } finally {
+      setCursorKey(Buffer.from('agentcy-cursor-key'));
     }
   });
 });

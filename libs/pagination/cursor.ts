@@ -14,12 +14,29 @@ export interface CursorPosition {
 
 let macKey: Buffer = Buffer.from('agentcy-cursor-key');
 
+/**
+ * MACs computed lately, by their input: a polled list hands out the same next cursor again and
+ * again, and an HMAC is a large part of a short page's CPU. Bounded; emptied with a new key.
+ */
+const recentMacs = new Map<string, string>();
+const MAX_RECENT_MACS = 1_000;
+
 export function setCursorKey(key: Buffer): void {
   macKey = key;
+  recentMacs.clear();
 }
 
 function mac(scope: string, payload: string): string {
-  return createHmac('sha256', macKey).update(scope).update('\0').update(payload).digest('base64url').slice(0, 22);
+  const input = `${scope}\0${payload}`;
+  let m = recentMacs.get(input);
+  if (m === undefined) {
+    m = createHmac('sha256', macKey).update(input).digest('base64url').slice(0, 22);
+    if (recentMacs.size >= MAX_RECENT_MACS) {
+      recentMacs.clear();
+    }
+    recentMacs.set(input, m);
+  }
+  return m;
 }
 
 export function encodeCursor(scope: string, pos: CursorPosition): string {

@@ -314,6 +314,28 @@ describe('identity: register/login/me, roles and /users', () => {
       expect(one.body.role).toBe('viewer');
     });
 
+    it('a listed member is exactly what GET /users/:id answers (last login, disabled, timestamps), filters included', async () => {
+      const o = await registerOwner(t, 'userslistsame');
+      const gone = await addMember(t, o, 'member');
+      await t.http().post('/api/v1/auth/login').send({ email: o.email, password: 'password-123' }).expect(200);
+      await t.app
+        .get(DataSource)
+        .query(`UPDATE users SET disabled_at = now(), last_login_at = '2026-01-02T03:04:05.006Z' WHERE id = $1`, [
+          gone.userId,
+        ]);
+      const list = await t.http().get('/api/v1/users').set(o.auth).expect(200);
+      expect(list.body.total).toBe(2);
+      for (const item of list.body.items as { id: string }[]) {
+        const one = await t.http().get(`/api/v1/users/${item.id}`).set(o.auth).expect(200);
+        expect(JSON.stringify(item)).toBe(JSON.stringify(one.body));
+      }
+      const byId = Object.fromEntries((list.body.items as { id: string }[]).map((u) => [u.id, u]));
+      expect(byId[gone.userId]).toMatchObject({ disabled: true, last_login_at: '2026-01-02T03:04:05.006Z' });
+      expect(byId[o.userId]).toMatchObject({ disabled: false, last_login_at: expect.stringMatching(/Z$/) });
+      const disabled = await t.http().get('/api/v1/users?disabled=true').set(o.auth).expect(200);
+      expect(disabled.body).toMatchObject({ total: 1, items: [{ id: gone.userId }] });
+    });
+
     it("tenancy: another org's user is 404 for get, patch and delete, and never listed", async () => {
       const other = await registerOwner(t, 'usersother');
       await t.http().get(`/api/v1/users/${owner.userId}`).set(other.auth).expect(404);

@@ -36,6 +36,28 @@ describe('authenticateWith (a Passport strategy run by the guard)', () => {
     await expect(authenticateWith(plain, req('x'))).rejects.toMatchObject({ status: 401 });
   });
 
+  it("as passport's callback form: fail(status) has no info, pass() is a 401, and the request gets no session helpers", async () => {
+    const infos: unknown[] = [];
+    const rejection = (info: unknown) => {
+      infos.push(info);
+      return new UnauthorizedException('x', { reason: 'refused' });
+    };
+    const failing = Object.assign(new CustomStrategy((_r, done) => done(null, false)), { rejection });
+    failing.authenticate = function (this: { fail: (s: number) => void }) {
+      this.fail(401);
+    };
+    await expect(authenticateWith(failing, req('x'))).rejects.toMatchObject({ details: { reason: 'refused' } });
+    expect(infos).toEqual([undefined]);
+    const passing = new CustomStrategy((_r, done) => done(null, false));
+    passing.authenticate = function (this: { pass: () => void }) {
+      this.pass();
+    };
+    await expect(authenticateWith(passing, req('x'))).rejects.toMatchObject({ status: 401 });
+    const r = req('x');
+    await authenticateWith(new CustomStrategy((_r, done) => done(null, { ok: true })), r);
+    expect(Object.keys(r)).toEqual(['headers']);
+  });
+
   it('the attached bearer is not enumerable (never logged or serialised with the request)', () => {
     const r = req('secret-token');
     expect(Object.keys(r)).not.toContain('secret-token');

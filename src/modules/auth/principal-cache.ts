@@ -96,6 +96,8 @@ export class PrincipalCache implements OnModuleInit, OnModuleDestroy {
       case 'session':
         this.loggedOut.delete(change.id);
         break;
+      case 'hook_trigger':
+        break; // not a caller this cache holds (HookTriggers in the webhooks module drops it)
     }
   }
 

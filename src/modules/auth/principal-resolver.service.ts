@@ -54,6 +54,10 @@ export class BearerPrincipalResolver extends PrincipalResolver {
     if (bearer.startsWith('ak_')) {
       return this.apiKeys;
     }
+    // verified before with HS256 pinned: no need to decode its header again
+    if (this.local.verifiedBefore(bearer)) {
+      return this.local;
+    }
     const alg = jwtAlgorithm(bearer);
     if (alg === 'HS256') {
       return this.local;

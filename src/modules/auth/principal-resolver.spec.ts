@@ -13,11 +13,12 @@ function fake(name: string) {
   return new CustomStrategy((req, done) => done(null, { strategy: name, bearer: bearerFromRequest(req) }));
 }
 
-function resolverWith(oidcEnabled: boolean) {
+function resolverWith(oidcEnabled: boolean, verifiedLocal: string[] = []) {
   const oidc = Object.assign(fake('oidc'), { enabled: oidcEnabled });
+  const local = Object.assign(fake('local'), { verifiedBefore: (t: string) => verifiedLocal.includes(t) });
   return new BearerPrincipalResolver(
     fake('api_key') as unknown as ApiKeyStrategy,
-    fake('local') as unknown as LocalJwtStrategy,
+    local as unknown as LocalJwtStrategy,
     oidc as unknown as OidcJwtStrategy,
   );
 }
@@ -48,6 +49,14 @@ describe('BearerPrincipalResolver: the token picks the strategy', () => {
   it('alg HS256 → local strategy only', async () => {
     const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).sign(new Uint8Array(32));
     await expect(resolverWith(true).resolve(token, req())).resolves.toMatchObject({ strategy: 'local' });
+  });
+
+  it('a token the local strategy verified before goes back to it without its header being decoded again', async () => {
+    await expect(resolverWith(true, ['remembered']).resolve('remembered', req())).resolves.toEqual({
+      strategy: 'local',
+      bearer: 'remembered',
+    });
+    expect(await reasonOf(resolverWith(true).resolve('remembered', req()))).toBe('malformed_token');
   });
 
   it('alg RS256 → OIDC strategy when OIDC is configured, 401 otherwise', async () => {

@@ -25,7 +25,7 @@ import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { PasswordResetsRepository } from 'src/modules/orgs/password-resets.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
-import { toUserDto, UserDto } from 'src/modules/users/dto/user.dto';
+import { listedUserDto, toUserDto, UserDto } from 'src/modules/users/dto/user.dto';
 import {
   CreateOrgDto,
   ListOrgsQuery,
@@ -178,7 +178,7 @@ export class PlatformService {
   }
 
   listUsers(q: PlatformListUsersQuery): Promise<Page<UserDto>> {
-    return this.users.list(q.org_id, q, toUserDto, 'platform-users');
+    return this.users.list(q.org_id, q, listedUserDto, 'platform-users');
   }
 
   /**

@@ -15,7 +15,15 @@ import { roleChangeEndsSessions } from 'src/modules/auth/session-policy';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
 import { UserEntity } from 'src/modules/orgs/user.entity';
 import { UsersRepository } from 'src/modules/orgs/users.repository';
-import { ListUsersQuery, toUserDto, UpdateMeDto, UpdateUserRoleDto, UserDto, UserProfileDto } from './dto/user.dto';
+import {
+  listedUserDto,
+  ListUsersQuery,
+  toUserDto,
+  UpdateMeDto,
+  UpdateUserRoleDto,
+  UserDto,
+  UserProfileDto,
+} from './dto/user.dto';
 
 /**
  * Org members: profile, roles, removal. Every lookup is scoped to the caller's org. A password
@@ -67,7 +75,7 @@ export class UsersService {
   }
 
   list(p: Principal, query: ListUsersQuery): Promise<Page<UserDto>> {
-    return this.users.list(p.orgId, query, toUserDto, 'users');
+    return this.users.list(p.orgId, query, listedUserDto, 'users');
   }
 
   async get(p: Principal, id: string): Promise<UserDto> {

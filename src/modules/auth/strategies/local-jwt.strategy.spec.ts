@@ -4,6 +4,7 @@ import { AppConfig } from '@libs/config';
 import { AppException, UnauthorizedException } from '@libs/errors';
 import { SignJWT, generateKeyPair } from 'jose';
 import { randomUUID } from 'node:crypto';
+import { Strategy as JwtStrategy } from 'passport-jwt';
 import { LOCAL_ISSUER } from '../token.service';
 import type { UserPrincipals } from '../user-principals.service';
 import { LocalJwtStrategy } from './local-jwt.strategy';
@@ -107,5 +108,64 @@ describe('LocalJwtStrategy (passport-jwt, HS256 pinned)', () => {
       new UnauthorizedException('Session ended; log in again', { reason: 'session_revoked' }),
     );
     expect((await refusal(run(await session({ tv: 3 }).sign(key)).result)).details?.reason).toBe('session_revoked');
+  });
+
+  describe('a token verified once is remembered (signature and claims are a function of the token and the time)', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    it('the next request skips jsonwebtoken, but the session checks (validate) run every time', async () => {
+      const { principals, run } = setup();
+      // passport-jwt verifies through this static (jsonwebtoken); it is not in its typings
+      const verifier = jest.spyOn(JwtStrategy as unknown as { JwtVerifier: () => void }, 'JwtVerifier');
+      const token = await session().sign(key);
+      await expect(run(token).result).resolves.toEqual({ userId: 'user-1' });
+      await expect(run(token).result).resolves.toEqual({ userId: 'user-1' });
+      expect(verifier).toHaveBeenCalledTimes(1);
+      expect(principals.forLocalToken).toHaveBeenCalledTimes(2);
+      principals.forLocalToken.mockRejectedValueOnce(
+        new UnauthorizedException('Session ended; log in again', { reason: 'logged_out' }),
+      );
+      expect((await refusal(run(token).result)).details?.reason).toBe('logged_out');
+      expect(verifier).toHaveBeenCalledTimes(1);
+    });
+
+    it('once its exp has passed it is verified again and refused as before (token_expired, owner attributed)', async () => {
+      const { principals, run } = setup();
+      const token = await session({}, { exp: now() + 60 }).sign(key);
+      await expect(run(token).result).resolves.toEqual({ userId: 'user-1' });
+      const later = Date.now() + 61_000;
+      jest.spyOn(Date, 'now').mockReturnValue(later);
+      const { req, result } = run(token);
+      const e = await refusal(result);
+      expect([e.status, e.details?.reason]).toEqual([401, 'token_expired']);
+      expect(req.authFailure).toEqual({ orgId: 'org-1', userId: 'user-1' });
+      expect(principals.forLocalToken).toHaveBeenCalledTimes(1);
+    });
+
+    it('a signed token without tv/jti is refused with session_revoked every time', async () => {
+      const { run } = setup();
+      const noTv = await new SignJWT({ org_id: 'org-1' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject('user-1')
+        .setIssuer(LOCAL_ISSUER)
+        .setExpirationTime('1h')
+        .sign(key);
+      for (let i = 0; i < 2; i++) {
+        const { req, result } = run(noTv);
+        expect((await refusal(result)).details?.reason).toBe('session_revoked');
+        expect(req.authFailure).toEqual({ orgId: 'org-1', userId: 'user-1' });
+      }
+    });
+
+    it('a tampered copy of a remembered token is still refused', async () => {
+      const { run } = setup();
+      const token = await session().sign(key);
+      await expect(run(token).result).resolves.toEqual({ userId: 'user-1' });
+      const [h, , sig] = token.split('.');
+      const p = Buffer.from(JSON.stringify({ sub: 'user-2', org_id: 'org-1', tv: 0, jti: 'x', iss: LOCAL_ISSUER }));
+      expect((await refusal(run(`${h}.${p.toString('base64url')}.${sig}`).result)).details?.reason).toBe(
+        'invalid_token',
+      );
+    });
   });
 });

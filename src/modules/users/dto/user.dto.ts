@@ -5,6 +5,7 @@ import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
 import { MeResponseDto, OrgSummaryDto } from 'src/modules/auth/dto/auth-response.dto';
 import { UserEntity } from 'src/modules/orgs/user.entity';
+import type { ListedUserRow } from 'src/modules/orgs/users.repository';
 
 export class UserDto {
   @ApiProperty()
@@ -46,6 +47,21 @@ export function toUserDto(u: UserEntity): UserDto {
     last_login_at: u.lastLoginAt?.toISOString() ?? null,
     disabled: !!u.disabledAt,
     created_at: u.createdAt.toISOString(),
+  };
+}
+
+/** A row of the members list: already the DTO's fields, in its order. */
+export function listedUserDto(u: ListedUserRow): UserDto {
+  return {
+    id: u.id,
+    org_id: u.organization_id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    auth_provider: u.auth_provider,
+    last_login_at: u.last_login_at,
+    disabled: u.disabled,
+    created_at: u.created_at,
   };
 }
 
