@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../test/support/spawn-api';
 
@@ -14,10 +14,25 @@ export interface BenchProcess {
   stop: () => Promise<void>;
 }
 
+/** The API's production build (`npm start` runs it), which bench/run.sh builds before the benches. */
+const API_BUILD = join(ROOT, 'dist', 'src', 'main.js');
+
 /**
- * Starts `entry` (a .ts file, compiled on the fly with swc) as its own process listening on a free
- * loopback port, with stdout/stderr written straight to bench/logs/<name>.log (a file, so the
- * bench's event loop never reads a pipe), and resolves once `readyPath` answers.
+ * How a bench starts `entry`: the API (`src/main.ts`) as operators run it, from its build, when
+ * there is one (BENCH_FROM_SOURCE=true forces the sources); anything else, a .ts file compiled on
+ * the fly with swc. The sources cost the API about 25 MB of RSS more (swc's native modules).
+ */
+function commandOf(entry: string): string[] {
+  if (entry === 'src/main.ts' && process.env.BENCH_FROM_SOURCE !== 'true' && existsSync(API_BUILD)) {
+    return [API_BUILD];
+  }
+  return ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, entry)];
+}
+
+/**
+ * Starts `entry` (see commandOf) as its own process listening on a free loopback port, with
+ * stdout/stderr written straight to bench/logs/<name>.log (a file, so the bench's event loop never
+ * reads a pipe), and resolves once `readyPath` answers.
  */
 export async function startProcess(
   name: string,
@@ -32,7 +47,7 @@ export async function startProcess(
   const port = await freePort();
   const child: ChildProcess = spawn(
     process.execPath,
-    ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, entry)],
+    commandOf(entry),
     { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', fd, fd] },
   );
   closeSync(fd);

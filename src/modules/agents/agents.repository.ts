@@ -1,3 +1,5 @@
+import { entityRows, type EntityRows } from '@libs/database/entity-rows';
+import { preparedStatement } from '@libs/database/prepared-statement';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -11,21 +13,40 @@ export class DuplicateAgentNameError extends Error {}
 /** Agents of an org; every method takes the org id. */
 @Injectable()
 export class AgentsRepository {
+  /** the lookups of every chat send and run, prepared on first use */
+  private lookup?: {
+    rows: EntityRows<AgentEntity>;
+    byId: (values: unknown[]) => Promise<Record<string, unknown>[]>;
+    byName: (values: unknown[]) => Promise<Record<string, unknown>[]>;
+  };
+
   constructor(@InjectRepository(AgentEntity) private readonly repo: Repository<AgentEntity>) {}
 
   /** By id (when it looks like a UUID) or by case-insensitive name. */
   async findByIdOrName(orgId: string, idOrName: string): Promise<AgentEntity | null> {
+    const q = this.lookups();
     if (UUID_RE.test(idOrName)) {
-      const byId = await this.repo.findOne({ where: { orgId, id: idOrName } });
-      if (byId) {
-        return byId;
+      const byId = await q.byId([orgId, idOrName]);
+      if (byId.length) {
+        return q.rows.map(byId[0]);
       }
     }
-    return this.repo
-      .createQueryBuilder('a')
-      .where('a.org_id = :orgId', { orgId })
-      .andWhere('lower(a.name) = lower(:name)', { name: idOrName })
-      .getOne();
+    const byName = await q.byName([orgId, idOrName]);
+    return byName.length ? q.rows.map(byName[0]) : null;
+  }
+
+  private lookups(): NonNullable<AgentsRepository['lookup']> {
+    if (!this.lookup) {
+      const ds = this.repo.manager.connection;
+      const rows = entityRows(ds, AgentEntity, 'a');
+      const from = `SELECT ${rows.columns} FROM agents a WHERE a.org_id = $1`;
+      this.lookup = {
+        rows,
+        byId: preparedStatement(ds, 'agents_by_id', `${from} AND a.id = $2 LIMIT 1`),
+        byName: preparedStatement(ds, 'agents_by_name', `${from} AND lower(a.name) = lower($2) LIMIT 1`),
+      };
+    }
+    return this.lookup;
   }
 
   /** Whether another agent of the org has this name (case-insensitive). */

@@ -1,4 +1,5 @@
 import { entityRows, EntityRows } from '@libs/database/entity-rows';
+import { preparedStatement } from '@libs/database/prepared-statement';
 import { Page, PageQuery, paginate, paginateSql } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
@@ -6,6 +7,17 @@ import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { ConversationEntity, MessageEntity, ToolCallEntity, TurnEntity, TurnStatus } from './chat.entity';
 
 export class TurnLockedError extends Error {}
+
+export interface NewConversation {
+  orgId: string;
+  title: string;
+  realm?: string | null;
+  agent: string;
+  agentId?: string | null;
+  createdBy?: string | null;
+  archived?: boolean;
+  externalKey?: string | null;
+}
 
 export interface ConversationFilter {
   userId: string | null;
@@ -23,6 +35,15 @@ export interface ConversationFilter {
 export class ChatRepository {
   /** columns and row → entity for the one-statement list, built on first use */
   private conversationRows?: EntityRows<ConversationEntity>;
+  /** the hot statements of a send (before `message_start`), of a turn and of a new conversation, prepared on first use */
+  private sendPath?: {
+    conversation: (values: unknown[]) => Promise<Record<string, unknown>[]>;
+    createConversation: (values: unknown[]) => Promise<Record<string, unknown>[]>;
+    messageRows: EntityRows<MessageEntity>;
+    transcript: (values: unknown[]) => Promise<Record<string, unknown>[]>;
+    endTurn: (values: unknown[]) => Promise<{ finished: boolean }[]>;
+    startTurn: (values: unknown[]) => Promise<{ id: string; created_at: Date; m_created_at: Date; m_seq: string }[]>;
+  };
 
   constructor(
     private readonly ds: DataSource,
@@ -33,15 +54,27 @@ export class ChatRepository {
   ) {}
 
   // ---- conversations ----
-  createConversation(data: Partial<ConversationEntity>): Promise<ConversationEntity> {
-    return this.conversations.save(this.conversations.create(data));
+  /** One INSERT … RETURNING (a unique `external_key` taken → QueryFailedError with code 23505). */
+  async createConversation(data: NewConversation): Promise<ConversationEntity> {
+    const rows = await this.statements().createConversation([
+      data.orgId,
+      data.title,
+      data.realm ?? null,
+      data.agent,
+      data.agentId ?? null,
+      data.createdBy ?? null,
+      data.archived ?? false,
+      data.externalKey ?? null,
+    ]);
+    return this.conversationRows!.map(rows[0]);
   }
 
-  findConversation(orgId: string, id: string): Promise<ConversationEntity | null> {
+  async findConversation(orgId: string, id: string): Promise<ConversationEntity | null> {
     if (!isUuid(id)) {
-      return Promise.resolve(null);
+      return null;
     }
-    return this.conversations.findOne({ where: { id, orgId, deletedAt: IsNull() } });
+    const rows = await this.statements().conversation([id, orgId]);
+    return rows.length ? this.conversationRows!.map(rows[0]) : null;
   }
 
   findConversationByExternalKey(orgId: string, key: string): Promise<ConversationEntity | null> {
@@ -122,8 +155,9 @@ export class ChatRepository {
     });
   }
 
-  transcript(conversationId: string): Promise<MessageEntity[]> {
-    return this.messages.find({ where: { conversationId, compacted: false }, order: { seq: 'ASC' } });
+  async transcript(conversationId: string): Promise<MessageEntity[]> {
+    const q = this.statements();
+    return (await q.transcript([conversationId])).map(q.messageRows.map);
   }
 
   /**
@@ -166,31 +200,19 @@ export class ChatRepository {
     const attachments = userMessage.attachments?.length ? userMessage.attachments : null;
     let rows: { id: string; created_at: Date; m_created_at: Date; m_seq: string }[];
     try {
-      rows = await this.ds.query(
-        `WITH t AS (
-           INSERT INTO chat_turns (org_id, conversation_id, kind, agent, agent_id, status, owner_instance, user_message_id, assistant_message_id, input, created_by)
-           VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10) RETURNING id, created_at
-         ), m AS (
-           INSERT INTO chat_messages (id, org_id, conversation_id, turn_id, role, content, tool_calls, attachments)
-           SELECT $7, $1, $2, t.id, 'user', $9, '[]'::jsonb, $11::jsonb FROM t RETURNING created_at, seq
-         ), c AS (
-           UPDATE conversations SET last_message_at = now() WHERE id = $2 AND EXISTS (SELECT 1 FROM t)
-         )
-         SELECT t.id, t.created_at, m.created_at AS m_created_at, m.seq AS m_seq FROM t, m`,
-        [
-          turn.orgId,
-          turn.conversationId,
-          turn.kind ?? 'chat',
-          turn.agent ?? null,
-          turn.agentId ?? null,
-          turn.ownerInstance,
-          userMessage.id,
-          turn.assistantMessageId,
-          userMessage.content,
-          turn.createdBy ?? null,
-          attachments ? JSON.stringify(attachments) : null,
-        ],
-      );
+      rows = await this.statements().startTurn([
+        turn.orgId,
+        turn.conversationId,
+        turn.kind ?? 'chat',
+        turn.agent ?? null,
+        turn.agentId ?? null,
+        turn.ownerInstance,
+        userMessage.id,
+        turn.assistantMessageId,
+        userMessage.content,
+        turn.createdBy ?? null,
+        attachments ? JSON.stringify(attachments) : null,
+      ]);
     } catch (err) {
       if ((err as { code?: string }).code === '23505') {
         throw new TurnLockedError();
@@ -198,7 +220,8 @@ export class ChatRepository {
       throw err;
     }
     const r = rows[0];
-    const saved = this.turns.create({
+    // plain instances (no metadata walk): every property is a column of the row just written
+    const saved = Object.assign(new TurnEntity(), {
       ...turn,
       id: r.id,
       status: 'running',
@@ -207,7 +230,7 @@ export class ChatRepository {
       createdAt: r.created_at,
       updatedAt: r.created_at,
     });
-    const msg = this.messages.create({
+    const msg = Object.assign(new MessageEntity(), {
       id: userMessage.id,
       orgId: turn.orgId,
       conversationId: turn.conversationId,
@@ -273,6 +296,42 @@ export class ChatRepository {
     return (res.affected ?? 0) > 0;
   }
 
+  /**
+   * The end of a turn in ONE statement (all or nothing): the assistant message, the conversation's
+   * `last_message_at`, and the turn finished if `owner` still owns it while it runs. Returns whether the
+   * turn was finished (false: already finished or adopted by another replica; the message is stored anyway,
+   * as with insertMessage + touchConversation + finishTurn).
+   */
+  async endTurn(
+    message: {
+      id: string;
+      orgId: string;
+      conversationId: string;
+      turnId: string;
+      content: string;
+      toolCalls: unknown[];
+      finishReason: string;
+      usage: Record<string, number> | null;
+    },
+    owner: string,
+    patch: { status: TurnStatus; error: { code: string; message: string } | null },
+  ): Promise<boolean> {
+    const rows = await this.statements().endTurn([
+      message.id,
+      message.orgId,
+      message.conversationId,
+      message.turnId,
+      message.content,
+      JSON.stringify(message.toolCalls),
+      message.finishReason,
+      message.usage == null ? null : JSON.stringify(message.usage),
+      owner,
+      patch.status,
+      patch.error === null ? null : JSON.stringify(patch.error),
+    ]);
+    return rows[0]?.finished === true;
+  }
+
   runningTurns(): Promise<TurnEntity[]> {
     return this.turns.find({ where: { status: 'running' }, take: 500 });
   }
@@ -309,7 +368,63 @@ export class ChatRepository {
   toolCallsOfTurn(turnId: string): Promise<ToolCallEntity[]> {
     return this.toolCalls.find({ where: { turnId }, order: { createdAt: 'ASC' } });
   }
+
+  private statements(): NonNullable<ChatRepository['sendPath']> {
+    if (this.sendPath) {
+      return this.sendPath;
+    }
+    const conversations = (this.conversationRows ??= entityRows(this.ds, ConversationEntity, 'c'));
+    const messageRows = entityRows(this.ds, MessageEntity, 'm');
+    this.sendPath = {
+      conversation: preparedStatement(
+        this.ds,
+        'chat_conversation_by_id',
+        `SELECT ${conversations.columns} FROM conversations c WHERE c.id = $1 AND c.org_id = $2 AND c.deleted_at IS NULL`,
+      ),
+      createConversation: preparedStatement(
+        this.ds,
+        'chat_create_conversation',
+        `INSERT INTO conversations AS c (org_id, title, realm, agent, agent_id, created_by, archived, external_key)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${conversations.columns}`,
+      ),
+      startTurn: preparedStatement(this.ds, 'chat_start_turn', START_TURN_SQL),
+      messageRows,
+      transcript: preparedStatement(
+        this.ds,
+        'chat_transcript',
+        `SELECT ${messageRows.columns} FROM chat_messages m WHERE m.conversation_id = $1 AND m.compacted = false ORDER BY m.seq ASC`,
+      ),
+      endTurn: preparedStatement(this.ds, 'chat_end_turn', END_TURN_SQL),
+    };
+    return this.sendPath;
+  }
 }
+
+/** The running turn, the user message and the conversation's touch in one statement (see startTurn). */
+const START_TURN_SQL = `WITH t AS (
+  INSERT INTO chat_turns (org_id, conversation_id, kind, agent, agent_id, status, owner_instance, user_message_id, assistant_message_id, input, created_by)
+  VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10) RETURNING id, created_at
+), m AS (
+  INSERT INTO chat_messages (id, org_id, conversation_id, turn_id, role, content, tool_calls, attachments)
+  SELECT $7, $1, $2, t.id, 'user', $9, '[]'::jsonb, $11::jsonb FROM t RETURNING created_at, seq
+), c AS (
+  UPDATE conversations SET last_message_at = now() WHERE id = $2 AND EXISTS (SELECT 1 FROM t)
+)
+SELECT t.id, t.created_at, m.created_at AS m_created_at, m.seq AS m_seq FROM t, m`;
+
+/** See endTurn: the three writes that followed one another at the end of a turn, as one statement. */
+const END_TURN_SQL = `WITH m AS (
+  INSERT INTO chat_messages (id, org_id, conversation_id, turn_id, role, content, tool_calls, finish_reason, usage)
+  VALUES ($1, $2, $3, $4, 'assistant', $5, $6::jsonb, $7, $8::jsonb) RETURNING id
+), c AS (
+  UPDATE conversations SET last_message_at = now(), updated_at = now() WHERE id = $3 AND EXISTS (SELECT 1 FROM m)
+), t AS (
+  UPDATE chat_turns SET status = $10, finish_reason = $7, output = $5, usage = $8::jsonb, error = $11::jsonb,
+    finished_at = now(), updated_at = now()
+  WHERE id = $4 AND status = 'running' AND owner_instance = $9 AND EXISTS (SELECT 1 FROM m)
+  RETURNING id
+)
+SELECT EXISTS (SELECT 1 FROM t) AS finished`;
 
 export function isUuid(s: string): boolean {
   return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);

@@ -85,25 +85,21 @@ export class TurnFinisher {
 
   private async store(turn: TurnEntity, orgId: string, outcome: TurnOutcome, progress: TurnProgress): Promise<void> {
     try {
-      await this.repo.insertMessage({
-        id: turn.assistantMessageId,
-        orgId,
-        conversationId: outcome.conversationId,
-        turnId: turn.id,
-        role: 'assistant',
-        content: outcome.content,
-        toolCalls: outcome.toolCalls,
-        finishReason: outcome.finishReason,
-        usage: outcome.usage,
-      });
-      await this.repo.touchConversation(outcome.conversationId);
-      await this.repo.finishTurn(turn.id, this.runtime.instanceId, {
-        status: outcome.status,
-        finishReason: outcome.finishReason,
-        output: outcome.content,
-        usage: outcome.usage,
-        error: progress.error,
-      });
+      // the assistant message, the conversation's touch and the turn's final status: one statement
+      await this.repo.endTurn(
+        {
+          id: turn.assistantMessageId,
+          orgId,
+          conversationId: outcome.conversationId,
+          turnId: turn.id,
+          content: outcome.content,
+          toolCalls: outcome.toolCalls,
+          finishReason: outcome.finishReason,
+          usage: outcome.usage,
+        },
+        this.runtime.instanceId,
+        { status: outcome.status, error: progress.error },
+      );
     } catch (err) {
       this.logger.error(`storing turn ${turn.id} failed: ${(err as Error).message}`);
     }

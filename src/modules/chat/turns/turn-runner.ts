@@ -57,6 +57,8 @@ export class TurnRunner {
         turn_id: turn.id,
         role: 'assistant',
       });
+      // the rest starts after the current I/O callback: the sender's response writes `message_start` first
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const provider = await this.llm.forOrg(input.orgId, agent.model ? { model: agent.model } : undefined);
       const ctx = await this.context.build(turn, conversation, agent, security, input, emit, isCancelled);
       await this.loop.iterate(provider, agent, ctx, progress, watch.signal);
