@@ -45,11 +45,11 @@ export async function startProcess(
   const logFile = join(BENCH_LOG_DIR, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    commandOf(entry),
-    { cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', fd, fd] },
-  );
+  const child: ChildProcess = spawn(process.execPath, commandOf(entry), {
+    cwd: ROOT,
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) =>
