@@ -93,6 +93,27 @@ describe('webhooks: the /hooks fast lane and its inbox (e2e)', () => {
     expect(delivery.body.headers['x-agentcy-signature']).toBeUndefined();
   });
 
+  it('concurrent calls sent together each get their own outcome: distinct rows, the limit exact', async () => {
+    const task = await createTask(owner, 'fast-concurrent');
+    await warm(t.baseUrl, task.id, task.trigger.secret); // 1 of RATE used
+    const before = await fastLaneCount(owner.orgId);
+    const answers = await Promise.all(
+      Array.from({ length: RATE + 3 }, (_, i) =>
+        postSigned(t.baseUrl, task.id, task.trigger.secret, { alert: `c${i}` }),
+      ),
+    );
+    const accepted = answers.filter((a) => a.status === 202);
+    expect(accepted).toHaveLength(RATE - 1);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(4);
+    expect(new Set(accepted.map((a) => a.body.run_id)).size).toBe(RATE - 1);
+    expect(await fastLaneCount(owner.orgId)).toBe(before + RATE - 1);
+    const runs = (await call(owner, 'GET', `/tasks/${task.id}/runs?limit=50`)).body;
+    const ids = new Set(runs.items.map((r: { id: string }) => r.id));
+    for (const a of accepted) {
+      expect(ids.has(a.body.run_id)).toBe(true);
+    }
+  });
+
   it('answers like the route: same headers, request id echoed', async () => {
     const task = await createTask(owner, 'fast-headers');
     await warm(t.baseUrl, task.id, task.trigger.secret);
