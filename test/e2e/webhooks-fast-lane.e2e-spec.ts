@@ -91,6 +91,10 @@ describe('webhooks: the /hooks fast lane and its inbox (e2e)', () => {
     });
     expect(JSON.parse(delivery.body.body)).toEqual({ alert: 'HighCPU' });
     expect(delivery.body.headers['x-agentcy-signature']).toBeUndefined();
+    const again = await postSigned(t.baseUrl, task.id, task.trigger.secret, { alert: 'again' });
+    expect(again.status).toBe(202);
+    const mirror = await call(owner, 'GET', `/webhooks/${task.id}`);
+    expect(mirror.body.delivery_stats).toMatchObject({ ok: 3 }); // warm-up, HighCPU, again
   });
 
   it('concurrent calls sent together each get their own outcome: distinct rows, the limit exact', async () => {
@@ -244,17 +248,20 @@ describe('webhooks: the /hooks fast lane and its inbox (e2e)', () => {
 
       await b.kill();
       b = await spawnApiProcess({ ...deployment, HOOK_INBOX_CONSUMER: 'true' });
-      const deadline = Date.now() + 15_000;
-      while ((await runRow()).rowCount === 0 && Date.now() < deadline) {
+      // the consumer writes the run, then the delivery row, then settles the entry
+      const deliveryRow = () =>
+        db.query('SELECT status, run_id FROM webhook_deliveries WHERE id = $1', [res.body.delivery_id]);
+      const deadline = Date.now() + 30_000;
+      while ((await deliveryRow()).rowCount === 0 && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
       }
+      expect((await deliveryRow()).rows).toEqual([{ status: 'accepted', run_id: res.body.run_id }]);
       const rows = (await runRow()).rows;
       expect(rows).toHaveLength(1);
       expect(rows[0].input.instruction).toBe('Alert queued');
-      const delivery = await db.query('SELECT status, run_id FROM webhook_deliveries WHERE id = $1', [
-        res.body.delivery_id,
-      ]);
-      expect(delivery.rows).toEqual([{ status: 'accepted', run_id: res.body.run_id }]);
+      while ((await redis.xlen(`${prefix}-inbox:hook-inbox`)) > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       expect(await redis.xlen(`${prefix}-inbox:hook-inbox`)).toBe(0);
     });
 
@@ -265,9 +272,12 @@ describe('webhooks: the /hooks fast lane and its inbox (e2e)', () => {
       expect((await postSigned(b.baseUrl, task.id, task.trigger.secret, { alert: 'b-hot' })).status).toBe(202);
       const rotated = await call(owner, 'POST', `/tasks/${task.id}/trigger/rotate-secret`);
       expect(rotated.status).toBe(200);
-      // pub/sub reaches the other process within milliseconds
-      await new Promise((r) => setTimeout(r, 200));
-      const old = await postSigned(b.baseUrl, task.id, task.trigger.secret, { alert: 'b-old' });
+      // pub/sub reaches the other process within milliseconds (polled, for a loaded CI box)
+      let old = await postSigned(b.baseUrl, task.id, task.trigger.secret, { alert: 'b-old' });
+      for (let i = 0; i < 30 && old.status !== 401; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        old = await postSigned(b.baseUrl, task.id, task.trigger.secret, { alert: 'b-old' });
+      }
       expect(old.status).toBe(401);
       const fresh = await postSigned(b.baseUrl, task.id, rotated.body.trigger.secret, { alert: 'b-new' });
       expect(fresh.status).toBe(202);

@@ -86,6 +86,7 @@ export class WebhooksService {
   }
 
   async list(p: Principal, q: WebhookListQuery): Promise<Page<WebhookDto>> {
+    await this.inbox.caughtUp(p.orgId); // the delivery stats count `/hooks` calls answered 202 before
     const hooks = await this.repo.listAll(p.orgId, q.direction);
     const tasks = q.direction === 'outbound' ? [] : await this.webhookTasks(p.orgId);
     const stats = await this.repo.stats(p.orgId, [...hooks.map((h) => h.id), ...tasks.map((t) => t.id)]);
@@ -104,6 +105,7 @@ export class WebhooksService {
   }
 
   async get(p: Principal, id: string): Promise<WebhookDto> {
+    await this.inbox.caughtUp(p.orgId); // as in list
     const owned = await this.owned(p.orgId, id);
     const stats = (await this.repo.stats(p.orgId, [id])).get(id);
     return owned.kind === 'webhook' ? this.toDto(owned.hook, stats) : this.mirrorDto(owned.task, stats);
