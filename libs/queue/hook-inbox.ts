@@ -55,7 +55,8 @@ if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 1 then
 end
 return 1`;
 
-type AppendCommand = (numKeys: number, ...args: (string | Buffer)[]) => Promise<AppendOutcome>;
+/** The append script queued on a pipeline (the reply comes with the pipeline's). */
+type PipelinedAppend = (...args: (number | string | Buffer)[]) => unknown;
 type SettleCommand = (stream: string, settled: string, group: string, id: string) => Promise<number>;
 
 /**
@@ -69,7 +70,6 @@ type SettleCommand = (stream: string, settled: string, group: string, id: string
 @Injectable()
 export class HookInbox implements OnModuleDestroy {
   private readonly logger = new Logger(HookInbox.name);
-  private readonly append_: AppendCommand;
   private readonly settle_: SettleCommand;
   private reader: Redis | undefined;
   private batch: {
@@ -89,7 +89,6 @@ export class HookInbox implements OnModuleDestroy {
       redis.client.defineCommand('agentcyInboxAppend', { lua: APPEND }); // key count given per call
       redis.client.defineCommand('agentcyInboxSettle', { numberOfKeys: 2, lua: SETTLE });
     }
-    this.append_ = (...a) => (client.agentcyInboxAppend as AppendCommand)(...a);
     this.settle_ = (...a) => (client.agentcyInboxSettle as SettleCommand)(...a);
     metrics?.track('hook-inbox', async () => ({ waiting: await this.redis.client.xlen(this.stream) }));
   }
@@ -133,20 +132,16 @@ export class HookInbox implements OnModuleDestroy {
   /**
    * Sends the appends of one event-loop turn together (one pipeline, one socket write): under load
    * the calls that finished reading their bodies in the same turn share the write's cost, on this
-   * side and on Redis's; alone, a call waits for nothing but the end of its turn.
+   * side and on Redis's; alone, a call waits for nothing but the end of its turn (a pipeline of one).
    */
   private readonly flush = (): void => {
     const batch = this.batch;
     this.batch = [];
-    if (batch.length === 1) {
-      this.append_(...(batch[0].args as [number, ...(string | Buffer)[]])).then(batch[0].resolve, batch[0].reject);
-      return;
-    }
-    const pipeline = this.redis.client.pipeline() as unknown as Record<string, AppendCommand> & {
+    const pipeline = this.redis.client.pipeline() as unknown as Record<'agentcyInboxAppend', PipelinedAppend> & {
       exec(): Promise<[Error | null, unknown][] | null>;
     };
     for (const b of batch) {
-      void pipeline.agentcyInboxAppend(...(b.args as [number, ...(string | Buffer)[]]));
+      pipeline.agentcyInboxAppend(...b.args);
     }
     pipeline.exec().then(
       (results) =>

@@ -11,6 +11,20 @@ export const SIGNATURE_HEADER = 'x-agentcy-signature';
 export const TIMESTAMP_HEADER = 'x-agentcy-timestamp';
 /** A timestamped delivery older (or newer) than this is refused, and its signature is remembered this long. */
 export const REPLAY_WINDOW_MS = 5 * 60_000;
+/** The only accepted form of the signature header (after trimming and lower-casing). */
+export const SIGNATURE_FORMAT = /^sha256=[0-9a-f]{64}$/;
+/** The accepted form of the timestamp header: unix seconds. */
+export const TIMESTAMP_FORMAT = /^\d{1,12}$/;
+
+/** Whether a well-formed timestamp is within REPLAY_WINDOW_MS of now, in either direction. */
+export function timestampFresh(timestamp: string): boolean {
+  return Math.abs(Date.now() - Number(timestamp) * 1000) <= REPLAY_WINDOW_MS;
+}
+
+/** What `firstSeen` remembers of a timestamped delivery: the caller's subject and its signature. */
+export function replayId(subject: string, signature: string): string {
+  return `${subject}:${signature}`;
+}
 
 export function signWebhookBody(secret: string, body: Buffer | string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -78,16 +92,16 @@ export class WebhookSignatureStrategy extends PassportStrategy(CustomStrategy, '
       return refuse('missing_signature', 'Missing signature');
     }
     const signature = header.trim().toLowerCase();
-    if (!/^sha256=[0-9a-f]{64}$/.test(signature)) {
+    if (!SIGNATURE_FORMAT.test(signature)) {
       return refuse('malformed_signature');
     }
     const body = req.rawBody ?? Buffer.alloc(0);
     const timestamp = req.header(TIMESTAMP_HEADER)?.trim();
     if (timestamp !== undefined) {
-      if (!/^\d{1,12}$/.test(timestamp)) {
+      if (!TIMESTAMP_FORMAT.test(timestamp)) {
         return refuse('malformed_timestamp');
       }
-      if (Math.abs(Date.now() - Number(timestamp) * 1000) > REPLAY_WINDOW_MS) {
+      if (!timestampFresh(timestamp)) {
         return refuse('stale_timestamp', 'Signature timestamp is outside the replay window');
       }
     }
@@ -97,7 +111,7 @@ export class WebhookSignatureStrategy extends PassportStrategy(CustomStrategy, '
     if (
       timestamp !== undefined &&
       resolver.firstSeen &&
-      !(await resolver.firstSeen(`${found.subject}:${signature}`, REPLAY_WINDOW_MS))
+      !(await resolver.firstSeen(replayId(found.subject, signature), REPLAY_WINDOW_MS))
     ) {
       return refuse('replayed', 'This signed delivery was already received');
     }

@@ -1,9 +1,13 @@
 import { clientIp } from '@libs/audit/request-meta';
 import {
   REPLAY_WINDOW_MS,
+  replayId,
+  SIGNATURE_FORMAT,
   SIGNATURE_HEADER,
   signatureMatches,
+  TIMESTAMP_FORMAT,
   TIMESTAMP_HEADER,
+  timestampFresh,
 } from '@libs/auth/strategies/webhook-signature.strategy';
 import { AppConfig } from '@libs/config';
 import { prefixedId } from '@libs/database/ids';
@@ -14,14 +18,12 @@ import { Injectable } from '@nestjs/common';
 import type { Express, Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { inboxFieldsOf } from './hook-inbox-entry';
-import { HookSecrets } from './hook-secrets.resolver';
+import { hookBucket, HookSecrets, hookSubject } from './hook-secrets.resolver';
 import { CachedHookTrigger, HookTriggers } from './hook-triggers';
 
 const PREFIX = '/api/v1/hooks/';
 const ROUTE = { path: '/api/v1/hooks/:trigger_id' };
 const TRIGGER_ID = /^(?:task|wh)_[A-Za-z0-9]{1,36}$/;
-const SIGNATURE = /^sha256=[0-9a-f]{64}$/;
-const TIMESTAMP = /^\d{1,12}$/;
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 
 const noop = () => undefined;
@@ -143,11 +145,9 @@ export class HookEdge {
       h['idempotency-key'] !== undefined ||
       !JSON_TYPE.test(h['content-type'] ?? '') ||
       typeof signature !== 'string' ||
-      !SIGNATURE.test(signature) ||
+      !SIGNATURE_FORMAT.test(signature) ||
       (timestamp !== undefined &&
-        (typeof timestamp !== 'string' ||
-          !TIMESTAMP.test(timestamp) ||
-          Math.abs(Date.now() - Number(timestamp) * 1000) > REPLAY_WINDOW_MS))
+        (typeof timestamp !== 'string' || !TIMESTAMP_FORMAT.test(timestamp) || !timestampFresh(timestamp)))
     ) {
       return null;
     }
@@ -196,9 +196,9 @@ export class HookEdge {
       {
         // the buckets and the replay key of the slow lane, counted in the same step as the append
         limits: [
-          { key: this.limits.keyOf(`hook:${id}`), limit: this.config.webhooks.rateLimitPerMin, windowMs: 60_000 },
+          { key: this.limits.keyOf(hookBucket(id)), limit: this.config.webhooks.rateLimitPerMin, windowMs: 60_000 },
           {
-            key: this.limits.keyOf(serviceCallerBucket('webhook', `webhook:${id}`)),
+            key: this.limits.keyOf(serviceCallerBucket('webhook', hookSubject(id))),
             limit: this.config.rateLimitPerMin,
             windowMs: 60_000,
           },
@@ -206,7 +206,7 @@ export class HookEdge {
         once:
           timestamp === undefined
             ? undefined
-            : { key: this.secrets.replayKey(`webhook:${id}:${signature}`), ttlMs: REPLAY_WINDOW_MS },
+            : { key: this.secrets.replayKey(replayId(hookSubject(id), signature)), ttlMs: REPLAY_WINDOW_MS },
       },
     );
     if (outcome !== 'accepted') {

@@ -13,6 +13,16 @@ import { HookClaims } from './inbound-call';
 
 type RawRequest = Request & { rawBody?: Buffer };
 
+/** The service-caller subject of a trigger's calls (its caller rate-limit bucket and replay ids use it). */
+export function hookSubject(triggerId: string): string {
+  return `webhook:${triggerId}`;
+}
+
+/** The per-trigger rate-limit bucket (HOOK_RATE_LIMIT_PER_MIN). */
+export function hookBucket(triggerId: string): string {
+  return `hook:${triggerId}`;
+}
+
 /**
  * The secret behind `/hooks/:trigger_id` for the webhook signature strategy (the slow lane: calls
  * the fast lane of HookEdge does not take), read through HookTriggers. Refuses unknown
@@ -48,7 +58,7 @@ export class HookSecrets extends WebhookSecretResolver {
       await this.intake.reject(found.orgId, id, this.meta(req), 'body_too_large', 'body_too_large', 413);
       throw new AppException(413, 'payload_too_large', `Request body is larger than ${max} bytes`);
     }
-    const rl = await this.limits.hit(`hook:${id}`, this.config.webhooks.rateLimitPerMin);
+    const rl = await this.limits.hit(hookBucket(id), this.config.webhooks.rateLimitPerMin);
     if (!rl.allowed) {
       // not logged: a flood must not turn into one row per refused call
       throw new RateLimitedException(rl.retryAfterSecs);
@@ -57,7 +67,7 @@ export class HookSecrets extends WebhookSecretResolver {
     return {
       secret: found.secret,
       orgId: found.orgId,
-      subject: `webhook:${id}`,
+      subject: hookSubject(id),
       claims: claims as unknown as Record<string, unknown>,
     };
   }
