@@ -1,6 +1,14 @@
 import { AppConfig } from '@libs/config';
 import { AppException, ValidationException } from '@libs/errors';
-import { corsFor, indexRoutes, inputGuard, jsonDepthExceeds, MAX_JSON_DEPTH, securityHeaders } from '@libs/http';
+import {
+  corsFor,
+  indexRoutes,
+  inputGuard,
+  jsonDepthExceeds,
+  MAX_JSON_DEPTH,
+  PrototypedExpressAdapter,
+  securityHeaders,
+} from '@libs/http';
 import { createAccessLogger, createRootLogger, PinoNestLogger, requestContext } from '@libs/logging';
 import { HttpMetrics } from '@libs/metrics';
 import { buildOpenApiDocument } from '@libs/openapi/build-document';
@@ -121,11 +129,15 @@ export interface CreateAppOptions {
 export async function createApp(config: AppConfig, opts: CreateAppOptions = {}): Promise<CreatedApp> {
   const logger = createRootLogger(config.logLevel);
   setCursorKey(createHash('sha256').update(`cursor:${config.auth.jwtSecret}`).digest());
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, opts.extraModules), {
-    bodyParser: false,
-    logger: new PinoNestLogger(logger),
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, opts.extraModules),
+    new PrototypedExpressAdapter(),
+    {
+      bodyParser: false,
+      logger: new PinoNestLogger(logger),
+      abortOnError: false,
+    },
+  );
   app.set('trust proxy', 'loopback');
   app.disable('x-powered-by');
   const prelude = [

@@ -2,6 +2,7 @@ export * from './cors';
 export * from './input-guard.middleware';
 export * from './json-depth';
 export * from './mutating-routes';
+export * from './prototyped-express-adapter';
 export * from './refuse-upgrade';
 export * from './route-index';
 export * from './security-headers';
