@@ -1,29 +1,28 @@
-import type { JSONSchema7, JSONValue, LanguageModel, ModelMessage, ToolSet } from 'ai';
+import type { JSONSchema7, JSONValue, LanguageModel } from 'ai';
 import { LlmAbortedError, toLlmError } from '../llm.errors';
 import type { LlmFinishReason, LlmMessage, LlmProvider, LlmRequest, LlmStreamEvent, LlmToolCall } from '../llm.port';
 
-// The SDK prints warnings with console.*; the app logs structured JSON, so they are turned off.
-(globalThis as { AI_SDK_LOG_WARNINGS?: unknown }).AI_SDK_LOG_WARNINGS ??= false;
-
-let aiCore: Promise<typeof import('ai')> | undefined;
-
-/**
- * The `ai` core, loaded on first use (≈ 20 MB of RSS with its dependencies): an API whose orgs use
- * the offline provider, or that never streams, does not pay for it. The provider packages
- * (`@ai-sdk/*`) are loaded the same way by their factories, only the configured one.
- */
-export function aiSdk(): Promise<typeof import('ai')> {
-  return (aiCore ??= import('ai'));
-}
+/** The provider packages' model interface (`@ai-sdk/*@3`), driven here without the `ai` core. */
+export type ProviderModel = Extract<LanguageModel, { specificationVersion: 'v3' }>;
+type CallOptions = Parameters<ProviderModel['doStream']>[0];
+type ModelPrompt = CallOptions['prompt'];
+type ModelTool = Extract<NonNullable<CallOptions['tools']>[number], { type: 'function' }>;
+type StreamPart = Awaited<ReturnType<ProviderModel['doStream']>>['stream'] extends ReadableStream<infer P> ? P : never;
 
 export interface AiSdkCallSettings {
   temperature?: number;
   maxOutputTokens?: number;
 }
 
+/** A failed call the provider marks retryable (429, 5xx, network) is tried once more after this. */
+const RETRY_DELAY_MS = 2_000;
+
 /**
- * Any `ai@6` LanguageModel behind the LlmProvider interface. Tools are declared WITHOUT `execute`,
- * so a tool call ends the step and comes back to the agent loop as a `tool_call` event.
+ * Any `@ai-sdk/*` language model behind the LlmProvider interface. The model's own `doStream()` is
+ * called directly: the agent loop already does what `streamText` adds (steps, tool execution), and
+ * `streamText`'s pipeline (prompt validation, stitched and teed web streams, step promises) held
+ * about 100 KB per open stream (docs/performance.md). Tools are declared without execution, so a
+ * tool call ends the model's turn and comes back to the agent loop as a `tool_call` event.
  * Errors are thrown from the iterator as LlmProviderError; an abort (request.signal) throws
  * LlmAbortedError (name `AbortError`).
  */
@@ -32,7 +31,7 @@ export class AiSdkLlmProvider implements LlmProvider {
     readonly name: string,
     readonly model: string,
     /** builds the SDK model for a model id (`request.model` overrides `model` per call); may load its SDK first */
-    private readonly languageModel: (modelId: string) => LanguageModel | Promise<LanguageModel>,
+    private readonly languageModel: (modelId: string) => ProviderModel | Promise<ProviderModel>,
     private readonly settings: AiSdkCallSettings = {},
   ) {}
 
@@ -41,79 +40,20 @@ export class AiSdkLlmProvider implements LlmProvider {
     if (signal?.aborted) {
       throw new LlmAbortedError();
     }
-    const [{ jsonSchema, streamText, tool }, model] = await Promise.all([
-      aiSdk(),
-      this.languageModel(request.model || this.model),
-    ]);
-    if (signal?.aborted) {
-      throw new LlmAbortedError();
+    let stream: ReadableStream<StreamPart>;
+    try {
+      const model = await this.languageModel(request.model || this.model);
+      stream = await withOneRetry(() => model.doStream(this.callOptions(request)), signal);
+    } catch (err) {
+      throw toLlmError(err, signal);
     }
-    const tools: ToolSet = {};
-    for (const t of request.tools) {
-      tools[t.name] = tool({ description: t.description, inputSchema: jsonSchema(normalizeSchema(t.inputSchema)) });
-    }
-    // A final answer without tools over a transcript that has tool calls (e.g. after the iteration
-    // cap): some APIs (Anthropic) reject tool blocks when no tools are declared, so the tools used
-    // in the transcript are declared and the model is told not to call any.
-    let toolChoice: 'none' | undefined;
-    if (!request.tools.length) {
-      for (const m of request.messages) {
-        if (m.role !== 'assistant') {
-          continue;
-        }
-        for (const c of m.toolCalls ?? []) {
-          tools[c.name] ??= tool({ description: c.name, inputSchema: jsonSchema({ type: 'object', properties: {} }) });
-        }
-      }
-      if (Object.keys(tools).length) {
-        toolChoice = 'none';
-      }
-    }
-    let streamError: unknown;
-    const result = streamText({
-      model,
-      system: request.system,
-      messages: toModelMessages(request.messages),
-      tools: Object.keys(tools).length ? tools : undefined,
-      toolChoice,
-      abortSignal: signal,
-      maxRetries: 1,
-      temperature: this.settings.temperature,
-      maxOutputTokens: this.settings.maxOutputTokens,
-      // errors are surfaced through the iterator; the SDK would otherwise log them to the console
-      onError: ({ error }) => {
-        streamError ??= error;
-      },
-    });
     let finished = false;
     try {
-      for await (const part of result.fullStream) {
-        switch (part.type) {
-          case 'text-delta':
-            if (part.text) {
-              yield { type: 'text_delta', delta: part.text };
-            }
-            break;
-          case 'tool-call':
-            yield {
-              type: 'tool_call',
-              call: toToolCall(part.toolCallId, part.toolName, part.input, part.providerMetadata),
-            };
-            break;
-          case 'error':
-            throw part.error;
-          case 'abort':
-            throw new LlmAbortedError();
-          case 'finish':
-            finished = true;
-            yield {
-              type: 'finish',
-              finishReason: mapFinishReason(part.finishReason),
-              usage: { inputTokens: part.totalUsage.inputTokens ?? 0, outputTokens: part.totalUsage.outputTokens ?? 0 },
-            };
-            break;
-          default:
-            break;
+      for await (const part of stream) {
+        const event = toEvent(part);
+        if (event) {
+          finished ||= event.type === 'finish';
+          yield event;
         }
       }
     } catch (err) {
@@ -123,8 +63,86 @@ export class AiSdkLlmProvider implements LlmProvider {
       throw new LlmAbortedError();
     }
     if (!finished) {
-      throw toLlmError(streamError ?? new Error('The LLM stream ended without a finish event'), signal);
+      throw toLlmError(new Error('The LLM stream ended without a finish event'), signal);
     }
+  }
+
+  private callOptions(request: LlmRequest): CallOptions {
+    const tools: ModelTool[] = request.tools.map((t) => functionTool(t.name, t.description, t.inputSchema));
+    // A final answer without tools over a transcript that has tool calls (e.g. after the iteration
+    // cap): some APIs (Anthropic) reject tool blocks when no tools are declared, so the tools used
+    // in the transcript are declared and the model is told not to call any.
+    let toolChoice: CallOptions['toolChoice'] = tools.length ? { type: 'auto' } : undefined;
+    if (!tools.length) {
+      const used = new Set<string>();
+      for (const m of request.messages) {
+        for (const c of m.role === 'assistant' ? (m.toolCalls ?? []) : []) {
+          used.add(c.name);
+        }
+      }
+      for (const name of used) {
+        tools.push(functionTool(name, name, { type: 'object', properties: {} }));
+      }
+      toolChoice = tools.length ? { type: 'none' } : undefined;
+    }
+    return {
+      prompt: toModelPrompt(request.system, request.messages),
+      tools: tools.length ? tools : undefined,
+      toolChoice,
+      abortSignal: request.signal,
+      temperature: this.settings.temperature,
+      maxOutputTokens: this.settings.maxOutputTokens,
+    };
+  }
+}
+
+function functionTool(name: string, description: string, schema: Record<string, unknown> | undefined): ModelTool {
+  return { type: 'function', name, description, inputSchema: normalizeSchema(schema) };
+}
+
+/** Calls `start`, and once more after RETRY_DELAY_MS when the provider marks the failure retryable. */
+async function withOneRetry<T>(start: () => PromiseLike<{ stream: T }>, signal?: AbortSignal): Promise<T> {
+  try {
+    return (await start()).stream;
+  } catch (err) {
+    if (!(err as { isRetryable?: unknown } | undefined)?.isRetryable || signal?.aborted) {
+      throw err;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, RETRY_DELAY_MS);
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    });
+    if (signal?.aborted) {
+      throw new LlmAbortedError();
+    }
+    return (await start()).stream;
+  }
+}
+
+/** One provider stream part → the event the agent loop sees (undefined: nothing to report). */
+function toEvent(part: StreamPart): LlmStreamEvent | undefined {
+  switch (part.type) {
+    case 'text-delta':
+      return part.delta ? { type: 'text_delta', delta: part.delta } : undefined;
+    case 'tool-call':
+      return part.providerExecuted
+        ? undefined
+        : { type: 'tool_call', call: toToolCall(part.toolCallId, part.toolName, part.input, part.providerMetadata) };
+    case 'error':
+      throw part.error;
+    case 'finish':
+      return {
+        type: 'finish',
+        finishReason: mapFinishReason(part.finishReason.unified),
+        usage: { inputTokens: part.usage.inputTokens.total ?? 0, outputTokens: part.usage.outputTokens.total ?? 0 },
+      };
+    default:
+      return undefined;
   }
 }
 
@@ -181,14 +199,17 @@ function toJsonValue(value: unknown): JSONValue {
   return JSON.parse(JSON.stringify(value)) as JSONValue;
 }
 
-/** LlmMessage[] → ai@6 ModelMessage[]; consecutive tool results are grouped into one tool message. */
-export function toModelMessages(messages: LlmMessage[]): ModelMessage[] {
-  const out: ModelMessage[] = [];
+/**
+ * The system text and LlmMessage[] → the provider prompt; consecutive tool results are grouped into
+ * one tool message (what the providers expect after an assistant message with several calls).
+ */
+export function toModelPrompt(system: string | undefined, messages: LlmMessage[]): ModelPrompt {
+  const out: ModelPrompt = system ? [{ role: 'system', content: system }] : [];
   for (const m of messages) {
     if (m.role === 'user') {
-      out.push({ role: 'user', content: m.content });
+      out.push({ role: 'user', content: [{ type: 'text', text: m.content }] });
     } else if (m.role === 'assistant') {
-      const parts: Exclude<Extract<ModelMessage, { role: 'assistant' }>['content'], string> = [];
+      const parts: Extract<ModelPrompt[number], { role: 'assistant' }>['content'] = [];
       if (m.content) {
         parts.push({ type: 'text', text: m.content });
       }
@@ -198,9 +219,7 @@ export function toModelMessages(messages: LlmMessage[]): ModelMessage[] {
           toolCallId: c.id,
           toolName: c.name,
           input: c.args ?? {},
-          ...(c.providerMetadata
-            ? { providerOptions: c.providerMetadata as NonNullable<ModelMessage['providerOptions']> }
-            : {}),
+          ...(c.providerMetadata ? { providerOptions: c.providerMetadata as ProviderOptions } : {}),
         });
       }
       if (parts.length) {
@@ -222,3 +241,5 @@ export function toModelMessages(messages: LlmMessage[]): ModelMessage[] {
   }
   return out;
 }
+
+type ProviderOptions = NonNullable<ModelPrompt[number]['providerOptions']>;

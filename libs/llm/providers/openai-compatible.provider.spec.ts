@@ -198,6 +198,29 @@ describe.each(['openai', 'vllm', 'ollama', 'lmstudio'] as const)(
       expect((err as LlmProviderError).message).toContain('Incorrect API key');
     });
 
+    it('tries a call the provider marks retryable once more, and no more', async () => {
+      fake.script({ status: 503 }, { text: ['second time lucky'] });
+      const events = await collect(make().stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] }));
+      expect(events[0]).toEqual({ type: 'text_delta', delta: 'second time lucky' });
+      expect(fake.requests).toHaveLength(2);
+
+      fake.reset();
+      fake.script({ status: 503 }, { status: 503 }, { text: 'never asked for' });
+      const err = await collect(make().stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] })).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(LlmProviderError);
+      expect((err as LlmProviderError).statusCode).toBe(503);
+      expect(fake.requests).toHaveLength(2);
+
+      fake.reset();
+      fake.script({ status: 400 }, { text: 'never asked for' });
+      await expect(
+        collect(make().stream({ messages: [{ role: 'user', content: 'hi' }], tools: [] })),
+      ).rejects.toBeInstanceOf(LlmProviderError);
+      expect(fake.requests).toHaveLength(1);
+    });
+
     it('reports an unreachable server as llm_unavailable', async () => {
       const dead = createLlmProvider({ provider, model: 'm', baseUrl: 'http://127.0.0.1:9/v1', apiKey: 'x' });
       const req: LlmRequest = { messages: [{ role: 'user', content: 'hi' }], tools: [] };
