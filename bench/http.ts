@@ -2,7 +2,9 @@
  * HTTP throughput of the API against baselines started by this bench, all in the same run, each
  * a separate process on loopback; loads run one after another (API, then its baseline), each after
  * a 2 s warm-up load:
- *   GET /health, /health/live  — vs a bare NestJS 11 app on Express (same bodies), and raw node:http;
+ *   GET /health, /health/live  — vs a bare NestJS 11 app on Express (same bodies; once with the stock
+ *                              ExpressAdapter, the target's baseline, and once with the API's own
+ *                              PrototypedExpressAdapter, which shows the cost of our pipeline alone), and raw node:http;
  *   GET /users?limit=20 (JWT, then API key), /sources, /chat/conversations, /graph/nodes/search
  *                              — vs bench/baselines/raw-api.ts (node:http + pg + neo4j-driver, same work).
  * The API runs with its production logging defaults (LOG_LEVEL=info, every request logged, output to
@@ -101,6 +103,11 @@ async function main() {
     const bodies = { BENCH_HEALTH_BODY: JSON.stringify(health.body), BENCH_LIVE_BODY: JSON.stringify(live.body) };
     const bareNest = await startProcess('bare-nest', 'bench/baselines/bare-nest.ts', bodies);
     procs.push(bareNest);
+    const bareNestSameAdapter = await startProcess('bare-nest-prototyped', 'bench/baselines/bare-nest.ts', {
+      ...bodies,
+      BENCH_ADAPTER: 'prototyped',
+    });
+    procs.push(bareNestSameAdapter);
     const rawHealth = await startProcess('raw-health', 'bench/baselines/raw-health.ts', bodies);
     procs.push(rawHealth);
     const rawApi = await startProcess('raw-api', 'bench/baselines/raw-api.ts', {
@@ -118,13 +125,17 @@ async function main() {
         path: '/api/v1/health',
         baselines: [
           { name: 'bare NestJS on Express', proc: () => bareNest, target: 0.9 },
+          { name: "bare NestJS on the API's Express adapter", proc: () => bareNestSameAdapter },
           { name: 'raw node:http', proc: () => rawHealth },
         ],
       },
       {
         route: 'GET /health/live',
         path: '/api/v1/health/live',
-        baselines: [{ name: 'bare NestJS on Express', proc: () => bareNest, target: 0.95 }],
+        baselines: [
+          { name: 'bare NestJS on Express', proc: () => bareNest, target: 0.95 },
+          { name: "bare NestJS on the API's Express adapter", proc: () => bareNestSameAdapter },
+        ],
       },
       {
         route: 'GET /users?limit=20 (JWT)',

@@ -1,8 +1,11 @@
 /**
  * Baseline: a bare NestJS 11 app on Express (one module, one controller, logger off) answering the
  * API's health bodies, passed in as JSON through BENCH_HEALTH_BODY / BENCH_LIVE_BODY. Run as its own
- * process by bench/http.ts.
+ * process by bench/http.ts. BENCH_ADAPTER=prototyped builds it on the API's own
+ * `PrototypedExpressAdapter` (requests born with Express's prototypes), the stock `ExpressAdapter`
+ * otherwise.
  */
+import { PrototypedExpressAdapter } from '@libs/http/prototyped-express-adapter';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
@@ -28,7 +31,8 @@ class HealthController {
 class BareModule {}
 
 async function main() {
-  const app = await NestFactory.create(BareModule, new ExpressAdapter(), { logger: false });
+  const adapter = process.env.BENCH_ADAPTER === 'prototyped' ? new PrototypedExpressAdapter() : new ExpressAdapter();
+  const app = await NestFactory.create(BareModule, adapter, { logger: false });
   app.setGlobalPrefix('api/v1');
   await app.listen(Number(process.env.PORT), process.env.HOST ?? '127.0.0.1');
 }
