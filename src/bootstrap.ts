@@ -4,6 +4,7 @@ import {
   corsFor,
   indexRoutes,
   inputGuard,
+  inSequence,
   jsonDepthExceeds,
   MAX_JSON_DEPTH,
   PrototypedExpressAdapter,
@@ -144,10 +145,7 @@ export async function createApp(config: AppConfig, opts: CreateAppOptions = {}):
     securityHeaders(`/${API_PREFIX}/docs`),
     requestContext(createAccessLogger(config.logLevel), app.get(HttpMetrics).onFinish),
   ];
-  prelude.forEach((step) => app.use(step));
-  app.use(bodyParsers(config.bodyLimitBytes));
-  app.use(inputGuard());
-  app.use(corsFor(config.corsOrigins));
+  app.use(inSequence([...prelude, bodyParsers(config.bodyLimitBytes), inputGuard(), corsFor(config.corsOrigins)]));
   // the sandbox preview proxy declares both of its mounts itself (bare links and the /api/v1 alias)
   app.setGlobalPrefix(API_PREFIX, {
     exclude: ['metrics', 'sandbox/preview/{*rest}', `${API_PREFIX}/sandbox/preview/{*rest}`],

@@ -1,4 +1,5 @@
 export * from './cors';
+export * from './in-sequence';
 export * from './input-guard.middleware';
 export * from './json-depth';
 export * from './mutating-routes';

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { accessLineWriter } from './access-line';
 
 const VALID_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -17,6 +18,7 @@ export type RequestObserver = (req: Request, res: Response, seconds: number) => 
  * `onFinish` sees every finished response too (it runs after the route matched, so `req.route` is set).
  */
 export function requestContext(logger: Logger, onFinish?: RequestObserver) {
+  const writeLine = accessLineWriter(logger);
   return (req: Request & { id?: string }, res: Response, next: NextFunction) => {
     if (req.id !== undefined) {
       return next(); // begun already, by the `/hooks` fast lane before it handed the request on
@@ -30,18 +32,15 @@ export function requestContext(logger: Logger, onFinish?: RequestObserver) {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       onFinish?.(req, res, ms / 1e3);
       const principal = (req as { principal?: { userId: string; orgId: string } }).principal;
-      logger.info(
-        {
-          request_id: id,
-          method: req.method,
-          path: pathOf(req.originalUrl),
-          status: res.statusCode,
-          duration_ms: Math.round(ms * 10) / 10,
-          user_id: principal?.userId,
-          org_id: principal?.orgId,
-        },
-        'request',
-      );
+      writeLine({
+        request_id: id,
+        method: req.method,
+        path: pathOf(req.originalUrl),
+        status: res.statusCode,
+        duration_ms: Math.round(ms * 10) / 10,
+        user_id: principal?.userId,
+        org_id: principal?.orgId,
+      });
     });
     next();
   };
