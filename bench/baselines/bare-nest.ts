@@ -5,11 +5,11 @@
  * `PrototypedExpressAdapter` (requests born with Express's prototypes), the stock `ExpressAdapter`
  * otherwise.
  */
-import { PrototypedExpressAdapter } from '@libs/http/prototyped-express-adapter';
 import { Controller, Get, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import 'reflect-metadata';
+import { PrototypedExpressAdapter } from '../../libs/http/prototyped-express-adapter';
 
 const healthBody: unknown = JSON.parse(process.env.BENCH_HEALTH_BODY ?? '{"status":"ok"}');
 const liveBody: unknown = JSON.parse(process.env.BENCH_LIVE_BODY ?? '{"status":"ok"}');
