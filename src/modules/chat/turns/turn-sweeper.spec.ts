@@ -37,7 +37,7 @@ function setup(opts: {
       },
     } as unknown as ChatRepository,
     { expireDue: () => Promise.resolve(opts.due ?? []) } as unknown as ApprovalsRepository,
-    { isRunningHere: (id: string) => (opts.local ?? []).includes(id) } as unknown as TurnsService,
+    { isRunningHere: (t: { id: string }) => (opts.local ?? []).includes(t.id) } as unknown as TurnsService,
     {
       expired: (a: { id: string }) => (signals.push(`${a.id}:expired`), Promise.resolve()),
     } as unknown as ApprovalSignals,

@@ -89,7 +89,7 @@ export class TurnSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   /** Not run here, same deployment, owner dead (or this replica after a restart), and the conditional adopt won. */
   private async mayAdopt(turn: TurnEntity): Promise<boolean> {
     if (
-      this.turns.isRunningHere(turn.id) ||
+      this.turns.isRunningHere(turn) ||
       this.adopting.has(turn.id) ||
       !this.runtime.sameDeployment(turn.ownerInstance)
     ) {

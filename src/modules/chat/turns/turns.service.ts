@@ -28,6 +28,12 @@ export interface TurnPreflight {
 @Injectable()
 export class TurnsService {
   private readonly active = new Map<string, Promise<TurnOutcome>>();
+  /**
+   * Conversations whose turn row is being inserted here: the row is visible to the sweeper (another
+   * connection) before this process has registered the turn in `active`, and the sweeper must not
+   * take it for an orphan of this replica in between.
+   */
+  private readonly starting = new Map<string, number>();
 
   constructor(
     private readonly repo: ChatRepository,
@@ -72,12 +78,24 @@ export class TurnsService {
         ? { ...resolved.approvalDefaults, ...input.approvalDefaults }
         : resolved.approvalDefaults,
     };
-    const started = await this.insertTurn(input, agent);
-    const turn = started.turn;
-    this.events.open(turn.id);
-    const done = this.runner.run(turn, conversation, agent, security, input).finally(() => this.active.delete(turn.id));
-    this.active.set(turn.id, done);
-    return { turn, userMessage: started.userMessage, done };
+    this.starting.set(conversation.id, (this.starting.get(conversation.id) ?? 0) + 1);
+    try {
+      const started = await this.insertTurn(input, agent);
+      const turn = started.turn;
+      this.events.open(turn.id);
+      const done = this.runner
+        .run(turn, conversation, agent, security, input)
+        .finally(() => this.active.delete(turn.id));
+      this.active.set(turn.id, done);
+      return { turn, userMessage: started.userMessage, done };
+    } finally {
+      const left = (this.starting.get(conversation.id) ?? 1) - 1;
+      if (left > 0) {
+        this.starting.set(conversation.id, left);
+      } else {
+        this.starting.delete(conversation.id);
+      }
+    }
   }
 
   private async insertTurn(
@@ -112,9 +130,9 @@ export class TurnsService {
     }
   }
 
-  /** Whether this replica runs the turn now (the sweeper never adopts those). */
-  isRunningHere(turnId: string): boolean {
-    return this.active.has(turnId);
+  /** Whether this replica runs the turn now, or is starting one in its conversation (the sweeper never adopts those). */
+  isRunningHere(turn: Pick<TurnEntity, 'id' | 'conversationId'>): boolean {
+    return this.active.has(turn.id) || this.starting.has(turn.conversationId);
   }
 
   /** Sets the turn's cancel flag (any replica); the loop stops at its next check. */
