@@ -8,6 +8,13 @@ import { ConnectorConfigError, type ValidationResult } from '../connector';
 import { GitCommandError, runGit } from './git-command';
 import { checkShape, SCP_LIKE, type GitConfig, type GitCtx } from './git-config';
 
+/**
+ * git's words for refused credentials, and an HTTP 401/403 as git reports it ("The requested URL
+ * returned error: 403"); a bare "401" would also match a port or a path in the message.
+ */
+export const REJECTED_CREDENTIALS =
+  /authentication failed|could not read username|permission denied|returned error: 40[13]\b/i;
+
 const FETCH_INTERVAL_MS = 60_000;
 
 /** Where an org's bare clones live: `<UPLOAD_DIR>/git/<org id>/` (removed when the org is purged). */
@@ -124,7 +131,7 @@ export async function resolveRepo(
         throw e;
       }
       const msg = redact(e.message, c);
-      if (/authentication failed|could not read username|permission denied|403|401/i.test(e.stderr)) {
+      if (REJECTED_CREDENTIALS.test(e.stderr)) {
         throw new ConnectorConfigError('credentials', `git remote rejected the credentials: ${msg}`, { field: 'url' });
       }
       throw new ConnectorConfigError('unreachable', `cannot clone/fetch ${c.url}: ${msg}`, { field: 'url' });

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectorContext, rejectsWith } from '../../../test/support/connectors/connector-context';
 import { ConnectorConfigError, GraphEdgeInput, GraphNodeInput, ToolExecutionError } from '../connector';
+import { REJECTED_CREDENTIALS } from './git-repo';
 import { GitConfig, gitConnector } from './git.connector';
 
 const ctx = (config: GitConfig) => connectorContext(config, { sourceName: 'repo' });
@@ -274,6 +275,27 @@ describe('git connector on a real repository built by the test', () => {
       );
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
+
+describe('REJECTED_CREDENTIALS', () => {
+  it("reads git's refusals and HTTP 401/403, not digits that happen to be in a port or a path", () => {
+    for (const refused of [
+      'fatal: Authentication failed for https://h/r.git',
+      "fatal: could not read Username for 'https://h': terminal prompts disabled",
+      'git@h: Permission denied (publickey).',
+      'fatal: unable to access https://h/r.git/: The requested URL returned error: 403',
+      'fatal: unable to access https://h/r.git/: The requested URL returned error: 401',
+    ]) {
+      expect(REJECTED_CREDENTIALS.test(refused)).toBe(true);
+    }
+    for (const other of [
+      'fatal: unable to access http://127.0.0.1:40137/repo.git/: Failed to connect',
+      'fatal: unable to access http://127.0.0.1:34013/r/: The requested URL returned error: 302',
+      'fatal: repository http://h/401/repo.git not found',
+    ]) {
+      expect(REJECTED_CREDENTIALS.test(other)).toBe(false);
     }
   });
 });
