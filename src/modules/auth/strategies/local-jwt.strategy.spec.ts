@@ -23,6 +23,16 @@ function session(claims: Record<string, unknown> = {}, opts: { alg?: string; iss
     .setExpirationTime(opts.exp ?? now() + 600);
 }
 
+/** Correctly signed, but without the session claims (`tv`, `jti`) of this build's tokens. */
+function signedWithoutSession(): Promise<string> {
+  return new SignJWT({ org_id: 'org-1' })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('user-1')
+    .setIssuer(LOCAL_ISSUER)
+    .setExpirationTime('1h')
+    .sign(key);
+}
+
 function setup() {
   const principals = { forLocalToken: jest.fn(async (c: { sub: string }) => ({ userId: c.sub })) };
   const strategy = new LocalJwtStrategy(
@@ -90,12 +100,7 @@ describe('LocalJwtStrategy (passport-jwt, HS256 pinned)', () => {
 
   it('a correctly signed token without tv/jti (older build) → session_revoked', async () => {
     const { principals, run } = setup();
-    const noTv = await new SignJWT({ org_id: 'org-1' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject('user-1')
-      .setIssuer(LOCAL_ISSUER)
-      .setExpirationTime('1h')
-      .sign(key);
+    const noTv = await signedWithoutSession();
     const { req, result } = run(noTv);
     expect((await refusal(result)).details?.reason).toBe('session_revoked');
     expect(req.authFailure).toEqual({ orgId: 'org-1', userId: 'user-1' });
@@ -144,12 +149,7 @@ describe('LocalJwtStrategy (passport-jwt, HS256 pinned)', () => {
 
     it('a signed token without tv/jti is refused with session_revoked every time', async () => {
       const { run } = setup();
-      const noTv = await new SignJWT({ org_id: 'org-1' })
-        .setProtectedHeader({ alg: 'HS256' })
-        .setSubject('user-1')
-        .setIssuer(LOCAL_ISSUER)
-        .setExpirationTime('1h')
-        .sign(key);
+      const noTv = await signedWithoutSession();
       for (let i = 0; i < 2; i++) {
         const { req, result } = run(noTv);
         expect((await refusal(result)).details?.reason).toBe('session_revoked');
