@@ -2,6 +2,7 @@
 import './register-paths';
 import 'reflect-metadata';
 import { AppConfig, ConfigValidationError } from '@libs/config';
+import { applyV8Tuning } from './v8-tuning';
 
 async function main() {
   let config: AppConfig;
@@ -14,6 +15,7 @@ async function main() {
     }
     throw err;
   }
+  applyV8Tuning(config);
   // the application graph is loaded only after the configuration is known to be valid
   const { createApp, installGracefulShutdown } = await import('./bootstrap');
   const { app, logger } = await createApp(config);

@@ -5,6 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppConfig, ConfigValidationError } from '@libs/config';
 import { createRootLogger, PinoNestLogger } from '@libs/logging';
 import { AppModule } from './app.module';
+import { applyV8Tuning } from './v8-tuning';
 
 /**
  * Background worker: boots the same modules as the API without an HTTP listener. The ingestion
@@ -27,6 +28,7 @@ async function main() {
     }
     throw err;
   }
+  applyV8Tuning(config);
   const logger = createRootLogger(config.logLevel);
   const app = await NestFactory.createApplicationContext(AppModule.forRoot(config), {
     logger: new PinoNestLogger(logger),

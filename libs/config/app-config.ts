@@ -109,6 +109,8 @@ export class AppConfig {
   readonly nodeEnv: 'development' | 'test' | 'production';
   readonly port: number;
   readonly host: string;
+  /** V8's `--heap-growing-percent` (0: V8's own), applied by the entry points (src/main.ts, src/worker.ts) */
+  readonly heapGrowingPercent: number;
   readonly publicBaseUrl: string;
   readonly frontendUrl: string;
   readonly corsOrigins: string[];
@@ -372,6 +374,7 @@ export class AppConfig {
     this.nodeEnv = s('NODE_ENV') as AppConfig['nodeEnv'];
     this.port = n('PORT');
     this.host = s('HOST');
+    this.heapGrowingPercent = n('V8_HEAP_GROWING_PERCENT');
     this.publicBaseUrl = s('PUBLIC_BASE_URL').replace(/\/$/, '');
     this.frontendUrl = s('FRONTEND_URL').replace(/\/$/, '');
     this.corsOrigins = l('CORS_ORIGINS').length ? l('CORS_ORIGINS') : [this.frontendUrl];

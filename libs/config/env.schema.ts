@@ -28,6 +28,15 @@ export const ENV_VARS: readonly EnvVar[] = [
   { name: 'PORT', kind: 'int', default: '8080', min: 1, max: 65535, description: 'HTTP port.' },
   { name: 'HOST', kind: 'string', default: '0.0.0.0', description: 'Interface the HTTP server binds to.' },
   {
+    name: 'V8_HEAP_GROWING_PERCENT',
+    kind: 'int',
+    default: '20',
+    min: 0,
+    max: 400,
+    description:
+      "How far V8 lets the heap grow past the live data after a full collection, in percent (V8's `--heap-growing-percent`, set at boot). Lower keeps the process smaller for a little more collection work; `0` leaves V8's own factor (up to 4×). See docs/decisions/0014-v8-heap-growing.md.",
+  },
+  {
     name: 'PUBLIC_BASE_URL',
     kind: 'url',
     default: 'http://localhost:8080',

@@ -48,22 +48,21 @@ export async function spawnApiProcess(
   } = {},
 ): Promise<SpawnedApi> {
   const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', join(ROOT, 'test/support/swc-register.js'), join(ROOT, opts.entry ?? 'src/main.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-        ...env,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const entry = opts.entry ?? 'src/main.ts';
+  // a built entry runs as `npm start` runs it: without the TypeScript hook (and its compiler) loaded
+  const preload = entry.endsWith('.ts') ? ['-r', join(ROOT, 'test/support/swc-register.js')] : [];
+  const child: ChildProcess = spawn(process.execPath, [...preload, join(ROOT, entry)], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      ...env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   const drained = collectOutputLines([child.stdout, child.stderr], lines, 200);
   let exited: number | null | undefined;
