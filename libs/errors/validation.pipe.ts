@@ -1,5 +1,6 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe, type Type } from '@nestjs/common';
 import { ValidationException } from './app.exception';
+import { memoizeTargetValidationMetadatas } from './validation-metadata-memo';
 
 function flatten(errors: ValidationError[], prefix = ''): { field: string; errors: string[] }[] {
   return errors.flatMap((e) => {
@@ -84,6 +85,7 @@ class QueryRememberingValidationPipe extends ValidationPipe {
 
 /** Global pipe: unknown fields are rejected, every failure is a 400 `validation_failed` with per-field details. */
 export function createValidationPipe(): ValidationPipe {
+  memoizeTargetValidationMetadatas();
   return new QueryRememberingValidationPipe({
     transform: true,
     whitelist: true,

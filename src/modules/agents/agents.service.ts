@@ -9,6 +9,7 @@ import { AgentEntity } from './agent.entity';
 import { AgentUsagePort, type ResolvedAgent } from './agents.contract';
 import { AgentsRepository, DuplicateAgentNameError } from './agents.repository';
 import type { AgentDto, CreateAgentDto, ListAgentsQuery, UpdateAgentDto } from './dto/agent.dto';
+import { ResolvedAgentsCache } from './resolved-agents-cache';
 
 export const DEFAULT_AGENT_NAME = 'default';
 
@@ -20,6 +21,7 @@ export class AgentsService {
     private readonly repo: AgentsRepository,
     private readonly config: AppConfig,
     private readonly realms: RealmCheck,
+    private readonly resolved: ResolvedAgentsCache,
     @Optional() private readonly usage?: AgentUsagePort,
   ) {}
 
@@ -27,9 +29,9 @@ export class AgentsService {
    * For the chat loop and other runners: the agent by id or name (case-insensitive), the org's
    * `default` agent when omitted. Throws NotFoundException (404) for an unknown agent.
    */
-  async resolve(orgId: string, agentIdOrName?: string | null): Promise<ResolvedAgent> {
-    const a = await this.find(orgId, agentIdOrName || DEFAULT_AGENT_NAME);
-    return toResolved(a);
+  resolve(orgId: string, agentIdOrName?: string | null): Promise<ResolvedAgent> {
+    const idOrName = agentIdOrName || DEFAULT_AGENT_NAME;
+    return this.resolved.get(orgId, idOrName, async () => toResolved(await this.find(orgId, idOrName)));
   }
 
   async list(p: Principal, query: ListAgentsQuery): Promise<Page<AgentDto>> {
@@ -64,6 +66,7 @@ export class AgentsService {
         builtin: false,
         createdBy: p.userId,
       });
+      await this.resolved.changed(p.orgId);
       return toDto(a);
     } catch (err) {
       if (err instanceof DuplicateAgentNameError) {
@@ -115,7 +118,9 @@ export class AgentsService {
       a.maxIterations = dto.max_iterations;
     }
     try {
-      return toDto(await this.repo.save(a));
+      const saved = await this.repo.save(a);
+      await this.resolved.changed(p.orgId);
+      return toDto(saved);
     } catch (err) {
       if (err instanceof DuplicateAgentNameError) {
         throw nameTaken(a.name);
@@ -136,6 +141,7 @@ export class AgentsService {
     if (!(await this.repo.delete(p.orgId, a.id))) {
       throw new NotFoundException('Agent');
     }
+    await this.resolved.changed(p.orgId);
   }
 
   private async find(orgId: string, idOrName: string): Promise<AgentEntity> {

@@ -124,6 +124,7 @@ function concerns(p: Principal, c: PrincipalChange): boolean {
     case 'session':
       return c.id === p.session?.id;
     case 'hook_trigger':
+    case 'agent':
       return false;
   }
 }

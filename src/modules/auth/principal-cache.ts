@@ -97,7 +97,8 @@ export class PrincipalCache implements OnModuleInit, OnModuleDestroy {
         this.loggedOut.delete(change.id);
         break;
       case 'hook_trigger':
-        break; // not a caller this cache holds (HookTriggers in the webhooks module drops it)
+      case 'agent':
+        break; // not a caller this cache holds (HookTriggers and ResolvedAgentsCache drop these)
     }
   }
 
