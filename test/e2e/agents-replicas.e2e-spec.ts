@@ -1,0 +1,77 @@
+import { registerOwner, TestUser } from '../factories/users';
+import { startTestApp, TestApp } from '../setup/test-app';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
+import { spawnApiProcess, SpawnedApi } from '../support/spawn-api';
+import { api, eventually, openSse } from './chat-helpers';
+
+/**
+ * Agents are cached per replica (ResolvedAgentsCache): an edit or deletion on one process must reach
+ * the turns another process starts, through the PrincipalChanges announcement (pub/sub).
+ */
+describe('agents across replicas: an edit or a deletion on one process applies to the next turn on another', () => {
+  let t: TestApp;
+  let child: SpawnedApi;
+  let fake: FakeOpenAI;
+  let u: TestUser;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAI();
+    t = await startTestApp(fake.apiEnv);
+    child = await spawnApiProcess({ MIGRATIONS_RUN: 'false', ...fake.apiEnv });
+    u = await registerOwner(t, 'agentrep');
+  }, 120_000);
+  afterAll(async () => {
+    await child?.kill(0);
+    await t?.close();
+    await fake?.close();
+  });
+
+  /** Sends a message on the child process; resolves with the system prompt the model was given (or the refusal). */
+  async function turnOnChild(agent: string): Promise<{ status: number; system?: string }> {
+    const conv = await api(child.baseUrl, 'POST', '/chat/conversations', u.auth, { title: 'replicas', agent });
+    expect(conv.status).toBe(201);
+    fake.reset();
+    fake.setDefault({ text: 'ok' });
+    const s = await openSse(`${child.baseUrl}/api/v1/chat/conversations/${conv.body.id}/messages`, {
+      headers: u.auth,
+      body: { content: 'hello' },
+    });
+    if (s.status !== 200) {
+      return { status: s.status };
+    }
+    await s.waitFor((e) => e.event === 'message_end');
+    const messages = fake.requests[0]?.body?.messages as { role: string; content: unknown }[];
+    return { status: 200, system: JSON.stringify(messages.filter((m) => m.role === 'system')) };
+  }
+
+  it('the child uses the new system prompt once the edit is announced, and refuses a deleted agent', async () => {
+    const created = await api(t.baseUrl, 'POST', '/agents', u.auth, { name: 'writer', system_prompt: 'PROMPT-ONE' });
+    expect(created.status).toBe(201);
+    expect((await turnOnChild('writer')).system).toContain('PROMPT-ONE'); // now cached on the child
+
+    const edited = await api(t.baseUrl, 'PATCH', `/agents/${created.body.id}`, u.auth, { system_prompt: 'PROMPT-TWO' });
+    expect(edited.status).toBe(200);
+    const next = await eventually(async () => {
+      const r = await turnOnChild('writer');
+      return r.system?.includes('PROMPT-TWO') ? r : undefined;
+    }, 3_000);
+    expect(next.system).not.toContain('PROMPT-ONE');
+
+    // a conversation on the child whose agent the child has cached; the agent is deleted on the other process
+    const conv = await api(child.baseUrl, 'POST', '/chat/conversations', u.auth, { title: 'x', agent: 'writer' });
+    expect(conv.status).toBe(201);
+    expect((await api(t.baseUrl, 'DELETE', `/agents/${created.body.id}`, u.auth)).status).toBe(204);
+    const refused = await eventually(async () => {
+      const r = await openSse(`${child.baseUrl}/api/v1/chat/conversations/${conv.body.id}/messages`, {
+        headers: u.auth,
+        body: { content: 'hello' },
+      });
+      if (r.status === 200) {
+        await r.waitFor((e) => e.event === 'message_end');
+        return undefined;
+      }
+      return r;
+    }, 3_000);
+    expect(refused.status).toBe(404);
+  }, 60_000);
+});
