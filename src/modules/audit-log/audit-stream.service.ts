@@ -125,6 +125,7 @@ function concerns(p: Principal, c: PrincipalChange): boolean {
       return c.id === p.session?.id;
     case 'hook_trigger':
     case 'agent':
+    case 'org_settings':
       return false;
   }
 }

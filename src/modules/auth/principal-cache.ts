@@ -98,6 +98,7 @@ export class PrincipalCache implements OnModuleInit, OnModuleDestroy {
         break;
       case 'hook_trigger':
       case 'agent':
+      case 'org_settings':
         break; // not a caller this cache holds (HookTriggers and ResolvedAgentsCache drop these)
     }
   }

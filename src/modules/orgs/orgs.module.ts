@@ -4,6 +4,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { InviteEntity } from './invite.entity';
 import { InvitesRepository } from './invites.repository';
 import { InvitesService } from './invites.service';
+import { OrgSettingsCache } from './org-settings-cache';
 import { OrganizationEntity } from './organization.entity';
 import { OrgsRepository } from './orgs.repository';
 import { PasswordResetEntity } from './password-reset.entity';
@@ -17,7 +18,14 @@ import { UsersRepository } from './users.repository';
     TypeOrmModule.forFeature([OrganizationEntity, UserEntity, InviteEntity, PasswordResetEntity]),
     PrincipalChangesModule,
   ],
-  providers: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService, PasswordResetsRepository],
+  providers: [
+    OrgsRepository,
+    OrgSettingsCache,
+    UsersRepository,
+    InvitesRepository,
+    InvitesService,
+    PasswordResetsRepository,
+  ],
   exports: [OrgsRepository, UsersRepository, InvitesRepository, InvitesService, PasswordResetsRepository],
 })
 export class OrgsModule {}

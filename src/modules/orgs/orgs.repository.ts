@@ -3,6 +3,7 @@ import { TransactionHost } from '@libs/database/transaction';
 import { Page, PageQuery, paginate } from '@libs/pagination';
 import { Injectable } from '@nestjs/common';
 import type { Repository } from 'typeorm';
+import { OrgSettingsCache } from './org-settings-cache';
 import { OrganizationEntity } from './organization.entity';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -29,6 +30,7 @@ export class OrgsRepository {
   constructor(
     private readonly txHost: TransactionHost,
     private readonly changes: PrincipalChanges,
+    private readonly settingsCache: OrgSettingsCache,
   ) {}
 
   private get repo(): Repository<OrganizationEntity> {
@@ -59,11 +61,19 @@ export class OrgsRepository {
     return this.repo.save(this.repo.create(data));
   }
 
-  /** The settings document (JSONB) with the names, or null for an unknown org. */
-  async findSettings(id: string): Promise<OrgSettingsRow | null> {
+  /**
+   * The settings document (JSONB) with the names, or null for an unknown org. Outside a transaction
+   * it comes from the replica's OrgSettingsCache (frozen: copy before editing); inside one, from
+   * the transaction.
+   */
+  findSettings(id: string): Promise<OrgSettingsRow | null> {
     if (!UUID.test(id)) {
-      return null;
+      return Promise.resolve(null);
     }
+    return this.txHost.inTransaction ? this.readSettings(id) : this.settingsCache.get(id, () => this.readSettings(id));
+  }
+
+  private async readSettings(id: string): Promise<OrgSettingsRow | null> {
     const rows = (await this.txHost.tx.query(
       `SELECT id, name, display_name, settings FROM organizations WHERE id = $1`,
       [id],
@@ -88,6 +98,7 @@ export class OrgsRepository {
       `UPDATE organizations SET settings = $2::jsonb, display_name = $3, updated_at = now() WHERE id = $1`,
       [id, JSON.stringify(settings), displayName],
     );
+    await this.settingsCache.changed(id);
   }
 
   /** Deleted orgs are left out unless `deleted` is true (then only they are listed). */

@@ -6,39 +6,22 @@ import { Injectable } from '@nestjs/common';
 import { SettingsRepository } from './settings.repository';
 import type { StoredSettings } from './settings.types';
 
-const FEATURE_CACHE_TTL_MS = 3000;
-
 /**
  * What other modules read of an org's settings, without the settings rules: the per-org feature
- * overrides (`FeatureOverridesPort`, cached briefly; local writes call `forget`) and the org's LLM
- * configuration with the decrypted key (`OrgLlmConfigPort`).
+ * overrides (`FeatureOverridesPort`) and the org's LLM configuration with the decrypted key
+ * (`OrgLlmConfigPort`). The settings document comes from the orgs module's OrgSettingsCache, which
+ * every replica drops when the settings are written.
  */
 @Injectable()
 export class OrgSettingsReader implements FeatureOverridesPort, OrgLlmConfigPort {
-  private readonly featureCache = new Map<string, { at: number; value: Partial<Record<FeatureFlag, boolean>> }>();
-
   constructor(
     private readonly repo: SettingsRepository,
     private readonly secrets: SecretBox,
   ) {}
 
   async overrides(orgId: string): Promise<Partial<Record<FeatureFlag, boolean>>> {
-    const hit = this.featureCache.get(orgId);
-    if (hit && Date.now() - hit.at < FEATURE_CACHE_TTL_MS) {
-      return hit.value;
-    }
     const row = await this.repo.find(orgId);
-    const value = cleanOverrides(row?.settings.features);
-    this.featureCache.set(orgId, { at: Date.now(), value });
-    if (this.featureCache.size > 10000) {
-      this.featureCache.clear();
-    }
-    return value;
-  }
-
-  /** Drops the cached overrides of an org (after a local write). */
-  forget(orgId: string): void {
-    this.featureCache.delete(orgId);
+    return cleanOverrides(row?.settings.features);
   }
 
   /** The org's own LLM configuration with the decrypted key, or undefined (→ env / offline). */

@@ -42,7 +42,6 @@ function setup(settings: StoredSettings = {}, installDefaults: Record<string, bo
     ...installDefaults,
   };
   const audit = { record: jest.fn(() => Promise.resolve()) };
-  const reader = { forget: jest.fn() };
   const realms = { assertExists: jest.fn(() => Promise.resolve()) };
   const llmFactory = {
     envConfig: () => ({ config: { provider: 'builtin' }, source: 'builtin' }),
@@ -56,14 +55,13 @@ function setup(settings: StoredSettings = {}, installDefaults: Record<string, bo
     { defaults: () => defaults } as never,
     llmFactory as never,
     realms as never,
-    reader as never,
   );
-  return { svc, repo, audit, reader, realms };
+  return { svc, repo, audit, realms };
 }
 
 describe('SettingsService merge rules', () => {
   it('a general update keeps keys it does not name and merges security per effect', async () => {
-    const { svc, repo, reader } = setup({
+    const { svc, repo } = setup({
       timezone: 'Europe/Paris',
       custom: 1,
       security: { approval_defaults: { write: 'deny' }, approval_timeout_secs: 60 },
@@ -78,7 +76,6 @@ describe('SettingsService merge rules', () => {
       security: { approval_defaults: { write: 'deny', destructive: 'deny' }, approval_timeout_secs: 60 },
     });
     expect(dto.display_name).toBe('Acme Inc');
-    expect(reader.forget).toHaveBeenCalledWith(ORG);
   });
 
   it('checks default_realm through the realm check', async () => {

@@ -12,7 +12,7 @@ import type { LlmSettingsDto, LlmSettingsUpdateDto, LlmTestDto, LlmTestResultDto
 import type { OrgSettingsDto, OrgSettingsUpdateDto } from './dto/org-settings.dto';
 import type { SecuritySettingsDto, SecuritySettingsUpdateDto } from './dto/security-settings.dto';
 import { decideLlmKey, type LlmKeyDecision } from './llm-key';
-import { cleanOverrides, OrgSettingsReader } from './org-settings.reader';
+import { cleanOverrides } from './org-settings.reader';
 import { RealmCheck } from './realm-check';
 import { SettingsRepository, type OrgSettingsRow } from './settings.repository';
 import {
@@ -51,7 +51,6 @@ export class SettingsService {
     private readonly flags: FeatureFlagService,
     private readonly llmFactory: ConfiguredLlmProviderFactory,
     private readonly realms: RealmCheck,
-    private readonly reader: OrgSettingsReader,
   ) {}
 
   // ---------------------------------------------------------------- general
@@ -84,7 +83,6 @@ export class SettingsService {
     if (!row) {
       throw new NotFoundException('Organization');
     }
-    this.reader.forget(p.orgId);
     await this.record(p, 'settings.update', { changes: dto }, meta);
     return this.toOrgSettingsDto(row);
   }
@@ -295,7 +293,6 @@ export class SettingsService {
     if (!row) {
       throw new NotFoundException('Organization');
     }
-    this.reader.forget(p.orgId);
     const result = this.toFeaturesDto(row.settings.features);
     await this.record(
       p,

@@ -5,10 +5,11 @@ import { spawnApiProcess, SpawnedApi } from '../support/spawn-api';
 import { api, eventually, openSse } from './chat-helpers';
 
 /**
- * Agents are cached per replica (ResolvedAgentsCache): an edit or deletion on one process must reach
- * the turns another process starts, through the PrincipalChanges announcement (pub/sub).
+ * Agents (ResolvedAgentsCache) and org settings (OrgSettingsCache) are cached per replica: a change
+ * on one process must reach the next request on another, through the PrincipalChanges announcement
+ * (pub/sub), well before the caches' 30 s TTL.
  */
-describe('agents across replicas: an edit or a deletion on one process applies to the next turn on another', () => {
+describe('replica caches: a change on one process applies to the next request on another', () => {
   let t: TestApp;
   let child: SpawnedApi;
   let fake: FakeOpenAI;
@@ -73,5 +74,21 @@ describe('agents across replicas: an edit or a deletion on one process applies t
       return r;
     }, 3_000);
     expect(refused.status).toBe(404);
+  }, 60_000);
+
+  it("the org's settings: a security change on one process is what the other reports and applies next", async () => {
+    const read = async () => (await api(child.baseUrl, 'GET', '/settings/security', u.auth)).body;
+    expect((await read()).approval_timeout_secs).not.toBe(123); // now cached on the child
+    const patched = await api(t.baseUrl, 'PATCH', '/settings/security', u.auth, { approval_timeout_secs: 123 });
+    expect(patched.status).toBe(200);
+    await eventually(async () => (await read()).approval_timeout_secs === 123, 3_000);
+    // a feature turned off on one process is refused by the other
+    expect((await api(child.baseUrl, 'GET', '/rag/documents', u.auth)).status).toBe(200);
+    expect((await api(t.baseUrl, 'PATCH', '/settings/features', u.auth, { rag: false })).status).toBe(200);
+    const refused = await eventually(async () => {
+      const r = await api(child.baseUrl, 'GET', '/rag/documents', u.auth);
+      return r.status === 404 ? r : undefined;
+    }, 3_000);
+    expect(refused.body.error.code).toBe('feature_disabled');
   }, 60_000);
 });

@@ -1,0 +1,82 @@
+import type { PrincipalChange, PrincipalChanges } from './principal-changes';
+
+interface Entry<V> {
+  value: V;
+  /** what an announcement names to drop the entry (an org id, say) */
+  tag: string;
+  expiresAt: number;
+}
+
+/**
+ * A replica's cache of rows that change rarely and are read on hot paths, kept correct across
+ * replicas by PrincipalChanges: `listen` maps each announcement to the tag it drops (or none), a gap
+ * in announcements (the subscriber reconnected) drops everything, an entry lives at most `ttlMs`
+ * (an announcement lost with Redis), and a load that overlaps any drop is not kept. Values are
+ * deep-frozen: callers copy, never edit. Failed loads are not cached.
+ */
+export class AnnouncedCache<V> {
+  private readonly entries = new Map<string, Entry<V>>();
+  /** bumped on every drop, so a load that started before a change is not kept after it */
+  private generation = 0;
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** Subscribes to the announcements; resolves with the unsubscribe function once subscribed. */
+  listen(
+    changes: PrincipalChanges,
+    tagOf: (change: PrincipalChange) => string | undefined,
+  ): Promise<() => Promise<void>> {
+    return changes.listen(
+      (change) => {
+        const tag = tagOf(change);
+        if (tag !== undefined) {
+          this.drop(tag);
+        }
+      },
+      () => this.clear(),
+    );
+  }
+
+  async get(key: string, tag: string, load: () => Promise<V>): Promise<V> {
+    const hit = this.entries.get(key);
+    if (hit && hit.expiresAt > Date.now()) {
+      return hit.value;
+    }
+    const generation = this.generation;
+    const value = deepFreeze(await load());
+    if (generation === this.generation) {
+      if (this.entries.size >= this.maxEntries) {
+        this.entries.delete(this.entries.keys().next().value as string);
+      }
+      this.entries.set(key, { value, tag, expiresAt: Date.now() + this.ttlMs });
+    }
+    return value;
+  }
+
+  drop(tag: string): void {
+    this.generation++;
+    for (const [key, e] of this.entries) {
+      if (e.tag === tag) {
+        this.entries.delete(key);
+      }
+    }
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) {
+      deepFreeze(v);
+    }
+  }
+  return value;
+}
