@@ -1,21 +1,39 @@
 import { AnnouncedCache } from './announced-cache';
 import type { PrincipalChange, PrincipalChanges } from './principal-changes';
 
+/** A cache dropped by `org` announcements, as the caches of the agents and orgs modules are. */
+class OrgCache extends AnnouncedCache<{ v: number; list: number[] }> {
+  constructor(changes: PrincipalChanges, maxEntries?: number) {
+    super(changes, 30_000, maxEntries);
+  }
+  protected tagOf(change: PrincipalChange): string | undefined {
+    return change.kind === 'org' ? change.id : undefined;
+  }
+  get(key: string, org: string, load: () => Promise<{ v: number; list: number[] }>) {
+    return this.through(key, org, load);
+  }
+}
+
+async function setup(maxEntries?: number) {
+  let hear: (c: PrincipalChange) => void = () => undefined;
+  let gap: () => void = () => undefined;
+  const changes = {
+    listen: async (l: (c: PrincipalChange) => void, onGap: () => void) => {
+      hear = l;
+      gap = onGap;
+      return async () => undefined;
+    },
+  } as unknown as PrincipalChanges;
+  const cache = new OrgCache(changes, maxEntries);
+  await cache.onModuleInit();
+  return { cache, hear: (c: PrincipalChange) => hear(c), gap: () => gap() };
+}
+
 describe('AnnouncedCache', () => {
   it('drops the entries of the tag an announcement names, and everything after a gap', async () => {
-    let hear: (c: PrincipalChange) => void = () => undefined;
-    let gap: () => void = () => undefined;
-    const changes = {
-      listen: async (l: (c: PrincipalChange) => void, onGap: () => void) => {
-        hear = l;
-        gap = onGap;
-        return async () => undefined;
-      },
-    } as unknown as PrincipalChanges;
-    const cache = new AnnouncedCache<{ v: number }>(30_000);
-    await cache.listen(changes, (c) => (c.kind === 'org' ? c.id : undefined));
+    const { cache, hear, gap } = await setup();
     let n = 0;
-    const load = async () => ({ v: ++n });
+    const load = async () => ({ v: ++n, list: [] });
     await cache.get('a1', 'orgA', load);
     await cache.get('b1', 'orgB', load);
     hear({ kind: 'user', id: 'orgA' }); // not mapped to a tag: nothing dropped
@@ -28,7 +46,7 @@ describe('AnnouncedCache', () => {
   });
 
   it('keeps at most maxEntries, evicting the oldest, and freezes what it keeps', async () => {
-    const cache = new AnnouncedCache<{ v: number; list: number[] }>(30_000, 2);
+    const { cache } = await setup(2);
     const load = (v: number) => async () => ({ v, list: [v] });
     const first = await cache.get('k1', 't', load(1));
     expect(Object.isFrozen(first) && Object.isFrozen(first.list)).toBe(true);

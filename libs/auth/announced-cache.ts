@@ -1,3 +1,4 @@
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import type { PrincipalChange, PrincipalChanges } from './principal-changes';
 
 interface Entry<V> {
@@ -9,29 +10,32 @@ interface Entry<V> {
 
 /**
  * A replica's cache of rows that change rarely and are read on hot paths, kept correct across
- * replicas by PrincipalChanges: `listen` maps each announcement to the tag it drops (or none), a gap
+ * replicas by PrincipalChanges: `tagOf` maps each announcement to the tag it drops (or none), a gap
  * in announcements (the subscriber reconnected) drops everything, an entry lives at most `ttlMs`
  * (an announcement lost with Redis), and a load that overlaps any drop is not kept. Values are
- * deep-frozen: callers copy, never edit. Failed loads are not cached.
+ * deep-frozen: callers copy, never edit. Failed loads are not cached. A subclass is a provider of
+ * the module that owns the rows (it announces their changes through `changes`).
  */
-export class AnnouncedCache<V> {
+export abstract class AnnouncedCache<V> implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(this.constructor.name);
   private readonly entries = new Map<string, Entry<V>>();
+  private stopListening: (() => Promise<void>) | undefined;
   /** bumped on every drop, so a load that started before a change is not kept after it */
   private generation = 0;
 
-  constructor(
+  protected constructor(
+    protected readonly changes: PrincipalChanges,
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
   ) {}
 
-  /** Subscribes to the announcements; resolves with the unsubscribe function once subscribed. */
-  listen(
-    changes: PrincipalChanges,
-    tagOf: (change: PrincipalChange) => string | undefined,
-  ): Promise<() => Promise<void>> {
-    return changes.listen(
+  /** The tag an announcement drops, or undefined when it concerns nothing this cache holds. */
+  protected abstract tagOf(change: PrincipalChange): string | undefined;
+
+  async onModuleInit(): Promise<void> {
+    this.stopListening = await this.changes.listen(
       (change) => {
-        const tag = tagOf(change);
+        const tag = this.tagOf(change);
         if (tag !== undefined) {
           this.drop(tag);
         }
@@ -40,7 +44,11 @@ export class AnnouncedCache<V> {
     );
   }
 
-  async get(key: string, tag: string, load: () => Promise<V>): Promise<V> {
+  async onModuleDestroy(): Promise<void> {
+    await this.stopListening?.().catch((err: Error) => this.logger.warn(err.message));
+  }
+
+  protected async through(key: string, tag: string, load: () => Promise<V>): Promise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > Date.now()) {
       return hit.value;
@@ -56,7 +64,7 @@ export class AnnouncedCache<V> {
     return value;
   }
 
-  drop(tag: string): void {
+  private drop(tag: string): void {
     this.generation++;
     for (const [key, e] of this.entries) {
       if (e.tag === tag) {
@@ -65,7 +73,7 @@ export class AnnouncedCache<V> {
     }
   }
 
-  clear(): void {
+  private clear(): void {
     this.generation++;
     this.entries.clear();
   }

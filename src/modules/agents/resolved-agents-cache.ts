@@ -1,6 +1,6 @@
 import { AnnouncedCache } from '@libs/auth/announced-cache';
-import { PrincipalChanges } from '@libs/auth/principal-changes';
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { PrincipalChanges, type PrincipalChange } from '@libs/auth/principal-changes';
+import { Injectable } from '@nestjs/common';
 import type { ResolvedAgent } from './agents.contract';
 
 /**
@@ -10,21 +10,13 @@ import type { ResolvedAgent } from './agents.contract';
  * commits) or the org does (`org`); see AnnouncedCache for the TTL and the overlap rule.
  */
 @Injectable()
-export class ResolvedAgentsCache implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(ResolvedAgentsCache.name);
-  private readonly cache = new AnnouncedCache<ResolvedAgent>(30_000);
-  private stopListening: (() => Promise<void>) | undefined;
-
-  constructor(private readonly changes: PrincipalChanges) {}
-
-  async onModuleInit(): Promise<void> {
-    this.stopListening = await this.cache.listen(this.changes, (change) =>
-      change.kind === 'agent' || change.kind === 'org' ? change.id : undefined,
-    );
+export class ResolvedAgentsCache extends AnnouncedCache<ResolvedAgent> {
+  constructor(changes: PrincipalChanges) {
+    super(changes, 30_000);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.stopListening?.().catch((err: Error) => this.logger.warn(err.message));
+  protected tagOf(change: PrincipalChange): string | undefined {
+    return change.kind === 'agent' || change.kind === 'org' ? change.id : undefined;
   }
 
   /** Announces, after the surrounding transaction commits, that an agent of the org changed. */
@@ -34,6 +26,6 @@ export class ResolvedAgentsCache implements OnModuleInit, OnModuleDestroy {
 
   /** The cached agent, or else `load`'s. Names are matched case-insensitively, as the store does. */
   get(orgId: string, idOrName: string, load: () => Promise<ResolvedAgent>): Promise<ResolvedAgent> {
-    return this.cache.get(`${orgId}\u0000${idOrName.toLowerCase()}`, orgId, load);
+    return this.through(`${orgId}\u0000${idOrName.toLowerCase()}`, orgId, load);
   }
 }

@@ -1,6 +1,6 @@
 import { AnnouncedCache } from '@libs/auth/announced-cache';
-import { PrincipalChanges } from '@libs/auth/principal-changes';
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { PrincipalChanges, type PrincipalChange } from '@libs/auth/principal-changes';
+import { Injectable } from '@nestjs/common';
 import type { OrgSettingsRow } from './orgs.repository';
 
 /**
@@ -10,21 +10,13 @@ import type { OrgSettingsRow } from './orgs.repository';
  * see AnnouncedCache for the TTL and the overlap rule.
  */
 @Injectable()
-export class OrgSettingsCache implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(OrgSettingsCache.name);
-  private readonly cache = new AnnouncedCache<OrgSettingsRow | null>(30_000);
-  private stopListening: (() => Promise<void>) | undefined;
-
-  constructor(private readonly changes: PrincipalChanges) {}
-
-  async onModuleInit(): Promise<void> {
-    this.stopListening = await this.cache.listen(this.changes, (change) =>
-      change.kind === 'org_settings' || change.kind === 'org' ? change.id : undefined,
-    );
+export class OrgSettingsCache extends AnnouncedCache<OrgSettingsRow | null> {
+  constructor(changes: PrincipalChanges) {
+    super(changes, 30_000);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.stopListening?.().catch((err: Error) => this.logger.warn(err.message));
+  protected tagOf(change: PrincipalChange): string | undefined {
+    return change.kind === 'org_settings' || change.kind === 'org' ? change.id : undefined;
   }
 
   /** Announces, after the surrounding transaction commits, that the org's settings changed. */
@@ -33,6 +25,6 @@ export class OrgSettingsCache implements OnModuleInit, OnModuleDestroy {
   }
 
   get(orgId: string, load: () => Promise<OrgSettingsRow | null>): Promise<OrgSettingsRow | null> {
-    return this.cache.get(orgId, orgId, load);
+    return this.through(orgId, orgId, load);
   }
 }
