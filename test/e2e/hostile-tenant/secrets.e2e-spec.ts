@@ -1,3 +1,4 @@
+import { OrgSettingsCache } from 'src/modules/orgs/org-settings-cache';
 import { DataSource } from 'typeorm';
 import { registerOwner, type TestUser } from '../../factories/users';
 import { startTestApp, type TestApp } from '../../setup/test-app';
@@ -194,6 +195,8 @@ describe('hostile tenant: install secrets stay with the install', () => {
       u.orgId,
       JSON.stringify({ provider: 'vllm', model: 'm', base_url: target }),
     ]);
+    // written behind the API's back: drop what this process cached of the settings, as a restart would
+    await t.app.get(OrgSettingsCache, { strict: false }).changed(u.orgId);
     const turn = await chatTurn(u);
     const err = turn.events.find((e) => e.event === 'error');
     expect(err?.data).toMatchObject({ code: 'egress_forbidden' });
