@@ -1,33 +1,30 @@
+import { fakePrincipalChanges } from '../../test/support/fake-principal-changes';
 import { AnnouncedCache } from './announced-cache';
 import type { PrincipalChange, PrincipalChanges } from './principal-changes';
 
+type Row = { v: number; list: number[] };
+
 /** A cache dropped by `org` announcements, as the caches of the agents and orgs modules are. */
-class OrgCache extends AnnouncedCache<{ v: number; list: number[] }> {
+class OrgCache extends AnnouncedCache<Row> {
   constructor(changes: PrincipalChanges, maxEntries?: number) {
     super(changes, 30_000, maxEntries);
   }
   protected tagOf(change: PrincipalChange): string | undefined {
     return change.kind === 'org' ? change.id : undefined;
   }
-  get(key: string, org: string, load: () => Promise<{ v: number; list: number[] }>) {
+  get(key: string, org: string, load: () => Promise<Row>) {
     return this.through(key, org, load);
   }
 }
 
 async function setup(maxEntries?: number) {
-  let hear: (c: PrincipalChange) => void = () => undefined;
-  let gap: () => void = () => undefined;
-  const changes = {
-    listen: async (l: (c: PrincipalChange) => void, onGap: () => void) => {
-      hear = l;
-      gap = onGap;
-      return async () => undefined;
-    },
-  } as unknown as PrincipalChanges;
-  const cache = new OrgCache(changes, maxEntries);
+  const fake = fakePrincipalChanges();
+  const cache = new OrgCache(fake.changes, maxEntries);
   await cache.onModuleInit();
-  return { cache, hear: (c: PrincipalChange) => hear(c), gap: () => gap() };
+  return { cache, hear: fake.hear, gap: fake.gap };
 }
+
+const row = (v: number) => async (): Promise<Row> => ({ v, list: [v] });
 
 describe('AnnouncedCache', () => {
   it('drops the entries of the tag an announcement names, and everything after a gap', async () => {
@@ -47,12 +44,39 @@ describe('AnnouncedCache', () => {
 
   it('keeps at most maxEntries, evicting the oldest, and freezes what it keeps', async () => {
     const { cache } = await setup(2);
-    const load = (v: number) => async () => ({ v, list: [v] });
-    const first = await cache.get('k1', 't', load(1));
+    const first = await cache.get('k1', 't', row(1));
     expect(Object.isFrozen(first) && Object.isFrozen(first.list)).toBe(true);
-    await cache.get('k2', 't', load(2));
-    await cache.get('k3', 't', load(3));
-    expect((await cache.get('k1', 't', load(10))).v).toBe(10);
-    expect((await cache.get('k3', 't', load(30))).v).toBe(3);
+    await cache.get('k2', 't', row(2));
+    await cache.get('k3', 't', row(3));
+    expect((await cache.get('k1', 't', row(10))).v).toBe(10);
+    expect((await cache.get('k3', 't', row(30))).v).toBe(3);
+  });
+
+  it('does not keep a load that a change overlapped, and forgets everything after a gap in announcements', async () => {
+    const { cache, hear, gap } = await setup();
+    let finish!: (r: Row) => void;
+    const pending = cache.get('k', 'org1', () => new Promise<Row>((r) => (finish = r)));
+    hear({ kind: 'org', id: 'org1' });
+    finish({ v: 1, list: [] }); // read before the change
+    expect((await pending).v).toBe(1);
+    expect((await cache.get('k', 'org1', row(2))).v).toBe(2);
+    gap();
+    expect((await cache.get('k', 'org1', row(3))).v).toBe(3);
+  });
+
+  it('keeps an entry at most its TTL (30 s here), and does not cache a failed load', async () => {
+    const { cache } = await setup();
+    const now = jest.spyOn(Date, 'now').mockReturnValue(1_000_000);
+    try {
+      await cache.get('k', 'org1', row(1));
+      now.mockReturnValue(1_000_000 + 29_000);
+      expect((await cache.get('k', 'org1', row(2))).v).toBe(1);
+      now.mockReturnValue(1_000_000 + 31_000);
+      expect((await cache.get('k', 'org1', row(3))).v).toBe(3);
+    } finally {
+      now.mockRestore();
+    }
+    await expect(cache.get('gone', 'org1', () => Promise.reject(new Error('404')))).rejects.toThrow('404');
+    expect((await cache.get('gone', 'org1', row(4))).v).toBe(4);
   });
 });

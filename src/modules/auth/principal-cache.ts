@@ -99,7 +99,7 @@ export class PrincipalCache implements OnModuleInit, OnModuleDestroy {
       case 'hook_trigger':
       case 'agent':
       case 'org_settings':
-        break; // not a caller this cache holds (HookTriggers and ResolvedAgentsCache drop these)
+        break; // not a caller this cache holds (HookTriggers, ResolvedAgentsCache, OrgSettingsCache drop these)
     }
   }
 

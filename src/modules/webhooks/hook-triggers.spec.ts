@@ -1,6 +1,6 @@
 import type { OrgStatusPort } from '@libs/auth/auth-strategy';
-import type { PrincipalChange, PrincipalChanges } from '@libs/auth/principal-changes';
 import type { SecretBox } from '@libs/crypto';
+import { fakePrincipalChanges } from '../../../test/support/fake-principal-changes';
 import type { HookIntake } from './hook-intake.service';
 import { HookTriggers } from './hook-triggers';
 import type { WebhooksRepository } from './webhooks.repository';
@@ -8,8 +8,6 @@ import type { WebhooksRepository } from './webhooks.repository';
 const TASK = 'task_0123456789abcdef0123456789abcdef';
 
 function setup() {
-  let listener: (c: PrincipalChange) => void = () => undefined;
-  let gap: () => void = () => undefined;
   const secrets = new Map<string, string>([[TASK, 'whsec_one']]);
   let gate: Promise<void> | undefined;
   let open: () => void = () => undefined;
@@ -27,20 +25,14 @@ function setup() {
       },
     },
   } as unknown as HookIntake;
-  const changes = {
-    listen: async (l: (c: PrincipalChange) => void, onGap: () => void) => {
-      listener = l;
-      gap = onGap;
-      return async () => undefined;
-    },
-  } as unknown as PrincipalChanges;
+  const changes = fakePrincipalChanges();
   const orgStatus = { isActive: async () => true } as unknown as OrgStatusPort;
-  const triggers = new HookTriggers({} as WebhooksRepository, intake, {} as SecretBox, orgStatus, changes);
+  const triggers = new HookTriggers({} as WebhooksRepository, intake, {} as SecretBox, orgStatus, changes.changes);
   return {
     triggers,
     secrets,
-    announce: (c: PrincipalChange) => listener(c),
-    gap: () => gap(),
+    announce: changes.hear,
+    gap: changes.gap,
     holdNextLoad: () => (gate = new Promise<void>((r) => (open = r))),
     releaseLoad: () => open(),
   };
