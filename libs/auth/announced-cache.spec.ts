@@ -13,7 +13,10 @@ class OrgCache extends AnnouncedCache<Row> {
     return change.kind === 'org' ? change.id : undefined;
   }
   get(key: string, org: string, load: () => Promise<Row>) {
-    return this.through(key, org, load);
+    return this.through(key, org, load, (r) => r.v >= 0);
+  }
+  put(key: string, org: string, value: Row) {
+    return this.remember(key, org, value);
   }
 }
 
@@ -78,5 +81,18 @@ describe('AnnouncedCache', () => {
     }
     await expect(cache.get('gone', 'org1', () => Promise.reject(new Error('404')))).rejects.toThrow('404');
     expect((await cache.get('gone', 'org1', row(4))).v).toBe(4);
+  });
+
+  it('does not keep a value its `keep` refuses (a row not found), and keeps what `remember` is given', async () => {
+    const { cache, hear } = await setup();
+    expect((await cache.get('k', 'org1', row(-1))).v).toBe(-1);
+    expect((await cache.get('k', 'org1', row(1))).v).toBe(1);
+    const kept = cache.put('new', 'org1', { v: 5, list: [5] });
+    expect(Object.isFrozen(kept) && Object.isFrozen(kept.list)).toBe(true);
+    const load = jest.fn(row(6));
+    expect((await cache.get('new', 'org1', load)).v).toBe(5);
+    expect(load).not.toHaveBeenCalled();
+    hear({ kind: 'org', id: 'org1' });
+    expect((await cache.get('new', 'org1', load)).v).toBe(6);
   });
 });

@@ -48,20 +48,40 @@ export abstract class AnnouncedCache<V> implements OnModuleInit, OnModuleDestroy
     await this.stopListening?.().catch((err: Error) => this.logger.warn(err.message));
   }
 
-  protected async through(key: string, tag: string, load: () => Promise<V>): Promise<V> {
+  /** The entry under `key`, else `load`'s value, kept unless `keep` refuses it (a row not found, say). */
+  protected async through(
+    key: string,
+    tag: string,
+    load: () => Promise<V>,
+    keep: (value: V) => boolean = () => true,
+  ): Promise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.expiresAt > Date.now()) {
       return hit.value;
     }
     const generation = this.generation;
     const value = deepFreeze(await load());
-    if (generation === this.generation) {
-      if (this.entries.size >= this.maxEntries) {
-        this.entries.delete(this.entries.keys().next().value as string);
-      }
-      this.entries.set(key, { value, tag, expiresAt: Date.now() + this.ttlMs });
+    if (generation === this.generation && keep(value)) {
+      this.insert(key, tag, value);
     }
     return value;
+  }
+
+  /**
+   * Keeps a value the caller has just written and read back (a row it created), so the next read
+   * needs no load. Only for a key no change can concern yet: a row inserted a moment ago.
+   */
+  protected remember(key: string, tag: string, value: V): V {
+    const frozen = deepFreeze(value);
+    this.insert(key, tag, frozen);
+    return frozen;
+  }
+
+  private insert(key: string, tag: string, value: V): void {
+    if (this.entries.size >= this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value as string);
+    }
+    this.entries.set(key, { value, tag, expiresAt: Date.now() + this.ttlMs });
   }
 
   private drop(tag: string): void {

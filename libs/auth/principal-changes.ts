@@ -5,10 +5,10 @@ import { Injectable, Logger, Module } from '@nestjs/common';
 /**
  * Something a verified caller depends on: a user row, an org, an API key, a session (logout), a
  * `/hooks` trigger (its secret, state or target), the agents of an org or its settings document
- * (for these two, `id` is the org's).
+ * (for these two, `id` is the org's), a chat conversation (its title, realm, archived flag or deletion).
  */
 export interface PrincipalChange {
-  kind: 'user' | 'org' | 'api_key' | 'session' | 'hook_trigger' | 'agent' | 'org_settings';
+  kind: 'user' | 'org' | 'api_key' | 'session' | 'hook_trigger' | 'agent' | 'org_settings' | 'conversation';
   id: string;
 }
 
@@ -19,11 +19,11 @@ type Listener = (change: PrincipalChange) => void;
 /**
  * Announces to every replica that a user (role, disabled, token version, deletion, password), an
  * org (disabled, purged), an API key (revoked, rotated, edited), a session (logged out) or a `/hooks`
- * trigger (rotated, paused, edited, deleted), an org's agent (created, edited, deleted) or an org's
- * settings changed, so replicas drop what they cached of it (PrincipalCache in the auth module,
- * HookTriggers in the webhooks module, ResolvedAgentsCache in the agents module, OrgSettingsCache in
- * the orgs module). Sent after the
- * change commits. Listeners of this process hear it at once; other replicas through Redis pub/sub.
+ * trigger (rotated, paused, edited, deleted), an org's agent (created, edited, deleted), an org's
+ * settings or a chat conversation (edited, deleted) changed, so replicas drop what they cached of it
+ * (PrincipalCache in the auth module, HookTriggers in the webhooks module, ResolvedAgentsCache in the
+ * agents module, OrgSettingsCache in the orgs module, ConversationsCache in the chat module).
+ * Sent after the change commits. Listeners of this process hear it at once; other replicas through Redis pub/sub.
  * Best effort: an announcement lost with Redis is bounded by the cache's TTL.
  */
 @Injectable()

@@ -1,5 +1,5 @@
 import { AuditInterceptor } from '@libs/audit/audit.interceptor';
-import { IdempotencyInterceptor } from '@libs/idempotency/idempotency.interceptor';
+import { IdempotencyInterceptor, NO_IDEMPOTENCY_METADATA } from '@libs/idempotency/idempotency.interceptor';
 import {
   applyDecorators,
   Delete as NestDelete,
@@ -21,8 +21,13 @@ const MUTATION_INTERCEPTORS = [IdempotencyInterceptor, AuditInterceptor];
  */
 function MutationInterceptors(): MethodDecorator {
   return (_target, _key, descriptor: PropertyDescriptor) => {
-    const own = (Reflect.getMetadata(INTERCEPTORS_METADATA, descriptor.value as object) as unknown[]) ?? [];
-    Reflect.defineMetadata(INTERCEPTORS_METADATA, [...MUTATION_INTERCEPTORS, ...own], descriptor.value as object);
+    const handler = descriptor.value as object;
+    const own = (Reflect.getMetadata(INTERCEPTORS_METADATA, handler) as unknown[]) ?? [];
+    // `@NoIdempotency()` below the route decorator is already set: the interceptor would only pass through
+    const mutation = Reflect.getMetadata(NO_IDEMPOTENCY_METADATA, handler)
+      ? MUTATION_INTERCEPTORS.filter((i) => i !== IdempotencyInterceptor)
+      : MUTATION_INTERCEPTORS;
+    Reflect.defineMetadata(INTERCEPTORS_METADATA, [...mutation, ...own], handler);
   };
 }
 

@@ -13,10 +13,10 @@ import { IdempotencyRepository } from './idempotency.repository';
 export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 const WAIT_STEP_MS = 50;
 const WAIT_MAX_MS = 15_000;
-const SKIP_METADATA = 'agentcy:no-idempotency';
+export const NO_IDEMPOTENCY_METADATA = 'agentcy:no-idempotency';
 
 /** Opts a POST route out (streams, whose response cannot be replayed). */
-export const NoIdempotency = () => SetMetadata(SKIP_METADATA, true);
+export const NoIdempotency = () => SetMetadata(NO_IDEMPOTENCY_METADATA, true);
 
 function stableStringify(value: unknown): string {
   if (Array.isArray(value)) {
@@ -57,7 +57,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (
       req.method !== 'POST' ||
       !key ||
-      this.reflector.getAllAndOverride<boolean>(SKIP_METADATA, [ctx.getHandler(), ctx.getClass()])
+      this.reflector.getAllAndOverride<boolean>(NO_IDEMPOTENCY_METADATA, [ctx.getHandler(), ctx.getClass()])
     ) {
       return next.handle();
     }

@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { registerOwner, TestUser } from '../factories/users';
 import { startTestApp, TestApp } from '../setup/test-app';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai-server';
@@ -5,9 +6,9 @@ import { spawnApiProcess, SpawnedApi } from '../support/spawn-api';
 import { api, eventually, openSse } from './chat-helpers';
 
 /**
- * Agents (ResolvedAgentsCache) and org settings (OrgSettingsCache) are cached per replica: a change
- * on one process must reach the next request on another, through the PrincipalChanges announcement
- * (pub/sub), well before the caches' 30 s TTL.
+ * Agents (ResolvedAgentsCache), org settings (OrgSettingsCache) and conversations
+ * (ConversationsCache) are cached per replica: a change on one process must reach the next request
+ * on another, through the PrincipalChanges announcement (pub/sub), well before the caches' 30 s TTL.
  */
 describe('replica caches: a change on one process applies to the next request on another', () => {
   let t: TestApp;
@@ -90,5 +91,39 @@ describe('replica caches: a change on one process applies to the next request on
       return r.status === 404 ? r : undefined;
     }, 3_000);
     expect(refused.body.error.code).toBe('feature_disabled');
+  }, 60_000);
+
+  it('a conversation deleted on one process (or behind the API) starts no turn on the other, at once', async () => {
+    const send = (id: string) =>
+      openSse(`${child.baseUrl}/api/v1/chat/conversations/${id}/messages`, {
+        headers: u.auth,
+        body: { content: 'hi' },
+      });
+    const turnsOf = async (id: string) =>
+      Number(
+        (
+          await t.app
+            .get(DataSource)
+            .query(`SELECT count(*)::int AS n FROM chat_turns WHERE conversation_id = $1`, [id])
+        )[0].n,
+      );
+    fake.setDefault({ text: 'ok' });
+    for (const deleteOn of ['api', 'sql'] as const) {
+      // created on the child, so cached there at once, then one turn
+      const conv = await api(child.baseUrl, 'POST', '/chat/conversations', u.auth, { title: `gone-${deleteOn}` });
+      expect(conv.status).toBe(201);
+      const first = await send(conv.body.id);
+      expect(first.status).toBe(200);
+      await first.waitFor((e) => e.event === 'message_end');
+      if (deleteOn === 'api') {
+        expect((await api(t.baseUrl, 'DELETE', `/chat/conversations/${conv.body.id}`, u.auth)).status).toBe(204);
+      } else {
+        // no announcement: the child's cached copy stays, and the turn's insert re-checks the row
+        await t.app.get(DataSource).query(`UPDATE conversations SET deleted_at = now() WHERE id = $1`, [conv.body.id]);
+      }
+      const refused = await send(conv.body.id);
+      expect(refused.status).toBe(404);
+      expect(await turnsOf(conv.body.id)).toBe(1);
+    }
   }, 60_000);
 });

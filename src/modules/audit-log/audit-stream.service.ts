@@ -126,6 +126,7 @@ function concerns(p: Principal, c: PrincipalChange): boolean {
     case 'hook_trigger':
     case 'agent':
     case 'org_settings':
+    case 'conversation':
       return false;
   }
 }

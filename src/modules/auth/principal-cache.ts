@@ -99,7 +99,8 @@ export class PrincipalCache implements OnModuleInit, OnModuleDestroy {
       case 'hook_trigger':
       case 'agent':
       case 'org_settings':
-        break; // not a caller this cache holds (HookTriggers, ResolvedAgentsCache, OrgSettingsCache drop these)
+      case 'conversation':
+        break; // not a caller this cache holds (HookTriggers, ResolvedAgentsCache, OrgSettingsCache, ConversationsCache drop these)
     }
   }
 

@@ -1,3 +1,4 @@
+import { PrincipalChangesModule } from '@libs/auth/principal-changes';
 import { SharedSecretResolver } from '@libs/auth/service-secret.resolvers';
 import { CryptoModule } from '@libs/crypto/crypto.module';
 import { EventsModule } from '@libs/events';
@@ -40,6 +41,7 @@ import {
 import { ChatRepository } from './chat.repository';
 import { ChatAgents } from './context/chat-agent';
 import { ChatSecuritySettings } from './context/chat-security';
+import { ConversationsCache } from './conversations-cache';
 import { ChatStreamService } from './conversations/chat-stream.service';
 import { ConversationsController } from './conversations/conversations.controller';
 import { ConversationsService } from './conversations/conversations.service';
@@ -81,6 +83,7 @@ import { TurnsService } from './turns/turns.service';
     CryptoModule,
     EventsModule,
     ReplicaPresenceModule,
+    PrincipalChangesModule,
     TypeOrmModule.forFeature([
       ConversationEntity,
       MessageEntity,
@@ -114,6 +117,7 @@ import { TurnsService } from './turns/turns.service';
   ],
   providers: [
     ChatRepository,
+    ConversationsCache,
     ApprovalsRepository,
     IncomingEndpointsRepository,
     ChatRuntime,

@@ -5,8 +5,11 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, IsNull, Repository } from 'typeorm';
 import { ConversationEntity, MessageEntity, ToolCallEntity, TurnEntity, TurnStatus } from './chat.entity';
+import { ConversationsCache } from './conversations-cache';
 
 export class TurnLockedError extends Error {}
+/** The conversation of a turn start was deleted (or never was the org's): no turn was stored. */
+export class ConversationGoneError extends Error {}
 
 export interface NewConversation {
   orgId: string;
@@ -51,6 +54,7 @@ export class ChatRepository {
     @InjectRepository(MessageEntity) private readonly messages: Repository<MessageEntity>,
     @InjectRepository(TurnEntity) private readonly turns: Repository<TurnEntity>,
     @InjectRepository(ToolCallEntity) private readonly toolCalls: Repository<ToolCallEntity>,
+    private readonly conversationsCache: ConversationsCache,
   ) {}
 
   // ---- conversations ----
@@ -66,6 +70,8 @@ export class ChatRepository {
       data.archived ?? false,
       data.externalKey ?? null,
     ]);
+    // a second instance for the cache, which freezes it
+    this.conversationsCache.created(this.conversationRows!.map(rows[0]));
     return this.conversationRows!.map(rows[0]);
   }
 
@@ -75,6 +81,15 @@ export class ChatRepository {
     }
     const rows = await this.statements().conversation([id, orgId]);
     return rows.length ? this.conversationRows!.map(rows[0]) : null;
+  }
+
+  /**
+   * The conversation as a turn start needs it, from the replica's ConversationsCache: frozen, and its
+   * `lastMessageAt` and `updatedAt` may lag (edits and deletions are announced; `startTurn`
+   * re-checks that the conversation exists).
+   */
+  findConversationForTurn(orgId: string, id: string): Promise<ConversationEntity | null> {
+    return this.conversationsCache.get(orgId, id, () => this.findConversation(orgId, id));
   }
 
   findConversationByExternalKey(orgId: string, key: string): Promise<ConversationEntity | null> {
@@ -118,8 +133,10 @@ export class ChatRepository {
     });
   }
 
+  /** Title, realm, archived flag or deletion: announced to every replica's ConversationsCache. */
   async updateConversation(orgId: string, id: string, patch: Partial<ConversationEntity>): Promise<void> {
     await this.conversations.update({ id, orgId }, patch);
+    await this.conversationsCache.changed(id);
   }
 
   async touchConversation(id: string): Promise<void> {
@@ -186,7 +203,8 @@ export class ChatRepository {
   // ---- turns ----
   /**
    * Inserts the running turn and the user message and touches the conversation in ONE statement
-   * (atomic, one round trip); a running turn already there → TurnLockedError (unique partial index).
+   * (atomic, one round trip); a running turn already there → TurnLockedError (unique partial index);
+   * the conversation deleted meanwhile → ConversationGoneError.
    */
   async startTurn(
     turn: Partial<TurnEntity> & {
@@ -220,6 +238,9 @@ export class ChatRepository {
       throw err;
     }
     const r = rows[0];
+    if (!r) {
+      throw new ConversationGoneError();
+    }
     // plain instances (no metadata walk): every property is a column of the row just written
     const saved = Object.assign(new TurnEntity(), {
       ...turn,
@@ -400,10 +421,15 @@ export class ChatRepository {
   }
 }
 
-/** The running turn, the user message and the conversation's touch in one statement (see startTurn). */
+/**
+ * The running turn, the user message and the conversation's touch in one statement (see startTurn);
+ * nothing is written when the conversation is gone (the caller may have read it from a cache).
+ */
 const START_TURN_SQL = `WITH t AS (
   INSERT INTO chat_turns (org_id, conversation_id, kind, agent, agent_id, status, owner_instance, user_message_id, assistant_message_id, input, created_by)
-  VALUES ($1, $2, $3, $4, $5, 'running', $6, $7, $8, $9, $10) RETURNING id, created_at
+  SELECT c.org_id, c.id, $3::varchar, $4::varchar, $5::varchar, 'running', $6::varchar, $7::uuid, $8::uuid, $9::text, $10::uuid
+  FROM conversations c WHERE c.id = $2::uuid AND c.org_id = $1::uuid AND c.deleted_at IS NULL
+  RETURNING id, created_at
 ), m AS (
   INSERT INTO chat_messages (id, org_id, conversation_id, turn_id, role, content, tool_calls, attachments)
   SELECT $7, $1, $2, t.id, 'user', $9, '[]'::jsonb, $11::jsonb FROM t RETURNING created_at, seq

@@ -30,7 +30,7 @@ export class ChatStreamService {
   async send(p: Principal, conversationId: string, dto: SendMessageDto): Promise<StartedTurn> {
     // the org's checks run beside the conversation lookup (issued first: the agent lookup waits for it);
     // a 404 still wins over a 403 org_disabled
-    const conversation = this.conversations.readable(p, conversationId);
+    const conversation = this.conversations.startable(p, conversationId);
     // the auth guard refused this principal if its org were disabled (its cached state is invalidated
     // on every change); platform admins pass a disabled org, so theirs is read
     const preflight = this.turns.preflight(p.orgId, { orgActive: !p.platformAdmin });

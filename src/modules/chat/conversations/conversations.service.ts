@@ -40,7 +40,18 @@ export class ConversationsService {
 
   /** The conversation if the caller may read it (its creator, or an admin of the org); else 404. */
   async readable(p: Principal, id: string): Promise<ConversationEntity> {
-    const c = await this.repo.findConversation(p.orgId, id);
+    return this.readableBy(p, await this.repo.findConversation(p.orgId, id));
+  }
+
+  /**
+   * As `readable`, for starting a turn: from the replica's cache (frozen; `lastMessageAt` may lag),
+   * as the turn's insert re-checks that the conversation still exists.
+   */
+  async startable(p: Principal, id: string): Promise<ConversationEntity> {
+    return this.readableBy(p, await this.repo.findConversationForTurn(p.orgId, id));
+  }
+
+  private readableBy(p: Principal, c: ConversationEntity | null): ConversationEntity {
     if (!c || (c.createdBy !== p.userId && !isAdmin(p))) {
       throw new NotFoundException('Conversation');
     }

@@ -1,9 +1,9 @@
-import { ConflictException, ForbiddenException } from '@libs/errors';
+import { ConflictException, ForbiddenException, NotFoundException } from '@libs/errors';
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { ChatRuntime } from 'src/modules/chat/chat-runtime.service';
 import type { MessageEntity, TurnEntity } from 'src/modules/chat/chat.entity';
-import { ChatRepository, TurnLockedError } from 'src/modules/chat/chat.repository';
+import { ChatRepository, ConversationGoneError, TurnLockedError } from 'src/modules/chat/chat.repository';
 import { ChatAgents } from 'src/modules/chat/context/chat-agent';
 import { ChatSecuritySettings, type ChatSecurity } from 'src/modules/chat/context/chat-security';
 import { OrgsRepository } from 'src/modules/orgs/orgs.repository';
@@ -125,6 +125,9 @@ export class TurnsService {
           { conversation_id: input.conversation.id },
           'turn_in_progress',
         );
+      }
+      if (err instanceof ConversationGoneError) {
+        throw new NotFoundException('Conversation');
       }
       throw err;
     }
