@@ -21,11 +21,10 @@ class LocalTurn {
   readonly events: TurnEvent[] = [];
   readonly listeners = new Set<Listener>();
   ended = false;
-  /**
-   * Starts after the current I/O callback: the first XADD then goes out after the HTTP response has
-   * written `message_start`, instead of ahead of it (the response subscribes a few microtasks later).
-   */
-  redisChain: Promise<unknown> = new Promise((resolve) => setImmediate(resolve));
+  /** events not yet appended to the Redis stream, in order */
+  readonly outbox: TurnEvent[] = [];
+  /** the append loop while one runs: it empties `outbox`, then ends */
+  appending: Promise<void> | undefined;
 }
 
 /**
@@ -78,25 +77,51 @@ export class TurnEventsService implements OnModuleDestroy {
         this.logger.warn(`turn listener failed: ${(err as Error).message}`);
       }
     }
-    const key = this.streamKey(turnId);
-    const first = e.id === 1;
-    // one chain per turn keeps XADD order even if a command is retried
-    t.redisChain = t.redisChain
-      .then(async () => {
-        const payload = JSON.stringify(data);
-        if (!first && event !== TERMINAL_EVENT) {
-          // most events (deltas, pings): one command, no MULTI/EXEC around it
-          await this.redis.client.xadd(key, 'MAXLEN', '~', '20000', `0-${e.id}`, 'e', event, 'd', payload);
-          return;
-        }
-        await this.redis.client
-          .multi()
-          .xadd(key, 'MAXLEN', '~', '20000', `0-${e.id}`, 'e', event, 'd', payload)
-          .expire(key, this.config.chat.turnEventsTtlSecs)
-          .exec();
-      })
-      .catch((err) => this.logger.warn(`XADD ${key} failed: ${(err as Error).message}`));
+    t.outbox.push(e);
+    t.appending ??= this.appendLoop(turnId, t);
     return e;
+  }
+
+  /**
+   * One loop per turn appends its events in order. Each round starts after the current I/O callback
+   * (so the first XADD goes out after the HTTP response has written `message_start`, which it
+   * subscribes to a few microtasks later) and writes every event queued by then in one round trip:
+   * a model streaming faster than Redis answers costs a round trip per batch, not per delta.
+   */
+  private async appendLoop(turnId: string, t: LocalTurn): Promise<void> {
+    const key = this.streamKey(turnId);
+    try {
+      while (t.outbox.length) {
+        await new Promise((resolve) => setImmediate(resolve));
+        const batch = t.outbox.splice(0);
+        await this.append(key, batch).catch((err: Error) => this.logger.warn(`XADD ${key} failed: ${err.message}`));
+      }
+    } finally {
+      t.appending = undefined;
+    }
+  }
+
+  /** XADDs in one round trip; with the first or the last event, in MULTI with the stream's EXPIRE. */
+  private async append(key: string, batch: TurnEvent[]): Promise<void> {
+    const expires = batch.some((e) => e.id === 1 || e.event === TERMINAL_EVENT);
+    const xadd = (e: TurnEvent) =>
+      ['MAXLEN', '~', '20000', `0-${e.id}`, 'e', e.event, 'd', JSON.stringify(e.data)] as const;
+    if (batch.length === 1 && !expires) {
+      // most rounds (deltas, pings): one command, no MULTI/EXEC around it
+      await this.redis.client.xadd(key, ...xadd(batch[0]));
+      return;
+    }
+    const commands = expires ? this.redis.client.multi() : this.redis.client.pipeline();
+    for (const e of batch) {
+      commands.xadd(key, ...xadd(e));
+    }
+    if (expires) {
+      commands.expire(key, this.config.chat.turnEventsTtlSecs);
+    }
+    const failed = (await commands.exec())?.find(([err]) => err)?.[0];
+    if (failed) {
+      throw failed;
+    }
   }
 
   /** Marks the local turn finished; listeners get no more events. Kept briefly for late local readers. */
@@ -107,7 +132,7 @@ export class TurnEventsService implements OnModuleDestroy {
     }
     t.ended = true;
     t.listeners.clear();
-    await t.redisChain;
+    await t.appending;
     setTimeout(() => this.local.delete(turnId), 5_000).unref();
   }
 
