@@ -10,13 +10,20 @@ class OrgCache extends AnnouncedCache<Row> {
     super(changes, 30_000, maxEntries);
   }
   protected tagOf(change: PrincipalChange): string | undefined {
-    return change.kind === 'org' ? change.id : undefined;
+    return change.kind === 'org' ? change.id : change.kind === 'agent' ? `v:${change.id}` : undefined;
   }
   get(key: string, org: string, load: () => Promise<Row>) {
     return this.through(key, org, load, (r) => r.v >= 0);
   }
   put(key: string, org: string, value: Row) {
     return this.remember(key, org, value);
+  }
+  /** always loads; the entry is tagged with the org and with `v:<value>` */
+  refresh(key: string, org: string, load: () => Promise<Row>) {
+    return this.fill(key, (r) => [org, `v:${r.v}`], load);
+  }
+  cached(key: string) {
+    return this.peek(key);
   }
 }
 
@@ -94,5 +101,18 @@ describe('AnnouncedCache', () => {
     expect(load).not.toHaveBeenCalled();
     hear({ kind: 'org', id: 'org1' });
     expect((await cache.get('new', 'org1', load)).v).toBe(6);
+  });
+
+  it('`fill` loads whatever is cached, and an entry with several tags is dropped by any of them', async () => {
+    const { cache, hear } = await setup();
+    await cache.refresh('k', 'org1', row(1));
+    expect(cache.cached('k')?.v).toBe(1);
+    await cache.refresh('k', 'org1', row(2));
+    expect(cache.cached('k')?.v).toBe(2);
+    hear({ kind: 'agent', id: '2' }); // the computed tag
+    expect(cache.cached('k')).toBeUndefined();
+    await cache.refresh('k', 'org1', row(3));
+    hear({ kind: 'org', id: 'org1' }); // the given one
+    expect(cache.cached('k')).toBeUndefined();
   });
 });

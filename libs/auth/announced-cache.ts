@@ -3,10 +3,13 @@ import type { PrincipalChange, PrincipalChanges } from './principal-changes';
 
 interface Entry<V> {
   value: V;
-  /** what an announcement names to drop the entry (an org id, say) */
-  tag: string;
+  /** what an announcement may name to drop the entry (an org id, say) */
+  tags: readonly string[];
   expiresAt: number;
 }
+
+/** An entry's tags, given or computed from the loaded value (a row's org, say). */
+export type Tags<V> = string | readonly string[] | ((value: V) => readonly string[]);
 
 /**
  * A replica's cache of rows that change rarely and are read on hot paths, kept correct across
@@ -48,21 +51,41 @@ export abstract class AnnouncedCache<V> implements OnModuleInit, OnModuleDestroy
     await this.stopListening?.().catch((err: Error) => this.logger.warn(err.message));
   }
 
+  /** The entry under `key` if it has not expired (synchronous: for callers that cannot wait). */
+  protected peek(key: string): V | undefined {
+    const hit = this.entries.get(key);
+    if (!hit) {
+      return undefined;
+    }
+    if (hit.expiresAt <= Date.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return hit.value;
+  }
+
   /** The entry under `key`, else `load`'s value, kept unless `keep` refuses it (a row not found, say). */
   protected async through(
     key: string,
-    tag: string,
+    tags: Tags<V>,
+    load: () => Promise<V>,
+    keep?: (value: V) => boolean,
+  ): Promise<V> {
+    const hit = this.peek(key);
+    return hit !== undefined ? hit : this.fill(key, tags, load, keep);
+  }
+
+  /** `load`'s value, kept under `key` (as `through` keeps it) whatever the cache held. */
+  protected async fill(
+    key: string,
+    tags: Tags<V>,
     load: () => Promise<V>,
     keep: (value: V) => boolean = () => true,
   ): Promise<V> {
-    const hit = this.entries.get(key);
-    if (hit && hit.expiresAt > Date.now()) {
-      return hit.value;
-    }
     const generation = this.generation;
     const value = deepFreeze(await load());
     if (generation === this.generation && keep(value)) {
-      this.insert(key, tag, value);
+      this.insert(key, tagsOf(tags, value), value);
     }
     return value;
   }
@@ -71,23 +94,23 @@ export abstract class AnnouncedCache<V> implements OnModuleInit, OnModuleDestroy
    * Keeps a value the caller has just written and read back (a row it created), so the next read
    * needs no load. Only for a key no change can concern yet: a row inserted a moment ago.
    */
-  protected remember(key: string, tag: string, value: V): V {
+  protected remember(key: string, tags: Tags<V>, value: V): V {
     const frozen = deepFreeze(value);
-    this.insert(key, tag, frozen);
+    this.insert(key, tagsOf(tags, frozen), frozen);
     return frozen;
   }
 
-  private insert(key: string, tag: string, value: V): void {
+  private insert(key: string, tags: readonly string[], value: V): void {
     if (this.entries.size >= this.maxEntries) {
       this.entries.delete(this.entries.keys().next().value as string);
     }
-    this.entries.set(key, { value, tag, expiresAt: Date.now() + this.ttlMs });
+    this.entries.set(key, { value, tags, expiresAt: Date.now() + this.ttlMs });
   }
 
   private drop(tag: string): void {
     this.generation++;
     for (const [key, e] of this.entries) {
-      if (e.tag === tag) {
+      if (e.tags.includes(tag)) {
         this.entries.delete(key);
       }
     }
@@ -97,6 +120,10 @@ export abstract class AnnouncedCache<V> implements OnModuleInit, OnModuleDestroy
     this.generation++;
     this.entries.clear();
   }
+}
+
+function tagsOf<V>(tags: Tags<V>, value: V): readonly string[] {
+  return typeof tags === 'string' ? [tags] : typeof tags === 'function' ? tags(value) : tags;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,8 +1,9 @@
+import { AnnouncedCache } from '@libs/auth/announced-cache';
 import { OrgStatusPort } from '@libs/auth/auth-strategy';
-import { PrincipalChanges } from '@libs/auth/principal-changes';
+import { PrincipalChanges, type PrincipalChange } from '@libs/auth/principal-changes';
 import { SecretBox } from '@libs/crypto';
 import { isPrefixedId } from '@libs/database/ids';
-import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { HookIntake } from './hook-intake.service';
 import { FireTarget, fireTargetOf } from './inbound-call';
 import { WebhooksRepository } from './webhooks.repository';
@@ -18,7 +19,6 @@ export interface HookTrigger {
 /** A trigger as the fast lane holds it: with its org's state, loaded at one moment. */
 export interface CachedHookTrigger extends HookTrigger {
   orgActive: boolean;
-  expiresAt: number;
 }
 
 const TTL_MS = 30_000;
@@ -28,73 +28,40 @@ const MAX_ENTRIES = 10_000;
  * The one lookup of a hook's trigger (a task's own webhook trigger `task_…`, or a stand-alone
  * inbound webhook `wh_…`), and the cache the fast lane reads it from. An entry is dropped on every
  * replica when its trigger changes (PrincipalChanges `hook_trigger`: rotation, pause, edit,
- * deletion) or its org does (`org`), and lives at most TTL_MS (an announcement lost with Redis).
+ * deletion) or its org does (`org`); see AnnouncedCache for the TTL and the overlap rule.
  */
 @Injectable()
-export class HookTriggers implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(HookTriggers.name);
-  private readonly cache = new Map<string, CachedHookTrigger>();
-  private stopListening: (() => Promise<void>) | undefined;
-  /** bumped on every drop, so a load that started before a change is not cached after it */
-  private generation = 0;
-
+export class HookTriggers extends AnnouncedCache<CachedHookTrigger | null> {
   constructor(
     private readonly repo: WebhooksRepository,
     private readonly intake: HookIntake,
     private readonly box: SecretBox,
     private readonly orgStatus: OrgStatusPort,
-    private readonly changes: PrincipalChanges,
-  ) {}
-
-  async onModuleInit(): Promise<void> {
-    this.stopListening = await this.changes.listen(
-      (change) => {
-        this.generation++;
-        if (change.kind === 'hook_trigger') {
-          this.cache.delete(change.id);
-        } else if (change.kind === 'org') {
-          for (const [id, t] of this.cache) {
-            if (t.orgId === change.id) {
-              this.cache.delete(id);
-            }
-          }
-        }
-      },
-      () => {
-        this.generation++;
-        this.cache.clear();
-      },
-    );
+    changes: PrincipalChanges,
+  ) {
+    super(changes, TTL_MS, MAX_ENTRIES);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    await this.stopListening?.().catch((err: Error) => this.logger.warn(err.message));
+  protected tagOf(change: PrincipalChange): string | undefined {
+    return change.kind === 'hook_trigger' || change.kind === 'org' ? `${change.kind}:${change.id}` : undefined;
   }
 
   /** A fresh cached entry, or undefined (the caller takes the slow path, which fills it). */
   cached(id: string): CachedHookTrigger | undefined {
-    const t = this.cache.get(id);
-    if (t && t.expiresAt < Date.now()) {
-      this.cache.delete(id);
-      return undefined;
-    }
-    return t;
+    return this.peek(id) ?? undefined;
   }
 
-  /** Reads the trigger from its store; null when unknown. Fills the cache. */
-  async load(id: string): Promise<HookTrigger | null> {
-    const generation = this.generation;
-    const found = await this.read(id);
-    if (found) {
-      const orgActive = await this.orgStatus.isActive(found.orgId);
-      if (generation === this.generation) {
-        if (this.cache.size >= MAX_ENTRIES) {
-          this.cache.delete(this.cache.keys().next().value as string);
-        }
-        this.cache.set(id, { ...found, orgActive, expiresAt: Date.now() + TTL_MS });
-      }
-    }
-    return found;
+  /** Reads the trigger from its store (never from the cache); null when unknown. Fills the cache. */
+  load(id: string): Promise<CachedHookTrigger | null> {
+    return this.fill(
+      id,
+      (t) => [`hook_trigger:${id}`, `org:${t!.orgId}`],
+      async () => {
+        const found = await this.read(id);
+        return found ? { ...found, orgActive: await this.orgStatus.isActive(found.orgId) } : null;
+      },
+      (t) => t !== null,
+    );
   }
 
   private async read(id: string): Promise<HookTrigger | null> {
