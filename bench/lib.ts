@@ -51,9 +51,13 @@ export interface SummaryRow {
 
 /**
  * Each bench records its rows here; `npm run bench` (bench/run.sh) then rewrites the table at the
- * top of docs/performance.md from every file in bench/results/ (bench/report.ts).
+ * top of docs/performance.md from every file in bench/results/ (bench/report.ts). `BENCH_RECORD=0`
+ * leaves the results alone (a diagnostic run with other knobs must not replace the table's figures).
  */
 export function recordResults(benchName: string, rows: SummaryRow[]): void {
+  if (process.env.BENCH_RECORD === '0') {
+    return;
+  }
   const dir = join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   writeFileSync(

@@ -14,7 +14,8 @@ import { loadTool } from './wrk';
 const RESULTS = join(__dirname, 'results');
 const META = join(RESULTS, 'run.meta');
 const DOC = join(__dirname, '..', 'docs', 'performance.md');
-const BENCHES = (process.env.BENCHES ?? 'http ingest chat-sse').split(/\s+/).filter(Boolean);
+/** set by bench/run.sh (its default list when the caller gave none); unset, every result file counts */
+const BENCHES = (process.env.BENCHES ?? '').split(/\s+/).filter(Boolean);
 const START = '<!-- bench:summary:start -->';
 const END = '<!-- bench:summary:end -->';
 
@@ -85,7 +86,8 @@ function summary(): string {
     '|---|---|---|---|---|---|',
   ];
   for (const f of files) {
-    const earlier = meta && (f.measuredAt < meta.startedAt || !(meta.benches ?? BENCHES).includes(f.bench));
+    const asked = meta?.benches?.length ? meta.benches : undefined;
+    const earlier = meta && (f.measuredAt < meta.startedAt || (asked !== undefined && !asked.includes(f.bench)));
     const stale = earlier ? ` (not this run: ${f.measuredAt.slice(0, 16).replace('T', ' ')} UTC)` : '';
     for (const r of f.rows) {
       lines.push(

@@ -11,9 +11,11 @@ ensure_build
 cd "$ROOT"
 run() { node -r ts-node/register/transpile-only -r tsconfig-paths/register "$@"; }
 export TS_NODE_PROJECT=tsconfig.json
+# the one default list: report.ts reads it from the environment to tell this run's results from older ones
+export BENCHES="${BENCHES:-http ingest chat-sse automation policies context-ingest}"
 run bench/report.ts start
 failed=()
-for b in ${BENCHES:-http ingest chat-sse automation policies context-ingest}; do
+for b in $BENCHES; do
   if [ -f "bench/$b.ts" ]; then
     log "bench $b"
     run "bench/$b.ts" || failed+=("$b")
