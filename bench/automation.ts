@@ -11,7 +11,8 @@
  * Redis prefix (flushed between the parts), with production logging: the hooks part without a
  * task-run consumer (TASK_RUN_IN_API=false: runs stay queued; the agent loop is not measured), the
  * cron part with one run slot (TASK_CONCURRENCY=1, ticks consumed by the same process). Knobs: BENCH_DURATION_SEC (10), BENCH_CONNECTIONS (50), BENCH_WARMUP_SEC (2),
- * BENCH_CRON_TASKS (1000).
+ * BENCH_CRON_TASKS (1000), BENCH_ROUNDS (3 here: the `/hooks` loads alternate API, raw and bare that many
+ * times and the medians are compared).
  * Usage: npm run bench (BENCHES=automation), or:
  *   node -r ts-node/register/transpile-only -r tsconfig-paths/register bench/automation.ts
  */
@@ -21,12 +22,14 @@ import { Client } from 'pg';
 import { call, databaseUrlOf, freshDatabase, type Json } from './bench-db';
 import { recordResults, type SummaryRow } from './lib';
 import { startProcess, type BenchProcess } from './processes';
-import { isClean, loadTool, loadToolLabel, measure, type Measured } from './wrk';
+import { figure, isClean, loadTool, loadToolLabel, measure, median, type Measured } from './wrk';
 
 const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const warmupSec = Number(process.env.BENCH_WARMUP_SEC ?? 2);
 const cronTasks = Number(process.env.BENCH_CRON_TASKS ?? 1000);
+/** the raw `/hooks` baseline swings between ≈ 10 k and 15 k req/s from one load to the next on a 2-core box */
+const hookRounds = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const dbName = 'agentcy_bench_automation';
 const databaseUrl = databaseUrlOf(dbName);
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -73,11 +76,6 @@ async function run(name: string, url: string, headers: Record<string, string>, b
   return m;
 }
 
-function figure(m: Measured): string {
-  const base = `${m.requestsPerSec} req/s, p99 ${m.latencyP99Ms} ms`;
-  return isClean(m) ? base : `INVALID: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors (${base})`;
-}
-
 async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[]): Promise<SummaryRow[]> {
   const task = await call(api.baseUrl, 'POST', '/api/v1/tasks', token, {
     name: `bench-hook-${Date.now().toString(36)}`,
@@ -114,15 +112,21 @@ async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[
     }
   }
   process.stdout.write(`POST /hooks/:id (${Buffer.byteLength(body)} B body)\n`);
-  const a = await run('API POST /hooks/:id', `${api.baseUrl}${path}`, headers, body);
-  const b = await run('raw node:http + HMAC + XADD', `${raw.baseUrl}${path}`, headers, body);
-  const n = await run('bare NestJS + HMAC + XADD', `${bare.baseUrl}${path}`, headers, body);
+  const rounds: [Measured[], Measured[], Measured[]] = [[], [], []];
+  for (let r = 1; r <= hookRounds; r++) {
+    const suffix = hookRounds > 1 ? ` #${r}` : '';
+    rounds[0].push(await run(`API POST /hooks/:id${suffix}`, `${api.baseUrl}${path}`, headers, body));
+    rounds[1].push(await run(`raw node:http + HMAC + XADD${suffix}`, `${raw.baseUrl}${path}`, headers, body));
+    rounds[2].push(await run(`bare NestJS + HMAC + XADD${suffix}`, `${bare.baseUrl}${path}`, headers, body));
+  }
+  const [a, b, n] = rounds.map(median);
   const ratioOf = (x: Measured, y: Measured) =>
     isClean(x) && isClean(y) && y.requestsPerSec > 0
       ? Math.round((x.requestsPerSec / y.requestsPerSec) * 100) / 100
       : undefined;
   const ratio = ratioOf(a, b);
-  const label = loadToolLabel({ durationSec, connections });
+  const tool = loadToolLabel({ durationSec, connections });
+  const label = hookRounds > 1 ? `${tool}, median of ${hookRounds} alternated rounds` : tool;
   return [
     {
       bench: `\`POST /hooks/:id\` verify and enqueue vs raw node:http + HMAC + Redis XADD (${label})`,

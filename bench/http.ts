@@ -18,7 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { prepareFixtures } from './http-fixtures';
 import { recordResults, type SummaryRow } from './lib';
 import { startProcess, type BenchProcess } from './processes';
-import { isClean, loadTool, loadToolLabel, measure, type Measured } from './wrk';
+import { figure, isClean, loadTool, loadToolLabel, measure, median, type Measured } from './wrk';
 
 const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -50,22 +50,6 @@ async function run(name: string, url: string, headers?: Record<string, string>):
     `  ${name}: ${m.requestsPerSec} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}, socket errors ${m.socketErrors}\n`,
   );
   return m;
-}
-
-/** The run with the median req/s; errors of every round count (one bad round invalidates the figure). */
-function median(runs: Measured[]): Measured {
-  const sorted = [...runs].sort((x, y) => x.requestsPerSec - y.requestsPerSec);
-  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
-  return {
-    ...mid,
-    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
-    socketErrors: runs.reduce((n, r) => n + r.socketErrors, 0),
-  };
-}
-
-function figure(m: Measured): string {
-  const base = `${m.requestsPerSec} req/s, p99 ${m.latencyP99Ms} ms`;
-  return isClean(m) ? base : `INVALID: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors (${base})`;
 }
 
 function table(rows: Measured[]): string {

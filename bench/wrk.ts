@@ -153,3 +153,20 @@ export async function measure(name: string, url: string, o: LoadOptions): Promis
 export function isClean(m: Measured): boolean {
   return m.non2xx === 0 && m.socketErrors === 0 && m.totalRequests > 0;
 }
+
+/** The run with the median req/s; errors of every round count (one bad round invalidates the figure). */
+export function median(runs: Measured[]): Measured {
+  const sorted = [...runs].sort((x, y) => x.requestsPerSec - y.requestsPerSec);
+  const mid = sorted[Math.floor((sorted.length - 1) / 2)];
+  return {
+    ...mid,
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    socketErrors: runs.reduce((n, r) => n + r.socketErrors, 0),
+  };
+}
+
+/** A table cell: req/s and p99, or why the figure is invalid. */
+export function figure(m: Measured): string {
+  const base = `${m.requestsPerSec} req/s, p99 ${m.latencyP99Ms} ms`;
+  return isClean(m) ? base : `INVALID: ${m.non2xx} non-2xx, ${m.socketErrors} socket errors (${base})`;
+}
