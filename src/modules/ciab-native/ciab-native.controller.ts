@@ -8,6 +8,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Query, Res } from '@ne
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CiabSessionsService } from './ciab-sessions.service';
+import { CiabWorkspaceService } from './ciab-workspace.service';
 import {
   CreateSessionDto,
   CreateSnapshotDto,
@@ -29,7 +30,10 @@ import type { SessionEvent } from './output-log';
 @RequiresFeature('ciab')
 @Controller('ciab-native/sessions')
 export class CiabNativeController {
-  constructor(private readonly svc: CiabSessionsService) {}
+  constructor(
+    private readonly svc: CiabSessionsService,
+    private readonly workspace: CiabWorkspaceService,
+  ) {}
 
   @Post()
   @Authenticated()
@@ -131,7 +135,7 @@ export class CiabNativeController {
   })
   @ApiOkResponse({ type: ExecResultDto })
   exec(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Body() dto: ExecDto): Promise<ExecResultDto> {
-    return this.svc.exec(p, id, dto);
+    return this.workspace.exec(p, id, dto);
   }
 
   @Get(':id/files')
@@ -139,7 +143,7 @@ export class CiabNativeController {
   @ApiOperation({ operationId: 'ciab_sessions_files', summary: 'List a directory of /workspace' })
   @ApiOkResponse({ type: FileListDto })
   files(@CurrentPrincipal() p: Principal, @Param('id') id: string, @Query() q: FilesQuery): Promise<FileListDto> {
-    return this.svc.listFiles(p, id, q.path);
+    return this.workspace.listFiles(p, id, q.path);
   }
 
   @Get(':id/files/content')
@@ -151,7 +155,7 @@ export class CiabNativeController {
     @Param('id') id: string,
     @Query() q: FilesQuery,
   ): Promise<FileContentDto> {
-    return this.svc.readFile(p, id, q.path);
+    return this.workspace.readFile(p, id, q.path);
   }
 
   @Get(':id/ports')
@@ -159,7 +163,7 @@ export class CiabNativeController {
   @ApiOperation({ operationId: 'ciab_sessions_ports', summary: 'Bound ports with freshly signed preview URLs' })
   @ApiOkResponse({ type: SessionPortsDto })
   ports(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<SessionPortsDto> {
-    return this.svc.ports(p, id);
+    return this.workspace.ports(p, id);
   }
 
   @Post(':id/snapshot')
@@ -173,7 +177,7 @@ export class CiabNativeController {
     @Param('id') id: string,
     @Body() dto: CreateSnapshotDto,
   ): Promise<SnapshotDto> {
-    return this.svc.snapshot(p, id, dto.label);
+    return this.workspace.snapshot(p, id, dto.label);
   }
 
   @Delete(':id')

@@ -4,10 +4,12 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ArtifactsModule } from '../artifacts/artifacts.module';
 import { AuthModule } from '../auth/auth.module';
+import { CiabLiveSessions } from './ciab-live-sessions';
 import { CiabNativeController } from './ciab-native.controller';
 import { CiabSessionEntity, CiabSnapshotEntity } from './ciab-session.entity';
 import { CiabSessionsRepository } from './ciab-sessions.repository';
 import { CiabSessionsService } from './ciab-sessions.service';
+import { CiabWorkspaceService } from './ciab-workspace.service';
 import { LocalJailRuntime } from './jail/local-jail.runtime';
 import { SandboxSessionsContract } from './sandbox-sessions.contract';
 import { SandboxesController } from './sandboxes.controller';
@@ -28,7 +30,9 @@ import { SandboxesController } from './sandboxes.controller';
   providers: [
     CiabSessionsRepository,
     LocalJailRuntime,
+    CiabLiveSessions,
     CiabSessionsService,
+    CiabWorkspaceService,
     { provide: SandboxSessionsContract, useExisting: CiabSessionsService },
   ],
   exports: [SandboxSessionsContract],

@@ -1,4 +1,5 @@
-import { hostAccessAllowed, previewUrl } from './ciab-sessions.service';
+import { hostAccessAllowed } from './ciab-live-sessions';
+import { previewUrl } from './ciab-workspace.service';
 
 describe('ciab sessions: decisions', () => {
   const member = { role: 'member', platformAdmin: false } as const;

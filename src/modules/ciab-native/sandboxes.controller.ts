@@ -4,7 +4,7 @@ import { RequiresFeature } from '@libs/features';
 import { ApiPageResponse, PageQuery, type Page } from '@libs/pagination';
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CiabSessionsService } from './ciab-sessions.service';
+import { CiabWorkspaceService } from './ciab-workspace.service';
 import { SandboxDto, SessionPortsDto } from './dto/ciab-session.dto';
 
 /** `/sandboxes`: the org's live sandbox sessions and their port mappings (misc-routes.md 6.2). */
@@ -12,14 +12,14 @@ import { SandboxDto, SessionPortsDto } from './dto/ciab-session.dto';
 @RequiresFeature('ciab')
 @Controller('sandboxes')
 export class SandboxesController {
-  constructor(private readonly svc: CiabSessionsService) {}
+  constructor(private readonly workspace: CiabWorkspaceService) {}
 
   @Get()
   @Authenticated()
   @ApiOperation({ operationId: 'sandboxes_list', summary: 'Live sandbox sessions of the org with their preview URLs' })
   @ApiPageResponse(SandboxDto)
   list(@CurrentPrincipal() p: Principal, @Query() query: PageQuery): Promise<Page<SandboxDto>> {
-    return this.svc.sandboxes(p, query);
+    return this.workspace.sandboxes(p, query);
   }
 
   @Get(':id/ports')
@@ -30,6 +30,6 @@ export class SandboxesController {
   })
   @ApiOkResponse({ type: SessionPortsDto })
   ports(@CurrentPrincipal() p: Principal, @Param('id') id: string): Promise<SessionPortsDto> {
-    return this.svc.ports(p, id);
+    return this.workspace.ports(p, id);
   }
 }
