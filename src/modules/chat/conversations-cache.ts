@@ -28,11 +28,16 @@ export class ConversationsCache extends AnnouncedCache<ConversationEntity | null
 
   /** The cached conversation, else `load`'s (a conversation not found is not kept). */
   get(orgId: string, id: string, load: () => Promise<ConversationEntity | null>): Promise<ConversationEntity | null> {
-    return this.through(`${orgId}\u0000${id}`, id, load, (c) => c !== null);
+    return this.through(keyOf(orgId, id), id, load, (c) => c !== null);
   }
 
   /** Keeps a conversation just created; the instance is frozen, so pass one no caller edits. */
   created(c: ConversationEntity): void {
-    this.remember(`${c.orgId}\u0000${c.id}`, c.id, c);
+    this.remember(keyOf(c.orgId, c.id), c.id, c);
   }
+}
+
+/** By org too: an id asked for by another org is another entry (its load finds nothing). */
+function keyOf(orgId: string, id: string): string {
+  return `${orgId}\u0000${id}`;
 }

@@ -101,9 +101,15 @@ export class TurnEventsService implements OnModuleDestroy {
     }
   }
 
-  /** XADDs in one round trip; with the first or the last event, in MULTI with the stream's EXPIRE. */
-  private async append(key: string, batch: TurnEvent[]): Promise<void> {
-    const expires = batch.some((e) => e.id === 1 || e.event === TERMINAL_EVENT);
+  /**
+   * XADDs in one round trip; with the first or the last event (or when asked), in MULTI with the
+   * stream's EXPIRE. Rejects when Redis refused a command.
+   */
+  private async append(
+    key: string,
+    batch: TurnEvent[],
+    expires = batch.some((e) => e.id === 1 || e.event === TERMINAL_EVENT),
+  ): Promise<void> {
     const xadd = (e: TurnEvent) =>
       ['MAXLEN', '~', '20000', `0-${e.id}`, 'e', e.event, 'd', JSON.stringify(e.data)] as const;
     if (batch.length === 1 && !expires) {
@@ -191,14 +197,9 @@ export class TurnEventsService implements OnModuleDestroy {
 
   /** Appends an event to a turn this replica does not run (recovery of a dead replica's turn). */
   async appendRemote(turnId: string, event: string, data: Record<string, unknown>): Promise<TurnEvent> {
-    const key = this.streamKey(turnId);
-    const seq = (await this.lastSeq(turnId)) + 1;
-    await this.redis.client
-      .multi()
-      .xadd(key, `0-${seq}`, 'e', event, 'd', JSON.stringify(data))
-      .expire(key, this.config.chat.turnEventsTtlSecs)
-      .exec();
-    return { id: seq, event, data };
+    const e: TurnEvent = { id: (await this.lastSeq(turnId)) + 1, event, data };
+    await this.append(this.streamKey(turnId), [e], true);
+    return e;
   }
 
   /**
