@@ -22,7 +22,7 @@ import { Client } from 'pg';
 import { call, databaseUrlOf, freshDatabase, type Json } from './bench-db';
 import { recordResults, type SummaryRow } from './lib';
 import { startProcess, type BenchProcess } from './processes';
-import { figure, isClean, loadTool, loadToolLabel, measure, median, type Measured } from './wrk';
+import { figure, isClean, loadTool, loadToolLabel, measureWarm, median, type Measured } from './wrk';
 
 const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -65,15 +65,8 @@ function alertPayload(): string {
   return JSON.stringify({ receiver: 'agentcy', status: 'firing', alerts: [0, 1, 2].map(alert), version: '4' });
 }
 
-async function run(name: string, url: string, headers: Record<string, string>, body: string): Promise<Measured> {
-  if (warmupSec > 0) {
-    await measure(`${name} (warm-up)`, url, { durationSec: warmupSec, connections, headers, body });
-  }
-  const m = await measure(name, url, { durationSec, connections, headers, body });
-  process.stdout.write(
-    `  ${name}: ${m.requestsPerSec} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}, socket errors ${m.socketErrors}\n`,
-  );
-  return m;
+function run(name: string, url: string, headers: Record<string, string>, body: string): Promise<Measured> {
+  return measureWarm(name, url, { durationSec, connections, headers, body, warmupSec });
 }
 
 async function hooksBench(api: BenchProcess, token: string, procs: BenchProcess[]): Promise<SummaryRow[]> {

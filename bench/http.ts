@@ -18,7 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { prepareFixtures } from './http-fixtures';
 import { recordResults, type SummaryRow } from './lib';
 import { startProcess, type BenchProcess } from './processes';
-import { figure, isClean, loadTool, loadToolLabel, measure, median, type Measured } from './wrk';
+import { figure, isClean, loadTool, loadToolLabel, measureWarm, median, type Measured } from './wrk';
 
 const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -41,15 +41,8 @@ async function getJson(url: string, headers?: Record<string, string>): Promise<{
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
-async function run(name: string, url: string, headers?: Record<string, string>): Promise<Measured> {
-  if (warmupSec > 0) {
-    await measure(`${name} (warm-up)`, url, { durationSec: warmupSec, connections, headers });
-  }
-  const m = await measure(name, url, { durationSec, connections, headers });
-  process.stdout.write(
-    `  ${name}: ${m.requestsPerSec} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}, socket errors ${m.socketErrors}\n`,
-  );
-  return m;
+function run(name: string, url: string, headers?: Record<string, string>): Promise<Measured> {
+  return measureWarm(name, url, { durationSec, connections, headers, warmupSec });
 }
 
 function table(rows: Measured[]): string {

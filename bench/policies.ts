@@ -18,7 +18,7 @@ import { STARTER_POLICIES } from '@libs/policy/starters';
 import { call, databaseUrlOf, freshDatabase } from './bench-db';
 import { recordResults, type SummaryRow } from './lib';
 import { startProcess, type BenchProcess } from './processes';
-import { isClean, loadTool, loadToolLabel, measure, type Measured } from './wrk';
+import { isClean, loadTool, loadToolLabel, measureWarm, type Measured } from './wrk';
 
 const durationSec = Number(process.env.BENCH_DURATION_SEC ?? 10);
 const connections = Number(process.env.BENCH_POLICY_CONNECTIONS ?? 4);
@@ -105,16 +105,9 @@ function inProcess(): SummaryRow[] {
   return rows;
 }
 
-async function run(name: string, url: string, token: string): Promise<Measured> {
+function run(name: string, url: string, token: string): Promise<Measured> {
   const headers = { authorization: `Bearer ${token}` };
-  if (warmupSec > 0) {
-    await measure(`${name} (warm-up)`, url, { durationSec: warmupSec, connections, headers });
-  }
-  const m = await measure(name, url, { durationSec, connections, headers });
-  process.stdout.write(
-    `  ${name}: ${m.requestsPerSec} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}\n`,
-  );
-  return m;
+  return measureWarm(name, url, { durationSec, connections, headers, warmupSec });
 }
 
 async function overHttp(api: BenchProcess): Promise<SummaryRow> {

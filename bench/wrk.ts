@@ -154,6 +154,23 @@ export function isClean(m: Measured): boolean {
   return m.non2xx === 0 && m.socketErrors === 0 && m.totalRequests > 0;
 }
 
+/** A load after a warm-up load of `warmupSec` (0: none) on the same target; prints its figures in one line. */
+export async function measureWarm(
+  name: string,
+  url: string,
+  o: LoadOptions & { warmupSec: number },
+): Promise<Measured> {
+  const { warmupSec, ...load } = o;
+  if (warmupSec > 0) {
+    await measure(`${name} (warm-up)`, url, { ...load, durationSec: warmupSec });
+  }
+  const m = await measure(name, url, load);
+  process.stdout.write(
+    `  ${name}: ${m.requestsPerSec} req/s, p50 ${m.latencyP50Ms} ms, p99 ${m.latencyP99Ms} ms, non-2xx ${m.non2xx}, socket errors ${m.socketErrors}\n`,
+  );
+  return m;
+}
+
 /** The run with the median req/s; errors of every round count (one bad round invalidates the figure). */
 export function median(runs: Measured[]): Measured {
   const sorted = [...runs].sort((x, y) => x.requestsPerSec - y.requestsPerSec);
